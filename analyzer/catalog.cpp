@@ -1,0 +1,310 @@
+#include "analyzer/catalog.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace pgstage {
+
+namespace {
+
+std::string not_null_column_of_check(const std::string& sql) {
+  // Recognizes `col IS NOT NULL` (optionally parenthesized / quoted) as proof of non-nullness.
+  std::string s;
+  for (char c : sql)
+    if (c != '(' && c != ')') s += c;
+  auto trim = [](std::string x) {
+    while (!x.empty() && std::isspace(static_cast<unsigned char>(x.front()))) x.erase(x.begin());
+    while (!x.empty() && std::isspace(static_cast<unsigned char>(x.back()))) x.pop_back();
+    return x;
+  };
+  s = trim(s);
+  std::string lower;
+  for (char c : s) lower += char(std::tolower(static_cast<unsigned char>(c)));
+  const std::string suffix = " is not null";
+  if (lower.size() <= suffix.size() || lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return {};
+  std::string col = trim(s.substr(0, s.size() - suffix.size()));
+  if (col.size() >= 2 && col.front() == '"' && col.back() == '"') return col.substr(1, col.size() - 2);
+  for (char c : col)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return {};
+  std::string lc;
+  for (char c : col) lc += char(std::tolower(static_cast<unsigned char>(c)));
+  return lc;
+}
+
+CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::string& table_name,
+                             const std::string& column = {}) {
+  CatalogConstraint cc;
+  cc.kind = c.kind;
+  cc.columns = c.columns;
+  if (cc.columns.empty() && !column.empty()) cc.columns = {column};
+  cc.ref_table = c.ref_table;
+  cc.ref_columns = c.ref_columns;
+  cc.validated = !c.not_valid;
+  cc.created_in_review = in_review;
+  if (c.check) {
+    cc.check_sql = c.check->sql;
+    cc.not_null_column = not_null_column_of_check(c.check->sql);
+  }
+  cc.name = c.name;
+  if (cc.name.empty()) {
+    // Postgres' default names: <table>_<col>_check / _fkey / _key / _pkey.
+    std::string cols = cc.columns.empty() ? std::string() : cc.columns.front();
+    switch (c.kind) {
+      case ConstraintKind::Check: cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check"; break;
+      case ConstraintKind::ForeignKey: cc.name = table_name + "_" + cols + "_fkey"; break;
+      case ConstraintKind::Unique: cc.name = table_name + "_" + cols + "_key"; break;
+      case ConstraintKind::PrimaryKey: cc.name = table_name + "_pkey"; break;
+      case ConstraintKind::Exclusion: cc.name = table_name + "_excl"; break;
+      case ConstraintKind::NotNull: cc.name = table_name + "_" + cols + "_not_null"; break;
+    }
+  }
+  return cc;
+}
+
+template <class F>
+void erase_if(std::vector<F>& v, const std::function<bool(const F&)>& pred) {
+  v.erase(std::remove_if(v.begin(), v.end(), pred), v.end());
+}
+
+}  // namespace
+
+const CatalogColumn* CatalogTable::column(const std::string& n) const {
+  for (auto& c : columns)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+CatalogColumn* CatalogTable::column(const std::string& n) {
+  for (auto& c : columns)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+const CatalogConstraint* CatalogTable::constraint(const std::string& n) const {
+  for (auto& c : constraints)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+bool CatalogTable::has_primary_key() const {
+  return std::any_of(constraints.begin(), constraints.end(),
+                     [](const CatalogConstraint& c) { return c.kind == ConstraintKind::PrimaryKey; });
+}
+
+std::string Catalog::key(const QualifiedName& n) { return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name; }
+
+const CatalogTable* Catalog::table(const QualifiedName& n) const {
+  auto it = tables_.find(key(n));
+  return it == tables_.end() ? nullptr : &it->second;
+}
+CatalogTable* Catalog::table(const QualifiedName& n) {
+  auto it = tables_.find(key(n));
+  return it == tables_.end() ? nullptr : &it->second;
+}
+const CatalogIndex* Catalog::index(const QualifiedName& n) const {
+  auto it = indexes_.find(key(n));
+  return it == indexes_.end() ? nullptr : &it->second;
+}
+const CatalogObject* Catalog::object(const std::string& kind, const QualifiedName& n) const {
+  auto it = objects_.find(kind + ":" + key(n));
+  return it == objects_.end() ? nullptr : &it->second;
+}
+std::vector<const CatalogIndex*> Catalog::indexes_on(const QualifiedName& t) const {
+  std::vector<const CatalogIndex*> out;
+  std::string k = key(t);
+  for (auto& [_, i] : indexes_)
+    if (key(i.table) == k) out.push_back(&i);
+  return out;
+}
+bool Catalog::is_new(const QualifiedName& t) const {
+  auto* tab = table(t);
+  return tab && tab->created_in_review;
+}
+void Catalog::put_table(CatalogTable t) { tables_[key(t.name)] = std::move(t); }
+void Catalog::put_index(CatalogIndex i) {
+  QualifiedName n{i.table.schema, i.name};
+  indexes_[key(n)] = std::move(i);
+}
+void Catalog::put_object(CatalogObject o) { objects_[o.kind + ":" + key(o.name)] = std::move(o); }
+
+void Catalog::apply(const Change& change, bool in_review) {
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, CreateTable>) {
+          if (c.if_not_exists && table(c.table)) return;
+          CatalogTable t;
+          t.name = c.table;
+          t.created_in_review = in_review;
+          for (auto& col : c.columns) {
+            CatalogColumn cc{col.name, col.type, col.not_null || col.primary_key, col.default_expr, col.identity,
+                             col.generated_stored, in_review};
+            t.columns.push_back(std::move(cc));
+            for (auto& k : col.constraints) t.constraints.push_back(to_catalog(k, in_review, c.table.name, col.name));
+          }
+          for (auto& k : c.constraints) {
+            t.constraints.push_back(to_catalog(k, in_review, c.table.name));
+            if (k.kind == ConstraintKind::PrimaryKey)
+              for (auto& colname : k.columns)
+                if (auto* col = t.column(colname)) col->not_null = true;
+          }
+          // Unique and primary keys are backed by indexes.
+          for (auto& k : t.constraints)
+            if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique)
+              put_index(CatalogIndex{k.name, c.table, k.columns, true, true, in_review});
+          put_table(std::move(t));
+        } else if constexpr (std::is_same_v<T, AddColumn>) {
+          auto* t = table(c.table);
+          if (!t || t->column(c.column.name)) return;
+          t->columns.push_back(CatalogColumn{c.column.name, c.column.type, c.column.not_null || c.column.primary_key,
+                                             c.column.default_expr, c.column.identity, c.column.generated_stored,
+                                             in_review});
+          for (auto& k : c.column.constraints) {
+            auto cc = to_catalog(k, in_review, c.table.name, c.column.name);
+            if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique)
+              put_index(CatalogIndex{cc.name, c.table, cc.columns, true, true, in_review});
+            t->constraints.push_back(std::move(cc));
+          }
+        } else if constexpr (std::is_same_v<T, DropColumn>) {
+          if (auto* t = table(c.table)) {
+            erase_if<CatalogColumn>(t->columns, [&](const CatalogColumn& x) { return x.name == c.column; });
+            erase_if<CatalogConstraint>(t->constraints, [&](const CatalogConstraint& x) {
+              return std::find(x.columns.begin(), x.columns.end(), c.column) != x.columns.end();
+            });
+          }
+          for (auto it = indexes_.begin(); it != indexes_.end();) {
+            auto& i = it->second;
+            if (key(i.table) == key(c.table) && std::find(i.columns.begin(), i.columns.end(), c.column) != i.columns.end())
+              it = indexes_.erase(it);
+            else
+              ++it;
+          }
+        } else if constexpr (std::is_same_v<T, RenameColumn>) {
+          if (auto* t = table(c.table)) {
+            if (auto* col = t->column(c.column)) col->name = c.new_name;
+            for (auto& k : t->constraints)
+              for (auto& n : k.columns)
+                if (n == c.column) n = c.new_name;
+          }
+          for (auto& [_, i] : indexes_)
+            if (key(i.table) == key(c.table))
+              for (auto& n : i.columns)
+                if (n == c.column) n = c.new_name;
+        } else if constexpr (std::is_same_v<T, RenameTable>) {
+          auto it = tables_.find(key(c.table));
+          if (it == tables_.end()) return;
+          CatalogTable t = std::move(it->second);
+          tables_.erase(it);
+          t.name.name = c.new_name;
+          for (auto& [_, i] : indexes_)
+            if (key(i.table) == key(c.table)) i.table = t.name;
+          put_table(std::move(t));
+        } else if constexpr (std::is_same_v<T, AlterColumnType>) {
+          if (auto* t = table(c.table))
+            if (auto* col = t->column(c.column)) col->type = c.new_type;
+        } else if constexpr (std::is_same_v<T, SetNotNull>) {
+          if (auto* t = table(c.table))
+            if (auto* col = t->column(c.column)) col->not_null = true;
+        } else if constexpr (std::is_same_v<T, DropNotNull>) {
+          if (auto* t = table(c.table))
+            if (auto* col = t->column(c.column)) col->not_null = false;
+        } else if constexpr (std::is_same_v<T, SetDefault>) {
+          if (auto* t = table(c.table))
+            if (auto* col = t->column(c.column)) col->default_expr = c.expr;
+        } else if constexpr (std::is_same_v<T, DropDefault>) {
+          if (auto* t = table(c.table))
+            if (auto* col = t->column(c.column)) col->default_expr.reset();
+        } else if constexpr (std::is_same_v<T, AddConstraint>) {
+          auto* t = table(c.table);
+          if (!t) return;
+          auto cc = to_catalog(c.constraint, in_review, c.table.name);
+          if (!c.constraint.using_index.empty()) {
+            if (auto* idx = index(QualifiedName{c.table.schema, c.constraint.using_index})) cc.columns = idx->columns;
+            if (c.constraint.name.empty()) cc.name = c.constraint.using_index;
+            // The index is renamed to the constraint's name.
+            auto it = indexes_.find(key(QualifiedName{c.table.schema, c.constraint.using_index}));
+            if (it != indexes_.end()) {
+              CatalogIndex i = std::move(it->second);
+              indexes_.erase(it);
+              i.name = cc.name;
+              put_index(std::move(i));
+            }
+          } else if (c.constraint.kind == ConstraintKind::PrimaryKey || c.constraint.kind == ConstraintKind::Unique) {
+            put_index(CatalogIndex{cc.name, c.table, cc.columns, true, true, in_review});
+          }
+          if (c.constraint.kind == ConstraintKind::PrimaryKey)
+            for (auto& n : cc.columns)
+              if (auto* col = t->column(n)) col->not_null = true;
+          t->constraints.push_back(std::move(cc));
+        } else if constexpr (std::is_same_v<T, ValidateConstraint>) {
+          if (auto* t = table(c.table))
+            for (auto& k : t->constraints)
+              if (k.name == c.name) k.validated = true;
+        } else if constexpr (std::is_same_v<T, DropConstraint>) {
+          if (auto* t = table(c.table))
+            erase_if<CatalogConstraint>(t->constraints, [&](const CatalogConstraint& x) { return x.name == c.name; });
+          indexes_.erase(key(QualifiedName{c.table.schema, c.name}));
+        } else if constexpr (std::is_same_v<T, CreateIndex>) {
+          std::string name = c.name;
+          if (name.empty()) {
+            name = c.table.name;
+            for (auto& col : c.columns) name += "_" + col;
+            name += "_idx";
+          }
+          if (index(QualifiedName{c.table.schema, name})) return;
+          put_index(CatalogIndex{name, c.table, c.columns, c.unique, true, in_review || is_new(c.table)});
+        } else if constexpr (std::is_same_v<T, DropIndex>) {
+          for (auto& n : c.names) indexes_.erase(key(n));
+        } else if constexpr (std::is_same_v<T, DropTable>) {
+          for (auto& n : c.tables) {
+            tables_.erase(key(n));
+            for (auto it = indexes_.begin(); it != indexes_.end();)
+              it = key(it->second.table) == key(n) ? indexes_.erase(it) : std::next(it);
+          }
+        } else if constexpr (std::is_same_v<T, CreateView>) {
+          CatalogTable t;
+          t.name = c.name;
+          t.kind = c.materialized ? "matview" : "view";
+          t.created_in_review = in_review;
+          if (auto* old = table(c.name); old && c.or_replace) t.created_in_review = old->created_in_review;
+          put_table(std::move(t));
+        } else if constexpr (std::is_same_v<T, CreateEnum>) {
+          put_object(CatalogObject{"type", c.name, c.values, in_review});
+        } else if constexpr (std::is_same_v<T, AlterEnumAddValue>) {
+          auto it = objects_.find("type:" + key(c.type));
+          if (it != objects_.end()) it->second.values.push_back(c.value);
+        } else if constexpr (std::is_same_v<T, CreateOther>) {
+          put_object(CatalogObject{c.kind, c.name, {}, in_review});
+        } else if constexpr (std::is_same_v<T, DropObject>) {
+          for (auto& n : c.names) {
+            objects_.erase(c.kind + ":" + key(n));
+            if (c.kind == "view" || c.kind == "materialized view") tables_.erase(key(n));
+          }
+        } else if constexpr (std::is_same_v<T, RenameObject>) {
+          if (c.kind == "index") {
+            auto it = indexes_.find(key(c.name));
+            if (it != indexes_.end()) {
+              CatalogIndex i = std::move(it->second);
+              indexes_.erase(it);
+              i.name = c.new_name;
+              put_index(std::move(i));
+            }
+          } else if (c.kind == "constraint") {
+            if (auto* t = table(c.table))
+              for (auto& k : t->constraints)
+                if (k.name == c.old_value) k.name = c.new_name;
+          } else {
+            auto it = objects_.find(c.kind + ":" + key(c.name));
+            if (it != objects_.end()) {
+              CatalogObject o = std::move(it->second);
+              objects_.erase(it);
+              o.name.name = c.new_name;
+              put_object(std::move(o));
+            }
+          }
+        } else if constexpr (std::is_same_v<T, AttachPartition>) {
+          // The partition keeps its own columns; nothing to model.
+        }
+      },
+      change.value);
+}
+
+}  // namespace pgstage

@@ -1,0 +1,103 @@
+// The schema as known before a statement runs: replayed from history (earlier migrations),
+// read from a live database, and updated by each statement under review.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/change.h"
+
+namespace pgstage {
+
+struct CatalogColumn {
+  std::string name;
+  TypeName type;
+  bool not_null = false;
+  std::optional<Expr> default_expr;
+  bool identity = false;
+  bool generated = false;
+  bool created_in_review = false;
+};
+
+struct CatalogConstraint {
+  std::string name;
+  ConstraintKind kind = ConstraintKind::Check;
+  std::vector<std::string> columns;
+  QualifiedName ref_table;
+  std::vector<std::string> ref_columns;
+  std::string check_sql;
+  bool validated = true;
+  bool created_in_review = false;
+  // For CHECK (col IS NOT NULL): the column it proves non-null.
+  std::string not_null_column;
+};
+
+struct CatalogIndex {
+  std::string name;
+  QualifiedName table;
+  std::vector<std::string> columns;
+  bool unique = false;
+  bool valid = true;
+  bool created_in_review = false;
+};
+
+struct CatalogTable {
+  QualifiedName name;
+  std::string kind = "table";  // table | view | matview | partitioned
+  std::vector<CatalogColumn> columns;
+  std::vector<CatalogConstraint> constraints;
+  bool created_in_review = false;
+  std::optional<double> row_estimate;   // from a live database or a stats file
+  std::optional<double> total_bytes;
+
+  const CatalogColumn* column(const std::string& n) const;
+  CatalogColumn* column(const std::string& n);
+  const CatalogConstraint* constraint(const std::string& n) const;
+  bool has_primary_key() const;
+};
+
+struct CatalogObject {  // enums, sequences, functions, schemas, ...
+  std::string kind;
+  QualifiedName name;
+  std::vector<std::string> values;  // enum labels
+  bool created_in_review = false;
+};
+
+class Catalog {
+ public:
+  // Looks a table (or view) up by name; an unqualified name also matches schema `public`.
+  const CatalogTable* table(const QualifiedName& n) const;
+  CatalogTable* table(const QualifiedName& n);
+  const CatalogIndex* index(const QualifiedName& n) const;
+  const CatalogObject* object(const std::string& kind, const QualifiedName& n) const;
+  std::vector<const CatalogIndex*> indexes_on(const QualifiedName& table) const;
+
+  // Whether `table` is known and was created in the change set under review (nothing reads it yet).
+  bool is_new(const QualifiedName& table) const;
+  bool knows(const QualifiedName& n) const { return table(n) != nullptr; }
+
+  // Applies a Change. `in_review` marks objects it creates as new.
+  void apply(const Change& c, bool in_review);
+
+  // Adds a table wholesale (live database snapshot).
+  void put_table(CatalogTable t);
+  void put_index(CatalogIndex i);
+  void put_object(CatalogObject o);
+  // Marks every object as existing (end of a change set).
+  void mark_all_existing();
+
+  const std::map<std::string, CatalogTable>& tables() const { return tables_; }
+  const std::map<std::string, CatalogIndex>& indexes() const { return indexes_; }
+
+  // Normalized lookup key: schema "public" is implied when absent.
+  static std::string key(const QualifiedName& n);
+
+ private:
+  std::map<std::string, CatalogTable> tables_;
+  std::map<std::string, CatalogIndex> indexes_;
+  std::map<std::string, CatalogObject> objects_;  // key: kind + ":" + key(name)
+};
+
+}  // namespace pgstage

@@ -1,0 +1,633 @@
+#include "analyzer/lint.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace pgstage {
+
+// ---- helpers shared with rules ---------------------------------------------------------------
+
+bool TxState::contains(const std::vector<QualifiedName>& v, const QualifiedName& t) {
+  return std::any_of(v.begin(), v.end(), [&](const QualifiedName& x) { return Catalog::key(x) == Catalog::key(t); });
+}
+
+LockFacts StatementContext::lock_of(const Change& c) const {
+  return lock_facts(c, LockContext{&catalog, settings.pg_version});
+}
+
+std::string display_ident(std::string_view name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
+  return plain ? std::string(name) : quote_ident(name);
+}
+
+std::string display_name(const QualifiedName& n) {
+  return n.schema.empty() ? display_ident(n.name) : display_ident(n.schema) + "." + display_ident(n.name);
+}
+
+std::string quote_ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string quote_name(const QualifiedName& n) {
+  return n.schema.empty() ? quote_ident(n.name) : quote_ident(n.schema) + "." + quote_ident(n.name);
+}
+
+std::string lock_phrase(LockMode m) {
+  std::string s(lock_mode_name(m));
+  s += " lock";
+  if (blocks_reads(m)) s += " (blocks reads and writes)";
+  else if (blocks_writes(m)) s += " (blocks writes)";
+  else if (m != LockMode::None) s += " (reads and writes continue)";
+  return s;
+}
+
+int LintResult::count(Severity s) const {
+  return int(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity == s; }));
+}
+
+bool LintResult::fails(Severity threshold) const {
+  return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity >= threshold; });
+}
+
+std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view text,
+                                int occurrence) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(rule);
+  mix(path);
+  // Whitespace-insensitive: reformatting a statement keeps its fingerprint.
+  std::string norm;
+  bool space = false;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !norm.empty()) norm += ' ';
+    space = false;
+    norm += char(std::tolower(static_cast<unsigned char>(c)));
+  }
+  mix(norm);
+  mix(std::to_string(occurrence));
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// ---- analysis --------------------------------------------------------------------------------
+
+namespace {
+
+bool is_ddl(const Change& c) {
+  return !(c.is<Dml>() || c.is<TransactionControl>() || c.is<SetVariable>() || c.is<OtherStatement>());
+}
+
+struct Prepared {
+  SourceFile file;
+  ParsedFile parsed;
+  std::vector<LoweredStatement> lowered;
+};
+
+void prepare(Prepared& p) {
+  p.parsed = parse_source(p.file);
+  p.lowered.reserve(p.parsed.statements.size());
+  for (auto& st : p.parsed.statements) {
+    p.lowered.push_back(lower(st, p.file));
+    const_cast<Statement&>(st).tree.reset();  // the typed Changes hold all we need
+  }
+}
+
+// Runs `fn(i)` for i in [0, n) on up to `jobs` threads.
+template <class F>
+void parallel_for(size_t n, int jobs, F fn) {
+  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  size_t threads = jobs > 0 ? size_t(jobs) : hw;
+  threads = std::min(threads, n);
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) fn(i);
+    });
+  for (auto& th : pool) th.join();
+}
+
+bool runner_wraps(const SourceFile& f, const LintSettings& s) {
+  if (f.no_transaction_marker) return false;
+  if (s.transaction == TxMode::PerFile) return true;
+  if (s.transaction == TxMode::None) return false;
+  return f.layout_wraps;
+}
+
+// Tracks the transaction a statement runs in.
+class TxTracker {
+ public:
+  TxTracker(const SourceFile& f, const LintSettings& s) {
+    state_.runner_wraps = runner_wraps(f, s);
+    state_.in_transaction = state_.runner_wraps;
+  }
+  const TxState& state() const { return state_; }
+
+  void after(const LoweredStatement& ls, const LockFacts& lock) {
+    for (auto& c : ls.changes) {
+      if (auto* t = c.as<TransactionControl>()) {
+        switch (t->kind) {
+          case TxKind::Begin:
+            state_.explicit_depth++;
+            if (!state_.explicit_block && !state_.runner_wraps) reset_tx();
+            state_.explicit_block = true;
+            state_.in_transaction = true;
+            break;
+          case TxKind::Commit:
+          case TxKind::Rollback:
+          case TxKind::Prepare:
+            state_.explicit_depth = 0;
+            state_.explicit_block = false;
+            // A COMMIT inside a runner-wrapped file ends the runner's transaction too.
+            state_.in_transaction = false;
+            state_.runner_wraps = false;
+            reset_tx();
+            break;
+          default:
+            break;
+        }
+        continue;
+      }
+      if (auto* v = c.as<SetVariable>()) {
+        if (v->name == "lock_timeout") {
+          bool zero = v->value.empty() || v->value == "0" || v->value == "0s" || v->value == "0ms";
+          state_.lock_timeout_set = !v->reset && !zero;
+          if (v->local) local_lock_timeout_ = true;
+        }
+        continue;
+      }
+      if (auto* a = c.as<AddConstraint>(); a && a->constraint.not_valid)
+        state_.not_valid_constraints.emplace_back(a->table, a->constraint.name);
+      if (auto* e = c.as<AlterEnumAddValue>()) state_.enum_values_added.push_back(e->type);
+      if (is_ddl(c) && state_.in_transaction)
+        for (auto& tl : lock_facts(c, LockContext{nullptr, 15}).tables)
+          if (!TxState::contains(state_.ddl_tables, tl.table)) state_.ddl_tables.push_back(tl.table);
+    }
+    if (state_.in_transaction) {
+      state_.statements_in_tx++;
+      state_.strongest_held = std::max(state_.strongest_held, lock.mode);
+      for (auto& tl : lock.tables)
+        if (tl.mode == LockMode::AccessExclusive && !TxState::contains(state_.access_exclusive_tables, tl.table))
+          state_.access_exclusive_tables.push_back(tl.table);
+    } else {
+      reset_tx();
+    }
+  }
+
+ private:
+  void reset_tx() {
+    state_.statements_in_tx = 0;
+    state_.strongest_held = LockMode::None;
+    state_.ddl_tables.clear();
+    state_.access_exclusive_tables.clear();
+    state_.not_valid_constraints.clear();
+    state_.enum_values_added.clear();
+    if (local_lock_timeout_) {
+      state_.lock_timeout_set = false;
+      local_lock_timeout_ = false;
+    }
+  }
+  TxState state_;
+  bool local_lock_timeout_ = false;
+};
+
+struct Ignore {
+  size_t comment_begin;
+  bool whole_file;
+  std::vector<std::string> rules;
+  int target_statement = -1;  // index, for statement ignores
+  std::vector<int> used;      // per rule: how many findings it suppressed
+  bool bare = false;
+};
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  return s.substr(b);
+}
+
+std::vector<Ignore> find_ignores(const ParsedFile& pf) {
+  std::vector<Ignore> out;
+  for (auto& c : pf.comments) {
+    std::string t = trim(c.text);
+    bool whole = false;
+    if (t.rfind("pgstage:ignore-file", 0) == 0) {
+      whole = true;
+      t = t.substr(19);
+    } else if (t.rfind("pgstage:ignore", 0) == 0) {
+      t = t.substr(14);
+      if (!t.empty() && !std::isspace(static_cast<unsigned char>(t[0])) && t[0] != ',') continue;
+    } else {
+      continue;
+    }
+    size_t reason = t.find("--");
+    if (reason != std::string::npos) t = t.substr(0, reason);
+    Ignore ig{c.begin, whole, {}, -1, {}, false};
+    std::string cur;
+    for (char ch : t + ",") {
+      if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
+        if (!cur.empty()) ig.rules.push_back(cur);
+        cur.clear();
+      } else {
+        cur += ch;
+      }
+    }
+    ig.bare = ig.rules.empty();
+    ig.used.assign(ig.rules.size(), 0);
+    if (!whole)
+      for (size_t i = 0; i < pf.statements.size(); ++i)
+        if (pf.statements[i].begin >= c.end) {
+          ig.target_statement = int(i);
+          break;
+        }
+    out.push_back(std::move(ig));
+  }
+  return out;
+}
+
+Severity raise(Severity s) { return s == Severity::Hint ? Severity::Warning : Severity::Error; }
+
+const Rule* find_rule(const std::vector<const Rule*>& rules, std::string_view id) {
+  for (auto* r : rules)
+    if (r->id == id) return r;
+  return nullptr;
+}
+
+bool rule_enabled(const Rule& r, const LintOptions& o) {
+  std::string id(r.id);
+  if (o.disable.count(id)) return false;
+  return r.enabled_by_default || o.enable.count(id);
+}
+
+class Linter {
+ public:
+  Linter(const std::vector<const Rule*>& rules, const LintOptions& opts, LintResult& out)
+      : rules_(rules), opts_(opts), out_(out) {
+    if (opts.base_catalog) {
+      catalog_ = *opts.base_catalog;
+      schema_known_ = true;
+    }
+  }
+
+  void history(Prepared& p) {
+    for (size_t i = 0; i < p.parsed.statements.size(); ++i) {
+      for (auto& c : p.lowered[i].changes) catalog_.apply(c, false);
+    }
+    schema_known_ = true;
+  }
+
+  void review(Prepared& p) {
+    const SourceFile& f = p.file;
+    FileSummary fs{f.path, 0, 0, std::string(layout_name(f.layout))};
+    TxTracker tx(f, opts_.settings);
+    auto ignores = find_ignores(p.parsed);
+    std::map<std::string, int> occurrences;
+    size_t first_finding = out_.findings.size();
+    LockContext lctx{&catalog_, opts_.settings.pg_version};
+
+    for (size_t i = 0; i < p.parsed.statements.size(); ++i) {
+      const Statement& st = p.parsed.statements[i];
+      const LoweredStatement& ls = p.lowered[i];
+      fs.statements++;
+      if (st.error) fs.syntax_errors++;
+      LockFacts lock = lock_facts(ls.changes, lctx);
+      StatementInfo si;
+      si.file = f.path;
+      si.begin = st.begin;
+      si.end = st.end;
+      si.start = f.position(st.begin);
+      si.stop = f.position(st.end);
+      si.kind = st.error ? "SyntaxError" : ls.kind;
+      for (auto& c : ls.changes) si.changes.push_back(change_kind_name(c));
+      si.lock = lock;
+      si.in_transaction = tx.state().in_transaction;
+      si.syntax_error = st.error.has_value();
+      int stmt_index = int(out_.statements.size());
+      out_.statements.push_back(std::move(si));
+
+      StatementContext ctx{f, st, int(i), ls, lock, catalog_, tx.state(), opts_.settings, schema_known_};
+      std::string_view text(f.text.data() + st.begin, st.end - st.begin);
+      for (const Rule* r : rules_) {
+        if (!rule_enabled(*r, opts_) || !r->check) continue;
+        Reporter rep;
+        r->check(ctx, rep);
+        for (auto& rr : rep.reports()) {
+          if (suppressed(ignores, *r, int(i))) continue;
+          Finding fd = make_finding(*r, f, st.begin, st.end, rr, lock);
+          fd.statement_index = stmt_index;
+          fd.fingerprint = finding_fingerprint(fd.rule, f.path, text, occurrences[fd.rule + '\0' + std::string(text)]++);
+          adjust_for_size(fd);
+          out_.findings.push_back(std::move(fd));
+        }
+      }
+      for (auto& c : ls.changes) catalog_.apply(c, true);
+      tx.after(ls, lock);
+    }
+
+    FileEndContext ec{f, tx.state(), opts_.settings, fs.statements};
+    for (const Rule* r : rules_) {
+      if (!rule_enabled(*r, opts_) || !r->check_file_end) continue;
+      Reporter rep;
+      r->check_file_end(ec, rep);
+      for (auto& rr : rep.reports()) {
+        if (suppressed(ignores, *r, -2)) continue;
+        size_t loc = rr.location >= 0 ? size_t(rr.location) : f.up_end;
+        Finding fd = make_finding(*r, f, loc, loc, rr, LockFacts{});
+        fd.fingerprint = finding_fingerprint(fd.rule, f.path, "<end of file>", occurrences[fd.rule]++);
+        out_.findings.push_back(std::move(fd));
+      }
+    }
+    report_ignores(f, ignores, occurrences);
+    std::stable_sort(out_.findings.begin() + long(first_finding), out_.findings.end(),
+                     [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
+    out_.files.push_back(std::move(fs));
+    std::string path = f.path;
+    out_.sources[path] = std::make_shared<SourceFile>(std::move(p.file));
+    if (!opts_.one_change_set) catalog_.mark_all_existing();
+    schema_known_ = true;
+  }
+
+ private:
+  bool suppressed(std::vector<Ignore>& ignores, const Rule& r, int stmt) {
+    bool hit = false;
+    for (auto& ig : ignores) {
+      if (!ig.whole_file && ig.target_statement != stmt) continue;
+      for (size_t k = 0; k < ig.rules.size(); ++k)
+        if (ig.rules[k] == r.id || ig.rules[k] == "all") {
+          ig.used[k]++;
+          hit = true;
+        }
+    }
+    return hit;
+  }
+
+  void report_ignores(const SourceFile& f, const std::vector<Ignore>& ignores, std::map<std::string, int>& occ) {
+    const Rule* unused = find_rule(rules_, "unused-ignore");
+    if (!unused || !rule_enabled(*unused, opts_)) return;
+    for (auto& ig : ignores) {
+      std::vector<std::pair<std::string, Severity>> problems;
+      if (ig.bare)
+        problems.emplace_back(
+            "`pgstage:ignore` names no rule; say which rule you mean, e.g. `-- pgstage:ignore renaming-column -- reason`",
+            Severity::Error);
+      for (size_t k = 0; k < ig.rules.size(); ++k) {
+        if (ig.rules[k] != "all" && !find_rule(rules_, ig.rules[k]))
+          problems.emplace_back("unknown rule `" + ig.rules[k] + "` in ignore comment (see `pgstage rules`)",
+                                unused->severity);
+        else if (ig.used[k] == 0)
+          problems.emplace_back("ignore comment for `" + ig.rules[k] + "` suppressed nothing; remove it",
+                                unused->severity);
+      }
+      for (auto& [msg, sev] : problems) {
+        Reporter::Report rr{msg, "Delete the comment, or fix the rule id it names.", int(ig.comment_begin), sev, {}};
+        Finding fd = make_finding(*unused, f, ig.comment_begin, ig.comment_begin, rr, LockFacts{});
+        auto eol = f.text.find('\n', ig.comment_begin);
+        fd.end = eol == std::string::npos ? f.text.size() : eol;
+        fd.stop = f.position(fd.end);
+        fd.fingerprint = finding_fingerprint(fd.rule, f.path, msg, occ[fd.rule + msg]++);
+        out_.findings.push_back(std::move(fd));
+      }
+    }
+  }
+
+  Finding make_finding(const Rule& r, const SourceFile& f, size_t begin, size_t end, const Reporter::Report& rr,
+                       const LockFacts& lock) {
+    Finding fd;
+    fd.rule = std::string(r.id);
+    fd.category = r.category;
+    fd.severity = rr.severity.value_or(r.severity);
+    if (auto it = opts_.severity.find(fd.rule); it != opts_.severity.end() && !rr.severity) fd.severity = it->second;
+    else if (it != opts_.severity.end() && rr.severity && *rr.severity == r.severity) fd.severity = it->second;
+    fd.file = f.path;
+    fd.begin = rr.location >= 0 && size_t(rr.location) >= begin && size_t(rr.location) <= end ? size_t(rr.location)
+                                                                                               : begin;
+    if (rr.location >= 0 && (size_t(rr.location) < begin || size_t(rr.location) > end)) fd.begin = size_t(rr.location);
+    fd.end = std::max(end, fd.begin);
+    fd.start = f.position(fd.begin);
+    fd.stop = f.position(fd.end);
+    fd.message = rr.message;
+    fd.help = rr.help;
+    fd.lock = rr.lock ? *rr.lock : lock;
+    fd.plannable = !r.plan.empty();
+    return fd;
+  }
+
+  void adjust_for_size(Finding& fd) {
+    if (fd.category == Category::Meta || fd.category == Category::Style) return;
+    for (auto& tl : fd.lock.tables) {
+      bool large = opts_.large_tables.count(tl.table.name) || opts_.large_tables.count(tl.table.str()) ||
+                   opts_.large_tables.count(Catalog::key(tl.table));
+      const CatalogTable* t = catalog_.table(tl.table);
+      if (t && t->row_estimate && *t->row_estimate >= opts_.large_table_rows) large = true;
+      if (large) {
+        if (fd.severity != Severity::Error) {
+          fd.severity = raise(fd.severity);
+          fd.message += " (raised: `" + display_name(tl.table) + "` is a large table)";
+        }
+        return;
+      }
+    }
+  }
+
+  const std::vector<const Rule*>& rules_;
+  const LintOptions& opts_;
+  LintResult& out_;
+  Catalog catalog_;
+  bool schema_known_ = false;
+};
+
+struct Job {
+  Prepared prepared;
+  bool review = false;
+  bool ok = false;
+};
+
+bool load(const std::string& path, Layout layout, Job& job, LintResult& out) {
+  std::string err;
+  if (!read_source(path, layout, job.prepared.file, err)) {
+    out.errors.push_back(err);
+    return false;
+  }
+  job.ok = true;
+  return true;
+}
+
+// Adds the history paths (files, or directories in migration order) as history jobs.
+void add_history(const std::string& path, const LintOptions& opts, std::vector<Job>& jobs, LintResult& out) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<MigrationEntry> entries;
+    std::string err;
+    if (!list_migrations(path, opts.layout, opts.exclude, entries, err)) {
+      out.errors.push_back(err);
+      return;
+    }
+    for (auto& e : entries) {
+      Job j;
+      if (load(e.path, e.layout, j, out)) jobs.push_back(std::move(j));
+    }
+  } else {
+    Job j;
+    if (load(path, opts.layout, j, out)) jobs.push_back(std::move(j));
+  }
+}
+
+std::string canonical(const std::string& p) {
+  std::error_code ec;
+  auto c = fs::weakly_canonical(p, ec);
+  return ec ? p : c.string();
+}
+
+}  // namespace
+
+void Catalog::mark_all_existing() {
+  for (auto& [_, t] : tables_) {
+    t.created_in_review = false;
+    for (auto& c : t.columns) c.created_in_review = false;
+    for (auto& k : t.constraints) k.created_in_review = false;
+  }
+  for (auto& [_, i] : indexes_) i.created_in_review = false;
+  for (auto& [_, o] : objects_) o.created_in_review = false;
+}
+
+void replay_into(Catalog& catalog, const SourceFile& file, const LintSettings&) {
+  ParsedFile pf = parse_source(file);
+  for (auto& st : pf.statements)
+    for (auto& c : lower(st, file).changes) catalog.apply(c, false);
+}
+
+std::vector<AnalyzedStatement> analyze_file(const SourceFile& file, Catalog& catalog, const LintSettings& settings,
+                                            bool in_review) {
+  std::vector<AnalyzedStatement> out;
+  ParsedFile pf = parse_source(file);
+  LockContext lctx{&catalog, settings.pg_version};
+  for (auto& st : pf.statements) {
+    AnalyzedStatement a{st, lower(st, file), {}};
+    a.lock = lock_facts(a.lowered.changes, lctx);
+    for (auto& c : a.lowered.changes) catalog.apply(c, in_review);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<const Rule*>& rules,
+                    const LintOptions& opts) {
+  LintResult out;
+  out.pg_version = opts.settings.pg_version;
+  std::vector<Job> jobs;
+  for (auto& h : opts.history) add_history(h, opts, jobs, out);
+
+  // Expand inputs: a directory is every migration in order; a file brings the migrations before
+  // it in its directory as history (unless --no-history).
+  std::set<std::string> queued;  // canonical paths already queued as review
+  std::set<std::string> history_seen;
+  for (auto& in : inputs) {
+    if (in.is_stdin) {
+      Job j;
+      j.prepared.file = make_source(in.path.empty() ? "<stdin>" : in.path, in.stdin_text, opts.layout);
+      j.ok = true;
+      j.review = !in.history;
+      jobs.push_back(std::move(j));
+      continue;
+    }
+    std::error_code ec;
+    if (fs::is_directory(in.path, ec)) {
+      std::vector<MigrationEntry> entries;
+      std::string err;
+      if (!list_migrations(in.path, opts.layout, opts.exclude, entries, err)) {
+        out.errors.push_back(err);
+        continue;
+      }
+      for (auto& e : entries) {
+        Job j;
+        if (!load(e.path, e.layout, j, out)) continue;
+        j.review = true;
+        queued.insert(canonical(e.path));
+        jobs.push_back(std::move(j));
+      }
+      continue;
+    }
+    if (!fs::exists(in.path, ec)) {
+      out.errors.push_back(in.path + ": no such file or directory");
+      continue;
+    }
+    std::string canon = canonical(in.path);
+    if (queued.count(canon)) continue;
+    Layout layout = opts.layout;
+    if (!opts.no_history) {
+      fs::path dir = fs::path(in.path).parent_path();
+      if (dir.empty()) dir = ".";
+      // Diesel/Prisma keep each migration in its own folder: history lives one level up.
+      std::string fname = fs::path(in.path).filename().string();
+      if (fname == "up.sql" || fname == "migration.sql") dir = dir.parent_path().empty() ? "." : dir.parent_path();
+      std::vector<MigrationEntry> entries;
+      std::string err;
+      if (list_migrations(dir.string(), opts.layout, opts.exclude, entries, err)) {
+        bool found = false;
+        for (auto& e : entries)
+          if (canonical(e.path) == canon) {
+            found = true;
+            layout = e.layout;
+          }
+        if (found)
+          for (auto& e : entries) {
+            std::string ce = canonical(e.path);
+            if (ce == canon) break;
+            if (queued.count(ce) || history_seen.count(ce)) continue;
+            Job j;
+            if (load(e.path, e.layout, j, out)) {
+              history_seen.insert(ce);
+              jobs.push_back(std::move(j));
+            }
+          }
+      }
+    }
+    Job j;
+    if (!load(in.path, layout, j, out)) continue;
+    j.review = true;
+    queued.insert(canon);
+    jobs.push_back(std::move(j));
+  }
+
+  parallel_for(jobs.size(), opts.jobs, [&](size_t i) {
+    if (jobs[i].ok) prepare(jobs[i].prepared);
+  });
+
+  Linter linter(rules, opts, out);
+  for (auto& j : jobs) {
+    if (!j.ok) continue;
+    if (j.review) linter.review(j.prepared);
+    else linter.history(j.prepared);
+  }
+  return out;
+}
+
+}  // namespace pgstage

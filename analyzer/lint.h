@@ -1,0 +1,93 @@
+// The lint driver: replays history into a Catalog, then runs the rules over the files under review.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analyzer/catalog.h"
+#include "analyzer/finding.h"
+#include "analyzer/rule_api.h"
+
+namespace pgstage {
+
+struct LintOptions {
+  LintSettings settings;
+  Severity fail_on = Severity::Error;
+  std::set<std::string> disable;                 // rule ids turned off
+  std::set<std::string> enable;                  // off-by-default rules turned on
+  std::map<std::string, Severity> severity;      // per-rule overrides
+  std::set<std::string> large_tables;            // findings on these are raised one level
+  double large_table_rows = 1e6;                 // with a known row estimate: raise above this
+  std::vector<std::string> history;              // extra history paths (files or directories), in order
+  bool no_history = false;                       // do not replay earlier migrations of the directory
+  Layout layout = Layout::Auto;
+  std::vector<std::string> exclude;              // glob patterns
+  // Files under review in one run form one change set (objects created in one are new in the
+  // others). Default: each file is its own change set.
+  bool one_change_set = false;
+  const Catalog* base_catalog = nullptr;         // from a live database or snapshot, replayed first
+  int jobs = 0;                                  // parse threads (0 = hardware concurrency)
+};
+
+// One input: a path (file or directory) or stdin text.
+struct LintInput {
+  std::string path;
+  bool is_stdin = false;    // `stdin_text` holds the content (stdin, or text from a test/tool)
+  std::string stdin_text;
+  bool history = false;     // replay as history only (no findings)
+};
+
+struct StatementInfo {
+  std::string file;
+  size_t begin = 0, end = 0;
+  Position start, stop;
+  std::string kind;                // libpg_query node, e.g. AlterTableStmt
+  std::vector<std::string> changes;
+  LockFacts lock;
+  bool in_transaction = false;
+  bool syntax_error = false;
+};
+
+struct FileSummary {
+  std::string path;
+  int statements = 0;
+  int syntax_errors = 0;
+  std::string layout;
+};
+
+struct LintResult {
+  std::vector<FileSummary> files;
+  std::vector<StatementInfo> statements;
+  std::vector<Finding> findings;
+  std::vector<std::string> errors;  // unreadable inputs (exit 2), each naming the path
+  std::map<std::string, std::shared_ptr<const SourceFile>> sources;  // files under review, by path
+  int pg_version = 15;
+
+  int count(Severity s) const;
+  bool fails(Severity threshold) const;
+};
+
+// Runs `rules` over the inputs. Never throws on bad SQL; unreadable inputs land in `errors`.
+LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<const Rule*>& rules,
+                    const LintOptions& opts);
+
+// Replays a file's statements into `catalog` (history: no findings).
+void replay_into(Catalog& catalog, const SourceFile& file, const LintSettings& settings);
+
+// The parsed and lowered statements of a file, for the planner and trace.
+struct AnalyzedStatement {
+  Statement statement;
+  LoweredStatement lowered;
+  LockFacts lock;
+};
+std::vector<AnalyzedStatement> analyze_file(const SourceFile& file, Catalog& catalog, const LintSettings& settings,
+                                            bool in_review);
+
+// Stable fingerprint of a finding (hex).
+std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view statement_text,
+                                int occurrence);
+
+}  // namespace pgstage

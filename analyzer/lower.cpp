@@ -1,0 +1,761 @@
+#include "analyzer/lower.h"
+
+#include <pg_query.h>
+
+#include "analyzer/parse_tree.h"
+#include "analyzer/types.h"
+#include "analyzer/volatility.h"
+
+namespace pgstage {
+
+using nlohmann::json;
+
+namespace {
+
+const json& null_json() {
+  static const json n;
+  return n;
+}
+
+// Field access that tolerates missing keys and wrong shapes.
+const json& at(const json& j, const char* key) {
+  if (!j.is_object()) return null_json();
+  auto it = j.find(key);
+  return it == j.end() ? null_json() : *it;
+}
+std::string str(const json& j, const char* key) {
+  const json& v = at(j, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+bool flag(const json& j, const char* key) {
+  const json& v = at(j, key);
+  return v.is_boolean() && v.get<bool>();
+}
+int num(const json& j, const char* key, int dflt = 0) {
+  const json& v = at(j, key);
+  return v.is_number_integer() ? v.get<int>() : dflt;
+}
+// The single key of a node wrapper {"TypeName": {...}} and its body.
+std::pair<std::string, const json*> node_of(const json& j) {
+  if (j.is_object() && j.size() == 1) return {j.begin().key(), &j.begin().value()};
+  return {std::string(), &null_json()};
+}
+const json& items(const json& j) {
+  if (j.is_array()) return j;
+  const json& l = at(at(j, "List"), "items");
+  return l.is_array() ? l : null_json();
+}
+std::string string_node(const json& j) { return str(at(j, "String"), "sval"); }
+
+struct Ctx {
+  const SourceFile& file;
+  int base;        // add to libpg_query locations for file offsets
+  size_t stmt_end; // file offset where the statement ends
+  int abs(int loc) const { return loc < 0 ? -1 : base + loc; }
+};
+
+QualifiedName range_var(const json& rv) {
+  const json& b = at(rv, "RangeVar").is_object() ? at(rv, "RangeVar") : rv;
+  return QualifiedName{str(b, "schemaname"), str(b, "relname")};
+}
+
+// A name list [schema?, name] or [catalog, schema, name].
+QualifiedName name_list(const json& list) {
+  std::vector<std::string> parts;
+  for (auto& it : items(list)) parts.push_back(string_node(it));
+  QualifiedName q;
+  if (parts.empty()) return q;
+  q.name = parts.back();
+  if (parts.size() >= 2) q.schema = parts[parts.size() - 2];
+  return q;
+}
+
+TypeName type_name(const json& tn_node) {
+  const json& tn = at(tn_node, "TypeName").is_object() ? at(tn_node, "TypeName") : tn_node;
+  TypeName t;
+  std::vector<std::string> parts;
+  for (auto& p : items(at(tn, "names"))) parts.push_back(string_node(p));
+  if (parts.empty()) return t;
+  std::string n = parts.back();
+  std::string schema = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+  if (schema == "pg_catalog") schema.clear();
+  bool serial = false;
+  t.name = schema.empty() ? normalize_type_name(n, &serial) : n;
+  t.is_serial = serial;
+  t.schema = schema;
+  for (auto& m : items(at(tn, "typmods"))) {
+    auto [k, body] = node_of(m);
+    if (k == "A_Const") {
+      const json& iv = at(*body, "ival");
+      t.typmods.push_back(iv.is_object() ? num(iv, "ival", 0) : 0);
+    }
+  }
+  t.array_dims = int(items(at(tn, "arrayBounds")).size());
+  // interval(p) and timestamp(p) carry typmods the same way; nothing more to do.
+  return t;
+}
+
+bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+
+// Slices an expression's source text starting at `begin` up to the first top-level ',' or ')'
+// or one of the stop keywords (after the first token), or the statement end.
+std::string slice_expr(const Ctx& cx, int begin, bool column_context) {
+  const std::string& s = cx.file.text;
+  if (begin < 0 || size_t(begin) >= cx.stmt_end) return {};
+  static const char* kStops[] = {"constraint", "check",      "references", "unique",   "primary", "not",
+                                 "null",       "collate",    "generated",  "default",  "deferrable",
+                                 "initially",  "using",      "on",         nullptr};
+  size_t i = size_t(begin), end = cx.stmt_end;
+  int depth = 0;
+  bool first = true;
+  size_t last_nonspace = i;
+  while (i < end) {
+    char c = s[i];
+    if (c == '(' || c == '[') { ++depth; ++i; first = false; last_nonspace = i; continue; }
+    if (c == ')' || c == ']') {
+      if (depth == 0) break;
+      --depth; ++i; last_nonspace = i; continue;
+    }
+    if (depth == 0 && (c == ',' || c == ';')) break;
+    if (c == '\'' || c == '"') {
+      char q = c;
+      ++i;
+      while (i < end) {
+        if (s[i] == q) {
+          if (i + 1 < end && s[i + 1] == q) { i += 2; continue; }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+      first = false;
+      last_nonspace = i;
+      continue;
+    }
+    if (c == '-' && i + 1 < end && s[i + 1] == '-') {
+      while (i < end && s[i] != '\n') ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (is_ident_char(c)) {
+      size_t j = i;
+      while (j < end && is_ident_char(s[j])) ++j;
+      if (depth == 0 && !first && column_context) {
+        std::string w;
+        for (size_t k = i; k < j; ++k) w += char(std::tolower(static_cast<unsigned char>(s[k])));
+        bool stop = false;
+        for (const char** p = kStops; *p; ++p)
+          if (w == *p) stop = true;
+        if (stop) break;
+      }
+      first = false;
+      i = j;
+      last_nonspace = i;
+      continue;
+    }
+    // operators and punctuation (::, +, ...)
+    first = false;
+    ++i;
+    last_nonspace = i;
+  }
+  return s.substr(size_t(begin), last_nonspace - size_t(begin));
+}
+
+int node_location(const json& node) {
+  auto [k, body] = node_of(node);
+  if (k.empty()) return -1;
+  int loc = num(*body, "location", -1);
+  if (k == "A_Expr" || k == "TypeCast") {
+    // Binary operators report the operator's location; the expression starts at its left operand.
+    const json& l = k == "A_Expr" ? at(*body, "lexpr") : at(*body, "arg");
+    int ll = node_location(l);
+    if (ll >= 0 && (loc < 0 || ll < loc)) loc = ll;
+  }
+  if (k == "BoolExpr") {
+    for (auto& a : items(at(*body, "args"))) {
+      int al = node_location(a);
+      if (al >= 0 && (loc < 0 || al < loc)) loc = al;
+    }
+  }
+  return loc;
+}
+
+void walk_functions(const json& j, Expr& e) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "FuncCall") {
+        auto q = name_list(at(it.value(), "funcname"));
+        std::optional<Volatility> v;
+        if (q.schema.empty() || q.schema == "pg_catalog") v = builtin_volatility(q.name);
+        if (!v) {
+          e.unknown_functions.push_back(q.str());
+          v = Volatility::Volatile;
+        }
+        if (int(*v) > int(e.volatility)) e.volatility = *v;
+      } else if (it.key() == "SQLValueFunction") {
+        if (int(Volatility::Stable) > int(e.volatility)) e.volatility = Volatility::Stable;
+      } else if (it.key() == "SubLink") {
+        e.volatility = Volatility::Volatile;  // a subquery: treat as volatile
+      }
+      walk_functions(it.value(), e);
+    }
+  } else if (j.is_array()) {
+    for (auto& x : j) walk_functions(x, e);
+  }
+}
+
+Expr make_expr(const Ctx& cx, const json& node, bool column_context) {
+  Expr e;
+  int loc = node_location(node);
+  e.sql = slice_expr(cx, cx.abs(loc), column_context);
+  walk_functions(node, e);
+  auto [k, body] = node_of(node);
+  if (k == "A_Const" && flag(*body, "isnull")) e.is_null_constant = true;
+  if (k == "ColumnRef") {
+    auto f = items(at(*body, "fields"));
+    if (f.size() == 1) e.column_ref = string_node(f[0]);
+  }
+  if (k == "TypeCast") {
+    auto [ak, abody] = node_of(at(*body, "arg"));
+    if (ak == "ColumnRef") {
+      auto f = items(at(*abody, "fields"));
+      if (f.size() == 1) e.cast_of_column = string_node(f[0]);
+    }
+  }
+  if (e.sql.empty()) e.sql = k;
+  return e;
+}
+
+std::vector<std::string> string_list(const json& j) {
+  std::vector<std::string> out;
+  for (auto& x : items(j)) out.push_back(string_node(x));
+  return out;
+}
+
+Constraint constraint_of(const Ctx& cx, const json& cnode) {
+  const json& c = at(cnode, "Constraint").is_object() ? at(cnode, "Constraint") : cnode;
+  Constraint k;
+  std::string t = str(c, "contype");
+  if (t == "CONSTR_CHECK") k.kind = ConstraintKind::Check;
+  else if (t == "CONSTR_FOREIGN") k.kind = ConstraintKind::ForeignKey;
+  else if (t == "CONSTR_UNIQUE") k.kind = ConstraintKind::Unique;
+  else if (t == "CONSTR_PRIMARY") k.kind = ConstraintKind::PrimaryKey;
+  else if (t == "CONSTR_EXCLUSION") k.kind = ConstraintKind::Exclusion;
+  else if (t == "CONSTR_NOTNULL") k.kind = ConstraintKind::NotNull;
+  k.name = str(c, "conname");
+  k.location = cx.abs(num(c, "location", -1));
+  k.not_valid = flag(c, "skip_validation");
+  k.using_index = str(c, "indexname");
+  k.deferrable = flag(c, "deferrable");
+  if (k.kind == ConstraintKind::ForeignKey) {
+    k.columns = string_list(at(c, "fk_attrs"));
+    k.ref_table = range_var(at(c, "pktable"));
+    k.ref_columns = string_list(at(c, "pk_attrs"));
+  } else {
+    k.columns = string_list(at(c, "keys"));
+  }
+  if (k.kind == ConstraintKind::Check && !at(c, "raw_expr").is_null()) {
+    // CHECK ( expr ): slice from the expression start to its closing parenthesis.
+    k.check = make_expr(cx, at(c, "raw_expr"), false);
+  }
+  return k;
+}
+
+ColumnDef column_def(const Ctx& cx, const json& cdnode) {
+  const json& cd = at(cdnode, "ColumnDef").is_object() ? at(cdnode, "ColumnDef") : cdnode;
+  ColumnDef col;
+  col.name = str(cd, "colname");
+  col.type = type_name(at(cd, "typeName"));
+  col.location = cx.abs(num(cd, "location", -1));
+  for (auto& cn : items(at(cd, "constraints"))) {
+    const json& c = at(cn, "Constraint");
+    std::string t = str(c, "contype");
+    if (t == "CONSTR_NOTNULL") col.not_null = true;
+    else if (t == "CONSTR_NULL") col.not_null = false;
+    else if (t == "CONSTR_DEFAULT") col.default_expr = make_expr(cx, at(c, "raw_expr"), true);
+    else if (t == "CONSTR_IDENTITY") col.identity = true;
+    else if (t == "CONSTR_GENERATED") col.generated_stored = true;
+    else if (t == "CONSTR_PRIMARY" || t == "CONSTR_UNIQUE" || t == "CONSTR_FOREIGN" || t == "CONSTR_CHECK" ||
+             t == "CONSTR_EXCLUSION") {
+      Constraint k = constraint_of(cx, c);
+      if (k.columns.empty()) k.columns = {col.name};
+      if (k.kind == ConstraintKind::PrimaryKey) col.primary_key = true;
+      if (k.kind == ConstraintKind::Unique) col.unique = true;
+      col.constraints.push_back(std::move(k));
+    }
+  }
+  if (col.type.is_serial) col.not_null = true;
+  return col;
+}
+
+std::string object_kind(const std::string& objtype) {
+  static const std::pair<const char*, const char*> kMap[] = {
+      {"OBJECT_TABLE", "table"},        {"OBJECT_INDEX", "index"},         {"OBJECT_VIEW", "view"},
+      {"OBJECT_MATVIEW", "materialized view"}, {"OBJECT_FUNCTION", "function"}, {"OBJECT_PROCEDURE", "procedure"},
+      {"OBJECT_TYPE", "type"},          {"OBJECT_DOMAIN", "domain"},       {"OBJECT_SEQUENCE", "sequence"},
+      {"OBJECT_SCHEMA", "schema"},      {"OBJECT_TRIGGER", "trigger"},     {"OBJECT_EXTENSION", "extension"},
+      {"OBJECT_COLUMN", "column"},      {"OBJECT_TABCONSTRAINT", "constraint"}, {"OBJECT_DATABASE", "database"},
+      {"OBJECT_FOREIGN_TABLE", "foreign table"}, {"OBJECT_AGGREGATE", "aggregate"}, {"OBJECT_RULE", "rule"},
+      {"OBJECT_POLICY", "policy"},      {"OBJECT_ROLE", "role"},           {"OBJECT_COLLATION", "collation"},
+  };
+  for (auto& [k, v] : kMap)
+    if (objtype == k) return v;
+  std::string s = objtype.rfind("OBJECT_", 0) == 0 ? objtype.substr(7) : objtype;
+  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Names in a DropStmt's `objects`.
+QualifiedName drop_object_name(const json& o) {
+  auto [k, body] = node_of(o);
+  if (k == "List") return name_list(o);
+  if (k == "String") return QualifiedName{"", str(*body, "sval")};
+  if (k == "TypeName") {
+    auto t = type_name(*body);
+    return QualifiedName{t.schema, t.name};
+  }
+  if (k == "ObjectWithArgs") return name_list(at(*body, "objname"));
+  return {};
+}
+
+void lower_alter_table(const Ctx& cx, const json& a, LoweredStatement& out) {
+  QualifiedName table = range_var(at(a, "relation"));
+  std::string objtype = str(a, "objtype");
+  for (auto& cmdnode : items(at(a, "cmds"))) {
+    const json& cmd = at(cmdnode, "AlterTableCmd");
+    std::string sub = str(cmd, "subtype");
+    std::string name = str(cmd, "name");
+    const json& def = at(cmd, "def");
+    int loc = -1;
+    {
+      auto [dk, db] = node_of(def);
+      if (!dk.empty()) loc = cx.abs(num(*db, "location", -1));
+    }
+    Change ch;
+    ch.location = loc;
+    if (objtype != "OBJECT_TABLE" && objtype != "OBJECT_FOREIGN_TABLE" && !objtype.empty()) {
+      ch.value = AlterTableOther{table, sub, name, {}};
+      if (objtype == "OBJECT_INDEX") std::get<AlterTableOther>(ch.value).options.push_back("index");
+      out.changes.push_back(std::move(ch));
+      continue;
+    }
+    bool cascade = str(cmd, "behavior") == "DROP_CASCADE";
+    if (sub == "AT_AddColumn" || sub == "AT_AddColumnRecurse") {
+      ch.value = AddColumn{table, column_def(cx, def), flag(cmd, "missing_ok")};
+    } else if (sub == "AT_DropColumn" || sub == "AT_DropColumnRecurse") {
+      ch.value = DropColumn{table, name, flag(cmd, "missing_ok"), cascade};
+    } else if (sub == "AT_AlterColumnType") {
+      const json& cd = at(def, "ColumnDef");
+      AlterColumnType t{table, name, type_name(at(cd, "typeName")), std::nullopt, {}};
+      if (!at(cd, "raw_default").is_null()) t.using_expr = make_expr(cx, at(cd, "raw_default"), false);
+      for (auto& c : items(at(at(cd, "collClause"), "CollateClause").is_object()
+                               ? at(at(at(cd, "collClause"), "CollateClause"), "collname")
+                               : null_json()))
+        t.collation = string_node(c);
+      ch.value = std::move(t);
+    } else if (sub == "AT_SetNotNull") {
+      ch.value = SetNotNull{table, name};
+    } else if (sub == "AT_DropNotNull") {
+      ch.value = DropNotNull{table, name};
+    } else if (sub == "AT_ColumnDefault") {
+      if (def.is_null()) ch.value = DropDefault{table, name};
+      else ch.value = SetDefault{table, name, make_expr(cx, def, false)};
+    } else if (sub == "AT_AddConstraint" || sub == "AT_AddConstraintRecurse" || sub == "AT_AddIndexConstraint") {
+      Constraint k = constraint_of(cx, def);
+      ch.location = k.location;
+      ch.value = AddConstraint{table, std::move(k)};
+    } else if (sub == "AT_ValidateConstraint" || sub == "AT_ValidateConstraintRecurse") {
+      ch.value = ValidateConstraint{table, name};
+    } else if (sub == "AT_DropConstraint" || sub == "AT_DropConstraintRecurse") {
+      ch.value = DropConstraint{table, name, flag(cmd, "missing_ok"), cascade};
+    } else if (sub == "AT_AttachPartition") {
+      ch.value = AttachPartition{table, range_var(at(at(def, "PartitionCmd"), "name"))};
+    } else if (sub == "AT_DetachPartition") {
+      const json& pc = at(def, "PartitionCmd");
+      ch.value = DetachPartition{table, range_var(at(pc, "name")), flag(pc, "concurrent"), false};
+    } else if (sub == "AT_DetachPartitionFinalize") {
+      ch.value = DetachPartition{table, range_var(at(at(def, "PartitionCmd"), "name")), false, true};
+    } else if (sub == "AT_EnableTrig" || sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig" ||
+               sub == "AT_EnableTrigAll" || sub == "AT_EnableTrigUser") {
+      ch.value = TriggerChange{table, name, TriggerAction::Enable};
+    } else if (sub == "AT_DisableTrig" || sub == "AT_DisableTrigAll" || sub == "AT_DisableTrigUser") {
+      ch.value = TriggerChange{table, name, TriggerAction::Disable};
+    } else {
+      AlterTableOther o{table, sub, name, {}};
+      for (auto& d : items(def)) o.options.push_back(str(at(d, "DefElem"), "defname"));
+      if (sub == "AT_SetTableSpace") o.options.push_back(name);
+      ch.value = std::move(o);
+    }
+    out.changes.push_back(std::move(ch));
+  }
+}
+
+std::string unquote_sql_string(const std::string& q) {
+  // 'it''s' -> it's ; E'..' and $$..$$ are handled for the simple cases.
+  std::string s = q;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  s = s.substr(b);
+  if (s.size() >= 2 && s.front() == '\'' && s.back() == '\'') {
+    std::string body = s.substr(1, s.size() - 2);
+    std::string out;
+    for (size_t i = 0; i < body.size(); ++i) {
+      if (body[i] == '\'') {
+        if (i + 1 < body.size() && body[i + 1] == '\'') { out += '\''; ++i; continue; }
+        return {};  // concatenation or several literals: not a single constant
+      }
+      out += body[i];
+    }
+    return out;
+  }
+  if (s.size() >= 4 && s[0] == '$') {
+    size_t te = s.find('$', 1);
+    if (te != std::string::npos) {
+      std::string tag = s.substr(0, te + 1);
+      if (s.size() >= 2 * tag.size() && s.compare(s.size() - tag.size(), tag.size(), tag) == 0)
+        return s.substr(tag.size(), s.size() - 2 * tag.size());
+    }
+  }
+  return {};
+}
+
+void collect_plpgsql(const json& j, std::vector<std::string>& sql, bool& dynamic) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "PLpgSQL_stmt_execsql") {
+        std::string q = str(at(at(it.value(), "sqlstmt"), "PLpgSQL_expr"), "query");
+        if (!q.empty()) sql.push_back(q);
+        continue;
+      }
+      if (it.key() == "PLpgSQL_stmt_dynexecute") {
+        std::string q = str(at(at(it.value(), "query"), "PLpgSQL_expr"), "query");
+        std::string lit = unquote_sql_string(q);
+        if (!lit.empty()) sql.push_back(lit);
+        else dynamic = true;
+        continue;
+      }
+      collect_plpgsql(it.value(), sql, dynamic);
+    }
+  } else if (j.is_array()) {
+    for (auto& x : j) collect_plpgsql(x, sql, dynamic);
+  }
+}
+
+LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, int depth);
+
+void lower_do_block(const Ctx& cx, const json& d, size_t stmt_begin, int depth, LoweredStatement& out) {
+  out.do_block = true;
+  std::string body, language = "plpgsql";
+  for (auto& a : items(at(d, "args"))) {
+    const json& de = at(a, "DefElem");
+    if (str(de, "defname") == "as") body = str(at(at(de, "arg"), "String"), "sval");
+    if (str(de, "defname") == "language") language = str(at(at(de, "arg"), "String"), "sval");
+  }
+  if (language != "plpgsql" || body.empty() || depth > 4) return;
+  // libpg_query parses PL/pgSQL as a function body; wrap the DO body in one.
+  std::string tag = "$pgstage_do$";
+  while (body.find(tag) != std::string::npos) tag.insert(1, "x");
+  std::string fn = "CREATE FUNCTION pgstage_do() RETURNS void LANGUAGE plpgsql AS " + tag + body + tag;
+  PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(fn.c_str());
+  std::vector<std::string> sqls;
+  bool dynamic = false;
+  if (!r.error && r.plpgsql_funcs) {
+    json j = json::parse(r.plpgsql_funcs, nullptr, false);
+    if (!j.is_discarded()) collect_plpgsql(j, sqls, dynamic);
+  }
+  pg_query_free_plpgsql_parse_result(r);
+  out.do_block_dynamic = dynamic;
+  const std::string& text = cx.file.text;
+  size_t search_from = stmt_begin;
+  for (auto& sql : sqls) {
+    ParsedFile pf = parse_sql(sql);
+    // Report inner statements where they stand in the file when the text can be found.
+    size_t found = text.find(sql, search_from);
+    bool located = found != std::string::npos && found < cx.stmt_end;
+    for (auto& inner : pf.statements) {
+      if (!inner.tree) continue;
+      Ctx icx{cx.file, 0, 0};
+      // Locations inside `sql` map to the file only when the text was found verbatim.
+      SourceFile tmp;
+      const SourceFile* src = &cx.file;
+      if (located) {
+        icx.base = int(found) + inner.tree->base;
+        icx.stmt_end = found + inner.end;
+      } else {
+        tmp = make_source(cx.file.path, sql, Layout::Plain);
+        src = &tmp;
+        icx.base = inner.tree->base;
+        icx.stmt_end = inner.end;
+      }
+      Ctx real{*src, icx.base, icx.stmt_end};
+      LoweredStatement ls = lower_node(real, inner.tree->node, located ? found + inner.begin : stmt_begin, depth + 1);
+      for (auto& c : ls.changes) {
+        c.from_do_block = true;
+        if (!located) c.location = int(stmt_begin);
+        else if (c.location < 0) c.location = int(found + inner.begin);
+        out.changes.push_back(std::move(c));
+      }
+    }
+    if (located) search_from = found + sql.size();
+  }
+}
+
+LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, int depth) {
+  LoweredStatement out;
+  auto [kind, bp] = node_of(node);
+  const json& b = *bp;
+  out.kind = kind;
+  auto push = [&](ChangeValue v, int loc = -1) { out.changes.push_back(Change{std::move(v), loc, false}); };
+
+  if (kind == "CreateStmt") {
+    CreateTable t;
+    t.table = range_var(at(b, "relation"));
+    t.if_not_exists = flag(b, "if_not_exists");
+    t.unlogged = str(at(b, "relation"), "relpersistence") == "u";
+    if (!at(b, "partbound").is_null())
+      for (auto& p : items(at(b, "inhRelations"))) t.partition_of = range_var(p);
+    for (auto& e : items(at(b, "tableElts"))) {
+      auto [ek, eb] = node_of(e);
+      if (ek == "ColumnDef") t.columns.push_back(column_def(cx, e));
+      else if (ek == "Constraint") t.constraints.push_back(constraint_of(cx, e));
+    }
+    push(std::move(t));
+  } else if (kind == "CreateTableAsStmt") {
+    const json& into = at(b, "into");
+    QualifiedName n = range_var(at(into, "rel"));
+    if (str(b, "objtype") == "OBJECT_MATVIEW") push(CreateView{n, true, false});
+    else {
+      CreateTable t;
+      t.table = n;
+      t.as_select = true;
+      t.if_not_exists = flag(b, "if_not_exists");
+      push(std::move(t));
+    }
+  } else if (kind == "AlterTableStmt") {
+    lower_alter_table(cx, b, out);
+  } else if (kind == "RenameStmt") {
+    std::string rt = str(b, "renameType");
+    QualifiedName rel = range_var(at(b, "relation"));
+    std::string newname = str(b, "newname");
+    std::string reltype = str(b, "relationType");
+    if (rt == "OBJECT_COLUMN" && (reltype == "OBJECT_TABLE" || reltype == "OBJECT_FOREIGN_TABLE"))
+      push(RenameColumn{rel, str(b, "subname"), newname});
+    else if (rt == "OBJECT_TABLE" || rt == "OBJECT_FOREIGN_TABLE")
+      push(RenameTable{rel, newname, false});
+    else if (rt == "OBJECT_TABCONSTRAINT")
+      push(RenameObject{"constraint", rel, str(b, "subname"), newname, rel});
+    else if (rt == "OBJECT_INDEX")
+      push(RenameObject{"index", rel, rel.name, newname, {}});
+    else if (rt == "OBJECT_VIEW" || rt == "OBJECT_MATVIEW" || rt == "OBJECT_SEQUENCE")
+      push(RenameObject{object_kind(rt), rel, rel.name, newname, {}});
+    else if (rt == "OBJECT_COLUMN")
+      push(RenameObject{object_kind(reltype) + " column", rel, str(b, "subname"), newname, {}});
+    else if (rt == "OBJECT_SCHEMA")
+      push(RenameObject{"schema", QualifiedName{"", str(b, "subname")}, str(b, "subname"), newname, {}});
+    else {
+      QualifiedName n = drop_object_name(at(b, "object"));
+      if (n.empty()) n = rel;
+      push(RenameObject{object_kind(rt), n, n.name, newname, {}});
+    }
+  } else if (kind == "AlterObjectSchemaStmt") {
+    QualifiedName rel = range_var(at(b, "relation"));
+    if (rel.empty()) rel = drop_object_name(at(b, "object"));
+    push(RenameObject{object_kind(str(b, "objectType")) + " schema", rel, rel.schema, str(b, "newschema"),
+                      str(b, "objectType") == "OBJECT_TABLE" ? rel : QualifiedName{}});
+  } else if (kind == "IndexStmt") {
+    CreateIndex ci;
+    ci.name = str(b, "idxname");
+    ci.table = range_var(at(b, "relation"));
+    ci.unique = flag(b, "unique");
+    ci.concurrently = flag(b, "concurrent");
+    ci.if_not_exists = flag(b, "if_not_exists");
+    ci.partial = !at(b, "whereClause").is_null();
+    ci.method = str(b, "accessMethod");
+    for (auto& p : items(at(b, "indexParams"))) {
+      const json& ie = at(p, "IndexElem");
+      std::string n = str(ie, "name");
+      if (n.empty()) n = make_expr(cx, at(ie, "expr"), false).sql;
+      ci.columns.push_back(n);
+    }
+    push(std::move(ci));
+  } else if (kind == "DropStmt") {
+    std::string rt = str(b, "removeType");
+    bool cascade = str(b, "behavior") == "DROP_CASCADE";
+    bool if_exists = flag(b, "missing_ok");
+    std::vector<QualifiedName> names;
+    for (auto& o : items(at(b, "objects"))) names.push_back(drop_object_name(o));
+    if (rt == "OBJECT_TABLE") push(DropTable{names, if_exists, cascade});
+    else if (rt == "OBJECT_INDEX") push(DropIndex{names, flag(b, "concurrent"), if_exists, cascade});
+    else if (rt == "OBJECT_TRIGGER") {
+      for (auto& o : items(at(b, "objects"))) {
+        std::vector<std::string> parts;
+        for (auto& it : items(o)) parts.push_back(string_node(it));
+        if (parts.size() < 2) continue;
+        QualifiedName t{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
+        push(TriggerChange{t, parts.back(), TriggerAction::Drop});
+      }
+    } else push(DropObject{object_kind(rt), names, if_exists, cascade});
+  } else if (kind == "ReindexStmt") {
+    std::string k = str(b, "kind");
+    Reindex r;
+    r.kind = k == "REINDEX_OBJECT_INDEX" ? "index" : k == "REINDEX_OBJECT_TABLE" ? "table"
+             : k == "REINDEX_OBJECT_SCHEMA" ? "schema" : k == "REINDEX_OBJECT_SYSTEM" ? "system" : "database";
+    r.name = range_var(at(b, "relation"));
+    if (r.name.empty()) r.name = QualifiedName{"", str(b, "name")};
+    for (auto& p : items(at(b, "params"))) {
+      const json& de = at(p, "DefElem");
+      if (str(de, "defname") == "concurrently") {
+        const json& arg = at(de, "arg");
+        // (CONCURRENTLY false) turns it off.
+        bool off = at(arg, "Boolean").is_object() && !flag(at(arg, "Boolean"), "boolval");
+        r.concurrently = !off;
+      }
+    }
+    push(std::move(r));
+  } else if (kind == "TruncateStmt") {
+    Truncate t;
+    for (auto& r : items(at(b, "relations"))) t.tables.push_back(range_var(r));
+    t.cascade = str(b, "behavior") == "DROP_CASCADE";
+    push(std::move(t));
+  } else if (kind == "DropdbStmt") {
+    push(DropDatabase{str(b, "dbname")});
+  } else if (kind == "VacuumStmt") {
+    Vacuum v;
+    v.analyze_only = !flag(b, "is_vacuumcmd");
+    for (auto& o : items(at(b, "options"))) {
+      const json& de = at(o, "DefElem");
+      if (str(de, "defname") == "full") {
+        const json& arg = at(de, "arg");
+        v.full = !(at(arg, "Boolean").is_object() && !flag(at(arg, "Boolean"), "boolval"));
+      }
+    }
+    for (auto& r : items(at(b, "rels"))) v.tables.push_back(range_var(at(at(r, "VacuumRelation"), "relation")));
+    push(std::move(v));
+  } else if (kind == "ClusterStmt") {
+    push(Cluster{range_var(at(b, "relation"))});
+  } else if (kind == "RefreshMatViewStmt") {
+    push(RefreshMatView{range_var(at(b, "relation")), flag(b, "concurrent")});
+  } else if (kind == "LockStmt") {
+    static const char* kModes[] = {"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
+                                   "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
+    LockTable l;
+    for (auto& r : items(at(b, "relations"))) l.tables.push_back(range_var(r));
+    int m = num(b, "mode", 8);
+    l.mode = (m >= 1 && m <= 8) ? kModes[m] : "ACCESS EXCLUSIVE";
+    push(std::move(l));
+  } else if (kind == "CreateTrigStmt") {
+    push(TriggerChange{range_var(at(b, "relation")), str(b, "trigname"), TriggerAction::Create});
+  } else if (kind == "CreateEnumStmt") {
+    push(CreateEnum{name_list(at(b, "typeName")), string_list(at(b, "vals"))});
+  } else if (kind == "AlterEnumStmt") {
+    QualifiedName t = name_list(at(b, "typeName"));
+    if (!str(b, "oldVal").empty()) push(RenameObject{"enum value", t, str(b, "oldVal"), str(b, "newVal"), {}});
+    else push(AlterEnumAddValue{t, str(b, "newVal"), flag(b, "skipIfNewValExists")});
+  } else if (kind == "ViewStmt") {
+    push(CreateView{range_var(at(b, "view")), false, flag(b, "replace")});
+  } else if (kind == "CreateFunctionStmt") {
+    push(CreateOther{flag(b, "is_procedure") ? "procedure" : "function", name_list(at(b, "funcname"))});
+  } else if (kind == "CreateSeqStmt") {
+    push(CreateOther{"sequence", range_var(at(b, "sequence"))});
+  } else if (kind == "CreateSchemaStmt") {
+    push(CreateOther{"schema", QualifiedName{"", str(b, "schemaname")}});
+  } else if (kind == "CreateExtensionStmt") {
+    push(CreateOther{"extension", QualifiedName{"", str(b, "extname")}});
+  } else if (kind == "CompositeTypeStmt") {
+    push(CreateOther{"type", range_var(at(b, "typevar"))});
+  } else if (kind == "CreateDomainStmt") {
+    push(CreateOther{"domain", name_list(at(b, "domainname"))});
+  } else if (kind == "TransactionStmt") {
+    std::string k = str(b, "kind");
+    TxKind tk = TxKind::Begin;
+    if (k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") tk = TxKind::Begin;
+    else if (k == "TRANS_STMT_COMMIT") tk = TxKind::Commit;
+    else if (k == "TRANS_STMT_ROLLBACK") tk = TxKind::Rollback;
+    else if (k == "TRANS_STMT_SAVEPOINT") tk = TxKind::Savepoint;
+    else if (k == "TRANS_STMT_RELEASE") tk = TxKind::Release;
+    else if (k == "TRANS_STMT_ROLLBACK_TO") tk = TxKind::RollbackTo;
+    else if (k == "TRANS_STMT_PREPARE") tk = TxKind::Prepare;
+    else if (k == "TRANS_STMT_COMMIT_PREPARED") tk = TxKind::CommitPrepared;
+    else if (k == "TRANS_STMT_ROLLBACK_PREPARED") tk = TxKind::RollbackPrepared;
+    push(TransactionControl{tk});
+  } else if (kind == "VariableSetStmt") {
+    SetVariable v;
+    v.name = str(b, "name");
+    v.local = flag(b, "is_local");
+    std::string k = str(b, "kind");
+    v.reset = k == "VAR_RESET" || k == "VAR_RESET_ALL" || k == "VAR_SET_DEFAULT";
+    for (auto& a : items(at(b, "args"))) {
+      const json& c = at(a, "A_Const");
+      if (at(c, "sval").is_object()) v.value = str(at(c, "sval"), "sval");
+      else if (at(c, "ival").is_object()) v.value = std::to_string(num(at(c, "ival"), "ival", 0));
+      else if (at(c, "fval").is_object()) v.value = str(at(c, "fval"), "fval");
+    }
+    push(std::move(v));
+  } else if (kind == "UpdateStmt" || kind == "DeleteStmt") {
+    push(Dml{kind == "UpdateStmt" ? DmlKind::Update : DmlKind::Delete, range_var(at(b, "relation")),
+             !at(b, "whereClause").is_null(), false});
+  } else if (kind == "InsertStmt") {
+    const json& sel = at(at(b, "selectStmt"), "SelectStmt");
+    bool from_select = sel.is_object() && at(sel, "valuesLists").is_null();
+    push(Dml{DmlKind::Insert, range_var(at(b, "relation")), false, from_select});
+  } else if (kind == "MergeStmt") {
+    push(Dml{DmlKind::Merge, range_var(at(b, "relation")), true, true});
+  } else if (kind == "CopyStmt") {
+    if (flag(b, "is_from")) push(Dml{DmlKind::Copy, range_var(at(b, "relation")), false, false});
+    else push(OtherStatement{kind, range_var(at(b, "relation"))});
+  } else if (kind == "DoStmt") {
+    lower_do_block(cx, b, stmt_begin, depth, out);
+    if (out.changes.empty()) push(OtherStatement{kind, {}});
+  } else if (kind == "CommentStmt") {
+    QualifiedName t;
+    std::string ot = str(b, "objtype");
+    if (ot == "OBJECT_TABLE" || ot == "OBJECT_COLUMN") {
+      t = name_list(at(b, "object"));
+      if (ot == "OBJECT_COLUMN") {
+        auto parts = string_list(at(b, "object"));
+        if (parts.size() >= 2) t = QualifiedName{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
+      }
+    }
+    push(OtherStatement{kind, t});
+  } else if (kind == "CreateStatsStmt") {
+    QualifiedName t;
+    for (auto& r : items(at(b, "relations"))) t = range_var(r);
+    push(OtherStatement{kind, t});
+  } else {
+    push(OtherStatement{kind, {}});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string change_kind_name(const Change& c) {
+  static const char* kNames[] = {"CreateTable",     "AddColumn",         "DropColumn",      "RenameColumn",
+                                 "RenameTable",     "AlterColumnType",   "SetNotNull",      "DropNotNull",
+                                 "SetDefault",      "DropDefault",       "AddConstraint",   "ValidateConstraint",
+                                 "DropConstraint",  "CreateIndex",       "DropIndex",       "Reindex",
+                                 "DropTable",       "DropObject",        "RenameObject",    "Truncate",
+                                 "DropDatabase",    "Vacuum",            "Cluster",         "RefreshMatView",
+                                 "LockTable",       "TriggerChange",     "AttachPartition", "DetachPartition",
+                                 "AlterTableOther", "CreateEnum",        "AlterEnumAddValue", "CreateView",
+                                 "CreateOther",     "TransactionControl", "SetVariable",    "Dml",
+                                 "OtherStatement"};
+  static_assert(std::size(kNames) == std::variant_size_v<ChangeValue>);
+  return kNames[c.value.index()];
+}
+
+LoweredStatement lower(const Statement& st, const SourceFile& file) {
+  if (!st.tree) return LoweredStatement{};
+  try {
+    Ctx cx{file, st.tree->base, st.end};
+    return lower_node(cx, st.tree->node, st.begin, 0);
+  } catch (const std::exception&) {
+    LoweredStatement out;
+    out.kind = "Unknown";
+    out.changes.push_back(Change{OtherStatement{"Unknown", {}}, -1, false});
+    return out;
+  }
+}
+
+}  // namespace pgstage

@@ -1,0 +1,113 @@
+// The contract between the lint driver and the rules in rules/. A rule only reports: it never
+// prints, exits or opens files.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyzer/catalog.h"
+#include "analyzer/finding.h"
+#include "analyzer/lockfacts.h"
+#include "analyzer/lower.h"
+#include "analyzer/parse.h"
+#include "analyzer/source.h"
+
+namespace pgstage {
+
+// Who runs the migrations: pgstage apply (sets lock_timeout itself) or another runner.
+enum class Runner { External, Pgstage };
+
+// What the driver knows about the transaction a statement runs in.
+struct TxState {
+  bool in_transaction = false;  // the statement runs inside a transaction block
+  bool explicit_block = false;  // inside BEGIN ... COMMIT written in the file
+  bool runner_wraps = false;    // the runner wraps the file in a transaction
+  int explicit_depth = 0;       // BEGINs seen without COMMIT (nesting > 1 is a mistake)
+  bool lock_timeout_set = false;
+  int statements_in_tx = 0;     // statements earlier in the current transaction
+  LockMode strongest_held = LockMode::None;  // strongest lock taken earlier in this transaction
+  std::vector<QualifiedName> ddl_tables;                       // tables changed by DDL earlier in it
+  std::vector<QualifiedName> access_exclusive_tables;          // tables ACCESS EXCLUSIVE-locked earlier in it
+  std::vector<std::pair<QualifiedName, std::string>> not_valid_constraints;  // added NOT VALID earlier in it
+  std::vector<QualifiedName> enum_values_added;                // ALTER TYPE ... ADD VALUE earlier in it
+
+  static bool contains(const std::vector<QualifiedName>& v, const QualifiedName& t);
+};
+
+struct LintSettings {
+  int pg_version = 15;
+  Runner runner = Runner::External;
+  TxMode transaction = TxMode::Auto;
+};
+
+struct StatementContext {
+  const SourceFile& file;
+  const Statement& statement;
+  int index;                        // statement number in the file (0-based)
+  const LoweredStatement& lowered;  // typed Changes
+  const LockFacts& lock;            // lock facts of the whole statement
+  const Catalog& catalog;           // schema before this statement
+  const TxState& tx;                // transaction state before this statement
+  const LintSettings& settings;
+  bool schema_known;                // history or a database informs the catalog
+
+  // Whether the table is created in the change set under review (exempt from most rules).
+  bool is_new(const QualifiedName& t) const { return catalog.is_new(t); }
+  // Lock facts of one Change (for messages about a single subcommand).
+  LockFacts lock_of(const Change& c) const;
+};
+
+struct FileEndContext {
+  const SourceFile& file;
+  const TxState& tx;  // state after the last statement
+  const LintSettings& settings;
+  int statement_count;
+};
+
+// Collects one rule's findings. `location` is a byte offset in the file (-1: the statement).
+class Reporter {
+ public:
+  struct Report {
+    std::string message;
+    std::string help;
+    int location = -1;
+    std::optional<Severity> severity;     // overrides the rule's default (e.g. hint for a safe case)
+    std::optional<LockFacts> lock;        // lock facts of the subcommand (default: the statement's)
+  };
+  void report(Report r) { reports_.push_back(std::move(r)); }
+  void report(std::string message, std::string help, int location = -1) {
+    reports_.push_back(Report{std::move(message), std::move(help), location, std::nullopt, std::nullopt});
+  }
+  std::vector<Report>& reports() { return reports_; }
+
+ private:
+  std::vector<Report> reports_;
+};
+
+struct Rule {
+  std::string_view id;
+  Category category;
+  Severity severity;
+  bool enabled_by_default = true;
+  std::string_view summary;   // one line
+  std::string_view why;       // why it is dangerous
+  std::string_view lock;      // the lock it takes and what that blocks
+  std::string_view instead;   // what to do instead (with SQL)
+  std::string_view bad;       // example SQL that must fire
+  std::string_view good;      // example SQL that must not fire
+  std::string_view plan;      // the planner recipe that stages it, empty when none
+  void (*check)(const StatementContext&, Reporter&) = nullptr;
+  void (*check_file_end)(const FileEndContext&, Reporter&) = nullptr;
+};
+
+// Helpers shared by rules.
+std::string display_ident(std::string_view name);  // users -> users; User -> "User" (quoted only when needed)
+std::string display_name(const QualifiedName& n);  // schema.table, quoted as needed, for messages
+std::string quote_ident(std::string_view name);    // always quoted, for generated SQL: "users"
+std::string quote_name(const QualifiedName& n);    // "schema"."table"
+std::string lock_phrase(LockMode m);               // "ACCESS EXCLUSIVE lock (blocks reads and writes)"
+
+}  // namespace pgstage

@@ -1,0 +1,314 @@
+#include "analyzer/source.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace pgstage {
+
+std::string_view layout_name(Layout l) {
+  switch (l) {
+    case Layout::Auto: return "auto";
+    case Layout::Plain: return "plain";
+    case Layout::GolangMigrate: return "golang-migrate";
+    case Layout::Flyway: return "flyway";
+    case Layout::Diesel: return "diesel";
+    case Layout::Prisma: return "prisma";
+    case Layout::Goose: return "goose";
+    case Layout::Dbmate: return "dbmate";
+  }
+  return "plain";
+}
+
+std::optional<Layout> parse_layout(std::string_view s) {
+  for (Layout l : {Layout::Auto, Layout::Plain, Layout::GolangMigrate, Layout::Flyway, Layout::Diesel, Layout::Prisma,
+                   Layout::Goose, Layout::Dbmate})
+    if (layout_name(l) == s) return l;
+  return std::nullopt;
+}
+
+Position SourceFile::position(size_t offset) const {
+  if (offset > text.size()) offset = text.size();
+  auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
+  size_t line_idx = (it == line_starts.begin()) ? 0 : size_t(it - line_starts.begin()) - 1;
+  size_t start = line_starts.empty() ? 0 : line_starts[line_idx];
+  int col = 1;
+  for (size_t i = start; i < offset; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) != 0x80) ++col;  // count code points: skip UTF-8 continuation bytes
+  }
+  return Position{int(line_idx) + 1, col};
+}
+
+std::string_view SourceFile::line_text(int line) const {
+  if (line < 1 || size_t(line) > line_starts.size()) return {};
+  size_t b = line_starts[size_t(line) - 1];
+  size_t e = size_t(line) < line_starts.size() ? line_starts[size_t(line)] : text.size();
+  while (e > b && (text[e - 1] == '\n' || text[e - 1] == '\r')) --e;
+  return std::string_view(text).substr(b, e - b);
+}
+
+namespace {
+
+// Finds a line that, trimmed, starts with `marker` (case-insensitive for the marker).
+// Returns the byte offset of the line start and of the next line, or npos.
+struct MarkerLine {
+  size_t begin = std::string::npos;
+  size_t next = std::string::npos;
+  std::string rest;  // text after the marker on that line
+};
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::vector<MarkerLine> find_marker_lines(const std::string& text, std::string_view marker) {
+  std::vector<MarkerLine> out;
+  size_t pos = 0;
+  std::string lmarker = lower(marker);
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    size_t next = eol == std::string::npos ? text.size() : eol + 1;
+    size_t b = pos;
+    while (b < next && (text[b] == ' ' || text[b] == '\t')) ++b;
+    std::string_view line(text.data() + b, next - b);
+    if (line.size() >= lmarker.size() && lower(line.substr(0, lmarker.size())) == lmarker) {
+      std::string rest(line.substr(lmarker.size()));
+      while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.pop_back();
+      out.push_back(MarkerLine{pos, next, rest});
+    }
+    pos = next;
+  }
+  return out;
+}
+
+bool has_token(const std::string& s, std::string_view tok) { return lower(s).find(lower(tok)) != std::string::npos; }
+
+}  // namespace
+
+SourceFile make_source(std::string path, std::string text, Layout layout) {
+  SourceFile f;
+  f.path = std::move(path);
+  f.text = std::move(text);
+  f.line_starts.push_back(0);
+  for (size_t i = 0; i < f.text.size(); ++i)
+    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
+  f.up_begin = 0;
+  f.up_end = f.text.size();
+
+  auto goose_up = find_marker_lines(f.text, "-- +goose Up");
+  auto dbmate_up = find_marker_lines(f.text, "-- migrate:up");
+  if (layout == Layout::Auto || layout == Layout::Plain) {
+    if (!goose_up.empty()) layout = Layout::Goose;
+    else if (!dbmate_up.empty()) layout = Layout::Dbmate;
+    else if (layout == Layout::Auto) layout = Layout::Plain;
+  }
+  f.layout = layout;
+
+  if (layout == Layout::Goose) {
+    f.layout_wraps = true;
+    if (!goose_up.empty()) {
+      f.up_begin = goose_up.front().next;
+      auto down = find_marker_lines(f.text, "-- +goose Down");
+      for (auto& d : down)
+        if (d.begin >= f.up_begin) { f.up_end = d.begin; break; }
+    }
+    for (auto& m : find_marker_lines(f.text, "-- +goose NO TRANSACTION"))
+      if (m.begin < f.up_end) f.no_transaction_marker = true;
+    auto begins = find_marker_lines(f.text, "-- +goose StatementBegin");
+    auto ends = find_marker_lines(f.text, "-- +goose StatementEnd");
+    size_t j = 0;
+    for (auto& b : begins) {
+      if (b.begin < f.up_begin || b.begin >= f.up_end) continue;
+      while (j < ends.size() && ends[j].begin < b.next) ++j;
+      if (j < ends.size() && ends[j].begin <= f.up_end) f.forced_statements.emplace_back(b.next, ends[j].begin);
+    }
+  } else if (layout == Layout::Dbmate) {
+    f.layout_wraps = true;
+    if (!dbmate_up.empty()) {
+      f.up_begin = dbmate_up.front().next;
+      if (has_token(dbmate_up.front().rest, "transaction:false")) f.no_transaction_marker = true;
+      auto down = find_marker_lines(f.text, "-- migrate:down");
+      for (auto& d : down)
+        if (d.begin >= f.up_begin) { f.up_end = d.begin; break; }
+    }
+  } else if (layout == Layout::Flyway || layout == Layout::Diesel) {
+    f.layout_wraps = true;
+  }
+  for (auto& m : find_marker_lines(f.text, "-- pgstage:no-transaction"))
+    if (m.begin < f.up_end) f.no_transaction_marker = true;
+  return f;
+}
+
+bool read_source(const std::string& path, Layout layout, SourceFile& out, std::string& err) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    err = path + ": is a directory";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    err = path + ": read error";
+    return false;
+  }
+  out = make_source(path, ss.str(), layout);
+  return true;
+}
+
+namespace {
+
+// Natural order: digit runs compare numerically, so 2_x.sql < 10_x.sql.
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t i2 = i, j2 = j;
+      while (i2 < a.size() && a[i2] == '0') ++i2;
+      while (j2 < b.size() && b[j2] == '0') ++j2;
+      size_t ie = i2, je = j2;
+      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+      if (ie - i2 != je - j2) return (ie - i2) < (je - j2);
+      int c = a.compare(i2, ie - i2, b, j2, je - j2);
+      if (c != 0) return c < 0;
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return (a.size() - i) < (b.size() - j);
+}
+
+bool ends_with(std::string_view s, std::string_view suf) {
+  return s.size() >= suf.size() && s.substr(s.size() - suf.size()) == suf;
+}
+
+bool excluded(const std::string& rel, const std::vector<std::string>& exclude) {
+  for (auto& pat : exclude)
+    if (fnmatch(pat.c_str(), rel.c_str(), 0) == 0 || fnmatch(pat.c_str(), fs::path(rel).filename().c_str(), 0) == 0)
+      return true;
+  return false;
+}
+
+bool file_contains(const fs::path& p, std::string_view needle) {
+  std::ifstream in(p, std::ios::binary);
+  std::string buf(16384, '\0');
+  in.read(buf.data(), std::streamsize(buf.size()));
+  buf.resize(size_t(in.gcount()));
+  return lower(buf).find(lower(needle)) != std::string::npos;
+}
+
+}  // namespace
+
+Layout detect_layout(const std::string& dir) {
+  std::error_code ec;
+  int diesel = 0, prisma = 0, flyway = 0, golang = 0, goose = 0, dbmate = 0;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const auto& p = it->path();
+    std::string name = p.filename().string();
+    std::error_code ec2;
+    if (it->is_directory(ec2)) {
+      if (fs::exists(p / "up.sql", ec2)) ++diesel;
+      if (fs::exists(p / "migration.sql", ec2)) ++prisma;
+      continue;
+    }
+    if (ends_with(name, ".up.sql")) ++golang;
+    else if (name.size() > 1 && (name[0] == 'V' || name[0] == 'v') && name.find("__") != std::string::npos &&
+             ends_with(name, ".sql"))
+      ++flyway;
+    else if (ends_with(name, ".sql")) {
+      if (file_contains(p, "-- +goose")) ++goose;
+      else if (file_contains(p, "-- migrate:up")) ++dbmate;
+    }
+  }
+  if (diesel) return Layout::Diesel;
+  if (prisma) return Layout::Prisma;
+  if (golang) return Layout::GolangMigrate;
+  if (flyway) return Layout::Flyway;
+  if (goose) return Layout::Goose;
+  if (dbmate) return Layout::Dbmate;
+  return Layout::Plain;
+}
+
+bool list_migrations(const std::string& dir, Layout layout, const std::vector<std::string>& exclude,
+                     std::vector<MigrationEntry>& out, std::string& err) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    err = dir + ": not a directory";
+    return false;
+  }
+  if (layout == Layout::Auto) layout = detect_layout(dir);
+  struct Item {
+    std::string key;
+    std::string path;
+    int group = 0;  // Flyway: versioned (0) before repeatable (1)
+  };
+  std::vector<Item> items;
+  auto it = fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    err = dir + ": cannot read directory (" + ec.message() + ")";
+    return false;
+  }
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const auto& p = it->path();
+    std::string name = p.filename().string();
+    std::string rel = name;
+    std::error_code ec2;
+    bool is_dir = it->is_directory(ec2);
+    if (excluded(rel, exclude)) continue;
+    switch (layout) {
+      case Layout::Diesel:
+        if (is_dir && fs::exists(p / "up.sql", ec2) && !excluded(rel + "/up.sql", exclude))
+          items.push_back({name, (p / "up.sql").string()});
+        break;
+      case Layout::Prisma:
+        if (is_dir && fs::exists(p / "migration.sql", ec2) && !excluded(rel + "/migration.sql", exclude))
+          items.push_back({name, (p / "migration.sql").string()});
+        break;
+      case Layout::GolangMigrate:
+        if (!is_dir && ends_with(name, ".up.sql")) items.push_back({name, p.string()});
+        break;
+      case Layout::Flyway:
+        if (is_dir || !ends_with(name, ".sql")) break;
+        if (name[0] == 'V' || name[0] == 'v') items.push_back({name.substr(1), p.string(), 0});
+        else if (name[0] == 'R' || name[0] == 'r') items.push_back({name.substr(1), p.string(), 1});
+        // U (undo) and B (baseline) scripts are not part of the forward chain.
+        break;
+      default:
+        if (is_dir || !ends_with(name, ".sql")) break;
+        if (ends_with(name, ".down.sql") || ends_with(name, "_down.sql")) break;
+        items.push_back({name, p.string()});
+    }
+  }
+  if (ec) {
+    err = dir + ": error while reading directory (" + ec.message() + ")";
+    return false;
+  }
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    if (a.group != b.group) return a.group < b.group;
+    if (natural_less(a.key, b.key)) return true;
+    if (natural_less(b.key, a.key)) return false;
+    return a.path < b.path;
+  });
+  out.clear();
+  for (auto& i : items) out.push_back({i.path, layout == Layout::Auto ? Layout::Plain : layout});
+  return true;
+}
+
+}  // namespace pgstage

@@ -1,0 +1,17 @@
+// The subcommands of `pgstage`. Each registers itself on the CLI11 app and sets `exit_code`
+// when it runs. Exit codes: 0 success, 1 findings at/above --fail-on (lint) or a failed operation
+// that was rolled back, 2 usage, configuration or unreadable input.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace pgstage::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+void add_lint_command(CLI::App& app, int& exit_code);
+void add_rules_commands(CLI::App& app, int& exit_code);  // `rules` and `explain`
+
+}  // namespace pgstage::cli
