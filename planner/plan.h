@@ -1,0 +1,67 @@
+// The Plan: a migration staged into phases that span deploys. Computed by the planner with no
+// database; run by the deployer's executor. Serialized as plan.json (versioned).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/change.h"
+#include "analyzer/lockfacts.h"
+
+namespace pgstage::planner {
+
+inline constexpr int kPlanVersion = 1;
+
+// expand: before release N is deployed (additive only; old and new code both work after it).
+// backfill: online, batched, resumable; runs after expand, before release N is deployed.
+// contract: before release N+1 is deployed, once no container older than N runs.
+enum class Phase { Expand, Backfill, Contract };
+std::string_view phase_name(Phase p);
+std::optional<Phase> parse_phase(std::string_view s);
+
+// A batched update by primary key (keyset pagination), each batch its own short transaction:
+//   UPDATE table SET <set_sql> WHERE (<key>) IN (SELECT <key> FROM table WHERE <key> > $last
+//     AND (<predicate>) ORDER BY <key> LIMIT <batch_size>)
+struct BackfillSpec {
+  QualifiedName table;
+  std::vector<std::string> key_columns;  // primary key, in order
+  std::string set_sql;                   // assignments, identifiers quoted: "full_name" = "name"
+  std::string predicate;                 // rows that still need the update: "full_name" IS NULL
+  int batch_size = 1000;
+};
+
+struct Step {
+  std::string id;           // deterministic and unique in the plan, e.g. "expand-2-add-column"
+  Phase phase = Phase::Expand;
+  std::string kind;         // passthrough, add-column, create-trigger, create-index-concurrently,
+                            // add-constraint-not-valid, validate-constraint, set-not-null, drop-column,
+                            // drop-trigger, create-view, drop-view, backfill, ...
+  std::string description;  // what the step does and why, for reviewers
+  std::string sql;          // empty for backfill steps (see `backfill`)
+  bool transactional = true;  // false: must run outside a transaction block (CONCURRENTLY)
+  std::optional<BackfillSpec> backfill;
+  std::vector<QualifiedName> tables;
+  LockFacts lock;           // static lock facts of `sql`
+  std::string rule;         // the finding that led to this step ("" for passthrough)
+  int source_statement = -1;  // index of the statement in the source file
+};
+
+struct PhaseInfo {
+  Phase phase = Phase::Expand;
+  std::string runs;             // when it runs: "before the deploy of the release that uses the new schema"
+  std::string releases_running; // which application releases may run during it: "old and new"
+};
+
+struct Plan {
+  int version = kPlanVersion;
+  std::string source_path;
+  std::string source_checksum;  // "sha256:<hex>" of the source file's bytes
+  std::vector<PhaseInfo> phases;
+  std::vector<Step> steps;      // in run order; phases are contiguous: expand, backfill, contract
+
+  bool has_contract() const;
+  std::vector<const Step*> steps_of(Phase p) const;
+};
+
+}  // namespace pgstage::planner
