@@ -217,3 +217,8 @@ TEST_CASE("locking rules fire inside DO blocks and not inside function bodies") 
   CHECK(test::findings_of(r, "trigger-ddl").empty());
   CHECK(test::findings_of(r, "missing-lock-timeout").empty());
 }
+
+TEST_CASE("reindex-non-concurrent: (CONCURRENTLY false) is not concurrent") {
+  CHECK(run(kUsers + "REINDEX (CONCURRENTLY false) TABLE users;", "reindex-non-concurrent").size() == 1);
+  CHECK(run(kUsers + "REINDEX (CONCURRENTLY true) TABLE users;", "reindex-non-concurrent").empty());
+}
