@@ -137,12 +137,14 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
       cx, Phase::Backfill, "Copy " + who(t, r.column) + " into " + who(t, r.new_name) + " in batches by key",
       BackfillSpec{t, key, n + " = " + o, n + " IS NULL AND " + o + " IS NOT NULL", cx.opts.batch_size}, rule,
       in.index));
-  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-trigger",
-                                  "Drop the sync trigger: no release uses " + who(t, r.column) + " any more",
-                                  drop_trigger_sql(t, trg, fn), {t}, rule, in.index));
-  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-column", "Drop the old column " + who(t, r.column),
-                                  "ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + o, {t}, rule,
-                                  in.index));
+  // One transaction: between dropping the trigger and the column, an INSERT from the new release
+  // would leave the old NOT NULL column empty.
+  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-column",
+                                  "Drop the sync trigger and the old column " + who(t, r.column) +
+                                      " together: no release uses it any more",
+                                  drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) +
+                                      " DROP COLUMN IF EXISTS " + o,
+                                  {t}, rule, in.index));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   if (oldc.not_null) not_null_via_check(cx, t, r.new_name, rule, in.index);
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
@@ -200,8 +202,8 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
                      quote_name(t) + " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) +
                      " RENAME COLUMN " + qt + " TO " + qc + ";\n";
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
-    swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT (" + oldc.default_expr->sql +
-            ")::" + a.new_type.str() + ";\n";
+    swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
+            ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
   cx.contract.push_back(make_step(
       cx, Phase::Contract, "swap-column",
       "In one transaction: drop the trigger and the old " + who(t, a.column) + ", and rename " + who(t, tmp) +
