@@ -125,9 +125,11 @@ std::string trigger_name(const std::string& column, const std::string& what) {
 
 std::string create_trigger_sql(const QualifiedName& t, const std::string& trigger, const QualifiedName& function,
                                const std::string& function_body) {
+  std::string tag = "$pgstage_fn$";
+  for (int i = 1; function_body.find(tag) != std::string::npos; ++i) tag = "$pgstage_fn" + std::to_string(i) + "$";
   std::string fn = "CREATE OR REPLACE FUNCTION " + quote_name(function) +
-                   "() RETURNS trigger LANGUAGE plpgsql AS " + "$pgstage_fn$\nBEGIN\n" + function_body +
-                   "  RETURN NEW;\nEND\n$pgstage_fn$";
+                   "() RETURNS trigger LANGUAGE plpgsql AS " + tag + "\nBEGIN\n" + function_body +
+                   "  RETURN NEW;\nEND\n" + tag;
   std::string trg = "CREATE TRIGGER " + quote_ident(trigger) + " BEFORE INSERT OR UPDATE ON " + quote_name(t) +
                     " FOR EACH ROW EXECUTE FUNCTION " + quote_name(function) + "()";
   return fn + ";\n" +
