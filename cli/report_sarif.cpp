@@ -52,6 +52,17 @@ std::string render_sarif(const LintResult& r, const ReportOptions&) {
     index[sv(rule->id)] = int(rules.size());
     rules.push_back(rule_json(*rule));
   }
+  // A finding of a rule outside the registry (the driver's built-in unused-ignore) still gets an entry.
+  for (const Finding& f : r.findings)
+    if (!index.count(f.rule)) {
+      index[f.rule] = int(rules.size());
+      rules.push_back({{"id", f.rule},
+                       {"name", f.rule},
+                       {"shortDescription", {{"text", f.rule}}},
+                       {"fullDescription", {{"text", f.rule}}},
+                       {"help", {{"text", f.help.empty() ? f.rule : f.help}}},
+                       {"properties", {{"category", sv(category_name(f.category))}}}});
+    }
   json results = json::array();
   for (const Finding& f : r.findings) {
     bool absolute = !f.file.empty() && f.file[0] == '/';

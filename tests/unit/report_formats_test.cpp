@@ -51,7 +51,7 @@ TEST_CASE("SARIF has the fields the 2.1.0 schema requires") {
   json run = doc["runs"][0];
   CHECK(run["tool"]["driver"]["name"] == "pgstage");
   json rules = run["tool"]["driver"]["rules"];
-  REQUIRE(rules.size() == rules::all().size());
+  REQUIRE(rules.size() >= rules::all().size());
   for (auto& rule : rules) {
     CHECK(rule["id"].is_string());
     CHECK(!rule["shortDescription"]["text"].get<std::string>().empty());
@@ -65,7 +65,8 @@ TEST_CASE("SARIF has the fields the 2.1.0 schema requires") {
   REQUIRE(results.size() == 2);
   for (auto& res : results) {
     std::string id = res["ruleId"];
-    if (res.contains("ruleIndex")) CHECK(rules[res["ruleIndex"].get<int>()]["id"] == id);
+    REQUIRE(res.contains("ruleIndex"));
+    CHECK(rules[res["ruleIndex"].get<int>()]["id"] == id);
     CHECK(!res["message"]["text"].get<std::string>().empty());
     REQUIRE(res["locations"].size() == 1);
     json loc = res["locations"][0]["physicalLocation"];
