@@ -61,6 +61,7 @@ std::string render_sarif(const LintResult& r, const ReportOptions&) {
                        {"shortDescription", {{"text", f.rule}}},
                        {"fullDescription", {{"text", f.rule}}},
                        {"help", {{"text", f.help.empty() ? f.rule : f.help}}},
+                       {"defaultConfiguration", {{"level", sarif_level(f.severity)}}},
                        {"properties", {{"category", sv(category_name(f.category))}}}});
     }
   json results = json::array();
