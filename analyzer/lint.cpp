@@ -523,7 +523,8 @@ class Linter {
     if (fd.category == Category::Meta || fd.category == Category::Style) return;
     for (auto& tl : fd.lock.tables) {
       bool large = opts_.large_tables.count(tl.table.name) || opts_.large_tables.count(tl.table.str()) ||
-                   opts_.large_tables.count(Catalog::key(tl.table));
+                   opts_.large_tables.count(Catalog::key(tl.table)) ||
+                   (tl.table.schema.empty() && opts_.large_tables.count("public." + tl.table.name));
       const CatalogTable* t = catalog_.table(tl.table);
       if (t && t->row_estimate && *t->row_estimate >= opts_.large_table_rows) large = true;
       if (large) {

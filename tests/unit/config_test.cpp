@@ -5,6 +5,7 @@
 
 #include "cli/config.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/lint_helpers.h"
 
 using namespace pgstage;
 using namespace pgstage::cli;
@@ -206,4 +207,25 @@ TEST_CASE("lint reads pgstage.toml from a parent directory; flags override it") 
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("no migrations given") != std::string::npos);
   }
+}
+
+TEST_CASE("large_tables matches plain and schema-qualified names") {
+  for (std::string name : {"users", "public.users"}) {
+    INFO(name);
+    LintOptions o;
+    o.large_tables.insert(name);
+    o.severity["adding-required-column"] = Severity::Warning;
+    auto r = test::lint_text(std::string(kHistory) + "-- pgstage:history-end\n" + kUnsafe, o);
+    auto f = test::findings_of(r, "adding-required-column");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].severity == Severity::Error);
+    CHECK(f[0].message.find("large table") != std::string::npos);
+  }
+  LintOptions o;
+  o.large_tables.insert("other.users");
+  o.severity["adding-required-column"] = Severity::Warning;
+  auto f = test::findings_of(test::lint_text(std::string(kHistory) + "-- pgstage:history-end\n" + kUnsafe, o),
+                             "adding-required-column");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
 }
