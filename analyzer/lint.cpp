@@ -246,12 +246,14 @@ class TxTracker {
 };
 
 struct Ignore {
-  size_t comment_begin;
-  bool whole_file;
+  size_t comment_begin = 0;
+  size_t comment_end = 0;
+  bool whole_file = false;
   std::vector<std::string> rules;
-  int target_statement = -1;  // index, for statement ignores
+  int target_statement = -1;  // statement ignores: the statement they apply to (-1: none, end of file)
   std::vector<int> used;      // per rule: how many findings it suppressed
-  bool bare = false;
+  bool bare = false;          // names no rule
+  std::string bad_directive;  // e.g. `pgstage:ignore-line`: a directive pgstage does not know
 };
 
 std::string trim(std::string s) {
@@ -261,23 +263,73 @@ std::string trim(std::string s) {
   return s.substr(b);
 }
 
-std::vector<Ignore> find_ignores(const ParsedFile& pf) {
+// The text of a comment with block-comment line decorations (leading `*`) removed, on one line.
+std::string comment_body(const std::string& text) {
+  std::string out;
+  size_t b = 0;
+  while (b <= text.size()) {
+    size_t e = text.find('\n', b);
+    if (e == std::string::npos) e = text.size();
+    std::string line = trim(text.substr(b, e - b));
+    while (!line.empty() && line[0] == '*') line = trim(line.substr(1));
+    if (!line.empty()) out += (out.empty() ? "" : " ") + line;
+    b = e + 1;
+  }
+  return out;
+}
+
+bool word_end(const std::string& t, size_t i) {
+  return i >= t.size() || std::isspace(static_cast<unsigned char>(t[i])) || t[i] == ',';
+}
+
+// The statement an ignore comment applies to: the statement it sits in; the statement ending on
+// its line just before it (a trailing `stmt; -- pgstage:ignore rule`); else the next statement.
+int ignore_target(const ParsedFile& pf, const SourceFile& f, const Comment& c) {
+  for (size_t i = 0; i < pf.statements.size(); ++i) {
+    const Statement& st = pf.statements[i];
+    if (st.begin <= c.begin && c.begin < st.end) return int(i);
+  }
+  int prev = -1;
+  for (size_t i = 0; i < pf.statements.size(); ++i)
+    if (pf.statements[i].end <= c.begin) prev = int(i);
+  int next = -1;
+  for (size_t i = 0; i < pf.statements.size(); ++i)
+    if (pf.statements[i].begin >= c.end) {
+      next = int(i);
+      break;
+    }
+  if (prev >= 0) {
+    size_t pe = pf.statements[size_t(prev)].end;
+    bool same_line = f.text.find('\n', pe) >= c.begin;
+    bool next_on_line = next >= 0 && f.text.find('\n', c.end) > pf.statements[size_t(next)].begin;
+    if (same_line && !next_on_line) return prev;
+  }
+  return next;
+}
+
+std::vector<Ignore> find_ignores(const ParsedFile& pf, const SourceFile& f) {
   std::vector<Ignore> out;
   for (auto& c : pf.comments) {
-    std::string t = trim(c.text);
-    bool whole = false;
-    if (t.rfind("pgstage:ignore-file", 0) == 0) {
-      whole = true;
-      t = t.substr(19);
-    } else if (t.rfind("pgstage:ignore", 0) == 0) {
-      t = t.substr(14);
-      if (!t.empty() && !std::isspace(static_cast<unsigned char>(t[0])) && t[0] != ',') continue;
-    } else {
+    std::string t = comment_body(c.text);
+    const std::string directive = "pgstage:ignore";
+    if (t.rfind(directive, 0) != 0) continue;
+    Ignore ig;
+    ig.comment_begin = c.begin;
+    ig.comment_end = c.end;
+    size_t n = directive.size();
+    if (t.compare(n, 5, "-file") == 0 && word_end(t, n + 5)) {
+      ig.whole_file = true;
+      n += 5;
+    } else if (!word_end(t, n)) {
+      size_t e = n;
+      while (!word_end(t, e)) ++e;
+      ig.bad_directive = t.substr(0, e);
+      out.push_back(std::move(ig));
       continue;
     }
+    t = t.substr(n);
     size_t reason = t.find("--");
     if (reason != std::string::npos) t = t.substr(0, reason);
-    Ignore ig{c.begin, whole, {}, -1, {}, false};
     std::string cur;
     for (char ch : t + ",") {
       if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
@@ -289,16 +341,15 @@ std::vector<Ignore> find_ignores(const ParsedFile& pf) {
     }
     ig.bare = ig.rules.empty();
     ig.used.assign(ig.rules.size(), 0);
-    if (!whole)
-      for (size_t i = 0; i < pf.statements.size(); ++i)
-        if (pf.statements[i].begin >= c.end) {
-          ig.target_statement = int(i);
-          break;
-        }
+    if (!ig.whole_file) ig.target_statement = ignore_target(pf, f, c);
     out.push_back(std::move(ig));
   }
   return out;
 }
+
+// Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
+const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
+                                 "An ignore comment suppresses nothing", "", "", "", "", "", "", nullptr, nullptr};
 
 Severity raise(Severity s) { return s == Severity::Hint ? Severity::Warning : Severity::Error; }
 
@@ -335,7 +386,7 @@ class Linter {
     const SourceFile& f = p.file;
     FileSummary fs{f.path, 0, 0, std::string(layout_name(f.layout))};
     TxTracker tx(f, opts_.settings);
-    auto ignores = find_ignores(p.parsed);
+    auto ignores = find_ignores(p.parsed, f);
     std::map<std::string, int> occurrences;
     size_t first_finding = out_.findings.size();
     LockContext lctx{&catalog_, opts_.settings.pg_version};
@@ -385,8 +436,8 @@ class Linter {
       Reporter rep;
       r->check_file_end(ec, rep);
       for (auto& rr : rep.reports()) {
-        if (suppressed(ignores, *r, statement_at(p.parsed, rr.location))) continue;
         size_t loc = rr.location >= 0 ? size_t(rr.location) : f.up_end;
+        if (suppressed(ignores, *r, statement_at(p.parsed, int(loc)))) continue;
         Finding fd = make_finding(*r, f, loc, loc, rr, LockFacts{});
         fd.fingerprint = finding_fingerprint(fd.rule, f.path, "<end of file>", occurrences[fd.rule]++);
         out_.findings.push_back(std::move(fd));
@@ -424,28 +475,49 @@ class Linter {
     return hit;
   }
 
-  void report_ignores(const SourceFile& f, const std::vector<Ignore>& ignores, std::map<std::string, int>& occ) {
+  void report_ignores(const SourceFile& f, std::vector<Ignore>& ignores, std::map<std::string, int>& occ) {
     const Rule* unused = find_rule(rules_, "unused-ignore");
-    if (!unused || !rule_enabled(*unused, opts_)) return;
+    if (!unused) unused = &kUnusedIgnoreFallback;
+    bool report_unused = rule_enabled(*unused, opts_);
+    // `-- pgstage:ignore-file unused-ignore` silences the unused-ignore findings of the file.
+    for (auto& ig : ignores)
+      if (ig.whole_file)
+        for (size_t k = 0; k < ig.rules.size(); ++k)
+          if (ig.rules[k] == unused->id) {
+            ig.used[k]++;
+            report_unused = false;
+          }
     for (auto& ig : ignores) {
+      // Malformed comments are errors whatever the configuration: they silently ignore nothing.
       std::vector<std::pair<std::string, Severity>> problems;
-      if (ig.bare)
+      if (!ig.bad_directive.empty())
+        problems.emplace_back("unknown directive `" + ig.bad_directive +
+                                  "`; write `pgstage:ignore RULE` (next statement) or `pgstage:ignore-file RULE`",
+                              Severity::Error);
+      else if (ig.bare)
         problems.emplace_back(
-            "`pgstage:ignore` names no rule; say which rule you mean, e.g. `-- pgstage:ignore renaming-column -- reason`",
+            std::string(ig.whole_file ? "`pgstage:ignore-file`" : "`pgstage:ignore`") +
+                " names no rule; say which rule you mean, e.g. `-- pgstage:ignore renaming-column -- reason`",
             Severity::Error);
-      for (size_t k = 0; k < ig.rules.size(); ++k) {
-        if (ig.rules[k] != "all" && !find_rule(rules_, ig.rules[k]))
-          problems.emplace_back("unknown rule `" + ig.rules[k] + "` in ignore comment (see `pgstage rules`)",
+      for (size_t k = 0; k < ig.rules.size() && report_unused; ++k) {
+        const std::string& id = ig.rules[k];
+        const Rule* named = id == "all" ? nullptr : find_rule(rules_, id);
+        if (id != "all" && !named)
+          problems.emplace_back("unknown rule `" + id +
+                                    "` in ignore comment (see `pgstage rules`; separate a reason with ` -- `)",
                                 unused->severity);
-        else if (ig.used[k] == 0)
-          problems.emplace_back("ignore comment for `" + ig.rules[k] + "` suppressed nothing; remove it",
-                                unused->severity);
+        else if (ig.used[k] == 0 && (!named || rule_enabled(*named, opts_)) && id != unused->id)
+          problems.emplace_back(
+              "ignore comment for `" + id + "` suppressed nothing" +
+                  (!ig.whole_file && ig.target_statement < 0 ? " (no statement follows it)" : "") + "; remove it",
+              unused->severity);
       }
       for (auto& [msg, sev] : problems) {
         Reporter::Report rr{msg, "Delete the comment, or fix the rule id it names.", int(ig.comment_begin), sev, {}};
         Finding fd = make_finding(*unused, f, ig.comment_begin, ig.comment_begin, rr, LockFacts{});
         auto eol = f.text.find('\n', ig.comment_begin);
-        fd.end = eol == std::string::npos ? f.text.size() : eol;
+        fd.end = std::min(ig.comment_end, eol == std::string::npos ? f.text.size() : eol);
+        if (fd.end > fd.begin && f.text[fd.end - 1] == '\r') --fd.end;
         fd.stop = f.position(fd.end);
         fd.fingerprint = finding_fingerprint(fd.rule, f.path, msg, occ[fd.rule + msg]++);
         out_.findings.push_back(std::move(fd));
@@ -479,7 +551,8 @@ class Linter {
     if (fd.category == Category::Meta || fd.category == Category::Style) return;
     for (auto& tl : fd.lock.tables) {
       bool large = opts_.large_tables.count(tl.table.name) || opts_.large_tables.count(tl.table.str()) ||
-                   opts_.large_tables.count(Catalog::key(tl.table));
+                   opts_.large_tables.count(Catalog::key(tl.table)) ||
+                   (tl.table.schema.empty() && opts_.large_tables.count("public." + tl.table.name));
       const CatalogTable* t = catalog_.table(tl.table);
       if (t && t->row_estimate && *t->row_estimate >= opts_.large_table_rows) large = true;
       if (large) {
@@ -616,7 +689,15 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     }
     std::string canon = canonical(in.path);
     if (queued.count(canon)) continue;
-    Layout layout = opts.layout;
+    Layout layout = in.layout != Layout::Auto ? in.layout : opts.layout;
+    if (in.history) {
+      Job j;
+      if (load(in.path, layout, j, out)) {
+        history_seen.insert(canon);
+        jobs.push_back(std::move(j));
+      }
+      continue;
+    }
     if (!opts.no_history) {
       fs::path dir = fs::path(in.path).parent_path();
       if (dir.empty()) dir = ".";

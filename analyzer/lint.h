@@ -38,6 +38,7 @@ struct LintInput {
   bool is_stdin = false;    // `stdin_text` holds the content (stdin, or text from a test/tool)
   std::string stdin_text;
   bool history = false;     // replay as history only (no findings)
+  Layout layout = Layout::Auto;  // the file's layout when known (else LintOptions::layout)
 };
 
 struct StatementInfo {

@@ -1,11 +1,16 @@
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
 #include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/git.h"
 #include "cli/report.h"
 #include "rules/registry.h"
+
+namespace fs = std::filesystem;
 
 namespace pgstage::cli {
 
@@ -23,56 +28,137 @@ struct LintArgs {
   std::string layout = "auto";
   std::string transaction = "auto";
   std::string runner = "external";
-  std::vector<std::string> disable, enable, exclude;
+  std::vector<std::string> disable, enable, exclude, large_tables;
   int jobs = 0;
+  std::string config;
+  bool no_config = false;
+  std::string since;
 };
 
-int run_lint_command(const LintArgs& a) {
-  LintOptions opts;
-  opts.settings.pg_version = a.pg_version;
-  auto fail_on = parse_severity(a.fail_on);
-  if (!fail_on) {
-    std::cerr << "pgstage lint: --fail-on must be error, warning or hint (got `" << a.fail_on << "`)\n";
-    return kExitUsage;
-  }
-  opts.fail_on = *fail_on;
-  auto layout = parse_layout(a.layout);
-  if (!layout) {
-    std::cerr << "pgstage lint: unknown --layout `" << a.layout << "`\n";
-    return kExitUsage;
-  }
-  opts.layout = *layout;
-  opts.settings.transaction = a.transaction == "per-file" ? TxMode::PerFile : a.transaction == "none" ? TxMode::None : TxMode::Auto;
-  opts.settings.runner = a.runner == "pgstage" ? Runner::Pgstage : Runner::External;
-  for (auto& id : a.disable) {
-    if (!rules::find(id)) {
-      std::cerr << "pgstage lint: unknown rule `" << id << "` in --disable (see `pgstage rules`)\n";
-      return kExitUsage;
+TxMode tx_mode(const std::string& s) {
+  return s == "per-file" ? TxMode::PerFile : s == "none" ? TxMode::None : TxMode::Auto;
+}
+
+// Builds the lint options: defaults, then pgstage.toml, then the flags given on the command line.
+bool build_options(const LintArgs& a, const CLI::App& cmd, const Config& cfg, LintOptions& opts, std::string& err) {
+  auto given = [&](const char* flag) { return cmd.count(flag) > 0; };
+  const LintConfig& c = cfg.lint;
+
+  opts.settings.pg_version = given("--pg-version") ? a.pg_version : c.pg_version.value_or(15);
+
+  if (given("--fail-on")) {
+    auto f = parse_severity(a.fail_on);
+    if (!f) {
+      err = "--fail-on must be error, warning or hint (got `" + a.fail_on + "`)";
+      return false;
     }
-    opts.disable.insert(id);
+    opts.fail_on = *f;
+  } else {
+    opts.fail_on = c.fail_on.value_or(Severity::Error);
   }
+
+  std::string layout = given("--layout") ? a.layout : c.layout.value_or("auto");
+  auto l = parse_layout(layout);
+  if (!l) {
+    err = "unknown --layout `" + layout + "`";
+    return false;
+  }
+  opts.layout = *l;
+  opts.settings.transaction = tx_mode(given("--transaction") ? a.transaction : c.transaction.value_or("auto"));
+  std::string runner = given("--runner") ? a.runner : c.runner.value_or("external");
+  opts.settings.runner = runner == "pgstage" ? Runner::Pgstage : Runner::External;
+
+  // Rules: the file's on/off/severity first; a flag naming a rule wins over the file.
+  for (auto& id : c.enable) opts.enable.insert(id);
+  for (auto& id : c.disable) opts.disable.insert(id);
+  opts.severity = c.severity;
   for (auto& id : a.enable) {
     if (!rules::find(id)) {
-      std::cerr << "pgstage lint: unknown rule `" << id << "` in --enable (see `pgstage rules`)\n";
-      return kExitUsage;
+      err = "unknown rule `" + id + "` in --enable (see `pgstage rules`)";
+      return false;
     }
     opts.enable.insert(id);
+    opts.disable.erase(id);
   }
+  for (auto& id : a.disable) {
+    if (!rules::find(id)) {
+      err = "unknown rule `" + id + "` in --disable (see `pgstage rules`)";
+      return false;
+    }
+    opts.disable.insert(id);
+    opts.enable.erase(id);
+  }
+
   opts.history = a.history;
   opts.no_history = a.no_history;
-  opts.exclude = a.exclude;
+  opts.exclude = c.exclude;
+  opts.exclude.insert(opts.exclude.end(), a.exclude.begin(), a.exclude.end());
+  for (auto& t : c.large_tables) opts.large_tables.insert(t);
+  for (auto& t : a.large_tables) opts.large_tables.insert(t);
+  if (c.large_table_rows) opts.large_table_rows = *c.large_table_rows;
   opts.jobs = a.jobs;
+  return true;
+}
+
+// The paths to lint: those on the command line, else the config's migrations directory.
+bool lint_paths(const LintArgs& a, const Config& cfg, std::vector<std::string>& out, std::string& err) {
+  if (!a.paths.empty()) {
+    out = a.paths;
+    return true;
+  }
+  if (cfg.lint.migrations) {
+    fs::path p(*cfg.lint.migrations);
+    out.push_back(p.is_absolute() ? p.string() : (fs::path(cfg.dir) / p).lexically_normal().string());
+    return true;
+  }
+  err = cfg.path.empty() ? "no migrations given: pass files or directories, or set `migrations` in pgstage.toml"
+                         : "no migrations given: pass files or directories, or set `migrations` in " + cfg.path;
+  return false;
+}
+
+std::string render(const std::string& format, const LintResult& result, const ReportOptions& ro) {
+  if (format == "json") return render_json(result, ro);
+  if (format == "sarif") return render_sarif(result, ro);
+  if (format == "github") return render_github(result, ro);
+  if (format == "gitlab") return render_gitlab(result, ro);
+  return render_text(result, ro);
+}
+
+int run_lint_command(const LintArgs& a, const CLI::App& cmd) {
+  Config cfg;
+  std::string err;
+  if (!a.no_config) {
+    std::optional<std::string> explicit_path;
+    if (!a.config.empty()) explicit_path = a.config;
+    if (!resolve_config(explicit_path, cfg, err)) {
+      std::cerr << "pgstage lint: " << err << "\n";
+      return kExitUsage;
+    }
+  }
+  LintOptions opts;
+  std::vector<std::string> paths;
+  if (!build_options(a, cmd, cfg, opts, err) || !lint_paths(a, cfg, paths, err)) {
+    std::cerr << "pgstage lint: " << err << "\n";
+    return kExitUsage;
+  }
 
   std::vector<LintInput> inputs;
-  for (auto& p : a.paths) {
-    if (p == "-") {
-      LintInput in;
-      in.is_stdin = true;
-      in.path = a.stdin_name;
-      in.stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-      inputs.push_back(std::move(in));
-    } else {
-      inputs.push_back(LintInput{p, false, {}});
+  if (!a.since.empty()) {
+    if (!since_inputs(a.since, paths, opts, inputs, err)) {
+      std::cerr << "pgstage lint: --since " << a.since << ": " << err << "\n";
+      return kExitUsage;
+    }
+  } else {
+    for (auto& p : paths) {
+      if (p == "-") {
+        LintInput in;
+        in.is_stdin = true;
+        in.path = a.stdin_name;
+        in.stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        inputs.push_back(std::move(in));
+      } else {
+        inputs.push_back(LintInput{p, false, {}});
+      }
     }
   }
   LintResult result = run_lint(inputs, rules::all(), opts);
@@ -80,8 +166,7 @@ int run_lint_command(const LintArgs& a) {
   ReportOptions ro;
   ro.fail_on = opts.fail_on;
   ro.color = a.color == "always" || (a.color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-  if (a.format == "json") std::cout << render_json(result, ro);
-  else std::cout << render_text(result, ro);
+  std::cout << render(a.format, result, ro);
   for (auto& e : result.errors) std::cerr << "pgstage lint: " << e << "\n";
   if (!result.errors.empty()) return kExitUsage;
   return result.fails(opts.fail_on) ? kExitFailed : kExitOk;
@@ -92,8 +177,11 @@ int run_lint_command(const LintArgs& a) {
 void add_lint_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<LintArgs>();
   CLI::App* cmd = app.add_subcommand("lint", "Report statements that break the running release or stall its traffic");
-  cmd->add_option("paths", args->paths, "Migration files or directories (- for stdin)")->required();
-  cmd->add_option("-f,--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("paths", args->paths,
+                   "Migration files or directories (- for stdin; default: `migrations` from pgstage.toml)");
+  cmd->add_option("-f,--format", args->format, "Output format: text, json, sarif, github (workflow commands), gitlab "
+                                               "(Code Quality)")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}));
   cmd->add_option("--fail-on", args->fail_on, "Exit 1 when a finding is at or above this severity (error|warning|hint)");
   cmd->add_option("--pg-version", args->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--history", args->history, "Replay these files or directories as schema history first");
@@ -107,8 +195,14 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--disable", args->disable, "Turn a rule off (repeatable)");
   cmd->add_option("--enable", args->enable, "Turn an off-by-default rule on (repeatable)");
   cmd->add_option("--exclude", args->exclude, "Skip files matching this glob (repeatable)");
+  cmd->add_option("--large-table", args->large_tables, "Raise findings on this table one severity level (repeatable)");
   cmd->add_option("-j,--jobs", args->jobs, "Parser threads (default: all cores)");
-  cmd->callback([args, &exit_code] { exit_code = run_lint_command(*args); });
+  cmd->add_option("--config", args->config, "Read this config file instead of the pgstage.toml found by walking up");
+  cmd->add_flag("--no-config", args->no_config, "Read no config file");
+  cmd->add_option("--since", args->since,
+                  "Lint only migrations added or changed since this git ref (committed or not); the other "
+                  "migrations are history");
+  cmd->callback([args, cmd, &exit_code] { exit_code = run_lint_command(*args, *cmd); });
 }
 
 }  // namespace pgstage::cli
