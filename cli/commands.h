@@ -13,5 +13,6 @@ inline constexpr int kExitUsage = 2;
 
 void add_lint_command(CLI::App& app, int& exit_code);
 void add_rules_commands(CLI::App& app, int& exit_code);  // `rules` and `explain`
+void add_deploy_command(CLI::App& app, int& exit_code);
 
 }  // namespace pgstage::cli
