@@ -30,8 +30,9 @@ std::vector<std::string> words(const std::string& s) {
   return out;
 }
 
-// srv_admin_state bits (HAProxy include/haproxy/server-t.h: enum srv_admin).
-constexpr int kAdmForcedMaint = 0x01, kAdmInheritedMaint = 0x02, kAdmConfigMaint = 0x04,
+// srv_admin_state bits (HAProxy include/haproxy/server-t.h: enum srv_admin). 0x04 (CMAINT,
+// "disabled" in the config) stays set after `state ready`, so it does not mean maintenance.
+constexpr int kAdmForcedMaint = 0x01, kAdmInheritedMaint = 0x02,
               kAdmForcedDrain = 0x08, kAdmInheritedDrain = 0x10, kAdmResolveMaint = 0x20,
               kAdmHostnameMaint = 0x40;
 
@@ -140,7 +141,7 @@ bool HaproxyRouter::slots(const std::string& backend, std::vector<Slot>& out, st
     s.addr = get("srv_addr");
     s.port = std::atoi(get("srv_port").c_str());
     int adm = std::atoi(get("srv_admin_state").c_str());
-    if (adm & (kAdmForcedMaint | kAdmInheritedMaint | kAdmConfigMaint | kAdmResolveMaint | kAdmHostnameMaint))
+    if (adm & (kAdmForcedMaint | kAdmInheritedMaint | kAdmResolveMaint | kAdmHostnameMaint))
       s.state = SlotState::Maint;
     else if (adm & (kAdmForcedDrain | kAdmInheritedDrain))
       s.state = SlotState::Drain;

@@ -72,9 +72,19 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
     err = "cannot create " + log + ": " + strerror(errno);
     return false;
   }
+  // Closed by a successful exec: the parent waits for it so that, once start() returns, the
+  // instance's /proc environment already names it (is_ours).
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    close(logfd);
+    err = std::string("pipe failed: ") + strerror(errno);
+    return false;
+  }
   pid_t pid = fork();
   if (pid < 0) {
     close(logfd);
+    close(exec_pipe[0]);
+    close(exec_pipe[1]);
     err = std::string("fork failed: ") + strerror(errno);
     return false;
   }
@@ -85,16 +95,30 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
     dup2(logfd, 1);
     dup2(logfd, 2);
     // Nothing else of pgstage's (the apply lock, sockets) may live on in the instance.
-    for (int fd = 3; fd < 1024; ++fd) close(fd);
+    for (int fd = 3; fd < 1024; ++fd)
+      if (fd != exec_pipe[1]) close(fd);
     signal(SIGPIPE, SIG_DFL);
     for (const auto& [k, v] : spec.env) setenv(k.c_str(), v.c_str(), 1);
     setenv("PORT", std::to_string(port).c_str(), 1);
     setenv("PGSTAGE_INSTANCE", id.c_str(), 1);
     setenv("PGSTAGE_RELEASE", spec.release.c_str(), 1);
     execl("/bin/sh", "sh", "-c", spec.command.c_str(), static_cast<char*>(nullptr));
+    int e = errno;
+    if (write(exec_pipe[1], &e, sizeof e) < 0) _exit(127);
     _exit(127);
   }
   close(logfd);
+  close(exec_pipe[1]);
+  int exec_errno = 0;
+  ssize_t got;
+  do got = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
+  while (got < 0 && errno == EINTR);
+  close(exec_pipe[0]);
+  if (got > 0) {
+    waitpid(pid, nullptr, 0);
+    err = std::string("cannot run /bin/sh: ") + strerror(exec_errno);
+    return false;
+  }
   nlohmann::json j = {{"id", id},           {"pid", pid},   {"service", spec.service},
                       {"release", spec.release}, {"host", host_}, {"port", port},
                       {"created", created}, {"log", log}};
