@@ -1,0 +1,134 @@
+#include "cli/deploy_run.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <toml++/toml.h>
+
+#include "cli/commands.h"
+#include "deployer/apply_lock.h"
+#include "deployer/deploy_config.h"
+#include "deployer/verify_load.h"
+
+namespace fs = std::filesystem;
+
+namespace pgstage::cli {
+namespace {
+
+std::string secs(deploy::Millis d) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%6.2fs", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+std::string pad(const std::string& s, size_t n) { return s.size() >= n ? s + " " : s + std::string(n - s.size(), ' '); }
+
+}  // namespace
+
+bool find_config(const std::string& explicit_path, std::string& path, std::string& err) {
+  if (!explicit_path.empty()) {
+    if (!fs::is_regular_file(explicit_path)) {
+      err = explicit_path + ": no such config file";
+      return false;
+    }
+    path = explicit_path;
+    return true;
+  }
+  std::error_code ec;
+  for (fs::path dir = fs::current_path(ec); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_regular_file(dir / "pgstage.toml", ec)) {
+      path = (dir / "pgstage.toml").string();
+      return true;
+    }
+    if (dir == dir.parent_path()) break;
+  }
+  err = "no pgstage.toml in the working directory or above it (use --config PATH)";
+  return false;
+}
+
+int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
+  std::string path, err;
+  if (!find_config(run.config_path, path, err)) {
+    errs << "pgstage: error: " << err << "\n";
+    return kExitUsage;
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    errs << "pgstage: error: " << path << ":" << e.source().begin.line << ":" << e.source().begin.column
+         << ": " << e.description() << "\n";
+    return kExitUsage;
+  }
+  deploy::DeployConfig cfg;
+  std::string base = fs::absolute(path).parent_path().string();
+  if (!deploy::parse_deploy_config(root, path, base, cfg, err)) {
+    errs << "pgstage: error: " << err << "\n";
+    return kExitUsage;
+  }
+  if (cfg.services.empty()) {
+    errs << "pgstage: error: " << path << ": no [services.NAME] to deploy\n";
+    return kExitUsage;
+  }
+  if (run.release.empty()) {
+    errs << "pgstage: error: --release NAME is required\n";
+    return kExitUsage;
+  }
+  deploy::ApplyLock lock;
+  if (!lock.acquire(cfg.state_dir, err)) {
+    errs << "pgstage: error: " << err << "\n";
+    return kExitFailed;
+  }
+  std::string url;
+  if (const char* v = std::getenv(cfg.database_url_env.c_str())) url = v;
+
+  auto runtime = deploy::make_runtime(cfg);
+  std::unique_ptr<deploy::Router> router;
+  for (const auto& s : cfg.services)
+    if (s.proxied) router = std::make_unique<deploy::HaproxyRouter>(cfg.haproxy_socket);
+
+  deploy::DeployRequest req;
+  req.config = &cfg;
+  req.release = run.release;
+  if (!url.empty()) req.env[cfg.database_url_env] = url;
+  if (run.predeploy) req.predeploy = [&](std::string& e) { return run.predeploy(url, e); };
+  if (run.record) req.record = [&](std::string& e) { return run.record(url, e); };
+  req.on_step = [&](const deploy::StepReport& r) {
+    out << "  " << pad(r.service.empty() ? "-" : r.service, 10) << pad(r.step, 14)
+        << pad(r.ok ? "ok" : "FAILED", 7) << secs(r.elapsed);
+    std::string first = r.detail.substr(0, r.detail.find('\n'));
+    if (!first.empty()) out << "  " << first;
+    out << "\n" << std::flush;
+  };
+
+  out << "deploying release " << run.release << " (" << runtime->name() << " runtime, " << cfg.services.size()
+      << " service" << (cfg.services.size() == 1 ? "" : "s") << ")\n";
+  deploy::LoadGenerator load;
+  if (!run.verify_load_url.empty()) load.start(run.verify_load_url, run.verify_load_threads);
+  auto t0 = std::chrono::steady_clock::now();
+  bool ok = deploy::deploy(req, *runtime, router.get(), err);
+  auto total = std::chrono::duration_cast<deploy::Millis>(std::chrono::steady_clock::now() - t0);
+  int code = ok ? kExitOk : kExitFailed;
+  if (!run.verify_load_url.empty()) {
+    deploy::LoadStats s = load.stop();
+    out << "verify-load: " << s.requests << " requests served, " << s.non_2xx << " non-2xx, " << s.conn_errors
+        << " connection errors";
+    if (!s.first_error.empty()) out << " (first: " << s.first_error << ")";
+    out << "\n";
+    if (s.non_2xx + s.conn_errors > 0) {
+      if (ok) errs << "pgstage: error: the deploy finished but --verify-load saw failed requests\n";
+      code = kExitFailed;
+    }
+  }
+  if (!ok) {
+    errs << "pgstage: error: " << err << "\n";
+    return code;
+  }
+  out << "release " << run.release << " deployed in " << secs(total).substr(secs(total).find_first_not_of(' '))
+      << "\n";
+  return code;
+}
+
+}  // namespace pgstage::cli

@@ -1,0 +1,198 @@
+// The sample application pgstage deploys in its README and end-to-end tests.
+//   APP_RELEASE  v1 (reads/writes users.name) | v2, v3 (users.full_name) | broken (never healthy)
+//   APP_ROLE     web (default) | worker (consumes the jobs table)
+//   PORT         where to listen (default 8080); DATABASE_URL the Postgres URL
+//   APP_STARTUP_DELAY_MS  sleep before listening (to test slow starts)
+// GET /healthz is 200 only when Postgres answers a query. SIGTERM: stop accepting, finish
+// in-flight requests (and the current job), exit 0.
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+#include <pqxx/pqxx>
+
+namespace {
+
+std::string env(const char* k, const char* def = "") {
+  const char* v = std::getenv(k);
+  return v && *v ? v : def;
+}
+
+std::string g_url;
+std::string g_release;
+std::atomic<bool> g_stopping{false};
+
+// One connection per server thread, re-opened after a failure.
+pqxx::connection& db() {
+  thread_local std::unique_ptr<pqxx::connection> c;
+  if (!c || !c->is_open()) c = std::make_unique<pqxx::connection>(g_url);
+  return *c;
+}
+
+template <typename F>
+auto with_db(F&& f) {
+  try {
+    return f(db());
+  } catch (const pqxx::broken_connection&) {
+    return f(db());  // one retry on a fresh connection
+  }
+}
+
+const char* name_column() { return g_release == "v1" ? "name" : "full_name"; }
+
+bool db_ok(std::string& why) {
+  try {
+    with_db([](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      tx.exec("SELECT 1");
+      return 0;
+    });
+    return true;
+  } catch (const std::exception& e) {
+    why = e.what();
+    return false;
+  }
+}
+
+void routes(httplib::Server& svr, bool worker) {
+  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    std::string why;
+    if (g_release == "broken") {
+      res.status = 503;
+      res.set_content("release \"broken\" is never healthy\n", "text/plain");
+    } else if (g_stopping) {
+      res.status = 503;
+      res.set_content("shutting down\n", "text/plain");
+    } else if (!db_ok(why)) {
+      res.status = 503;
+      res.set_content("database: " + why + "\n", "text/plain");
+    } else {
+      res.set_content("ok " + g_release + "\n", "text/plain");
+    }
+  });
+  svr.Get("/release", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(g_release + "\n", "text/plain");
+  });
+  if (worker) return;
+  svr.Get("/slow", [](const httplib::Request& req, httplib::Response& res) {
+    int ms = req.has_param("ms") ? std::atoi(req.get_param_value("ms").c_str()) : 1000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    res.set_content("slept " + std::to_string(ms) + "ms in " + g_release + "\n", "text/plain");
+  });
+  svr.Post("/users", [](const httplib::Request& req, httplib::Response& res) {
+    try {
+      long id = with_db([&](pqxx::connection& c) {
+        pqxx::work tx(c);
+        auto r = tx.exec_params1(std::string("INSERT INTO users (") + name_column() +
+                                     ", email) VALUES ($1, $2) RETURNING id",
+                                 req.body, req.body + "@example.com");
+        tx.commit();
+        return r[0].as<long>();
+      });
+      res.status = 201;
+      res.set_content(std::to_string(id) + "\n", "text/plain");
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(std::string(e.what()) + "\n", "text/plain");
+    }
+  });
+  svr.Get(R"(/users/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+    try {
+      std::string id = req.matches[1];
+      auto r = with_db([&](pqxx::connection& c) {
+        pqxx::nontransaction tx(c);
+        return tx.exec_params(std::string("SELECT ") + name_column() + " FROM users WHERE id = $1",
+                              std::stol(id));
+      });
+      if (r.empty()) {
+        res.status = 404;
+        res.set_content("no user " + id + "\n", "text/plain");
+      } else {
+        res.set_content(r[0][0].c_str() + std::string("\n"), "text/plain");
+      }
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(std::string(e.what()) + "\n", "text/plain");
+    }
+  });
+}
+
+// Claims one pending job (SKIP LOCKED, so several workers never take the same one).
+bool work_one() {
+  return with_db([](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "UPDATE jobs SET done_at = now(), done_by = $1 WHERE id = (SELECT id FROM jobs "
+        "WHERE done_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id",
+        g_release);
+    tx.commit();
+    return !r.empty();
+  });
+}
+
+}  // namespace
+
+int main() {
+  g_url = env("DATABASE_URL");
+  g_release = env("APP_RELEASE", "v1");
+  bool worker = env("APP_ROLE", "web") == "worker";
+  int port = std::atoi(env("PORT", "8080").c_str());
+  std::cout.setf(std::ios::unitbuf);
+
+  // SIGTERM is handled by a thread (sigwait), not in a signal handler.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  if (int d = std::atoi(env("APP_STARTUP_DELAY_MS", "0").c_str()); d > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(d));
+
+  httplib::Server svr;
+  svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  svr.set_keep_alive_timeout(2);
+  routes(svr, worker);
+  if (!svr.bind_to_port("0.0.0.0", port)) {
+    std::cout << "sample-app " << g_release << ": cannot listen on port " << port << "\n";
+    return 1;
+  }
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    std::cout << "sample-app " << g_release << ": signal " << sig
+              << ", no new connections; finishing in-flight requests\n";
+    g_stopping = true;
+    svr.stop();
+  });
+  std::thread jobs;
+  if (worker) {
+    jobs = std::thread([] {
+      long done = 0;
+      while (!g_stopping) {
+        try {
+          if (work_one()) ++done;
+          else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        } catch (const std::exception& e) {
+          std::cout << "worker: " << e.what() << "\n";
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+      }
+      std::cout << "worker " << g_release << ": stopped after " << done << " jobs\n";
+    });
+  }
+  std::cout << "sample-app " << g_release << (worker ? " worker" : " web") << " listening on port "
+            << port << "\n";
+  svr.listen_after_bind();  // returns after stop(), once in-flight requests are done
+  if (jobs.joinable()) jobs.join();
+  std::cout << "sample-app " << g_release << ": exited cleanly\n";
+  signals.detach();
+  return 0;
+}

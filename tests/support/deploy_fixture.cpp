@@ -1,0 +1,153 @@
+#include "tests/support/deploy_fixture.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include <pqxx/pqxx>
+#include <toml++/toml.h>
+
+#include "deployer/http.h"
+#include "tests/support/pg_cluster.h"
+
+namespace pgstage::test {
+
+const char* const kExpandRenameSql = R"sql(
+ALTER TABLE users ADD COLUMN full_name text;
+CREATE FUNCTION users_sync_full_name() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.full_name IS NULL THEN NEW.full_name := NEW.name; END IF;
+  IF NEW.name IS NULL THEN NEW.name := NEW.full_name; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE ON users
+  FOR EACH ROW EXECUTE FUNCTION users_sync_full_name();
+UPDATE users SET full_name = name WHERE full_name IS NULL;
+)sql";
+
+const char* const kContractRenameSql = R"sql(
+DROP TRIGGER users_sync_full_name ON users;
+DROP FUNCTION users_sync_full_name();
+ALTER TABLE users ALTER COLUMN full_name SET NOT NULL;
+ALTER TABLE users DROP COLUMN name;
+)sql";
+
+namespace {
+std::atomic<int> g_counter{0};
+}
+
+DeployFixture::DeployFixture(FixtureOptions opt) {
+  auto& pg = PgCluster::shared();
+  if (!pg.ok()) {
+    error_ = "test Postgres cluster: " + pg.error();
+    return;
+  }
+  if (!haproxy.ok()) {
+    error_ = "HAProxy: " + haproxy.error();
+    return;
+  }
+  db_url = pg.fresh_database("deploy");
+  sql("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, "
+      "email text NOT NULL);"
+      "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text, "
+      "done_at timestamptz, done_by text);");
+  char tmpl[] = "/tmp/pgstage-deploy-XXXXXX";
+  dir = mkdtemp(tmpl);
+  int n = ++g_counter;
+  std::string tag = std::to_string(getpid()) + "-" + std::to_string(n);
+  web = "web-" + tag;
+  worker = "worker-" + tag;
+  std::string app = PGSTAGE_SAMPLE_APP;
+  std::string run = opt.runtime == "docker" ? std::string("image = \"") + kE2eImage + "\""
+                                            : "command = \"exec " + app + "\"";
+  config_path = dir + "/pgstage.toml";
+  std::ofstream f(config_path);
+  f << "[deploy]\n"
+       "runtime = \"" << opt.runtime << "\"\n"
+       "haproxy_socket = \"" << haproxy.socket() << "\"\n"
+       "backend = \"app\"\n"
+       "database_url_env = \"DATABASE_URL\"\n\n"
+       "[services." << web << "]\n" << run << "\n"
+       "env = { APP_RELEASE = \"{release}\" }\n"
+       "health_interval = \"100ms\"\n"
+       "health_timeout = \"1s\"\n"
+       "healthy_threshold = 2\n"
+       "deploy_timeout = \"" << opt.deploy_timeout << "\"\n"
+       "drain_timeout = \"" << opt.drain_timeout << "\"\n"
+       "stop_timeout = \"10s\"\n";
+  if (opt.worker)
+    f << "\n[services." << worker << "]\n" << run << "\n"
+         "proxied = false\n"
+         "env = { APP_RELEASE = \"{release}\", APP_ROLE = \"worker\" }\n"
+         "health_interval = \"100ms\"\n"
+         "deploy_timeout = \"" << opt.deploy_timeout << "\"\n"
+         "drain_timeout = \"5s\"\n";
+  f.close();
+  std::string err;
+  if (!deploy::parse_deploy_config(toml::parse_file(config_path), config_path, dir, config, err)) {
+    error_ = "fixture config: " + err;
+    return;
+  }
+  runtime_ = deploy::make_runtime(config);
+}
+
+DeployFixture::~DeployFixture() {
+  if (runtime_) {
+    for (const auto& svc : {web, worker}) {
+      std::string err;
+      for (const auto& i : instances(svc)) runtime_->remove(i, err);
+    }
+  }
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+}
+
+Subprocess DeployFixture::start_deploy(const std::string& release, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {PGSTAGE_BINARY, "deploy", "--release", release, "--config", config_path};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  Subprocess p;
+  p.start(argv, {{"DATABASE_URL", db_url}});
+  return p;
+}
+
+Subprocess DeployFixture::deploy(const std::string& release, const std::vector<std::string>& extra) {
+  Subprocess p = start_deploy(release, extra);
+  p.wait(300);
+  return p;
+}
+
+std::vector<deploy::Instance> DeployFixture::instances(const std::string& service) {
+  std::vector<deploy::Instance> out;
+  std::string err;
+  if (runtime_) runtime_->list(service, out, err);
+  return out;
+}
+
+void DeployFixture::sql(const std::string& statements) {
+  pqxx::connection c(db_url);
+  pqxx::work tx(c);
+  tx.exec(statements);
+  tx.commit();
+}
+
+std::string DeployFixture::query1(const std::string& query) {
+  pqxx::connection c(db_url);
+  pqxx::nontransaction tx(c);
+  auto r = tx.exec(query);
+  return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
+}
+
+std::string DeployFixture::get(const std::string& path, long* status) {
+  deploy::HttpRequest req;
+  req.url = haproxy.url(path);
+  req.timeout = std::chrono::seconds(60);
+  deploy::HttpResponse resp;
+  std::string err;
+  bool ok = deploy::http_request(req, resp, err);
+  if (status) *status = ok ? resp.status : 0;
+  return ok ? resp.body : "";
+}
+
+}  // namespace pgstage::test

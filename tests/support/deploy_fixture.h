@@ -1,0 +1,62 @@
+// A complete deploy environment for the deploy scenarios: a fresh database with the sample
+// app's v1 schema, a private HAProxy, a temporary directory with a pgstage.toml for the given
+// runtime ("process" or "docker") describing a `web` service (proxied) and a `worker`.
+// The scenarios (deploy_scenarios.h) run unchanged on both runtimes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "deployer/deploy_config.h"
+#include "deployer/runtime.h"
+#include "tests/support/haproxy_proc.h"
+#include "tests/support/subprocess.h"
+
+namespace pgstage::test {
+
+struct FixtureOptions {
+  std::string runtime = "process";
+  std::string drain_timeout = "2s";
+  std::string deploy_timeout = "10s";
+  bool worker = true;
+};
+
+// The docker image the e2e tests deploy (built by samples/app/build-image.sh).
+inline constexpr const char* kE2eImage = "pgstage-sample-app:e2e";
+
+class DeployFixture {
+ public:
+  explicit DeployFixture(FixtureOptions opt = {});
+  ~DeployFixture();  // removes every instance of its services
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  std::string db_url;
+  HaproxyProc haproxy;
+  std::string dir;          // holds pgstage.toml and the state directory
+  std::string config_path;
+  std::string web, worker;  // service names (unique per fixture)
+  deploy::DeployConfig config;
+
+  // `pgstage deploy --release R --config ...` with DATABASE_URL set; extra args appended.
+  Subprocess deploy(const std::string& release, const std::vector<std::string>& extra = {});
+  Subprocess start_deploy(const std::string& release, const std::vector<std::string>& extra = {});
+  std::vector<deploy::Instance> instances(const std::string& service);
+  void sql(const std::string& statements);
+  std::string query1(const std::string& query);  // first column of the first row, "" if none
+  // GET through HAProxy; returns the body, or "" and fills `status` (0 on a connection error).
+  std::string get(const std::string& path, long* status = nullptr);
+
+ private:
+  std::unique_ptr<deploy::Runtime> runtime_;
+  std::string error_;
+};
+
+// The expand (with backfill) and contract SQL of the users.name -> full_name rename.
+extern const char* const kExpandRenameSql;
+extern const char* const kContractRenameSql;
+
+}  // namespace pgstage::test

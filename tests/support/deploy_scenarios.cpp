@@ -1,0 +1,241 @@
+#include "tests/support/deploy_scenarios.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <pqxx/pqxx>
+
+#include "deployer/router.h"
+#include "tests/support/app_load.h"
+#include "tests/support/deploy_fixture.h"
+
+namespace pgstage::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+#define REQUIRE_FIXTURE(f) REQUIRE_MESSAGE((f).ok(), (f).error())
+
+void require_deployed(DeployFixture& f, const std::string& release, const std::vector<std::string>& extra = {}) {
+  Subprocess p = f.deploy(release, extra);
+  INFO("pgstage deploy --release " << release << " output:\n" << p.output);
+  REQUIRE(p.exit_code == 0);
+}
+
+// Waits (bounded) until the load has made progress, so a deploy really happens under load.
+void wait_for_traffic(AppLoad& load, long at_least) {
+  auto deadline = Clock::now() + 20s;
+  while (load.ok_so_far() < at_least && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE_MESSAGE(load.ok_so_far() >= at_least, "the load made no progress through HAProxy");
+}
+
+void check_clean_load(const LoadReport& r) {
+  std::string errors;
+  for (const auto& e : r.first_errors) errors += "\n  " + e;
+  INFO("load: " << r.ok << " ok, " << r.non_2xx << " non-2xx, " << r.conn_errors << " connection errors" << errors);
+  CHECK(r.ok > 0);
+  CHECK(r.non_2xx == 0);
+  CHECK(r.conn_errors == 0);
+}
+
+// Waits (bounded) until HAProxy counts a session on a live server, i.e. a request is in flight.
+void wait_in_flight(DeployFixture& f) {
+  deploy::HaproxyRouter router(f.haproxy.socket());
+  auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline) {
+    std::vector<deploy::Slot> slots;
+    std::string err;
+    if (router.slots("app", slots, err))
+      for (const auto& s : slots)
+        if (s.sessions > 0) return;
+    std::this_thread::sleep_for(10ms);
+  }
+  FAIL("no request reached the backend within 10s");
+}
+
+}  // namespace
+
+void scenario_rename_under_load(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  CHECK(f.get("/release") == "v1\n");
+  f.sql("INSERT INTO jobs (payload) SELECT 'job ' || g FROM generate_series(1, 200) g");
+
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+
+  f.sql(kExpandRenameSql);  // the pre-deploy step of v2: v1 keeps running against it
+  long before = load.ok_so_far();
+  require_deployed(f, "v2");
+  wait_for_traffic(load, before + 50);
+  CHECK(f.get("/release") == "v2\n");
+
+  f.sql(kContractRenameSql);  // the pre-deploy step of v3: only v2 runs, it never reads `name`
+  before = load.ok_so_far();
+  Subprocess v3 = f.deploy("v3", {"--verify-load", f.haproxy.url("/release")});
+  INFO("pgstage deploy v3 output:\n" << v3.output);
+  REQUIRE(v3.exit_code == 0);
+  CHECK(v3.output.find(" 0 non-2xx, 0 connection errors") != std::string::npos);
+  wait_for_traffic(load, before + 50);
+  LoadReport r = load.stop();
+  check_clean_load(r);
+  CHECK(f.get("/release") == "v3\n");
+
+  // Every acknowledged write is there under its new column name.
+  pqxx::connection c(f.db_url);
+  pqxx::nontransaction tx(c);
+  long missing = 0;
+  for (const auto& [id, name] : r.acked) {
+    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
+    if (row.empty() || row[0][0].as<std::string>() != name) ++missing;
+  }
+  INFO(r.acked.size() << " acknowledged writes");
+  CHECK(r.acked.size() > 100);
+  CHECK(missing == 0);
+
+  // One instance per service remains, on the last release; the worker drained the jobs.
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v3");
+  auto workers = f.instances(f.worker);
+  REQUIRE(workers.size() == 1);
+  CHECK(workers[0].release == "v3");
+  auto deadline = Clock::now() + 20s;
+  while (f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") != "0" && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") == "0");
+}
+
+void scenario_unhealthy_release(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .deploy_timeout = "3s"});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+
+  Subprocess p = f.deploy("broken");
+  INFO("output:\n" << p.output);
+  CHECK(p.exit_code == 1);
+  CHECK(p.output.find("wait_healthy: not healthy within the deploy timeout (3.0s); last probe: HTTP 503") !=
+        std::string::npos);
+  CHECK(p.output.find("the old instance keeps serving") != std::string::npos);
+  CHECK(p.output.find("--- last log lines of the new instance ---") != std::string::npos);
+  CHECK(p.output.find("sample-app broken web listening") != std::string::npos);
+
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v1");
+  CHECK(f.instances(f.worker).size() == 1);
+
+  // The next good release goes through.
+  require_deployed(f, "v2");
+  CHECK(f.get("/release") == "v2\n");
+}
+
+void scenario_slow_request_completes(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .drain_timeout = "20s", .worker = false});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  auto slow = std::async(std::launch::async, [&] {
+    long status = 0;
+    std::string body = f.get("/slow?ms=2000", &status);
+    return std::make_pair(status, body);
+  });
+  wait_in_flight(f);
+  Subprocess p = f.deploy("v2");
+  INFO("output:\n" << p.output);
+  CHECK(p.exit_code == 0);
+  auto [status, body] = slow.get();
+  CHECK(status == 200);
+  CHECK(body == "slept 2000ms in v1\n");
+  CHECK(p.output.find("drained") != std::string::npos);
+  CHECK(f.get("/release") == "v2\n");
+}
+
+void scenario_long_request_cut_at_drain_timeout(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .drain_timeout = "2s", .worker = false});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  auto t0 = Clock::now();
+  auto slow = std::async(std::launch::async, [&] {
+    long status = 0;
+    f.get("/slow?ms=60000", &status);
+    return std::make_pair(status, Clock::now());
+  });
+  wait_in_flight(f);
+  Subprocess p = f.deploy("v2");
+  INFO("output:\n" << p.output);
+  CHECK(p.exit_code == 0);
+  CHECK(p.output.find("still open at the drain timeout (2.0s), closing them") != std::string::npos);
+  auto [status, ended] = slow.get();
+  CHECK(status != 200);  // cut by `shutdown sessions`, not answered
+  // Not before the drain timeout: the request lived at least that long.
+  CHECK(ended - t0 >= 2s);
+  CHECK(f.get("/release") == "v2\n");
+}
+
+void scenario_second_apply_refused(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .worker = false});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  // Hold the lock the way a running apply does.
+  std::string lock = f.config.state_dir + "/apply.lock";
+  int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(flock(fd, LOCK_EX | LOCK_NB) == 0);
+  Subprocess p = f.deploy("v2");
+  close(fd);
+  INFO("output:\n" << p.output);
+  CHECK(p.exit_code == 1);
+  CHECK(p.output.find("another pgstage apply is running") != std::string::npos);
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v1");
+}
+
+void scenario_crash_recovery(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .deploy_timeout = "60s", .worker = false});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  // `broken` never turns healthy, so pgstage sits in wait_healthy until we kill it.
+  Subprocess p = f.start_deploy("broken");
+  auto deadline = Clock::now() + 30s;
+  while (f.instances(f.web).size() < 2 && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE(f.instances(f.web).size() == 2);
+  kill(p.pid, SIGKILL);
+  p.wait(30);
+  CHECK(f.get("/release") == "v1\n");
+
+  AppLoad load(f.haproxy.url(""));
+  load.start(2);
+  wait_for_traffic(load, 20);
+  f.sql(kExpandRenameSql);  // v2 writes full_name
+  Subprocess next = f.deploy("v2");
+  INFO("output:\n" << next.output);
+  CHECK(next.exit_code == 0);
+  CHECK(next.output.find("removed leftover") != std::string::npos);
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v2");
+}
+
+}  // namespace pgstage::test
