@@ -18,6 +18,7 @@ void check(const StatementContext& ctx, Reporter& r) {
                          "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column + "_new") +
                          " " + to + ";" + plan_line();
     if (tf.verdict == TypeChangeVerdict::NoRewrite) {
+      if (column_is_new(ctx, a.table, a.column)) return;
       r.report(Reporter::Report{
           "changing the type of " + target + " to " + to + " needs no table rewrite: " + tf.reason +
               ". It is a catalog change that still " + lock + " briefly",

@@ -67,3 +67,31 @@ inline std::string tx_origin(const StatementContext& ctx) {
 }
 
 }  // namespace pgstage::rules
+
+namespace pgstage::rules {
+
+// The Changes of the statements after the current one in the file (re-parsed on demand: only
+// rules that need to look ahead call this, and only when they are about to report).
+inline std::vector<Change> later_changes(const StatementContext& ctx) {
+  std::vector<Change> out;
+  size_t from = ctx.statement.end, to = ctx.file.up_end;
+  if (from >= to) return out;
+  SourceFile rest = make_source(ctx.file.path, ctx.file.text.substr(from, to - from), Layout::Plain);
+  for (auto& st : parse_source(rest).statements)
+    for (auto& c : lower(st, rest).changes) out.push_back(std::move(c));
+  return out;
+}
+
+// The lowered statements of the whole file under review (re-parsed on demand).
+inline std::vector<LoweredStatement> file_statements(const StatementContext& ctx) {
+  std::vector<LoweredStatement> out;
+  for (auto& st : parse_source(ctx.file).statements) out.push_back(lower(st, ctx.file));
+  return out;
+}
+
+// `DROP ... IF EXISTS` of something the replayed history does not know: most likely a no-op.
+inline bool absent_if_exists(const StatementContext& ctx, bool if_exists, bool known) {
+  return if_exists && ctx.schema_known && !known;
+}
+
+}  // namespace pgstage::rules
