@@ -34,9 +34,9 @@ std::string concurrent_form(const Change& c) {
 // Statements of the file other than SET/RESET that can run in a transaction block.
 int transactional_statements(const StatementContext& ctx) {
   int n = 0;
-  for (auto& ls : file_statements(ctx)) {
+  for (auto& fs : file_statements(ctx)) {
     bool tx = false;
-    for (auto& c : ls.changes)
+    for (auto& c : fs.lowered.changes)
       if (!c.is<SetVariable>() && ctx.lock_of(c).transactional) tx = true;
     n += tx;
   }
