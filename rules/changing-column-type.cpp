@@ -7,8 +7,8 @@ namespace {
 void check(const StatementContext& ctx, Reporter& r) {
   each<AlterColumnType>(ctx, [&](const Change& c, const AlterColumnType& a) {
     if (!existing(ctx, a.table)) return;
-    const CatalogColumn* col = known_column(ctx, a.table, a.column);
-    TypeChangeFacts tf = type_change_facts(col ? &col->type : nullptr, a.new_type, a.column, a.using_expr,
+    std::optional<TypeName> old_type = known_type(ctx, a.table, a.column);
+    TypeChangeFacts tf = type_change_facts(old_type ? &*old_type : nullptr, a.new_type, a.column, a.using_expr,
                                            ctx.settings.pg_version);
     std::string target = tick(a.table, a.column);
     std::string to = a.new_type.str();
@@ -18,6 +18,7 @@ void check(const StatementContext& ctx, Reporter& r) {
                          "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column + "_new") +
                          " " + to + ";" + plan_line();
     if (tf.verdict == TypeChangeVerdict::NoRewrite) {
+      if (column_is_new(ctx, a.table, a.column)) return;
       r.report(Reporter::Report{
           "changing the type of " + target + " to " + to + " needs no table rewrite: " + tf.reason +
               ". It is a catalog change that still " + lock + " briefly",
@@ -37,7 +38,7 @@ void check(const StatementContext& ctx, Reporter& r) {
                where(c));
       return;
     }
-    r.report("changing the type of " + target + (col ? " from " + col->type.str() : std::string()) + " to " + to +
+    r.report("changing the type of " + target + (old_type ? " from " + old_type->str() : std::string()) + " to " + to +
                  " rewrites the whole table and its indexes while it " + lock + " (" + tf.reason +
                  "); the running release may also send values the new type rejects",
              staged, where(c));

@@ -2,7 +2,10 @@
 // snippets for help texts. Header-only so the rule registry (one .cpp per rule) stays exact.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/helpers.h"
@@ -15,11 +18,6 @@ inline const CatalogColumn* known_column(const StatementContext& ctx, const Qual
   return tab ? tab->column(c) : nullptr;
 }
 
-// True when the column was added earlier in the change set under review: no running code uses it.
-inline bool column_is_new(const StatementContext& ctx, const QualifiedName& t, const std::string& c) {
-  const CatalogColumn* col = known_column(ctx, t, c);
-  return col && col->created_in_review;
-}
 
 // "\"a\", \"b\"" for generated SQL; expression keys (with parentheses or spaces) are kept as written.
 inline std::string column_list_sql(const std::vector<std::string>& cols) {
@@ -64,6 +62,110 @@ inline std::string tx_origin(const StatementContext& ctx) {
     return "inside the transaction the migration runner wraps around this file";
   return std::string("inside the transaction the ") + std::string(layout_name(ctx.file.layout)) +
          " runner wraps around this file";
+}
+
+}  // namespace pgstage::rules
+
+namespace pgstage::rules {
+
+struct FileStatement {
+  size_t begin = 0;
+  LoweredStatement lowered;
+};
+
+// Every statement of the file under review, parsed and lowered once per file (rules that look
+// around the current statement call this only when they are about to report).
+inline const std::vector<FileStatement>& file_statements(const StatementContext& ctx) {
+  struct Cache {
+    const SourceFile* file = nullptr;
+    std::string path;
+    size_t hash = 0;
+    std::vector<FileStatement> statements;
+  };
+  thread_local Cache cache;
+  size_t h = std::hash<std::string_view>{}(ctx.file.text);
+  if (cache.file != &ctx.file || cache.path != ctx.file.path || cache.hash != h) {
+    cache = Cache{&ctx.file, ctx.file.path, h, {}};
+    for (auto& st : parse_source(ctx.file).statements) cache.statements.push_back({st.begin, lower(st, ctx.file)});
+  }
+  return cache.statements;
+}
+
+// The Changes of the statements after the current one in the file.
+inline std::vector<Change> later_changes(const StatementContext& ctx) {
+  std::vector<Change> out;
+  for (auto& fs : file_statements(ctx))
+    if (fs.begin >= ctx.statement.end)
+      for (auto& c : fs.lowered.changes) out.push_back(c);
+  return out;
+}
+
+// `DROP ... IF EXISTS` of something the replayed history does not know: most likely a no-op.
+inline bool absent_if_exists(const StatementContext& ctx, bool if_exists, bool known) {
+  return if_exists && ctx.schema_known && !known;
+}
+
+}  // namespace pgstage::rules
+
+namespace pgstage::rules {
+
+// The column as defined earlier in the file under review (CREATE TABLE / ADD COLUMN, then renames,
+// type changes, SET/DROP NOT NULL and DEFAULT), for tables the catalog does not know. Null when the
+// file does not define it.
+inline std::optional<ColumnDef> column_from_file(const StatementContext& ctx, const QualifiedName& t,
+                                                 const std::string& column) {
+  std::map<std::string, ColumnDef> cols;
+  auto same = [&](const QualifiedName& m) { return Catalog::key(m) == Catalog::key(t); };
+  for (auto& fs : file_statements(ctx)) {
+    if (fs.begin >= ctx.statement.begin) break;
+    for (auto& c : fs.lowered.changes) {
+      if (auto* ct = c.as<CreateTable>(); ct && same(ct->table))
+        for (auto& cd : ct->columns) cols[cd.name] = cd;
+      if (auto* ac = c.as<AddColumn>(); ac && same(ac->table)) cols[ac->column.name] = ac->column;
+      if (auto* x = c.as<DropColumn>(); x && same(x->table)) cols.erase(x->column);
+      if (auto* x = c.as<RenameColumn>(); x && same(x->table) && cols.count(x->column)) {
+        ColumnDef cd = cols[x->column];
+        cols.erase(x->column);
+        cd.name = x->new_name;
+        cols[x->new_name] = cd;
+      }
+      auto it = cols.end();
+      auto find = [&](const QualifiedName& tab, const std::string& name) {
+        it = same(tab) ? cols.find(name) : cols.end();
+        return it != cols.end();
+      };
+      if (auto* x = c.as<AlterColumnType>(); x && find(x->table, x->column)) it->second.type = x->new_type;
+      if (auto* x = c.as<SetNotNull>(); x && find(x->table, x->column)) it->second.not_null = true;
+      if (auto* x = c.as<DropNotNull>(); x && find(x->table, x->column)) it->second.not_null = false;
+      if (auto* x = c.as<SetDefault>(); x && find(x->table, x->column)) it->second.default_expr = x->expr;
+      if (auto* x = c.as<DropDefault>(); x && find(x->table, x->column)) it->second.default_expr.reset();
+    }
+  }
+  auto it = cols.find(column);
+  if (it == cols.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace pgstage::rules
+
+namespace pgstage::rules {
+
+// True when the column was added earlier in the change set under review: no running code uses it.
+// For a table the catalog does not know (no history), an earlier ADD COLUMN in this file counts.
+inline bool column_is_new(const StatementContext& ctx, const QualifiedName& t, const std::string& c) {
+  if (ctx.catalog.table(t)) {
+    const CatalogColumn* col = known_column(ctx, t, c);
+    return col && col->created_in_review;
+  }
+  return column_from_file(ctx, t, c).has_value();
+}
+
+// The column's type before the statement: from the catalog, or an earlier statement of this file.
+inline std::optional<TypeName> known_type(const StatementContext& ctx, const QualifiedName& t, const std::string& c) {
+  if (const CatalogColumn* col = known_column(ctx, t, c)) return col->type;
+  if (!ctx.catalog.table(t))
+    if (auto cd = column_from_file(ctx, t, c)) return cd->type;
+  return std::nullopt;
 }
 
 }  // namespace pgstage::rules

@@ -3,17 +3,32 @@
 namespace pgstage::rules {
 namespace {
 
+// The statement as written with CONCURRENTLY added after INDEX (keeps opclasses, INCLUDE, WHERE, ...).
+std::string concurrent_sql(const StatementContext& ctx, const Change& c) {
+  if (c.from_do_block) return {};
+  std::string text = ctx.statement.text(ctx.file);
+  std::string lower;
+  for (char ch : text) lower += char(std::tolower(static_cast<unsigned char>(ch)));
+  size_t p = lower.find("index");
+  if (p == std::string::npos || lower.rfind("create", 0) != 0) return {};
+  std::string out = text.substr(0, p + 5) + " CONCURRENTLY" + text.substr(p + 5) + ";";
+  for (size_t i = out.find('\n'); i != std::string::npos; i = out.find('\n', i + 1)) out.insert(i + 1, "  ");
+  return out;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<CreateIndex>(ctx, [&](const Change& c, const CreateIndex& a) {
     if (a.concurrently || !existing(ctx, a.table)) return;
     std::string name = name_or(a.name, a.table, a.columns, "idx");
     std::string kind = a.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+    std::string sql = concurrent_sql(ctx, c);
+    if (sql.empty())
+      sql = kind + " CONCURRENTLY " + (a.if_not_exists ? "IF NOT EXISTS " : "") + quote_ident(name) + " ON " +
+            quote_name(a.table) + (a.method.empty() || a.method == "btree" ? "" : " USING " + a.method) + " (" +
+            column_list_sql(a.columns) + ");";
     r.report(kind + " on " + tick(a.table) + " without CONCURRENTLY " + lock_on(ctx, c, a.table) +
                  " for the whole index build: every INSERT, UPDATE and DELETE on it waits until the build ends",
-             "Build it concurrently, as its own statement outside a transaction block:\n  " + kind +
-                 " CONCURRENTLY " + (a.if_not_exists ? "IF NOT EXISTS " : "") + quote_ident(name) + " ON " +
-                 quote_name(a.table) + (a.method.empty() || a.method == "btree" ? "" : " USING " + a.method) + " (" +
-                 column_list_sql(a.columns) + ");" + plan_line(),
+             "Build it concurrently, as its own statement outside a transaction block:\n  " + sql + plan_line(),
              where(c));
   });
 }

@@ -9,6 +9,7 @@ void check(const StatementContext& ctx, Reporter& r) {
     for (const QualifiedName& n : a.names) {
       const CatalogIndex* idx = ctx.catalog.index(n);
       if (idx && (idx->created_in_review || ctx.is_new(idx->table))) continue;
+      if (absent_if_exists(ctx, a.if_exists, idx != nullptr)) continue;
       std::string on = idx ? " " + holding(ctx.lock_of(c), idx->table)
                            : " holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on its table";
       r.report("DROP INDEX " + tick(n) + " without CONCURRENTLY" + on +

@@ -6,6 +6,7 @@ namespace {
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropColumn>(ctx, [&](const Change& c, const DropColumn& a) {
     if (!existing(ctx, a.table) || column_is_new(ctx, a.table, a.column)) return;
+    if (absent_if_exists(ctx, a.if_exists, known_column(ctx, a.table, a.column) != nullptr)) return;
     r.report("dropping column " + tick(a.table, a.column) +
                  ": the release running during the deploy still reads and writes it, so its queries fail with "
                  "`column does not exist` and the data is gone; the drop also " + lock_on(ctx, c, a.table) +

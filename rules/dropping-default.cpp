@@ -5,28 +5,48 @@ namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropDefault>(ctx, [&](const Change& c, const DropDefault& a) {
-    if (!existing(ctx, a.table) || column_is_new(ctx, a.table, a.column)) return;
-    const CatalogColumn* col = known_column(ctx, a.table, a.column);
-    if (col && !col->default_expr && !col->identity) return;  // no default to drop
+    if (!existing(ctx, a.table)) return;
+    // What we know of the column: the catalog, or an earlier statement of this file.
+    bool known = false, not_null = false, has_default = false, is_new = false;
+    std::string default_sql;
+    if (const CatalogColumn* col = known_column(ctx, a.table, a.column)) {
+      known = true;
+      not_null = col->not_null;
+      has_default = col->default_expr || col->identity;
+      if (col->default_expr) default_sql = col->default_expr->sql;
+      is_new = col->created_in_review;
+    } else if (!ctx.catalog.table(a.table)) {
+      if (auto cd = column_from_file(ctx, a.table, a.column)) {
+        known = true;
+        not_null = cd->not_null || cd->primary_key;
+        has_default = cd->default_expr.has_value();
+        if (cd->default_expr) default_sql = cd->default_expr->sql;
+        is_new = true;
+      }
+    }
+    if (known && !has_default) return;  // no default to drop
     std::string target = tick(a.table, a.column);
-    if (col && col->not_null) {
-      r.report(Reporter::Report{
-          "dropping the default of NOT NULL column " + target +
-              ": INSERTs from the release running during the deploy that leave the column out relied on the "
-              "default (" + (col->default_expr ? "`" + col->default_expr->sql + "`" : std::string("none")) +
-              ") and now fail with a not-null violation",
-          "Ship code that always sets " + target + " first, then drop the default in the next release:\n"
-          "  ALTER TABLE " + quote_name(a.table) + " ALTER COLUMN " + quote_ident(a.column) + " DROP DEFAULT;",
-          where(c), Severity::Error, std::nullopt});
+    std::string help = "Ship code that always sets " + target + " first, then drop the default in the next "
+                       "release:\n  ALTER TABLE " + quote_name(a.table) + " ALTER COLUMN " + quote_ident(a.column) +
+                       " DROP DEFAULT;";
+    if (known && not_null) {
+      std::string relied = is_new ? "the release running during the deploy does not know " + target +
+                                        ", so its INSERTs leave it out"
+                                  : "INSERTs from the release running during the deploy that leave the column out "
+                                    "relied on the default";
+      r.report(Reporter::Report{"dropping the default of NOT NULL column " + target + ": " + relied +
+                                    (default_sql.empty() ? std::string() : " (`" + default_sql + "`)") +
+                                    " and now fail with a not-null violation",
+                                help, where(c), Severity::Error, std::nullopt});
       return;
     }
+    if (is_new) return;  // a new nullable column: old INSERTs store NULL, as they did not know it anyway
     r.report(Reporter::Report{
         "dropping the default of " + target +
             ": INSERTs from the release running during the deploy that leave the column out now store NULL "
             "instead of the default" +
-            (col ? std::string() : " (and fail if the column is NOT NULL; its definition is not known)"),
-        "Ship code that always sets " + target + " first, then drop the default in the next release.",
-        where(c), std::nullopt, std::nullopt});
+            (known ? std::string() : " (and fail if the column is NOT NULL; its definition is not known)"),
+        help, where(c), std::nullopt, std::nullopt});
   });
 }
 

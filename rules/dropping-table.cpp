@@ -6,7 +6,7 @@ namespace {
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropTable>(ctx, [&](const Change& c, const DropTable& a) {
     for (const QualifiedName& t : a.tables) {
-      if (!existing(ctx, t)) continue;
+      if (!existing(ctx, t) || absent_if_exists(ctx, a.if_exists, ctx.catalog.table(t) != nullptr)) continue;
       r.report("dropping table " + tick(t) +
                    ": the release running during the deploy still queries it and fails with `relation does not "
                    "exist`, and its rows are gone; the drop " + lock_on(ctx, c, t) +

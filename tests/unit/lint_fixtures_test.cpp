@@ -6,7 +6,7 @@
 //   -- expect-file: uncommitted-transaction   (a finding that belongs to the file, not a statement)
 //
 // Text before `-- pgstage:history-end` is replayed as history. Directives: `-- fixture: pg_version=10`,
-// `-- fixture: transaction=per-file`, `-- fixture: enable=<rule>`, `-- fixture: disable=<rule>`.
+// `-- fixture: transaction=per-file`, `-- fixture: layout=flyway`, `-- fixture: enable=<rule>`, `-- fixture: disable=<rule>`.
 // Every finding must be expected and every expectation met; silence is tested as carefully as noise.
 #include <doctest/doctest.h>
 
@@ -61,6 +61,7 @@ void parse_fixture(const std::string& text, const std::string& review, std::vect
       std::string k = d.substr(0, eq), v = d.substr(eq + 1);
       if (k == "pg_version") opts.settings.pg_version = std::stoi(v);
       else if (k == "transaction") opts.settings.transaction = v == "per-file" ? TxMode::PerFile : TxMode::None;
+      else if (k == "layout") opts.layout = parse_layout(v).value_or(Layout::Auto);
       else if (k == "enable") opts.enable.insert(v);
       else if (k == "disable") opts.disable.insert(v);
       else FAIL("unknown fixture directive: " << t);
@@ -99,6 +100,37 @@ std::vector<fs::path> fixture_files() {
   return out;
 }
 
+// Lints one fixture and returns every mismatch between its findings and its expectations.
+std::vector<std::string> fixture_problems(const std::string& name, const std::string& text) {
+  std::vector<std::string> problems;
+  auto [history, review] = test::split_history(text);
+  std::vector<Expectation> exps;
+  LintOptions opts;
+  parse_fixture(text, review, exps, opts);
+  LintResult r = test::lint_text(text, opts, name);
+  for (auto& e : r.errors) problems.push_back(name + ": " + e);
+  int history_lines = int(std::count(history.begin(), history.end(), '\n')) + (history.empty() ? 0 : 1);
+  for (auto& f : r.findings) {
+    int anchor = f.statement_index >= 0 ? r.statements[size_t(f.statement_index)].stop.line : 0;
+    std::string sev(severity_name(f.severity));
+    auto it = std::find_if(exps.begin(), exps.end(), [&](const Expectation& e) {
+      return !e.met && e.anchor_line == anchor && e.rule == f.rule && (e.severity.empty() || e.severity == sev);
+    });
+    if (it != exps.end()) {
+      it->met = true;
+      continue;
+    }
+    problems.push_back("unexpected finding " + name + ":" + std::to_string(f.start.line + history_lines) + ": " +
+                       f.rule + " (" + sev + "): " + f.message);
+  }
+  for (auto& e : exps)
+    if (!e.met)
+      problems.push_back("expectation not met " + name + ":" + std::to_string(e.written_at + history_lines) + ": " +
+                         e.rule + (e.severity.empty() ? "" : ":" + e.severity) +
+                         " on the statement ending on the line above");
+  return problems;
+}
+
 }  // namespace
 
 TEST_CASE("lint fixtures: every finding expected, every expectation met") {
@@ -110,32 +142,23 @@ TEST_CASE("lint fixtures: every finding expected, every expectation met") {
       std::ifstream in(path);
       std::stringstream ss;
       ss << in.rdbuf();
-      std::string text = ss.str();
-      auto [history, review] = test::split_history(text);
-      std::vector<Expectation> exps;
-      LintOptions opts;
-      parse_fixture(text, review, exps, opts);
-      LintResult r = test::lint_text(text, opts, name);
-      CHECK_MESSAGE(r.errors.empty(), name << ": " << (r.errors.empty() ? "" : r.errors[0]));
-      int history_lines = int(std::count(history.begin(), history.end(), '\n')) + (history.empty() ? 0 : 1);
-      for (auto& f : r.findings) {
-        int anchor = f.statement_index >= 0 ? r.statements[size_t(f.statement_index)].stop.line : 0;
-        std::string sev(severity_name(f.severity));
-        auto it = std::find_if(exps.begin(), exps.end(), [&](const Expectation& e) {
-          return !e.met && e.anchor_line == anchor && e.rule == f.rule && (e.severity.empty() || e.severity == sev);
-        });
-        if (it != exps.end()) {
-          it->met = true;
-          continue;
-        }
-        FAIL_CHECK("unexpected finding " << name << ":" << f.start.line + history_lines << ": " << f.rule
-                                             << " (" << sev << "): " << f.message);
-      }
-      for (auto& e : exps)
-        if (!e.met)
-          FAIL_CHECK("expectation not met " << name << ":" << e.written_at + history_lines << ": " << e.rule
-                                                << (e.severity.empty() ? "" : ":" + e.severity)
-                                                << " on the statement ending on the line above");
+      for (auto& p : fixture_problems(name, ss.str())) FAIL_CHECK(p);
     }
   }
+}
+
+TEST_CASE("the fixture harness fails on unexpected findings, unmet and misplaced expectations") {
+  const std::string history = "CREATE TABLE t (id int, a text);\n-- pgstage:history-end\n";
+  CHECK(fixture_problems("ok.sql", history + "ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column\n").empty());
+  auto unexpected = fixture_problems("u.sql", history + "ALTER TABLE t DROP COLUMN a;\n");
+  REQUIRE(unexpected.size() == 1);
+  CHECK(unexpected[0].find("unexpected finding u.sql:3: dropping-column") == 0);
+  auto unmet = fixture_problems("m.sql", history + "ALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
+  REQUIRE(unmet.size() == 1);
+  CHECK(unmet[0].find("expectation not met m.sql:4: dropping-column") == 0);
+  auto misplaced = fixture_problems(
+      "p.sql", history + "ALTER TABLE t DROP COLUMN a;\nALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
+  CHECK(misplaced.size() == 2);
+  auto severity = fixture_problems("s.sql", history + "ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column:hint\n");
+  CHECK(severity.size() == 2);
 }
