@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -10,7 +10,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   for (auto& tl : ctx.lock.tables)
     if (blocks_writes(tl.mode) && existing(ctx, tl.table) && (!hit || tl.mode > hit->mode)) hit = &tl;
   if (!hit) return;
-  r.report("this statement takes a " + lock_phrase(hit->mode) + " on " + tick(hit->table) +
+  r.report("this statement takes " + a_lock(hit->mode) + " on " + tick(hit->table) +
                " with no lock_timeout set: if a long query holds the table, the statement waits in the lock queue and "
                "every later query on " + tick(hit->table) + " waits behind it",
            "Set a lock timeout at the top of the migration (and retry on failure), so a blocked lock fails fast "

@@ -18,6 +18,13 @@ inline bool any_existing(const StatementContext& ctx, const std::vector<Qualifie
   return false;
 }
 
+// "an ACCESS EXCLUSIVE lock (blocks reads and writes)" / "a SHARE lock (blocks writes)".
+inline std::string a_lock(LockMode m) {
+  std::string p = lock_phrase(m);
+  bool vowel = !p.empty() && std::string("AEIOU").find(p[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + p;
+}
+
 // "`a`, `b`" for messages.
 inline std::string tick_list(const std::vector<QualifiedName>& tables) {
   std::string s;

@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -33,7 +33,7 @@ void check(const StatementContext& ctx, Reporter& r) {
     for (auto& h : ctx.tx.held_locks) {
       if (!blocks_writes(h.mode) || !existing(ctx, h.table)) continue;
       r.report("VALIDATE CONSTRAINT " + name + " on " + tick(v.table) + " scans the table while this transaction "
-                   "still holds a " + lock_phrase(h.mode) + " on " + tick(h.table) +
+                   "still holds " + a_lock(h.mode) + " on " + tick(h.table) +
                    " from an earlier statement; the lock is held for the whole scan",
                help, where(c));
       return;

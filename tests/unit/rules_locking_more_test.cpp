@@ -222,3 +222,10 @@ TEST_CASE("reindex-non-concurrent: (CONCURRENTLY false) is not concurrent") {
   CHECK(run(kUsers + "REINDEX (CONCURRENTLY false) TABLE users;", "reindex-non-concurrent").size() == 1);
   CHECK(run(kUsers + "REINDEX (CONCURRENTLY true) TABLE users;", "reindex-non-concurrent").empty());
 }
+
+TEST_CASE("lock-table: outside a transaction block it also says that it fails") {
+  auto f = run(kUsers + "LOCK TABLE users;", "lock-table");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "can only be used in transaction blocks"));
+  CHECK(!has(run(kUsers + "BEGIN;\nLOCK TABLE users;\nCOMMIT;", "lock-table")[0].message, "can only be used"));
+}

@@ -149,3 +149,12 @@ TEST_CASE("unused-ignore: unused, unknown and bare ignore comments") {
   REQUIRE(bare.size() == 1);
   CHECK(bare[0].severity == Severity::Error);
 }
+
+TEST_CASE("identifier-too-long: DO block bodies are scanned, function bodies are not") {
+  const std::string n64(64, 'c');
+  CHECK(run("DO $$ BEGIN CREATE TABLE " + n64 + " (id int); END $$;", "identifier-too-long").size() == 1);
+  CHECK(run("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE " + n64 +
+                " (id int); END $$;",
+            "identifier-too-long")
+            .empty());
+}
