@@ -46,8 +46,14 @@ TEST_CASE("prefer-bigint: key columns only, inline and table constraints, ALTER 
   REQUIRE(fk.size() == 1);
   CHECK(has(fk[0].message, "foreign key column `t.user_id`"));
   CHECK(run("CREATE TABLE t (id bigserial PRIMARY KEY, n int);", "prefer-bigint").empty());
-  CHECK(run("CREATE TABLE t (id int);\n-- pgstage:history-end\nALTER TABLE t ADD PRIMARY KEY (id);", "prefer-bigint")
+  CHECK(run("CREATE TABLE t (id int);\nALTER TABLE t ADD PRIMARY KEY (id);", "prefer-bigint").size() == 1);
+  CHECK(run("CREATE TABLE t (x int);\n-- pgstage:history-end\nALTER TABLE t ADD COLUMN id int;\n"
+            "ALTER TABLE t ADD PRIMARY KEY (id);",
+            "prefer-bigint")
             .size() == 1);
+  // A key constraint on a column that predates the change set: its type is not being chosen now.
+  CHECK(run("CREATE TABLE t (id int);\n-- pgstage:history-end\nALTER TABLE t ADD PRIMARY KEY (id);", "prefer-bigint")
+            .empty());
   CHECK(run("ALTER TABLE t ADD COLUMN parent_id int REFERENCES t (id);", "prefer-bigint").size() == 1);
   CHECK(run("CREATE TABLE t (id int PRIMARY KEY);\n-- pgstage:history-end\nALTER TABLE t ALTER COLUMN id TYPE int2;",
             "prefer-bigint")

@@ -160,3 +160,16 @@ TEST_CASE("data rules fire inside DO blocks and their EXECUTE strings, not in fu
   auto sqlfn = test::lint_text(kHist + "CREATE FUNCTION p() RETURNS void LANGUAGE sql AS 'DELETE FROM orders';");
   CHECK(test::findings_of(sqlfn, "unbounded-dml").empty());
 }
+
+TEST_CASE("a DO block is one transaction, even in autocommit") {
+  CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users ADD COLUMN v int; UPDATE users SET v = 1 WHERE v IS NULL; END $$;",
+            "backfill-in-migration")
+            .size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN UPDATE users SET active = true WHERE id = 1; ALTER TABLE users ADD COLUMN v int; "
+                    "END $$;",
+            "backfill-in-migration")
+            .empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN v int; UPDATE t SET v = 1; END $$;",
+            "backfill-in-migration")
+            .empty());
+}
