@@ -5,7 +5,7 @@ namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<LockTable>(ctx, [&](const Change& c, const LockTable& l) {
-    if (!any_existing(ctx, l.tables)) return;
+    if (!any_existing(ctx, c, l.tables)) return;
     LockMode m = l.mode.empty() ? LockMode::AccessExclusive : lock_mode_from_name(l.mode);
     std::string msg = "LOCK TABLE " + tick_list(l.tables) + " takes an explicit " + lock_phrase(m) +
                       " held until the end of the transaction; while it waits for the lock, every later query on the "

@@ -11,10 +11,11 @@ namespace pgstage::rules {
 
 // True when at least one table exists before the change set (an empty list counts as existing:
 // a statement without a table list acts on everything).
-inline bool any_existing(const StatementContext& ctx, const std::vector<QualifiedName>& tables) {
+inline bool existing_for(const StatementContext& ctx, const Change& c, const QualifiedName& t);
+inline bool any_existing(const StatementContext& ctx, const Change& c, const std::vector<QualifiedName>& tables) {
   if (tables.empty()) return true;
   for (auto& t : tables)
-    if (existing(ctx, t)) return true;
+    if (existing_for(ctx, c, t)) return true;
   return false;
 }
 
@@ -29,6 +30,13 @@ inline bool created_earlier(const StatementContext& ctx, size_t i, const Qualifi
     if (auto* cv = c.as<CreateView>(); cv && Catalog::key(cv->name) == Catalog::key(t)) return true;
   }
   return false;
+}
+
+// Whether `t` exists before the change set and was not created earlier in the same statement (DO
+// block). `c` must be one of ctx.lowered.changes.
+inline bool existing_for(const StatementContext& ctx, const Change& c, const QualifiedName& t) {
+  size_t i = size_t(&c - ctx.lowered.changes.data());
+  return existing(ctx, t) && !created_earlier(ctx, i, t);
 }
 
 // Locks taken by the Changes before change `i` on tables that exist before the change set.

@@ -173,3 +173,9 @@ TEST_CASE("a DO block is one transaction, even in autocommit") {
             "backfill-in-migration")
             .empty());
 }
+
+TEST_CASE("a table created earlier in the same DO block is new for the data rules") {
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); TRUNCATE t; DELETE FROM t; END $$;", "truncate-table").empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); DELETE FROM t; END $$;", "unbounded-dml").empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); TRUNCATE users; END $$;", "truncate-table").size() == 1);
+}
