@@ -179,3 +179,20 @@ TEST_CASE("a table created earlier in the same DO block is new for the data rule
   CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); DELETE FROM t; END $$;", "unbounded-dml").empty());
   CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); TRUNCATE users; END $$;", "truncate-table").size() == 1);
 }
+
+TEST_CASE("adding-enum-value inside DO blocks") {
+  const std::string block = "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; END $$;";
+  auto v11 = run(kHist + block, "adding-enum-value", pg(11));
+  REQUIRE(v11.size() == 1);
+  CHECK(has(v11[0].message, "cannot be executed from a function"));
+  CHECK(run(kHist + block, "adding-enum-value", pg(12)).empty());
+  auto used = run(kHist + "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; UPDATE users SET s = 'gone' WHERE id = 1; "
+                          "END $$;",
+                  "adding-enum-value");
+  REQUIRE(used.size() == 1);
+  CHECK(has(used[0].message, "DO block"));
+  CHECK(run(kHist + "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; UPDATE users SET s = 'active' WHERE id = 1; "
+                    "END $$;",
+            "adding-enum-value")
+            .empty());
+}
