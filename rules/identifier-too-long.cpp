@@ -29,8 +29,12 @@ void check(const StatementContext& ctx, Reporter& r) {
       size_t e = s.find("*/", i + 2);
       i = e == std::string::npos || e >= end ? end : e + 2;
     } else if (c == '\'') {
+      bool escapes = i > ctx.statement.begin && (s[i - 1] == 'E' || s[i - 1] == 'e');  // E'it\'s'
       for (++i; i < end; ++i) {
-        if (s[i] == '\\' && i > 0) continue;
+        if (escapes && s[i] == '\\') {
+          ++i;
+          continue;
+        }
         if (s[i] == '\'') {
           if (i + 1 < end && s[i + 1] == '\'') { ++i; continue; }
           ++i;
@@ -64,6 +68,9 @@ void check(const StatementContext& ctx, Reporter& r) {
     } else if (ident_start(c)) {
       size_t at = i;
       while (i < end && ident_char(static_cast<unsigned char>(s[i]))) ++i;
+      if (i - at == 1 && (c == 'E' || c == 'e') && i < end && s[i] == '\'') {
+        continue;  // E'...' string: the quote branch handles it
+      }
       if (i - at > kMaxIdentifier) {
         std::string name = s.substr(at, i - at);
         for (auto& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));

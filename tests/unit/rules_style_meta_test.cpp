@@ -164,3 +164,9 @@ TEST_CASE("identifier-too-long: DO block bodies are scanned, function bodies are
             "identifier-too-long")
             .empty());
 }
+
+TEST_CASE("identifier-too-long: escape strings do not end early") {
+  const std::string n64(64, 'd');
+  CHECK(run("SELECT E'it\\'s " + n64 + "';", "identifier-too-long").empty());
+  CHECK(run("SELECT E'x\\\\', " + n64 + ";", "identifier-too-long").size() == 1);
+}
