@@ -4,11 +4,13 @@ namespace pgstage::rules {
 namespace {
 
 // Whether the statement's text uses 'label' as a string literal.
-bool mentions(const StatementContext& ctx, const std::string& label) {
+bool mentions(const StatementContext& ctx, const std::string& label, size_t from = 0) {
   std::string lit = "'";
   for (char ch : label) lit += ch == '\'' ? std::string("''") : std::string(1, ch);
   lit += "'";
-  std::string_view text(ctx.file.text.data() + ctx.statement.begin, ctx.statement.end - ctx.statement.begin);
+  size_t begin = std::max(from, ctx.statement.begin);
+  if (begin >= ctx.statement.end) return false;
+  std::string_view text(ctx.file.text.data() + begin, ctx.statement.end - begin);
   return text.find(lit) != std::string_view::npos;
 }
 
@@ -21,8 +23,30 @@ bool new_type(const StatementContext& ctx, const QualifiedName& type) {
 
 void check(const StatementContext& ctx, Reporter& r) {
   const int v = ctx.settings.pg_version;
+  const auto& changes = ctx.lowered.changes;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& c = changes[i];
+    const AlterEnumAddValue* e = c.as<AlterEnumAddValue>();
+    if (!e || new_type(ctx, e->type)) continue;
+    if (c.from_do_block && v < 12) {
+      r.report("ALTER TYPE " + tick(e->type) + " ADD VALUE inside a DO block fails before PostgreSQL 12 (pg_version "
+                   "is " + std::to_string(v) + "): \"cannot be executed from a function\"",
+               "Run it as a plain top-level statement in a non-transactional migration (`-- pgstage:no-transaction`), "
+               "or raise pg_version if the server is 12 or newer.",
+               where(c));
+      continue;
+    }
+    // Later statements of the same DO block run in the same transaction.
+    if (c.from_do_block && i + 1 < changes.size() && changes[i + 1].location > c.location &&
+        mentions(ctx, e->value, size_t(changes[i + 1].location))) {
+      r.report("enum value '" + e->value + "' of " + tick(e->type) + " is used later in the DO block that added "
+                   "it: a DO block is one transaction, and Postgres rejects a new enum value with \"unsafe use of "
+                   "new value\" until the ADD VALUE commits",
+               "Add the value in its own statement (committed), and use it in a later one.", where(changes[i + 1]));
+    }
+  }
   each<AlterEnumAddValue>(ctx, [&](const Change& c, const AlterEnumAddValue& e) {
-    if (!ctx.tx.in_transaction || v >= 12 || new_type(ctx, e.type)) return;
+    if (!ctx.tx.in_transaction || v >= 12 || new_type(ctx, e.type) || c.from_do_block) return;
     r.report("ALTER TYPE " + tick(e.type) + " ADD VALUE cannot run inside a transaction block before PostgreSQL 12 "
                  "(pg_version is " + std::to_string(v) + "): the migration fails with \"cannot run inside a "
                  "transaction block\"",

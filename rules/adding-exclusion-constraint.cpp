@@ -1,11 +1,11 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
-    if (a.constraint.kind != ConstraintKind::Exclusion || !existing(ctx, a.table)) return;
+    if (a.constraint.kind != ConstraintKind::Exclusion || !existing_for(ctx, c, a.table)) return;
     std::string name = a.constraint.name.empty() ? "" : " " + display_ident(a.constraint.name);
     r.report("adding exclusion constraint" + name + " to " + tick(a.table) +
                  " builds its index and checks every row while it " + holding(ctx.lock_of(c), a.table) +

@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -12,7 +12,7 @@ bool has_validated_check(const CatalogTable* t) {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<AttachPartition>(ctx, [&](const Change& c, const AttachPartition& a) {
-    if (!existing(ctx, a.partition)) return;  // created in this change set: empty, the scan is instant
+    if (!existing_for(ctx, c, a.partition)) return;  // created in this change set: empty, the scan is instant
     if (has_validated_check(ctx.catalog.table(a.partition))) return;
     std::string parent_lock = ctx.settings.pg_version >= 12
                                   ? "SHARE UPDATE EXCLUSIVE on " + tick(a.parent)

@@ -1,26 +1,45 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
 
+bool is_ddl(const Change& c) {
+  return !(c.is<Dml>() || c.is<TransactionControl>() || c.is<SetVariable>() || c.is<OtherStatement>());
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
-  if (!ctx.tx.in_transaction) return;
-  each<Dml>(ctx, [&](const Change& c, const Dml& d) {
-    bool backfill = d.kind == DmlKind::Update || d.kind == DmlKind::Merge ||
-                    (d.kind == DmlKind::Insert && d.from_select);
-    if (!backfill || !existing(ctx, d.table) || !TxState::contains(ctx.tx.ddl_tables, d.table)) return;
+  const auto& changes = ctx.lowered.changes;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& c = changes[i];
+    const Dml* d = c.as<Dml>();
+    if (!d) continue;
+    bool backfill = d->kind == DmlKind::Update || d->kind == DmlKind::Merge ||
+                    (d->kind == DmlKind::Insert && d->from_select);
+    if (!backfill || !existing(ctx, d->table) || created_earlier(ctx, i, d->table)) continue;
+    // DDL on the table earlier in the transaction, or earlier in the same DO block (one transaction).
     LockMode held = LockMode::None;
-    for (auto& h : ctx.tx.held_locks)
-      if (Catalog::key(h.table) == Catalog::key(d.table)) held = h.mode;
+    bool ddl = ctx.tx.in_transaction && TxState::contains(ctx.tx.ddl_tables, d->table);
+    if (ddl)
+      for (auto& h : ctx.tx.held_locks)
+        if (Catalog::key(h.table) == Catalog::key(d->table)) held = std::max(held, h.mode);
+    for (size_t j = 0; j < i; ++j) {
+      if (!is_ddl(changes[j])) continue;
+      for (auto& tl : ctx.lock_of(changes[j]).tables)
+        if (Catalog::key(tl.table) == Catalog::key(d->table)) {
+          ddl = true;
+          held = std::max(held, tl.mode);
+        }
+    }
+    if (!ddl) continue;
     std::string lock = held == LockMode::None ? std::string("its locks") : "its " + lock_phrase(held);
-    std::string verb = d.kind == DmlKind::Insert ? "INSERT ... SELECT" : d.kind == DmlKind::Merge ? "MERGE" : "UPDATE";
-    r.report(verb + " on " + tick(d.table) + " runs in the same transaction as DDL on it: the DDL keeps " + lock +
-                 " on " + tick(d.table) + " for as long as the backfill runs",
+    std::string verb = d->kind == DmlKind::Insert ? "INSERT ... SELECT" : d->kind == DmlKind::Merge ? "MERGE" : "UPDATE";
+    r.report(verb + " on " + tick(d->table) + " runs in the same transaction as DDL on it: the DDL keeps " + lock +
+                 " on " + tick(d->table) + " for as long as the backfill runs",
              "Commit the DDL first, then backfill in batches, each in its own transaction:\n  COMMIT;\n  UPDATE " +
-                 quote_name(d.table) + " SET ... WHERE id IN (SELECT id FROM " + quote_name(d.table) +
+                 quote_name(d->table) + " SET ... WHERE id IN (SELECT id FROM " + quote_name(d->table) +
                  " WHERE <not yet done> LIMIT 10000);" + kPlanHint,
              where(c));
-  });
+  }
 }
 
 }  // namespace

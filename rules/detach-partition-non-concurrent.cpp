@@ -1,11 +1,11 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DetachPartition>(ctx, [&](const Change& c, const DetachPartition& d) {
-    if (d.concurrently || d.finalize || !existing(ctx, d.parent)) return;
+    if (d.concurrently || d.finalize || !existing_for(ctx, c, d.parent)) return;
     std::string msg = "DETACH PARTITION " + tick(d.partition) + " from " + tick(d.parent) +
                       " without CONCURRENTLY holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on the parent "
                       "and the partition";

@@ -9,7 +9,8 @@ bool ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0
 bool ident_char(unsigned char c) { return ident_start(c) || std::isdigit(c) || c == '$'; }
 
 // The parser truncates long identifiers before we see its tree, so scan the statement's text: every
-// identifier token (plain or "quoted") outside strings and comments.
+// identifier token (plain or "quoted") outside strings and comments. Function bodies are strings
+// and are skipped; a DO block's body runs now and is scanned.
 void check(const StatementContext& ctx, Reporter& r) {
   const std::string& s = ctx.file.text;
   size_t i = ctx.statement.begin, end = std::min(ctx.statement.end, s.size());
@@ -28,8 +29,12 @@ void check(const StatementContext& ctx, Reporter& r) {
       size_t e = s.find("*/", i + 2);
       i = e == std::string::npos || e >= end ? end : e + 2;
     } else if (c == '\'') {
+      bool escapes = i > ctx.statement.begin && (s[i - 1] == 'E' || s[i - 1] == 'e');  // E'it\'s'
       for (++i; i < end; ++i) {
-        if (s[i] == '\\' && i > 0) continue;
+        if (escapes && s[i] == '\\') {
+          ++i;
+          continue;
+        }
         if (s[i] == '\'') {
           if (i + 1 < end && s[i + 1] == '\'') { ++i; continue; }
           ++i;
@@ -39,7 +44,9 @@ void check(const StatementContext& ctx, Reporter& r) {
     } else if (c == '$' && (i == ctx.statement.begin || !ident_char(static_cast<unsigned char>(s[i - 1])))) {
       size_t j = i + 1;
       while (j < end && ident_char(static_cast<unsigned char>(s[j])) && s[j] != '$') ++j;
-      if (j < end && s[j] == '$') {
+      if (j < end && s[j] == '$' && ctx.lowered.do_block) {
+        i = j + 1;  // a DO block's body is SQL that runs: scan it (its EXECUTE strings stay skipped)
+      } else if (j < end && s[j] == '$') {
         std::string tag = s.substr(i, j - i + 1);
         size_t e = s.find(tag, j + 1);
         i = e == std::string::npos || e >= end ? end : e + tag.size();
@@ -61,6 +68,9 @@ void check(const StatementContext& ctx, Reporter& r) {
     } else if (ident_start(c)) {
       size_t at = i;
       while (i < end && ident_char(static_cast<unsigned char>(s[i]))) ++i;
+      if (i - at == 1 && (c == 'E' || c == 'e') && i < end && s[i] == '\'') {
+        continue;  // E'...' string: the quote branch handles it
+      }
       if (i - at > kMaxIdentifier) {
         std::string name = s.substr(at, i - at);
         for (auto& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));

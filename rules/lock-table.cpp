@@ -5,11 +5,14 @@ namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<LockTable>(ctx, [&](const Change& c, const LockTable& l) {
-    if (!any_existing(ctx, l.tables)) return;
+    if (!any_existing(ctx, c, l.tables)) return;
     LockMode m = l.mode.empty() ? LockMode::AccessExclusive : lock_mode_from_name(l.mode);
-    r.report("LOCK TABLE " + tick_list(l.tables) + " takes an explicit " + lock_phrase(m) +
-                 " held until the end of the transaction; while it waits for the lock, every later query on the "
-                 "table queues behind it",
+    std::string msg = "LOCK TABLE " + tick_list(l.tables) + " takes an explicit " + lock_phrase(m) +
+                      " held until the end of the transaction; while it waits for the lock, every later query on the "
+                      "table queues behind it";
+    if (!ctx.tx.in_transaction) msg += " (and outside a transaction block it fails: \"LOCK TABLE can only be used in "
+                                       "transaction blocks\")";
+    r.report(msg,
              "Drop the explicit lock and let each statement take the lock it needs. If you really need it, bound "
              "the wait and keep the transaction short:\n  SET lock_timeout = '2s';\n  LOCK TABLE " +
                  quote_list(l.tables) + " IN " + (l.mode.empty() ? std::string("ACCESS EXCLUSIVE") : l.mode) +

@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -6,11 +6,15 @@ namespace {
 void check(const StatementContext& ctx, Reporter& r) {
   if (ctx.settings.runner == Runner::Pgstage) return;  // pgstage apply sets lock_timeout and retries
   if (ctx.tx.lock_timeout_set || ctx.tx.unprotected_lock_statements > 0) return;  // report the first one only
-  const TableLock* hit = nullptr;
-  for (auto& tl : ctx.lock.tables)
-    if (blocks_writes(tl.mode) && existing(ctx, tl.table) && (!hit || tl.mode > hit->mode)) hit = &tl;
+  std::optional<TableLock> hit;
+  const auto& changes = ctx.lowered.changes;
+  for (size_t i = 0; i < changes.size(); ++i)
+    for (auto& tl : ctx.lock_of(changes[i]).tables)
+      if (blocks_writes(tl.mode) && existing(ctx, tl.table) && !created_earlier(ctx, i, tl.table) &&
+          (!hit || tl.mode > hit->mode))
+        hit = tl;
   if (!hit) return;
-  r.report("this statement takes a " + lock_phrase(hit->mode) + " on " + tick(hit->table) +
+  r.report("this statement takes " + a_lock(hit->mode) + " on " + tick(hit->table) +
                " with no lock_timeout set: if a long query holds the table, the statement waits in the lock queue and "
                "every later query on " + tick(hit->table) + " waits behind it",
            "Set a lock timeout at the top of the migration (and retry on failure), so a blocked lock fails fast "

@@ -25,7 +25,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     const CatalogTable* t = ctx.catalog.table(a.table);
     if (!t) return;
     for (auto& colname : k.columns)
-      if (const CatalogColumn* col = t->column(colname); col && small_int(col->type))
+      // Only columns added in this change set: an old column's type is not being decided here.
+      if (const CatalogColumn* col = t->column(colname); col && col->created_in_review && small_int(col->type))
         report(r, a.table, colname, col->type, k.kind == ConstraintKind::PrimaryKey, where(c));
   });
 }

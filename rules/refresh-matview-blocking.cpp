@@ -1,11 +1,11 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<RefreshMatView>(ctx, [&](const Change& c, const RefreshMatView& m) {
-    if (m.concurrently || !existing(ctx, m.name)) return;
+    if (m.concurrently || !existing_for(ctx, c, m.name)) return;
     r.report("REFRESH MATERIALIZED VIEW " + tick(m.name) + " without CONCURRENTLY rebuilds it while holding an "
                  "ACCESS EXCLUSIVE lock (blocks reads and writes): every query on the view waits for the rebuild",
              "Refresh it concurrently so readers keep the old contents until the new ones are ready (it needs a "

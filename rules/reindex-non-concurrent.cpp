@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -16,8 +16,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (ri.concurrently) return;
     if (ri.kind == "index") {
       const CatalogIndex* idx = ctx.catalog.index(ri.name);
-      if (idx && (idx->created_in_review || !existing(ctx, idx->table))) return;
-    } else if (ri.kind == "table" && !existing(ctx, ri.name)) {
+      if (idx && (idx->created_in_review || !existing_for(ctx, c, idx->table))) return;
+    } else if (ri.kind == "table" && !existing_for(ctx, c, ri.name)) {
       return;
     }
     std::string what = ri.kind == "index" ? "index " + tick(ri.name) : ri.kind + " " + tick(ri.name);

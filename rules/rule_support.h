@@ -11,11 +11,53 @@ namespace pgstage::rules {
 
 // True when at least one table exists before the change set (an empty list counts as existing:
 // a statement without a table list acts on everything).
-inline bool any_existing(const StatementContext& ctx, const std::vector<QualifiedName>& tables) {
+inline bool existing_for(const StatementContext& ctx, const Change& c, const QualifiedName& t);
+inline bool any_existing(const StatementContext& ctx, const Change& c, const std::vector<QualifiedName>& tables) {
   if (tables.empty()) return true;
   for (auto& t : tables)
-    if (existing(ctx, t)) return true;
+    if (existing_for(ctx, c, t)) return true;
   return false;
+}
+
+// A DO block runs all its statements in one transaction, even in autocommit. These look at the
+// Changes before change `i` of the same statement.
+
+// Whether an earlier Change of the statement created the table.
+inline bool created_earlier(const StatementContext& ctx, size_t i, const QualifiedName& t) {
+  for (size_t j = 0; j < i && j < ctx.lowered.changes.size(); ++j) {
+    const Change& c = ctx.lowered.changes[j];
+    if (auto* ct = c.as<CreateTable>(); ct && Catalog::key(ct->table) == Catalog::key(t)) return true;
+    if (auto* cv = c.as<CreateView>(); cv && Catalog::key(cv->name) == Catalog::key(t)) return true;
+  }
+  return false;
+}
+
+// Whether `t` exists before the change set and was not created earlier in the same statement (DO
+// block). `c` must be one of ctx.lowered.changes.
+inline bool existing_for(const StatementContext& ctx, const Change& c, const QualifiedName& t) {
+  size_t i = size_t(&c - ctx.lowered.changes.data());
+  return existing(ctx, t) && !created_earlier(ctx, i, t);
+}
+
+// Locks taken by the Changes before change `i` on tables that exist before the change set.
+inline std::vector<TableLock> earlier_locks(const StatementContext& ctx, size_t i) {
+  LockFacts all;
+  for (size_t j = 0; j < i && j < ctx.lowered.changes.size(); ++j) {
+    const Change& c = ctx.lowered.changes[j];
+    if (c.is<TransactionControl>() || c.is<SetVariable>()) continue;
+    all.merge(ctx.lock_of(c));
+  }
+  std::vector<TableLock> out;
+  for (auto& tl : all.tables)
+    if (existing(ctx, tl.table) && !created_earlier(ctx, i, tl.table)) out.push_back(tl);
+  return out;
+}
+
+// "an ACCESS EXCLUSIVE lock (blocks reads and writes)" / "a SHARE lock (blocks writes)".
+inline std::string a_lock(LockMode m) {
+  std::string p = lock_phrase(m);
+  bool vowel = !p.empty() && std::string("AEIOU").find(p[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + p;
 }
 
 // "`a`, `b`" for messages.

@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -17,10 +17,10 @@ void check(const StatementContext& ctx, Reporter& r) {
     const char* clause = rewrite_clause(a.subcommand);
     if (!clause) return;
     bool index = !a.options.empty() && a.options.front() == "index";
-    if (!index && !existing(ctx, a.table)) return;
+    if (!index && !existing_for(ctx, c, a.table)) return;
     if (index) {
       const CatalogIndex* idx = ctx.catalog.index(a.table);
-      if (idx && (idx->created_in_review || !existing(ctx, idx->table))) return;
+      if (idx && (idx->created_in_review || !existing_for(ctx, c, idx->table))) return;
     }
     std::string what = index ? "index " + tick(a.table) : tick(a.table);
     std::string help = a.subcommand == "AT_SetTableSpace"

@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -15,7 +15,7 @@ const char* verb(TriggerAction a) {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<TriggerChange>(ctx, [&](const Change& c, const TriggerChange& t) {
-    if (!existing(ctx, t.table)) return;
+    if (!existing_for(ctx, c, t.table)) return;
     std::string name = t.name.empty() ? std::string() : " " + display_ident(t.name);
     std::string effect;
     if (t.action == TriggerAction::Disable)

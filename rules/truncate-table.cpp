@@ -7,7 +7,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   each<Truncate>(ctx, [&](const Change& c, const Truncate& t) {
     std::vector<QualifiedName> old;
     for (auto& n : t.tables)
-      if (existing(ctx, n)) old.push_back(n);
+      if (existing_for(ctx, c, n)) old.push_back(n);
     if (old.empty()) return;
     std::string msg = "TRUNCATE deletes every row of " + tick_list(old) +
                       " and holds an ACCESS EXCLUSIVE lock (blocks reads and writes) while it does";

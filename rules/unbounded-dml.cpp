@@ -1,11 +1,11 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<Dml>(ctx, [&](const Change& c, const Dml& d) {
-    if ((d.kind != DmlKind::Update && d.kind != DmlKind::Delete) || d.has_where || !existing(ctx, d.table)) return;
+    if ((d.kind != DmlKind::Update && d.kind != DmlKind::Delete) || d.has_where || !existing_for(ctx, c, d.table)) return;
     bool update = d.kind == DmlKind::Update;
     std::string t = quote_name(d.table);
     r.report(std::string(update ? "UPDATE" : "DELETE") + " without WHERE touches every row of " + tick(d.table) +

@@ -9,14 +9,14 @@ const char* kHelp =
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<Vacuum>(ctx, [&](const Change& c, const Vacuum& v) {
-    if (!v.full || !any_existing(ctx, v.tables)) return;
+    if (!v.full || !any_existing(ctx, c, v.tables)) return;
     std::string what = v.tables.empty() ? "every table of the database" : tick_list(v.tables);
     r.report("VACUUM FULL rewrites " + what + " into new files while holding an ACCESS EXCLUSIVE lock (blocks reads "
                  "and writes) for the whole copy; it also needs free disk space for a full copy",
              kHelp, where(c));
   });
   each<Cluster>(ctx, [&](const Change& c, const Cluster& cl) {
-    if (!cl.table.empty() && !existing(ctx, cl.table)) return;
+    if (!cl.table.empty() && !existing_for(ctx, c, cl.table)) return;
     std::string what = cl.table.empty() ? "every previously clustered table" : tick(cl.table);
     r.report("CLUSTER rewrites " + what + " in index order while holding an ACCESS EXCLUSIVE lock (blocks reads and "
                  "writes) for the whole copy",

@@ -1,4 +1,4 @@
-#include "rules/helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -15,30 +15,46 @@ bool added_not_valid_in_tx(const StatementContext& ctx, const ValidateConstraint
   return false;
 }
 
+// An earlier Change of the same statement (a DO block: one transaction) added it NOT VALID.
+bool added_not_valid_earlier(const StatementContext& ctx, size_t i, const ValidateConstraint& v) {
+  for (size_t j = 0; j < i; ++j)
+    if (auto* a = ctx.lowered.changes[j].as<AddConstraint>();
+        a && a->constraint.not_valid && Catalog::key(a->table) == Catalog::key(v.table) &&
+        (a->constraint.name == v.name || a->constraint.name.empty()))
+      return true;
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
-  if (!ctx.tx.in_transaction) return;
-  each<ValidateConstraint>(ctx, [&](const Change& c, const ValidateConstraint& v) {
-    if (!existing(ctx, v.table)) return;
-    std::string name = display_ident(v.name);
+  const auto& changes = ctx.lowered.changes;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& c = changes[i];
+    const ValidateConstraint* v = c.as<ValidateConstraint>();
+    if (!v || !existing(ctx, v->table) || created_earlier(ctx, i, v->table)) continue;
+    std::string name = display_ident(v->name);
     std::string help = "Commit first, then validate in its own transaction (VALIDATE takes only SHARE UPDATE "
                        "EXCLUSIVE, so reads and writes continue while it scans):\n  COMMIT;\n  ALTER TABLE " +
-                       quote_name(v.table) + " VALIDATE CONSTRAINT " + quote_ident(v.name) + ";";
-    if (added_not_valid_in_tx(ctx, v)) {
+                       quote_name(v->table) + " VALIDATE CONSTRAINT " + quote_ident(v->name) + ";";
+    if ((ctx.tx.in_transaction && added_not_valid_in_tx(ctx, *v)) || added_not_valid_earlier(ctx, i, *v)) {
       r.report("VALIDATE CONSTRAINT " + name + " runs in the same transaction that added it NOT VALID: the "
-                   "ACCESS EXCLUSIVE / SHARE ROW EXCLUSIVE lock from the ADD is still held on " + tick(v.table) +
+                   "ACCESS EXCLUSIVE / SHARE ROW EXCLUSIVE lock from the ADD is still held on " + tick(v->table) +
                    " during the full validation scan, which defeats NOT VALID",
                help, where(c));
-      return;
+      continue;
     }
-    for (auto& h : ctx.tx.held_locks) {
-      if (!blocks_writes(h.mode) || !existing(ctx, h.table)) continue;
-      r.report("VALIDATE CONSTRAINT " + name + " on " + tick(v.table) + " scans the table while this transaction "
-                   "still holds a " + lock_phrase(h.mode) + " on " + tick(h.table) +
+    std::vector<TableLock> held = earlier_locks(ctx, i);
+    if (ctx.tx.in_transaction)
+      for (auto& h : ctx.tx.held_locks)
+        if (existing(ctx, h.table)) held.push_back(h);
+    for (auto& h : held) {
+      if (!blocks_writes(h.mode)) continue;
+      r.report("VALIDATE CONSTRAINT " + name + " on " + tick(v->table) + " scans the table while this transaction "
+                   "still holds " + a_lock(h.mode) + " on " + tick(h.table) +
                    " from an earlier statement; the lock is held for the whole scan",
                help, where(c));
-      return;
+      break;
     }
-  });
+  }
 }
 
 }  // namespace

@@ -9,7 +9,29 @@ bool is_work(const StatementContext& ctx) {
   return false;
 }
 
+// A DO block runs its statements in one transaction: ACCESS EXCLUSIVE taken by one of them is held
+// while the rest run.
+bool do_block_window(const StatementContext& ctx, Reporter& r) {
+  const auto& changes = ctx.lowered.changes;
+  for (size_t i = 1; i < changes.size(); ++i) {
+    if (changes[i].is<TransactionControl>() || changes[i].is<SetVariable>()) continue;
+    std::vector<QualifiedName> held;
+    for (auto& tl : earlier_locks(ctx, i))
+      if (tl.mode == LockMode::AccessExclusive) held.push_back(tl.table);
+    if (held.empty()) continue;
+    r.report("this DO block runs more statements after taking an ACCESS EXCLUSIVE lock (blocks reads and writes) "
+                 "on " + tick_list(held) + ": a DO block is one transaction, so the lock is held until the whole "
+                 "block finishes",
+             "Move the statement that takes the ACCESS EXCLUSIVE lock into its own statement (or last in the "
+             "block), and run the rest separately.",
+             where(changes[i]));
+    return true;
+  }
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
+  if (ctx.lowered.do_block && do_block_window(ctx, r)) return;
   if (!ctx.tx.in_transaction || !is_work(ctx)) return;
   std::vector<QualifiedName> held;
   for (auto& t : ctx.tx.access_exclusive_tables)

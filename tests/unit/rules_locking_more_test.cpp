@@ -222,3 +222,39 @@ TEST_CASE("reindex-non-concurrent: (CONCURRENTLY false) is not concurrent") {
   CHECK(run(kUsers + "REINDEX (CONCURRENTLY false) TABLE users;", "reindex-non-concurrent").size() == 1);
   CHECK(run(kUsers + "REINDEX (CONCURRENTLY true) TABLE users;", "reindex-non-concurrent").empty());
 }
+
+TEST_CASE("lock-table: outside a transaction block it also says that it fails") {
+  auto f = run(kUsers + "LOCK TABLE users;", "lock-table");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "can only be used in transaction blocks"));
+  CHECK(!has(run(kUsers + "BEGIN;\nLOCK TABLE users;\nCOMMIT;", "lock-table")[0].message, "can only be used"));
+}
+
+TEST_CASE("validate-in-same-transaction and wide-lock-window inside one DO block") {
+  CHECK(run(kUsers + "DO $$ BEGIN ALTER TABLE orders ADD CONSTRAINT pos CHECK (total >= 0) NOT VALID; "
+                     "ALTER TABLE orders VALIDATE CONSTRAINT pos; END $$;",
+            "validate-in-same-transaction")
+            .size() == 1);
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT pos CHECK (n >= 0) NOT VALID; "
+            "ALTER TABLE t VALIDATE CONSTRAINT pos; END $$;",
+            "validate-in-same-transaction")
+            .empty());
+  auto w = run(kUsers + "DO $$ BEGIN ALTER TABLE users ADD COLUMN a text; ALTER TABLE orders ADD COLUMN b text; "
+                        "END $$;",
+               "wide-lock-window");
+  REQUIRE(w.size() == 1);
+  CHECK(has(w[0].message, "DO block"));
+  CHECK(run(kUsers + "DO $$ BEGIN ALTER TABLE users ADD COLUMN a text; END $$;", "wide-lock-window").empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (n int); ALTER TABLE t ADD COLUMN a text; ALTER TABLE t ADD COLUMN b text; "
+            "END $$;",
+            "wide-lock-window")
+            .empty());
+}
+
+TEST_CASE("missing-lock-timeout: a table created earlier in the same DO block is new") {
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (n int); ALTER TABLE t ADD COLUMN a text; END $$;", "missing-lock-timeout")
+            .empty());
+  CHECK(run(kUsers + "DO $$ BEGIN CREATE TABLE t (n int); ALTER TABLE users ADD COLUMN a text; END $$;",
+            "missing-lock-timeout")
+            .size() == 1);
+}

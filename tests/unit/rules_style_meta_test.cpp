@@ -46,8 +46,14 @@ TEST_CASE("prefer-bigint: key columns only, inline and table constraints, ALTER 
   REQUIRE(fk.size() == 1);
   CHECK(has(fk[0].message, "foreign key column `t.user_id`"));
   CHECK(run("CREATE TABLE t (id bigserial PRIMARY KEY, n int);", "prefer-bigint").empty());
-  CHECK(run("CREATE TABLE t (id int);\n-- pgstage:history-end\nALTER TABLE t ADD PRIMARY KEY (id);", "prefer-bigint")
+  CHECK(run("CREATE TABLE t (id int);\nALTER TABLE t ADD PRIMARY KEY (id);", "prefer-bigint").size() == 1);
+  CHECK(run("CREATE TABLE t (x int);\n-- pgstage:history-end\nALTER TABLE t ADD COLUMN id int;\n"
+            "ALTER TABLE t ADD PRIMARY KEY (id);",
+            "prefer-bigint")
             .size() == 1);
+  // A key constraint on a column that predates the change set: its type is not being chosen now.
+  CHECK(run("CREATE TABLE t (id int);\n-- pgstage:history-end\nALTER TABLE t ADD PRIMARY KEY (id);", "prefer-bigint")
+            .empty());
   CHECK(run("ALTER TABLE t ADD COLUMN parent_id int REFERENCES t (id);", "prefer-bigint").size() == 1);
   CHECK(run("CREATE TABLE t (id int PRIMARY KEY);\n-- pgstage:history-end\nALTER TABLE t ALTER COLUMN id TYPE int2;",
             "prefer-bigint")
@@ -148,4 +154,19 @@ TEST_CASE("unused-ignore: unused, unknown and bare ignore comments") {
   auto bare = run("-- pgstage:ignore\nTRUNCATE x;", "unused-ignore");
   REQUIRE(bare.size() == 1);
   CHECK(bare[0].severity == Severity::Error);
+}
+
+TEST_CASE("identifier-too-long: DO block bodies are scanned, function bodies are not") {
+  const std::string n64(64, 'c');
+  CHECK(run("DO $$ BEGIN CREATE TABLE " + n64 + " (id int); END $$;", "identifier-too-long").size() == 1);
+  CHECK(run("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE " + n64 +
+                " (id int); END $$;",
+            "identifier-too-long")
+            .empty());
+}
+
+TEST_CASE("identifier-too-long: escape strings do not end early") {
+  const std::string n64(64, 'd');
+  CHECK(run("SELECT E'it\\'s " + n64 + "';", "identifier-too-long").empty());
+  CHECK(run("SELECT E'x\\\\', " + n64 + ";", "identifier-too-long").size() == 1);
 }

@@ -160,3 +160,39 @@ TEST_CASE("data rules fire inside DO blocks and their EXECUTE strings, not in fu
   auto sqlfn = test::lint_text(kHist + "CREATE FUNCTION p() RETURNS void LANGUAGE sql AS 'DELETE FROM orders';");
   CHECK(test::findings_of(sqlfn, "unbounded-dml").empty());
 }
+
+TEST_CASE("a DO block is one transaction, even in autocommit") {
+  CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users ADD COLUMN v int; UPDATE users SET v = 1 WHERE v IS NULL; END $$;",
+            "backfill-in-migration")
+            .size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN UPDATE users SET active = true WHERE id = 1; ALTER TABLE users ADD COLUMN v int; "
+                    "END $$;",
+            "backfill-in-migration")
+            .empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN v int; UPDATE t SET v = 1; END $$;",
+            "backfill-in-migration")
+            .empty());
+}
+
+TEST_CASE("a table created earlier in the same DO block is new for the data rules") {
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); TRUNCATE t; DELETE FROM t; END $$;", "truncate-table").empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); DELETE FROM t; END $$;", "unbounded-dml").empty());
+  CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); TRUNCATE users; END $$;", "truncate-table").size() == 1);
+}
+
+TEST_CASE("adding-enum-value inside DO blocks") {
+  const std::string block = "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; END $$;";
+  auto v11 = run(kHist + block, "adding-enum-value", pg(11));
+  REQUIRE(v11.size() == 1);
+  CHECK(has(v11[0].message, "cannot be executed from a function"));
+  CHECK(run(kHist + block, "adding-enum-value", pg(12)).empty());
+  auto used = run(kHist + "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; UPDATE users SET s = 'gone' WHERE id = 1; "
+                          "END $$;",
+                  "adding-enum-value");
+  REQUIRE(used.size() == 1);
+  CHECK(has(used[0].message, "DO block"));
+  CHECK(run(kHist + "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; UPDATE users SET s = 'active' WHERE id = 1; "
+                    "END $$;",
+            "adding-enum-value")
+            .empty());
+}
