@@ -150,11 +150,15 @@ class TxTracker {
   }
   const TxState& state() const { return state_; }
 
-  void after(const LoweredStatement& ls, const LockFacts& lock) {
+  // `catalog` is the schema after the statement ran.
+  void after(const Statement& st, const LoweredStatement& ls, const LockFacts& lock, const Catalog& catalog) {
+    bool was_in_tx = state_.in_transaction;
+    bool work = false;
     for (auto& c : ls.changes) {
       if (auto* t = c.as<TransactionControl>()) {
         switch (t->kind) {
           case TxKind::Begin:
+            if (state_.explicit_depth == 0) state_.open_begin_offset = int(st.begin);
             state_.explicit_depth++;
             if (!state_.explicit_block && !state_.runner_wraps) reset_tx();
             state_.explicit_block = true;
@@ -164,6 +168,7 @@ class TxTracker {
           case TxKind::Rollback:
           case TxKind::Prepare:
             state_.explicit_depth = 0;
+            state_.open_begin_offset = -1;
             state_.explicit_block = false;
             // A COMMIT inside a runner-wrapped file ends the runner's transaction too.
             state_.in_transaction = false;
@@ -183,25 +188,44 @@ class TxTracker {
         }
         continue;
       }
+      work = true;
       if (auto* a = c.as<AddConstraint>(); a && a->constraint.not_valid)
         state_.not_valid_constraints.emplace_back(a->table, a->constraint.name);
-      if (auto* e = c.as<AlterEnumAddValue>()) state_.enum_values_added.push_back(e->type);
+      if (auto* e = c.as<AlterEnumAddValue>()) {
+        state_.enum_values_added.push_back(e->type);
+        state_.enum_labels_added.emplace_back(e->type, e->value);
+      }
       if (is_ddl(c) && state_.in_transaction)
         for (auto& tl : lock_facts(c, LockContext{nullptr, 15}).tables)
           if (!TxState::contains(state_.ddl_tables, tl.table)) state_.ddl_tables.push_back(tl.table);
     }
+    bool blocks_on_existing = false;
+    for (auto& tl : lock.tables)
+      if (blocks_writes(tl.mode) && !catalog.is_new(tl.table)) blocks_on_existing = true;
+    if (blocks_on_existing && !state_.lock_timeout_set) state_.unprotected_lock_statements++;
     if (state_.in_transaction) {
+      if (work && was_in_tx && holds_access_exclusive_on_existing(catalog)) state_.work_after_access_exclusive++;
       state_.statements_in_tx++;
       state_.strongest_held = std::max(state_.strongest_held, lock.mode);
-      for (auto& tl : lock.tables)
+      for (auto& tl : lock.tables) {
         if (tl.mode == LockMode::AccessExclusive && !TxState::contains(state_.access_exclusive_tables, tl.table))
           state_.access_exclusive_tables.push_back(tl.table);
+        auto it = std::find_if(state_.held_locks.begin(), state_.held_locks.end(), [&](const TableLock& h) {
+          return Catalog::key(h.table) == Catalog::key(tl.table);
+        });
+        if (it == state_.held_locks.end()) state_.held_locks.push_back(tl);
+        else it->mode = std::max(it->mode, tl.mode);
+      }
     } else {
       reset_tx();
     }
   }
 
  private:
+  bool holds_access_exclusive_on_existing(const Catalog& catalog) const {
+    return std::any_of(state_.access_exclusive_tables.begin(), state_.access_exclusive_tables.end(),
+                       [&](const QualifiedName& t) { return !catalog.is_new(t); });
+  }
   void reset_tx() {
     state_.statements_in_tx = 0;
     state_.strongest_held = LockMode::None;
@@ -209,6 +233,9 @@ class TxTracker {
     state_.access_exclusive_tables.clear();
     state_.not_valid_constraints.clear();
     state_.enum_values_added.clear();
+    state_.enum_labels_added.clear();
+    state_.held_locks.clear();
+    state_.work_after_access_exclusive = 0;
     if (local_lock_timeout_) {
       state_.lock_timeout_set = false;
       local_lock_timeout_ = false;
@@ -320,10 +347,11 @@ std::vector<Ignore> find_ignores(const ParsedFile& pf, const SourceFile& f) {
   return out;
 }
 
-// The statement whose span holds `offset`, or -1.
+// The statement whose span holds `offset` (its end included), or -1 (then only ignores that
+// no statement follows, at the end of the file, apply).
 int statement_at(const ParsedFile& pf, size_t offset) {
   for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].begin <= offset && offset < pf.statements[i].end) return int(i);
+    if (pf.statements[i].begin <= offset && offset <= pf.statements[i].end) return int(i);
   return -1;
 }
 
@@ -407,10 +435,10 @@ class Linter {
         }
       }
       for (auto& c : ls.changes) catalog_.apply(c, true);
-      tx.after(ls, lock);
+      tx.after(st, ls, lock, catalog_);
     }
 
-    FileEndContext ec{f, tx.state(), opts_.settings, fs.statements};
+    FileEndContext ec{f, tx.state(), opts_.settings, fs.statements, &catalog_, &p.parsed.statements, &p.lowered};
     for (const Rule* r : rules_) {
       if (!rule_enabled(*r, opts_) || !r->check_file_end) continue;
       Reporter rep;

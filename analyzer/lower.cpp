@@ -47,6 +47,17 @@ const json& items(const json& j) {
 }
 std::string string_node(const json& j) { return str(at(j, "String"), "sval"); }
 
+// A utility option's argument (VACUUM (FULL false), REINDEX (CONCURRENTLY off)): absent means true;
+// the grammar hands booleans over as Boolean, String ("false", "off") or Integer nodes.
+bool option_enabled(const json& arg) {
+  if (arg.is_null()) return true;
+  if (at(arg, "Boolean").is_object()) return flag(at(arg, "Boolean"), "boolval");
+  if (at(arg, "Integer").is_object()) return num(at(arg, "Integer"), "ival", 1) != 0;
+  std::string v = string_node(arg);
+  for (auto& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return !(v == "false" || v == "off" || v == "0" || v == "no");
+}
+
 struct Ctx {
   const SourceFile& file;
   int base;        // add to libpg_query locations for file offsets
@@ -606,10 +617,7 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     for (auto& p : items(at(b, "params"))) {
       const json& de = at(p, "DefElem");
       if (str(de, "defname") == "concurrently") {
-        const json& arg = at(de, "arg");
-        // (CONCURRENTLY false) turns it off.
-        bool off = at(arg, "Boolean").is_object() && !flag(at(arg, "Boolean"), "boolval");
-        r.concurrently = !off;
+        r.concurrently = option_enabled(at(de, "arg"));  // (CONCURRENTLY false) turns it off
       }
     }
     push(std::move(r));
@@ -625,10 +633,7 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     v.analyze_only = !flag(b, "is_vacuumcmd");
     for (auto& o : items(at(b, "options"))) {
       const json& de = at(o, "DefElem");
-      if (str(de, "defname") == "full") {
-        const json& arg = at(de, "arg");
-        v.full = !(at(arg, "Boolean").is_object() && !flag(at(arg, "Boolean"), "boolval"));
-      }
+      if (str(de, "defname") == "full") v.full = option_enabled(at(de, "arg"));
     }
     for (auto& r : items(at(b, "rels"))) v.tables.push_back(range_var(at(at(r, "VacuumRelation"), "relation")));
     push(std::move(v));

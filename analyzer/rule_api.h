@@ -33,6 +33,15 @@ struct TxState {
   std::vector<QualifiedName> access_exclusive_tables;          // tables ACCESS EXCLUSIVE-locked earlier in it
   std::vector<std::pair<QualifiedName, std::string>> not_valid_constraints;  // added NOT VALID earlier in it
   std::vector<QualifiedName> enum_values_added;                // ALTER TYPE ... ADD VALUE earlier in it
+  std::vector<std::pair<QualifiedName, std::string>> enum_labels_added;  // (type, label) of those ADD VALUEs
+  std::vector<TableLock> held_locks;  // strongest lock per relation taken earlier in this transaction
+  // Statements (not transaction control or SET) run in this transaction after it took an ACCESS
+  // EXCLUSIVE lock on a table that exists before the change set.
+  int work_after_access_exclusive = 0;
+  int open_begin_offset = -1;  // byte offset of the outermost BEGIN not yet committed, -1 when none
+  // Statements earlier in the file that took a read- or write-blocking lock on an existing table
+  // while no lock_timeout was set (per file, not reset by COMMIT).
+  int unprotected_lock_statements = 0;
 
   static bool contains(const std::vector<QualifiedName>& v, const QualifiedName& t);
 };
@@ -65,6 +74,9 @@ struct FileEndContext {
   const TxState& tx;  // state after the last statement
   const LintSettings& settings;
   int statement_count;
+  const Catalog* catalog = nullptr;                       // schema after the last statement
+  const std::vector<Statement>* statements = nullptr;     // the file's statements
+  const std::vector<LoweredStatement>* lowered = nullptr;  // their Changes, same order
 };
 
 // Collects one rule's findings. `location` is a byte offset in the file (-1: the statement).

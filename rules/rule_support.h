@@ -1,0 +1,83 @@
+// Shared by the rules of the catalogue's second half: table-set tests and column-type iteration.
+// Header-only: rules/*.cpp files are rules (the registry is generated from their names).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rules/helpers.h"
+
+namespace pgstage::rules {
+
+// True when at least one table exists before the change set (an empty list counts as existing:
+// a statement without a table list acts on everything).
+inline bool any_existing(const StatementContext& ctx, const std::vector<QualifiedName>& tables) {
+  if (tables.empty()) return true;
+  for (auto& t : tables)
+    if (existing(ctx, t)) return true;
+  return false;
+}
+
+// "`a`, `b`" for messages.
+inline std::string tick_list(const std::vector<QualifiedName>& tables) {
+  std::string s;
+  for (auto& t : tables) s += (s.empty() ? "" : ", ") + tick(t);
+  return s;
+}
+
+// Quoted names for generated SQL: "a", "b".
+inline std::string quote_list(const std::vector<QualifiedName>& tables) {
+  std::string s;
+  for (auto& t : tables) s += (s.empty() ? "" : ", ") + quote_name(t);
+  return s;
+}
+
+// A column type written by the statement: a new table's column, an added column, or the new
+// type of ALTER COLUMN ... TYPE.
+struct WrittenColumn {
+  QualifiedName table;
+  std::string column;
+  const TypeName* type;
+  int location;
+  bool primary_key;  // declared PRIMARY KEY inline or by a table constraint of the same statement
+  bool foreign_key;  // declared REFERENCES inline or by a table constraint of the same statement
+};
+
+inline bool lists(const std::vector<std::string>& v, const std::string& s) {
+  for (auto& x : v)
+    if (x == s) return true;
+  return false;
+}
+
+template <class F>
+void each_written_column(const StatementContext& ctx, F fn) {
+  for (const Change& c : ctx.lowered.changes) {
+    int loc = c.location;
+    if (auto* t = c.as<CreateTable>()) {
+      for (auto& col : t->columns) {
+        bool pk = col.primary_key, fk = false;
+        for (auto& k : col.constraints) fk = fk || k.kind == ConstraintKind::ForeignKey;
+        for (auto& k : t->constraints) {
+          if (k.kind == ConstraintKind::PrimaryKey && lists(k.columns, col.name)) pk = true;
+          if (k.kind == ConstraintKind::ForeignKey && lists(k.columns, col.name)) fk = true;
+        }
+        fn(WrittenColumn{t->table, col.name, &col.type, col.location >= 0 ? col.location : loc, pk, fk});
+      }
+    } else if (auto* a = c.as<AddColumn>()) {
+      bool fk = false;
+      for (auto& k : a->column.constraints) fk = fk || k.kind == ConstraintKind::ForeignKey;
+      int l = a->column.location >= 0 ? a->column.location : loc;
+      fn(WrittenColumn{a->table, a->column.name, &a->column.type, l, a->column.primary_key, fk});
+    } else if (auto* ty = c.as<AlterColumnType>()) {
+      bool pk = false, fk = false;
+      if (const CatalogTable* tab = ctx.catalog.table(ty->table))
+        for (auto& k : tab->constraints) {
+          if (k.kind == ConstraintKind::PrimaryKey && lists(k.columns, ty->column)) pk = true;
+          if (k.kind == ConstraintKind::ForeignKey && lists(k.columns, ty->column)) fk = true;
+        }
+      fn(WrittenColumn{ty->table, ty->column, &ty->new_type, loc, pk, fk});
+    }
+  }
+}
+
+}  // namespace pgstage::rules

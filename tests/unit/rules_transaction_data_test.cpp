@@ -1,0 +1,162 @@
+// Transaction rules (transaction-nesting, uncommitted-transaction, adding-enum-value) and the
+// rewrite/data rules (table-rewrite, vacuum-full, truncate-table, dropping-database, unbounded-dml,
+// backfill-in-migration): exemptions, runner wrapping, version gates, DO blocks.
+#include <doctest/doctest.h>
+
+#include "tests/support/lint_helpers.h"
+
+using namespace pgstage;
+
+namespace {
+
+std::vector<Finding> run(const std::string& sql, const std::string& rule, LintOptions opts = {},
+                         const std::string& name = "test.sql") {
+  opts.enable.insert(rule);
+  return test::findings_of(test::lint_text(sql, opts, name), rule);
+}
+LintOptions pg(int version, TxMode mode = TxMode::Auto) {
+  LintOptions o;
+  o.settings.pg_version = version;
+  o.settings.transaction = mode;
+  return o;
+}
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+const std::string kHist =
+    "CREATE TYPE status AS ENUM ('active', 'inactive');\n"
+    "CREATE TABLE users (id bigint PRIMARY KEY, s status, active bool);\n"
+    "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n-- pgstage:history-end\n";
+
+}  // namespace
+
+TEST_CASE("transaction-nesting: nested BEGIN and BEGIN/COMMIT under a wrapping runner") {
+  CHECK(run("BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting").size() == 1);
+  CHECK(run("BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;", "transaction-nesting").empty());
+  auto wrapped = run("BEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting", pg(15, TxMode::PerFile));
+  REQUIRE(wrapped.size() == 1);
+  CHECK(wrapped[0].start.line == 1);
+  CHECK(has(wrapped[0].message, "runner"));
+  CHECK(run("SELECT 1;\nCOMMIT;", "transaction-nesting", pg(15, TxMode::PerFile)).size() == 1);
+  CHECK(run("BEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting", pg(15, TxMode::None)).empty());
+  // goose wraps each file unless it says NO TRANSACTION.
+  CHECK(run("-- +goose Up\nBEGIN;\nSELECT 1;\nCOMMIT;\n", "transaction-nesting").size() == 1);
+  CHECK(run("-- +goose Up\n-- +goose NO TRANSACTION\nBEGIN;\nSELECT 1;\nCOMMIT;\n", "transaction-nesting").empty());
+  CHECK(run("-- pgstage:no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting", pg(15, TxMode::PerFile))
+            .empty());
+}
+
+TEST_CASE("uncommitted-transaction: open BEGIN at end of file, reported at the BEGIN") {
+  auto f = run("SELECT 1;\nBEGIN;\nCREATE TABLE a (id int);", "uncommitted-transaction");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].start.line == 2);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(run("BEGIN;\nCREATE TABLE a (id int);\nROLLBACK;", "uncommitted-transaction").empty());
+  CHECK(run("BEGIN;\nBEGIN;\nCREATE TABLE a (id int);\nCOMMIT;", "uncommitted-transaction").empty());
+  CHECK(run("CREATE TABLE a (id int);", "uncommitted-transaction", pg(15, TxMode::PerFile)).empty());
+  // An ignore comment on the BEGIN statement suppresses the file-end finding.
+  auto r = test::lint_text("-- pgstage:ignore uncommitted-transaction -- psql session script\nBEGIN;\nSELECT 1;");
+  CHECK(test::findings_of(r, "uncommitted-transaction").empty());
+  CHECK(test::findings_of(r, "unused-ignore").empty());
+}
+
+TEST_CASE("adding-enum-value: PG 12 gate, use in the same transaction, new types") {
+  const std::string add = "ALTER TYPE status ADD VALUE 'archived';\n";
+  const std::string use = "UPDATE users SET s = 'archived' WHERE s = 'inactive';\n";
+  auto v11 = run(kHist + "BEGIN;\n" + add + "COMMIT;", "adding-enum-value", pg(11));
+  REQUIRE(v11.size() == 1);
+  CHECK(has(v11[0].message, "before PostgreSQL 12"));
+  CHECK(has(v11[0].message, "pg_version is 11"));
+  CHECK(run(kHist + add, "adding-enum-value", pg(11)).empty());                          // autocommit
+  CHECK(run(kHist + add, "adding-enum-value", pg(11, TxMode::PerFile)).size() == 1);     // runner wraps
+  CHECK(run(kHist + "BEGIN;\n" + add + "COMMIT;", "adding-enum-value", pg(12)).empty());  // allowed from 12
+  auto used = run(kHist + "BEGIN;\n" + add + use + "COMMIT;", "adding-enum-value");
+  REQUIRE(used.size() == 1);
+  CHECK(used[0].start.line == 3);
+  CHECK(run(kHist + "BEGIN;\n" + add + "COMMIT;\n" + use, "adding-enum-value").empty());
+  CHECK(run(kHist + add + use, "adding-enum-value").empty());
+  CHECK(run(kHist + "BEGIN;\n" + add + "UPDATE users SET s = 'active';\nCOMMIT;", "adding-enum-value").empty());
+  // A type created in the change set may get values and use them in its transaction.
+  CHECK(run("BEGIN;\nCREATE TYPE mood AS ENUM ('sad');\nALTER TYPE mood ADD VALUE 'happy';\nCOMMIT;",
+            "adding-enum-value", pg(11))
+            .empty());
+  CHECK(run(kHist + "BEGIN;\nDO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; END $$;\nCOMMIT;", "adding-enum-value",
+            pg(11))
+            .size() == 1);
+}
+
+TEST_CASE("table-rewrite and vacuum-full") {
+  CHECK(run(kHist + "ALTER TABLE users SET UNLOGGED;", "table-rewrite").size() == 1);
+  CHECK(run(kHist + "ALTER TABLE users SET TABLESPACE fast;", "table-rewrite").size() == 1);
+  CHECK(run(kHist + "ALTER TABLE users SET ACCESS METHOD heap2;", "table-rewrite").size() == 1);
+  CHECK(run(kHist + "ALTER TABLE users SET (fillfactor = 70);", "table-rewrite").empty());
+  CHECK(run("CREATE TABLE t (id int);\nALTER TABLE t SET UNLOGGED;", "table-rewrite").empty());
+  CHECK(run(kHist + "VACUUM FULL users;", "vacuum-full").size() == 1);
+  CHECK(run(kHist + "VACUUM (FULL, ANALYZE) users;", "vacuum-full").size() == 1);
+  CHECK(run(kHist + "VACUUM FULL;", "vacuum-full").size() == 1);
+  CHECK(run(kHist + "VACUUM users;", "vacuum-full").empty());
+  CHECK(run(kHist + "VACUUM (FULL false) users;", "vacuum-full").empty());
+  CHECK(run(kHist + "CLUSTER users USING users_pkey;", "vacuum-full").size() == 1);
+  CHECK(run("CREATE TABLE t (id int);\nVACUUM FULL t;", "vacuum-full").empty());
+}
+
+TEST_CASE("truncate-table and dropping-database") {
+  auto cascade = run(kHist + "TRUNCATE users, orders CASCADE;", "truncate-table");
+  REQUIRE(cascade.size() == 1);
+  CHECK(has(cascade[0].message, "CASCADE"));
+  CHECK(has(cascade[0].message, "`users`, `orders`"));
+  CHECK(!has(run(kHist + "TRUNCATE users;", "truncate-table")[0].message, "CASCADE"));
+  CHECK(run("CREATE TABLE staging (id int);\nTRUNCATE staging;", "truncate-table").empty());
+  CHECK(run("TRUNCATE unknown_table;", "truncate-table").size() == 1);  // unknown counts as existing
+  auto db = run("DROP DATABASE IF EXISTS legacy;", "dropping-database");
+  REQUIRE(db.size() == 1);
+  CHECK(db[0].severity == Severity::Error);
+  CHECK(run("DROP TABLE legacy;", "dropping-database").empty());
+}
+
+TEST_CASE("unbounded-dml: WHERE, new tables, DELETE") {
+  CHECK(run(kHist + "UPDATE users SET active = true;", "unbounded-dml").size() == 1);
+  CHECK(run(kHist + "DELETE FROM orders;", "unbounded-dml").size() == 1);
+  CHECK(run(kHist + "UPDATE users SET active = true WHERE active IS NULL;", "unbounded-dml").empty());
+  CHECK(run(kHist + "INSERT INTO orders SELECT id, id FROM users;", "unbounded-dml").empty());
+  CHECK(run("CREATE TABLE t (id int, x int);\nUPDATE t SET x = 1;", "unbounded-dml").empty());
+  CHECK(run(kHist + "UPDATE users SET active = true;", "unbounded-dml")[0].plannable);
+}
+
+TEST_CASE("backfill-in-migration: same transaction as DDL on the table") {
+  const std::string ddl = "ALTER TABLE users ADD COLUMN v int;\n";
+  const std::string upd = "UPDATE users SET v = 1 WHERE v IS NULL;\n";
+  auto f = run(kHist + "BEGIN;\n" + ddl + upd + "COMMIT;", "backfill-in-migration");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "ACCESS EXCLUSIVE"));
+  CHECK(run(kHist + ddl + upd, "backfill-in-migration").empty());                               // autocommit
+  CHECK(run(kHist + ddl + upd, "backfill-in-migration", pg(15, TxMode::PerFile)).size() == 1);  // runner wraps
+  CHECK(run(kHist + "BEGIN;\n" + ddl + "COMMIT;\nBEGIN;\n" + upd + "COMMIT;", "backfill-in-migration").empty());
+  CHECK(run(kHist + "BEGIN;\n" + ddl + "UPDATE orders SET user_id = 1 WHERE user_id IS NULL;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
+  CHECK(run(kHist + "BEGIN;\n" + ddl + "INSERT INTO users (id) SELECT id FROM orders;\nCOMMIT;",
+            "backfill-in-migration")
+            .size() == 1);
+  CHECK(run(kHist + "BEGIN;\n" + ddl + "INSERT INTO users (id) VALUES (1);\nCOMMIT;", "backfill-in-migration").empty());
+  CHECK(run("BEGIN;\nCREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN v int;\nUPDATE t SET v = 1;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
+  CHECK(run(kHist + "BEGIN;\n" + ddl + "DO $$ BEGIN UPDATE users SET v = 1 WHERE v IS NULL; END $$;\nCOMMIT;",
+            "backfill-in-migration")
+            .size() == 1);
+}
+
+TEST_CASE("data rules fire inside DO blocks and their EXECUTE strings, not in function bodies") {
+  CHECK(run(kHist + "DO $$ BEGIN TRUNCATE users; END $$;", "truncate-table").size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN EXECUTE 'TRUNCATE orders'; END $$;", "truncate-table").size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN DELETE FROM orders; END $$;", "unbounded-dml").size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN EXECUTE 'VACUUM FULL users'; END $$;", "vacuum-full").size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users SET UNLOGGED; END $$;", "table-rewrite").size() == 1);
+  const std::string fn = "CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE users; "
+                         "DELETE FROM orders; UPDATE users SET active = false; END $$;";
+  auto r = test::lint_text(kHist + fn);
+  CHECK(test::findings_of(r, "truncate-table").empty());
+  CHECK(test::findings_of(r, "unbounded-dml").empty());
+  auto sqlfn = test::lint_text(kHist + "CREATE FUNCTION p() RETURNS void LANGUAGE sql AS 'DELETE FROM orders';");
+  CHECK(test::findings_of(sqlfn, "unbounded-dml").empty());
+}
