@@ -272,7 +272,7 @@ void Catalog::apply(const Change& change, bool in_review) {
           auto it = objects_.find("type:" + key(c.type));
           if (it != objects_.end()) it->second.values.push_back(c.value);
         } else if constexpr (std::is_same_v<T, CreateOther>) {
-          put_object(CatalogObject{c.kind, c.name, {}, in_review});
+          put_object(CatalogObject{c.kind, c.name, {}, in_review, c.constrained});
         } else if constexpr (std::is_same_v<T, DropObject>) {
           for (auto& n : c.names) {
             objects_.erase(c.kind + ":" + key(n));

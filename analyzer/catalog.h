@@ -63,6 +63,7 @@ struct CatalogObject {  // enums, sequences, functions, schemas, ...
   QualifiedName name;
   std::vector<std::string> values;  // enum labels
   bool created_in_review = false;
+  bool constrained = false;  // a domain with CHECK or NOT NULL constraints
 };
 
 class Catalog {

@@ -132,7 +132,8 @@ struct AlterTableOther { QualifiedName table; std::string subcommand; std::strin
 struct CreateEnum { QualifiedName name; std::vector<std::string> values; };
 struct AlterEnumAddValue { QualifiedName type; std::string value; bool if_not_exists = false; };
 struct CreateView { QualifiedName name; bool materialized = false; bool or_replace = false; };
-struct CreateOther { std::string kind; QualifiedName name; };  // function, sequence, schema, extension, type...
+// function, sequence, schema, extension, type, domain... `constrained`: a domain with CHECK / NOT NULL.
+struct CreateOther { std::string kind; QualifiedName name; bool constrained = false; };
 enum class TxKind { Begin, Commit, Rollback, Savepoint, Release, RollbackTo, Prepare, CommitPrepared, RollbackPrepared };
 struct TransactionControl { TxKind kind = TxKind::Begin; };
 struct SetVariable { std::string name; std::string value; bool local = false; bool reset = false; };

@@ -149,6 +149,11 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
           if (default_rewrites(c.column, ctx.pg_version, why)) {
             f.rewrite = true;
             f.note = "rewrite: " + why;
+          } else if (const CatalogObject* d =
+                         ctx.catalog ? ctx.catalog->object("domain", {c.column.type.schema, c.column.type.name}) : nullptr;
+                     d && d->constrained) {
+            f.rewrite = true;  // ATExecAddColumn: a domain with constraints is checked against every row
+            f.note = "rewrite: domain " + c.column.type.name + " has constraints";
           }
           bool has_value = c.column.default_expr && !c.column.default_expr->is_null_constant;
           for (auto& k : c.column.constraints) {

@@ -176,7 +176,7 @@ int node_location(const json& node) {
   auto [k, body] = node_of(node);
   if (k.empty()) return -1;
   int loc = num(*body, "location", -1);
-  if (k == "A_Expr" || k == "TypeCast") {
+  if (k == "A_Expr" || k == "TypeCast" || k == "NullTest" || k == "BooleanTest") {
     // Binary operators report the operator's location; the expression starts at its left operand.
     const json& l = k == "A_Expr" ? at(*body, "lexpr") : at(*body, "arg");
     int ll = node_location(l);
@@ -670,7 +670,7 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
   } else if (kind == "CompositeTypeStmt") {
     push(CreateOther{"type", range_var(at(b, "typevar"))});
   } else if (kind == "CreateDomainStmt") {
-    push(CreateOther{"domain", name_list(at(b, "domainname"))});
+    push(CreateOther{"domain", name_list(at(b, "domainname")), !items(at(b, "constraints")).empty()});
   } else if (kind == "TransactionStmt") {
     std::string k = str(b, "kind");
     TxKind tk = TxKind::Begin;

@@ -1,0 +1,70 @@
+#include "rules/core_helpers.h"
+
+namespace pgstage::rules {
+namespace {
+
+std::string staged_sql(const QualifiedName& t, const Constraint& k) {
+  std::string name = name_or(k.name, t, k.columns, "fkey");
+  return "  ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) + " FOREIGN KEY (" +
+         column_list_sql(k.columns) + ") REFERENCES " + quote_name(k.ref_table) +
+         (k.ref_columns.empty() ? std::string() : " (" + column_list_sql(k.ref_columns) + ")") +
+         " NOT VALID;\n  ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";";
+}
+
+std::string blocks(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
+  LockFacts lf = ctx.lock_of(c);
+  return holding(lf, t) + " and " + holding(lf, ref).substr(std::string("holds ").size());
+}
+
+void check(const StatementContext& ctx, Reporter& r) {
+  each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
+    const Constraint& k = a.constraint;
+    if (k.kind != ConstraintKind::ForeignKey || k.not_valid || !existing(ctx, a.table)) return;
+    r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
+                 tick(a.table) + " (" + column_list_display(k.columns) + ") -> " + tick(k.ref_table) +
+                 " without NOT VALID scans all of " + tick(a.table) + " to validate it while it " +
+                 blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait for the whole scan",
+             "Add it NOT VALID (only new rows are checked, instant), then validate it separately; VALIDATE takes "
+             "SHARE UPDATE EXCLUSIVE, so reads and writes continue:\n" + staged_sql(a.table, k) + plan_line(),
+             where(c));
+  });
+  each<AddColumn>(ctx, [&](const Change& c, const AddColumn& a) {
+    if (!existing(ctx, a.table)) return;
+    for (const Constraint& k : a.column.constraints) {
+      if (k.kind != ConstraintKind::ForeignKey || k.not_valid) continue;
+      Constraint fk = k;
+      if (fk.columns.empty()) fk.columns = {a.column.name};
+      r.report("adding column " + tick(a.table, a.column.name) + " with an inline REFERENCES " + tick(k.ref_table) +
+                   " validates the foreign key while it " + blocks(ctx, c, a.table, k.ref_table) +
+                   ": writes to both tables wait",
+               "Add the column without REFERENCES, then add the foreign key NOT VALID and validate it separately:\n"
+               "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " +
+                   a.column.type.str() + ";\n" + staged_sql(a.table, fk) + plan_line(),
+               k.location >= 0 ? k.location : where(c));
+    }
+  });
+}
+
+}  // namespace
+
+extern const Rule rule_adding_foreign_key = {
+    .id = "adding-foreign-key",
+    .category = Category::Locking,
+    .severity = Severity::Error,
+    .summary = "ADD FOREIGN KEY (or inline REFERENCES on a new column) without NOT VALID on an existing table",
+    .why = "Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE on both the table and "
+           "the referenced table: writes to both wait for the whole scan.",
+    .lock = "SHARE ROW EXCLUSIVE on the table and the referenced table (blocks writes to both) for the whole scan.",
+    .instead = "`ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES p (id) NOT VALID;` then, in a separate "
+               "transaction, `ALTER TABLE t VALIDATE CONSTRAINT fk;` (SHARE UPDATE EXCLUSIVE: traffic continues).",
+    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
+           "-- pgstage:history-end\n"
+           "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
+            "-- pgstage:history-end\n"
+            "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+    .plan = "NOT VALID -> VALIDATE CONSTRAINT",
+    .check = check,
+};
+
+}  // namespace pgstage::rules

@@ -1,0 +1,44 @@
+#include "rules/core_helpers.h"
+
+namespace pgstage::rules {
+namespace {
+
+void check(const StatementContext& ctx, Reporter& r) {
+  each<DropIndex>(ctx, [&](const Change& c, const DropIndex& a) {
+    if (a.concurrently) return;
+    for (const QualifiedName& n : a.names) {
+      const CatalogIndex* idx = ctx.catalog.index(n);
+      if (idx && (idx->created_in_review || ctx.is_new(idx->table))) continue;
+      if (absent_if_exists(ctx, a.if_exists, idx != nullptr)) continue;
+      std::string on = idx ? " " + holding(ctx.lock_of(c), idx->table)
+                           : " holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on its table";
+      r.report("DROP INDEX " + tick(n) + " without CONCURRENTLY" + on +
+                   ": every query on the table waits, including behind any long transaction already using it",
+               "Drop it concurrently, one index per statement, outside a transaction block:\n  DROP INDEX "
+               "CONCURRENTLY " + std::string(a.if_exists ? "IF EXISTS " : "") + quote_name(n) + ";" + plan_line(),
+               where(c));
+    }
+  });
+}
+
+}  // namespace
+
+extern const Rule rule_drop_index_non_concurrent = {
+    .id = "drop-index-non-concurrent",
+    .category = Category::Locking,
+    .severity = Severity::Warning,
+    .summary = "DROP INDEX without CONCURRENTLY",
+    .why = "DROP INDEX takes ACCESS EXCLUSIVE on the index's table. The drop itself is quick, but it waits for every "
+           "transaction using the table, and all queries queue behind it while it waits.",
+    .lock = "ACCESS EXCLUSIVE on the table and the index (blocks reads and writes).",
+    .instead = "`DROP INDEX CONCURRENTLY name;` (one index per statement, not in a transaction block).",
+    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
+           "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\nDROP INDEX orders_total_idx;",
+    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
+            "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\n"
+            "DROP INDEX CONCURRENTLY orders_total_idx;",
+    .plan = "DROP INDEX CONCURRENTLY",
+    .check = check,
+};
+
+}  // namespace pgstage::rules

@@ -1,0 +1,40 @@
+#include "rules/core_helpers.h"
+
+namespace pgstage::rules {
+namespace {
+
+void check(const StatementContext& ctx, Reporter& r) {
+  each<DropNotNull>(ctx, [&](const Change& c, const DropNotNull& a) {
+    if (!existing(ctx, a.table) || column_is_new(ctx, a.table, a.column)) return;
+    const CatalogColumn* col = known_column(ctx, a.table, a.column);
+    if (col && !col->not_null) return;  // already nullable: a no-op
+    r.report("dropping NOT NULL on " + tick(a.table, a.column) +
+                 ": once new code writes NULL, the release running during the deploy may read NULL where it "
+                 "expects a value and fail",
+             "Make sure every running release handles NULL in " + tick(a.table, a.column) +
+                 " before new code writes it, or keep the constraint and write a default value instead.",
+             where(c));
+  });
+}
+
+}  // namespace
+
+extern const Rule rule_dropping_not_null = {
+    .id = "dropping-not-null",
+    .category = Category::Compat,
+    .severity = Severity::Warning,
+    .summary = "DROP NOT NULL on an existing column",
+    .why = "Code written against the old schema assumes the column always has a value. As soon as anything writes "
+           "NULL into it, old readers can crash on the unexpected NULL.",
+    .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes), briefly: catalog only.",
+    .instead = "Ship readers that handle NULL first, then `ALTER TABLE t ALTER COLUMN c DROP NOT NULL;` in a later "
+               "release.",
+    .bad = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n-- pgstage:history-end\n"
+           "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
+    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+            "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';\n"
+            "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
+    .check = check,
+};
+
+}  // namespace pgstage::rules

@@ -1,0 +1,164 @@
+// The lint driver's contracts: statements after a syntax error are still linted, the JSON report's
+// finding fields, fingerprint stability, and the exit codes of the built binary.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cli/report.h"
+#include "tests/support/lint_helpers.h"
+
+using namespace pgstage;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kHistory = "CREATE TABLE users (id bigint PRIMARY KEY, name text, email text);\n-- pgstage:history-end\n";
+
+struct Run {
+  int code = -1;
+  std::string out;
+};
+
+// Runs the pgstage binary with a shell command line; returns its exit code and stdout.
+Run run_binary(const std::string& args) {
+  Run r;
+  std::string cmd = std::string(PGSTAGE_BINARY) + " " + args + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE_MESSAGE(p != nullptr, "cannot run " << cmd);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  REQUIRE(WIFEXITED(status));
+  r.code = WEXITSTATUS(status);
+  return r;
+}
+
+struct TempFile {
+  fs::path path;
+  explicit TempFile(const std::string& text) {
+    path = fs::temp_directory_path() / ("pgstage-report-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter()++) + ".sql");
+    std::ofstream(path) << text;
+  }
+  ~TempFile() {
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a syntax error in statement 2 still reports statement 3") {
+  auto r = test::lint_text(std::string(kHistory) +
+                           "ALTER TABLE users ADD COLUMN nickname text;\n"
+                           "ALTER TABLE users ADD COLUMN;\n"
+                           "ALTER TABLE users DROP COLUMN name;\n");
+  auto ids = test::rule_ids(r);
+  CHECK(ids == std::vector<std::string>{"syntax-error", "dropping-column"});
+  auto se = test::findings_of(r, "syntax-error");
+  REQUIRE(se.size() == 1);
+  CHECK(se[0].start.line == 2);
+  CHECK(test::findings_of(r, "dropping-column")[0].start.line == 3);
+  REQUIRE(r.files.size() == 1);
+  CHECK(r.files[0].syntax_errors == 1);
+  CHECK(r.files[0].statements == 3);
+}
+
+TEST_CASE("JSON report: every contract field of a finding") {
+  auto r = test::lint_text(std::string(kHistory) + "\n  ALTER TABLE users\n    RENAME COLUMN name TO full_name;\n");
+  auto doc = nlohmann::json::parse(cli::render_json(r, cli::ReportOptions{}));
+  CHECK(doc["version"] == 1);
+  CHECK(doc["pg_version"] == 15);
+  CHECK(doc["tool"]["name"] == "pgstage");
+  CHECK(doc["files"].is_array());
+  CHECK(doc["statements"].size() == 1);
+  REQUIRE(doc["findings"].size() == 1);
+  auto& f = doc["findings"][0];
+  CHECK(f["rule"] == "renaming-column");
+  CHECK(f["category"] == "compat");
+  CHECK(f["severity"] == "error");
+  CHECK(f["file"] == "test.sql");
+  CHECK(f["line"] == 2);
+  CHECK(f["column"] == 3);
+  CHECK(f["end_line"] == 3);
+  CHECK(f["end_column"] == 36);
+  CHECK(f["message"].get<std::string>().find("`users.name`") != std::string::npos);
+  CHECK(f["message"].get<std::string>().find("ACCESS EXCLUSIVE") != std::string::npos);
+  CHECK(f["help"].get<std::string>().find("\"users\"") != std::string::npos);
+  CHECK(f["lock"]["mode"] == "ACCESS EXCLUSIVE");
+  CHECK(f["lock"]["tables"] == nlohmann::json::array({"users"}));
+  CHECK(f["lock"]["blocks_reads"] == true);
+  CHECK(f["lock"]["blocks_writes"] == true);
+  CHECK(f["rewrite"] == false);
+  CHECK(f["scan"] == false);
+  CHECK(f["plannable"] == true);
+  CHECK(f["fingerprint"].get<std::string>().size() == 16);
+  CHECK(doc["summary"]["errors"] == 1);
+  CHECK(doc["summary"]["failed"] == true);
+}
+
+TEST_CASE("fingerprints are stable across unrelated edits and differ between findings") {
+  auto fp = [](const std::string& review) {
+    auto r = test::lint_text(std::string(kHistory) + review);
+    std::vector<std::string> out;
+    for (auto& f : r.findings) out.push_back(f.rule + ":" + f.fingerprint);
+    return out;
+  };
+  auto base = fp("ALTER TABLE users DROP COLUMN name;\nALTER TABLE users DROP COLUMN email;\n");
+  REQUIRE(base.size() == 2);
+  CHECK(base[0] != base[1]);
+  // Unrelated statements and comments before it, and reformatting, keep the fingerprints.
+  auto edited = fp("-- cleanup\nALTER TABLE users ADD COLUMN nickname text;\n\n"
+                   "ALTER TABLE users\n  DROP COLUMN name;\nALTER TABLE users DROP COLUMN email;\n");
+  CHECK(edited == base);
+  auto changed = fp("ALTER TABLE users DROP COLUMN email;\n");
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0] == base[1]);
+}
+
+TEST_CASE("exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input") {
+  TempFile clean("CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_idx ON t (id);\n");
+  TempFile bad("ALTER TABLE users DROP COLUMN name;\n");
+  TempFile warn("DROP INDEX users_name_idx;\n");
+  CHECK(run_binary("lint --no-history " + clean.path.string()).code == 0);
+  CHECK(run_binary("lint --no-history " + bad.path.string()).code == 1);
+  CHECK(run_binary("lint --no-history " + warn.path.string()).code == 0);
+  CHECK(run_binary("lint --no-history --fail-on warning " + warn.path.string()).code == 1);
+  CHECK(run_binary("lint /nonexistent/pgstage-missing.sql").code == 2);
+  CHECK(run_binary("lint --fail-on sometimes " + clean.path.string()).code == 2);
+  CHECK(run_binary("lint --no-such-flag " + clean.path.string()).code == 2);
+  Run json = run_binary("lint --no-history --format json " + bad.path.string());
+  CHECK(json.code == 1);
+  auto doc = nlohmann::json::parse(json.out);
+  REQUIRE(doc["findings"].size() == 1);
+  CHECK(doc["findings"][0]["rule"] == "dropping-column");
+}
+
+TEST_CASE("samples/migrations: findings per file") {
+  Run r = run_binary("lint --format json " + std::string(PGSTAGE_SOURCE_DIR) + "/samples/migrations");
+  CHECK(r.code == 1);
+  auto doc = nlohmann::json::parse(r.out);
+  std::map<std::string, std::vector<std::string>> by_file;
+  for (auto& f : doc["findings"]) {
+    std::string file = fs::path(f["file"].get<std::string>()).filename().string();
+    if (f["rule"] == "missing-lock-timeout") continue;  // every statement of the samples lacks one
+    by_file[file].push_back(f["rule"].get<std::string>() + ":" + f["severity"].get<std::string>());
+  }
+  CHECK(by_file["001_create_users.sql"].empty());
+  CHECK(by_file["002_safe_additions.sql"] == std::vector<std::string>{"changing-column-type:hint"});
+  CHECK(by_file["003_rename_name.sql"] == std::vector<std::string>{"renaming-column:error"});
+  CHECK(by_file["004_unsafe.sql"] ==
+        std::vector<std::string>{"adding-required-column:error", "changing-column-type:error",
+                                 "setting-not-null:error", "create-index-non-concurrent:error",
+                                 "adding-check-constraint:error", "adding-column-volatile-default:error",
+                                 "dropping-column:error"});
+}

@@ -1,0 +1,201 @@
+// Source files: migration ordering per layout, up sections, transaction markers, positions.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "analyzer/parse.h"
+#include "analyzer/source.h"
+
+using namespace pgstage;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A scratch directory removed when the test ends.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("pgstage-source-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  void write(const std::string& rel, const std::string& text = "SELECT 1;\n") const {
+    fs::path p = path / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+};
+
+std::vector<std::string> names(const std::vector<MigrationEntry>& entries, const fs::path& base) {
+  std::vector<std::string> out;
+  for (auto& e : entries) out.push_back(fs::relative(e.path, base).string());
+  return out;
+}
+
+std::vector<std::string> list(const TempDir& d, Layout layout = Layout::Auto) {
+  std::vector<MigrationEntry> entries;
+  std::string err;
+  REQUIRE_MESSAGE(list_migrations(d.path.string(), layout, {}, entries, err), err);
+  return names(entries, d.path);
+}
+
+std::vector<std::string> statement_texts(const SourceFile& f) {
+  std::vector<std::string> out;
+  for (auto& st : parse_source(f).statements) out.push_back(st.text(f));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("numeric prefixes sort numerically, not as strings") {
+  TempDir d;
+  for (auto n : {"10_add_index.sql", "2_add_column.sql", "1_create.sql", "100_drop.sql", "0003_rename.sql"}) d.write(n);
+  CHECK(list(d) == std::vector<std::string>{"1_create.sql", "2_add_column.sql", "0003_rename.sql", "10_add_index.sql",
+                                             "100_drop.sql"});
+}
+
+TEST_CASE("golang-migrate: .up.sql in order, .down.sql skipped") {
+  TempDir d;
+  d.write("000002_b.up.sql");
+  d.write("000002_b.down.sql");
+  d.write("000001_a.up.sql");
+  d.write("000001_a.down.sql");
+  CHECK(detect_layout(d.path.string()) == Layout::GolangMigrate);
+  CHECK(list(d) == std::vector<std::string>{"000001_a.up.sql", "000002_b.up.sql"});
+}
+
+TEST_CASE("Flyway: versioned then repeatable; undo (U) files skipped") {
+  TempDir d;
+  d.write("V10__later.sql");
+  d.write("V2__second.sql");
+  d.write("V1__init.sql");
+  d.write("U2__undo_second.sql");
+  d.write("R__views.sql");
+  CHECK(detect_layout(d.path.string()) == Layout::Flyway);
+  CHECK(list(d) == std::vector<std::string>{"V1__init.sql", "V2__second.sql", "V10__later.sql", "R__views.sql"});
+}
+
+TEST_CASE("Diesel and Prisma: one folder per migration") {
+  SUBCASE("diesel up.sql, down.sql skipped") {
+    TempDir d;
+    d.write("2023-01-02-000000_second/up.sql");
+    d.write("2023-01-02-000000_second/down.sql");
+    d.write("2023-01-01-000000_first/up.sql");
+    d.write("2023-01-01-000000_first/down.sql");
+    CHECK(detect_layout(d.path.string()) == Layout::Diesel);
+    CHECK(list(d) == std::vector<std::string>{"2023-01-01-000000_first/up.sql", "2023-01-02-000000_second/up.sql"});
+  }
+  SUBCASE("prisma migration.sql") {
+    TempDir d;
+    d.write("20240102000000_b/migration.sql");
+    d.write("20240101000000_a/migration.sql");
+    d.write("migration_lock.toml", "provider = \"postgresql\"\n");
+    CHECK(detect_layout(d.path.string()) == Layout::Prisma);
+    CHECK(list(d) == std::vector<std::string>{"20240101000000_a/migration.sql", "20240102000000_b/migration.sql"});
+  }
+}
+
+TEST_CASE("plain directories skip down files and non-SQL files") {
+  TempDir d;
+  d.write("001_a.sql");
+  d.write("001_a_down.sql");
+  d.write("README.md", "# notes\n");
+  CHECK(list(d) == std::vector<std::string>{"001_a.sql"});
+}
+
+TEST_CASE("exclude patterns") {
+  TempDir d;
+  d.write("001_a.sql");
+  d.write("002_seed.sql");
+  std::vector<MigrationEntry> entries;
+  std::string err;
+  REQUIRE(list_migrations(d.path.string(), Layout::Auto, {"*seed*"}, entries, err));
+  CHECK(names(entries, d.path) == std::vector<std::string>{"001_a.sql"});
+}
+
+TEST_CASE("an unreadable directory is an error naming it") {
+  std::vector<MigrationEntry> entries;
+  std::string err;
+  CHECK_FALSE(list_migrations("/nonexistent/pgstage-dir", Layout::Auto, {}, entries, err));
+  CHECK(err.find("/nonexistent/pgstage-dir") != std::string::npos);
+  SourceFile f;
+  CHECK_FALSE(read_source("/nonexistent/pgstage.sql", Layout::Auto, f, err));
+  CHECK(err.find("/nonexistent/pgstage.sql") != std::string::npos);
+}
+
+TEST_CASE("goose: only the Up section, StatementBegin/End, NO TRANSACTION") {
+  std::string text =
+      "-- +goose Up\n"
+      "CREATE TABLE a (id int);\n"
+      "-- +goose StatementBegin\n"
+      "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN NEW;\nEND;\n$$;\n"
+      "-- +goose StatementEnd\n"
+      "-- +goose Down\n"
+      "DROP TABLE a;\n";
+  SourceFile f = make_source("g.sql", text);
+  CHECK(f.layout == Layout::Goose);
+  CHECK(f.layout_wraps);
+  CHECK_FALSE(f.no_transaction_marker);
+  auto st = statement_texts(f);
+  REQUIRE(st.size() == 2);
+  CHECK(st[0] == "CREATE TABLE a (id int)");
+  CHECK(st[1].rfind("CREATE FUNCTION f()", 0) == 0);
+  CHECK(st[1].find("RETURN NEW;") != std::string::npos);
+  for (auto& s : st) CHECK(s.find("DROP TABLE") == std::string::npos);
+
+  SourceFile nt = make_source("n.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
+  CHECK(nt.no_transaction_marker);
+}
+
+TEST_CASE("dbmate: up section only, transaction:false") {
+  SourceFile f = make_source("d.sql", "-- migrate:up\nALTER TABLE a ADD COLUMN b int;\n\n-- migrate:down\nALTER TABLE a DROP COLUMN b;\n");
+  CHECK(f.layout == Layout::Dbmate);
+  auto st = statement_texts(f);
+  REQUIRE(st.size() == 1);
+  CHECK(st[0] == "ALTER TABLE a ADD COLUMN b int");
+  SourceFile nt = make_source("d.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (b);\n");
+  CHECK(nt.no_transaction_marker);
+}
+
+TEST_CASE("statement splitting respects quotes, dollar quotes and comments") {
+  SourceFile f = make_source("s.sql",
+                             "INSERT INTO t VALUES ('a;b'); -- trailing; comment\n"
+                             "/* block; /* nested; */ */ SELECT \"x;y\" FROM t;\n"
+                             "DO $body$ BEGIN PERFORM 1; END $body$;\n"
+                             "SELECT E'it\\'s;';");
+  auto st = statement_texts(f);
+  REQUIRE(st.size() == 4);
+  CHECK(st[0] == "INSERT INTO t VALUES ('a;b')");
+  CHECK(st[1] == "SELECT \"x;y\" FROM t");
+  CHECK(st[2] == "DO $body$ BEGIN PERFORM 1; END $body$");
+  CHECK(st[3] == "SELECT E'it\\'s;'");
+}
+
+TEST_CASE("positions: 1-based lines, UTF-8 columns count characters, CRLF is one break") {
+  SourceFile f = make_source("p.sql", "-- é\r\nALTER TABLE \"héllo\" ADD COLUMN x int;\r\nSELECT 1;");
+  CHECK(f.position(0).line == 1);
+  CHECK(f.position(0).column == 1);
+  size_t second = f.text.find("ALTER");
+  CHECK(f.position(second).line == 2);
+  CHECK(f.position(second).column == 1);
+  size_t add = f.text.find("ADD");
+  // `ALTER TABLE "héllo" ` is 20 characters but 21 bytes.
+  CHECK(f.position(add).column == 21);
+  size_t sel = f.text.find("SELECT");
+  CHECK(f.position(sel).line == 3);
+  CHECK(f.position(sel).column == 1);
+  CHECK(f.line_text(2) == "ALTER TABLE \"héllo\" ADD COLUMN x int;");
+  auto st = parse_source(f).statements;
+  REQUIRE(st.size() == 2);
+  CHECK(f.position(st[1].begin).line == 3);
+}
