@@ -347,6 +347,17 @@ std::vector<Ignore> find_ignores(const ParsedFile& pf, const SourceFile& f) {
   return out;
 }
 
+<<<<<<< HEAD
+=======
+// The statement whose span holds `offset` (its end included), or -1 (then only ignores that
+// no statement follows, at the end of the file, apply).
+int statement_at(const ParsedFile& pf, size_t offset) {
+  for (size_t i = 0; i < pf.statements.size(); ++i)
+    if (pf.statements[i].begin <= offset && offset <= pf.statements[i].end) return int(i);
+  return -1;
+}
+
+>>>>>>> config-outputs
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
 const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
                                  "An ignore comment suppresses nothing", "", "", "", "", "", "", nullptr, nullptr};
@@ -454,14 +465,6 @@ class Linter {
   }
 
  private:
-  // The statement containing a byte offset (for ignore comments on file-end findings), or -2.
-  static int statement_at(const ParsedFile& pf, int offset) {
-    if (offset < 0) return -2;
-    for (size_t i = 0; i < pf.statements.size(); ++i)
-      if (size_t(offset) >= pf.statements[i].begin && size_t(offset) <= pf.statements[i].end) return int(i);
-    return -2;
-  }
-
   bool suppressed(std::vector<Ignore>& ignores, const Rule& r, int stmt) {
     bool hit = false;
     for (auto& ig : ignores) {

@@ -145,7 +145,8 @@ TEST_CASE("the shipped sample configuration is valid") {
 namespace {
 
 const char* kHistory = "CREATE TABLE users (id bigint PRIMARY KEY);\n";
-const char* kUnsafe = "ALTER TABLE users ADD COLUMN email text NOT NULL;\n";
+// With a lock_timeout, adding-required-column is the only finding (so severities decide the exit code).
+const char* kUnsafe = "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN email text NOT NULL;\n";
 
 }  // namespace
 
@@ -164,6 +165,7 @@ TEST_CASE("lint reads pgstage.toml from a parent directory; flags override it") 
     auto r = run_pgstage({"lint", "--format", "json"}, d.path() + "/db/sub");
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("adding-required-column") != std::string::npos);
+    CHECK(r.out.find("\"findings\": 1") != std::string::npos);
   }
   SUBCASE("disabled in the config; --enable on the command line wins") {
     d.write("pgstage.toml", "migrations = \"db/migrations\"\ndisable = [\"adding-required-column\"]\n");

@@ -16,11 +16,15 @@ using nlohmann::json;
 
 namespace {
 
+// Two findings (an unused ignore and a required column), with only the rules they need.
 LintResult unsafe_result() {
-  return test::lint_text(
-      "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-      "SELECT 1;\n-- pgstage:ignore syntax-error\nALTER TABLE users\n  ADD COLUMN email text NOT NULL;\n",
-      {}, "db/migrations/002 add email.sql");
+  std::vector<const Rule*> only{rules::find("adding-required-column"), rules::find("syntax-error")};
+  if (const Rule* u = rules::find("unused-ignore")) only.push_back(u);
+  std::vector<LintInput> in{{"history.sql", true, "CREATE TABLE users (id bigint PRIMARY KEY);\n", true},
+                            {"db/migrations/002 add email.sql", true,
+                             "SELECT 1;\n-- pgstage:ignore syntax-error\nALTER TABLE users\n  ADD COLUMN email text NOT NULL;\n",
+                             false}};
+  return run_lint(in, only, {});
 }
 
 // A finding with characters that workflow commands must escape.
@@ -151,15 +155,25 @@ TEST_CASE("lint --format sarif|github|gitlab from the command line") {
   test::TempDir d;
   d.write("m/001.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n");
   d.write("m/002.sql", "ALTER TABLE users ADD COLUMN email text NOT NULL;\n");
-  auto sarif = test::run_pgstage({"lint", "--no-config", "--format", "sarif", "m"}, d.path());
+  // Only the required-column finding: the other rules are off.
+  std::vector<std::string> off;
+  for (const Rule* r : rules::all())
+    if (r->id != "adding-required-column") off.insert(off.end(), {"--disable", std::string(r->id)});
+  auto lint = [&](const char* format) {
+    std::vector<std::string> args{"lint", "--no-config", "--format", format, "m"};
+    args.insert(args.end(), off.begin(), off.end());
+    return test::run_pgstage(args, d.path());
+  };
+  auto sarif = lint("sarif");
   CHECK(sarif.exit_code == 1);
   json doc = json::parse(sarif.out);
-  CHECK(doc["runs"][0]["results"].size() == 1);
+  REQUIRE(doc["runs"][0]["results"].size() == 1);
   CHECK(doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "m/002.sql");
-  auto gh = test::run_pgstage({"lint", "--no-config", "--format", "github", "m"}, d.path());
+  auto gh = lint("github");
   CHECK(gh.exit_code == 1);
   CHECK(gh.out.rfind("::error file=m/002.sql,line=1,col=30,endLine=1,endColumn=49,title=adding-required-column::", 0) == 0);
-  auto gl = test::run_pgstage({"lint", "--no-config", "--format", "gitlab", "m"}, d.path());
+  auto gl = lint("gitlab");
   CHECK(gl.exit_code == 1);
+  REQUIRE(json::parse(gl.out).size() == 1);
   CHECK(json::parse(gl.out)[0]["location"]["path"] == "m/002.sql");
 }
