@@ -347,8 +347,6 @@ std::vector<Ignore> find_ignores(const ParsedFile& pf, const SourceFile& f) {
   return out;
 }
 
-<<<<<<< HEAD
-=======
 // The statement whose span holds `offset` (its end included), or -1 (then only ignores that
 // no statement follows, at the end of the file, apply).
 int statement_at(const ParsedFile& pf, size_t offset) {
@@ -357,7 +355,6 @@ int statement_at(const ParsedFile& pf, size_t offset) {
   return -1;
 }
 
->>>>>>> config-outputs
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
 const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
                                  "An ignore comment suppresses nothing", "", "", "", "", "", "", nullptr, nullptr};
@@ -448,7 +445,7 @@ class Linter {
       r->check_file_end(ec, rep);
       for (auto& rr : rep.reports()) {
         size_t loc = rr.location >= 0 ? size_t(rr.location) : f.up_end;
-        if (suppressed(ignores, *r, statement_at(p.parsed, int(loc)))) continue;
+        if (suppressed(ignores, *r, statement_at(p.parsed, loc))) continue;
         Finding fd = make_finding(*r, f, loc, loc, rr, LockFacts{});
         fd.fingerprint = finding_fingerprint(fd.rule, f.path, "<end of file>", occurrences[fd.rule]++);
         out_.findings.push_back(std::move(fd));
