@@ -13,5 +13,7 @@ inline constexpr int kExitUsage = 2;
 
 void add_lint_command(CLI::App& app, int& exit_code);
 void add_rules_commands(CLI::App& app, int& exit_code);  // `rules` and `explain`
+void add_trace_command(CLI::App& app, int& exit_code);
+void add_snapshot_command(CLI::App& app, int& exit_code);
 
 }  // namespace pgstage::cli

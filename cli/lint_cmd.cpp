@@ -8,6 +8,10 @@
 #include "rules/registry.h"
 
 namespace pgstage::cli {
+bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out, std::string& err);
+}
+
+namespace pgstage::cli {
 
 namespace {
 
@@ -25,6 +29,8 @@ struct LintArgs {
   std::string runner = "external";
   std::vector<std::string> disable, enable, exclude;
   int jobs = 0;
+  std::string database_url, schema_file;  // live schema as history (read-only), or a snapshot file
+  double large_table_rows = 1e6;
 };
 
 int run_lint_command(const LintArgs& a) {
@@ -62,6 +68,17 @@ int run_lint_command(const LintArgs& a) {
   opts.no_history = a.no_history;
   opts.exclude = a.exclude;
   opts.jobs = a.jobs;
+  opts.large_table_rows = a.large_table_rows;
+  Catalog live;
+  if (!a.database_url.empty() || !a.schema_file.empty()) {
+    std::string err;
+    if (!load_schema_source(a.database_url, a.schema_file, live, err)) {
+      std::cerr << "pgstage lint: " << err << "\n";
+      return kExitUsage;
+    }
+    opts.base_catalog = &live;
+    opts.no_history = true;  // the database (or its snapshot) is the history
+  }
 
   std::vector<LintInput> inputs;
   for (auto& p : a.paths) {
@@ -108,6 +125,12 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--enable", args->enable, "Turn an off-by-default rule on (repeatable)");
   cmd->add_option("--exclude", args->exclude, "Skip files matching this glob (repeatable)");
   cmd->add_option("-j,--jobs", args->jobs, "Parser threads (default: all cores)");
+  cmd->add_option("--database-url", args->database_url,
+                  "Read the schema and table sizes from this database as history (read-only connection; the password is never printed)");
+  cmd->add_option("--schema", args->schema_file, "Read the schema from a `pgstage snapshot` file instead")
+      ->excludes(cmd->get_option("--database-url"));
+  cmd->add_option("--large-table-rows", args->large_table_rows,
+                  "Raise findings on tables with more estimated rows than this by one level (default 1000000)");
   cmd->callback([args, &exit_code] { exit_code = run_lint_command(*args); });
 }
 

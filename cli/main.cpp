@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   int exit_code = pgstage::cli::kExitOk;
   pgstage::cli::add_lint_command(app, exit_code);
   pgstage::cli::add_rules_commands(app, exit_code);
+  pgstage::cli::add_trace_command(app, exit_code);
+  pgstage::cli::add_snapshot_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
