@@ -301,7 +301,9 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
         } else if constexpr (std::is_same_v<T, DetachPartition>) {
           LockMode m = c.concurrently ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
           f.add(c.parent, m);
-          f.add(c.partition, m);
+          // CONCURRENTLY: SHARE UPDATE EXCLUSIVE on both in the first transaction, then ACCESS
+          // EXCLUSIVE on the partition in the second (alter_table.sgml; observed in pg_locks).
+          f.add(c.partition, LockMode::AccessExclusive);
           f.transactional = !c.concurrently;
         } else if constexpr (std::is_same_v<T, AlterTableOther>) {
           bool rw = false;

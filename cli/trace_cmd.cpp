@@ -227,8 +227,8 @@ void add_trace_command(CLI::App& app, int& exit_code) {
       "trace",
       "Run migrations on a real Postgres and compare the locks, rewrites and catalog changes they cause with "
       "pgstage's prediction.\nWith --database-url everything runs in one transaction that is ROLLED BACK: the "
-      "database is never modified unless --commit is given (statements that cannot run in a transaction, such as "
-      "CREATE INDEX CONCURRENTLY, are then skipped). --temp-cluster starts a throwaway cluster, replays the "
+      "database is never modified unless --commit is given; without --commit, statements that cannot run in a "
+      "transaction (CREATE INDEX CONCURRENTLY, ...) are skipped. --temp-cluster starts a throwaway cluster, replays the "
       "earlier migrations into it and removes it afterwards.");
   cmd->add_option("paths", args->paths, "Migration files or directories to trace")->required();
   cmd->add_option("--database-url", args->database_url,

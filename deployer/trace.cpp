@@ -150,6 +150,7 @@ struct Gate {
   std::unique_ptr<Session> session;
   int level = 0;  // 0: SHARE UPDATE EXCLUSIVE held, 1: ACCESS SHARE held, 2: released
   Clock::time_point since;
+  int pid = 0;
 
   void advance() {
     try {
@@ -172,8 +173,8 @@ struct Gate {
 };
 
 // Runs `sql` on `work` while `observer` polls pg_locks for the worker's backend, with a gate on
-// each of `gate_tables` (see Gate). A gate is released when the worker waits on its table, when the
-// worker waits on anything else (e.g. for the gate's transaction to end), or after `gate_timeout`.
+// each of `gate_tables` (see Gate). A gate advances when pg_blocking_pids says the worker waits for
+// it (a conflicting lock request, or waiting for the gate's transaction to end), or after `gate_timeout`.
 LockSet run_observed(Session& work, Session& observer, const std::string& url, const std::string& sql,
                      const std::vector<GateTable>& gate_tables, std::chrono::milliseconds gate_timeout,
                      double& duration_ms, std::string& error) {
@@ -181,7 +182,8 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
   int pid = work.conn.backendpid();
   std::vector<Gate> gates;
   for (auto& g : gate_tables) {
-    Gate gate{g, std::make_unique<Session>(url), 0, Clock::now()};
+    Gate gate{g, std::make_unique<Session>(url), 0, Clock::now(), 0};
+    gate.pid = gate.session->conn.backendpid();
     // ONLY: locking a parent would also lock its partitions and collide with their own gates.
     gate.session->exec("SET lock_timeout = 5000");
     gate.session->exec("BEGIN");
@@ -204,24 +206,27 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
     duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     done = true;
   });
-  std::string q = "SELECT locktype = 'relation', coalesce(relation::int8, 0), mode, granted FROM pg_locks WHERE pid = " +
-                  std::to_string(pid);
+  std::string q = "SELECT relation::int8, mode, pg_blocking_pids(" + std::to_string(pid) +
+                  ")::text FROM (SELECT 1) one LEFT JOIN pg_locks ON pid = " + std::to_string(pid) +
+                  " AND locktype = 'relation' AND relation IS NOT NULL";
   try {
     while (!done) {
-      std::set<long long> waiting_on;
-      bool waiting_other = false;
+      std::string blockers;
       for (const auto& row : observer.exec(q)) {
-        bool rel = row[0].as<bool>();
-        long long oid = row[1].as<long long>();
-        if (rel && oid != 0) seen.emplace(oid, row[2].as<std::string>());
-        if (!row[3].as<bool>()) {
-          if (rel) waiting_on.insert(oid);
-          else waiting_other = true;
-        }
+        if (!row[0].is_null()) seen.emplace(row[0].as<long long>(), row[1].as<std::string>());
+        blockers = row[2].as<std::string>();
+      }
+      // Advance exactly the gates the worker waits for (a lock request or their transaction's end).
+      std::set<int> blocking;
+      for (size_t i = 0; i < blockers.size();) {
+        size_t j = blockers.find_first_of("0123456789", i);
+        if (j == std::string::npos) break;
+        size_t k = blockers.find_first_not_of("0123456789", j);
+        blocking.insert(std::stoi(blockers.substr(j, k - j)));
+        i = k == std::string::npos ? blockers.size() : k;
       }
       for (auto& g : gates)
-        if (g.level < 2 && (waiting_on.count(g.table.oid) || waiting_other || Clock::now() - g.since > gate_timeout))
-          g.advance();
+        if (g.level < 2 && (blocking.count(g.pid) || Clock::now() - g.since > gate_timeout)) g.advance();
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   } catch (const std::exception& e) {
