@@ -26,12 +26,18 @@ struct TraceArgs {
   int pg_version = 15;
 };
 
+std::string canonical(const std::string& p) {
+  std::error_code ec;
+  auto c = fs::weakly_canonical(p, ec);
+  return ec ? p : c.string();
+}
+
 // Files under review and the history before them: a directory is reviewed whole; a file brings
 // the earlier migrations of its directory as history.
 bool collect_inputs(const TraceArgs& a, Layout layout, std::vector<deploy::TraceInput>& out, std::string& err) {
   std::set<std::string> seen;
   auto add = [&](const std::string& path, Layout l, bool review) {
-    std::string canon = fs::weakly_canonical(path).string();
+    std::string canon = canonical(path);
     if (seen.count(canon)) return true;
     deploy::TraceInput in;
     in.review = review;
@@ -58,12 +64,12 @@ bool collect_inputs(const TraceArgs& a, Layout layout, std::vector<deploy::Trace
       fs::path dir = fs::path(p).parent_path();
       std::string e2;
       if (list_migrations(dir.empty() ? "." : dir.string(), layout, {}, entries, e2)) {
-        std::string canon = fs::weakly_canonical(p).string();
+        std::string canon = canonical(p);
         bool found = std::any_of(entries.begin(), entries.end(),
-                                 [&](const MigrationEntry& e) { return fs::weakly_canonical(e.path).string() == canon; });
+                                 [&](const MigrationEntry& e) { return canonical(e.path) == canon; });
         if (found)
           for (auto& e : entries) {
-            if (fs::weakly_canonical(e.path).string() == canon) {
+            if (canonical(e.path) == canon) {
               l = e.layout;
               break;
             }
