@@ -91,6 +91,7 @@ class Catalog {
 
   const std::map<std::string, CatalogTable>& tables() const { return tables_; }
   const std::map<std::string, CatalogIndex>& indexes() const { return indexes_; }
+  const std::map<std::string, CatalogObject>& objects() const { return objects_; }
 
   // Normalized lookup key: schema "public" is implied when absent.
   static std::string key(const QualifiedName& n);

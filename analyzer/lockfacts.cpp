@@ -119,8 +119,14 @@ LockMode alter_table_other_lock(const AlterTableOther& c, bool& rewrite) {
     return LockMode::ShareUpdateExclusive;
   if (s == "AT_SetRelOptions" || s == "AT_ResetRelOptions" || s == "AT_ReplaceRelOptions")
     return reloption_lock(c.options);
-  if (s == "AT_SetLogged" || s == "AT_SetUnLogged" || s == "AT_SetAccessMethod" || s == "AT_SetTableSpace") {
+  if (s == "AT_SetLogged" || s == "AT_SetUnLogged" || s == "AT_SetTableSpace") {
     rewrite = true;
+    return LockMode::AccessExclusive;
+  }
+  if (s == "AT_SetAccessMethod") {
+    // PG15 skips the rewrite when the access method does not change; heap is the default and
+    // the only built-in table access method, so SET ACCESS METHOD heap is taken as a no-op.
+    rewrite = c.options.empty() || c.options.front() != "heap";
     return LockMode::AccessExclusive;
   }
   if (s == "AT_EnableTrig" || s == "AT_EnableAlwaysTrig" || s == "AT_EnableReplicaTrig" || s == "AT_DisableTrig" ||
@@ -266,9 +272,18 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
             if (const CatalogTable* t = find_table(ctx, n))
               for (auto& k : t->constraints)
                 if (k.kind == ConstraintKind::ForeignKey) f.add(k.ref_table, LockMode::AccessExclusive);
+            // CASCADE drops the foreign keys of tables referencing it, which locks those tables.
+            if (c.cascade && ctx.catalog)
+              for (auto& [_, other] : ctx.catalog->tables())
+                for (auto& k : other.constraints)
+                  if (k.kind == ConstraintKind::ForeignKey && Catalog::key(k.ref_table) == Catalog::key(n))
+                    f.add(other.name, LockMode::AccessExclusive);
           }
         } else if constexpr (std::is_same_v<T, Truncate>) {
           for (auto& n : c.tables) f.add(n, LockMode::AccessExclusive);
+          // ExecuteTruncate gives each table a new, empty relfilenode (no copy, but new data files).
+          f.rewrite = true;
+          f.note = "TRUNCATE replaces the table's data files with new, empty ones";
         } else if constexpr (std::is_same_v<T, DropDatabase>) {
           f.transactional = false;
         } else if constexpr (std::is_same_v<T, Vacuum>) {
@@ -277,7 +292,8 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
           if (c.full) f.rewrite = true;
         } else if constexpr (std::is_same_v<T, RefreshMatView>) {
           f.add(c.name, c.concurrently ? LockMode::Exclusive : LockMode::AccessExclusive);
-          f.rewrite = true;
+          // CONCURRENTLY applies a diff to the existing heap; the plain form swaps in a new one.
+          f.rewrite = !c.concurrently;
         } else if constexpr (std::is_same_v<T, LockTable>) {
           LockMode m = c.mode.empty() ? LockMode::AccessExclusive : lock_mode_from_name(c.mode);
           for (auto& n : c.tables) f.add(n, m);
@@ -290,12 +306,23 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
         } else if constexpr (std::is_same_v<T, DetachPartition>) {
           LockMode m = c.concurrently ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
           f.add(c.parent, m);
-          f.add(c.partition, m);
+          // CONCURRENTLY: SHARE UPDATE EXCLUSIVE on both in the first transaction, then ACCESS
+          // EXCLUSIVE on the partition in the second (alter_table.sgml; observed in pg_locks).
+          f.add(c.partition, LockMode::AccessExclusive);
           f.transactional = !c.concurrently;
         } else if constexpr (std::is_same_v<T, AlterTableOther>) {
           bool rw = false;
           f.add(c.table, alter_table_other_lock(c, rw));
           f.rewrite = rw;
+          // ATExecAddInherit opens the new parent with SHARE UPDATE EXCLUSIVE, ATExecDropInherit
+          // the old one with ACCESS SHARE (checked against pg_locks by the integration suite).
+          if ((c.subcommand == "AT_AddInherit" || c.subcommand == "AT_DropInherit") && !c.options.empty()) {
+            const std::string& p = c.options.front();
+            auto dot = p.find('.');
+            QualifiedName parent = dot == std::string::npos ? QualifiedName{"", p}
+                                                            : QualifiedName{p.substr(0, dot), p.substr(dot + 1)};
+            f.add(parent, c.subcommand == "AT_AddInherit" ? LockMode::ShareUpdateExclusive : LockMode::AccessShare);
+          }
         } else if constexpr (std::is_same_v<T, AlterEnumAddValue>) {
           f.transactional = ctx.pg_version >= 12;
         } else if constexpr (std::is_same_v<T, Dml>) {

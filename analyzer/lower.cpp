@@ -394,7 +394,8 @@ void lower_alter_table(const Ctx& cx, const json& a, LoweredStatement& out) {
     } else {
       AlterTableOther o{table, sub, name, {}};
       for (auto& d : items(def)) o.options.push_back(str(at(d, "DefElem"), "defname"));
-      if (sub == "AT_SetTableSpace") o.options.push_back(name);
+      if (sub == "AT_SetTableSpace" || sub == "AT_SetAccessMethod") o.options.push_back(name);
+      if (sub == "AT_AddInherit" || sub == "AT_DropInherit") o.options = {range_var(def).str()};  // the parent
       ch.value = std::move(o);
     }
     out.changes.push_back(std::move(ch));

@@ -13,6 +13,8 @@
 namespace fs = std::filesystem;
 
 namespace pgstage::cli {
+// Defined in cli/snapshot_cmd.cpp: the live database or a snapshot file as a Catalog.
+bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out, std::string& err);
 
 namespace {
 
@@ -30,6 +32,8 @@ struct LintArgs {
   std::string runner = "external";
   std::vector<std::string> disable, enable, exclude, large_tables;
   int jobs = 0;
+  std::string database_url, schema_file;  // live schema as history (read-only), or a snapshot file
+  double large_table_rows = 0;             // 0: from pgstage.toml or the default
   std::string config;
   bool no_config = false;
   std::string since;
@@ -96,6 +100,7 @@ bool build_options(const LintArgs& a, const CLI::App& cmd, const Config& cfg, Li
   for (auto& t : c.large_tables) opts.large_tables.insert(t);
   for (auto& t : a.large_tables) opts.large_tables.insert(t);
   if (c.large_table_rows) opts.large_table_rows = *c.large_table_rows;
+  if (given("--large-table-rows")) opts.large_table_rows = a.large_table_rows;
   opts.jobs = a.jobs;
   return true;
 }
@@ -140,6 +145,16 @@ int run_lint_command(const LintArgs& a, const CLI::App& cmd) {
   if (!build_options(a, cmd, cfg, opts, err) || !lint_paths(a, cfg, paths, err)) {
     std::cerr << "pgstage lint: " << err << "\n";
     return kExitUsage;
+  }
+
+  Catalog live;
+  if (!a.database_url.empty() || !a.schema_file.empty()) {
+    if (!load_schema_source(a.database_url, a.schema_file, live, err)) {
+      std::cerr << "pgstage lint: " << err << "\n";
+      return kExitUsage;
+    }
+    opts.base_catalog = &live;
+    opts.no_history = true;  // the database (or its snapshot) is the history
   }
 
   std::vector<LintInput> inputs;
@@ -197,6 +212,12 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--exclude", args->exclude, "Skip files matching this glob (repeatable)");
   cmd->add_option("--large-table", args->large_tables, "Raise findings on this table one severity level (repeatable)");
   cmd->add_option("-j,--jobs", args->jobs, "Parser threads (default: all cores)");
+  cmd->add_option("--database-url", args->database_url,
+                  "Read the schema and table sizes from this database as history (read-only connection; the password is never printed)");
+  cmd->add_option("--schema", args->schema_file, "Read the schema from a `pgstage snapshot` file instead")
+      ->excludes(cmd->get_option("--database-url"));
+  cmd->add_option("--large-table-rows", args->large_table_rows,
+                  "Raise findings on tables with more estimated rows than this by one level (default 1000000)");
   cmd->add_option("--config", args->config, "Read this config file instead of the pgstage.toml found by walking up");
   cmd->add_flag("--no-config", args->no_config, "Read no config file");
   cmd->add_option("--since", args->since,

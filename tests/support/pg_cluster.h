@@ -1,10 +1,11 @@
-// A private Postgres cluster for integration tests: initdb in a temporary directory (as the
-// `postgres` user when running as root), a free port on 127.0.0.1, fsync off. Started once per
+// A private Postgres cluster for integration tests (deployer/temp_cluster.h): started once per
 // test process on first use; stopped and removed at exit, and by a watchdog process if the test
 // process dies (so a crash never leaks a cluster).
 #pragma once
 
 #include <string>
+
+#include "deployer/temp_cluster.h"
 
 namespace pgstage::test {
 
@@ -13,29 +14,23 @@ class PgCluster {
   // The process-wide cluster, started on first call. Check ok() before use.
   static PgCluster& shared();
 
-  bool ok() const { return ok_; }
+  bool ok() const { return cluster_.running(); }
   const std::string& error() const { return error_; }  // why it could not start
-  int port() const { return port_; }
-  const std::string& bin_dir() const { return bin_dir_; }
+  int port() const { return cluster_.port(); }
+  const std::string& bin_dir() const { return cluster_.bin_dir(); }
 
   // URL of the `postgres` database, e.g. postgresql://postgres@127.0.0.1:PORT/postgres
-  std::string url(const std::string& db = "postgres") const;
+  std::string url(const std::string& db = "postgres") const { return cluster_.url(db); }
 
   // Creates a fresh, empty database with a unique name and returns its URL.
-  std::string fresh_database(const std::string& prefix = "t");
+  std::string fresh_database(const std::string& prefix = "t") { return cluster_.fresh_database(prefix); }
 
-  void stop();
-  ~PgCluster();
+  void stop() { cluster_.stop(); }
 
  private:
-  PgCluster();
-  bool ok_ = false;
+  PgCluster() { cluster_.start(error_); }
+  deploy::TempCluster cluster_;
   std::string error_;
-  std::string dir_;
-  std::string bin_dir_;
-  int port_ = 0;
-  int counter_ = 0;
-  int watchdog_pipe_ = -1;
 };
 
 }  // namespace pgstage::test

@@ -1,0 +1,62 @@
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "deployer/live_schema.h"
+
+namespace pgstage::cli {
+
+namespace {
+
+struct SnapshotArgs {
+  std::string database_url;
+  std::string output;
+};
+
+int run_snapshot_command(const SnapshotArgs& a) {
+  Catalog cat;
+  std::string err;
+  if (!deploy::read_live_catalog(a.database_url, cat, err)) {
+    std::cerr << "pgstage snapshot: " << err << "\n";
+    return kExitFailed;
+  }
+  std::string text = deploy::catalog_to_json(cat);
+  if (a.output.empty() || a.output == "-") {
+    std::cout << text;
+    return kExitOk;
+  }
+  std::ofstream f(a.output);
+  if (!(f << text)) {
+    std::cerr << "pgstage snapshot: cannot write " << a.output << "\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+// Reads lint/trace schema facts from a database, for `pgstage lint --schema FILE`.
+bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out, std::string& err) {
+  if (!database_url.empty()) return deploy::read_live_catalog(database_url, out, err);
+  std::ifstream f(schema_file);
+  if (!f) {
+    err = schema_file + ": cannot read the schema snapshot";
+    return false;
+  }
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return deploy::catalog_from_json(text, schema_file, out, err);
+}
+
+void add_snapshot_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<SnapshotArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "snapshot",
+      "Write the schema and table sizes of a database as JSON (read-only), for `pgstage lint --schema FILE` "
+      "in CI without database credentials");
+  cmd->add_option("--database-url", args->database_url, "Database to read (read-only; the password is never printed)")
+      ->required();
+  cmd->add_option("-o,--output", args->output, "Write to this file instead of stdout");
+  cmd->callback([args, &exit_code] { exit_code = run_snapshot_command(*args); });
+}
+
+}  // namespace pgstage::cli
