@@ -297,3 +297,43 @@ TEST_CASE("plan.json round-trips and refuses unknown versions") {
   CHECK(has(err, "version"));
   CHECK(!from_json("not json", back, err));
 }
+
+TEST_CASE("a backfill needs a primary key; a rename needs the column's history") {
+  auto r = plan_text("CREATE TABLE t (a int, b text);\n-- pgstage:history-end\nALTER TABLE t RENAME COLUMN b TO c;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:1:"));
+  CHECK(has(r.error, "primary key"));
+  r = plan_text("ALTER TABLE unknown_t RENAME COLUMN b TO c;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "--history"));
+  r = plan_text("CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY);\n"
+                "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN n TO m;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "sequence-backed"));
+  r = plan_text("CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE);\n-- pgstage:history-end\n"
+                "ALTER TABLE t ALTER COLUMN u TYPE text;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "constraint"));
+}
+
+TEST_CASE("composite keys: the batch compares the key tuple with one parameter per column") {
+  auto r = plan_text("CREATE TABLE t (a int, b int, v text, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
+                     "UPDATE t SET v = 'x';\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 1);
+  CHECK(bf[0]->backfill->key_columns == std::vector<std::string>{"a", "b"});
+  CHECK(backfill_batch_sql(*bf[0]->backfill, false) ==
+        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" WHERE (\"a\", \"b\") > ($1, "
+        "$2) ORDER BY \"a\", \"b\" LIMIT 7) RETURNING \"a\", \"b\"");
+  CHECK(backfill_batch_sql(*bf[0]->backfill, true) ==
+        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" ORDER BY \"a\", \"b\" LIMIT 7) "
+        "RETURNING \"a\", \"b\"");
+}
+
+TEST_CASE("a fill annotation at the end of the statement's line counts; one on the previous statement's line does not") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN a int NOT NULL; -- pgstage:fill 1\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  r = plan_text(std::string(kUsers) + "SELECT 1; -- pgstage:fill 1\nALTER TABLE users ADD COLUMN a int NOT NULL;\n");
+  CHECK(!r.ok);
+}
