@@ -3,6 +3,7 @@
 #include "planner/planner.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "analyzer/lower.h"
 #include "analyzer/rule_api.h"
@@ -84,6 +85,32 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
     cx.fail(at, "this statement reads " + display_name(d->table) + " before the plan's backfill has run" + split);
 }
 
+// SQL for a safe Change split off a statement that also holds a staged change.
+std::optional<std::string> render_change(const Change& c) {
+  if (auto* a = c.as<AddColumn>()) {
+    const ColumnDef& col = a->column;
+    if (col.identity || col.generated_stored || col.type.is_serial || col.primary_key || col.unique) return std::nullopt;
+    for (auto& k : col.constraints)
+      if (k.kind != ConstraintKind::NotNull) return std::nullopt;
+    return "ALTER TABLE " + quote_name(a->table) + " ADD COLUMN " + (a->if_not_exists ? "IF NOT EXISTS " : "") +
+           quote_ident(col.name) + " " + col.type.str() +
+           (col.default_expr ? " DEFAULT " + col.default_expr->sql : "") + (col.not_null ? " NOT NULL" : "");
+  }
+  if (auto* d = c.as<SetDefault>())
+    return "ALTER TABLE " + quote_name(d->table) + " ALTER COLUMN " + quote_ident(d->column) + " SET DEFAULT " +
+           d->expr.sql;
+  if (auto* d = c.as<DropDefault>())
+    return "ALTER TABLE " + quote_name(d->table) + " ALTER COLUMN " + quote_ident(d->column) + " DROP DEFAULT";
+  if (auto* d = c.as<DropNotNull>())
+    return "ALTER TABLE " + quote_name(d->table) + " ALTER COLUMN " + quote_ident(d->column) + " DROP NOT NULL";
+  if (auto* v = c.as<ValidateConstraint>())
+    return "ALTER TABLE " + quote_name(v->table) + " VALIDATE CONSTRAINT " + quote_ident(v->name);
+  if (auto* d = c.as<DropConstraint>())
+    return "ALTER TABLE " + quote_name(d->table) + " DROP CONSTRAINT " + (d->if_exists ? "IF EXISTS " : "") +
+           quote_ident(d->name) + (d->cascade ? " CASCADE" : "");
+  return std::nullopt;
+}
+
 struct Passthrough {
   std::vector<std::string> sql;
   std::vector<QualifiedName> tables;
@@ -159,6 +186,7 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     }
 
     size_t before = cx.expand.size();
+    Ctx saved = cx;
     std::vector<bool> planned;
     for (auto& c : lo.changes) {
       if (lo.do_block) {  // DDL inside DO runs as written: we cannot take the block apart
@@ -172,9 +200,30 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     bool any = std::find(planned.begin(), planned.end(), true) != planned.end();
     if (any) {
       if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
-        cx.fail(int(st.begin), "this statement mixes a change that must be staged with other changes; put the "
-                               "staged change in its own statement and plan again");
-        break;
+        // Mixed: plan again change by change, the safe ones as statements of their own, in order.
+        cx.expand = saved.expand, cx.backfill = saved.backfill, cx.contract = saved.contract;
+        cx.deferred_columns = saved.deferred_columns, cx.deferred_tables = saved.deferred_tables;
+        cx.backfilled_tables = saved.backfilled_tables;
+        for (size_t k = 0; k < lo.changes.size() && cx.error.empty(); ++k) {
+          if (planned[k]) {
+            plan_change(cx, in, lo.changes[k]);
+            continue;
+          }
+          auto sql = render_change(lo.changes[k]);
+          if (!sql) {
+            cx.fail(lo.changes[k].location >= 0 ? lo.changes[k].location : int(st.begin),
+                    "this statement mixes a change that must be staged with a " + change_kind_name(lo.changes[k]) +
+                        " that cannot be split off automatically; put the staged change in its own statement and "
+                        "plan again");
+            break;
+          }
+          check_dependencies(cx, in, lo.changes[k]);
+          cx.expand.push_back(make_step(cx, Phase::Expand, "passthrough",
+                                        "Run this part of the migration's statement as written (safe)", *sql, {}, "",
+                                        int(i)));
+          for (auto& t : cx.expand.back().lock.tables) add_table(cx.expand.back().tables, t.table);
+        }
+        if (!cx.error.empty()) break;
       }
       // The statement's expand steps run after the statements before it: flush those first.
       std::vector<Step> mine(std::make_move_iterator(cx.expand.begin() + long(before)),

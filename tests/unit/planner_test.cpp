@@ -337,3 +337,26 @@ TEST_CASE("a fill annotation at the end of the statement's line counts; one on t
   r = plan_text(std::string(kUsers) + "SELECT 1; -- pgstage:fill 1\nALTER TABLE users ADD COLUMN a int NOT NULL;\n");
   CHECK(!r.ok);
 }
+
+TEST_CASE("a statement mixing safe and staged subcommands is split, in order") {
+  auto r = plan_text(std::string(kUsers) +
+                     "ALTER TABLE users ADD COLUMN note text DEFAULT 'x', ALTER COLUMN age TYPE bigint, "
+                     "ALTER COLUMN email DROP NOT NULL;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() == 4);
+  CHECK(ex[0]->sql == "ALTER TABLE \"users\" ADD COLUMN \"note\" text DEFAULT 'x'");
+  CHECK(ex[1]->kind == "add-column");
+  CHECK(ex[2]->kind == "create-trigger");
+  CHECK(ex[3]->sql == "ALTER TABLE \"users\" ALTER COLUMN \"email\" DROP NOT NULL");
+  auto bad = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint, SET UNLOGGED;\n");
+  CHECK(!bad.ok);
+  CHECK(has(bad.error, "cannot be split off"));
+}
+
+TEST_CASE("a syntax error stops the plan at its position") {
+  auto r = plan_text("SELECT 1;\nALTER TABLE users ADD COLUMN;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  CHECK(has(r.error, "syntax error"));
+}
