@@ -9,6 +9,7 @@
 #include "analyzer/rule_api.h"
 #include "planner/context.h"
 #include "planner/fill.h"
+#include "planner/sql.h"
 
 namespace pgstage::planner {
 
@@ -109,6 +110,20 @@ std::optional<std::string> render_change(const Change& c) {
     return "ALTER TABLE " + quote_name(d->table) + " DROP CONSTRAINT " + (d->if_exists ? "IF EXISTS " : "") +
            quote_ident(d->name) + (d->cascade ? " CASCADE" : "");
   return std::nullopt;
+}
+
+// A CONCURRENTLY statement cannot be atomic; make it re-runnable when the name allows.
+std::string rerunnable(const std::string& sql, const LoweredStatement& lo) {
+  if (lo.changes.size() != 1) return sql;
+  auto words = top_words(sql);
+  auto conc = std::find_if(words.begin(), words.end(), [](const Word& w) { return w.upper == "CONCURRENTLY"; });
+  if (conc == words.end()) return sql;
+  std::string out = sql;
+  if (auto* ci = lo.changes[0].as<CreateIndex>(); ci && ci->concurrently && !ci->if_not_exists && !ci->name.empty())
+    out.insert(conc->end, " IF NOT EXISTS");
+  if (auto* di = lo.changes[0].as<DropIndex>(); di && di->concurrently && !di->if_exists)
+    out.insert(conc->end, " IF EXISTS");
+  return out;
 }
 
 struct Passthrough {
@@ -251,7 +266,7 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
                                          "the DDL, so its row locks and the DDL locks are not held together"
                                        : "Run the migration's statement on its own, outside a transaction block "
                                          "(Postgres refuses CONCURRENTLY inside one)",
-                         st.text(file), {}, rule, int(i));
+                         transactional ? st.text(file) : rerunnable(st.text(file), lo), {}, rule, int(i));
       s.transactional = transactional;
       for (auto& t : in.lock.tables) add_table(s.tables, t.table);
       cx.expand.push_back(std::move(s));
