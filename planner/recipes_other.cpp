@@ -272,6 +272,22 @@ bool plan_reindex(Ctx& cx, const StatementInput& in, const Change& c) {
 
 bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   const Dml& d = *c.as<Dml>();
+  if (d.kind == DmlKind::Delete && !d.has_where && existing(cx, d.table)) {
+    Finding f;
+    f.rule = "unbounded-dml";
+    f.category = Category::Data;
+    f.severity = Severity::Warning;
+    f.file = cx.file.path;
+    f.begin = in.statement->begin;
+    f.end = in.statement->end;
+    f.start = cx.file.position(f.begin);
+    f.stop = cx.file.position(f.end);
+    f.message = "DELETE without WHERE on " + display_name(d.table) +
+                " runs as written, in one transaction: a batched backfill only stages UPDATEs";
+    f.statement_index = in.index;
+    cx.unplannable.push_back(std::move(f));
+    return false;
+  }
   if (d.kind != DmlKind::Update || !existing(cx, d.table)) return false;
   std::string rule = d.has_where ? "backfill-in-migration" : "unbounded-dml";
   if (!single(cx, in, c, rule)) return true;

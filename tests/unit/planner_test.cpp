@@ -360,3 +360,13 @@ TEST_CASE("a syntax error stops the plan at its position") {
   CHECK(has(r.error, "migration.sql:2:"));
   CHECK(has(r.error, "syntax error"));
 }
+
+TEST_CASE("an unbounded DELETE has no recipe: it passes through and is reported as unplannable") {
+  auto r = plan_text(std::string(kUsers) + "DELETE FROM users;\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.unplannable.size() == 1);
+  CHECK(r.unplannable[0].rule == "unbounded-dml");
+  CHECK(r.unplannable[0].start.line == 1);
+  CHECK(r.plan.steps.size() == 1);
+  CHECK(r.plan.steps[0].kind == "passthrough");
+}
