@@ -370,3 +370,21 @@ TEST_CASE("an unbounded DELETE has no recipe: it passes through and is reported 
   CHECK(r.plan.steps.size() == 1);
   CHECK(r.plan.steps[0].kind == "passthrough");
 }
+
+TEST_CASE("a volatile default: add without default, SET DEFAULT for new rows, batched backfill, NOT NULL in contract") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(phase_text(r.plan, Phase::Expand) ==
+        "ALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"token\" uuid;\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"token\" SET DEFAULT gen_random_uuid();\n");
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 1);
+  CHECK(bf[0]->backfill->set_sql == "\"token\" = (gen_random_uuid())");
+  CHECK(bf[0]->rule == "adding-column-volatile-default");
+  CHECK(kinds(r.plan, Phase::Contract) ==
+        std::vector<std::string>{"add-constraint-not-valid", "validate-constraint", "set-not-null", "drop-constraint"});
+  auto safe = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN at timestamptz NOT NULL DEFAULT now();\n");
+  REQUIRE(safe.ok);
+  REQUIRE(safe.plan.steps.size() == 1);
+  CHECK(safe.plan.steps[0].kind == "passthrough");
+}
