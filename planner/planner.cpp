@@ -71,6 +71,18 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
   if (auto* t = c.as<CreateTable>(); t && table_deferred(t->table))
     cx.fail(at, "this statement creates " + display_name(t->table) + ", which the plan drops or renames only in "
                 "contract" + split);
+  auto column_change = [&](const QualifiedName& t, const std::string& col) {
+    if (column_deferred(t, col))
+      cx.fail(c.location >= 0 ? c.location : at,
+              "this statement changes column " + display_name(t) + "." + display_ident(col) +
+                  ", which an earlier statement in this migration replaces (the old one goes in contract)" + split);
+  };
+  if (auto* x = c.as<RenameColumn>()) column_change(x->table, x->column);
+  if (auto* x = c.as<AlterColumnType>()) column_change(x->table, x->column);
+  if (auto* x = c.as<SetNotNull>()) column_change(x->table, x->column);
+  if (auto* x = c.as<DropNotNull>()) column_change(x->table, x->column);
+  if (auto* x = c.as<SetDefault>()) column_change(x->table, x->column);
+  if (auto* x = c.as<DropDefault>()) column_change(x->table, x->column);
   if (auto* ix = c.as<CreateIndex>()) {
     for (auto& col : ix->columns)
       if (column_deferred(ix->table, col))
@@ -124,6 +136,13 @@ std::string rerunnable(const std::string& sql, const LoweredStatement& lo) {
   if (auto* di = lo.changes[0].as<DropIndex>(); di && di->concurrently && !di->if_exists)
     out.insert(conc->end, " IF EXISTS");
   return out;
+}
+
+// Checks that apply to staged changes too: a column an earlier statement replaces cannot change again.
+void check_column_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
+  if (c.is<RenameColumn>() || c.is<AlterColumnType>() || c.is<SetNotNull>() || c.is<DropColumn>() ||
+      c.is<CreateIndex>())
+    check_dependencies(cx, in, c);
 }
 
 struct Passthrough {
@@ -203,6 +222,8 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     size_t before = cx.expand.size();
     Ctx saved = cx;
     std::vector<bool> planned;
+    for (auto& c : lo.changes) check_column_dependencies(cx, in, c);
+    if (!cx.error.empty()) break;
     for (auto& c : lo.changes) {
       if (lo.do_block) {  // DDL inside DO runs as written: we cannot take the block apart
         planned.push_back(false);

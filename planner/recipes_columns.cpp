@@ -226,6 +226,7 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
       {t}, rule, in.index));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   cx.backfilled_tables.push_back(t);
+  cx.deferred_columns.push_back({t, a.column});  // the old column goes in contract
   return true;
 }
 

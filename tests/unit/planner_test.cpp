@@ -388,3 +388,15 @@ TEST_CASE("a volatile default: add without default, SET DEFAULT for new rows, ba
   REQUIRE(safe.plan.steps.size() == 1);
   CHECK(safe.plan.steps[0].kind == "passthrough");
 }
+
+TEST_CASE("a later statement on a column the plan replaces is refused instead of silently reordered") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX ON users (age);\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:1"));
+  r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                                      "ALTER TABLE users ALTER COLUMN age TYPE numeric;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN email TO mail;\nCREATE INDEX ON users (mail);\n");
+  CHECK_MESSAGE(r.ok, r.error);
+}
