@@ -235,6 +235,25 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     if (!cx.error.empty()) break;
     bool any = std::find(planned.begin(), planned.end(), true) != planned.end();
     if (any) {
+      // `-- pgstage:ignore <rule>`: the author accepts the hazard; the statement runs as written.
+      auto ignored = ignored_rules(pf, i);
+      auto is_ignored = [&](const Step& s) {
+        return std::find(ignored.begin(), ignored.end(), s.rule) != ignored.end() ||
+               std::find(ignored.begin(), ignored.end(), "*") != ignored.end();
+      };
+      bool skip = false;
+      for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
+        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill.size() : saved.contract.size());
+             k < v->size(); ++k)
+          skip = skip || is_ignored((*v)[k]);
+      if (skip) {
+        cx.expand = saved.expand, cx.backfill = saved.backfill, cx.contract = saved.contract;
+        cx.deferred_columns = saved.deferred_columns, cx.deferred_tables = saved.deferred_tables;
+        cx.backfilled_tables = saved.backfilled_tables;
+        any = false;
+      }
+    }
+    if (any) {
       if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
         // Mixed: plan again change by change, the safe ones as statements of their own, in order.
         cx.expand = saved.expand, cx.backfill = saved.backfill, cx.contract = saved.contract;

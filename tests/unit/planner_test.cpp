@@ -400,3 +400,18 @@ TEST_CASE("a later statement on a column the plan replaces is refused instead of
   r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN email TO mail;\nCREATE INDEX ON users (mail);\n");
   CHECK_MESSAGE(r.ok, r.error);
 }
+
+TEST_CASE("-- pgstage:ignore <rule> on a statement: the author accepts the hazard, it runs as written") {
+  auto r = plan_text(std::string(kUsers) +
+                     "-- pgstage:ignore renaming-column -- no release reads it yet\n"
+                     "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() >= 2);
+  CHECK(ex[0]->sql == "ALTER TABLE users RENAME COLUMN email TO mail");
+  CHECK(ex[1]->kind == "add-column");
+  auto other = plan_text(std::string(kUsers) + "-- pgstage:ignore dropping-column\n"
+                                               "ALTER TABLE users RENAME COLUMN email TO mail;\n");
+  REQUIRE(other.ok);
+  CHECK(other.plan.steps[0].kind == "add-column");
+}
