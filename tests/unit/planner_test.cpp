@@ -415,3 +415,15 @@ TEST_CASE("-- pgstage:ignore <rule> on a statement: the author accepts the hazar
   REQUIRE(other.ok);
   CHECK(other.plan.steps[0].kind == "add-column");
 }
+
+TEST_CASE("an unnamed unique index gets Postgres' _idx name; UPDATE of a schema-qualified table is batched") {
+  auto r = plan_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
+                     "CREATE UNIQUE INDEX ON app.t (v);\nUPDATE app.t SET v = upper(v);\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(r.plan.steps[0].sql == "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_v_idx\" ON app.t (v)");
+  REQUIRE(r.plan.steps_of(Phase::Backfill).size() == 1);
+  CHECK(backfill_batch_sql(*r.plan.steps_of(Phase::Backfill)[0]->backfill, true).rfind("UPDATE \"app\".\"t\" SET", 0) == 0);
+  auto alias = plan_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
+                         "UPDATE app.t AS x SET v = upper(x.v);\n");
+  CHECK(!alias.ok);
+}
