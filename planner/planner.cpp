@@ -3,6 +3,7 @@
 #include "planner/planner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "analyzer/lower.h"
@@ -86,12 +87,30 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
   if (auto* ix = c.as<CreateIndex>()) {
     for (auto& col : ix->columns)
       if (column_deferred(ix->table, col))
-        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops in contract" + split);
+        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops or replaces in contract" + split);
     if (ix->unique && backfilled(ix->table))
       cx.fail(at, "this unique index on " + display_name(ix->table) +
                       " would be built before the backfill that the plan runs after expand" + split);
   }
-  if (auto* k = c.as<AddConstraint>(); k && backfilled(k->table) && !k->constraint.not_valid)
+  if (auto* k = c.as<AddConstraint>()) {
+    std::vector<std::string> cols = k->constraint.columns;
+    if (k->constraint.check)
+      for (auto& w : top_words(k->constraint.check->sql)) {
+        std::string lower;
+        for (char ch : w.upper) lower += char(std::tolower(static_cast<unsigned char>(ch)));
+        cols.push_back(lower);
+      }
+    for (auto& col : cols)
+      if (column_deferred(k->table, col)) {
+        cx.fail(c.location >= 0 ? c.location : at,
+                "this constraint uses column " + display_ident(col) +
+                    ", which the plan drops or replaces in contract (the constraint would go with it)" + split);
+        break;
+      }
+  }
+  if (auto* k = c.as<AddConstraint>(); k && backfilled(k->table) && !k->constraint.not_valid &&
+                                       k->constraint.kind != ConstraintKind::Check &&
+                                       k->constraint.kind != ConstraintKind::ForeignKey)
     cx.fail(at, "this constraint on " + display_name(k->table) +
                     " would be checked before the backfill that the plan runs after expand" + split);
   if (auto* d = c.as<Dml>(); d && backfilled(d->table))
@@ -141,7 +160,7 @@ std::string rerunnable(const std::string& sql, const LoweredStatement& lo) {
 // Checks that apply to staged changes too: a column an earlier statement replaces cannot change again.
 void check_column_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
   if (c.is<RenameColumn>() || c.is<AlterColumnType>() || c.is<SetNotNull>() || c.is<DropColumn>() ||
-      c.is<CreateIndex>())
+      c.is<CreateIndex>() || c.is<AddConstraint>())
     check_dependencies(cx, in, c);
 }
 

@@ -427,3 +427,11 @@ TEST_CASE("an unnamed unique index gets Postgres' _idx name; UPDATE of a schema-
                          "UPDATE app.t AS x SET v = upper(x.v);\n");
   CHECK(!alias.ok);
 }
+
+TEST_CASE("a later constraint on a column the plan swaps away is refused (it would be dropped with it)") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                                           "ALTER TABLE users ADD CONSTRAINT age_pos CHECK (age > 0);\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  CHECK(has(r.error, "age"));
+}
