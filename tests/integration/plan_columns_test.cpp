@@ -185,3 +185,32 @@ TEST_CASE("plan quoting on a real server: mixed case, reserved words and quotes 
       "SELECT \"From\", \"Qty\" FROM \"My \"\"Table\" ORDER BY \"Id\" DESC LIMIT 3");
   check_scenario(run_scenario(s));
 }
+
+TEST_CASE("plan of a migration combining recipes: required column, type change, NOT NULL, volatile default, rename, drop") {
+  Scenario s;
+  s.before = kBefore;
+  s.data = kData;
+  s.migration = "-- pgstage:fill 'US'\nALTER TABLE users ADD COLUMN country text NOT NULL;\n"
+                "ALTER TABLE users ALTER COLUMN qty TYPE bigint;\n"
+                "UPDATE users SET email = 'none' WHERE email IS NULL;\n"
+                "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
+                "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\n"
+                "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
+                "ALTER TABLE users DROP COLUMN legacy;\n";
+  s.count_sql = "SELECT count(*) FROM users";
+  s.agree_sql = "SELECT count(*) FROM users WHERE name IS DISTINCT FROM full_name OR country IS NULL OR "
+                "qty_pgstage_new IS DISTINCT FROM qty::bigint OR token IS NULL";
+  s.after_contract_sql = "SELECT count(*) FROM users WHERE email IS NULL OR country IS NULL OR full_name IS NULL";
+  s.old_release = release(
+      "old", [](int i) { return "INSERT INTO users (name, qty, legacy) VALUES ('old" + n(i) + "', " + n(i) + ", 'l')"; },
+      [](int i) { return "UPDATE users SET name = 'o" + n(i) + "', qty = qty + 1 WHERE id = " + row(i); },
+      "SELECT id, name, legacy, qty FROM users ORDER BY id LIMIT 5");
+  s.new_release = release(
+      "new",
+      [](int i) {
+        return "INSERT INTO users (full_name, qty, email, country) VALUES ('new" + n(i) + "', 7, 'a@b', 'FR')";
+      },
+      [](int i) { return "UPDATE users SET full_name = 'n" + n(i) + "', qty = 9 WHERE id = " + row(i + 11); },
+      "SELECT id, full_name, token, country FROM users ORDER BY id DESC LIMIT 5");
+  check_scenario(run_scenario(s));
+}
