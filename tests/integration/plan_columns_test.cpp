@@ -53,6 +53,8 @@ TEST_CASE("plan renaming-column: both releases read and write while name becomes
       [](int i) { return "UPDATE users SET full_name = 'new-upd" + n(i) + "' WHERE id = " + row(i + 7); },
       "SELECT id, full_name FROM users ORDER BY id DESC LIMIT 5");
   check_scenario(run_scenario(s));
+  // Control: the same migration run as written breaks the old release.
+  CHECK(old_release_errors_as_written(s) > 0);
 }
 
 TEST_CASE("plan changing-column-type: qty int -> bigint while both releases write qty") {

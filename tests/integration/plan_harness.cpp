@@ -174,6 +174,21 @@ ScenarioResult run_scenario(const Scenario& s) {
   return r;
 }
 
+int old_release_errors_as_written(const Scenario& s) {
+  auto& pg = PgCluster::shared();
+  if (!pg.ok()) return -1;
+  std::string url = pg.fresh_database("written");
+  exec(url, s.before);
+  exec(url, s.data);
+  Traffic old_release(url, s.old_release);
+  old_release.start();
+  if (!old_release.wait_requests(10)) return -1;
+  exec(url, s.migration);
+  if (!old_release.wait_requests(20)) return -1;
+  old_release.stop();
+  return old_release.errors();
+}
+
 void check_scenario(const ScenarioResult& r) {
   REQUIRE_MESSAGE(r.error.empty(), r.error);
   MESSAGE("old release " << r.old_requests << " requests / " << r.old_errors << " errors, new release "
