@@ -239,7 +239,16 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     }
 
     size_t before = cx.expand.size();
-    Ctx saved = cx;
+    // Recipes only append: a statement's own steps and facts are undone by truncating.
+    struct Mark {
+      size_t expand, backfill, contract, deferred_columns, deferred_tables, backfilled_tables;
+    } saved{cx.expand.size(), cx.backfill.size(), cx.contract.size(), cx.deferred_columns.size(),
+            cx.deferred_tables.size(), cx.backfilled_tables.size()};
+    auto undo = [&] {
+      cx.expand.resize(saved.expand), cx.backfill.resize(saved.backfill), cx.contract.resize(saved.contract);
+      cx.deferred_columns.resize(saved.deferred_columns), cx.deferred_tables.resize(saved.deferred_tables);
+      cx.backfilled_tables.resize(saved.backfilled_tables);
+    };
     std::vector<bool> planned;
     for (auto& c : lo.changes) check_column_dependencies(cx, in, c);
     if (!cx.error.empty()) break;
@@ -262,22 +271,18 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
       };
       bool skip = false;
       for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
-        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill.size() : saved.contract.size());
+        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill : saved.contract);
              k < v->size(); ++k)
           skip = skip || is_ignored((*v)[k]);
       if (skip) {
-        cx.expand = saved.expand, cx.backfill = saved.backfill, cx.contract = saved.contract;
-        cx.deferred_columns = saved.deferred_columns, cx.deferred_tables = saved.deferred_tables;
-        cx.backfilled_tables = saved.backfilled_tables;
+        undo();
         any = false;
       }
     }
     if (any) {
       if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
         // Mixed: plan again change by change, the safe ones as statements of their own, in order.
-        cx.expand = saved.expand, cx.backfill = saved.backfill, cx.contract = saved.contract;
-        cx.deferred_columns = saved.deferred_columns, cx.deferred_tables = saved.deferred_tables;
-        cx.backfilled_tables = saved.backfilled_tables;
+        undo();
         for (size_t k = 0; k < lo.changes.size() && cx.error.empty(); ++k) {
           if (planned[k]) {
             plan_change(cx, in, lo.changes[k]);
