@@ -144,7 +144,8 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
           "wins. A BEFORE trigger edits the row in place, so it never fires itself again",
       create_trigger_sql(t, trg, fn, body), {t}, rule, in.index));
   std::vector<Step> renames;
-  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, renames);
+  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, at(in, c), renames);
+  if (!cx.error.empty()) return true;
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Copy " + who(t, r.column) + " into " + who(t, r.new_name) + " in batches by key",
       BackfillSpec{t, key, n + " = " + o, n + " IS NULL AND " + o + " IS NOT NULL", cx.opts.batch_size}, rule,
@@ -203,7 +204,8 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
           "never fires itself again",
       create_trigger_sql(t, trg, fn, "  NEW." + qt + " := " + row_expr(conv) + ";\n"), {t}, rule, in.index));
   std::vector<Step> renames;
-  copy_indexes(cx, t, a.column, tmp, rule, in.index, renames);
+  copy_indexes(cx, t, a.column, tmp, rule, in.index, at(in, c), renames);
+  if (!cx.error.empty()) return true;
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Convert " + who(t, a.column) + " into " + who(t, tmp) + " in batches by key",
       BackfillSpec{t, key, qt + " = " + conv, qt + " IS NULL AND " + qc + " IS NOT NULL", cx.opts.batch_size}, rule,

@@ -1,5 +1,6 @@
 // Building blocks shared by the recipes: steps, NOT NULL through a CHECK, sync triggers, index copies.
 #include <algorithm>
+#include <cctype>
 
 #include "analyzer/lower.h"
 #include "analyzer/rule_api.h"
@@ -150,11 +151,26 @@ std::string row_expr(const std::string& expr) {
 }
 
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, std::vector<Step>& renames) {
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames) {
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
-    if (std::find(ix->columns.begin(), ix->columns.end(), from) == ix->columns.end()) continue;
+    std::string upper_from;
+    for (char ch : from) upper_from += char(std::toupper(static_cast<unsigned char>(ch)));
+    bool involves = std::any_of(ix->columns.begin(), ix->columns.end(), [&](const std::string& c) {
+      if (c == from) return true;
+      auto words = top_words(c);
+      return std::any_of(words.begin(), words.end(), [&](const Word& w) { return w.upper == upper_from; });
+    });
+    if (!involves) continue;
     // Unique and primary-key constraints are refused before this (refuse_constraints).
-    std::vector<std::string> cols;
+    const CatalogTable* tab = cx.catalog.table(t);
+    bool plain = tab && std::all_of(ix->columns.begin(), ix->columns.end(),
+                                    [&](const std::string& c) { return tab->column(c) != nullptr; });
+    if (!plain) {
+      cx.fail(offset, rule + ": index " + display_ident(ix->name) + " on " + display_name(t) +
+                          " indexes an expression over the column, which the recipe cannot copy; drop it in this "
+                          "migration and re-create it on the new column afterwards");
+      return;
+    }
     std::string list;
     for (auto& c : ix->columns) {
       std::string n = c == from ? to : c;

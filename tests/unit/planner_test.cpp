@@ -435,3 +435,11 @@ TEST_CASE("a later constraint on a column the plan swaps away is refused (it wou
   CHECK(has(r.error, "migration.sql:2:"));
   CHECK(has(r.error, "age"));
 }
+
+TEST_CASE("an expression index over a renamed column is refused with a clear message") {
+  auto r = plan_text("CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_lower ON t (lower(e));\n"
+                     "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN e TO f;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:1:"));
+  CHECK(has(r.error, "expression"));
+}
