@@ -63,7 +63,7 @@ std::string row_expr(const std::string& expr);
 // Copies every index on `t` that covers `from` to the same columns with `from` replaced by `to`
 // (CONCURRENTLY in expand); contract renames them to the original names once `from` is gone.
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, std::vector<Step>& renames);
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames);
 // Fails when `column` is part of a constraint the recipe cannot carry over.
 bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
                         int offset);

@@ -1,5 +1,6 @@
 // Building blocks shared by the recipes: steps, NOT NULL through a CHECK, sync triggers, index copies.
 #include <algorithm>
+#include <cctype>
 
 #include "analyzer/lower.h"
 #include "analyzer/rule_api.h"
@@ -88,14 +89,15 @@ void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& colu
   std::string check = bounded_name(t.name + "_" + column + "_pgstage_not_null");
   std::string exists = "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
                        " AND conname = " + quote_literal(check);
-  std::string not_null_already = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
-                                 " AND attname = " + quote_literal(column) + " AND attnotnull";
+  // Re-runnable after later steps: the column may already be NOT NULL, or gone (swapped away).
+  std::string nullable = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
+                         " AND attname = " + quote_literal(column) + " AND NOT attisdropped AND NOT attnotnull";
   std::string who = display_name(t) + "." + display_ident(column);
   cx.contract.push_back(make_step(
       cx, Phase::Contract, "add-constraint-not-valid",
       "Add CHECK (" + display_ident(column) + " IS NOT NULL) NOT VALID on " + display_name(t) +
           ": new writes must set " + who + "; existing rows are checked by the next step without blocking writes",
-      do_block("  IF NOT EXISTS (" + not_null_already + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " +
+      do_block("  IF EXISTS (" + nullable + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " +
                quote_name(t) + " ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + quote_ident(column) +
                " IS NOT NULL) NOT VALID;\n  END IF;\n"),
       {t}, rule, stmt));
@@ -108,7 +110,9 @@ void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& colu
   cx.contract.push_back(make_step(
       cx, Phase::Contract, "set-not-null",
       "SET NOT NULL on " + who + ": Postgres uses the validated CHECK instead of scanning the table (PG 12+)",
-      "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + quote_ident(column) + " SET NOT NULL", {t}, rule, stmt));
+      do_block("  IF EXISTS (" + nullable + ") THEN\n    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " +
+               quote_ident(column) + " SET NOT NULL;\n  END IF;\n"),
+      {t}, rule, stmt));
   cx.contract.push_back(make_step(cx, Phase::Contract, "drop-constraint",
                                   "Drop the temporary CHECK; the column's NOT NULL replaces it",
                                   "ALTER TABLE " + quote_name(t) + " DROP CONSTRAINT IF EXISTS " + quote_ident(check),
@@ -147,11 +151,26 @@ std::string row_expr(const std::string& expr) {
 }
 
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, std::vector<Step>& renames) {
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames) {
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
-    if (std::find(ix->columns.begin(), ix->columns.end(), from) == ix->columns.end()) continue;
+    std::string upper_from;
+    for (char ch : from) upper_from += char(std::toupper(static_cast<unsigned char>(ch)));
+    bool involves = std::any_of(ix->columns.begin(), ix->columns.end(), [&](const std::string& c) {
+      if (c == from) return true;
+      auto words = top_words(c);
+      return std::any_of(words.begin(), words.end(), [&](const Word& w) { return w.upper == upper_from; });
+    });
+    if (!involves) continue;
     // Unique and primary-key constraints are refused before this (refuse_constraints).
-    std::vector<std::string> cols;
+    const CatalogTable* tab = cx.catalog.table(t);
+    bool plain = tab && std::all_of(ix->columns.begin(), ix->columns.end(),
+                                    [&](const std::string& c) { return tab->column(c) != nullptr; });
+    if (!plain) {
+      cx.fail(offset, rule + ": index " + display_ident(ix->name) + " on " + display_name(t) +
+                          " indexes an expression over the column, which the recipe cannot copy; drop it in this "
+                          "migration and re-create it on the new column afterwards");
+      return;
+    }
     std::string list;
     for (auto& c : ix->columns) {
       std::string n = c == from ? to : c;
