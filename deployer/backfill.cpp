@@ -50,9 +50,12 @@ std::string conditions(const planner::BackfillSpec& spec, const std::vector<std:
 std::string backfill_bound_sql(const planner::BackfillSpec& spec, const std::vector<std::string>& last_key,
                                int batch_size) {
   auto keys = quoted_keys(spec);
-  return "SELECT " + join(keys, "::text") + " FROM (SELECT " + join(keys) + " FROM " + quote_name(spec.table) +
+  // Sort by batch.<key>, not by the ::text output columns of the same name (those sort as text).
+  std::vector<std::string> outer;
+  for (auto& k : keys) outer.push_back("batch." + k);
+  return "SELECT " + join(outer, "::text") + " FROM (SELECT " + join(keys) + " FROM " + quote_name(spec.table) +
          conditions(spec, keys, last_key, {}) + " ORDER BY " + join(keys) + " LIMIT " + std::to_string(batch_size) +
-         ") AS batch ORDER BY " + join(keys, " DESC") + " LIMIT 1";
+         ") AS batch ORDER BY " + join(outer, " DESC") + " LIMIT 1";
 }
 
 std::string backfill_update_sql(const planner::BackfillSpec& spec, const std::vector<std::string>& last_key,
