@@ -52,7 +52,7 @@ SQL
   LOAD_PID=$!
   sleep 1
 }
-stop_load() { kill -INT "$LOAD_PID" 2>/dev/null || true; wait "$LOAD_PID" 2>/dev/null || true; LOAD_PID=""; }
+stop_load() { kill -TERM "$LOAD_PID" 2>/dev/null || true; wait "$LOAD_PID" 2>/dev/null || true; LOAD_PID=""; }
 
 # Longest lock wait of an application query, sampled while the file $WORK/sampling exists.
 sample_lock_waits() {
@@ -107,4 +107,3 @@ echo "pgstage backfill throughput: $(( backfill_rows * 1000 / (backfill_ms > 0 ?
 echo "plain UPDATE: ${plain_ms} ms, $(( ROWS * 1000 / (plain_ms > 0 ? plain_ms : 1) )) rows/s"
 echo "longest app lock wait during pgstage backfill: $(cat "$WORK/wait_pgstage") ms"
 echo "longest app lock wait during plain UPDATE: $(cat "$WORK/wait_plain") ms"
-echo "app transactions: pgstage run $(grep -o 'processed: [0-9]*' "$WORK/pgbench_bench.log" || echo '?'), plain run $(grep -o 'processed: [0-9]*' "$WORK/pgbench_plain.log" || echo '?')"
