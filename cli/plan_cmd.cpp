@@ -161,10 +161,13 @@ int run_plan_command(const PlanArgs& a) {
   if (a.format == "json") std::cout << planner::to_json(plan);
   else std::cout << planner::render_text(plan);
   if (!a.out.empty()) std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
-  for (auto& f : unplannable)
-    std::cerr << f.file << ":" << f.start.line << ":" << f.start.column << ": " << f.rule
-              << ": no recipe stages this; it runs as written in expand: " << f.message << "\n";
-  return unplannable.empty() ? kExitOk : kExitFailed;
+  bool refused = false;
+  for (auto& f : unplannable) {
+    std::cerr << f.file << ":" << f.start.line << ":" << f.start.column << ": " << severity_name(f.severity) << "["
+              << f.rule << "]: no recipe stages this; it runs as written in expand: " << f.message << "\n";
+    refused = refused || f.severity == Severity::Error;
+  }
+  return refused ? kExitFailed : kExitOk;
 }
 
 }  // namespace

@@ -3,11 +3,14 @@
 #include "planner/planner.h"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 
 #include "analyzer/lower.h"
 #include "analyzer/rule_api.h"
 #include "planner/context.h"
 #include "planner/fill.h"
+#include "planner/sql.h"
 
 namespace pgstage::planner {
 
@@ -69,19 +72,96 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
   if (auto* t = c.as<CreateTable>(); t && table_deferred(t->table))
     cx.fail(at, "this statement creates " + display_name(t->table) + ", which the plan drops or renames only in "
                 "contract" + split);
+  auto column_change = [&](const QualifiedName& t, const std::string& col) {
+    if (column_deferred(t, col))
+      cx.fail(c.location >= 0 ? c.location : at,
+              "this statement changes column " + display_name(t) + "." + display_ident(col) +
+                  ", which an earlier statement in this migration replaces (the old one goes in contract)" + split);
+  };
+  if (auto* x = c.as<RenameColumn>()) column_change(x->table, x->column);
+  if (auto* x = c.as<AlterColumnType>()) column_change(x->table, x->column);
+  if (auto* x = c.as<SetNotNull>()) column_change(x->table, x->column);
+  if (auto* x = c.as<DropNotNull>()) column_change(x->table, x->column);
+  if (auto* x = c.as<SetDefault>()) column_change(x->table, x->column);
+  if (auto* x = c.as<DropDefault>()) column_change(x->table, x->column);
   if (auto* ix = c.as<CreateIndex>()) {
     for (auto& col : ix->columns)
       if (column_deferred(ix->table, col))
-        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops in contract" + split);
+        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops or replaces in contract" + split);
     if (ix->unique && backfilled(ix->table))
       cx.fail(at, "this unique index on " + display_name(ix->table) +
                       " would be built before the backfill that the plan runs after expand" + split);
   }
-  if (auto* k = c.as<AddConstraint>(); k && backfilled(k->table) && !k->constraint.not_valid)
+  if (auto* k = c.as<AddConstraint>()) {
+    std::vector<std::string> cols = k->constraint.columns;
+    if (k->constraint.check)
+      for (auto& w : top_words(k->constraint.check->sql)) {
+        std::string lower;
+        for (char ch : w.upper) lower += char(std::tolower(static_cast<unsigned char>(ch)));
+        cols.push_back(lower);
+      }
+    for (auto& col : cols)
+      if (column_deferred(k->table, col)) {
+        cx.fail(c.location >= 0 ? c.location : at,
+                "this constraint uses column " + display_ident(col) +
+                    ", which the plan drops or replaces in contract (the constraint would go with it)" + split);
+        break;
+      }
+  }
+  if (auto* k = c.as<AddConstraint>(); k && backfilled(k->table) && !k->constraint.not_valid &&
+                                       k->constraint.kind != ConstraintKind::Check &&
+                                       k->constraint.kind != ConstraintKind::ForeignKey)
     cx.fail(at, "this constraint on " + display_name(k->table) +
                     " would be checked before the backfill that the plan runs after expand" + split);
   if (auto* d = c.as<Dml>(); d && backfilled(d->table))
     cx.fail(at, "this statement reads " + display_name(d->table) + " before the plan's backfill has run" + split);
+}
+
+// SQL for a safe Change split off a statement that also holds a staged change.
+std::optional<std::string> render_change(const Change& c) {
+  if (auto* a = c.as<AddColumn>()) {
+    const ColumnDef& col = a->column;
+    if (col.identity || col.generated_stored || col.type.is_serial || col.primary_key || col.unique) return std::nullopt;
+    for (auto& k : col.constraints)
+      if (k.kind != ConstraintKind::NotNull) return std::nullopt;
+    return "ALTER TABLE " + quote_name(a->table) + " ADD COLUMN " + (a->if_not_exists ? "IF NOT EXISTS " : "") +
+           quote_ident(col.name) + " " + col.type.str() +
+           (col.default_expr ? " DEFAULT " + col.default_expr->sql : "") + (col.not_null ? " NOT NULL" : "");
+  }
+  if (auto* d = c.as<SetDefault>())
+    return "ALTER TABLE " + quote_name(d->table) + " ALTER COLUMN " + quote_ident(d->column) + " SET DEFAULT " +
+           d->expr.sql;
+  if (auto* d = c.as<DropDefault>())
+    return "ALTER TABLE " + quote_name(d->table) + " ALTER COLUMN " + quote_ident(d->column) + " DROP DEFAULT";
+  if (auto* d = c.as<DropNotNull>())
+    return "ALTER TABLE " + quote_name(d->table) + " ALTER COLUMN " + quote_ident(d->column) + " DROP NOT NULL";
+  if (auto* v = c.as<ValidateConstraint>())
+    return "ALTER TABLE " + quote_name(v->table) + " VALIDATE CONSTRAINT " + quote_ident(v->name);
+  if (auto* d = c.as<DropConstraint>())
+    return "ALTER TABLE " + quote_name(d->table) + " DROP CONSTRAINT " + (d->if_exists ? "IF EXISTS " : "") +
+           quote_ident(d->name) + (d->cascade ? " CASCADE" : "");
+  return std::nullopt;
+}
+
+// A CONCURRENTLY statement cannot be atomic; make it re-runnable when the name allows.
+std::string rerunnable(const std::string& sql, const LoweredStatement& lo) {
+  if (lo.changes.size() != 1) return sql;
+  auto words = top_words(sql);
+  auto conc = std::find_if(words.begin(), words.end(), [](const Word& w) { return w.upper == "CONCURRENTLY"; });
+  if (conc == words.end()) return sql;
+  std::string out = sql;
+  if (auto* ci = lo.changes[0].as<CreateIndex>(); ci && ci->concurrently && !ci->if_not_exists && !ci->name.empty())
+    out.insert(conc->end, " IF NOT EXISTS");
+  if (auto* di = lo.changes[0].as<DropIndex>(); di && di->concurrently && !di->if_exists)
+    out.insert(conc->end, " IF EXISTS");
+  return out;
+}
+
+// Checks that apply to staged changes too: a column an earlier statement replaces cannot change again.
+void check_column_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
+  if (c.is<RenameColumn>() || c.is<AlterColumnType>() || c.is<SetNotNull>() || c.is<DropColumn>() ||
+      c.is<CreateIndex>() || c.is<AddConstraint>())
+    check_dependencies(cx, in, c);
 }
 
 struct Passthrough {
@@ -159,7 +239,19 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     }
 
     size_t before = cx.expand.size();
+    // Recipes only append: a statement's own steps and facts are undone by truncating.
+    struct Mark {
+      size_t expand, backfill, contract, deferred_columns, deferred_tables, backfilled_tables;
+    } saved{cx.expand.size(), cx.backfill.size(), cx.contract.size(), cx.deferred_columns.size(),
+            cx.deferred_tables.size(), cx.backfilled_tables.size()};
+    auto undo = [&] {
+      cx.expand.resize(saved.expand), cx.backfill.resize(saved.backfill), cx.contract.resize(saved.contract);
+      cx.deferred_columns.resize(saved.deferred_columns), cx.deferred_tables.resize(saved.deferred_tables);
+      cx.backfilled_tables.resize(saved.backfilled_tables);
+    };
     std::vector<bool> planned;
+    for (auto& c : lo.changes) check_column_dependencies(cx, in, c);
+    if (!cx.error.empty()) break;
     for (auto& c : lo.changes) {
       if (lo.do_block) {  // DDL inside DO runs as written: we cannot take the block apart
         planned.push_back(false);
@@ -171,10 +263,46 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     if (!cx.error.empty()) break;
     bool any = std::find(planned.begin(), planned.end(), true) != planned.end();
     if (any) {
+      // `-- pgstage:ignore <rule>`: the author accepts the hazard; the statement runs as written.
+      auto ignored = ignored_rules(pf, i);
+      auto is_ignored = [&](const Step& s) {
+        return std::find(ignored.begin(), ignored.end(), s.rule) != ignored.end() ||
+               std::find(ignored.begin(), ignored.end(), "*") != ignored.end();
+      };
+      bool skip = false;
+      for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
+        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill : saved.contract);
+             k < v->size(); ++k)
+          skip = skip || is_ignored((*v)[k]);
+      if (skip) {
+        undo();
+        any = false;
+      }
+    }
+    if (any) {
       if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
-        cx.fail(int(st.begin), "this statement mixes a change that must be staged with other changes; put the "
-                               "staged change in its own statement and plan again");
-        break;
+        // Mixed: plan again change by change, the safe ones as statements of their own, in order.
+        undo();
+        for (size_t k = 0; k < lo.changes.size() && cx.error.empty(); ++k) {
+          if (planned[k]) {
+            plan_change(cx, in, lo.changes[k]);
+            continue;
+          }
+          auto sql = render_change(lo.changes[k]);
+          if (!sql) {
+            cx.fail(lo.changes[k].location >= 0 ? lo.changes[k].location : int(st.begin),
+                    "this statement mixes a change that must be staged with a " + change_kind_name(lo.changes[k]) +
+                        " that cannot be split off automatically; put the staged change in its own statement and "
+                        "plan again");
+            break;
+          }
+          check_dependencies(cx, in, lo.changes[k]);
+          cx.expand.push_back(make_step(cx, Phase::Expand, "passthrough",
+                                        "Run this part of the migration's statement as written (safe)", *sql, {}, "",
+                                        int(i)));
+          for (auto& t : cx.expand.back().lock.tables) add_table(cx.expand.back().tables, t.table);
+        }
+        if (!cx.error.empty()) break;
       }
       // The statement's expand steps run after the statements before it: flush those first.
       std::vector<Step> mine(std::make_move_iterator(cx.expand.begin() + long(before)),
@@ -202,7 +330,7 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
                                          "the DDL, so its row locks and the DDL locks are not held together"
                                        : "Run the migration's statement on its own, outside a transaction block "
                                          "(Postgres refuses CONCURRENTLY inside one)",
-                         st.text(file), {}, rule, int(i));
+                         transactional ? st.text(file) : rerunnable(st.text(file), lo), {}, rule, int(i));
       s.transactional = transactional;
       for (auto& t : in.lock.tables) add_table(s.tables, t.table);
       cx.expand.push_back(std::move(s));

@@ -36,7 +36,8 @@ bool from_json(const std::string& text, Plan& out, std::string& err);
 std::string render_text(const Plan& p);
 // The SQL of one phase as a script (backfill steps appear as commented batch templates), for --out.
 std::string phase_sql(const Plan& p, Phase phase);
-// The batch statement of a backfill; `$1` is the last key of the previous batch (omitted on the first).
+// The batch statement of a backfill: `$1`..`$n` are the key columns of the last row of the previous
+// batch (the largest key it returned); the first batch has no key condition. Returns the keys updated.
 std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch);
 
 // Whether the planner has a recipe for findings of rule `id` (the rules not listed stay unplannable).

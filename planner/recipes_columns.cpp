@@ -37,6 +37,17 @@ void fill_trigger(Ctx& cx, const QualifiedName& t, const std::string& column, co
                                   drop_trigger_sql(t, trg, fn), {t}, rule, stmt));
 }
 
+// Identity, generated and sequence-owned columns cannot be copied: the copy would lose what makes
+// them special (and dropping the old column drops its sequence).
+bool refuse_special(Ctx& cx, const QualifiedName& t, const CatalogColumn& c, const std::string& rule, int offset) {
+  bool seq = c.default_expr && c.default_expr->sql.find("nextval") != std::string::npos;
+  if (!c.identity && !c.generated && !c.type.is_serial && !seq) return false;
+  cx.fail(offset, rule + ": column " + who(t, c.name) +
+                      " is an identity, generated or sequence-backed column, which the recipe cannot copy to a new "
+                      "column; stage this change by hand");
+  return true;
+}
+
 }  // namespace
 
 bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
@@ -107,7 +118,8 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
   const std::string rule = "renaming-column";
   const QualifiedName& t = r.table;
   const CatalogColumn* old = cx.column_of(t, r.column, at(in, c), rule);
-  if (!old || refuse_constraints(cx, t, r.column, rule, at(in, c))) return true;
+  if (!old || refuse_constraints(cx, t, r.column, rule, at(in, c)) || refuse_special(cx, t, *old, rule, at(in, c)))
+    return true;
   auto key = cx.key_of(t, at(in, c), rule);
   if (key.empty()) return true;
   CatalogColumn oldc = *old;
@@ -168,7 +180,8 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
       type_change_facts(old ? &old->type : nullptr, a.new_type, a.column, a.using_expr, cx.opts.settings.pg_version);
   if (facts.verdict == TypeChangeVerdict::NoRewrite) return false;
   old = cx.column_of(t, a.column, at(in, c), rule);
-  if (!old || refuse_constraints(cx, t, a.column, rule, at(in, c))) return true;
+  if (!old || refuse_constraints(cx, t, a.column, rule, at(in, c)) || refuse_special(cx, t, *old, rule, at(in, c)))
+    return true;
   auto key = cx.key_of(t, at(in, c), rule);
   if (key.empty()) return true;
   CatalogColumn oldc = *old;
@@ -213,6 +226,7 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
       {t}, rule, in.index));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   cx.backfilled_tables.push_back(t);
+  cx.deferred_columns.push_back({t, a.column});  // the old column goes in contract
   return true;
 }
 

@@ -213,7 +213,7 @@ bool plan_create_index(Ctx& cx, const StatementInput& in, const Change& c) {
     if (name.empty()) {
       std::vector<std::string> cols;
       for (auto& col : ci.columns) cols.push_back(index_column_name(col));
-      name = pg_default_name(ci.table.name, cols, ci.unique ? "key" : "idx");
+      name = pg_default_name(ci.table.name, cols, "idx");  // ChooseIndexName: "key" is for constraints only
       insert += " IF NOT EXISTS " + quote_ident(name);
     } else {
       insert += " IF NOT EXISTS";
@@ -272,6 +272,22 @@ bool plan_reindex(Ctx& cx, const StatementInput& in, const Change& c) {
 
 bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   const Dml& d = *c.as<Dml>();
+  if (d.kind == DmlKind::Delete && !d.has_where && existing(cx, d.table)) {
+    Finding f;
+    f.rule = "unbounded-dml";
+    f.category = Category::Data;
+    f.severity = Severity::Warning;
+    f.file = cx.file.path;
+    f.begin = in.statement->begin;
+    f.end = in.statement->end;
+    f.start = cx.file.position(f.begin);
+    f.stop = cx.file.position(f.end);
+    f.message = "DELETE without WHERE on " + display_name(d.table) +
+                " runs as written, in one transaction: a batched backfill only stages UPDATEs";
+    f.statement_index = in.index;
+    cx.unplannable.push_back(std::move(f));
+    return false;
+  }
   if (d.kind != DmlKind::Update || !existing(cx, d.table)) return false;
   std::string rule = d.has_where ? "backfill-in-migration" : "unbounded-dml";
   if (!single(cx, in, c, rule)) return true;
@@ -290,7 +306,7 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   size_t name_words = 0;
   for (auto w = words.begin() + 1; w != set; ++w)
     if (w->upper != "ONLY") ++name_words;
-  size_t parts = std::count(d.table.str().begin(), d.table.str().end(), '.') + 1;
+  size_t parts = d.table.schema.empty() ? 1 : 2;
   if (find("FROM") != words.end() || find("RETURNING") != words.end() || name_words > parts ||
       (find("CURRENT") != words.end())) {
     cx.fail(at(in, c), rule + ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "

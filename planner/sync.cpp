@@ -88,14 +88,15 @@ void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& colu
   std::string check = bounded_name(t.name + "_" + column + "_pgstage_not_null");
   std::string exists = "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
                        " AND conname = " + quote_literal(check);
-  std::string not_null_already = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
-                                 " AND attname = " + quote_literal(column) + " AND attnotnull";
+  // Re-runnable after later steps: the column may already be NOT NULL, or gone (swapped away).
+  std::string nullable = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
+                         " AND attname = " + quote_literal(column) + " AND NOT attisdropped AND NOT attnotnull";
   std::string who = display_name(t) + "." + display_ident(column);
   cx.contract.push_back(make_step(
       cx, Phase::Contract, "add-constraint-not-valid",
       "Add CHECK (" + display_ident(column) + " IS NOT NULL) NOT VALID on " + display_name(t) +
           ": new writes must set " + who + "; existing rows are checked by the next step without blocking writes",
-      do_block("  IF NOT EXISTS (" + not_null_already + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " +
+      do_block("  IF EXISTS (" + nullable + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " +
                quote_name(t) + " ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + quote_ident(column) +
                " IS NOT NULL) NOT VALID;\n  END IF;\n"),
       {t}, rule, stmt));
@@ -108,7 +109,9 @@ void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& colu
   cx.contract.push_back(make_step(
       cx, Phase::Contract, "set-not-null",
       "SET NOT NULL on " + who + ": Postgres uses the validated CHECK instead of scanning the table (PG 12+)",
-      "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + quote_ident(column) + " SET NOT NULL", {t}, rule, stmt));
+      do_block("  IF EXISTS (" + nullable + ") THEN\n    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " +
+               quote_ident(column) + " SET NOT NULL;\n  END IF;\n"),
+      {t}, rule, stmt));
   cx.contract.push_back(make_step(cx, Phase::Contract, "drop-constraint",
                                   "Drop the temporary CHECK; the column's NOT NULL replaces it",
                                   "ALTER TABLE " + quote_name(t) + " DROP CONSTRAINT IF EXISTS " + quote_ident(check),

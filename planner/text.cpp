@@ -38,9 +38,12 @@ bool has_recipe(std::string_view rule_id) {
 
 std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch) {
   std::string keys = key_list(b);
-  std::string tuple = b.key_columns.size() == 1 ? keys : "(" + keys + ")";
+  bool one = b.key_columns.size() == 1;
+  std::string tuple = one ? keys : "(" + keys + ")";
+  std::string params;
+  for (size_t i = 1; i <= b.key_columns.size(); ++i) params += (i > 1 ? ", $" : "$") + std::to_string(i);
   std::string cond;
-  if (!first_batch) cond = tuple + " > " + (b.key_columns.size() == 1 ? "$1" : "$1 /* row of the last key */");
+  if (!first_batch) cond = tuple + " > " + (one ? params : "(" + params + ")");
   if (!b.predicate.empty()) cond += (cond.empty() ? "" : " AND ") + std::string("(") + b.predicate + ")";
   return "UPDATE " + quote_name(b.table) + " SET " + b.set_sql + " WHERE " + tuple + " IN (SELECT " + keys +
          " FROM " + quote_name(b.table) + (cond.empty() ? "" : " WHERE " + cond) + " ORDER BY " + keys + " LIMIT " +

@@ -71,6 +71,10 @@ struct ScenarioResult {
 
 ScenarioResult run_scenario(const Scenario& s);
 
+// Control: runs the migration as written while the old release serves; returns the old release's
+// errors afterwards (a recipe's test is only meaningful if this is not zero), or -1 on setup failure.
+int old_release_errors_as_written(const Scenario& s);
+
 // A sorted description of the user schema (relations, columns with types, nullability and defaults,
 // constraints, indexes, triggers, functions), without column positions.
 std::vector<std::string> schema_snapshot(const std::string& url);

@@ -45,6 +45,7 @@ TEST_CASE("plan renaming-table: the old release keeps using users through the vi
                                 [](int i) { return "UPDATE accounts SET email = 'n" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
                                 [](int) { return std::string("SELECT id, name FROM accounts ORDER BY id DESC LIMIT 5"); }});
   check_scenario(run_scenario(s));
+  CHECK(old_release_errors_as_written(s) > 0);  // control: as written, the old release breaks
 }
 
 TEST_CASE("plan dropping-table: dropped in contract, after the old release stopped writing it") {

@@ -75,3 +75,18 @@ TEST_CASE("pgstage plan asks for -- pgstage:fill with file:line:column and exits
   CHECK(run("plan " + (dir / "missing.sql").string()).code == 2);
   fs::remove_all(dir);
 }
+
+TEST_CASE("pgstage plan --history supplies the schema; without it a rename cannot be planned") {
+  fs::path dir = fs::temp_directory_path() / ("pgstage-plan-hist-" + std::to_string(getpid()));
+  fs::create_directories(dir / "m");
+  std::ofstream(dir / "schema.sql") << "CREATE TABLE t (id int PRIMARY KEY, a text);\n";
+  std::ofstream(dir / "m" / "0002_rename.sql") << "ALTER TABLE t RENAME COLUMN a TO b;\n";
+  Run without = run("plan " + (dir / "m" / "0002_rename.sql").string());
+  CHECK(without.code == 1);
+  CHECK(without.out.find("0002_rename.sql:1:") != std::string::npos);
+  CHECK(without.out.find("--history") != std::string::npos);
+  Run with = run("plan --history " + (dir / "schema.sql").string() + " " + (dir / "m" / "0002_rename.sql").string());
+  CHECK(with.code == 0);
+  CHECK(with.out.find("ADD COLUMN IF NOT EXISTS \"b\" text") != std::string::npos);
+  fs::remove_all(dir);
+}

@@ -297,3 +297,141 @@ TEST_CASE("plan.json round-trips and refuses unknown versions") {
   CHECK(has(err, "version"));
   CHECK(!from_json("not json", back, err));
 }
+
+TEST_CASE("a backfill needs a primary key; a rename needs the column's history") {
+  auto r = plan_text("CREATE TABLE t (a int, b text);\n-- pgstage:history-end\nALTER TABLE t RENAME COLUMN b TO c;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:1:"));
+  CHECK(has(r.error, "primary key"));
+  r = plan_text("ALTER TABLE unknown_t RENAME COLUMN b TO c;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "--history"));
+  r = plan_text("CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY);\n"
+                "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN n TO m;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "sequence-backed"));
+  r = plan_text("CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE);\n-- pgstage:history-end\n"
+                "ALTER TABLE t ALTER COLUMN u TYPE text;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "constraint"));
+}
+
+TEST_CASE("composite keys: the batch compares the key tuple with one parameter per column") {
+  auto r = plan_text("CREATE TABLE t (a int, b int, v text, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
+                     "UPDATE t SET v = 'x';\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 1);
+  CHECK(bf[0]->backfill->key_columns == std::vector<std::string>{"a", "b"});
+  CHECK(backfill_batch_sql(*bf[0]->backfill, false) ==
+        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" WHERE (\"a\", \"b\") > ($1, "
+        "$2) ORDER BY \"a\", \"b\" LIMIT 7) RETURNING \"a\", \"b\"");
+  CHECK(backfill_batch_sql(*bf[0]->backfill, true) ==
+        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" ORDER BY \"a\", \"b\" LIMIT 7) "
+        "RETURNING \"a\", \"b\"");
+}
+
+TEST_CASE("a fill annotation at the end of the statement's line counts; one on the previous statement's line does not") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN a int NOT NULL; -- pgstage:fill 1\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  r = plan_text(std::string(kUsers) + "SELECT 1; -- pgstage:fill 1\nALTER TABLE users ADD COLUMN a int NOT NULL;\n");
+  CHECK(!r.ok);
+}
+
+TEST_CASE("a statement mixing safe and staged subcommands is split, in order") {
+  auto r = plan_text(std::string(kUsers) +
+                     "ALTER TABLE users ADD COLUMN note text DEFAULT 'x', ALTER COLUMN age TYPE bigint, "
+                     "ALTER COLUMN email DROP NOT NULL;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() == 4);
+  CHECK(ex[0]->sql == "ALTER TABLE \"users\" ADD COLUMN \"note\" text DEFAULT 'x'");
+  CHECK(ex[1]->kind == "add-column");
+  CHECK(ex[2]->kind == "create-trigger");
+  CHECK(ex[3]->sql == "ALTER TABLE \"users\" ALTER COLUMN \"email\" DROP NOT NULL");
+  auto bad = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint, SET UNLOGGED;\n");
+  CHECK(!bad.ok);
+  CHECK(has(bad.error, "cannot be split off"));
+}
+
+TEST_CASE("a syntax error stops the plan at its position") {
+  auto r = plan_text("SELECT 1;\nALTER TABLE users ADD COLUMN;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  CHECK(has(r.error, "syntax error"));
+}
+
+TEST_CASE("an unbounded DELETE has no recipe: it passes through and is reported as unplannable") {
+  auto r = plan_text(std::string(kUsers) + "DELETE FROM users;\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.unplannable.size() == 1);
+  CHECK(r.unplannable[0].rule == "unbounded-dml");
+  CHECK(r.unplannable[0].start.line == 1);
+  CHECK(r.plan.steps.size() == 1);
+  CHECK(r.plan.steps[0].kind == "passthrough");
+}
+
+TEST_CASE("a volatile default: add without default, SET DEFAULT for new rows, batched backfill, NOT NULL in contract") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(phase_text(r.plan, Phase::Expand) ==
+        "ALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"token\" uuid;\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"token\" SET DEFAULT gen_random_uuid();\n");
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 1);
+  CHECK(bf[0]->backfill->set_sql == "\"token\" = (gen_random_uuid())");
+  CHECK(bf[0]->rule == "adding-column-volatile-default");
+  CHECK(kinds(r.plan, Phase::Contract) ==
+        std::vector<std::string>{"add-constraint-not-valid", "validate-constraint", "set-not-null", "drop-constraint"});
+  auto safe = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN at timestamptz NOT NULL DEFAULT now();\n");
+  REQUIRE(safe.ok);
+  REQUIRE(safe.plan.steps.size() == 1);
+  CHECK(safe.plan.steps[0].kind == "passthrough");
+}
+
+TEST_CASE("a later statement on a column the plan replaces is refused instead of silently reordered") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX ON users (age);\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:1"));
+  r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                                      "ALTER TABLE users ALTER COLUMN age TYPE numeric;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN email TO mail;\nCREATE INDEX ON users (mail);\n");
+  CHECK_MESSAGE(r.ok, r.error);
+}
+
+TEST_CASE("-- pgstage:ignore <rule> on a statement: the author accepts the hazard, it runs as written") {
+  auto r = plan_text(std::string(kUsers) +
+                     "-- pgstage:ignore renaming-column -- no release reads it yet\n"
+                     "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() >= 2);
+  CHECK(ex[0]->sql == "ALTER TABLE users RENAME COLUMN email TO mail");
+  CHECK(ex[1]->kind == "add-column");
+  auto other = plan_text(std::string(kUsers) + "-- pgstage:ignore dropping-column\n"
+                                               "ALTER TABLE users RENAME COLUMN email TO mail;\n");
+  REQUIRE(other.ok);
+  CHECK(other.plan.steps[0].kind == "add-column");
+}
+
+TEST_CASE("an unnamed unique index gets Postgres' _idx name; UPDATE of a schema-qualified table is batched") {
+  auto r = plan_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
+                     "CREATE UNIQUE INDEX ON app.t (v);\nUPDATE app.t SET v = upper(v);\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(r.plan.steps[0].sql == "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_v_idx\" ON app.t (v)");
+  REQUIRE(r.plan.steps_of(Phase::Backfill).size() == 1);
+  CHECK(backfill_batch_sql(*r.plan.steps_of(Phase::Backfill)[0]->backfill, true).rfind("UPDATE \"app\".\"t\" SET", 0) == 0);
+  auto alias = plan_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
+                         "UPDATE app.t AS x SET v = upper(x.v);\n");
+  CHECK(!alias.ok);
+}
+
+TEST_CASE("a later constraint on a column the plan swaps away is refused (it would be dropped with it)") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                                           "ALTER TABLE users ADD CONSTRAINT age_pos CHECK (age > 0);\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  CHECK(has(r.error, "age"));
+}
