@@ -9,10 +9,13 @@
 
 namespace pgstage::deployer {
 
-// One batch after `last_key` (empty: from the start). Returns one row (updated_count, key...)
-// or no row when nothing is left. Values are compared through Postgres' own type resolution.
-std::string backfill_batch_sql(const planner::BackfillSpec& spec, const std::vector<std::string>& last_key,
+// A batch is two statements in one short transaction (committed with its checkpoint):
+// the upper key of the next `batch_size` rows after `last_key` (empty: from the start) that still
+// match the predicate (no row: nothing left), then the UPDATE of that key range.
+std::string backfill_bound_sql(const planner::BackfillSpec& spec, const std::vector<std::string>& last_key,
                                int batch_size);
+std::string backfill_update_sql(const planner::BackfillSpec& spec, const std::vector<std::string>& last_key,
+                                const std::vector<std::string>& upper_key);
 
 // Estimated row count of the table (pg_class.reltuples), for the progress ETA.
 std::string backfill_estimate_sql(const planner::BackfillSpec& spec);

@@ -10,7 +10,7 @@
 namespace pgstage::deployer {
 
 void fault_point(std::string_view point) {
-  static const char* spec = std::getenv("PGSTAGE_FAULT");
+  const char* spec = std::getenv("PGSTAGE_FAULT");
   if (!spec) return;
   static std::map<std::string, int, std::less<>> counts;
   std::string s(spec);

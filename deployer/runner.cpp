@@ -81,6 +81,7 @@ DbResult PgStepRunner::try_step(const ExecStep& s) {
     pqxx::nontransaction tx(c_.raw());
     tx.exec("SET " + timeouts);
     tx.exec(s.sql);
+    fault_point("before-record");
   } catch (...) {
     r = current_exception_result(what);
   }
@@ -224,15 +225,15 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
         pqxx::work tx(c_.raw());
         tx.exec("SET LOCAL lock_timeout = " + ms(settings_.lock_timeout) + "; SET LOCAL statement_timeout = " +
                 ms(settings_.batch_statement_timeout));
-        auto res = tx.exec(backfill_batch_sql(spec, last_key, batch));
-        if (res.empty()) {
+        auto bound = tx.exec(backfill_bound_sql(spec, last_key, batch));
+        if (bound.empty()) {
           save_checkpoint(tx, s, last_key, 0, true);
           mark_step_done(tx, s);
           done = true;
         } else {
-          long long n = res[0][0].as<long long>();
           std::vector<std::string> key;
-          for (pqxx::row::size_type i = 1; i < res[0].size(); ++i) key.push_back(res[0][i].as<std::string>());
+          for (pqxx::row::size_type i = 0; i < bound[0].size(); ++i) key.push_back(bound[0][i].as<std::string>());
+          long long n = tx.exec(backfill_update_sql(spec, last_key, key)).affected_rows();
           save_checkpoint(tx, s, key, n, false);
           tx.commit();
           last_key = key;
@@ -306,7 +307,10 @@ DbResult DryRunStepRunner::run_backfill(const ExecStep& s, const BackfillState* 
   out_.line("-- " + step_label(s) + " (backfill in batches of " + std::to_string(batch) +
             ", each in its own transaction with its checkpoint, until no row is left" +
             (checkpoint ? ", resuming after " + std::to_string(checkpoint->rows_done) + " rows" : std::string()) + ")");
-  out_.line(backfill_batch_sql(spec, checkpoint ? checkpoint->last_key : std::vector<std::string>{}, batch) + ";");
+  std::vector<std::string> from = checkpoint ? checkpoint->last_key : std::vector<std::string>{};
+  out_.line(backfill_bound_sql(spec, from, batch) + ";  -- the batch's upper key $upper");
+  std::vector<std::string> upper(spec.key_columns.size(), "$upper");
+  out_.line(backfill_update_sql(spec, from, upper) + ";");
   return DbResult::success();
 }
 

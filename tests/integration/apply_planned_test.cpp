@@ -1,0 +1,80 @@
+// The pgstage binary with the real planner: an unsafe migration across two releases, --dry-run of
+// its plan, and kill -9 in the middle of its backfill.
+#include "tests/integration/apply_support.h"
+
+using namespace pgstage::test;
+
+namespace {
+
+void write_users(const MigrationDir& d, int rows) {
+  d.write("001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
+                           "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, " + std::to_string(rows) + ") g;\n");
+  d.write("002_plan.sql", "-- pgstage:fill 'free'\nALTER TABLE users ADD COLUMN plan text NOT NULL;\n");
+}
+
+std::string not_null(const std::string& url) {
+  return q1(url, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'plan'");
+}
+
+}  // namespace
+
+TEST_CASE("pgstage apply stages an unsafe migration: contract refused before mark-deployed, run after") {
+  auto& pg = PgCluster::shared();
+  REQUIRE(pg.ok());
+  std::string url = pg.fresh_database("planned");
+  MigrationDir d;
+  write_users(d, 120);
+
+  Proc dry = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--dry-run", "--batch-size", "50"});
+  INFO(dry.out, dry.err);
+  REQUIRE(dry.code() == 0);
+  CHECK(dry.out.find("ADD COLUMN IF NOT EXISTS \"plan\" text") != std::string::npos);
+  CHECK(dry.out.find("LIMIT 50") != std::string::npos);
+  CHECK(q1(url, "SELECT to_regclass('users') IS NULL") == "t");
+
+  Proc r1 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "50"});
+  INFO(r1.out, r1.err);
+  REQUIRE(r1.code() == 0);
+  CHECK(r1.out.find("1 expanded") != std::string::npos);
+  CHECK(q1(url, "SELECT count(*) FROM users WHERE plan = 'free'") == "120");
+  CHECK(not_null(url) == "f");
+
+  Proc r2 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r2"});
+  CHECK(r2.code() == 0);
+  CHECK(r2.out.find("contract waits for release r1") != std::string::npos);
+  CHECK(not_null(url) == "f");
+  Proc st = run_pgstage({"status", "--database-url", url});
+  CHECK(st.out.find("002_plan.sql: waits for release r1 (pgstage mark-deployed r1)") != std::string::npos);
+
+  Proc mark = run_pgstage({"mark-deployed", "r1", "--database-url", url});
+  CHECK(mark.code() == 0);
+  Proc r3 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r2"});
+  INFO(r3.out, r3.err);
+  CHECK(r3.code() == 0);
+  CHECK(r3.out.find("1 contracted") != std::string::npos);
+  CHECK(not_null(url) == "t");
+  CHECK(q1(url, "SELECT status FROM pgstage.migrations WHERE name = '002_plan.sql'") == "complete");
+}
+
+TEST_CASE("pgstage apply killed mid-backfill resumes after the last committed batch") {
+  auto& pg = PgCluster::shared();
+  REQUIRE(pg.ok());
+  for (std::string fault : {"after-batch:1", "after-batch:3", "after-step:2"}) {
+    CAPTURE(fault);
+    std::string url = pg.fresh_database("plancrash");
+    MigrationDir d;
+    write_users(d, 100);
+    Proc killed = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "10"},
+                              {{"PGSTAGE_FAULT", fault}});
+    CHECK(killed.killed());
+    Proc st = run_pgstage({"status", "--database-url", url, "--format", "json"});
+    CHECK(st.code() == 0);
+    Proc resumed = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "10"});
+    INFO(resumed.out, resumed.err);
+    CHECK(resumed.code() == 0);
+    CHECK(q1(url, "SELECT count(*) FROM users WHERE plan = 'free'") == "100");
+    // Each batch counted once: 100 rows in 10 batches, however many runs it took.
+    CHECK(q1(url, "SELECT rows_done || '/' || batches || '/' || done FROM pgstage.backfills") == "100/10/true");
+    CHECK(q1(url, "SELECT status FROM pgstage.migrations WHERE name = '002_plan.sql'") == "expanded");
+  }
+}
