@@ -14,5 +14,7 @@ inline constexpr int kExitUsage = 2;
 void add_lint_command(CLI::App& app, int& exit_code);
 void add_rules_commands(CLI::App& app, int& exit_code);  // `rules` and `explain`
 void add_deploy_command(CLI::App& app, int& exit_code);
+void add_apply_commands(CLI::App& app, int& exit_code);  // `apply`, `mark-deployed`, `status`
+void add_plan_command(CLI::App& app, int& exit_code);
 
 }  // namespace pgstage::cli

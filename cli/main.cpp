@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   pgstage::cli::add_lint_command(app, exit_code);
   pgstage::cli::add_rules_commands(app, exit_code);
   pgstage::cli::add_deploy_command(app, exit_code);
+  pgstage::cli::add_apply_commands(app, exit_code);
+  pgstage::cli::add_plan_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -32,4 +32,14 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
 std::string to_json(const Plan& p);
 bool from_json(const std::string& text, Plan& out, std::string& err);
 
+// Human-readable plan: phases, which releases run during each, every step with why and its SQL.
+std::string render_text(const Plan& p);
+// The SQL of one phase as a script (backfill steps appear as commented batch templates), for --out.
+std::string phase_sql(const Plan& p, Phase phase);
+// The batch statement of a backfill; `$1` is the last key of the previous batch (omitted on the first).
+std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch);
+
+// Whether the planner has a recipe for findings of rule `id` (the rules not listed stay unplannable).
+bool has_recipe(std::string_view rule_id);
+
 }  // namespace pgstage::planner

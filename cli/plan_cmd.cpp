@@ -1,0 +1,187 @@
+// `pgstage plan FILE`: stage a migration into expand / backfill / contract.
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "analyzer/lint.h"
+#include "cli/commands.h"
+#include "planner/planner.h"
+#include "rules/registry.h"
+
+namespace fs = std::filesystem;
+
+namespace pgstage::cli {
+
+namespace {
+
+struct PlanArgs {
+  std::string path;
+  std::vector<std::string> history;
+  bool no_history = false;
+  std::string format = "text";
+  std::string out;
+  int pg_version = 15;
+  int batch_size = 1000;
+  std::string transaction = "auto";
+};
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) {
+    s += hex[md[i] >> 4];
+    s += hex[md[i] & 15];
+  }
+  return s;
+}
+
+// Replays a history path (a file, or a directory's migrations in order) into the catalog.
+bool replay_path(const std::string& path, Catalog& catalog, const LintSettings& settings, std::string& err) {
+  std::error_code ec;
+  std::vector<MigrationEntry> entries;
+  if (fs::is_directory(path, ec)) {
+    if (!list_migrations(path, Layout::Auto, {}, entries, err)) return false;
+  } else {
+    entries.push_back(MigrationEntry{path, Layout::Auto});
+  }
+  for (auto& e : entries) {
+    SourceFile f;
+    if (!read_source(e.path, e.layout, f, err)) return false;
+    replay_into(catalog, f, settings);
+  }
+  return true;
+}
+
+// The migrations before `path` in its directory, in the order a runner applies them (like lint).
+std::vector<MigrationEntry> earlier_migrations(const std::string& path) {
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::string fname = fs::path(path).filename().string();
+  if (fname == "up.sql" || fname == "migration.sql") dir = dir.parent_path().empty() ? "." : dir.parent_path();
+  std::vector<MigrationEntry> entries, out;
+  std::string err;
+  if (!list_migrations(dir.string(), Layout::Auto, {}, entries, err)) return out;
+  std::error_code ec;
+  auto canon = fs::weakly_canonical(path, ec);
+  bool found = false;
+  for (auto& e : entries) {
+    if (fs::weakly_canonical(e.path, ec) == canon) {
+      found = true;
+      break;
+    }
+    out.push_back(e);
+  }
+  if (!found) out.clear();
+  return out;
+}
+
+bool write_file(const fs::path& p, const std::string& text, std::string& err) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) {
+    err = "cannot write " + p.string();
+    return false;
+  }
+  return true;
+}
+
+int run_plan_command(const PlanArgs& a) {
+  LintSettings settings;
+  settings.pg_version = a.pg_version;
+  settings.transaction = a.transaction == "per-file" ? TxMode::PerFile : a.transaction == "none" ? TxMode::None : TxMode::Auto;
+  std::string err;
+  SourceFile file;
+  if (!read_source(a.path, Layout::Auto, file, err)) {
+    std::cerr << "pgstage plan: " << err << "\n";
+    return kExitUsage;
+  }
+  Catalog catalog;
+  for (auto& h : a.history)
+    if (!replay_path(h, catalog, settings, err)) {
+      std::cerr << "pgstage plan: " << err << "\n";
+      return kExitUsage;
+    }
+  std::vector<MigrationEntry> earlier;
+  if (!a.no_history) earlier = earlier_migrations(a.path);
+  for (auto& e : earlier)
+    if (!replay_path(e.path, catalog, settings, err)) {
+      std::cerr << "pgstage plan: " << err << "\n";
+      return kExitUsage;
+    }
+  catalog.mark_all_existing();
+
+  // Lint the same file with the same history, for the findings no recipe stages.
+  LintOptions lo;
+  lo.settings = settings;
+  lo.history = a.history;
+  lo.no_history = a.no_history;
+  LintResult lint = run_lint({LintInput{a.path, false, {}}}, rules::all(), lo);
+
+  planner::PlanOptions po;
+  po.settings = settings;
+  po.batch_size = a.batch_size;
+  planner::PlanResult r = planner::make_plan(file, catalog, po);
+  if (!r.ok) {
+    std::cerr << "pgstage plan: " << r.error << "\n";
+    return kExitFailed;
+  }
+  planner::Plan& plan = r.plan;
+  plan.source_checksum = "sha256:" + sha256_hex(file.text);
+
+  std::vector<Finding> unplannable = r.unplannable;
+  for (auto& f : lint.findings)
+    if (f.severity == Severity::Error && !planner::has_recipe(f.rule)) unplannable.push_back(f);
+
+  if (!a.out.empty()) {
+    std::error_code ec;
+    fs::create_directories(a.out, ec);
+    if (ec) {
+      std::cerr << "pgstage plan: cannot create " << a.out << ": " << ec.message() << "\n";
+      return kExitUsage;
+    }
+    int n = 0;
+    for (auto phase : {planner::Phase::Expand, planner::Phase::Backfill, planner::Phase::Contract}) {
+      std::string name = std::to_string(++n) + "-" + std::string(planner::phase_name(phase)) + ".sql";
+      if (!write_file(fs::path(a.out) / name, planner::phase_sql(plan, phase), err)) {
+        std::cerr << "pgstage plan: " << err << "\n";
+        return kExitUsage;
+      }
+    }
+    if (!write_file(fs::path(a.out) / "plan.json", planner::to_json(plan), err)) {
+      std::cerr << "pgstage plan: " << err << "\n";
+      return kExitUsage;
+    }
+  }
+  if (a.format == "json") std::cout << planner::to_json(plan);
+  else std::cout << planner::render_text(plan);
+  if (!a.out.empty()) std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
+  for (auto& f : unplannable)
+    std::cerr << f.file << ":" << f.start.line << ":" << f.start.column << ": " << f.rule
+              << ": no recipe stages this; it runs as written in expand: " << f.message << "\n";
+  return unplannable.empty() ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void add_plan_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<PlanArgs>();
+  CLI::App* cmd = app.add_subcommand("plan", "Stage a migration into expand / backfill / contract phases across deploys");
+  cmd->add_option("file", args->path, "The migration file to plan")->required();
+  cmd->add_option("--history", args->history, "Replay these files or directories as schema history first");
+  cmd->add_flag("--no-history", args->no_history, "Do not replay earlier migrations of the file's directory");
+  cmd->add_option("-f,--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-o,--out", args->out, "Write one SQL file per phase and plan.json to this directory");
+  cmd->add_option("--pg-version", args->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  cmd->add_option("--batch-size", args->batch_size, "Rows per backfill batch")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--transaction", args->transaction, "Whether the runner wraps each file in a transaction")
+      ->check(CLI::IsMember({"auto", "per-file", "none"}));
+  cmd->callback([args, &exit_code] { exit_code = run_plan_command(*args); });
+}
+
+}  // namespace pgstage::cli

@@ -1,0 +1,87 @@
+// Internal to the planner: the state a recipe works with while one statement is planned.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/catalog.h"
+#include "analyzer/lint.h"
+#include "planner/planner.h"
+
+namespace pgstage::planner::detail {
+
+struct StatementInput {
+  int index = 0;                  // statement number in the file
+  const Statement* statement = nullptr;
+  const LoweredStatement* lowered = nullptr;
+  LockFacts lock;                 // lock facts of the whole statement
+  bool in_transaction = false;    // the source ran it inside a transaction block
+  std::optional<std::string> fill;  // `-- pgstage:fill <expression>` annotation
+};
+
+struct Ctx {
+  const SourceFile& file;
+  Catalog& catalog;               // the schema before the statement being planned
+  const PlanOptions& opts;
+  std::vector<Step> expand, backfill, contract;
+  std::string error;              // first error; planning stops
+  std::vector<Finding> unplannable;
+  // Facts deferred to contract: later statements must not depend on them.
+  std::vector<std::pair<QualifiedName, std::string>> deferred_columns;  // dropped or renamed away in contract
+  std::vector<QualifiedName> deferred_tables;
+  std::vector<QualifiedName> backfilled_tables;
+
+  std::string where(int offset) const;  // "path:line:column"
+  LockContext lock_ctx() const { return LockContext{&catalog, opts.settings.pg_version}; }
+  void fail(int offset, const std::string& msg);
+  // The primary key of `t`, or fails with a message naming the statement and returns empty.
+  std::vector<std::string> key_of(const QualifiedName& t, int offset, const std::string& why);
+  const CatalogColumn* column_of(const QualifiedName& t, const std::string& c, int offset, const std::string& why);
+};
+
+// A step with its lock facts computed from the SQL's Changes (parsed through the analyzer).
+Step make_step(Ctx& cx, Phase phase, std::string kind, std::string description, std::string sql,
+               const std::vector<QualifiedName>& tables, const std::string& rule, int source_statement);
+Step make_backfill(Ctx& cx, Phase phase, std::string description, BackfillSpec spec, const std::string& rule,
+                   int source_statement);
+
+// Shared building blocks of the recipes (sync.cpp).
+// Idempotent ADD COLUMN of a nullable column without default.
+std::string add_nullable_column_sql(const QualifiedName& t, const std::string& column, const TypeName& type);
+// Contract steps that make `column` NOT NULL through a validated CHECK (no long ACCESS EXCLUSIVE scan).
+void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
+                        int stmt);
+// Trigger + function names for a sync trigger on `t` for `column`.
+QualifiedName trigger_function_name(const QualifiedName& t, const std::string& column, const std::string& what);
+std::string trigger_name(const std::string& column, const std::string& what);
+std::string create_trigger_sql(const QualifiedName& t, const std::string& trigger, const QualifiedName& function,
+                               const std::string& function_body);
+std::string drop_trigger_sql(const QualifiedName& t, const std::string& trigger, const QualifiedName& function);
+// An expression over the row evaluated inside a row trigger: (SELECT <expr> FROM (SELECT NEW.*) AS row).
+std::string row_expr(const std::string& expr);
+// Copies every index on `t` that covers `from` to the same columns with `from` replaced by `to`
+// (CONCURRENTLY in expand); contract renames them to the original names once `from` is gone.
+void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
+                  const std::string& rule, int stmt, std::vector<Step>& renames);
+// Fails when `column` is part of a constraint the recipe cannot carry over.
+bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
+                        int offset);
+
+// Recipes. Each returns true when it planned the Change (or failed with cx.error set).
+bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_drop_column(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_rename_table(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_drop_table(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_add_constraint(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_create_index(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_drop_index(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_reindex(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c);
+
+bool existing(const Ctx& cx, const QualifiedName& t);  // not created in this migration
+
+}  // namespace pgstage::planner::detail

@@ -1,0 +1,233 @@
+// The planner driver: walks the statements, lets a recipe stage each unsafe Change, passes the rest
+// through into expand in their original order, and checks that deferring nothing changes the result.
+#include "planner/planner.h"
+
+#include <algorithm>
+
+#include "analyzer/lower.h"
+#include "analyzer/rule_api.h"
+#include "planner/context.h"
+#include "planner/fill.h"
+
+namespace pgstage::planner {
+
+using namespace detail;
+
+namespace {
+
+constexpr const char* kExpandRuns = "before the deploy of the new release (N), while the old release (N-1) serves";
+constexpr const char* kExpandReleases = "old (N-1); the new release (N) may start once expand has finished";
+constexpr const char* kBackfillRuns = "after expand, online and in batches, before or during the deploy of release N";
+constexpr const char* kBackfillReleases = "old (N-1) and new (N)";
+constexpr const char* kContractRuns =
+    "after release N is fully deployed and no N-1 container runs, before the deploy of release N+1";
+constexpr const char* kContractReleases = "new (N) only";
+
+bool is_session_setting(const SetVariable& s) {
+  return s.name == "lock_timeout" || s.name == "statement_timeout" || s.name == "idle_in_transaction_session_timeout";
+}
+
+// Recipes in the order they are tried; each decides whether the Change is unsafe.
+bool plan_change(Ctx& cx, const StatementInput& in, const Change& c) {
+  if (c.is<AddColumn>()) return plan_add_column(cx, in, c);
+  if (c.is<RenameColumn>()) return plan_rename_column(cx, in, c);
+  if (c.is<AlterColumnType>()) return plan_alter_type(cx, in, c);
+  if (c.is<SetNotNull>()) return plan_set_not_null(cx, in, c);
+  if (c.is<DropColumn>()) return plan_drop_column(cx, in, c);
+  if (c.is<RenameTable>()) return plan_rename_table(cx, in, c);
+  if (c.is<DropTable>()) return plan_drop_table(cx, in, c);
+  if (c.is<AddConstraint>()) return plan_add_constraint(cx, in, c);
+  if (c.is<CreateIndex>()) return plan_create_index(cx, in, c);
+  if (c.is<DropIndex>()) return plan_drop_index(cx, in, c);
+  if (c.is<Reindex>()) return plan_reindex(cx, in, c);
+  if (c.is<Dml>()) return plan_dml(cx, in, c);
+  return false;
+}
+
+bool same(const QualifiedName& a, const QualifiedName& b) { return Catalog::key(a) == Catalog::key(b); }
+
+// A statement that stays in expand must not depend on something the plan moved later.
+void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
+  int at = int(in.statement->begin);
+  auto column_deferred = [&](const QualifiedName& t, const std::string& col) {
+    return std::any_of(cx.deferred_columns.begin(), cx.deferred_columns.end(),
+                       [&](auto& d) { return same(d.first, t) && d.second == col; });
+  };
+  auto table_deferred = [&](const QualifiedName& t) {
+    return std::any_of(cx.deferred_tables.begin(), cx.deferred_tables.end(), [&](auto& d) { return same(d, t); });
+  };
+  auto backfilled = [&](const QualifiedName& t) {
+    return std::any_of(cx.backfilled_tables.begin(), cx.backfilled_tables.end(), [&](auto& d) { return same(d, t); });
+  };
+  const char* split = "; split the migration in two at this statement and plan each";
+  if (auto* a = c.as<AddColumn>(); a && column_deferred(a->table, a->column.name))
+    cx.fail(at, "this statement re-adds column " + display_name(a->table) + "." + display_ident(a->column.name) +
+                    ", which the plan drops only in contract" + split);
+  if (auto* r = c.as<RenameColumn>(); r && column_deferred(r->table, r->new_name))
+    cx.fail(at, "this statement reuses the name " + display_ident(r->new_name) +
+                    ", which the plan frees only in contract" + split);
+  if (auto* t = c.as<CreateTable>(); t && table_deferred(t->table))
+    cx.fail(at, "this statement creates " + display_name(t->table) + ", which the plan drops or renames only in "
+                "contract" + split);
+  if (auto* ix = c.as<CreateIndex>()) {
+    for (auto& col : ix->columns)
+      if (column_deferred(ix->table, col))
+        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops in contract" + split);
+    if (ix->unique && backfilled(ix->table))
+      cx.fail(at, "this unique index on " + display_name(ix->table) +
+                      " would be built before the backfill that the plan runs after expand" + split);
+  }
+  if (auto* k = c.as<AddConstraint>(); k && backfilled(k->table) && !k->constraint.not_valid)
+    cx.fail(at, "this constraint on " + display_name(k->table) +
+                    " would be checked before the backfill that the plan runs after expand" + split);
+  if (auto* d = c.as<Dml>(); d && backfilled(d->table))
+    cx.fail(at, "this statement reads " + display_name(d->table) + " before the plan's backfill has run" + split);
+}
+
+struct Passthrough {
+  std::vector<std::string> sql;
+  std::vector<QualifiedName> tables;
+  int first = -1;
+  std::string rule;
+};
+
+void add_table(std::vector<QualifiedName>& v, const QualifiedName& t) {
+  if (!t.empty() && std::none_of(v.begin(), v.end(), [&](auto& x) { return same(x, t); })) v.push_back(t);
+}
+
+void flush(Ctx& cx, Passthrough& p) {
+  if (p.sql.empty()) return;
+  std::string sql;
+  for (auto& s : p.sql) sql += (sql.empty() ? "" : ";\n") + s;
+  std::string what = p.sql.size() == 1 ? "statement" : std::to_string(p.sql.size()) + " statements";
+  Step s = make_step(cx, Phase::Expand, "passthrough",
+                     "Run the migration's " + what + " unchanged (safe while the old release serves)", sql,
+                     p.tables, p.rule, p.first);
+  cx.expand.push_back(std::move(s));
+  p = Passthrough{};
+}
+
+void assign_ids(Plan& plan) {
+  int n = 0;
+  for (auto& s : plan.steps) s.id = std::string(phase_name(s.phase)) + "-" + std::to_string(++n) + "-" + s.kind;
+}
+
+}  // namespace
+
+PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions& opts) {
+  PlanResult result;
+  Ctx cx{file, catalog, opts, {}, {}, {}, {}, {}, {}, {}, {}};
+  ParsedFile pf = parse_source(file);
+  std::vector<LoweredStatement> lowered;
+  for (auto& st : pf.statements) lowered.push_back(lower(st, file));
+
+  bool wraps = !file.no_transaction_marker &&
+               (opts.settings.transaction == TxMode::PerFile ||
+                (opts.settings.transaction == TxMode::Auto && file.layout_wraps));
+  int depth = 0;
+  Passthrough pass;
+  for (size_t i = 0; i < pf.statements.size() && cx.error.empty(); ++i) {
+    const Statement& st = pf.statements[i];
+    if (st.error) {
+      cx.fail(int(st.error->offset), "syntax error: " + st.error->message + "; fix the statement before planning");
+      break;
+    }
+    const LoweredStatement& lo = lowered[i];
+    StatementInput in;
+    in.index = int(i);
+    in.statement = &st;
+    in.lowered = &lo;
+    in.lock = lock_facts(lo.changes, cx.lock_ctx());
+    in.in_transaction = wraps || depth > 0;
+    size_t prev_end = i == 0 ? file.up_begin : pf.statements[i - 1].end;
+    size_t next_begin = i + 1 < pf.statements.size() ? pf.statements[i + 1].begin : file.up_end;
+    std::string fill_err;
+    in.fill = find_fill(file, pf.comments, prev_end, st.begin, st.end, next_begin, fill_err);
+    if (!fill_err.empty()) {
+      cx.fail(int(st.begin), fill_err);
+      break;
+    }
+
+    // Transaction control and session timeouts belong to whoever runs the steps.
+    if (lo.changes.size() == 1) {
+      if (auto* tc = lo.changes[0].as<TransactionControl>()) {
+        if (tc->kind == TxKind::Begin) ++depth;
+        else if ((tc->kind == TxKind::Commit || tc->kind == TxKind::Rollback) && depth > 0) --depth;
+        continue;
+      }
+      if (auto* sv = lo.changes[0].as<SetVariable>(); sv && is_session_setting(*sv)) continue;
+    }
+
+    size_t before = cx.expand.size();
+    std::vector<bool> planned;
+    for (auto& c : lo.changes) {
+      if (lo.do_block) {  // DDL inside DO runs as written: we cannot take the block apart
+        planned.push_back(false);
+        continue;
+      }
+      planned.push_back(plan_change(cx, in, c));
+      if (!cx.error.empty()) break;
+    }
+    if (!cx.error.empty()) break;
+    bool any = std::find(planned.begin(), planned.end(), true) != planned.end();
+    if (any) {
+      if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
+        cx.fail(int(st.begin), "this statement mixes a change that must be staged with other changes; put the "
+                               "staged change in its own statement and plan again");
+        break;
+      }
+      // The statement's expand steps run after the statements before it: flush those first.
+      std::vector<Step> mine(std::make_move_iterator(cx.expand.begin() + long(before)),
+                             std::make_move_iterator(cx.expand.end()));
+      cx.expand.resize(before);
+      flush(cx, pass);
+      for (auto& s : mine) cx.expand.push_back(std::move(s));
+    } else {
+      for (auto& c : lo.changes) check_dependencies(cx, in, c);
+      if (!cx.error.empty()) break;
+    }
+    for (auto& c : lo.changes) catalog.apply(c, true);
+    if (any) continue;
+
+    bool transactional = in.lock.transactional && !lo.do_block_dynamic;
+    std::string rule;
+    if (!in.lock.transactional && in.in_transaction) rule = "concurrently-in-transaction";
+    for (auto& c : lo.changes)
+      if (auto* d = c.as<Dml>(); d && d->from_select && d->kind == DmlKind::Insert && !catalog.is_new(d->table))
+        rule = "backfill-in-migration";
+    if (!transactional || !rule.empty()) {
+      flush(cx, pass);
+      Step s = make_step(cx, Phase::Expand, transactional ? "dml" : "non-transactional",
+                         transactional ? "Run the migration's statement in its own short transaction, apart from "
+                                         "the DDL, so its row locks and the DDL locks are not held together"
+                                       : "Run the migration's statement on its own, outside a transaction block "
+                                         "(Postgres refuses CONCURRENTLY inside one)",
+                         st.text(file), {}, rule, int(i));
+      s.transactional = transactional;
+      for (auto& t : in.lock.tables) add_table(s.tables, t.table);
+      cx.expand.push_back(std::move(s));
+      continue;
+    }
+    if (pass.first < 0) pass.first = int(i);
+    pass.sql.push_back(st.text(file));
+    for (auto& t : in.lock.tables) add_table(pass.tables, t.table);
+  }
+  if (cx.error.empty()) flush(cx, pass);
+  result.unplannable = std::move(cx.unplannable);
+  if (!cx.error.empty()) {
+    result.error = cx.error;
+    return result;
+  }
+  Plan& p = result.plan;
+  p.source_path = file.path;
+  p.phases = {PhaseInfo{Phase::Expand, kExpandRuns, kExpandReleases},
+              PhaseInfo{Phase::Backfill, kBackfillRuns, kBackfillReleases},
+              PhaseInfo{Phase::Contract, kContractRuns, kContractReleases}};
+  for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
+    for (auto& s : *v) p.steps.push_back(std::move(s));
+  assign_ids(p);
+  result.ok = true;
+  return result;
+}
+
+}  // namespace pgstage::planner

@@ -1,0 +1,283 @@
+// Recipes for column changes: required column, volatile default, rename, type change, NOT NULL, drop.
+#include <algorithm>
+
+#include "analyzer/rule_api.h"
+#include "analyzer/types.h"
+#include "planner/context.h"
+#include "planner/sql.h"
+
+namespace pgstage::planner::detail {
+
+namespace {
+
+std::string who(const QualifiedName& t, const std::string& c) { return display_name(t) + "." + display_ident(c); }
+
+int at(const StatementInput& in, const Change& c) { return c.location >= 0 ? c.location : int(in.statement->begin); }
+
+bool has_extra_constraints(const ColumnDef& col) {
+  return std::any_of(col.constraints.begin(), col.constraints.end(),
+                     [](const Constraint& k) { return k.kind != ConstraintKind::NotNull; }) ||
+         col.primary_key || col.unique;
+}
+
+void fill_trigger(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& expr,
+                  const std::string& rule, int stmt) {
+  QualifiedName fn = trigger_function_name(t, column, "fill");
+  std::string trg = trigger_name(column, "fill");
+  std::string c = quote_ident(column);
+  cx.expand.push_back(make_step(
+      cx, Phase::Expand, "create-trigger",
+      "Fill " + who(t, column) + " on INSERT and UPDATE while the old release, which does not know the column, "
+          "still writes rows",
+      create_trigger_sql(t, trg, fn, "  IF NEW." + c + " IS NULL THEN\n    NEW." + c + " := " + row_expr(expr) +
+                                         ";\n  END IF;\n"),
+      {t}, rule, stmt));
+  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-trigger",
+                                  "Drop the fill trigger: only the new release runs now, and it sets the column",
+                                  drop_trigger_sql(t, trg, fn), {t}, rule, stmt));
+}
+
+}  // namespace
+
+bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
+  const AddColumn& a = *c.as<AddColumn>();
+  if (!existing(cx, a.table)) return false;
+  const ColumnDef& col = a.column;
+  bool has_default = col.default_expr && !col.default_expr->is_null_constant;
+  bool special = col.identity || col.generated_stored || col.type.is_serial;
+  bool volatile_default =
+      has_default && !special &&
+      (col.default_expr->volatility == Volatility::Volatile || cx.opts.settings.pg_version < 11);
+  bool required = col.not_null && !has_default && !special;
+  if (!volatile_default && !required) {
+    if (has_extra_constraints(col) && !special)
+      cx.fail(at(in, c), "column " + who(a.table, col.name) +
+                             " is added with an inline constraint, which locks and scans the existing table; split it: "
+                             "ADD COLUMN in one statement, then ADD CONSTRAINT in its own statement, and plan again");
+    return !cx.error.empty();
+  }
+  std::string rule = required ? "adding-required-column" : "adding-column-volatile-default";
+  if (has_extra_constraints(col)) {
+    cx.fail(at(in, c), rule + ": column " + who(a.table, col.name) +
+                           " has an inline constraint; split it into ADD COLUMN and a separate ADD CONSTRAINT, then "
+                           "plan again");
+    return true;
+  }
+  std::string value;
+  if (required) {
+    if (!in.fill) {
+      cx.fail(at(in, c), "adding-required-column: no value for the existing rows of " + who(a.table, col.name) +
+                             " (NOT NULL, no default). Add a comment `-- pgstage:fill <expression>` on the line above "
+                             "the statement, e.g. `-- pgstage:fill ''` or `-- pgstage:fill lower(email)`; rows written "
+                             "by the old release get the same value");
+      return true;
+    }
+    value = *in.fill;
+  } else {
+    value = col.default_expr->sql;
+  }
+  auto key = cx.key_of(a.table, at(in, c), rule);
+  if (key.empty()) return true;
+  const QualifiedName& t = a.table;
+  std::string qc = quote_ident(col.name);
+  cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
+                                "Add " + who(t, col.name) + " as a nullable column without default: catalog-only, "
+                                "the old release keeps working",
+                                add_nullable_column_sql(t, col.name, col.type), {t}, rule, in.index));
+  if (required) {
+    fill_trigger(cx, t, col.name, value, rule, in.index);
+  } else {
+    cx.expand.push_back(make_step(cx, Phase::Expand, "set-default",
+                                  "SET DEFAULT " + value + " for new rows (catalog-only; existing rows are backfilled)",
+                                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + value,
+                                  {t}, rule, in.index));
+  }
+  cx.backfill.push_back(make_backfill(
+      cx, Phase::Backfill, "Fill " + who(t, col.name) + " in existing rows with " + value + ", in batches by key",
+      BackfillSpec{t, key, qc + " = (" + value + ")", qc + " IS NULL", cx.opts.batch_size}, rule, in.index));
+  if (col.not_null) not_null_via_check(cx, t, col.name, rule, in.index);
+  if (required) std::rotate(cx.contract.end() - 5, cx.contract.end() - 4, cx.contract.end());  // trigger last
+  cx.backfilled_tables.push_back(t);
+  return true;
+}
+
+bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
+  const RenameColumn& r = *c.as<RenameColumn>();
+  if (!existing(cx, r.table)) return false;
+  const std::string rule = "renaming-column";
+  const QualifiedName& t = r.table;
+  const CatalogColumn* old = cx.column_of(t, r.column, at(in, c), rule);
+  if (!old || refuse_constraints(cx, t, r.column, rule, at(in, c))) return true;
+  auto key = cx.key_of(t, at(in, c), rule);
+  if (key.empty()) return true;
+  CatalogColumn oldc = *old;
+  std::string o = quote_ident(r.column), n = quote_ident(r.new_name);
+  cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
+                                "Add the new column " + who(t, r.new_name) + " beside " + who(t, r.column) +
+                                    " (nullable, catalog-only)",
+                                add_nullable_column_sql(t, r.new_name, oldc.type), {t}, rule, in.index));
+  QualifiedName fn = trigger_function_name(t, r.new_name, "sync");
+  std::string trg = trigger_name(r.new_name, "sync");
+  std::string body =
+      "  IF TG_OP = 'INSERT' THEN\n"
+      "    IF NEW." + n + " IS NULL THEN\n      NEW." + n + " := NEW." + o + ";\n"
+      "    ELSE\n      NEW." + o + " := NEW." + n + ";\n    END IF;\n"
+      "  ELSIF NEW." + n + " IS DISTINCT FROM OLD." + n + " THEN\n    NEW." + o + " := NEW." + n + ";\n"
+      "  ELSIF NEW." + o + " IS DISTINCT FROM OLD." + o + " THEN\n    NEW." + n + " := NEW." + o + ";\n"
+      "  END IF;\n";
+  cx.expand.push_back(make_step(
+      cx, Phase::Expand, "create-trigger",
+      "Keep " + who(t, r.column) + " (old release) and " + who(t, r.new_name) +
+          " (new release) equal: on INSERT the missing one is copied from the other, on UPDATE the changed one "
+          "wins. A BEFORE trigger edits the row in place, so it never fires itself again",
+      create_trigger_sql(t, trg, fn, body), {t}, rule, in.index));
+  std::vector<Step> renames;
+  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, renames);
+  cx.backfill.push_back(make_backfill(
+      cx, Phase::Backfill, "Copy " + who(t, r.column) + " into " + who(t, r.new_name) + " in batches by key",
+      BackfillSpec{t, key, n + " = " + o, n + " IS NULL AND " + o + " IS NOT NULL", cx.opts.batch_size}, rule,
+      in.index));
+  // One transaction: between dropping the trigger and the column, an INSERT from the new release
+  // would leave the old NOT NULL column empty.
+  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-column",
+                                  "Drop the sync trigger and the old column " + who(t, r.column) +
+                                      " together: no release uses it any more",
+                                  drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) +
+                                      " DROP COLUMN IF EXISTS " + o,
+                                  {t}, rule, in.index));
+  for (auto& s : renames) cx.contract.push_back(std::move(s));
+  if (oldc.not_null) not_null_via_check(cx, t, r.new_name, rule, in.index);
+  if (oldc.default_expr && !oldc.default_expr->is_null_constant)
+    cx.contract.push_back(make_step(cx, Phase::Contract, "set-default",
+                                    "Carry the old column's default over to " + who(t, r.new_name),
+                                    "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + n + " SET DEFAULT " +
+                                        oldc.default_expr->sql,
+                                    {t}, rule, in.index));
+  cx.deferred_columns.push_back({t, r.column});
+  cx.backfilled_tables.push_back(t);
+  return true;
+}
+
+bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
+  const AlterColumnType& a = *c.as<AlterColumnType>();
+  if (!existing(cx, a.table)) return false;
+  const std::string rule = "changing-column-type";
+  const QualifiedName& t = a.table;
+  const CatalogColumn* old = cx.catalog.table(t) ? cx.catalog.table(t)->column(a.column) : nullptr;
+  TypeChangeFacts facts =
+      type_change_facts(old ? &old->type : nullptr, a.new_type, a.column, a.using_expr, cx.opts.settings.pg_version);
+  if (facts.verdict == TypeChangeVerdict::NoRewrite) return false;
+  old = cx.column_of(t, a.column, at(in, c), rule);
+  if (!old || refuse_constraints(cx, t, a.column, rule, at(in, c))) return true;
+  auto key = cx.key_of(t, at(in, c), rule);
+  if (key.empty()) return true;
+  CatalogColumn oldc = *old;
+  std::string tmp = bounded_name(a.column + "_pgstage_new");
+  std::string qc = quote_ident(a.column), qt = quote_ident(tmp);
+  std::string conv = a.using_expr ? "(" + a.using_expr->sql + ")" : "(" + qc + ")::" + a.new_type.str();
+  std::string type_sql = a.new_type.str() + (a.collation.empty() ? "" : " COLLATE " + quote_ident(a.collation));
+  cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
+                                "Add " + who(t, tmp) + " of type " + a.new_type.str() + " (nullable, catalog-only) "
+                                "to hold the converted values",
+                                "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + qt + " " + type_sql,
+                                {t}, rule, in.index));
+  QualifiedName fn = trigger_function_name(t, a.column, "convert");
+  std::string trg = trigger_name(a.column, "convert");
+  cx.expand.push_back(make_step(
+      cx, Phase::Expand, "create-trigger",
+      "Keep " + who(t, tmp) + " equal to " + conv + " on every INSERT and UPDATE. Both releases write " +
+          who(t, a.column) + " (its name does not change); the trigger only edits the row being written, so it "
+          "never fires itself again",
+      create_trigger_sql(t, trg, fn, "  NEW." + qt + " := " + row_expr(conv) + ";\n"), {t}, rule, in.index));
+  std::vector<Step> renames;
+  copy_indexes(cx, t, a.column, tmp, rule, in.index, renames);
+  cx.backfill.push_back(make_backfill(
+      cx, Phase::Backfill, "Convert " + who(t, a.column) + " into " + who(t, tmp) + " in batches by key",
+      BackfillSpec{t, key, qt + " = " + conv, qt + " IS NULL AND " + qc + " IS NOT NULL", cx.opts.batch_size}, rule,
+      in.index));
+  if (oldc.not_null) not_null_via_check(cx, t, tmp, rule, in.index);
+  std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
+                            " AND attname = " + quote_literal(tmp) + " AND NOT attisdropped";
+  std::string swap = "    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " + quote_name(t) + ";\n    ALTER TABLE " +
+                     quote_name(t) + " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) +
+                     " RENAME COLUMN " + qt + " TO " + qc + ";\n";
+  if (oldc.default_expr && !oldc.default_expr->is_null_constant)
+    swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
+            ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
+  cx.contract.push_back(make_step(
+      cx, Phase::Contract, "swap-column",
+      "In one transaction: drop the trigger and the old " + who(t, a.column) + ", and rename " + who(t, tmp) +
+          " to take its place (catalog-only, brief ACCESS EXCLUSIVE)",
+      do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") + ";\nDROP FUNCTION IF EXISTS " +
+          quote_name(fn) + "()",
+      {t}, rule, in.index));
+  for (auto& s : renames) cx.contract.push_back(std::move(s));
+  cx.backfilled_tables.push_back(t);
+  return true;
+}
+
+bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c) {
+  const SetNotNull& s = *c.as<SetNotNull>();
+  if (!existing(cx, s.table)) return false;
+  if (const CatalogTable* tab = cx.catalog.table(s.table)) {
+    if (const CatalogColumn* col = tab->column(s.column); col && col->not_null) return false;
+    for (auto& k : tab->constraints)
+      if (k.not_null_column == s.column && k.validated) return false;  // SET NOT NULL uses the CHECK, no scan
+  }
+  const std::string rule = "setting-not-null";
+  const QualifiedName& t = s.table;
+  std::string qc = quote_ident(s.column);
+  // Rows the old release writes with NULL until it stops: fill them once more just before the CHECK.
+  std::vector<BackfillSpec> catch_up;
+  if (in.fill) {
+    auto key = cx.key_of(t, at(in, c), rule);
+    if (key.empty()) return true;
+    BackfillSpec spec{t, key, qc + " = (" + *in.fill + ")", qc + " IS NULL", cx.opts.batch_size};
+    cx.backfill.push_back(make_backfill(cx, Phase::Backfill,
+                                        "Fill NULLs in " + who(t, s.column) + " with " + *in.fill + ", in batches",
+                                        spec, rule, in.index));
+    catch_up.push_back(spec);
+  }
+  for (auto& st : cx.backfill) {
+    if (!st.backfill || st.rule == rule) continue;
+    std::string p;
+    for (char ch : st.backfill->predicate)
+      if (ch != '"' && ch != ' ') p += char(std::tolower(static_cast<unsigned char>(ch)));
+    std::string want;
+    for (char ch : s.column + "isnull") want += char(std::tolower(static_cast<unsigned char>(ch)));
+    if (Catalog::key(st.backfill->table) == Catalog::key(t) && p == want) catch_up.push_back(*st.backfill);
+  }
+  for (auto& spec : catch_up)
+    cx.contract.push_back(make_backfill(cx, Phase::Contract,
+                                        "Catch up: fill the NULLs the old release wrote into " + who(t, s.column) +
+                                            " after the first backfill",
+                                        spec, rule, in.index));
+  not_null_via_check(cx, t, s.column, rule, in.index);
+  return true;
+}
+
+bool plan_drop_column(Ctx& cx, const StatementInput& in, const Change& c) {
+  const DropColumn& d = *c.as<DropColumn>();
+  if (!existing(cx, d.table)) return false;
+  const std::string rule = "dropping-column";
+  const QualifiedName& t = d.table;
+  const CatalogTable* tab = cx.catalog.table(t);
+  const CatalogColumn* col = tab ? tab->column(d.column) : nullptr;
+  if (col && col->not_null && !(col->default_expr && !col->default_expr->is_null_constant) && !col->identity &&
+      !col->generated)
+    cx.expand.push_back(make_step(cx, Phase::Expand, "drop-not-null",
+                                  "DROP NOT NULL on " + who(t, d.column) +
+                                      ": the new release no longer writes it, so its INSERTs must not fail",
+                                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + quote_ident(d.column) +
+                                      " DROP NOT NULL",
+                                  {t}, rule, in.index));
+  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-column",
+                                  "Drop " + who(t, d.column) + " once no release reads it (catalog-only)",
+                                  "ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + quote_ident(d.column) +
+                                      (d.cascade ? " CASCADE" : ""),
+                                  {t}, rule, in.index));
+  cx.deferred_columns.push_back({t, d.column});
+  return true;
+}
+
+}  // namespace pgstage::planner::detail

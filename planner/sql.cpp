@@ -1,0 +1,137 @@
+#include "planner/sql.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "analyzer/rule_api.h"
+
+namespace pgstage::planner {
+
+std::string quote_literal(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string regclass_literal(const QualifiedName& t) { return quote_literal(quote_name(t)) + "::regclass"; }
+
+namespace {
+uint32_t fnv1a(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+// Cuts `s` to at most `n` bytes without splitting a UTF-8 sequence.
+std::string cut(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  size_t k = n;
+  while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+  return s.substr(0, k);
+}
+}  // namespace
+
+std::string bounded_name(const std::string& base) {
+  if (base.size() <= kMaxIdentBytes) return base;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", fnv1a(base));
+  return cut(base, kMaxIdentBytes - 9) + "_" + hex;
+}
+
+std::string pg_default_name(const std::string& name1, const std::string& name2, const std::string& label) {
+  size_t overhead = label.empty() ? 0 : label.size() + 1;
+  if (!name2.empty()) overhead += 1;
+  std::string a = name1, b = name2;
+  size_t avail = kMaxIdentBytes - overhead;
+  while (a.size() + b.size() > avail) {
+    if (a.size() > b.size()) a = cut(a, a.size() - 1);
+    else b = cut(b, b.size() - 1);
+  }
+  std::string out = a;
+  if (!b.empty()) out += "_" + b;
+  if (!label.empty()) out += "_" + label;
+  return out;
+}
+
+std::string pg_default_name(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& label) {
+  // ChooseIndexColumnNames: column names joined by "_", cut to NAMEDATALEN-1 as it goes.
+  std::string cols;
+  for (auto& c : columns) {
+    if (!cols.empty()) cols += "_";
+    cols += c;
+    if (cols.size() > kMaxIdentBytes) {
+      cols = cut(cols, kMaxIdentBytes);
+      break;
+    }
+  }
+  return pg_default_name(table, cols, label);
+}
+
+QualifiedName sibling(const QualifiedName& t, const std::string& name) { return QualifiedName{t.schema, name}; }
+
+std::string do_block(const std::string& body) {
+  std::string tag = "$pgstage$";
+  for (int i = 1; body.find(tag) != std::string::npos; ++i) tag = "$pgstage" + std::to_string(i) + "$";
+  return "DO " + tag + "\nBEGIN\n" + body + "END\n" + tag;
+}
+
+std::vector<Word> top_words(std::string_view s) {
+  std::vector<Word> out;
+  int depth = 0;
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    char c = s[i];
+    if (c == '-' && i + 1 < n && s[i + 1] == '-') {
+      while (i < n && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      size_t e = s.find("*/", i + 2);
+      i = e == std::string_view::npos ? n : e + 2;
+    } else if (c == '\'' || c == '"') {
+      ++i;
+      while (i < n) {
+        if (s[i] == c) {
+          if (i + 1 < n && s[i + 1] == c) i += 2;
+          else break;
+        } else {
+          ++i;
+        }
+      }
+      ++i;
+    } else if (c == '$') {
+      size_t e = i + 1;
+      while (e < n && (std::isalnum(static_cast<unsigned char>(s[e])) || s[e] == '_')) ++e;
+      if (e < n && s[e] == '$') {
+        std::string tag(s.substr(i, e - i + 1));
+        size_t close = s.find(tag, e + 1);
+        i = close == std::string_view::npos ? n : close + tag.size();
+      } else {
+        i = e;
+      }
+    } else if (c == '(') {
+      ++depth, ++i;
+    } else if (c == ')') {
+      --depth, ++i;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t b = i;
+      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$')) ++i;
+      Word w;
+      for (size_t k = b; k < i; ++k) w.upper += char(std::toupper(static_cast<unsigned char>(s[k])));
+      w.begin = b;
+      w.end = i;
+      w.depth = depth;
+      out.push_back(std::move(w));
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace pgstage::planner

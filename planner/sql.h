@@ -1,0 +1,43 @@
+// SQL text helpers for generated steps: quoting, deterministic object names, idempotent DO blocks.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyzer/change.h"
+
+namespace pgstage::planner {
+
+inline constexpr size_t kMaxIdentBytes = 63;  // NAMEDATALEN - 1
+
+std::string quote_literal(std::string_view s);        // 'it''s'
+std::string regclass_literal(const QualifiedName& t);  // '"s"."t"'::regclass
+
+// A deterministic name of at most 63 bytes: `base` when it fits, else a prefix of it + "_" +
+// 8 hex digits of a hash of the whole `base`.
+std::string bounded_name(const std::string& base);
+
+// Postgres' own default names (makeObjectName in src/backend/commands/indexcmds.c): name1_name2_label
+// truncated to 63 bytes by shortening the longer of name1/name2 first. Used so that a staged
+// constraint or index ends with the name the original statement would have given it.
+std::string pg_default_name(const std::string& name1, const std::string& name2, const std::string& label);
+std::string pg_default_name(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& label);
+
+// The schema of `t` as a prefix for objects created beside it ("s". or empty).
+QualifiedName sibling(const QualifiedName& t, const std::string& name);
+
+// Wraps PL/pgSQL statements in DO $tag$ BEGIN ... END $tag$ with a tag that does not occur in the body.
+std::string do_block(const std::string& body);
+
+// Splits a statement into top-level words (outside quotes, comments and parentheses) with their
+// byte offsets; used to find SET/WHERE/FROM clauses and keywords in statement text.
+struct Word {
+  std::string upper;  // the word in upper case
+  size_t begin = 0, end = 0;
+  int depth = 0;      // parenthesis depth
+};
+std::vector<Word> top_words(std::string_view sql);
+
+}  // namespace pgstage::planner

@@ -1,0 +1,193 @@
+// Building blocks shared by the recipes: steps, NOT NULL through a CHECK, sync triggers, index copies.
+#include <algorithm>
+
+#include "analyzer/lower.h"
+#include "analyzer/rule_api.h"
+#include "planner/context.h"
+#include "planner/sql.h"
+
+namespace pgstage::planner::detail {
+
+bool existing(const Ctx& cx, const QualifiedName& t) { return !cx.catalog.is_new(t); }
+
+std::string Ctx::where(int offset) const {
+  Position p = file.position(offset < 0 ? 0 : size_t(offset));
+  return file.path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+}
+
+void Ctx::fail(int offset, const std::string& msg) {
+  if (error.empty()) error = where(offset) + ": " + msg;
+}
+
+std::vector<std::string> Ctx::key_of(const QualifiedName& t, int offset, const std::string& why) {
+  if (const CatalogTable* tab = catalog.table(t))
+    for (auto& k : tab->constraints)
+      if (k.kind == ConstraintKind::PrimaryKey && !k.columns.empty()) return k.columns;
+  fail(offset, why + ": the batched backfill walks " + display_name(t) +
+                   " by its primary key, and none is known. Give the table a primary key, or pass the migrations "
+                   "that create it with --history");
+  return {};
+}
+
+const CatalogColumn* Ctx::column_of(const QualifiedName& t, const std::string& c, int offset,
+                                    const std::string& why) {
+  if (const CatalogTable* tab = catalog.table(t))
+    if (const CatalogColumn* col = tab->column(c)) return col;
+  fail(offset, why + ": column " + display_name(t) + "." + display_ident(c) +
+                   " is not known; pass the migrations that create it with --history");
+  return nullptr;
+}
+
+namespace {
+LockFacts facts_of_sql(Ctx& cx, const std::string& sql) {
+  LockFacts out;
+  SourceFile f = make_source("<plan>", sql, Layout::Plain);
+  ParsedFile pf = parse_source(f);
+  for (auto& st : pf.statements) out.merge(lock_facts(lower(st, f).changes, cx.lock_ctx()));
+  return out;
+}
+}  // namespace
+
+Step make_step(Ctx& cx, Phase phase, std::string kind, std::string description, std::string sql,
+               const std::vector<QualifiedName>& tables, const std::string& rule, int source_statement) {
+  Step s;
+  s.phase = phase;
+  s.kind = std::move(kind);
+  s.description = std::move(description);
+  s.lock = facts_of_sql(cx, sql);
+  s.transactional = s.lock.transactional;
+  s.sql = std::move(sql);
+  s.tables = tables;
+  s.rule = rule;
+  s.source_statement = source_statement;
+  return s;
+}
+
+Step make_backfill(Ctx& cx, Phase phase, std::string description, BackfillSpec spec, const std::string& rule,
+                   int source_statement) {
+  Step s;
+  s.phase = phase;
+  s.kind = "backfill";
+  s.description = std::move(description);
+  s.backfill = std::move(spec);
+  s.tables = {s.backfill->table};
+  s.lock.add(s.backfill->table, LockMode::RowExclusive);
+  s.lock.note = "one short transaction per batch of " + std::to_string(s.backfill->batch_size) + " rows";
+  s.rule = rule;
+  s.source_statement = source_statement;
+  (void)cx;
+  return s;
+}
+
+std::string add_nullable_column_sql(const QualifiedName& t, const std::string& column, const TypeName& type) {
+  return "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + quote_ident(column) + " " + type.str();
+}
+
+void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
+                        int stmt) {
+  std::string check = bounded_name(t.name + "_" + column + "_pgstage_not_null");
+  std::string exists = "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
+                       " AND conname = " + quote_literal(check);
+  std::string not_null_already = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
+                                 " AND attname = " + quote_literal(column) + " AND attnotnull";
+  std::string who = display_name(t) + "." + display_ident(column);
+  cx.contract.push_back(make_step(
+      cx, Phase::Contract, "add-constraint-not-valid",
+      "Add CHECK (" + display_ident(column) + " IS NOT NULL) NOT VALID on " + display_name(t) +
+          ": new writes must set " + who + "; existing rows are checked by the next step without blocking writes",
+      do_block("  IF NOT EXISTS (" + not_null_already + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " +
+               quote_name(t) + " ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + quote_ident(column) +
+               " IS NOT NULL) NOT VALID;\n  END IF;\n"),
+      {t}, rule, stmt));
+  cx.contract.push_back(make_step(
+      cx, Phase::Contract, "validate-constraint",
+      "Validate the CHECK: scans " + display_name(t) + " under SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+      do_block("  IF EXISTS (" + exists + " AND NOT convalidated) THEN\n    ALTER TABLE " + quote_name(t) +
+               " VALIDATE CONSTRAINT " + quote_ident(check) + ";\n  END IF;\n"),
+      {t}, rule, stmt));
+  cx.contract.push_back(make_step(
+      cx, Phase::Contract, "set-not-null",
+      "SET NOT NULL on " + who + ": Postgres uses the validated CHECK instead of scanning the table (PG 12+)",
+      "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + quote_ident(column) + " SET NOT NULL", {t}, rule, stmt));
+  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-constraint",
+                                  "Drop the temporary CHECK; the column's NOT NULL replaces it",
+                                  "ALTER TABLE " + quote_name(t) + " DROP CONSTRAINT IF EXISTS " + quote_ident(check),
+                                  {t}, rule, stmt));
+}
+
+QualifiedName trigger_function_name(const QualifiedName& t, const std::string& column, const std::string& what) {
+  return sibling(t, bounded_name("pgstage_" + what + "_" + t.name + "_" + column));
+}
+
+std::string trigger_name(const std::string& column, const std::string& what) {
+  return bounded_name("pgstage_" + what + "_" + column);
+}
+
+std::string create_trigger_sql(const QualifiedName& t, const std::string& trigger, const QualifiedName& function,
+                               const std::string& function_body) {
+  std::string tag = "$pgstage_fn$";
+  for (int i = 1; function_body.find(tag) != std::string::npos; ++i) tag = "$pgstage_fn" + std::to_string(i) + "$";
+  std::string fn = "CREATE OR REPLACE FUNCTION " + quote_name(function) +
+                   "() RETURNS trigger LANGUAGE plpgsql AS " + tag + "\nBEGIN\n" + function_body +
+                   "  RETURN NEW;\nEND\n" + tag;
+  std::string trg = "CREATE TRIGGER " + quote_ident(trigger) + " BEFORE INSERT OR UPDATE ON " + quote_name(t) +
+                    " FOR EACH ROW EXECUTE FUNCTION " + quote_name(function) + "()";
+  return fn + ";\n" +
+         do_block("  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = " + regclass_literal(t) +
+                  " AND tgname = " + quote_literal(trigger) + ") THEN\n    " + trg + ";\n  END IF;\n");
+}
+
+std::string drop_trigger_sql(const QualifiedName& t, const std::string& trigger, const QualifiedName& function) {
+  return "DROP TRIGGER IF EXISTS " + quote_ident(trigger) + " ON " + quote_name(t) + ";\nDROP FUNCTION IF EXISTS " +
+         quote_name(function) + "()";
+}
+
+std::string row_expr(const std::string& expr) {
+  return "(SELECT " + expr + " FROM (SELECT NEW.*) AS pgstage_row)";
+}
+
+void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
+                  const std::string& rule, int stmt, std::vector<Step>& renames) {
+  for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
+    if (std::find(ix->columns.begin(), ix->columns.end(), from) == ix->columns.end()) continue;
+    // Unique and primary-key constraints are refused before this (refuse_constraints).
+    std::vector<std::string> cols;
+    std::string list;
+    for (auto& c : ix->columns) {
+      std::string n = c == from ? to : c;
+      list += (list.empty() ? "" : ", ") + quote_ident(n);
+    }
+    std::string tmp = bounded_name(ix->name + "_pgstage");
+    cx.expand.push_back(make_step(
+        cx, Phase::Expand, "create-index-concurrently",
+        "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
+        std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
+            quote_ident(tmp) + " ON " + quote_name(t) + " (" + list + ")",
+        {t}, rule, stmt));
+    renames.push_back(make_step(
+        cx, Phase::Contract, "rename-index",
+        "Give the copied index the original name " + display_ident(ix->name) + " (the old one went with the old column)",
+        "ALTER INDEX IF EXISTS " + quote_name(sibling(t, tmp)) + " RENAME TO " + quote_ident(ix->name), {t}, rule,
+        stmt));
+  }
+}
+
+bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
+                        int offset) {
+  const CatalogTable* tab = cx.catalog.table(t);
+  if (!tab) return false;
+  for (auto& k : tab->constraints) {
+    if (k.kind == ConstraintKind::NotNull) continue;
+    if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end() &&
+        k.not_null_column != column)
+      continue;
+    cx.fail(offset, rule + ": column " + display_name(t) + "." + display_ident(column) + " is part of constraint " +
+                        display_ident(k.name) +
+                        ", which this recipe does not carry over to the new column; stage the constraint by hand "
+                        "(drop it in this migration and re-add it NOT VALID on the new column in the next)");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace pgstage::planner::detail

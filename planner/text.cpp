@@ -1,0 +1,95 @@
+#include <algorithm>
+#include <array>
+
+#include "analyzer/rule_api.h"
+#include "planner/planner.h"
+
+namespace pgstage::planner {
+
+namespace {
+constexpr std::array kRecipes = {
+    "adding-required-column",     "renaming-column",          "renaming-table",
+    "changing-column-type",       "dropping-column",          "dropping-table",
+    "setting-not-null",           "adding-foreign-key",       "adding-check-constraint",
+    "adding-unique-constraint",   "adding-primary-key",       "create-index-non-concurrent",
+    "drop-index-non-concurrent",  "reindex-non-concurrent",   "adding-column-volatile-default",
+    "backfill-in-migration",      "unbounded-dml",            "concurrently-in-transaction",
+};
+
+std::string indent(const std::string& s, const std::string& pad) {
+  std::string out = pad;
+  for (char c : s) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+
+std::string key_list(const BackfillSpec& b) {
+  std::string s;
+  for (auto& k : b.key_columns) s += (s.empty() ? "" : ", ") + quote_ident(k);
+  return s;
+}
+}  // namespace
+
+bool has_recipe(std::string_view rule_id) {
+  return std::find(kRecipes.begin(), kRecipes.end(), rule_id) != kRecipes.end();
+}
+
+std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch) {
+  std::string keys = key_list(b);
+  std::string tuple = b.key_columns.size() == 1 ? keys : "(" + keys + ")";
+  std::string cond;
+  if (!first_batch) cond = tuple + " > " + (b.key_columns.size() == 1 ? "$1" : "$1 /* row of the last key */");
+  if (!b.predicate.empty()) cond += (cond.empty() ? "" : " AND ") + std::string("(") + b.predicate + ")";
+  return "UPDATE " + quote_name(b.table) + " SET " + b.set_sql + " WHERE " + tuple + " IN (SELECT " + keys +
+         " FROM " + quote_name(b.table) + (cond.empty() ? "" : " WHERE " + cond) + " ORDER BY " + keys + " LIMIT " +
+         std::to_string(b.batch_size) + ") RETURNING " + keys;
+}
+
+std::string render_text(const Plan& p) {
+  std::string out = "Plan for " + p.source_path + " (" + p.source_checksum + ")\n";
+  for (auto& info : p.phases) {
+    auto steps = p.steps_of(info.phase);
+    out += "\n== " + std::string(phase_name(info.phase)) + " ==  (" + std::to_string(steps.size()) + " step" +
+           (steps.size() == 1 ? "" : "s") + ")\n";
+    out += "   runs: " + info.runs + "\n   releases running: " + info.releases_running + "\n";
+    for (auto* s : steps) {
+      out += "\n  [" + s->id + "]" + (s->rule.empty() ? "" : "  (" + s->rule + ")") +
+             (s->transactional ? "" : "  outside a transaction") + "\n";
+      out += indent(s->description, "    ") + "\n";
+      if (s->lock.mode != LockMode::None) out += "    lock: " + lock_phrase(s->lock.mode) + "\n";
+      if (s->backfill) {
+        out += "    batches of " + std::to_string(s->backfill->batch_size) + " rows by (" + key_list(*s->backfill) +
+               "), each its own transaction, resumable from the last key:\n";
+        out += indent(backfill_batch_sql(*s->backfill, false), "      ") + ";\n";
+      } else {
+        out += indent(s->sql, "      ") + ";\n";
+      }
+    }
+  }
+  return out;
+}
+
+std::string phase_sql(const Plan& p, Phase phase) {
+  std::string out = "-- pgstage plan: " + std::string(phase_name(phase)) + " phase of " + p.source_path + "\n";
+  for (auto& info : p.phases)
+    if (info.phase == phase)
+      out += "-- runs: " + info.runs + "\n-- releases running: " + info.releases_running + "\n";
+  for (auto* s : p.steps_of(phase)) {
+    out += "\n-- step " + s->id + (s->rule.empty() ? "" : " (" + s->rule + ")") +
+           (s->transactional ? "" : " -- must run outside a transaction block") + "\n";
+    std::string d = s->description;
+    for (size_t i = 0; (i = d.find('\n', i)) != std::string::npos; i += 4) d.replace(i, 1, "\n-- ");
+    out += "-- " + d + "\n";
+    if (s->backfill) {
+      out += "-- Batched backfill: repeat with $1 = the last key returned until no row is returned.\n-- " +
+             backfill_batch_sql(*s->backfill, false) + ";\n";
+    } else {
+      out += s->sql + ";\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace pgstage::planner

@@ -1,0 +1,78 @@
+#include "tests/support/plan_helpers.h"
+
+#include <pqxx/pqxx>
+
+#include "analyzer/lint.h"
+#include "analyzer/rule_api.h"
+#include "tests/support/lint_helpers.h"
+
+namespace pgstage::test {
+
+planner::PlanResult plan_text(const std::string& sql, const std::string& name) {
+  auto [history, review] = split_history(sql);
+  Catalog catalog;
+  LintSettings settings;
+  if (!history.empty()) replay_into(catalog, make_source("history.sql", history), settings);
+  catalog.mark_all_existing();
+  planner::PlanOptions opts;
+  opts.batch_size = 7;  // small, so that tests cross batch boundaries
+  return planner::make_plan(make_source(name, review), catalog, opts);
+}
+
+std::string phase_text(const planner::Plan& p, planner::Phase phase) {
+  std::string out;
+  for (auto* s : p.steps_of(phase))
+    out += (s->backfill ? planner::backfill_batch_sql(*s->backfill, false) : s->sql) + ";\n";
+  return out;
+}
+
+namespace {
+std::string run_backfill(pqxx::connection& c, const planner::BackfillSpec& b) {
+  // Walks the key in order; each batch is its own transaction (what the executor does, minus state).
+  std::string first = planner::backfill_batch_sql(b, true);
+  std::string next = planner::backfill_batch_sql(b, false);
+  bool single = b.key_columns.size() == 1;
+  if (!single) return "test runner supports single-column keys only";
+  std::string key = quote_ident(b.key_columns[0]);
+  auto wrap = [&](const std::string& batch) {
+    return "WITH pgstage_batch AS (" + batch + ") SELECT count(*), max(" + key + ")::text FROM pgstage_batch";
+  };
+  std::optional<std::string> last;
+  for (int guard = 0; guard < 1000000; ++guard) {
+    pqxx::work tx(c);
+    pqxx::row r = last ? tx.exec_params1(wrap(next), *last) : tx.exec1(wrap(first));
+    tx.commit();
+    if (r[0].as<long>() == 0) return "";
+    last = r[1].as<std::string>();
+  }
+  return "backfill did not finish";
+}
+}  // namespace
+
+std::string run_phase(const std::string& url, const planner::Plan& p, planner::Phase phase) {
+  try {
+    pqxx::connection c(url);
+    for (auto* s : p.steps_of(phase)) {
+      try {
+        if (s->backfill) {
+          std::string e = run_backfill(c, *s->backfill);
+          if (!e.empty()) return s->id + ": " + e;
+        } else if (s->transactional) {
+          pqxx::work tx(c);
+          tx.exec(s->sql);
+          tx.commit();
+        } else {
+          pqxx::nontransaction tx(c);
+          tx.exec(s->sql);
+        }
+      } catch (const std::exception& e) {
+        return s->id + ": " + e.what() + "\nSQL: " + s->sql;
+      }
+    }
+  } catch (const std::exception& e) {
+    return std::string("connect: ") + e.what();
+  }
+  return "";
+}
+
+}  // namespace pgstage::test

@@ -1,0 +1,299 @@
+// The planner: the steps each recipe emits, quoting, names, and plan.json round-trips.
+#include <doctest/doctest.h>
+
+#include "planner/sql.h"
+#include "tests/support/plan_helpers.h"
+
+using namespace pgstage;
+using namespace pgstage::planner;
+using pgstage::test::phase_text;
+using pgstage::test::plan_text;
+
+namespace {
+const char* kUsers =
+    "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text, age int DEFAULT 0);\n"
+    "CREATE INDEX users_name_idx ON users (name);\n"
+    "-- pgstage:history-end\n";
+
+std::vector<std::string> kinds(const Plan& p, Phase ph) {
+  std::vector<std::string> out;
+  for (auto* s : p.steps_of(ph)) out.push_back(s->kind);
+  return out;
+}
+bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+}  // namespace
+
+TEST_CASE("renaming a column: new column, two-way sync trigger, copy, then drop the old one") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const Plan& p = r.plan;
+  CHECK(kinds(p, Phase::Expand) ==
+        std::vector<std::string>{"add-column", "create-trigger", "create-index-concurrently"});
+  std::string ex = phase_text(p, Phase::Expand);
+  CHECK(has(ex, "ALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"full_name\" text"));
+  CHECK(has(ex, "IF TG_OP = 'INSERT' THEN"));
+  CHECK(has(ex, "NEW.\"full_name\" IS DISTINCT FROM OLD.\"full_name\""));
+  CHECK(has(ex, "BEFORE INSERT OR UPDATE ON \"users\""));
+  CHECK(has(ex, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"users_name_idx_pgstage\" ON \"users\" (\"full_name\")"));
+  auto bf = p.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 1);
+  REQUIRE(bf[0]->backfill);
+  CHECK(bf[0]->backfill->set_sql == "\"full_name\" = \"name\"");
+  CHECK(bf[0]->backfill->key_columns == std::vector<std::string>{"id"});
+  CHECK(bf[0]->backfill->predicate == "\"full_name\" IS NULL AND \"name\" IS NOT NULL");
+  CHECK(kinds(p, Phase::Contract) ==
+        std::vector<std::string>{"drop-column", "rename-index", "add-constraint-not-valid",
+                                 "validate-constraint", "set-not-null", "drop-constraint"});
+  for (auto& s : p.steps) CHECK(s.rule == "renaming-column");
+  for (auto* s : p.steps_of(Phase::Expand))
+    CHECK(s->transactional == (s->kind != "create-index-concurrently"));
+}
+
+TEST_CASE("a required column needs a fill value; the error names file, line and column") {
+  auto r = plan_text(std::string(kUsers) + "SELECT 1;\nALTER TABLE users ADD COLUMN tier text NOT NULL;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:"));
+  CHECK(has(r.error, "-- pgstage:fill <expression>"));
+  CHECK(has(r.error, "adding-required-column"));
+}
+
+TEST_CASE("a required column with -- pgstage:fill: nullable + fill trigger, backfill, NOT NULL via CHECK") {
+  auto r = plan_text(std::string(kUsers) + "-- pgstage:fill 'free'\nALTER TABLE users ADD COLUMN tier text NOT NULL;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const Plan& p = r.plan;
+  CHECK(kinds(p, Phase::Expand) == std::vector<std::string>{"add-column", "create-trigger"});
+  CHECK(has(phase_text(p, Phase::Expand), "NEW.\"tier\" := (SELECT 'free' FROM (SELECT NEW.*) AS pgstage_row)"));
+  REQUIRE(p.steps_of(Phase::Backfill).size() == 1);
+  CHECK(p.steps_of(Phase::Backfill)[0]->backfill->set_sql == "\"tier\" = ('free')");
+  CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"add-constraint-not-valid", "validate-constraint",
+                                                               "set-not-null", "drop-constraint", "drop-trigger"});
+  std::string ct = phase_text(p, Phase::Contract);
+  CHECK(has(ct, "CHECK (\"tier\" IS NOT NULL) NOT VALID"));
+  CHECK(has(ct, "ALTER TABLE \"users\" ALTER COLUMN \"tier\" SET NOT NULL"));
+}
+
+TEST_CASE("an empty or doubled fill annotation is an error at its position") {
+  auto r = plan_text(std::string(kUsers) + "-- pgstage:fill\nALTER TABLE users ADD COLUMN tier text NOT NULL;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:1:1"));
+  r = plan_text(std::string(kUsers) + "-- pgstage:fill 1\n-- pgstage:fill 2\nALTER TABLE users ADD COLUMN t int NOT NULL;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:1"));
+}
+
+TEST_CASE("changing a column type: converted shadow column, one-way trigger, swap in contract") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint USING age::bigint * 2;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const Plan& p = r.plan;
+  std::string ex = phase_text(p, Phase::Expand);
+  CHECK(has(ex, "ADD COLUMN IF NOT EXISTS \"age_pgstage_new\" bigint"));
+  CHECK(has(ex, "NEW.\"age_pgstage_new\" := (SELECT (age::bigint * 2) FROM (SELECT NEW.*) AS pgstage_row)"));
+  CHECK(p.steps_of(Phase::Backfill)[0]->backfill->set_sql == "\"age_pgstage_new\" = (age::bigint * 2)");
+  std::string ct = phase_text(p, Phase::Contract);
+  CHECK(has(ct, "ALTER TABLE \"users\" DROP COLUMN \"age\""));
+  CHECK(has(ct, "RENAME COLUMN \"age_pgstage_new\" TO \"age\""));
+  CHECK(has(ct, "ALTER COLUMN \"age\" SET DEFAULT 0;"));
+}
+
+TEST_CASE("a binary-coercible type change passes through") {
+  auto r = plan_text("CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n-- pgstage:history-end\n"
+                     "ALTER TABLE t ALTER COLUMN v TYPE varchar(20);\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.plan.steps.size() == 1);
+  CHECK(r.plan.steps[0].kind == "passthrough");
+  CHECK(r.plan.steps[0].sql == "ALTER TABLE t ALTER COLUMN v TYPE varchar(20)");
+}
+
+TEST_CASE("safe statements pass through in order, grouped; BEGIN/COMMIT belong to the runner") {
+  auto r = plan_text(std::string(kUsers) +
+                     "BEGIN;\nCREATE TABLE a (id int);\nALTER TABLE users ADD COLUMN note text;\n"
+                     "ALTER TABLE users RENAME COLUMN email TO mail;\nCREATE TABLE b (id int);\nCOMMIT;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() == 4);
+  CHECK(ex[0]->sql == "CREATE TABLE a (id int);\nALTER TABLE users ADD COLUMN note text");
+  CHECK(ex[1]->kind == "add-column");
+  CHECK(ex[2]->kind == "create-trigger");
+  CHECK(ex[3]->sql == "CREATE TABLE b (id int)");
+  CHECK(r.plan.steps.front().id == "expand-1-passthrough");
+}
+
+TEST_CASE("create index becomes CONCURRENTLY, outside a transaction, with Postgres' default name") {
+  auto r = plan_text(std::string(kUsers) + "CREATE INDEX ON users (lower(email));\nCREATE UNIQUE INDEX ux ON users (email);\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() == 2);
+  CHECK(ex[0]->sql == "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"users_lower_idx\" ON users (lower(email))");
+  CHECK(ex[1]->sql == "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ux ON users (email)");
+  CHECK(!ex[0]->transactional);
+  CHECK(ex[0]->rule == "create-index-non-concurrent");
+  CHECK(ex[0]->lock.mode == LockMode::ShareUpdateExclusive);
+}
+
+TEST_CASE("drop index and reindex become CONCURRENTLY") {
+  auto r = plan_text(std::string(kUsers) + "DROP INDEX users_name_idx;\nREINDEX TABLE users;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto ex = r.plan.steps_of(Phase::Expand);
+  REQUIRE(ex.size() == 2);
+  CHECK(ex[0]->sql == "DROP INDEX CONCURRENTLY IF EXISTS \"users_name_idx\"");
+  CHECK(ex[1]->sql == "REINDEX TABLE CONCURRENTLY \"users\"");
+  CHECK(!ex[0]->transactional);
+  CHECK(!ex[1]->transactional);
+}
+
+TEST_CASE("CONCURRENTLY inside a transaction block gets its own non-transactional step") {
+  auto r = plan_text(std::string(kUsers) + "BEGIN;\nCREATE INDEX CONCURRENTLY e ON users (email);\nCOMMIT;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  REQUIRE(r.plan.steps.size() == 1);
+  CHECK(!r.plan.steps[0].transactional);
+  CHECK(r.plan.steps[0].rule == "concurrently-in-transaction");
+}
+
+TEST_CASE("foreign keys and checks are added NOT VALID, validated in contract, named as Postgres would") {
+  auto r = plan_text(std::string(kUsers) + "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint, total int);\n"
+                                           "-- pgstage:history-end\n");
+  r = plan_text(std::string("CREATE TABLE users (id bigint PRIMARY KEY);\n"
+                            "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint, total int);\n"
+                            "-- pgstage:history-end\n"
+                            "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\n"
+                            "ALTER TABLE orders ADD CHECK (total >= 0);\n"));
+  REQUIRE_MESSAGE(r.ok, r.error);
+  std::string ex = phase_text(r.plan, Phase::Expand);
+  CHECK(has(ex, "ALTER TABLE orders ADD CONSTRAINT \"orders_user_id_fkey\" FOREIGN KEY (user_id) REFERENCES users "
+                "(id) ON DELETE CASCADE NOT VALID"));
+  CHECK(has(ex, "ALTER TABLE orders ADD CONSTRAINT \"orders_total_check\" CHECK (total >= 0) NOT VALID"));
+  std::string ct = phase_text(r.plan, Phase::Contract);
+  CHECK(has(ct, "VALIDATE CONSTRAINT \"orders_user_id_fkey\""));
+  CHECK(has(ct, "VALIDATE CONSTRAINT \"orders_total_check\""));
+}
+
+TEST_CASE("unique and primary keys are built CONCURRENTLY and attached USING INDEX") {
+  auto r = plan_text("CREATE TABLE t (a int, b int);\n-- pgstage:history-end\n"
+                     "ALTER TABLE t ADD UNIQUE (b);\nALTER TABLE t ADD PRIMARY KEY (a);\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  std::string ex = phase_text(r.plan, Phase::Expand);
+  CHECK(has(ex, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_b_key\" ON \"t\" (\"b\")"));
+  CHECK(has(ex, "ADD CONSTRAINT \"t_b_key\" UNIQUE USING INDEX \"t_b_key\""));
+  CHECK(has(ex, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_pkey\" ON \"t\" (\"a\")"));
+  std::string ct = phase_text(r.plan, Phase::Contract);
+  CHECK(has(ct, "CHECK (\"a\" IS NOT NULL) NOT VALID"));
+  CHECK(has(ct, "ADD CONSTRAINT \"t_pkey\" PRIMARY KEY USING INDEX \"t_pkey\""));
+}
+
+TEST_CASE("UPDATE becomes a batched backfill by primary key") {
+  auto r = plan_text(std::string(kUsers) + "UPDATE users SET email = lower(email) WHERE email <> lower(email);\n"
+                                           "UPDATE users SET age = age + 1;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 2);
+  CHECK(bf[0]->backfill->set_sql == "email = lower(email)");
+  CHECK(bf[0]->backfill->predicate == "email <> lower(email)");
+  CHECK(bf[0]->rule == "backfill-in-migration");
+  CHECK(bf[1]->backfill->predicate == "");
+  CHECK(bf[1]->rule == "unbounded-dml");
+  CHECK(backfill_batch_sql(*bf[0]->backfill, false) ==
+        "UPDATE \"users\" SET email = lower(email) WHERE \"id\" IN (SELECT \"id\" FROM \"users\" WHERE \"id\" > $1 "
+        "AND (email <> lower(email)) ORDER BY \"id\" LIMIT 7) RETURNING \"id\"");
+  auto bad = plan_text(std::string(kUsers) + "UPDATE users u SET email = 'x';\n");
+  CHECK(!bad.ok);
+  CHECK(has(bad.error, "migration.sql:1:"));
+}
+
+TEST_CASE("SET NOT NULL goes through a CHECK in contract, with a catch-up of the migration's backfill") {
+  auto r = plan_text(std::string(kUsers) + "UPDATE users SET email = '' WHERE email IS NULL;\n"
+                                           "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"backfill", "add-constraint-not-valid",
+                                                                   "validate-constraint", "set-not-null",
+                                                                   "drop-constraint"});
+  auto f = plan_text(std::string(kUsers) + "-- pgstage:fill 'none'\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n");
+  REQUIRE_MESSAGE(f.ok, f.error);
+  CHECK(f.plan.steps_of(Phase::Backfill).size() == 1);
+}
+
+TEST_CASE("drops wait for contract; a NOT NULL column being dropped loses NOT NULL in expand") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users DROP COLUMN name;\nDROP TABLE users;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(phase_text(r.plan, Phase::Expand) == "ALTER TABLE \"users\" ALTER COLUMN \"name\" DROP NOT NULL;\n");
+  CHECK(phase_text(r.plan, Phase::Contract) ==
+        "ALTER TABLE \"users\" DROP COLUMN IF EXISTS \"name\";\nDROP TABLE IF EXISTS \"users\";\n");
+}
+
+TEST_CASE("renaming a table: rename + updatable view in one step, drop the view in contract") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME TO accounts;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  std::string ex = phase_text(r.plan, Phase::Expand);
+  CHECK(has(ex, "ALTER TABLE \"users\" RENAME TO \"accounts\";\n    CREATE VIEW \"users\" AS SELECT * FROM \"accounts\""));
+  CHECK(phase_text(r.plan, Phase::Contract) == "DROP VIEW IF EXISTS \"users\";\n");
+}
+
+TEST_CASE("a statement that depends on something deferred to contract is refused") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users DROP COLUMN email;\nALTER TABLE users ADD COLUMN email int;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:1"));
+  CHECK(has(r.error, "split the migration"));
+}
+
+TEST_CASE("new tables are not staged") {
+  auto r = plan_text("CREATE TABLE n (id int PRIMARY KEY, a text);\nALTER TABLE n RENAME COLUMN a TO b;\n"
+                     "CREATE INDEX ON n (b);\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.plan.steps.size() == 1);
+  CHECK(r.plan.steps[0].kind == "passthrough");
+}
+
+TEST_CASE("identifiers are quoted everywhere: mixed case, reserved words, quotes inside names") {
+  auto r = plan_text("CREATE TABLE \"My Table\" (\"Id\" int PRIMARY KEY, \"select\" text, \"we\"\"ird\" int);\n"
+                     "-- pgstage:history-end\n"
+                     "ALTER TABLE \"My Table\" RENAME COLUMN \"select\" TO \"From\";\n"
+                     "ALTER TABLE \"My Table\" ALTER COLUMN \"we\"\"ird\" TYPE text;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  std::string all = phase_text(r.plan, Phase::Expand) + phase_text(r.plan, Phase::Backfill) +
+                    phase_text(r.plan, Phase::Contract);
+  CHECK(has(all, "ALTER TABLE \"My Table\" ADD COLUMN IF NOT EXISTS \"From\" text"));
+  CHECK(has(all, "NEW.\"From\" := NEW.\"select\""));
+  CHECK(has(all, "\"we\"\"ird_pgstage_new\""));
+  CHECK(has(all, "'\"My Table\"'::regclass"));
+  CHECK(has(all, "WHERE \"Id\" IN (SELECT \"Id\" FROM \"My Table\""));
+  CHECK(!has(all, " My Table "));
+}
+
+TEST_CASE("generated names stay within 63 bytes and are deterministic") {
+  std::string longname(60, 'x');
+  std::string n1 = bounded_name("pgstage_sync_" + longname);
+  CHECK(n1.size() <= 63);
+  CHECK(n1 == bounded_name("pgstage_sync_" + longname));
+  CHECK(n1 != bounded_name("pgstage_sync_" + longname + "y"));
+  CHECK(bounded_name("short") == "short");
+  CHECK(pg_default_name(std::string(40, 'a'), std::string(40, 'b'), "fkey").size() == 63);
+  CHECK(pg_default_name("orders", std::vector<std::string>{"user_id"}, "fkey") == "orders_user_id_fkey");
+  auto r = plan_text("CREATE TABLE " + longname + " (id int PRIMARY KEY, " + longname + " text);\n"
+                     "-- pgstage:history-end\nALTER TABLE " + longname + " RENAME COLUMN " + longname + " TO y;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  for (auto& s : r.plan.steps)
+    for (auto& w : top_words(s.sql)) CHECK(w.end - w.begin <= 63);
+}
+
+TEST_CASE("plan.json round-trips and refuses unknown versions") {
+  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  REQUIRE(r.ok);
+  r.plan.source_checksum = "sha256:abc";
+  std::string js = to_json(r.plan);
+  Plan back;
+  std::string err;
+  REQUIRE_MESSAGE(from_json(js, back, err), err);
+  CHECK(to_json(back) == js);
+  CHECK(back.steps.size() == r.plan.steps.size());
+  CHECK(back.steps[2].transactional == false);
+  REQUIRE(back.steps_of(Phase::Backfill).size() == 1);
+  CHECK(back.steps_of(Phase::Backfill)[0]->backfill->set_sql == "\"full_name\" = \"name\"");
+  CHECK(back.steps[0].lock.mode == r.plan.steps[0].lock.mode);
+
+  std::string v2 = js;
+  v2.replace(v2.find("\"version\": 1"), 12, "\"version\": 2");
+  CHECK(!from_json(v2, back, err));
+  CHECK(has(err, "version 2"));
+  CHECK(!from_json("{\"phases\": []}", back, err));
+  CHECK(has(err, "version"));
+  CHECK(!from_json("not json", back, err));
+}
