@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/deploy_run.h"
 #include "deployer/apply.h"
 #include "deployer/pg.h"
 #include "planner/planner.h"
@@ -35,6 +36,9 @@ struct ApplyArgs {
   int pg_version = 15;
   std::string layout = "auto";
   std::vector<std::string> exclude;
+  std::string config;       // pgstage.toml with [deploy]/[services]: swap containers after migrating
+  std::string verify_load;  // URL to load during the container swap
+  bool migrations_only = false;
 };
 
 milliseconds secs(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
@@ -51,6 +55,11 @@ bool resolve_url(std::string& url, const char* cmd) {
 }
 
 int run_apply(ApplyArgs a) {
+  // With [services] in pgstage.toml, apply = migrations (pre-deploy) -> container swap -> mark deployed.
+  std::string config_path, no_config;
+  bool swap = !a.dry_run && !a.migrations_only && find_config(a.config, config_path, no_config) &&
+              (!a.config.empty() || config_has_services(config_path));
+  if (swap && a.url.empty() && !std::getenv("PGSTAGE_DATABASE_URL")) a.url = config_database_url(config_path);
   if (!resolve_url(a.url, "apply")) return kExitUsage;
   auto layout = parse_layout(a.layout);
   if (!layout) {
@@ -79,6 +88,31 @@ int run_apply(ApplyArgs a) {
   req.plan = [](const SourceFile& f, Catalog& c, const planner::PlanOptions& o) { return planner::make_plan(f, c, o); };
   req.out = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   req.tty = isatty(STDERR_FILENO);
+  if (swap) {
+    DeployRun run;
+    run.config_path = config_path;
+    run.release = a.release;
+    run.database_url = a.url;
+    run.verify_load_url = a.verify_load;
+    run.predeploy = [&](const std::string&, std::string& err) {
+      deployer::ApplyResult r = deployer::apply_migrations(req);
+      for (auto& x : r.refused) std::cerr << "pgstage apply: " << deployer::redact(x, a.url) << "\n";
+      if (r.exit_code != 0) {
+        err = "migrations: " + (r.error.empty() ? std::string("refused") : r.error);
+        return false;
+      }
+      std::cout << "applied: " << r.ran.size() << " as written, " << r.expanded.size() << " expanded, "
+                << r.contracted.size() << " contracted\n";
+      for (auto& w : r.waiting) std::cout << "pending: " << w << "\n";
+      return true;
+    };
+    run.record = [&](const std::string& url, std::string& err) {
+      auto r = deployer::mark_deployed(url, a.release);
+      if (!r.ok) err = deployer::redact(r.error, url);
+      return r.ok;
+    };
+    return run_deploy(run, std::cout, std::cerr);
+  }
   deployer::ApplyResult r = deployer::apply_migrations(req);
   for (auto& x : r.refused) std::cerr << "pgstage apply: " << deployer::redact(x, a.url) << "\n";
   if (!r.error.empty()) std::cerr << "pgstage apply: " << r.error << "\n";
@@ -175,6 +209,9 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--pg-version", a->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--layout", a->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
   cmd->add_option("--exclude", a->exclude, "Skip files matching this glob (repeatable)");
+  cmd->add_option("--config", a->config, "pgstage.toml whose [services] are swapped after the migrations (default: nearest)");
+  cmd->add_option("--verify-load", a->verify_load, "Send GET traffic to URL during the container swap; report errors");
+  cmd->add_flag("--migrations-only", a->migrations_only, "Run the migrations but do not swap containers");
   cmd->callback([a, &exit_code] { exit_code = run_apply(*a); });
 
   auto release = std::make_shared<std::string>();

@@ -48,6 +48,26 @@ bool find_config(const std::string& explicit_path, std::string& path, std::strin
   return false;
 }
 
+bool config_has_services(const std::string& path) {
+  try {
+    toml::table root = toml::parse_file(path);
+    return root.get("services") != nullptr;
+  } catch (const toml::parse_error&) {
+    return true;  // let run_deploy report the syntax error
+  }
+}
+
+std::string config_database_url(const std::string& path) {
+  try {
+    toml::table root = toml::parse_file(path);
+    std::string name = root["deploy"]["database_url_env"].value_or(std::string(deploy::kDefaultDatabaseUrlEnv));
+    const char* v = std::getenv(name.c_str());
+    return v ? v : "";
+  } catch (const toml::parse_error&) {
+    return "";
+  }
+}
+
 int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
   std::string path, err;
   if (!find_config(run.config_path, path, err)) {
@@ -81,8 +101,9 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
     errs << "pgstage: error: " << err << "\n";
     return kExitFailed;
   }
-  std::string url;
-  if (const char* v = std::getenv(cfg.database_url_env.c_str())) url = v;
+  std::string url = run.database_url;
+  if (url.empty())
+    if (const char* v = std::getenv(cfg.database_url_env.c_str())) url = v;
 
   auto runtime = deploy::make_runtime(cfg);
   std::unique_ptr<deploy::Router> router;

@@ -13,6 +13,7 @@ namespace pgstage::cli {
 struct DeployRun {
   std::string config_path;  // empty: find pgstage.toml walking up from the working directory
   std::string release;
+  std::string database_url;     // empty: read the variable named by [deploy] database_url_env
   std::string verify_load_url;  // empty: no load
   int verify_load_threads = 4;
   // The pre-deploy hook gets the database URL read from [deploy] database_url_env (may be empty).
@@ -23,6 +24,11 @@ struct DeployRun {
 // Returns an exit code: 0 deployed, 1 failed safely (old instances keep serving) or refused
 // (another apply runs), 2 configuration error.
 int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& err);
+
+// The config has at least one [services.NAME] (so `apply` swaps containers after migrating).
+bool config_has_services(const std::string& path);
+// The database URL from the environment variable [deploy] database_url_env names ("" if unset).
+std::string config_database_url(const std::string& path);
 
 // pgstage.toml: `explicit_path` if given, else the nearest one walking up from the working
 // directory. Returns false and fills `err` when there is none.

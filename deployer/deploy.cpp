@@ -22,7 +22,7 @@ std::string secs(Millis d) {
 }
 
 std::string where(const Instance& i) {
-  return i.id.substr(0, 12) + " (release " + i.release + ") on " + i.host + ":" + std::to_string(i.port);
+  return (i.id.size() == 64 ? i.id.substr(0, 12) : i.id) + " (release " + i.release + ") on " + i.host + ":" + std::to_string(i.port);
 }
 
 // One service's swap. Each step is a member; `old_`/`new_` hold what exists at each point so a

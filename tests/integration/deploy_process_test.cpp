@@ -10,6 +10,9 @@ TEST_SUITE("deploy (process runtime)") {
   TEST_CASE("v1 -> v2 -> v3 rename under load: no failed request, no lost write") {
     scenario_rename_under_load("process");
   }
+  TEST_CASE("pgstage apply v1 -> v2 -> v3 with the sample migrations, under load") {
+    scenario_apply_flow_under_load("process");
+  }
   TEST_CASE("a release that never turns healthy is removed; the old one keeps serving") {
     scenario_unhealthy_release("process");
   }

@@ -49,7 +49,8 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
     return;
   }
   db_url = pg.fresh_database("deploy");
-  sql("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, "
+  if (opt.create_schema)
+    sql("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, "
       "email text NOT NULL);"
       "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text, "
       "done_at timestamptz, done_by text);");
@@ -110,6 +111,14 @@ Subprocess DeployFixture::start_deploy(const std::string& release, const std::ve
   Subprocess p;
   p.start(argv, {{"DATABASE_URL", db_url}});
   return p;
+}
+
+Subprocess DeployFixture::apply(const std::string& migrations_dir, const std::string& release,
+                                 const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {PGSTAGE_BINARY, "apply", migrations_dir, "--release", release,
+                                   "--config", config_path};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return run_program(argv, {{"DATABASE_URL", db_url}}, 300);
 }
 
 Subprocess DeployFixture::deploy(const std::string& release, const std::vector<std::string>& extra) {

@@ -21,6 +21,7 @@ struct FixtureOptions {
   std::string drain_timeout = "2s";
   std::string deploy_timeout = "10s";
   bool worker = true;
+  bool create_schema = true;  // false: the test's migrations create it (pgstage apply)
 };
 
 // The docker image the e2e tests deploy (built by samples/app/build-image.sh).
@@ -43,6 +44,9 @@ class DeployFixture {
 
   // `pgstage deploy --release R --config ...` with DATABASE_URL set; extra args appended.
   Subprocess deploy(const std::string& release, const std::vector<std::string>& extra = {});
+  // `pgstage apply DIR --release R --config ...` with DATABASE_URL set.
+  Subprocess apply(const std::string& migrations_dir, const std::string& release,
+                   const std::vector<std::string>& extra = {});
   Subprocess start_deploy(const std::string& release, const std::vector<std::string>& extra = {});
   std::vector<deploy::Instance> instances(const std::string& service);
   void sql(const std::string& statements);

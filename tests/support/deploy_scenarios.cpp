@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -114,6 +115,61 @@ void scenario_rename_under_load(const std::string& runtime) {
   while (f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") != "0" && Clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
   CHECK(f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") == "0");
+}
+
+void scenario_apply_flow_under_load(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .create_schema = false});
+  REQUIRE_FIXTURE(f);
+  // The migrations directory grows release by release, as a repository's does.
+  std::string src = std::string(PGSTAGE_SOURCE_DIR) + "/samples/app/migrations/";
+  std::string dir = f.dir + "/migrations";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(src + "001_create_users.sql", dir + "/001_create_users.sql");
+  auto apply = [&](const std::string& release, const std::vector<std::string>& extra = {}) {
+    Subprocess p = f.apply(dir, release, extra);
+    INFO("pgstage apply --release " << release << " output:\n" << p.output);
+    REQUIRE(p.exit_code == 0);
+    return p.output;
+  };
+  std::string out1 = apply("v1");
+  CHECK(out1.find("run_predeploy") != std::string::npos);
+  CHECK(out1.find("release v1 recorded as deployed") != std::string::npos);
+  CHECK(f.get("/release") == "v1\n");
+
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  std::filesystem::copy_file(src + "002_rename_name.sql", dir + "/002_rename_name.sql");
+  long before = load.ok_so_far();
+  std::string out2 = apply("v2");
+  CHECK(out2.find("1 expanded") != std::string::npos);
+  CHECK(f.get("/release") == "v2\n");
+  wait_for_traffic(load, before + 50);
+  CHECK(f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") == "1");
+
+  before = load.ok_so_far();
+  std::string out3 = apply("v3", {"--verify-load", f.haproxy.url("/release")});
+  CHECK(out3.find("1 contracted") != std::string::npos);
+  CHECK(out3.find(" 0 non-2xx, 0 connection errors") != std::string::npos);
+  wait_for_traffic(load, before + 50);
+  LoadReport r = load.stop();
+  check_clean_load(r);
+  CHECK(f.get("/release") == "v3\n");
+  CHECK(f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") == "0");
+
+  pqxx::connection c(f.db_url);
+  pqxx::nontransaction tx(c);
+  long missing = 0;
+  for (const auto& [id, name] : r.acked) {
+    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
+    if (row.empty() || row[0][0].as<std::string>() != name) ++missing;
+  }
+  INFO(r.acked.size() << " acknowledged writes");
+  CHECK(r.acked.size() > 100);
+  CHECK(missing == 0);
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v3");
 }
 
 void scenario_unhealthy_release(const std::string& runtime) {

@@ -1,0 +1,25 @@
+// The deploy scenarios on the docker runtime: containers of the sample app image through the
+// Docker Engine API, a real HAProxy and Postgres.
+#include <doctest/doctest.h>
+
+#include "tests/support/deploy_scenarios.h"
+
+using namespace pgstage::test;
+
+TEST_SUITE("deploy (docker runtime)") {
+  TEST_CASE("v1 -> v2 -> v3 rename under load: no failed request, no lost write") {
+    scenario_rename_under_load("docker");
+  }
+  TEST_CASE("pgstage apply v1 -> v2 -> v3 with the sample migrations, under load") {
+    scenario_apply_flow_under_load("docker");
+  }
+  TEST_CASE("a release that never turns healthy is removed; the old one keeps serving") {
+    scenario_unhealthy_release("docker");
+  }
+  TEST_CASE("a request in flight during the switch completes") { scenario_slow_request_completes("docker"); }
+  TEST_CASE("a request longer than the drain timeout is cut at the drain timeout") {
+    scenario_long_request_cut_at_drain_timeout("docker");
+  }
+  TEST_CASE("a second apply is refused while one runs") { scenario_second_apply_refused("docker"); }
+  TEST_CASE("a deploy killed with SIGKILL is cleaned up by the next one") { scenario_crash_recovery("docker"); }
+}

@@ -1,0 +1,158 @@
+// The deploy sequence on in-memory fakes: what it does to the runtime and the router, in order.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "deployer/deploy.h"
+
+using namespace pgstage::deploy;
+
+namespace {
+
+struct FakeRuntime : Runtime {
+  std::vector<Instance> live;
+  std::vector<std::string> calls;
+  int next = 1;
+  std::string name() const override { return "fake"; }
+  bool start(const InstanceSpec& s, Instance& out, std::string&) override {
+    out = Instance{"i" + std::to_string(next), s.service, s.release, "127.0.0.1", next, next};
+    ++next;
+    live.push_back(out);
+    calls.push_back("start " + out.id + " " + s.release);
+    return true;
+  }
+  bool state(const Instance& i, InstanceState& out, std::string&) override {
+    out = InstanceState::Missing;
+    for (const auto& l : live)
+      if (l.id == i.id) out = InstanceState::Running;
+    return true;
+  }
+  bool stop(const Instance& i, Millis, std::string&) override {
+    calls.push_back("stop " + i.id);
+    return true;
+  }
+  bool remove(const Instance& i, std::string&) override {
+    calls.push_back("remove " + i.id);
+    std::erase_if(live, [&](const Instance& l) { return l.id == i.id; });
+    return true;
+  }
+  std::string logs(const Instance&, int) override { return "booting\nhealthz: 503"; }
+  bool list(const std::string& service, std::vector<Instance>& out, std::string&) override {
+    out.clear();
+    for (const auto& l : live)
+      if (l.service == service) out.push_back(l);
+    return true;
+  }
+};
+
+struct FakeRouter : Router {
+  std::vector<Slot> s = {{"blue", "127.0.0.1", 1, SlotState::Maint, 0}, {"green", "127.0.0.1", 1, SlotState::Maint, 0}};
+  std::vector<std::string> calls;
+  Slot* find(const std::string& n) {
+    for (auto& x : s)
+      if (x.server == n) return &x;
+    return nullptr;
+  }
+  bool slots(const std::string&, std::vector<Slot>& out, std::string&) override {
+    out = s;
+    return true;
+  }
+  bool set_addr(const std::string&, const std::string& srv, const std::string& a, int p, std::string&) override {
+    find(srv)->addr = a;
+    find(srv)->port = p;
+    calls.push_back("addr " + srv + " " + std::to_string(p));
+    return true;
+  }
+  bool set_state(const std::string&, const std::string& srv, SlotState st, std::string&) override {
+    find(srv)->state = st;
+    calls.push_back(std::string("state ") + srv + " " + slot_state_name(st));
+    return true;
+  }
+  bool sessions(const std::string&, const std::string&, int& out, std::string&) override {
+    out = 0;
+    return true;
+  }
+  bool shutdown_sessions(const std::string&, const std::string& srv, std::string&) override {
+    calls.push_back("shutdown " + srv);
+    return true;
+  }
+};
+
+DeployConfig config(bool proxied) {
+  DeployConfig c;
+  c.state_dir = "/tmp/pgstage-unit-deploy-" + std::to_string(getpid()) + (proxied ? "-p" : "-w");
+  ServiceConfig s;
+  s.name = "web";
+  s.proxied = proxied;
+  s.backend = "app";
+  s.deploy_timeout = Millis(300);
+  s.health_interval = Millis(20);
+  if (!proxied) {
+    s.health_path.clear();
+    s.min_running = Millis(1);
+  }
+  c.services.push_back(s);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("an instance that never answers its health check is removed; the router is not touched") {
+  DeployConfig cfg = config(true);
+  FakeRuntime rt;
+  FakeRouter router;
+  // Release v1 serves from blue.
+  Instance v1;
+  std::string err;
+  rt.start(InstanceSpec{"web", "v1"}, v1, err);
+  router.s[0] = Slot{"blue", v1.host, v1.port, SlotState::Ready, 0};
+  rt.calls.clear();
+
+  DeployRequest req{&cfg, "v2"};
+  CHECK_FALSE(deploy(req, rt, &router, err));
+  CHECK(err.find("web: wait_healthy: not healthy within the deploy timeout (0.3s)") == 0);
+  CHECK(err.find("the old instance keeps serving") != std::string::npos);
+  CHECK(err.find("healthz: 503") != std::string::npos);  // its last log lines
+  CHECK(rt.calls == std::vector<std::string>{"start i2 v2", "remove i2"});
+  CHECK(router.calls.empty());
+  REQUIRE(rt.live.size() == 1);
+  CHECK(rt.live[0].id == v1.id);
+}
+
+TEST_CASE("a failing pre-deploy hook stops everything before an instance starts") {
+  DeployConfig cfg = config(true);
+  FakeRuntime rt;
+  FakeRouter router;
+  DeployRequest req{&cfg, "v2"};
+  req.predeploy = [](std::string& e) {
+    e = "migration 002 failed";
+    return false;
+  };
+  std::string err;
+  CHECK_FALSE(deploy(req, rt, &router, err));
+  CHECK(err == "run_predeploy: migration 002 failed (no instance was touched)");
+  CHECK(rt.calls.empty());
+  CHECK(router.calls.empty());
+}
+
+TEST_CASE("a worker is replaced: new one running first, then the old one stopped") {
+  DeployConfig cfg = config(false);
+  FakeRuntime rt;
+  std::string err;
+  std::vector<std::string> steps;
+  DeployRequest req{&cfg, "v1"};
+  req.on_step = [&](const StepReport& r) { steps.push_back(r.step); };
+  bool recorded = false;
+  req.record = [&](std::string&) { return recorded = true; };
+  REQUIRE_MESSAGE(deploy(req, rt, nullptr, err), err);
+  req.release = "v2";
+  steps.clear();
+  rt.calls.clear();
+  REQUIRE_MESSAGE(deploy(req, rt, nullptr, err), err);
+  CHECK(recorded);
+  CHECK(steps == std::vector<std::string>{"recover", "start_new", "wait_healthy", "stop_old", "record", "record"});
+  CHECK(rt.calls == std::vector<std::string>{"start i2 v2", "stop i1", "remove i1"});
+  std::filesystem::remove_all(cfg.state_dir);
+}
