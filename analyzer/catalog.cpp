@@ -97,7 +97,9 @@ const CatalogTable* Catalog::table(const QualifiedName& n) const {
 }
 CatalogTable* Catalog::table(const QualifiedName& n) {
   auto it = tables_.find(key(n));
-  return it == tables_.end() ? nullptr : &it->second;
+  if (it == tables_.end()) return nullptr;
+  if (applying_in_review_) review_tables_.push_back(it->first);
+  return &it->second;
 }
 const CatalogIndex* Catalog::index(const QualifiedName& n) const {
   auto it = indexes_.find(key(n));
@@ -107,25 +109,59 @@ const CatalogObject* Catalog::object(const std::string& kind, const QualifiedNam
   auto it = objects_.find(kind + ":" + key(n));
   return it == objects_.end() ? nullptr : &it->second;
 }
+std::vector<std::map<std::string, CatalogIndex>::iterator> Catalog::indexes_of(const std::string& k) {
+  std::vector<std::map<std::string, CatalogIndex>::iterator> out;
+  auto bt = indexes_by_table_.find(k);
+  if (bt == indexes_by_table_.end()) return out;
+  for (auto ik = bt->second.begin(); ik != bt->second.end();) {
+    auto it = indexes_.find(*ik);
+    if (it != indexes_.end() && key(it->second.table) == k) {
+      out.push_back(it);
+      ++ik;
+    } else {
+      ik = bt->second.erase(ik);  // stale: dropped, renamed or moved
+    }
+  }
+  return out;
+}
 std::vector<const CatalogIndex*> Catalog::indexes_on(const QualifiedName& t) const {
   std::vector<const CatalogIndex*> out;
   std::string k = key(t);
-  for (auto& [_, i] : indexes_)
-    if (key(i.table) == k) out.push_back(&i);
+  auto bt = indexes_by_table_.find(k);
+  if (bt == indexes_by_table_.end()) return out;
+  for (auto& ik : bt->second) {
+    auto it = indexes_.find(ik);
+    if (it != indexes_.end() && key(it->second.table) == k) out.push_back(&it->second);
+  }
   return out;
 }
 bool Catalog::is_new(const QualifiedName& t) const {
   auto* tab = table(t);
   return tab && tab->created_in_review;
 }
-void Catalog::put_table(CatalogTable t) { tables_[key(t.name)] = std::move(t); }
-void Catalog::put_index(CatalogIndex i) {
-  QualifiedName n{i.table.schema, i.name};
-  indexes_[key(n)] = std::move(i);
+void Catalog::put_table(CatalogTable t) {
+  std::string k = key(t.name);
+  if (applying_in_review_ || t.created_in_review) review_tables_.push_back(k);
+  tables_[k] = std::move(t);
 }
-void Catalog::put_object(CatalogObject o) { objects_[o.kind + ":" + key(o.name)] = std::move(o); }
+void Catalog::put_index(CatalogIndex i) {
+  std::string k = key(QualifiedName{i.table.schema, i.name});
+  if (applying_in_review_ || i.created_in_review) review_indexes_.push_back(k);
+  indexes_by_table_[key(i.table)].insert(k);
+  indexes_[k] = std::move(i);
+}
+void Catalog::put_object(CatalogObject o) {
+  std::string k = o.kind + ":" + key(o.name);
+  if (applying_in_review_ || o.created_in_review) review_objects_.push_back(k);
+  objects_[k] = std::move(o);
+}
 
 void Catalog::apply(const Change& change, bool in_review) {
+  applying_in_review_ = in_review;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{applying_in_review_};
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
@@ -170,13 +206,9 @@ void Catalog::apply(const Change& change, bool in_review) {
               return std::find(x.columns.begin(), x.columns.end(), c.column) != x.columns.end();
             });
           }
-          for (auto it = indexes_.begin(); it != indexes_.end();) {
-            auto& i = it->second;
-            if (key(i.table) == key(c.table) && std::find(i.columns.begin(), i.columns.end(), c.column) != i.columns.end())
-              it = indexes_.erase(it);
-            else
-              ++it;
-          }
+          for (auto it : indexes_of(key(c.table)))
+            if (std::find(it->second.columns.begin(), it->second.columns.end(), c.column) != it->second.columns.end())
+              indexes_.erase(it);
         } else if constexpr (std::is_same_v<T, RenameColumn>) {
           if (auto* t = table(c.table)) {
             if (auto* col = t->column(c.column)) col->name = c.new_name;
@@ -184,18 +216,20 @@ void Catalog::apply(const Change& change, bool in_review) {
               for (auto& n : k.columns)
                 if (n == c.column) n = c.new_name;
           }
-          for (auto& [_, i] : indexes_)
-            if (key(i.table) == key(c.table))
-              for (auto& n : i.columns)
-                if (n == c.column) n = c.new_name;
+          for (auto it : indexes_of(key(c.table)))
+            for (auto& n : it->second.columns)
+              if (n == c.column) n = c.new_name;
         } else if constexpr (std::is_same_v<T, RenameTable>) {
           auto it = tables_.find(key(c.table));
           if (it == tables_.end()) return;
           CatalogTable t = std::move(it->second);
           tables_.erase(it);
           t.name.name = c.new_name;
-          for (auto& [_, i] : indexes_)
-            if (key(i.table) == key(c.table)) i.table = t.name;
+          std::string new_key = key(t.name);
+          for (auto it : indexes_of(key(c.table))) {
+            it->second.table = t.name;
+            indexes_by_table_[new_key].insert(it->first);
+          }
           put_table(std::move(t));
         } else if constexpr (std::is_same_v<T, AlterColumnType>) {
           if (auto* t = table(c.table))
@@ -256,8 +290,8 @@ void Catalog::apply(const Change& change, bool in_review) {
         } else if constexpr (std::is_same_v<T, DropTable>) {
           for (auto& n : c.tables) {
             tables_.erase(key(n));
-            for (auto it = indexes_.begin(); it != indexes_.end();)
-              it = key(it->second.table) == key(n) ? indexes_.erase(it) : std::next(it);
+            for (auto it : indexes_of(key(n))) indexes_.erase(it);
+            indexes_by_table_.erase(key(n));
           }
         } else if constexpr (std::is_same_v<T, CreateView>) {
           CatalogTable t;

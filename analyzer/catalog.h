@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,14 @@ class Catalog {
   std::map<std::string, CatalogTable> tables_;
   std::map<std::string, CatalogIndex> indexes_;
   std::map<std::string, CatalogObject> objects_;  // key: kind + ":" + key(name)
+  // Keys of what may hold a created_in_review flag, so mark_all_existing() touches only those
+  // (sweeping the whole catalog after every file made linting N files quadratic).
+  std::vector<std::string> review_tables_, review_indexes_, review_objects_;
+  bool applying_in_review_ = false;
+  // Index keys by table key, so per-table index lookups do not scan every index. May hold stale
+  // keys (dropped or renamed indexes): users check the index's table again.
+  std::map<std::string, std::set<std::string>> indexes_by_table_;
+  std::vector<std::map<std::string, CatalogIndex>::iterator> indexes_of(const std::string& table_key);
 };
 
 }  // namespace pgstage

@@ -638,13 +638,21 @@ std::string canonical(const std::string& p) {
 }  // namespace
 
 void Catalog::mark_all_existing() {
-  for (auto& [_, t] : tables_) {
-    t.created_in_review = false;
-    for (auto& c : t.columns) c.created_in_review = false;
-    for (auto& k : t.constraints) k.created_in_review = false;
-  }
-  for (auto& [_, i] : indexes_) i.created_in_review = false;
-  for (auto& [_, o] : objects_) o.created_in_review = false;
+  // Only what put_table/put_index/put_object or an in-review apply() touched can be new.
+  for (auto& k : review_tables_)
+    if (auto it = tables_.find(k); it != tables_.end()) {
+      auto& t = it->second;
+      t.created_in_review = false;
+      for (auto& c : t.columns) c.created_in_review = false;
+      for (auto& c : t.constraints) c.created_in_review = false;
+    }
+  for (auto& k : review_indexes_)
+    if (auto it = indexes_.find(k); it != indexes_.end()) it->second.created_in_review = false;
+  for (auto& k : review_objects_)
+    if (auto it = objects_.find(k); it != objects_.end()) it->second.created_in_review = false;
+  review_tables_.clear();
+  review_indexes_.clear();
+  review_objects_.clear();
 }
 
 void replay_into(Catalog& catalog, const SourceFile& file, const LintSettings&) {
