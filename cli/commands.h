@@ -18,6 +18,5 @@ void add_apply_commands(CLI::App& app, int& exit_code);  // `apply`, `mark-deplo
 void add_deploy_command(CLI::App& app, int& exit_code);
 void add_trace_command(CLI::App& app, int& exit_code);
 void add_snapshot_command(CLI::App& app, int& exit_code);
-void add_apply_commands(CLI::App& app, int& exit_code);  // `apply`, `mark-deployed`, `status`
 
 }  // namespace pgstage::cli
