@@ -33,9 +33,18 @@ bool do_block_window(const StatementContext& ctx, Reporter& r) {
 void check(const StatementContext& ctx, Reporter& r) {
   if (ctx.lowered.do_block && do_block_window(ctx, r)) return;
   if (!ctx.tx.in_transaction || !is_work(ctx)) return;
+  // A relation dropped earlier in the transaction and re-created by this statement (DROP VIEW v;
+  // CREATE VIEW v ...) is the usual atomic replacement: its lock is the point, not a hazard.
+  auto recreated = [&](const QualifiedName& t) {
+    for (auto& c : ctx.lowered.changes) {
+      if (auto* v = c.as<CreateView>(); v && Catalog::key(v->name) == Catalog::key(t)) return true;
+      if (auto* ct = c.as<CreateTable>(); ct && Catalog::key(ct->table) == Catalog::key(t)) return true;
+    }
+    return false;
+  };
   std::vector<QualifiedName> held;
   for (auto& t : ctx.tx.access_exclusive_tables)
-    if (existing(ctx, t)) held.push_back(t);
+    if (existing(ctx, t) && !recreated(t)) held.push_back(t);
   if (held.empty()) return;
   std::vector<QualifiedName> added;
   for (auto& tl : ctx.lock.tables)

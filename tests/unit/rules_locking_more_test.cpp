@@ -258,3 +258,14 @@ TEST_CASE("missing-lock-timeout: a table created earlier in the same DO block is
             "missing-lock-timeout")
             .size() == 1);
 }
+
+TEST_CASE("wide-lock-window: dropping and re-creating a view in one transaction is silent") {
+  const std::string h = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+                        "CREATE VIEW active_users AS SELECT id FROM users;\n-- pgstage:history-end\n";
+  CHECK(run(h + "BEGIN;\nDROP VIEW active_users;\nCREATE VIEW active_users AS SELECT id, email FROM users;\n"
+                "CREATE TABLE x (id int);\nCOMMIT;",
+            "wide-lock-window")
+            .empty());
+  CHECK(run(h + "BEGIN;\nDROP VIEW active_users;\nALTER TABLE users ADD COLUMN a text;\nCOMMIT;", "wide-lock-window")
+            .size() == 1);
+}
