@@ -80,6 +80,8 @@ const BackfillState* State::backfill(const std::string& migration, const std::st
 DbResult ensure_state_schema(Connection& c, bool create) {
   try {
     pqxx::work tx(c.raw());
+    // Serializes schema creation between apply and mark-deployed (which does not take the apply lock).
+    if (create) tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockClass) + ", 2)");
     bool exists = tx.exec1("SELECT to_regclass('pgstage.schema_version') IS NOT NULL")[0].as<bool>();
     if (!exists) {
       if (!create) return DbResult::success();

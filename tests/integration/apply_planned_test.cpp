@@ -69,6 +69,10 @@ TEST_CASE("pgstage apply killed mid-backfill resumes after the last committed ba
     CHECK(killed.killed());
     Proc st = run_pgstage({"status", "--database-url", url, "--format", "json"});
     CHECK(st.code() == 0);
+    if (fault.starts_with("after-batch")) {  // status shows the interrupted backfill and how far it got
+      std::string batches = fault.substr(fault.find(':') + 1);
+      CHECK(st.out.find("\"rows_done\": " + std::to_string(10 * std::stoi(batches))) != std::string::npos);
+    }
     Proc resumed = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "10"});
     INFO(resumed.out, resumed.err);
     CHECK(resumed.code() == 0);
