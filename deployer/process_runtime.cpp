@@ -32,10 +32,18 @@ std::string safe(const std::string& s) {
   return out;
 }
 
-// The process is ours while it lives and its environment names the instance.
-bool is_ours(pid_t pid, const std::string& id) {
-  if (pid <= 0) return false;
-  waitpid(pid, nullptr, WNOHANG);  // reap it if it is our exited child
+// 'Z' (zombie), 'X' (dead) or no such process: it is gone.
+bool alive(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!f || !std::getline(f, stat)) return false;
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+  char state = stat[paren + 2];
+  return state != 'Z' && state != 'X';
+}
+
+bool environ_names(pid_t pid, const std::string& id) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
   if (!f) return false;
   std::string env((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -46,6 +54,20 @@ bool is_ours(pid_t pid, const std::string& id) {
     if (end == std::string::npos) end = env.size();
     if (env.compare(pos, end - pos, want) == 0) return true;
     pos = end + 1;
+  }
+  return false;
+}
+
+// The process is ours while it lives and its environment names the instance. While a process
+// is in execve (sh -c "exec app") its environ can read empty for a moment, so a live process
+// whose environ does not match yet is asked again a few times before it counts as not ours.
+bool is_ours(pid_t pid, const std::string& id) {
+  if (pid <= 0) return false;
+  waitpid(pid, nullptr, WNOHANG);  // reap it if it is our exited child
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (!alive(pid)) return false;
+    if (environ_names(pid, id)) return true;
+    std::this_thread::sleep_for(10ms);
   }
   return false;
 }
