@@ -713,7 +713,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       continue;
     }
     if (!fs::exists(in.path, ec)) {
-      out.errors.push_back(in.path + ": no such file or directory");
+      out.errors.push_back(in.path + ": " + (ec ? ec.message() : std::string("no such file or directory")));
       continue;
     }
     std::string canon = canonical(in.path);

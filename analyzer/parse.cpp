@@ -200,9 +200,57 @@ void collect_comments(const std::string& s, size_t b, size_t e, ParsedFile& out)
   }
 }
 
+// Where [b, e) holds a block comment that never closes, its start; npos otherwise.
+size_t unterminated_comment(const std::string& s, size_t b, size_t e) {
+  Lexer lx{s, e};
+  for (size_t i = b; i < e;) {
+    if (s[i] == '/' && i + 1 < e && s[i + 1] == '*') {
+      Comment cm;
+      bool was_comment = false;
+      size_t n = lx.skip(i, &cm, &was_comment);
+      if (n >= e && cm.end == e && !(e - i >= 4 && s.compare(e - 2, 2, "*/") == 0)) return i;
+      i = n;
+    } else if (s[i] == '-' || s[i] == '\'' || s[i] == '"' || s[i] == '$') {
+      bool was_comment = false;
+      size_t n = lx.skip(i, nullptr, &was_comment);
+      i = n > i ? n : i + 1;
+    } else {
+      ++i;
+    }
+  }
+  return std::string::npos;
+}
+
+void parse_small(const std::string& text, size_t b, size_t e, ParsedFile& out);
+
+}  // namespace
+
+namespace {
+
+// Sections larger than this are parsed in chunks of whole statements, so a huge file never turns
+// into one huge JSON parse tree in memory.
+constexpr size_t kChunkBytes = 256 * 1024;
+
 ParsedFile parse_range(const std::string& text, size_t b, size_t e) {
   ParsedFile out;
   collect_comments(text, b, e, out);
+  if (e - b <= kChunkBytes) {
+    parse_small(text, b, e, out);
+    return out;
+  }
+  auto spans = split_statements(text, b, e);
+  size_t cb = b;
+  for (size_t k = 0; k < spans.size(); ++k) {
+    size_t ce = k + 1 < spans.size() ? spans[k + 1].begin : e;
+    if (ce - cb >= kChunkBytes || k + 1 == spans.size()) {
+      parse_small(text, cb, ce, out);
+      cb = ce;
+    }
+  }
+  return out;
+}
+
+void parse_small(const std::string& text, size_t b, size_t e, ParsedFile& out) {
   // Fast path: the whole section parses at once (libpg_query needs a NUL-terminated string).
   std::string section = text.substr(b, e - b);
   if (section.find('\0') == std::string::npos) {
@@ -225,7 +273,7 @@ ParsedFile parse_range(const std::string& text, size_t b, size_t e) {
           st.tree = std::move(tree);
           out.statements.push_back(std::move(st));
         }
-        return out;
+        return;
       }
     } else {
       pg_query_free_parse_result(r);
@@ -244,9 +292,17 @@ ParsedFile parse_range(const std::string& text, size_t b, size_t e) {
       out.statements.push_back(std::move(st));
       continue;
     }
+    size_t before = out.statements.size();
     parse_one(text, sp.begin, sp.end, out);
+    size_t open = out.statements.size() == before ? unterminated_comment(text, sp.begin, sp.end) : std::string::npos;
+    if (open != std::string::npos) {
+      Statement st;
+      st.begin = open;
+      st.end = sp.end;
+      st.error = ParseError{"unterminated /* comment", open};
+      out.statements.push_back(std::move(st));
+    }
   }
-  return out;
 }
 
 }  // namespace

@@ -153,6 +153,20 @@ bool read_source(const std::string& path, Layout layout, SourceFile& out, std::s
     err = path + ": is a directory";
     return false;
   }
+  // Only regular files: a FIFO or a device would block or never end.
+  auto st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    err = path + ": not a regular file";
+    return false;
+  }
+  if (!ec && fs::is_regular_file(st)) {
+    auto size = fs::file_size(path, ec);
+    if (!ec && size > kMaxSourceBytes) {
+      err = path + ": file is " + std::to_string(size / (1024 * 1024)) + " MiB; pgstage lints files up to " +
+            std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB (split it, or skip it with --exclude)";
+      return false;
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
@@ -207,6 +221,8 @@ bool excluded(const std::string& rel, const std::vector<std::string>& exclude) {
 }
 
 bool file_contains(const fs::path& p, std::string_view needle) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return false;  // a FIFO would block the open
   std::ifstream in(p, std::ios::binary);
   std::string buf(16384, '\0');
   in.read(buf.data(), std::streamsize(buf.size()));

@@ -47,7 +47,12 @@ struct SourceFile {
 // (Auto detects goose/dbmate markers in the text).
 SourceFile make_source(std::string path, std::string text, Layout layout = Layout::Auto);
 
-// Reads a file. Returns false and fills `err` (naming the path) when it cannot be read.
+// Largest file read_source accepts. Linting keeps every statement's facts and findings in memory
+// (about 200 bytes per input byte for dense DDL), so a 50 MB file would need gigabytes.
+inline constexpr size_t kMaxSourceBytes = 10 * 1024 * 1024;
+
+// Reads a regular file of at most kMaxSourceBytes. Returns false and fills `err` (naming the path)
+// when it cannot be read, is not a regular file (FIFO, device, dangling symlink, loop) or is too big.
 bool read_source(const std::string& path, Layout layout, SourceFile& out, std::string& err);
 
 struct MigrationEntry {

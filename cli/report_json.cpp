@@ -75,7 +75,7 @@ std::string render_json(const LintResult& r, const ReportOptions& o) {
                 {"hints", r.count(Severity::Hint)},
                 {"fail_on", std::string(severity_name(o.fail_on))},
                 {"failed", r.fails(o.fail_on)}}}};
-  return doc.dump(2) + "\n";
+  return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace pgstage::cli

@@ -1,0 +1,2 @@
+TRUNCATE orders_854;
+

@@ -1,0 +1,6 @@
+BEGIN;
+DROP TABLE IF EXISTS items_812;
+
+ALTER TABLE orders_854 ADD CONSTRAINT body_payment24_fk FOREIGN KEY (body_payment24) REFERENCES items_812 (id) NOT VALID;
+
+COMMIT;
