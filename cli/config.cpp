@@ -15,7 +15,18 @@ namespace pgstage::cli {
 namespace {
 
 std::map<std::string, SectionValidator>& sections() {
-  static std::map<std::string, SectionValidator> s;
+  // [deploy] and [services.NAME] belong to `deploy` / `apply`, which validate every key when they
+  // run (deployer/deploy_config.cpp); here they only have to be tables.
+  static std::map<std::string, SectionValidator> s = [] {
+    std::map<std::string, SectionValidator> m;
+    for (std::string name : {"deploy", "services"})
+      m[name] = [name](const toml::node& n, const std::string& file, std::string& err) {
+        if (n.is_table()) return true;
+        err = config_error(file, n, "[" + name + "] must be a table");
+        return false;
+      };
+    return m;
+  }();
   return s;
 }
 

@@ -91,7 +91,8 @@ TEST_CASE("errors name the file, the line and the key") {
   CHECK(parse_error("exclude = [1]\n").find("pgstage.toml:1:12: `exclude` must be an array of strings") == 0);
   CHECK(parse_error("large_table_rows = -1\n").find("`large_table_rows` must be a non-negative number") !=
         std::string::npos);
-  CHECK(parse_error("[deploy]\nx = 1\n").find("pgstage.toml:1:2: unknown key `deploy`") == 0);
+  CHECK(parse_error("[nonsense]\nx = 1\n").find("pgstage.toml:1:2: unknown key `nonsense`") == 0);
+  CHECK(parse_error("deploy = 1\n").find("[deploy] must be a table") != std::string::npos);
   CHECK(parse_error("disable = [\"syntax-error\"]\n[rules]\nsyntax-error = \"on\"\n").find("both turned on and off") !=
         std::string::npos);
 }

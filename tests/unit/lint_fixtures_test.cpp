@@ -149,16 +149,16 @@ TEST_CASE("lint fixtures: every finding expected, every expectation met") {
 
 TEST_CASE("the fixture harness fails on unexpected findings, unmet and misplaced expectations") {
   const std::string history = "CREATE TABLE t (id int, a text);\n-- pgstage:history-end\n";
-  CHECK(fixture_problems("ok.sql", history + "ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column\n").empty());
-  auto unexpected = fixture_problems("u.sql", history + "ALTER TABLE t DROP COLUMN a;\n");
+  CHECK(fixture_problems("ok.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column\n").empty());
+  auto unexpected = fixture_problems("u.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n");
   REQUIRE(unexpected.size() == 1);
   CHECK(unexpected[0].find("unexpected finding u.sql:3: dropping-column") == 0);
-  auto unmet = fixture_problems("m.sql", history + "ALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
+  auto unmet = fixture_problems("m.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
   REQUIRE(unmet.size() == 1);
   CHECK(unmet[0].find("expectation not met m.sql:4: dropping-column") == 0);
   auto misplaced = fixture_problems(
-      "p.sql", history + "ALTER TABLE t DROP COLUMN a;\nALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
+      "p.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\nALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
   CHECK(misplaced.size() == 2);
-  auto severity = fixture_problems("s.sql", history + "ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column:hint\n");
+  auto severity = fixture_problems("s.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column:hint\n");
   CHECK(severity.size() == 2);
 }

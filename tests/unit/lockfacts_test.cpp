@@ -69,11 +69,11 @@ TEST_CASE("lock modes per statement kind") {
       {"ALTER TABLE users SET (fillfactor = 70)", "users", LockMode::ShareUpdateExclusive, false, false},
       {"CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()", "users", LockMode::ShareRowExclusive, false, false},
       {"DROP TABLE users", "users", LockMode::AccessExclusive, false, false},
-      {"TRUNCATE users", "users", LockMode::AccessExclusive, false, false},
+      {"TRUNCATE users", "users", LockMode::AccessExclusive, true, false},  // new relfilenode (checked on PG)
       {"LOCK TABLE users IN SHARE MODE", "users", LockMode::Share, false, false},
       {"UPDATE users SET note = 'x'", "users", LockMode::RowExclusive, false, false},
       {"VACUUM FULL users", "users", LockMode::AccessExclusive, true, false},
-      {"REFRESH MATERIALIZED VIEW CONCURRENTLY users", "users", LockMode::Exclusive, true, false},
+      {"REFRESH MATERIALIZED VIEW CONCURRENTLY users", "users", LockMode::Exclusive, false, false},  // diff-based, no new relfilenode
   };
   for (auto& c : cases) {
     INFO(c.sql << " on " << c.table);

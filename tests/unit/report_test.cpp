@@ -57,11 +57,19 @@ struct TempFile {
 
 }  // namespace
 
+// These tests pin exact findings; missing-lock-timeout (once per file) is tested on its own.
+LintOptions without_lock_timeout_rule() {
+  LintOptions o;
+  o.disable.insert("missing-lock-timeout");
+  return o;
+}
+
 TEST_CASE("a syntax error in statement 2 still reports statement 3") {
   auto r = test::lint_text(std::string(kHistory) +
                            "ALTER TABLE users ADD COLUMN nickname text;\n"
                            "ALTER TABLE users ADD COLUMN;\n"
-                           "ALTER TABLE users DROP COLUMN name;\n");
+                           "ALTER TABLE users DROP COLUMN name;\n",
+                           without_lock_timeout_rule());
   auto ids = test::rule_ids(r);
   CHECK(ids == std::vector<std::string>{"syntax-error", "dropping-column"});
   auto se = test::findings_of(r, "syntax-error");
@@ -74,7 +82,8 @@ TEST_CASE("a syntax error in statement 2 still reports statement 3") {
 }
 
 TEST_CASE("JSON report: every contract field of a finding") {
-  auto r = test::lint_text(std::string(kHistory) + "\n  ALTER TABLE users\n    RENAME COLUMN name TO full_name;\n");
+  auto r = test::lint_text(std::string(kHistory) + "\n  ALTER TABLE users\n    RENAME COLUMN name TO full_name;\n",
+                           without_lock_timeout_rule());
   auto doc = nlohmann::json::parse(cli::render_json(r, cli::ReportOptions{}));
   CHECK(doc["version"] == 1);
   CHECK(doc["pg_version"] == 15);
@@ -108,7 +117,7 @@ TEST_CASE("JSON report: every contract field of a finding") {
 
 TEST_CASE("fingerprints are stable across unrelated edits and differ between findings") {
   auto fp = [](const std::string& review) {
-    auto r = test::lint_text(std::string(kHistory) + review);
+    auto r = test::lint_text(std::string(kHistory) + review, without_lock_timeout_rule());
     std::vector<std::string> out;
     for (auto& f : r.findings) out.push_back(f.rule + ":" + f.fingerprint);
     return out;
@@ -136,7 +145,7 @@ TEST_CASE("exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unr
   CHECK(run_binary("lint /nonexistent/pgstage-missing.sql").code == 2);
   CHECK(run_binary("lint --fail-on sometimes " + clean.path.string()).code == 2);
   CHECK(run_binary("lint --no-such-flag " + clean.path.string()).code == 2);
-  Run json = run_binary("lint --no-history --format json " + bad.path.string());
+  Run json = run_binary("lint --no-history --disable missing-lock-timeout --format json " + bad.path.string());
   CHECK(json.code == 1);
   auto doc = nlohmann::json::parse(json.out);
   REQUIRE(doc["findings"].size() == 1);
