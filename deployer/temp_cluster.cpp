@@ -87,7 +87,7 @@ bool TempCluster::start(std::string& err) {
   for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
     port_ = free_port();
     std::string opts = "-p " + std::to_string(port_) + " -k " + dir_ +
-                       " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                       " -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off -c synchronous_commit=off"
                        " -c full_page_writes=off -c max_connections=200 -c max_locks_per_transaction=256";
     std::string cmd = bin_dir_ + "/pg_ctl -D " + data + " -l " + log + " -w -t 60 -o \"" + opts + "\" start >/dev/null 2>&1";
     if (run_as_owner(cmd) == 0) running_ = true;
