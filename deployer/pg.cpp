@@ -1,51 +1,16 @@
 #include "deployer/pg.h"
 
+#include "deployer/redact.h"
+
 #include <pqxx/pqxx>
 
 namespace pgstage::deployer {
 
-namespace {
 
-// The password in a URL: postgresql://user:PASSWORD@host or key=value "password=PASSWORD".
-std::string password_of(const std::string& url) {
-  auto scheme = url.find("://");
-  if (scheme != std::string::npos) {
-    auto start = scheme + 3;
-    auto at = url.find('@', start);
-    auto slash = url.find('/', start);
-    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-      auto colon = url.find(':', start);
-      if (colon != std::string::npos && colon < at) return url.substr(colon + 1, at - colon - 1);
-    }
-    auto q = url.find("password=");
-    if (q != std::string::npos) {
-      auto end = url.find('&', q);
-      return url.substr(q + 9, end == std::string::npos ? std::string::npos : end - q - 9);
-    }
-    return {};
-  }
-  auto p = url.find("password=");
-  if (p == std::string::npos) return {};
-  auto start = p + 9;
-  if (start < url.size() && url[start] == '\'') {
-    auto end = url.find('\'', start + 1);
-    return url.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
-  }
-  auto end = url.find(' ', start);
-  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
+// One redaction for the whole deployer: deployer/redact.h.
+std::string redact(const std::string& text, const std::string& url) { return deploy::redact_secrets(text, url); }
 
-}  // namespace
-
-std::string redact(const std::string& text, const std::string& url) {
-  std::string pw = password_of(url);
-  if (pw.empty()) return text;
-  std::string out = text;
-  for (size_t pos = out.find(pw); pos != std::string::npos; pos = out.find(pw, pos + 3)) out.replace(pos, pw.size(), "***");
-  return out;
-}
-
-std::string redact_url(const std::string& url) { return redact(url, url); }
+std::string redact_url(const std::string& url) { return deploy::redact_url(url); }
 
 struct Connection::Impl {
   std::unique_ptr<pqxx::connection> conn;
