@@ -1,5 +1,4 @@
 // `pgstage plan FILE`: stage a migration into expand / backfill / contract.
-#include <openssl/evp.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,6 +6,7 @@
 
 #include "analyzer/lint.h"
 #include "cli/commands.h"
+#include "deployer/sha256.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
 
@@ -26,19 +26,6 @@ struct PlanArgs {
   int batch_size = 1000;
   std::string transaction = "auto";
 };
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < len; ++i) {
-    s += hex[md[i] >> 4];
-    s += hex[md[i] & 15];
-  }
-  return s;
-}
 
 // Replays a history path (a file, or a directory's migrations in order) into the catalog.
 bool replay_path(const std::string& path, Catalog& catalog, const LintSettings& settings, std::string& err) {
@@ -132,7 +119,7 @@ int run_plan_command(const PlanArgs& a) {
     return kExitFailed;
   }
   planner::Plan& plan = r.plan;
-  plan.source_checksum = "sha256:" + sha256_hex(file.text);
+  plan.source_checksum = deployer::sha256_checksum(file.text);
 
   std::vector<Finding> unplannable = r.unplannable;
   for (auto& f : lint.findings)
