@@ -91,31 +91,48 @@ bool CatalogTable::has_primary_key() const {
 
 std::string Catalog::key(const QualifiedName& n) { return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name; }
 
+bool Catalog::same(const QualifiedName& a, const QualifiedName& b) {
+  std::string_view sa = a.schema.empty() ? std::string_view("public") : std::string_view(a.schema);
+  std::string_view sb = b.schema.empty() ? std::string_view("public") : std::string_view(b.schema);
+  return a.name == b.name && sa == sb;
+}
+
+namespace {
+// key(n) in a per-thread buffer, for look-ups (no allocation once the buffer has grown).
+const std::string& lookup_key(const QualifiedName& n) {
+  thread_local std::string buf;
+  buf.assign(n.schema.empty() ? std::string_view("public") : std::string_view(n.schema));
+  buf += '.';
+  buf += n.name;
+  return buf;
+}
+}  // namespace
+
 const CatalogTable* Catalog::table(const QualifiedName& n) const {
-  auto it = tables_.find(key(n));
+  auto it = tables_.find(lookup_key(n));
   return it == tables_.end() ? nullptr : &it->second;
 }
 CatalogTable* Catalog::table(const QualifiedName& n) {
-  auto it = tables_.find(key(n));
+  auto it = tables_.find(lookup_key(n));
   if (it == tables_.end()) return nullptr;
   if (applying_in_review_) review_tables_.push_back(it->first);
   return &it->second;
 }
 const CatalogIndex* Catalog::index(const QualifiedName& n) const {
-  auto it = indexes_.find(key(n));
+  auto it = indexes_.find(lookup_key(n));
   return it == indexes_.end() ? nullptr : &it->second;
 }
 const CatalogObject* Catalog::object(const std::string& kind, const QualifiedName& n) const {
   auto it = objects_.find(kind + ":" + key(n));
   return it == objects_.end() ? nullptr : &it->second;
 }
-std::vector<std::map<std::string, CatalogIndex>::iterator> Catalog::indexes_of(const std::string& k) {
-  std::vector<std::map<std::string, CatalogIndex>::iterator> out;
+std::vector<std::unordered_map<std::string, CatalogIndex>::iterator> Catalog::indexes_of(const std::string& k) {
+  std::vector<std::unordered_map<std::string, CatalogIndex>::iterator> out;
   auto bt = indexes_by_table_.find(k);
   if (bt == indexes_by_table_.end()) return out;
   for (auto ik = bt->second.begin(); ik != bt->second.end();) {
     auto it = indexes_.find(*ik);
-    if (it != indexes_.end() && key(it->second.table) == k) {
+    if (it != indexes_.end() && lookup_key(it->second.table) == k) {
       out.push_back(it);
       ++ik;
     } else {
@@ -126,15 +143,28 @@ std::vector<std::map<std::string, CatalogIndex>::iterator> Catalog::indexes_of(c
 }
 std::vector<const CatalogIndex*> Catalog::indexes_on(const QualifiedName& t) const {
   std::vector<const CatalogIndex*> out;
-  std::string k = key(t);
-  auto bt = indexes_by_table_.find(k);
+  auto bt = indexes_by_table_.find(lookup_key(t));
   if (bt == indexes_by_table_.end()) return out;
   for (auto& ik : bt->second) {
     auto it = indexes_.find(ik);
-    if (it != indexes_.end() && key(it->second.table) == k) out.push_back(&it->second);
+    if (it != indexes_.end() && same(it->second.table, t)) out.push_back(&it->second);
   }
   return out;
 }
+std::vector<const CatalogTable*> Catalog::tables_referencing(const QualifiedName& table) const {
+  std::vector<std::pair<const std::string*, const CatalogTable*>> found;
+  for (auto& [k, t] : tables_)
+    for (auto& c : t.constraints)
+      if (c.kind == ConstraintKind::ForeignKey && same(c.ref_table, table)) {
+        found.emplace_back(&k, &t);
+        break;
+      }
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return *a.first < *b.first; });
+  std::vector<const CatalogTable*> out;
+  for (auto& e : found) out.push_back(e.second);
+  return out;
+}
+
 bool Catalog::is_new(const QualifiedName& t) const {
   auto* tab = table(t);
   return tab && tab->created_in_review;

@@ -2,10 +2,12 @@
 // read from a live database, and updated by each statement under review.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "analyzer/change.h"
@@ -90,25 +92,42 @@ class Catalog {
   // Marks every object as existing (end of a change set).
   void mark_all_existing();
 
-  const std::map<std::string, CatalogTable>& tables() const { return tables_; }
-  const std::map<std::string, CatalogIndex>& indexes() const { return indexes_; }
-  const std::map<std::string, CatalogObject>& objects() const { return objects_; }
+  // Every table, index and object, ordered by key (deterministic output).
+  std::vector<const CatalogTable*> tables() const { return sorted(tables_); }
+  std::vector<const CatalogIndex*> indexes() const { return sorted(indexes_); }
+  std::vector<const CatalogObject*> objects() const { return sorted(objects_); }
+  // Tables with a foreign key to `table`, ordered by key.
+  std::vector<const CatalogTable*> tables_referencing(const QualifiedName& table) const;
 
   // Normalized lookup key: schema "public" is implied when absent.
   static std::string key(const QualifiedName& n);
+  // key(a) == key(b), without building the keys.
+  static bool same(const QualifiedName& a, const QualifiedName& b);
 
  private:
-  std::map<std::string, CatalogTable> tables_;
-  std::map<std::string, CatalogIndex> indexes_;
-  std::map<std::string, CatalogObject> objects_;  // key: kind + ":" + key(name)
+  // Hash maps: linting thousands of files looks tables up by name for nearly every statement.
+  std::unordered_map<std::string, CatalogTable> tables_;
+  std::unordered_map<std::string, CatalogIndex> indexes_;
+  std::unordered_map<std::string, CatalogObject> objects_;  // key: kind + ":" + key(name)
   // Keys of what may hold a created_in_review flag, so mark_all_existing() touches only those
   // (sweeping the whole catalog after every file made linting N files quadratic).
   std::vector<std::string> review_tables_, review_indexes_, review_objects_;
   bool applying_in_review_ = false;
   // Index keys by table key, so per-table index lookups do not scan every index. May hold stale
   // keys (dropped or renamed indexes): users check the index's table again.
-  std::map<std::string, std::set<std::string>> indexes_by_table_;
-  std::vector<std::map<std::string, CatalogIndex>::iterator> indexes_of(const std::string& table_key);
+  std::unordered_map<std::string, std::set<std::string>> indexes_by_table_;
+  std::vector<std::unordered_map<std::string, CatalogIndex>::iterator> indexes_of(const std::string& table_key);
+  template <class V>
+  static std::vector<const V*> sorted(const std::unordered_map<std::string, V>& m) {
+    std::vector<std::pair<const std::string*, const V*>> v;
+    v.reserve(m.size());
+    for (auto& [k, x] : m) v.emplace_back(&k, &x);
+    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return *a.first < *b.first; });
+    std::vector<const V*> out;
+    out.reserve(v.size());
+    for (auto& e : v) out.push_back(e.second);
+    return out;
+  }
 };
 
 }  // namespace pgstage

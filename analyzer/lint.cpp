@@ -4,7 +4,10 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -13,7 +16,7 @@ namespace pgstage {
 // ---- helpers shared with rules ---------------------------------------------------------------
 
 bool TxState::contains(const std::vector<QualifiedName>& v, const QualifiedName& t) {
-  return std::any_of(v.begin(), v.end(), [&](const QualifiedName& x) { return Catalog::key(x) == Catalog::key(t); });
+  return std::any_of(v.begin(), v.end(), [&](const QualifiedName& x) { return Catalog::same(x, t); });
 }
 
 LockFacts StatementContext::lock_of(const Change& c) const {
@@ -61,36 +64,88 @@ bool LintResult::fails(Severity threshold) const {
   return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity >= threshold; });
 }
 
-std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view text,
-                                int occurrence) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
-  mix(rule);
-  mix(path);
-  // Whitespace-insensitive: reformatting a statement keeps its fingerprint.
+namespace {
+
+constexpr uint64_t kFnvOffset = 1469598103934665603ull;
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+
+// FNV-1a over `s`, then a 0xff separator.
+uint64_t fnv_mix(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  h ^= 0xff;
+  return h * kFnvPrime;
+}
+
+bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+// Whitespace-insensitive form of a statement: reformatting keeps its fingerprint.
+std::string fingerprint_text(std::string_view text) {
   std::string norm;
+  norm.reserve(text.size());
   bool space = false;
   for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (ascii_space(c)) {
       space = true;
       continue;
     }
     if (space && !norm.empty()) norm += ' ';
     space = false;
-    norm += char(std::tolower(static_cast<unsigned char>(c)));
+    norm += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
   }
-  mix(norm);
-  mix(std::to_string(occurrence));
-  char buf[17];
-  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return norm;
+}
+
+std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
+                           int occurrence) {
+  uint64_t h = fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text);
+  char occ[16];
+  int n = snprintf(occ, sizeof occ, "%d", occurrence);
+  h = fnv_mix(h, std::string_view(occ, size_t(n)));
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[size_t(i)] = kHex[h & 0xf];
+  return out;
+}
+
+std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view text,
+                                int occurrence) {
+  return fingerprint_of(rule, path, fingerprint_text(text), occurrence);
+}
+
+const QualifiedName* column_change_table(const Change& c) {
+  return std::visit(
+      [](const auto& v) -> const QualifiedName* {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, CreateTable> || std::is_same_v<T, AddColumn> ||
+                      std::is_same_v<T, DropColumn> || std::is_same_v<T, RenameColumn> ||
+                      std::is_same_v<T, AlterColumnType> || std::is_same_v<T, SetNotNull> ||
+                      std::is_same_v<T, DropNotNull> || std::is_same_v<T, SetDefault> ||
+                      std::is_same_v<T, DropDefault>)
+          return &v.table;
+        else
+          return nullptr;
+      },
+      c.value);
+}
+
+const std::vector<size_t>& FileView::column_changes_on(const std::string& table_key) const {
+  if (!by_table_) {
+    by_table_.emplace();
+    for (size_t i = 0; i < lowered_.size(); ++i)
+      for (auto& c : lowered_[i].changes)
+        if (const QualifiedName* t = column_change_table(c)) {
+          auto& v = (*by_table_)[Catalog::key(*t)];
+          if (v.empty() || v.back() != i) v.push_back(i);
+        }
+  }
+  static const std::vector<size_t> kNone;
+  auto it = by_table_->find(table_key);
+  return it == by_table_->end() ? kNone : it->second;
 }
 
 // ---- analysis --------------------------------------------------------------------------------
@@ -114,25 +169,6 @@ void prepare(Prepared& p) {
     p.lowered.push_back(lower(st, p.file));
     const_cast<Statement&>(st).tree.reset();  // the typed Changes hold all we need
   }
-}
-
-// Runs `fn(i)` for i in [0, n) on up to `jobs` threads.
-template <class F>
-void parallel_for(size_t n, int jobs, F fn) {
-  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  size_t threads = jobs > 0 ? size_t(jobs) : hw;
-  threads = std::min(threads, n);
-  if (threads <= 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t)
-    pool.emplace_back([&] {
-      for (size_t i = next++; i < n; i = next++) fn(i);
-    });
-  for (auto& th : pool) th.join();
 }
 
 bool runner_wraps(const SourceFile& f, const LintSettings& s) {
@@ -212,7 +248,7 @@ class TxTracker {
         if (tl.mode == LockMode::AccessExclusive && !TxState::contains(state_.access_exclusive_tables, tl.table))
           state_.access_exclusive_tables.push_back(tl.table);
         auto it = std::find_if(state_.held_locks.begin(), state_.held_locks.end(), [&](const TableLock& h) {
-          return Catalog::key(h.table) == Catalog::key(tl.table);
+          return Catalog::same(h.table, tl.table);
         });
         if (it == state_.held_locks.end()) state_.held_locks.push_back(tl);
         else it->mode = std::max(it->mode, tl.mode);
@@ -393,10 +429,22 @@ bool rule_enabled(const Rule& r, const LintOptions& o) {
   return r.enabled_by_default || o.enable.count(id);
 }
 
+struct PairHash {
+  size_t operator()(const std::pair<std::string_view, std::string_view>& p) const {
+    std::hash<std::string_view> h;
+    return h(p.first) * 31 + h(p.second);
+  }
+};
+
 class Linter {
  public:
   Linter(const std::vector<const Rule*>& rules, const LintOptions& opts, LintResult& out)
       : rules_(rules), opts_(opts), out_(out) {
+    for (const Rule* r : rules) {
+      if (!rule_enabled(*r, opts)) continue;
+      if (r->check) statement_rules_.push_back(r);
+      if (r->check_file_end) file_end_rules_.push_back(r);
+    }
     if (opts.base_catalog) {
       catalog_ = *opts.base_catalog;
       schema_known_ = true;
@@ -416,8 +464,11 @@ class Linter {
     TxTracker tx(f, opts_.settings);
     auto ignores = find_ignores(p.parsed, f);
     std::map<std::string, int> occurrences;
+    // Findings of one rule on identical statement text, numbered so their fingerprints differ.
+    std::unordered_map<std::pair<std::string_view, std::string_view>, int, PairHash> statement_occurrences;
     size_t first_finding = out_.findings.size();
     LockContext lctx{&catalog_, opts_.settings.pg_version};
+    FileView view(p.parsed.statements, p.lowered);
 
     for (size_t i = 0; i < p.parsed.statements.size(); ++i) {
       const Statement& st = p.parsed.statements[i];
@@ -439,17 +490,18 @@ class Linter {
       int stmt_index = int(out_.statements.size());
       out_.statements.push_back(std::move(si));
 
-      StatementContext ctx{f, st, int(i), ls, lock, catalog_, tx.state(), opts_.settings, schema_known_};
+      StatementContext ctx{f, st, int(i), ls, lock, catalog_, tx.state(), opts_.settings, schema_known_, view};
       std::string_view text(f.text.data() + st.begin, st.end - st.begin);
-      for (const Rule* r : rules_) {
-        if (!rule_enabled(*r, opts_) || !r->check) continue;
+      std::optional<std::string> norm;  // the statement's fingerprint text, made on the first finding
+      for (const Rule* r : statement_rules_) {
         Reporter rep;
         r->check(ctx, rep);
         for (auto& rr : rep.reports()) {
           if (suppressed(ignores, *r, int(i))) continue;
           Finding fd = make_finding(*r, f, st.begin, st.end, rr, lock);
           fd.statement_index = stmt_index;
-          fd.fingerprint = finding_fingerprint(fd.rule, f.path, text, occurrences[fd.rule + '\0' + std::string(text)]++);
+          if (!norm) norm = fingerprint_text(text);
+          fd.fingerprint = fingerprint_of(fd.rule, f.path, *norm, statement_occurrences[{r->id, text}]++);
           adjust_for_size(fd);
           out_.findings.push_back(std::move(fd));
         }
@@ -459,8 +511,7 @@ class Linter {
     }
 
     FileEndContext ec{f, tx.state(), opts_.settings, fs.statements, &catalog_, &p.parsed.statements, &p.lowered};
-    for (const Rule* r : rules_) {
-      if (!rule_enabled(*r, opts_) || !r->check_file_end) continue;
+    for (const Rule* r : file_end_rules_) {
       Reporter rep;
       r->check_file_end(ec, rep);
       for (auto& rr : rep.reports()) {
@@ -475,8 +526,10 @@ class Linter {
     std::stable_sort(out_.findings.begin() + long(first_finding), out_.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
     out_.files.push_back(std::move(fs));
-    std::string path = f.path;
-    out_.sources[path] = std::make_shared<SourceFile>(std::move(p.file));
+    if (opts_.keep_sources) {
+      std::string path = f.path;
+      out_.sources[path] = std::make_shared<SourceFile>(std::move(p.file));
+    }
     if (!opts_.one_change_set) catalog_.mark_all_existing();
     schema_known_ = true;
   }
@@ -587,6 +640,7 @@ class Linter {
   }
 
   const std::vector<const Rule*>& rules_;
+  std::vector<const Rule*> statement_rules_, file_end_rules_;  // enabled rules with that check
   const LintOptions& opts_;
   LintResult& out_;
   Catalog catalog_;
@@ -596,17 +650,25 @@ class Linter {
 struct Job {
   Prepared prepared;
   bool review = false;
-  bool ok = false;
+  bool ok = false;          // the file was read (or is stdin text)
+  std::string load_path;    // read by a worker when non-empty
+  Layout load_layout = Layout::Auto;
+  std::string error;        // why the file could not be read
 };
 
-bool load(const std::string& path, Layout layout, Job& job, LintResult& out) {
-  std::string err;
-  if (!read_source(path, layout, job.prepared.file, err)) {
-    out.errors.push_back(err);
-    return false;
-  }
-  job.ok = true;
+// Queues `path` to be read by a worker (reading is part of the parallel work).
+bool load(const std::string& path, Layout layout, Job& job, LintResult&) {
+  job.load_path = path;
+  job.load_layout = layout;
   return true;
+}
+
+void read_and_prepare(Job& j) {
+  if (!j.load_path.empty()) {
+    j.ok = read_source(j.load_path, j.load_layout, j.prepared.file, j.error);
+    j.load_path.clear();
+  }
+  if (j.ok) prepare(j.prepared);
 }
 
 // Adds the history paths (files, or directories in migration order) as history jobs.
@@ -762,16 +824,64 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     jobs.push_back(std::move(j));
   }
 
-  parallel_for(jobs.size(), opts.jobs, [&](size_t i) {
-    if (jobs[i].ok) prepare(jobs[i].prepared);
-  });
-
   Linter linter(rules, opts, out);
-  for (auto& j : jobs) {
-    if (!j.ok) continue;
-    if (j.review) linter.review(j.prepared);
-    else linter.history(j.prepared);
+  auto consume = [&](Job& j) {
+    if (!j.error.empty()) out.errors.push_back(std::move(j.error));
+    if (j.ok) {
+      if (j.review) linter.review(j.prepared);
+      else linter.history(j.prepared);
+    }
+    j.prepared = Prepared{};  // free the file's statements as soon as it is reviewed
+  };
+  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  size_t threads = std::min(opts.jobs > 0 ? size_t(opts.jobs) : size_t(hw), jobs.size());
+  if (threads <= 1) {
+    for (auto& j : jobs) {
+      read_and_prepare(j);
+      consume(j);
+    }
+    return out;
   }
+  // Workers read, parse and lower files ahead of the reviewer (this thread), which must see files
+  // in order (the catalog carries each file's changes to the next). A window bounds how far they
+  // run ahead, so memory holds a few hundred prepared files, not the whole input.
+  const size_t window = 64 * threads;
+  std::mutex mu;
+  std::condition_variable cv_work, cv_done;
+  std::vector<char> done(jobs.size(), 0);
+  size_t next = 0, reviewed = 0;
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock lk(mu);
+        cv_work.wait(lk, [&] { return next >= jobs.size() || next < reviewed + window; });
+        if (next >= jobs.size()) return;
+        i = next++;
+      }
+      read_and_prepare(jobs[i]);
+      {
+        std::lock_guard lk(mu);
+        done[i] = 1;
+      }
+      cv_done.notify_one();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    {
+      std::unique_lock lk(mu);
+      cv_done.wait(lk, [&] { return done[k] != 0; });
+    }
+    consume(jobs[k]);
+    {
+      std::lock_guard lk(mu);
+      reviewed = k + 1;
+    }
+    cv_work.notify_all();
+  }
+  for (auto& th : pool) th.join();
   return out;
 }
 

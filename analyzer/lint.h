@@ -30,6 +30,7 @@ struct LintOptions {
   bool one_change_set = false;
   const Catalog* base_catalog = nullptr;         // from a live database or snapshot, replayed first
   int jobs = 0;                                  // parse threads (0 = hardware concurrency)
+  bool keep_sources = true;                      // keep reviewed files' text in LintResult::sources
 };
 
 // One input: a path (file or directory) or stdin text.
@@ -87,7 +88,10 @@ struct AnalyzedStatement {
 std::vector<AnalyzedStatement> analyze_file(const SourceFile& file, Catalog& catalog, const LintSettings& settings,
                                             bool in_review);
 
-// Stable fingerprint of a finding (hex).
+// Stable fingerprint of a finding (hex): fingerprint_of(rule, path, fingerprint_text(statement), n).
+std::string fingerprint_text(std::string_view statement_text);  // whitespace-collapsed, lower case
+std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
+                           int occurrence);
 std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view statement_text,
                                 int occurrence);
 

@@ -274,10 +274,8 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
                 if (k.kind == ConstraintKind::ForeignKey) f.add(k.ref_table, LockMode::AccessExclusive);
             // CASCADE drops the foreign keys of tables referencing it, which locks those tables.
             if (c.cascade && ctx.catalog)
-              for (auto& [_, other] : ctx.catalog->tables())
-                for (auto& k : other.constraints)
-                  if (k.kind == ConstraintKind::ForeignKey && Catalog::key(k.ref_table) == Catalog::key(n))
-                    f.add(other.name, LockMode::AccessExclusive);
+              for (const CatalogTable* other : ctx.catalog->tables_referencing(n))
+                f.add(other->name, LockMode::AccessExclusive);
           }
         } else if constexpr (std::is_same_v<T, Truncate>) {
           for (auto& n : c.tables) f.add(n, LockMode::AccessExclusive);

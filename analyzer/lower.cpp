@@ -8,53 +8,30 @@
 
 namespace pgstage {
 
-using nlohmann::json;
+using J = JsonView;
 
 namespace {
 
-const json& null_json() {
-  static const json n;
-  return n;
-}
-
-// Field access that tolerates missing keys and wrong shapes.
-const json& at(const json& j, const char* key) {
-  if (!j.is_object()) return null_json();
-  auto it = j.find(key);
-  return it == j.end() ? null_json() : *it;
-}
-std::string str(const json& j, const char* key) {
-  const json& v = at(j, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-bool flag(const json& j, const char* key) {
-  const json& v = at(j, key);
-  return v.is_boolean() && v.get<bool>();
-}
-int num(const json& j, const char* key, int dflt = 0) {
-  const json& v = at(j, key);
-  return v.is_number_integer() ? v.get<int>() : dflt;
-}
+// Field access that tolerates missing keys and wrong shapes (absent reads as null/empty/false).
+J at(J j, const char* key) { return j[key]; }
+std::string str(J j, const char* key) { return std::string(j[key].string_or()); }
+std::string_view sv(J j, const char* key) { return j[key].string_or(); }
+bool flag(J j, const char* key) { return j[key].bool_or(false); }
+int num(J j, const char* key, int dflt = 0) { return int(j[key].int_or(dflt)); }
 // The single key of a node wrapper {"TypeName": {...}} and its body.
-std::pair<std::string, const json*> node_of(const json& j) {
-  if (j.is_object() && j.size() == 1) return {j.begin().key(), &j.begin().value()};
-  return {std::string(), &null_json()};
-}
-const json& items(const json& j) {
-  if (j.is_array()) return j;
-  const json& l = at(at(j, "List"), "items");
-  return l.is_array() ? l : null_json();
-}
-std::string string_node(const json& j) { return str(at(j, "String"), "sval"); }
+std::pair<std::string_view, J> node_of(J j) { return j.single_member(); }
+// A list's items: a bare array, or a {"List": {"items": [...]}} node.
+J::ArrayRange items(J j) { return j.is_array() ? j.elements() : j["List"]["items"].elements(); }
+std::string string_node(J j) { return str(j["String"], "sval"); }
 
 // A utility option's argument (VACUUM (FULL false), REINDEX (CONCURRENTLY off)): absent means true;
 // the grammar hands booleans over as Boolean, String ("false", "off") or Integer nodes.
-bool option_enabled(const json& arg) {
+bool option_enabled(J arg) {
   if (arg.is_null()) return true;
   if (at(arg, "Boolean").is_object()) return flag(at(arg, "Boolean"), "boolval");
   if (at(arg, "Integer").is_object()) return num(at(arg, "Integer"), "ival", 1) != 0;
   std::string v = string_node(arg);
-  for (auto& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (auto&& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
   return !(v == "false" || v == "off" || v == "0" || v == "no");
 }
 
@@ -65,15 +42,15 @@ struct Ctx {
   int abs(int loc) const { return loc < 0 ? -1 : base + loc; }
 };
 
-QualifiedName range_var(const json& rv) {
-  const json& b = at(rv, "RangeVar").is_object() ? at(rv, "RangeVar") : rv;
+QualifiedName range_var(J rv) {
+  J b = at(rv, "RangeVar").is_object() ? at(rv, "RangeVar") : rv;
   return QualifiedName{str(b, "schemaname"), str(b, "relname")};
 }
 
 // A name list [schema?, name] or [catalog, schema, name].
-QualifiedName name_list(const json& list) {
+QualifiedName name_list(J list) {
   std::vector<std::string> parts;
-  for (auto& it : items(list)) parts.push_back(string_node(it));
+  for (auto&& it : items(list)) parts.push_back(string_node(it));
   QualifiedName q;
   if (parts.empty()) return q;
   q.name = parts.back();
@@ -81,11 +58,11 @@ QualifiedName name_list(const json& list) {
   return q;
 }
 
-TypeName type_name(const json& tn_node) {
-  const json& tn = at(tn_node, "TypeName").is_object() ? at(tn_node, "TypeName") : tn_node;
+TypeName type_name(J tn_node) {
+  J tn = at(tn_node, "TypeName").is_object() ? at(tn_node, "TypeName") : tn_node;
   TypeName t;
   std::vector<std::string> parts;
-  for (auto& p : items(at(tn, "names"))) parts.push_back(string_node(p));
+  for (auto&& p : items(at(tn, "names"))) parts.push_back(string_node(p));
   if (parts.empty()) return t;
   std::string n = parts.back();
   std::string schema = parts.size() >= 2 ? parts[parts.size() - 2] : "";
@@ -94,10 +71,10 @@ TypeName type_name(const json& tn_node) {
   t.name = schema.empty() ? normalize_type_name(n, &serial) : n;
   t.is_serial = serial;
   t.schema = schema;
-  for (auto& m : items(at(tn, "typmods"))) {
+  for (auto&& m : items(at(tn, "typmods"))) {
     auto [k, body] = node_of(m);
     if (k == "A_Const") {
-      const json& iv = at(*body, "ival");
+      J iv = at(body, "ival");
       t.typmods.push_back(iv.is_object() ? num(iv, "ival", 0) : 0);
     }
   }
@@ -172,18 +149,18 @@ std::string slice_expr(const Ctx& cx, int begin, bool column_context) {
   return s.substr(size_t(begin), last_nonspace - size_t(begin));
 }
 
-int node_location(const json& node) {
+int node_location(J node) {
   auto [k, body] = node_of(node);
   if (k.empty()) return -1;
-  int loc = num(*body, "location", -1);
+  int loc = num(body, "location", -1);
   if (k == "A_Expr" || k == "TypeCast" || k == "NullTest" || k == "BooleanTest") {
     // Binary operators report the operator's location; the expression starts at its left operand.
-    const json& l = k == "A_Expr" ? at(*body, "lexpr") : at(*body, "arg");
+    J l = k == "A_Expr" ? at(body, "lexpr") : at(body, "arg");
     int ll = node_location(l);
     if (ll >= 0 && (loc < 0 || ll < loc)) loc = ll;
   }
   if (k == "BoolExpr") {
-    for (auto& a : items(at(*body, "args"))) {
+    for (auto&& a : items(at(body, "args"))) {
       int al = node_location(a);
       if (al >= 0 && (loc < 0 || al < loc)) loc = al;
     }
@@ -191,11 +168,11 @@ int node_location(const json& node) {
   return loc;
 }
 
-void walk_functions(const json& j, Expr& e) {
+void walk_functions(J j, Expr& e) {
   if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it.key() == "FuncCall") {
-        auto q = name_list(at(it.value(), "funcname"));
+    j.for_each_member([&](std::string_view key, J value) {
+      if (key == "FuncCall") {
+        auto q = name_list(at(value, "funcname"));
         std::optional<Volatility> v;
         if (q.schema.empty() || q.schema == "pg_catalog") v = builtin_volatility(q.name);
         if (!v) {
@@ -203,33 +180,33 @@ void walk_functions(const json& j, Expr& e) {
           v = Volatility::Volatile;
         }
         if (int(*v) > int(e.volatility)) e.volatility = *v;
-      } else if (it.key() == "SQLValueFunction") {
+      } else if (key == "SQLValueFunction") {
         if (int(Volatility::Stable) > int(e.volatility)) e.volatility = Volatility::Stable;
-      } else if (it.key() == "SubLink") {
+      } else if (key == "SubLink") {
         e.volatility = Volatility::Volatile;  // a subquery: treat as volatile
       }
-      walk_functions(it.value(), e);
-    }
+      walk_functions(value, e);
+    });
   } else if (j.is_array()) {
-    for (auto& x : j) walk_functions(x, e);
+    for (J x : j.elements()) walk_functions(x, e);
   }
 }
 
-Expr make_expr(const Ctx& cx, const json& node, bool column_context) {
+Expr make_expr(const Ctx& cx, J node, bool column_context) {
   Expr e;
   int loc = node_location(node);
   e.sql = slice_expr(cx, cx.abs(loc), column_context);
   walk_functions(node, e);
   auto [k, body] = node_of(node);
-  if (k == "A_Const" && flag(*body, "isnull")) e.is_null_constant = true;
+  if (k == "A_Const" && flag(body, "isnull")) e.is_null_constant = true;
   if (k == "ColumnRef") {
-    auto f = items(at(*body, "fields"));
+    auto f = items(at(body, "fields"));
     if (f.size() == 1) e.column_ref = string_node(f[0]);
   }
   if (k == "TypeCast") {
-    auto [ak, abody] = node_of(at(*body, "arg"));
+    auto [ak, abody] = node_of(at(body, "arg"));
     if (ak == "ColumnRef") {
-      auto f = items(at(*abody, "fields"));
+      auto f = items(at(abody, "fields"));
       if (f.size() == 1) e.cast_of_column = string_node(f[0]);
     }
   }
@@ -237,16 +214,16 @@ Expr make_expr(const Ctx& cx, const json& node, bool column_context) {
   return e;
 }
 
-std::vector<std::string> string_list(const json& j) {
+std::vector<std::string> string_list(J j) {
   std::vector<std::string> out;
-  for (auto& x : items(j)) out.push_back(string_node(x));
+  for (auto&& x : items(j)) out.push_back(string_node(x));
   return out;
 }
 
-Constraint constraint_of(const Ctx& cx, const json& cnode) {
-  const json& c = at(cnode, "Constraint").is_object() ? at(cnode, "Constraint") : cnode;
+Constraint constraint_of(const Ctx& cx, J cnode) {
+  J c = at(cnode, "Constraint").is_object() ? at(cnode, "Constraint") : cnode;
   Constraint k;
-  std::string t = str(c, "contype");
+  std::string_view t = sv(c, "contype");
   if (t == "CONSTR_CHECK") k.kind = ConstraintKind::Check;
   else if (t == "CONSTR_FOREIGN") k.kind = ConstraintKind::ForeignKey;
   else if (t == "CONSTR_UNIQUE") k.kind = ConstraintKind::Unique;
@@ -272,15 +249,15 @@ Constraint constraint_of(const Ctx& cx, const json& cnode) {
   return k;
 }
 
-ColumnDef column_def(const Ctx& cx, const json& cdnode) {
-  const json& cd = at(cdnode, "ColumnDef").is_object() ? at(cdnode, "ColumnDef") : cdnode;
+ColumnDef column_def(const Ctx& cx, J cdnode) {
+  J cd = at(cdnode, "ColumnDef").is_object() ? at(cdnode, "ColumnDef") : cdnode;
   ColumnDef col;
   col.name = str(cd, "colname");
   col.type = type_name(at(cd, "typeName"));
   col.location = cx.abs(num(cd, "location", -1));
-  for (auto& cn : items(at(cd, "constraints"))) {
-    const json& c = at(cn, "Constraint");
-    std::string t = str(c, "contype");
+  for (auto&& cn : items(at(cd, "constraints"))) {
+    J c = at(cn, "Constraint");
+    std::string_view t = sv(c, "contype");
     if (t == "CONSTR_NOTNULL") col.not_null = true;
     else if (t == "CONSTR_NULL") col.not_null = false;
     else if (t == "CONSTR_DEFAULT") col.default_expr = make_expr(cx, at(c, "raw_expr"), true);
@@ -309,38 +286,38 @@ std::string object_kind(const std::string& objtype) {
       {"OBJECT_FOREIGN_TABLE", "foreign table"}, {"OBJECT_AGGREGATE", "aggregate"}, {"OBJECT_RULE", "rule"},
       {"OBJECT_POLICY", "policy"},      {"OBJECT_ROLE", "role"},           {"OBJECT_COLLATION", "collation"},
   };
-  for (auto& [k, v] : kMap)
+  for (auto&& [k, v] : kMap)
     if (objtype == k) return v;
   std::string s = objtype.rfind("OBJECT_", 0) == 0 ? objtype.substr(7) : objtype;
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (auto&& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
 // Names in a DropStmt's `objects`.
-QualifiedName drop_object_name(const json& o) {
+QualifiedName drop_object_name(J o) {
   auto [k, body] = node_of(o);
   if (k == "List") return name_list(o);
-  if (k == "String") return QualifiedName{"", str(*body, "sval")};
+  if (k == "String") return QualifiedName{"", str(body, "sval")};
   if (k == "TypeName") {
-    auto t = type_name(*body);
+    auto t = type_name(body);
     return QualifiedName{t.schema, t.name};
   }
-  if (k == "ObjectWithArgs") return name_list(at(*body, "objname"));
+  if (k == "ObjectWithArgs") return name_list(at(body, "objname"));
   return {};
 }
 
-void lower_alter_table(const Ctx& cx, const json& a, LoweredStatement& out) {
+void lower_alter_table(const Ctx& cx, J a, LoweredStatement& out) {
   QualifiedName table = range_var(at(a, "relation"));
   std::string objtype = str(a, "objtype");
-  for (auto& cmdnode : items(at(a, "cmds"))) {
-    const json& cmd = at(cmdnode, "AlterTableCmd");
+  for (auto&& cmdnode : items(at(a, "cmds"))) {
+    J cmd = at(cmdnode, "AlterTableCmd");
     std::string sub = str(cmd, "subtype");
     std::string name = str(cmd, "name");
-    const json& def = at(cmd, "def");
+    J def = at(cmd, "def");
     int loc = -1;
     {
       auto [dk, db] = node_of(def);
-      if (!dk.empty()) loc = cx.abs(num(*db, "location", -1));
+      if (!dk.empty()) loc = cx.abs(num(db, "location", -1));
     }
     Change ch;
     ch.location = loc;
@@ -350,18 +327,18 @@ void lower_alter_table(const Ctx& cx, const json& a, LoweredStatement& out) {
       out.changes.push_back(std::move(ch));
       continue;
     }
-    bool cascade = str(cmd, "behavior") == "DROP_CASCADE";
+    bool cascade = sv(cmd, "behavior") == "DROP_CASCADE";
     if (sub == "AT_AddColumn" || sub == "AT_AddColumnRecurse") {
       ch.value = AddColumn{table, column_def(cx, def), flag(cmd, "missing_ok")};
     } else if (sub == "AT_DropColumn" || sub == "AT_DropColumnRecurse") {
       ch.value = DropColumn{table, name, flag(cmd, "missing_ok"), cascade};
     } else if (sub == "AT_AlterColumnType") {
-      const json& cd = at(def, "ColumnDef");
+      J cd = at(def, "ColumnDef");
       AlterColumnType t{table, name, type_name(at(cd, "typeName")), std::nullopt, {}};
       if (!at(cd, "raw_default").is_null()) t.using_expr = make_expr(cx, at(cd, "raw_default"), false);
-      for (auto& c : items(at(at(cd, "collClause"), "CollateClause").is_object()
+      for (auto&& c : items(at(at(cd, "collClause"), "CollateClause").is_object()
                                ? at(at(at(cd, "collClause"), "CollateClause"), "collname")
-                               : null_json()))
+                               : J()))
         t.collation = string_node(c);
       ch.value = std::move(t);
     } else if (sub == "AT_SetNotNull") {
@@ -382,7 +359,7 @@ void lower_alter_table(const Ctx& cx, const json& a, LoweredStatement& out) {
     } else if (sub == "AT_AttachPartition") {
       ch.value = AttachPartition{table, range_var(at(at(def, "PartitionCmd"), "name"))};
     } else if (sub == "AT_DetachPartition") {
-      const json& pc = at(def, "PartitionCmd");
+      J pc = at(def, "PartitionCmd");
       ch.value = DetachPartition{table, range_var(at(pc, "name")), flag(pc, "concurrent"), false};
     } else if (sub == "AT_DetachPartitionFinalize") {
       ch.value = DetachPartition{table, range_var(at(at(def, "PartitionCmd"), "name")), false, true};
@@ -393,7 +370,7 @@ void lower_alter_table(const Ctx& cx, const json& a, LoweredStatement& out) {
       ch.value = TriggerChange{table, name, TriggerAction::Disable};
     } else {
       AlterTableOther o{table, sub, name, {}};
-      for (auto& d : items(def)) o.options.push_back(str(at(d, "DefElem"), "defname"));
+      for (auto&& d : items(def)) o.options.push_back(str(at(d, "DefElem"), "defname"));
       if (sub == "AT_SetTableSpace" || sub == "AT_SetAccessMethod") o.options.push_back(name);
       if (sub == "AT_AddInherit" || sub == "AT_DropInherit") o.options = {range_var(def).str()};  // the parent
       ch.value = std::move(o);
@@ -432,37 +409,37 @@ std::string unquote_sql_string(const std::string& q) {
   return {};
 }
 
-void collect_plpgsql(const json& j, std::vector<std::string>& sql, bool& dynamic) {
+void collect_plpgsql(J j, std::vector<std::string>& sql, bool& dynamic) {
   if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it.key() == "PLpgSQL_stmt_execsql") {
-        std::string q = str(at(at(it.value(), "sqlstmt"), "PLpgSQL_expr"), "query");
+    j.for_each_member([&](std::string_view key, J value) {
+      if (key == "PLpgSQL_stmt_execsql") {
+        std::string q = str(at(at(value, "sqlstmt"), "PLpgSQL_expr"), "query");
         if (!q.empty()) sql.push_back(q);
-        continue;
+        return;
       }
-      if (it.key() == "PLpgSQL_stmt_dynexecute") {
-        std::string q = str(at(at(it.value(), "query"), "PLpgSQL_expr"), "query");
+      if (key == "PLpgSQL_stmt_dynexecute") {
+        std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
         std::string lit = unquote_sql_string(q);
         if (!lit.empty()) sql.push_back(lit);
         else dynamic = true;
-        continue;
+        return;
       }
-      collect_plpgsql(it.value(), sql, dynamic);
-    }
+      collect_plpgsql(value, sql, dynamic);
+    });
   } else if (j.is_array()) {
-    for (auto& x : j) collect_plpgsql(x, sql, dynamic);
+    for (J x : j.elements()) collect_plpgsql(x, sql, dynamic);
   }
 }
 
-LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, int depth);
+LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth);
 
-void lower_do_block(const Ctx& cx, const json& d, size_t stmt_begin, int depth, LoweredStatement& out) {
+void lower_do_block(const Ctx& cx, J d, size_t stmt_begin, int depth, LoweredStatement& out) {
   out.do_block = true;
   std::string body, language = "plpgsql";
-  for (auto& a : items(at(d, "args"))) {
-    const json& de = at(a, "DefElem");
-    if (str(de, "defname") == "as") body = str(at(at(de, "arg"), "String"), "sval");
-    if (str(de, "defname") == "language") language = str(at(at(de, "arg"), "String"), "sval");
+  for (auto&& a : items(at(d, "args"))) {
+    J de = at(a, "DefElem");
+    if (sv(de, "defname") == "as") body = str(at(at(de, "arg"), "String"), "sval");
+    if (sv(de, "defname") == "language") language = str(at(at(de, "arg"), "String"), "sval");
   }
   if (language != "plpgsql" || body.empty() || depth > 4) return;
   // libpg_query parses PL/pgSQL as a function body; wrap the DO body in one.
@@ -473,19 +450,18 @@ void lower_do_block(const Ctx& cx, const json& d, size_t stmt_begin, int depth, 
   std::vector<std::string> sqls;
   bool dynamic = false;
   if (!r.error && r.plpgsql_funcs) {
-    json j = json::parse(r.plpgsql_funcs, nullptr, false);
-    if (!j.is_discarded()) collect_plpgsql(j, sqls, dynamic);
+    if (auto doc = parse_json_document(r.plpgsql_funcs)) collect_plpgsql(doc->root, sqls, dynamic);
   }
   pg_query_free_plpgsql_parse_result(r);
   out.do_block_dynamic = dynamic;
   const std::string& text = cx.file.text;
   size_t search_from = stmt_begin;
-  for (auto& sql : sqls) {
+  for (auto&& sql : sqls) {
     ParsedFile pf = parse_sql(sql);
     // Report inner statements where they stand in the file when the text can be found.
     size_t found = text.find(sql, search_from);
     bool located = found != std::string::npos && found < cx.stmt_end;
-    for (auto& inner : pf.statements) {
+    for (auto&& inner : pf.statements) {
       if (!inner.tree) continue;
       Ctx icx{cx.file, 0, 0};
       // Locations inside `sql` map to the file only when the text was found verbatim.
@@ -502,7 +478,7 @@ void lower_do_block(const Ctx& cx, const json& d, size_t stmt_begin, int depth, 
       }
       Ctx real{*src, icx.base, icx.stmt_end};
       LoweredStatement ls = lower_node(real, inner.tree->node, located ? found + inner.begin : stmt_begin, depth + 1);
-      for (auto& c : ls.changes) {
+      for (auto&& c : ls.changes) {
         c.from_do_block = true;
         if (!located) c.location = int(stmt_begin);
         else if (c.location < 0) c.location = int(found + inner.begin);
@@ -513,11 +489,11 @@ void lower_do_block(const Ctx& cx, const json& d, size_t stmt_begin, int depth, 
   }
 }
 
-LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, int depth) {
+LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth) {
   LoweredStatement out;
   auto [kind, bp] = node_of(node);
-  const json& b = *bp;
-  out.kind = kind;
+  J b = bp;
+  out.kind = std::string(kind);
   auto push = [&](ChangeValue v, int loc = -1) { out.changes.push_back(Change{std::move(v), loc, false}); };
 
   if (kind == "CreateStmt") {
@@ -526,15 +502,15 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     t.if_not_exists = flag(b, "if_not_exists");
     t.unlogged = str(at(b, "relation"), "relpersistence") == "u";
     if (!at(b, "partbound").is_null())
-      for (auto& p : items(at(b, "inhRelations"))) t.partition_of = range_var(p);
-    for (auto& e : items(at(b, "tableElts"))) {
+      for (auto&& p : items(at(b, "inhRelations"))) t.partition_of = range_var(p);
+    for (auto&& e : items(at(b, "tableElts"))) {
       auto [ek, eb] = node_of(e);
       if (ek == "ColumnDef") t.columns.push_back(column_def(cx, e));
       else if (ek == "Constraint") t.constraints.push_back(constraint_of(cx, e));
     }
     push(std::move(t));
   } else if (kind == "CreateTableAsStmt") {
-    const json& into = at(b, "into");
+    J into = at(b, "into");
     QualifiedName n = range_var(at(into, "rel"));
     if (str(b, "objtype") == "OBJECT_MATVIEW") push(CreateView{n, true, false});
     else {
@@ -584,8 +560,8 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     ci.if_not_exists = flag(b, "if_not_exists");
     ci.partial = !at(b, "whereClause").is_null();
     ci.method = str(b, "accessMethod");
-    for (auto& p : items(at(b, "indexParams"))) {
-      const json& ie = at(p, "IndexElem");
+    for (auto&& p : items(at(b, "indexParams"))) {
+      J ie = at(p, "IndexElem");
       std::string n = str(ie, "name");
       if (n.empty()) n = make_expr(cx, at(ie, "expr"), false).sql;
       ci.columns.push_back(n);
@@ -593,16 +569,16 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     push(std::move(ci));
   } else if (kind == "DropStmt") {
     std::string rt = str(b, "removeType");
-    bool cascade = str(b, "behavior") == "DROP_CASCADE";
+    bool cascade = sv(b, "behavior") == "DROP_CASCADE";
     bool if_exists = flag(b, "missing_ok");
     std::vector<QualifiedName> names;
-    for (auto& o : items(at(b, "objects"))) names.push_back(drop_object_name(o));
+    for (auto&& o : items(at(b, "objects"))) names.push_back(drop_object_name(o));
     if (rt == "OBJECT_TABLE") push(DropTable{names, if_exists, cascade});
     else if (rt == "OBJECT_INDEX") push(DropIndex{names, flag(b, "concurrent"), if_exists, cascade});
     else if (rt == "OBJECT_TRIGGER") {
-      for (auto& o : items(at(b, "objects"))) {
+      for (auto&& o : items(at(b, "objects"))) {
         std::vector<std::string> parts;
-        for (auto& it : items(o)) parts.push_back(string_node(it));
+        for (auto&& it : items(o)) parts.push_back(string_node(it));
         if (parts.size() < 2) continue;
         QualifiedName t{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
         push(TriggerChange{t, parts.back(), TriggerAction::Drop});
@@ -615,28 +591,28 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
              : k == "REINDEX_OBJECT_SCHEMA" ? "schema" : k == "REINDEX_OBJECT_SYSTEM" ? "system" : "database";
     r.name = range_var(at(b, "relation"));
     if (r.name.empty()) r.name = QualifiedName{"", str(b, "name")};
-    for (auto& p : items(at(b, "params"))) {
-      const json& de = at(p, "DefElem");
-      if (str(de, "defname") == "concurrently") {
+    for (auto&& p : items(at(b, "params"))) {
+      J de = at(p, "DefElem");
+      if (sv(de, "defname") == "concurrently") {
         r.concurrently = option_enabled(at(de, "arg"));  // (CONCURRENTLY false) turns it off
       }
     }
     push(std::move(r));
   } else if (kind == "TruncateStmt") {
     Truncate t;
-    for (auto& r : items(at(b, "relations"))) t.tables.push_back(range_var(r));
-    t.cascade = str(b, "behavior") == "DROP_CASCADE";
+    for (auto&& r : items(at(b, "relations"))) t.tables.push_back(range_var(r));
+    t.cascade = sv(b, "behavior") == "DROP_CASCADE";
     push(std::move(t));
   } else if (kind == "DropdbStmt") {
     push(DropDatabase{str(b, "dbname")});
   } else if (kind == "VacuumStmt") {
     Vacuum v;
     v.analyze_only = !flag(b, "is_vacuumcmd");
-    for (auto& o : items(at(b, "options"))) {
-      const json& de = at(o, "DefElem");
-      if (str(de, "defname") == "full") v.full = option_enabled(at(de, "arg"));
+    for (auto&& o : items(at(b, "options"))) {
+      J de = at(o, "DefElem");
+      if (sv(de, "defname") == "full") v.full = option_enabled(at(de, "arg"));
     }
-    for (auto& r : items(at(b, "rels"))) v.tables.push_back(range_var(at(at(r, "VacuumRelation"), "relation")));
+    for (auto&& r : items(at(b, "rels"))) v.tables.push_back(range_var(at(at(r, "VacuumRelation"), "relation")));
     push(std::move(v));
   } else if (kind == "ClusterStmt") {
     push(Cluster{range_var(at(b, "relation"))});
@@ -646,7 +622,7 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     static const char* kModes[] = {"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
                                    "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
     LockTable l;
-    for (auto& r : items(at(b, "relations"))) l.tables.push_back(range_var(r));
+    for (auto&& r : items(at(b, "relations"))) l.tables.push_back(range_var(r));
     int m = num(b, "mode", 8);
     l.mode = (m >= 1 && m <= 8) ? kModes[m] : "ACCESS EXCLUSIVE";
     push(std::move(l));
@@ -691,8 +667,8 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     v.local = flag(b, "is_local");
     std::string k = str(b, "kind");
     v.reset = k == "VAR_RESET" || k == "VAR_RESET_ALL" || k == "VAR_SET_DEFAULT";
-    for (auto& a : items(at(b, "args"))) {
-      const json& c = at(a, "A_Const");
+    for (auto&& a : items(at(b, "args"))) {
+      J c = at(a, "A_Const");
       if (at(c, "sval").is_object()) v.value = str(at(c, "sval"), "sval");
       else if (at(c, "ival").is_object()) v.value = std::to_string(num(at(c, "ival"), "ival", 0));
       else if (at(c, "fval").is_object()) v.value = str(at(c, "fval"), "fval");
@@ -702,17 +678,17 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
     push(Dml{kind == "UpdateStmt" ? DmlKind::Update : DmlKind::Delete, range_var(at(b, "relation")),
              !at(b, "whereClause").is_null(), false});
   } else if (kind == "InsertStmt") {
-    const json& sel = at(at(b, "selectStmt"), "SelectStmt");
+    J sel = at(at(b, "selectStmt"), "SelectStmt");
     bool from_select = sel.is_object() && at(sel, "valuesLists").is_null();
     push(Dml{DmlKind::Insert, range_var(at(b, "relation")), false, from_select});
   } else if (kind == "MergeStmt") {
     push(Dml{DmlKind::Merge, range_var(at(b, "relation")), true, true});
   } else if (kind == "CopyStmt") {
     if (flag(b, "is_from")) push(Dml{DmlKind::Copy, range_var(at(b, "relation")), false, false});
-    else push(OtherStatement{kind, range_var(at(b, "relation"))});
+    else push(OtherStatement{std::string(kind), range_var(at(b, "relation"))});
   } else if (kind == "DoStmt") {
     lower_do_block(cx, b, stmt_begin, depth, out);
-    if (out.changes.empty()) push(OtherStatement{kind, {}});
+    if (out.changes.empty()) push(OtherStatement{std::string(kind), {}});
   } else if (kind == "CommentStmt") {
     QualifiedName t;
     std::string ot = str(b, "objtype");
@@ -723,13 +699,13 @@ LoweredStatement lower_node(const Ctx& cx, const json& node, size_t stmt_begin, 
         if (parts.size() >= 2) t = QualifiedName{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
       }
     }
-    push(OtherStatement{kind, t});
+    push(OtherStatement{std::string(kind), t});
   } else if (kind == "CreateStatsStmt") {
     QualifiedName t;
-    for (auto& r : items(at(b, "relations"))) t = range_var(r);
-    push(OtherStatement{kind, t});
+    for (auto&& r : items(at(b, "relations"))) t = range_var(r);
+    push(OtherStatement{std::string(kind), t});
   } else {
-    push(OtherStatement{kind, {}});
+    push(OtherStatement{std::string(kind), {}});
   }
   return out;
 }

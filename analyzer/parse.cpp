@@ -2,6 +2,7 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "analyzer/parse_tree.h"
@@ -153,27 +154,34 @@ void parse_one(const std::string& text, size_t b, size_t e, ParsedFile& out) {
     st.error = pe;
     out.statements.push_back(std::move(st));
   } else {
-    nlohmann::json j = nlohmann::json::parse(r.parse_tree, nullptr, false);
-    if (j.is_discarded() || !j.contains("stmts") || j["stmts"].empty()) {
+    auto doc = parse_json_document(r.parse_tree);
+    auto stmts = doc ? doc->root["stmts"].elements() : JsonView::ArrayRange();
+    if (!doc) {
+      // Never expected: libpg_query's JSON could not be read. Say so rather than drop the statement.
+      st.error = ParseError{"pgstage could not read the parse tree of this statement (please report it)", tb};
+      out.statements.push_back(std::move(st));
+    } else if (stmts.empty()) {
       // Only comments or an empty statement.
-    } else if (j["stmts"].size() == 1) {
+    } else if (stmts.size() == 1) {
       auto tree = std::make_shared<ParseTree>();
-      tree->node = std::move(j["stmts"][0]["stmt"]);
+      tree->doc = doc;
+      tree->node = stmts[0]["stmt"];
       tree->base = int(tb);
       st.tree = std::move(tree);
       out.statements.push_back(std::move(st));
     } else {
       // The scanner split less finely than the parser (rare); keep the parser's statements.
-      for (auto& raw : j["stmts"]) {
-        size_t loc = raw.value("stmt_location", 0);
-        size_t len = raw.value("stmt_len", 0);
+      for (JsonView raw : stmts) {
+        size_t loc = size_t(raw["stmt_location"].int_or(0));
+        size_t len = size_t(raw["stmt_len"].int_or(0));
         size_t sb = tb + loc, se = len ? tb + loc + len : te;
         trim_span(text, sb, se);
         Statement s2;
         s2.begin = sb;
         s2.end = se;
         auto tree = std::make_shared<ParseTree>();
-        tree->node = std::move(raw["stmt"]);
+        tree->doc = doc;
+        tree->node = raw["stmt"];
         tree->base = int(tb);
         s2.tree = std::move(tree);
         out.statements.push_back(std::move(s2));
@@ -256,19 +264,20 @@ void parse_small(const std::string& text, size_t b, size_t e, ParsedFile& out) {
   if (section.find('\0') == std::string::npos) {
     PgQueryParseResult r = pg_query_parse(section.c_str());
     if (!r.error) {
-      nlohmann::json j = nlohmann::json::parse(r.parse_tree, nullptr, false);
+      auto doc = parse_json_document(r.parse_tree);
       pg_query_free_parse_result(r);
-      if (!j.is_discarded() && j.contains("stmts")) {
-        for (auto& raw : j["stmts"]) {
-          size_t loc = raw.value("stmt_location", 0);
-          size_t len = raw.value("stmt_len", 0);
+      if (doc) {
+        for (JsonView raw : doc->root["stmts"].elements()) {
+          size_t loc = size_t(raw["stmt_location"].int_or(0));
+          size_t len = size_t(raw["stmt_len"].int_or(0));
           size_t sb = b + loc, se = len ? b + loc + len : e;
           trim_span(text, sb, se);
           Statement st;
           st.begin = sb;
           st.end = se;
           auto tree = std::make_shared<ParseTree>();
-          tree->node = std::move(raw["stmt"]);
+          tree->doc = doc;
+          tree->node = raw["stmt"];
           tree->base = int(b);
           st.tree = std::move(tree);
           out.statements.push_back(std::move(st));
@@ -306,6 +315,25 @@ void parse_small(const std::string& text, size_t b, size_t e, ParsedFile& out) {
 }
 
 }  // namespace
+
+std::shared_ptr<const JsonDocument> parse_json_document(std::string_view text) {
+  auto doc = std::make_shared<JsonDocument>();
+  auto parse = [&](simdjson::dom::parser& p) {
+    return p.parse_into_document(doc->doc, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  };
+  thread_local simdjson::dom::parser parser;  // simdjson's default depth limit: 1024
+  auto root = parse(parser);
+  if (root.error() == simdjson::DEPTH_ERROR) {
+    // Deeply nested expressions (the Postgres grammar allows thousands of levels): a parser with
+    // room for any depth the text can hold, made only when needed.
+    simdjson::dom::parser deep;
+    size_t depth = std::min<size_t>(text.size() / 2 + 2, size_t(1) << 22);
+    if (deep.allocate(text.size(), depth) == simdjson::SUCCESS) root = parse(deep);
+  }
+  if (root.error()) return nullptr;
+  doc->root = JsonView(root.value_unsafe());
+  return doc;
+}
 
 ParsedFile parse_source(const SourceFile& f) { return parse_range(f.text, f.up_begin, f.up_end); }
 

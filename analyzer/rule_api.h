@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,28 @@ struct LintSettings {
   TxMode transaction = TxMode::Auto;
 };
 
+// The file under review as rules see it: every statement and its Changes, in file order, parsed
+// and lowered once by the driver (rules that look around the current statement read this).
+class FileView {
+ public:
+  FileView(const std::vector<Statement>& statements, const std::vector<LoweredStatement>& lowered)
+      : statements_(statements), lowered_(lowered) {}
+  const std::vector<Statement>& statements() const { return statements_; }
+  const std::vector<LoweredStatement>& lowered() const { return lowered_; }
+  size_t size() const { return statements_.size(); }
+  // Indexes (in order) of the statements with a column-level Change (CREATE TABLE, ADD/DROP/RENAME
+  // COLUMN, ALTER COLUMN) on the table whose Catalog::key is `table_key`. Built on first use.
+  const std::vector<size_t>& column_changes_on(const std::string& table_key) const;
+
+ private:
+  const std::vector<Statement>& statements_;
+  const std::vector<LoweredStatement>& lowered_;
+  mutable std::optional<std::map<std::string, std::vector<size_t>>> by_table_;
+};
+
+// The table a column-level Change applies to (CREATE TABLE, ADD/DROP/RENAME COLUMN, ALTER COLUMN), or null.
+const QualifiedName* column_change_table(const Change& c);
+
 struct StatementContext {
   const SourceFile& file;
   const Statement& statement;
@@ -62,6 +85,7 @@ struct StatementContext {
   const TxState& tx;                // transaction state before this statement
   const LintSettings& settings;
   bool schema_known;                // history or a database informs the catalog
+  const FileView& file_view;        // the whole file under review
 
   // Whether the table is created in the change set under review (exempt from most rules).
   bool is_new(const QualifiedName& t) const { return catalog.is_new(t); }

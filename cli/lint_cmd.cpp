@@ -176,12 +176,14 @@ int run_lint_command(const LintArgs& a, const CLI::App& cmd) {
       }
     }
   }
+  opts.keep_sources = a.format == "text";  // only the text report quotes source lines
   LintResult result = run_lint(inputs, rules::all(), opts);
 
   ReportOptions ro;
   ro.fail_on = opts.fail_on;
   ro.color = a.color == "always" || (a.color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-  std::cout << render(a.format, result, ro);
+  if (a.format == "json") write_json(result, ro, std::cout);
+  else std::cout << render(a.format, result, ro);
   for (auto& e : result.errors) std::cerr << "pgstage lint: " << e << "\n";
   if (!result.errors.empty()) return kExitUsage;
   return result.fails(opts.fail_on) ? kExitFailed : kExitOk;

@@ -221,7 +221,8 @@ bool read_live_catalog(const std::string& url, Catalog& out, std::string& err) {
 
 std::string catalog_to_json(const Catalog& c) {
   json tables = json::array();
-  for (auto& [_, t] : c.tables()) {
+  for (const CatalogTable* tp : c.tables()) {
+    const CatalogTable& t = *tp;
     json cols = json::array();
     for (auto& col : t.columns) {
       json jc{{"name", col.name}, {"type", type_json(col.type)}, {"not_null", col.not_null},
@@ -247,12 +248,14 @@ std::string catalog_to_json(const Catalog& c) {
     tables.push_back(std::move(jt));
   }
   json indexes = json::array();
-  for (auto& [_, i] : c.indexes())
+  for (const CatalogIndex* ip : c.indexes()) {
+    const CatalogIndex& i = *ip;
     indexes.push_back(json{{"name", i.name}, {"table", name_json(i.table)}, {"columns", i.columns},
                            {"unique", i.unique}, {"valid", i.valid}});
+  }
   json objects = json::array();
-  for (auto& [_, o] : c.objects())
-    objects.push_back(json{{"kind", o.kind}, {"schema", o.name.schema}, {"name", o.name.name}, {"values", o.values}});
+  for (const CatalogObject* o : c.objects())
+    objects.push_back(json{{"kind", o->kind}, {"schema", o->name.schema}, {"name", o->name.name}, {"values", o->values}});
   json doc{{"version", kSnapshotVersion}, {"kind", "pgstage-schema"}, {"tables", tables}, {"indexes", indexes},
            {"objects", objects}};
   return doc.dump(2) + "\n";

@@ -47,7 +47,7 @@ bool plan_change(Ctx& cx, const StatementInput& in, const Change& c) {
   return false;
 }
 
-bool same(const QualifiedName& a, const QualifiedName& b) { return Catalog::key(a) == Catalog::key(b); }
+bool same(const QualifiedName& a, const QualifiedName& b) { return Catalog::same(a, b); }
 
 // A statement that stays in expand must not depend on something the plan moved later.
 void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {

@@ -261,7 +261,7 @@ bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c) {
       if (ch != '"' && ch != ' ') p += char(std::tolower(static_cast<unsigned char>(ch)));
     std::string want;
     for (char ch : s.column + "isnull") want += char(std::tolower(static_cast<unsigned char>(ch)));
-    if (Catalog::key(st.backfill->table) == Catalog::key(t) && p == want) catch_up.push_back(*st.backfill);
+    if (Catalog::same(st.backfill->table, t) && p == want) catch_up.push_back(*st.backfill);
   }
   for (auto& spec : catch_up)
     cx.contract.push_back(make_backfill(cx, Phase::Contract,

@@ -21,11 +21,11 @@ void check(const StatementContext& ctx, Reporter& r) {
     bool ddl = ctx.tx.in_transaction && TxState::contains(ctx.tx.ddl_tables, d->table);
     if (ddl)
       for (auto& h : ctx.tx.held_locks)
-        if (Catalog::key(h.table) == Catalog::key(d->table)) held = std::max(held, h.mode);
+        if (Catalog::same(h.table, d->table)) held = std::max(held, h.mode);
     for (size_t j = 0; j < i; ++j) {
       if (!is_ddl(changes[j])) continue;
       for (auto& tl : ctx.lock_of(changes[j]).tables)
-        if (Catalog::key(tl.table) == Catalog::key(d->table)) {
+        if (Catalog::same(tl.table, d->table)) {
           ddl = true;
           held = std::max(held, tl.mode);
         }

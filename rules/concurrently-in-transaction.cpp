@@ -34,9 +34,9 @@ std::string concurrent_form(const Change& c) {
 // Statements of the file other than SET/RESET that can run in a transaction block.
 int transactional_statements(const StatementContext& ctx) {
   int n = 0;
-  for (auto& fs : file_statements(ctx)) {
+  for (auto& ls : ctx.file_view.lowered()) {
     bool tx = false;
-    for (auto& c : fs.lowered.changes)
+    for (auto& c : ls.changes)
       if (!c.is<SetVariable>() && ctx.lock_of(c).transactional) tx = true;
     n += tx;
   }
@@ -61,7 +61,7 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (!ctx.tx.in_transaction && ctx.file.layout == Layout::GolangMigrate) {
       // golang-migrate sends the whole file as one query; Postgres runs a multi-statement query as one
       // implicit transaction block, which CONCURRENTLY refuses.
-      if (file_statements(ctx).size() <= 1) continue;
+      if (ctx.file_view.size() <= 1) continue;
       r.report(what + " shares a golang-migrate file with other statements: golang-migrate sends the file as one "
                       "multi-statement query, which Postgres runs as a single implicit transaction, so it fails "
                       "(`cannot run inside a transaction block`)",

@@ -71,74 +71,13 @@ inline std::string tx_origin(const StatementContext& ctx) {
 
 namespace pgstage::rules {
 
-struct FileStatement {
-  size_t begin = 0;
-  LoweredStatement lowered;
-};
-
-// The table a column-level Change applies to (CREATE TABLE, ADD/DROP/RENAME COLUMN, ALTER COLUMN).
-inline const QualifiedName* column_change_table(const Change& c) {
-  return std::visit(
-      [](const auto& v) -> const QualifiedName* {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, CreateTable> || std::is_same_v<T, AddColumn> ||
-                      std::is_same_v<T, DropColumn> || std::is_same_v<T, RenameColumn> ||
-                      std::is_same_v<T, AlterColumnType> || std::is_same_v<T, SetNotNull> ||
-                      std::is_same_v<T, DropNotNull> || std::is_same_v<T, SetDefault> ||
-                      std::is_same_v<T, DropDefault>)
-          return &v.table;
-        else
-          return nullptr;
-      },
-      c.value);
-}
-
-struct FileIndex {
-  std::vector<FileStatement> statements;
-  std::map<std::string, std::vector<size_t>> by_table;  // Catalog::key -> statements with column changes
-};
-
-// Every statement of the file under review, parsed and lowered once per file (rules that look
-// around the current statement call this only when they are about to report).
-inline const FileIndex& file_index(const StatementContext& ctx) {
-  struct Cache {
-    const SourceFile* file = nullptr;
-    std::string path;
-    size_t hash = 0;
-    FileIndex index;
-  };
-  thread_local Cache cache;
-  // Identity of the file without hashing all of it on every call: address, size and samples.
-  std::string_view text = ctx.file.text;
-  auto sample = [&](size_t at) { return text.substr(std::min(at, text.size()), 256); };
-  size_t h = std::hash<std::string_view>{}(sample(0)) ^ (std::hash<std::string_view>{}(sample(text.size() / 2)) << 1) ^
-             (std::hash<std::string_view>{}(sample(text.size() > 256 ? text.size() - 256 : 0)) << 2) ^
-             (text.size() * 0x9e3779b97f4a7c15ull) ^ reinterpret_cast<size_t>(text.data());
-  if (cache.file != &ctx.file || cache.path != ctx.file.path || cache.hash != h) {
-    cache = Cache{&ctx.file, ctx.file.path, h, {}};
-    for (auto& st : parse_source(ctx.file).statements) {
-      size_t i = cache.index.statements.size();
-      cache.index.statements.push_back({st.begin, lower(st, ctx.file)});
-      for (auto& c : cache.index.statements.back().lowered.changes)
-        if (const QualifiedName* t = column_change_table(c)) {
-          auto& v = cache.index.by_table[Catalog::key(*t)];
-          if (v.empty() || v.back() != i) v.push_back(i);
-        }
-    }
-  }
-  return cache.index;
-}
-
-inline const std::vector<FileStatement>& file_statements(const StatementContext& ctx) {
-  return file_index(ctx).statements;
-}
-
 // The Changes of the statements after the current one in the file.
 inline std::vector<Change> later_changes(const StatementContext& ctx) {
   std::vector<Change> out;
-  for (auto& fs : file_statements(ctx))
-    if (fs.begin >= ctx.statement.end)
-      for (auto& c : fs.lowered.changes) out.push_back(c);
+  const FileView& fv = ctx.file_view;
+  for (size_t i = 0; i < fv.size(); ++i)
+    if (fv.statements()[i].begin >= ctx.statement.end)
+      for (auto& c : fv.lowered()[i].changes) out.push_back(c);
   return out;
 }
 
@@ -159,13 +98,12 @@ inline std::optional<ColumnDef> column_from_file(const StatementContext& ctx, co
   std::map<std::string, ColumnDef> cols;
   std::string tkey = Catalog::key(t);
   auto same = [&](const QualifiedName& m) { return m.name == t.name && Catalog::key(m) == tkey; };
-  const FileIndex& index = file_index(ctx);
-  auto touched = index.by_table.find(tkey);
-  if (touched == index.by_table.end()) return std::nullopt;
-  for (size_t i : touched->second) {
-    const FileStatement& fs = index.statements[i];
-    if (fs.begin >= ctx.statement.begin) break;
-    for (auto& c : fs.lowered.changes) {
+  const FileView& fv = ctx.file_view;
+  const std::vector<size_t>& touched = fv.column_changes_on(tkey);
+  if (touched.empty()) return std::nullopt;
+  for (size_t i : touched) {
+    if (fv.statements()[i].begin >= ctx.statement.begin) break;
+    for (auto& c : fv.lowered()[i].changes) {
       if (auto* ct = c.as<CreateTable>(); ct && same(ct->table))
         for (auto& cd : ct->columns) cols[cd.name] = cd;
       if (auto* ac = c.as<AddColumn>(); ac && same(ac->table)) cols[ac->column.name] = ac->column;

@@ -23,7 +23,7 @@ int known(const StatementContext& ctx, const std::string& kind, const QualifiedN
 
 // Whether a later statement of the file creates the object again under the same name.
 bool recreated_later(const std::vector<Change>& later, const std::string& kind, const QualifiedName& n) {
-  auto same = [&](const QualifiedName& m) { return Catalog::key(m) == Catalog::key(n); };
+  auto same = [&](const QualifiedName& m) { return Catalog::same(m, n); };
   for (const Change& c : later) {
     if (auto* v = c.as<CreateView>(); v && is_view(kind) && v->materialized == (kind == "materialized view") &&
                                       same(v->name))

@@ -11,7 +11,7 @@ std::string tick(const QualifiedName& t, const std::string& column) {
 std::string holding(const LockFacts& f, const QualifiedName& t) {
   LockMode m = f.mode;
   for (auto& tl : f.tables)
-    if (Catalog::key(tl.table) == Catalog::key(t)) m = tl.mode;
+    if (Catalog::same(tl.table, t)) m = tl.mode;
   std::string phrase = lock_phrase(m);
   bool vowel = !phrase.empty() && std::string("AEIOU").find(phrase[0]) != std::string::npos;
   return std::string(vowel ? "holds an " : "holds a ") + phrase + " on " + tick(t);

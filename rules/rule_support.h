@@ -26,8 +26,8 @@ inline bool any_existing(const StatementContext& ctx, const Change& c, const std
 inline bool created_earlier(const StatementContext& ctx, size_t i, const QualifiedName& t) {
   for (size_t j = 0; j < i && j < ctx.lowered.changes.size(); ++j) {
     const Change& c = ctx.lowered.changes[j];
-    if (auto* ct = c.as<CreateTable>(); ct && Catalog::key(ct->table) == Catalog::key(t)) return true;
-    if (auto* cv = c.as<CreateView>(); cv && Catalog::key(cv->name) == Catalog::key(t)) return true;
+    if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) return true;
+    if (auto* cv = c.as<CreateView>(); cv && Catalog::same(cv->name, t)) return true;
   }
   return false;
 }

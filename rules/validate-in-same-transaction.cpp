@@ -19,7 +19,7 @@ bool added_not_valid_in_tx(const StatementContext& ctx, const ValidateConstraint
 bool added_not_valid_earlier(const StatementContext& ctx, size_t i, const ValidateConstraint& v) {
   for (size_t j = 0; j < i; ++j)
     if (auto* a = ctx.lowered.changes[j].as<AddConstraint>();
-        a && a->constraint.not_valid && Catalog::key(a->table) == Catalog::key(v.table) &&
+        a && a->constraint.not_valid && Catalog::same(a->table, v.table) &&
         (a->constraint.name == v.name || a->constraint.name.empty()))
       return true;
   return false;

@@ -37,8 +37,8 @@ void check(const StatementContext& ctx, Reporter& r) {
   // CREATE VIEW v ...) is the usual atomic replacement: its lock is the point, not a hazard.
   auto recreated = [&](const QualifiedName& t) {
     for (auto& c : ctx.lowered.changes) {
-      if (auto* v = c.as<CreateView>(); v && Catalog::key(v->name) == Catalog::key(t)) return true;
-      if (auto* ct = c.as<CreateTable>(); ct && Catalog::key(ct->table) == Catalog::key(t)) return true;
+      if (auto* v = c.as<CreateView>(); v && Catalog::same(v->name, t)) return true;
+      if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) return true;
     }
     return false;
   };

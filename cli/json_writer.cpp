@@ -1,0 +1,65 @@
+#include "cli/json_writer.h"
+
+namespace pgstage::cli {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i] (2..4), or 0 when it is not valid.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  if (n == 0 || c > 0xF4 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;  // overlong
+  if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
+  if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
+  if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
+  return n;
+}
+
+}  // namespace
+
+void JsonWriter::string_literal(std::string_view s) {
+  buf_ += '"';
+  size_t run = 0;  // start of the pending run of bytes copied as they are
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (size_t n = utf8_sequence(s, i)) {
+        i += n;
+        continue;
+      }
+    }
+    buf_.append(s.data() + run, i - run);
+    switch (c) {
+      case '"': buf_ += "\\\""; break;
+      case '\\': buf_ += "\\\\"; break;
+      case '\b': buf_ += "\\b"; break;
+      case '\f': buf_ += "\\f"; break;
+      case '\n': buf_ += "\\n"; break;
+      case '\r': buf_ += "\\r"; break;
+      case '\t': buf_ += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static const char kHex[] = "0123456789abcdef";
+          buf_ += "\\u00";
+          buf_ += kHex[c >> 4];
+          buf_ += kHex[c & 0xF];
+        } else {
+          buf_ += "\xEF\xBF\xBD";  // invalid UTF-8 byte: U+FFFD
+        }
+    }
+    ++i;
+    run = i;
+  }
+  buf_.append(s.data() + run, s.size() - run);
+  buf_ += '"';
+}
+
+}  // namespace pgstage::cli

@@ -1,0 +1,95 @@
+// A streaming JSON writer for large reports: writes as it goes into a buffer that is flushed to an
+// ostream every few hundred kilobytes, so a 5,000-file report never exists as a DOM or one string.
+// Output matches nlohmann::json::dump(2): two-space indentation, `[]`/`{}` when empty, UTF-8 kept
+// as is (invalid bytes become U+FFFD), control characters escaped.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgstage::cli {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostream& out, int indent = 2) : out_(out), indent_(indent) { buf_.reserve(kFlushAt + 4096); }
+  ~JsonWriter() { flush(); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
+
+  // The key of the next member of the current object.
+  JsonWriter& key(std::string_view k) {
+    element();
+    string_literal(k);
+    buf_ += ": ";
+    after_key_ = true;
+    return *this;
+  }
+  JsonWriter& value(std::string_view s) { element(); string_literal(s); return done(); }
+  JsonWriter& value(const char* s) { return value(std::string_view(s)); }
+  JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
+  JsonWriter& value(bool b) { element(); buf_ += b ? "true" : "false"; return done(); }
+  JsonWriter& value(std::nullptr_t) { element(); buf_ += "null"; return done(); }
+  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+  JsonWriter& value(I n) { element(); buf_ += std::to_string(n); return done(); }
+
+  template <class V>
+  JsonWriter& member(std::string_view k, const V& v) { key(k); return value(v); }
+  JsonWriter& member(std::string_view k, const char* v) { key(k); return value(std::string_view(v)); }
+
+  void flush() {
+    if (!buf_.empty()) out_.write(buf_.data(), std::streamsize(buf_.size()));
+    buf_.clear();
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 256 * 1024;
+
+  // Separator and indentation before a value or key in the current container.
+  void element() {
+    if (after_key_) { after_key_ = false; return; }
+    if (stack_.empty()) return;
+    if (stack_.back()) buf_ += ',';
+    stack_.back() = true;
+    buf_ += '\n';
+    buf_.append(stack_.size() * size_t(indent_), ' ');
+  }
+  JsonWriter& done() {
+    if (buf_.size() >= kFlushAt) flush();
+    return *this;
+  }
+  JsonWriter& open(char c) {
+    element();
+    buf_ += c;
+    stack_.push_back(false);
+    return *this;
+  }
+  JsonWriter& close(char c) {
+    bool any = stack_.back();
+    stack_.pop_back();
+    if (any) {
+      buf_ += '\n';
+      buf_.append(stack_.size() * size_t(indent_), ' ');
+    }
+    buf_ += c;
+    if (stack_.empty()) buf_ += '\n';
+    return done();
+  }
+
+  void string_literal(std::string_view s);
+
+  std::ostream& out_;
+  int indent_;
+  std::string buf_;
+  std::vector<bool> stack_;  // per open container: has it an element yet
+  bool after_key_ = false;
+};
+
+}  // namespace pgstage::cli
