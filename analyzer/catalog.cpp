@@ -109,8 +109,17 @@ const std::string& lookup_key(const QualifiedName& n) {
 }  // namespace
 
 const CatalogTable* Catalog::table(const QualifiedName& n) const {
+  // Rules ask about the same few tables many times per statement: remember the last answers
+  // (cleared by every change to the catalog).
+  for (auto& e : recent_.entries)
+    if (e.valid && same(e.name, n)) return e.table;
   auto it = tables_.find(lookup_key(n));
-  return it == tables_.end() ? nullptr : &it->second;
+  const CatalogTable* t = it == tables_.end() ? nullptr : &it->second;
+  auto& e = recent_.entries[recent_.next++ % RecentLookups::kSize];
+  e.valid = true;
+  e.name = n;
+  e.table = t;
+  return t;
 }
 CatalogTable* Catalog::table(const QualifiedName& n) {
   auto it = tables_.find(lookup_key(n));
@@ -170,23 +179,27 @@ bool Catalog::is_new(const QualifiedName& t) const {
   return tab && tab->created_in_review;
 }
 void Catalog::put_table(CatalogTable t) {
+  forget_lookups();
   std::string k = key(t.name);
   if (applying_in_review_ || t.created_in_review) review_tables_.push_back(k);
   tables_[k] = std::move(t);
 }
 void Catalog::put_index(CatalogIndex i) {
+  forget_lookups();
   std::string k = key(QualifiedName{i.table.schema, i.name});
   if (applying_in_review_ || i.created_in_review) review_indexes_.push_back(k);
   indexes_by_table_[key(i.table)].insert(k);
   indexes_[k] = std::move(i);
 }
 void Catalog::put_object(CatalogObject o) {
+  forget_lookups();
   std::string k = o.kind + ":" + key(o.name);
   if (applying_in_review_ || o.created_in_review) review_objects_.push_back(k);
   objects_[k] = std::move(o);
 }
 
 void Catalog::apply(const Change& change, bool in_review) {
+  forget_lookups();
   applying_in_review_ = in_review;
   struct Reset {
     bool& flag;

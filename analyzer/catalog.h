@@ -18,7 +18,7 @@ struct CatalogColumn {
   std::string name;
   TypeName type;
   bool not_null = false;
-  std::optional<Expr> default_expr;
+  Boxed<Expr> default_expr;  // boxed: a catalog holds hundreds of thousands of columns
   bool identity = false;
   bool generated = false;
   bool created_in_review = false;
@@ -117,6 +117,28 @@ class Catalog {
   // keys (dropped or renamed indexes): users check the index's table again.
   std::unordered_map<std::string, std::set<std::string>> indexes_by_table_;
   std::vector<std::unordered_map<std::string, CatalogIndex>::iterator> indexes_of(const std::string& table_key);
+  // The last few table() answers (so a const Catalog is not safe to share between threads).
+  // Copies start empty: the pointers belong to the catalog that looked them up.
+  struct RecentLookups {
+    static constexpr size_t kSize = 4;
+    struct Entry {
+      bool valid = false;
+      QualifiedName name;  // as asked
+      const CatalogTable* table = nullptr;
+    } entries[kSize];
+    size_t next = 0;
+    RecentLookups() = default;
+    RecentLookups(const RecentLookups&) {}
+    RecentLookups& operator=(const RecentLookups&) {
+      clear();
+      return *this;
+    }
+    void clear() {
+      for (auto& e : entries) e.valid = false;
+    }
+  };
+  mutable RecentLookups recent_;
+  void forget_lookups() { recent_.clear(); }
   template <class V>
   static std::vector<const V*> sorted(const std::unordered_map<std::string, V>& m) {
     std::vector<std::pair<const std::string*, const V*>> v;

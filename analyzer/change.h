@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -30,6 +31,43 @@ struct Expr {
   bool is_null_constant = false;                // literally NULL
   std::string column_ref;                       // set when the expression is a bare column reference
   std::string cast_of_column;                   // set when it is `col::type` / CAST(col AS type)
+};
+
+// An optional value kept on the heap: std::optional's interface at the size of a pointer, for
+// fields that are usually empty in objects there are very many of (catalog columns).
+template <class T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(std::nullopt_t) {}
+  Boxed(const T& v) : p_(std::make_unique<T>(v)) {}
+  Boxed(T&& v) : p_(std::make_unique<T>(std::move(v))) {}
+  Boxed(const std::optional<T>& o) : p_(o ? std::make_unique<T>(*o) : nullptr) {}
+  Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+  Boxed& operator=(const T& v) {
+    p_ = std::make_unique<T>(v);
+    return *this;
+  }
+  Boxed& operator=(const std::optional<T>& o) {
+    p_ = o ? std::make_unique<T>(*o) : nullptr;
+    return *this;
+  }
+  explicit operator bool() const { return p_ != nullptr; }
+  bool has_value() const { return p_ != nullptr; }
+  const T* operator->() const { return p_.get(); }
+  T* operator->() { return p_.get(); }
+  const T& operator*() const { return *p_; }
+  T& operator*() { return *p_; }
+  void reset() { p_.reset(); }
+
+ private:
+  std::unique_ptr<T> p_;
 };
 
 struct TypeName {

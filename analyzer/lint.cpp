@@ -156,18 +156,29 @@ bool is_ddl(const Change& c) {
   return !(c.is<Dml>() || c.is<TransactionControl>() || c.is<SetVariable>() || c.is<OtherStatement>());
 }
 
+// A file read, parsed and lowered by a worker, with what the reviewer needs per statement that
+// does not depend on the catalog (so the in-order reviewer does less).
 struct Prepared {
   SourceFile file;
   ParsedFile parsed;
   std::vector<LoweredStatement> lowered;
+  std::vector<Position> starts, stops;         // per statement
+  std::vector<std::string> fingerprint_texts;  // per statement: fingerprint_text() of its text
 };
 
 void prepare(Prepared& p) {
   p.parsed = parse_source(p.file);
-  p.lowered.reserve(p.parsed.statements.size());
+  size_t n = p.parsed.statements.size();
+  p.lowered.reserve(n);
+  p.starts.reserve(n);
+  p.stops.reserve(n);
+  p.fingerprint_texts.reserve(n);
   for (auto& st : p.parsed.statements) {
     p.lowered.push_back(lower(st, p.file));
     const_cast<Statement&>(st).tree.reset();  // the typed Changes hold all we need
+    p.starts.push_back(p.file.position(st.begin));
+    p.stops.push_back(p.file.position(st.end));
+    p.fingerprint_texts.push_back(fingerprint_text(std::string_view(p.file.text).substr(st.begin, st.end - st.begin)));
   }
 }
 
@@ -439,7 +450,8 @@ struct PairHash {
 class Linter {
  public:
   Linter(const std::vector<const Rule*>& rules, const LintOptions& opts, LintResult& out)
-      : rules_(rules), opts_(opts), out_(out) {
+      : rules_(rules), opts_(opts), out_(out), owned_catalog_(std::make_shared<Catalog>()), catalog_(*owned_catalog_) {
+    out.catalog = owned_catalog_;
     for (const Rule* r : rules) {
       if (!rule_enabled(*r, opts)) continue;
       if (r->check) statement_rules_.push_back(r);
@@ -480,8 +492,8 @@ class Linter {
       si.file = f.path;
       si.begin = st.begin;
       si.end = st.end;
-      si.start = f.position(st.begin);
-      si.stop = f.position(st.end);
+      si.start = p.starts[i];
+      si.stop = p.stops[i];
       si.kind = st.error ? "SyntaxError" : ls.kind;
       for (auto& c : ls.changes) si.changes.push_back(change_kind_name(c));
       si.lock = lock;
@@ -492,16 +504,14 @@ class Linter {
 
       StatementContext ctx{f, st, int(i), ls, lock, catalog_, tx.state(), opts_.settings, schema_known_, view};
       std::string_view text(f.text.data() + st.begin, st.end - st.begin);
-      std::optional<std::string> norm;  // the statement's fingerprint text, made on the first finding
       for (const Rule* r : statement_rules_) {
         Reporter rep;
         r->check(ctx, rep);
         for (auto& rr : rep.reports()) {
           if (suppressed(ignores, *r, int(i))) continue;
-          Finding fd = make_finding(*r, f, st.begin, st.end, rr, lock);
+          Finding fd = make_finding(*r, f, st.begin, st.end, std::move(rr), lock, &p.starts[i], &p.stops[i]);
           fd.statement_index = stmt_index;
-          if (!norm) norm = fingerprint_text(text);
-          fd.fingerprint = fingerprint_of(fd.rule, f.path, *norm, statement_occurrences[{r->id, text}]++);
+          fd.fingerprint = fingerprint_of(fd.rule, f.path, p.fingerprint_texts[i], statement_occurrences[{r->id, text}]++);
           adjust_for_size(fd);
           out_.findings.push_back(std::move(fd));
         }
@@ -517,7 +527,7 @@ class Linter {
       for (auto& rr : rep.reports()) {
         size_t loc = rr.location >= 0 ? size_t(rr.location) : f.up_end;
         if (suppressed(ignores, *r, statement_at(p.parsed, loc))) continue;
-        Finding fd = make_finding(*r, f, loc, loc, rr, LockFacts{});
+        Finding fd = make_finding(*r, f, loc, loc, std::move(rr), LockFacts{});
         fd.fingerprint = finding_fingerprint(fd.rule, f.path, "<end of file>", occurrences[fd.rule]++);
         out_.findings.push_back(std::move(fd));
       }
@@ -587,7 +597,7 @@ class Linter {
       }
       for (auto& [msg, sev] : problems) {
         Reporter::Report rr{msg, "Delete the comment, or fix the rule id it names.", int(ig.comment_begin), sev, {}};
-        Finding fd = make_finding(*unused, f, ig.comment_begin, ig.comment_begin, rr, LockFacts{});
+        Finding fd = make_finding(*unused, f, ig.comment_begin, ig.comment_begin, std::move(rr), LockFacts{});
         auto eol = f.text.find('\n', ig.comment_begin);
         fd.end = std::min(ig.comment_end, eol == std::string::npos ? f.text.size() : eol);
         if (fd.end > fd.begin && f.text[fd.end - 1] == '\r') --fd.end;
@@ -598,8 +608,9 @@ class Linter {
     }
   }
 
-  Finding make_finding(const Rule& r, const SourceFile& f, size_t begin, size_t end, const Reporter::Report& rr,
-                       const LockFacts& lock) {
+  // `at_begin`/`at_end`: the positions of `begin`/`end` when known (saves recomputing them).
+  Finding make_finding(const Rule& r, const SourceFile& f, size_t begin, size_t end, Reporter::Report&& rr,
+                       const LockFacts& lock, const Position* at_begin = nullptr, const Position* at_end = nullptr) {
     Finding fd;
     fd.rule = std::string(r.id);
     fd.category = r.category;
@@ -611,11 +622,11 @@ class Linter {
                                                                                                : begin;
     if (rr.location >= 0 && (size_t(rr.location) < begin || size_t(rr.location) > end)) fd.begin = size_t(rr.location);
     fd.end = std::max(end, fd.begin);
-    fd.start = f.position(fd.begin);
-    fd.stop = f.position(fd.end);
-    fd.message = rr.message;
-    fd.help = rr.help;
-    fd.lock = rr.lock ? *rr.lock : lock;
+    fd.start = at_begin && fd.begin == begin ? *at_begin : f.position(fd.begin);
+    fd.stop = at_end && fd.end == end ? *at_end : f.position(fd.end);
+    fd.message = std::move(rr.message);
+    fd.help = std::move(rr.help);
+    fd.lock = rr.lock ? std::move(*rr.lock) : lock;
     fd.plannable = !r.plan.empty();
     return fd;
   }
@@ -643,7 +654,8 @@ class Linter {
   std::vector<const Rule*> statement_rules_, file_end_rules_;  // enabled rules with that check
   const LintOptions& opts_;
   LintResult& out_;
-  Catalog catalog_;
+  std::shared_ptr<Catalog> owned_catalog_;  // handed to the result
+  Catalog& catalog_;
   bool schema_known_ = false;
 };
 

@@ -66,6 +66,7 @@ struct LintResult {
   std::vector<Finding> findings;
   std::vector<std::string> errors;  // unreadable inputs (exit 2), each naming the path
   std::map<std::string, std::shared_ptr<const SourceFile>> sources;  // files under review, by path
+  std::shared_ptr<const Catalog> catalog;  // the schema after the last file
   int pg_version = 15;
 
   int count(Severity s) const;

@@ -61,16 +61,19 @@ QualifiedName name_list(J list) {
 TypeName type_name(J tn_node) {
   J tn = at(tn_node, "TypeName").is_object() ? at(tn_node, "TypeName") : tn_node;
   TypeName t;
-  std::vector<std::string> parts;
-  for (auto&& p : items(at(tn, "names"))) parts.push_back(string_node(p));
-  if (parts.empty()) return t;
-  std::string n = parts.back();
-  std::string schema = parts.size() >= 2 ? parts[parts.size() - 2] : "";
-  if (schema == "pg_catalog") schema.clear();
+  std::string_view n, schema;  // the last two parts of the name list
+  bool any = false;
+  for (auto&& p : items(at(tn, "names"))) {
+    schema = n;
+    n = p["String"]["sval"].string_or();
+    any = true;
+  }
+  if (!any) return t;
+  if (schema == "pg_catalog") schema = {};
   bool serial = false;
-  t.name = schema.empty() ? normalize_type_name(n, &serial) : n;
+  t.name = schema.empty() ? normalize_type_name(std::string(n), &serial) : std::string(n);
   t.is_serial = serial;
-  t.schema = schema;
+  t.schema = std::string(schema);
   for (auto&& m : items(at(tn, "typmods"))) {
     auto [k, body] = node_of(m);
     if (k == "A_Const") {

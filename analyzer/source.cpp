@@ -63,24 +63,37 @@ struct MarkerLine {
   std::string rest;  // text after the marker on that line
 };
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return r;
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+// ASCII case-insensitive: does `s` start with `prefix`? (no allocation: runs once per line)
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (ascii_lower(s[i]) != ascii_lower(prefix[i])) return false;
+  return true;
+}
+
+// ASCII case-insensitive search.
+bool icontains(std::string_view s, std::string_view needle) {
+  if (needle.empty()) return true;
+  char first_lo = ascii_lower(needle[0]);
+  char first_up = first_lo >= 'a' && first_lo <= 'z' ? char(first_lo - 'a' + 'A') : first_lo;
+  for (size_t i = 0; i + needle.size() <= s.size(); ++i)
+    if ((s[i] == first_lo || s[i] == first_up) && istarts_with(s.substr(i), needle)) return true;
+  return false;
 }
 
 std::vector<MarkerLine> find_marker_lines(const std::string& text, std::string_view marker) {
   std::vector<MarkerLine> out;
   size_t pos = 0;
-  std::string lmarker = lower(marker);
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     size_t next = eol == std::string::npos ? text.size() : eol + 1;
     size_t b = pos;
     while (b < next && (text[b] == ' ' || text[b] == '\t')) ++b;
     std::string_view line(text.data() + b, next - b);
-    if (line.size() >= lmarker.size() && lower(line.substr(0, lmarker.size())) == lmarker) {
-      std::string rest(line.substr(lmarker.size()));
+    if (istarts_with(line, marker)) {
+      std::string rest(line.substr(marker.size()));
       while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.pop_back();
       out.push_back(MarkerLine{pos, next, rest});
     }
@@ -89,7 +102,7 @@ std::vector<MarkerLine> find_marker_lines(const std::string& text, std::string_v
   return out;
 }
 
-bool has_token(const std::string& s, std::string_view tok) { return lower(s).find(lower(tok)) != std::string::npos; }
+bool has_token(const std::string& s, std::string_view tok) { return icontains(s, tok); }
 
 }  // namespace
 
@@ -220,14 +233,15 @@ bool excluded(const std::string& rel, const std::vector<std::string>& exclude) {
   return false;
 }
 
-bool file_contains(const fs::path& p, std::string_view needle) {
+// The first 16 KiB of a regular file ("" for anything else: a FIFO would block the open).
+std::string file_head(const fs::path& p) {
   std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return false;  // a FIFO would block the open
+  if (!fs::is_regular_file(p, ec)) return {};
   std::ifstream in(p, std::ios::binary);
   std::string buf(16384, '\0');
   in.read(buf.data(), std::streamsize(buf.size()));
   buf.resize(size_t(in.gcount()));
-  return lower(buf).find(lower(needle)) != std::string::npos;
+  return buf;
 }
 
 }  // namespace
@@ -249,8 +263,9 @@ Layout detect_layout(const std::string& dir) {
              ends_with(name, ".sql"))
       ++flyway;
     else if (ends_with(name, ".sql")) {
-      if (file_contains(p, "-- +goose")) ++goose;
-      else if (file_contains(p, "-- migrate:up")) ++dbmate;
+      std::string head = file_head(p);
+      if (icontains(head, "-- +goose")) ++goose;
+      else if (icontains(head, "-- migrate:up")) ++dbmate;
     }
   }
   if (diesel) return Layout::Diesel;

@@ -21,8 +21,9 @@ std::string normalize_type_name(const std::string& in, bool* serial) {
       {"time with time zone", "timetz"},                   {"timetz", "timetz"},
       {"bit varying", "varbit"}, {"varbit", "varbit"},
   };
-  std::string n;
-  for (char c : in) n += char(std::tolower(static_cast<unsigned char>(c)));
+  std::string n = in;
+  for (char& c : n)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
   if (serial) *serial = n.find("serial") != std::string::npos && kAliases.count(n);
   auto it = kAliases.find(n);
   return it == kAliases.end() ? n : it->second;

@@ -1,5 +1,7 @@
 #include "cli/json_writer.h"
 
+#include <cstring>
+
 namespace pgstage::cli {
 
 namespace {
@@ -19,12 +21,28 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   return n;
 }
 
+// Whether any of the 8 bytes in `w` is a control character, '"', '\\' or non-ASCII (SWAR).
+bool needs_attention(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  auto has_zero = [&](uint64_t x) { return (x - ones) & ~x & highs; };
+  uint64_t below_space = (w - ones * 0x20) & ~w & highs;  // a byte < 0x20 (or >= 0x80: caught below)
+  return (below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) | (w & highs)) != 0;
+}
+
 }  // namespace
 
 void JsonWriter::string_literal(std::string_view s) {
   buf_ += '"';
   size_t run = 0;  // start of the pending run of bytes copied as they are
   for (size_t i = 0; i < s.size();) {
+    // Fast path: 8 plain ASCII bytes at a time (most of a report is English text and paths).
+    while (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (needs_attention(w)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++i;

@@ -1,6 +1,6 @@
 # Sourced by setup.sh and test.sh: installs the Debian packages pgstage needs, once.
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libpg-query-dev libpqxx-dev libcli11-dev nlohmann-json3-dev
-  libsimdjson-dev doctest-dev libtomlplusplus-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev)
+  libsimdjson-dev libmimalloc-dev doctest-dev libtomlplusplus-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev)
 TEST_PACKAGES=(postgresql-15 haproxy wrk clang libclang-rt-14-dev docker.io)
 
 install_deps() {
