@@ -171,28 +171,42 @@ int node_location(J node) {
   return loc;
 }
 
-void walk_functions(J j, Expr& e) {
-  if (j.is_object()) {
-    j.for_each_member([&](std::string_view key, J value) {
-      if (key == "FuncCall") {
-        auto q = name_list(at(value, "funcname"));
-        std::optional<Volatility> v;
-        if (q.schema.empty() || q.schema == "pg_catalog") v = builtin_volatility(q.name);
-        if (!v) {
-          e.unknown_functions.push_back(q.str());
-          v = Volatility::Volatile;
-        }
-        if (int(*v) > int(e.volatility)) e.volatility = *v;
-      } else if (key == "SQLValueFunction") {
-        if (int(Volatility::Stable) > int(e.volatility)) e.volatility = Volatility::Stable;
-      } else if (key == "SubLink") {
-        e.volatility = Volatility::Volatile;  // a subquery: treat as volatile
-      }
-      walk_functions(value, e);
-    });
-  } else if (j.is_array()) {
-    for (J x : j.elements()) walk_functions(x, e);
+// Visits every (key, value) member under `root` in document order (pre-order), with an explicit
+// stack: expressions can nest thousands of levels deep. `visit` returns false to skip the subtree.
+template <class F>
+void walk_members(J root, F&& visit) {
+  std::vector<std::pair<std::string_view, J>> stack{{std::string_view(), root}};
+  std::vector<std::pair<std::string_view, J>> kids;
+  while (!stack.empty()) {
+    auto [key, value] = stack.back();
+    stack.pop_back();
+    if (!key.empty() && !visit(key, value)) continue;
+    kids.clear();
+    if (value.is_object()) value.for_each_member([&](std::string_view k, J v) { kids.emplace_back(k, v); });
+    else if (value.is_array())
+      for (J x : value.elements()) kids.emplace_back(std::string_view(), x);
+    stack.insert(stack.end(), kids.rbegin(), kids.rend());
   }
+}
+
+void walk_functions(J j, Expr& e) {
+  walk_members(j, [&](std::string_view key, J value) {
+    if (key == "FuncCall") {
+      auto q = name_list(at(value, "funcname"));
+      std::optional<Volatility> v;
+      if (q.schema.empty() || q.schema == "pg_catalog") v = builtin_volatility(q.name);
+      if (!v) {
+        e.unknown_functions.push_back(q.str());
+        v = Volatility::Volatile;
+      }
+      if (int(*v) > int(e.volatility)) e.volatility = *v;
+    } else if (key == "SQLValueFunction") {
+      if (int(Volatility::Stable) > int(e.volatility)) e.volatility = Volatility::Stable;
+    } else if (key == "SubLink") {
+      e.volatility = Volatility::Volatile;  // a subquery: treat as volatile
+    }
+    return true;
+  });
 }
 
 Expr make_expr(const Ctx& cx, J node, bool column_context) {
@@ -413,25 +427,21 @@ std::string unquote_sql_string(const std::string& q) {
 }
 
 void collect_plpgsql(J j, std::vector<std::string>& sql, bool& dynamic) {
-  if (j.is_object()) {
-    j.for_each_member([&](std::string_view key, J value) {
-      if (key == "PLpgSQL_stmt_execsql") {
-        std::string q = str(at(at(value, "sqlstmt"), "PLpgSQL_expr"), "query");
-        if (!q.empty()) sql.push_back(q);
-        return;
-      }
-      if (key == "PLpgSQL_stmt_dynexecute") {
-        std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
-        std::string lit = unquote_sql_string(q);
-        if (!lit.empty()) sql.push_back(lit);
-        else dynamic = true;
-        return;
-      }
-      collect_plpgsql(value, sql, dynamic);
-    });
-  } else if (j.is_array()) {
-    for (J x : j.elements()) collect_plpgsql(x, sql, dynamic);
-  }
+  walk_members(j, [&](std::string_view key, J value) {
+    if (key == "PLpgSQL_stmt_execsql") {
+      std::string q = str(at(at(value, "sqlstmt"), "PLpgSQL_expr"), "query");
+      if (!q.empty()) sql.push_back(q);
+      return false;
+    }
+    if (key == "PLpgSQL_stmt_dynexecute") {
+      std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
+      std::string lit = unquote_sql_string(q);
+      if (!lit.empty()) sql.push_back(lit);
+      else dynamic = true;
+      return false;
+    }
+    return true;
+  });
 }
 
 LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth);
