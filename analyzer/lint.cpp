@@ -1,5 +1,7 @@
 #include "analyzer/lint.h"
 
+#include "analyzer/ascii.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -79,8 +81,6 @@ uint64_t fnv_mix(uint64_t h, std::string_view s) {
   return h * kFnvPrime;
 }
 
-bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
 }  // namespace
 
 // Whitespace-insensitive form of a statement: reformatting keeps its fingerprint.
@@ -95,7 +95,7 @@ std::string fingerprint_text(std::string_view text) {
     }
     if (space && !norm.empty()) norm += ' ';
     space = false;
-    norm += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+    norm += ascii_lower(c);
   }
   return norm;
 }

@@ -1,5 +1,7 @@
 #include "analyzer/source.h"
 
+#include "analyzer/ascii.h"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -62,8 +64,6 @@ struct MarkerLine {
   size_t next = std::string::npos;
   std::string rest;  // text after the marker on that line
 };
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
 
 // ASCII case-insensitive: does `s` start with `prefix`? (no allocation: runs once per line)
 bool istarts_with(std::string_view s, std::string_view prefix) {

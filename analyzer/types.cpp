@@ -1,5 +1,7 @@
 #include "analyzer/types.h"
 
+#include "analyzer/ascii.h"
+
 #include <map>
 
 namespace pgstage {
@@ -23,7 +25,7 @@ std::string normalize_type_name(const std::string& in, bool* serial) {
   };
   std::string n = in;
   for (char& c : n)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    c = ascii_lower(c);
   if (serial) *serial = n.find("serial") != std::string::npos && kAliases.count(n);
   auto it = kAliases.find(n);
   return it == kAliases.end() ? n : it->second;

@@ -7,22 +7,9 @@ namespace pgstage::cli {
 
 using json = nlohmann::ordered_json;
 
-json lock_json(const LockFacts& l) {
-  json tables = json::array();
-  for (auto& t : l.tables) tables.push_back(t.table.str());
-  json j = {{"mode", l.mode == LockMode::None ? json(nullptr) : json(std::string(lock_mode_name(l.mode)))},
-            {"tables", tables},
-            {"blocks_reads", blocks_reads(l.mode)},
-            {"blocks_writes", blocks_writes(l.mode)}};
-  json per = json::array();
-  for (auto& t : l.tables) per.push_back({{"table", t.table.str()}, {"mode", std::string(lock_mode_name(t.mode))}});
-  j["per_table"] = per;
-  return j;
-}
-
 namespace {
 
-// Same members as lock_json(), streamed.
+// The lock facts of a statement or finding: the one definition of their JSON shape.
 void write_lock(JsonWriter& w, const LockFacts& l) {
   w.begin_object();
   w.key("mode");
@@ -43,6 +30,19 @@ void write_lock(JsonWriter& w, const LockFacts& l) {
   w.end_array();
   w.end_object();
 }
+
+}  // namespace
+
+json lock_json(const LockFacts& l) {
+  std::ostringstream s;
+  {
+    JsonWriter w(s);
+    write_lock(w, l);
+  }
+  return json::parse(s.str());
+}
+
+namespace {
 
 void write_finding(JsonWriter& w, const Finding& f) {
   w.begin_object();
