@@ -59,10 +59,13 @@ std::string lock_phrase(LockMode m) {
 }
 
 int LintResult::count(Severity s) const {
-  return int(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity == s; }));
+  return int(streamed.by_severity[int(s)]) +
+         int(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity == s; }));
 }
 
 bool LintResult::fails(Severity threshold) const {
+  for (int s = int(threshold); s <= int(Severity::Error); ++s)
+    if (streamed.by_severity[s]) return true;
   return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity >= threshold; });
 }
 
@@ -499,7 +502,7 @@ class Linter {
       si.lock = lock;
       si.in_transaction = tx.state().in_transaction;
       si.syntax_error = st.error.has_value();
-      int stmt_index = int(out_.statements.size());
+      int stmt_index = int(out_.statement_count());
       out_.statements.push_back(std::move(si));
 
       StatementContext ctx{f, st, int(i), ls, lock, catalog_, tx.state(), opts_.settings, schema_known_, view};
@@ -536,6 +539,14 @@ class Linter {
     std::stable_sort(out_.findings.begin() + long(first_finding), out_.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
     out_.files.push_back(std::move(fs));
+    if (opts_.sink) {
+      out_.streamed.statements += out_.statements.size();
+      out_.streamed.findings += out_.findings.size();
+      for (auto& fd : out_.findings) out_.streamed.by_severity[int(fd.severity)]++;
+      opts_.sink->reviewed(out_.statements, out_.findings);
+      out_.statements.clear();
+      out_.findings.clear();
+    }
     if (opts_.keep_sources) {
       std::string path = f.path;
       out_.sources[path] = std::make_shared<SourceFile>(std::move(p.file));

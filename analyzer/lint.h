@@ -13,6 +13,9 @@
 
 namespace pgstage {
 
+struct StatementInfo;
+class LintSink;
+
 struct LintOptions {
   LintSettings settings;
   Severity fail_on = Severity::Error;
@@ -31,6 +34,7 @@ struct LintOptions {
   const Catalog* base_catalog = nullptr;         // from a live database or snapshot, replayed first
   int jobs = 0;                                  // parse threads (0 = hardware concurrency)
   bool keep_sources = true;                      // keep reviewed files' text in LintResult::sources
+  LintSink* sink = nullptr;                      // receives statements and findings file by file
 };
 
 // One input: a path (file or directory) or stdin text.
@@ -60,15 +64,32 @@ struct FileSummary {
   std::string layout;
 };
 
+// Receives each reviewed file's statement records and findings, in input order, as soon as the
+// file is reviewed (it may move them out). With a sink, LintResult::statements and ::findings stay
+// empty and LintResult::streamed counts what went to the sink, so memory does not grow with the
+// size of the input: `lint --format json` streams its report this way.
+class LintSink {
+ public:
+  virtual ~LintSink() = default;
+  virtual void reviewed(std::vector<StatementInfo>& statements, std::vector<Finding>& findings) = 0;
+};
+
 struct LintResult {
   std::vector<FileSummary> files;
-  std::vector<StatementInfo> statements;
-  std::vector<Finding> findings;
+  std::vector<StatementInfo> statements;  // empty when LintOptions::sink took them
+  std::vector<Finding> findings;          // likewise
+  struct Streamed {
+    size_t statements = 0, findings = 0;
+    size_t by_severity[3] = {0, 0, 0};  // indexed by Severity
+  } streamed;                           // what went to LintOptions::sink
   std::vector<std::string> errors;  // unreadable inputs (exit 2), each naming the path
   std::map<std::string, std::shared_ptr<const SourceFile>> sources;  // files under review, by path
   std::shared_ptr<const Catalog> catalog;  // the schema after the last file
   int pg_version = 15;
 
+  // Counts over the kept and the streamed records.
+  size_t statement_count() const { return statements.size() + streamed.statements; }
+  size_t finding_count() const { return findings.size() + streamed.findings; }
   int count(Severity s) const;
   bool fails(Severity threshold) const;
 };

@@ -44,6 +44,21 @@ class JsonWriter {
   JsonWriter& member(std::string_view k, const V& v) { key(k); return value(v); }
   JsonWriter& member(std::string_view k, const char* v) { key(k); return value(std::string_view(v)); }
 
+  // Continues a document assembled elsewhere: what follows are elements of an array nested
+  // `depth` containers deep (the outer ones already hold elements), which this writer leaves open.
+  JsonWriter& nested_in(size_t depth) {
+    stack_.assign(depth, true);
+    if (depth) stack_.back() = false;
+    after_key_ = false;
+    return *this;
+  }
+  // The current container received elements from another writer (written to the same stream
+  // between flush() and this call).
+  JsonWriter& spliced(bool any) {
+    if (any && !stack_.empty()) stack_.back() = true;
+    return *this;
+  }
+
   void flush() {
     if (!buf_.empty()) out_.write(buf_.data(), std::streamsize(buf_.size()));
     buf_.clear();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/config.h"
@@ -193,13 +194,22 @@ int run_lint_command(const LintArgs& a, const CLI::App& cmd) {
     }
   }
   opts.keep_sources = a.format == "text";  // only the text report quotes source lines
+  std::optional<JsonStream> json;
+  if (a.format == "json") opts.sink = &json.emplace();
   LintResult result = run_lint(inputs, rules::all(), opts);
 
   ReportOptions ro;
   ro.fail_on = opts.fail_on;
   ro.color = a.color == "always" || (a.color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-  if (a.format == "json") write_json(result, ro, std::cout);
-  else std::cout << render(a.format, result, ro);
+  if (json) {
+    if (!json->finish(result, ro, std::cout, err)) {
+      std::cerr << "pgstage lint: " << err << "\n";
+      exit_without_teardown(kExitUsage);
+      return kExitUsage;
+    }
+  } else {
+    std::cout << render(a.format, result, ro);
+  }
   for (auto& e : result.errors) std::cerr << "pgstage lint: " << e << "\n";
   int rc = !result.errors.empty() ? kExitUsage : result.fails(opts.fail_on) ? kExitFailed : kExitOk;
   exit_without_teardown(rc);

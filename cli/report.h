@@ -1,6 +1,7 @@
 // Lint report renderers. Each takes the whole result and returns the document to print.
 #pragma once
 
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +21,22 @@ std::string render_text(const LintResult& r, const ReportOptions& o);
 std::string render_json(const LintResult& r, const ReportOptions& o);
 // The JSON report streamed to `out` (what `lint --format json` prints; render_json() collects it).
 void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out);
+// `lint --format json` streamed: as a LintOptions::sink it renders each reviewed file's statements
+// and findings into temporary files at once (the run holds no report in memory); finish() writes
+// the document, byte for byte what write_json() writes for the same run.
+class JsonStream final : public LintSink {
+ public:
+  JsonStream();
+  ~JsonStream() override;
+  void reviewed(std::vector<StatementInfo>& statements, std::vector<Finding>& findings) override;
+  // False with `err` when a temporary file failed (the output is then incomplete).
+  bool finish(const LintResult& r, const ReportOptions& o, std::ostream& out, std::string& err);
+
+ private:
+  struct Arrays;
+  std::unique_ptr<Arrays> arrays_;
+};
+
 // SARIF 2.1.0 (code scanning): every rule of the registry in tool.driver.rules, one result per finding.
 std::string render_sarif(const LintResult& r, const ReportOptions& o);
 // GitHub Actions workflow commands (::error file=...::message), one per finding, then a summary line.

@@ -1,3 +1,11 @@
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <sstream>
 
 #include "cli/json_writer.h"
@@ -66,10 +74,33 @@ void write_finding(JsonWriter& w, const Finding& f) {
   w.end_object();
 }
 
-}  // namespace
+void write_statement(JsonWriter& w, const StatementInfo& s) {
+  w.begin_object();
+  w.member("file", s.file);
+  w.member("line", s.start.line);
+  w.member("column", s.start.column);
+  w.member("end_line", s.stop.line);
+  w.member("end_column", s.stop.column);
+  w.key("span").begin_object().member("begin", s.begin).member("end", s.end).end_object();
+  w.member("kind", s.kind);
+  w.key("changes").begin_array();
+  for (auto& c : s.changes) w.value(c);
+  w.end_array();
+  w.member("in_transaction", s.in_transaction);
+  w.key("lock");
+  write_lock(w, s.lock);
+  w.member("rewrite", s.lock.rewrite);
+  w.member("rewrite_uncertain", s.lock.rewrite_uncertain);
+  w.member("scan", s.lock.scan);
+  w.member("transactional", s.lock.transactional);
+  w.end_object();
+}
 
-void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) {
-  JsonWriter w(out);
+// The document around the statements and findings arrays, whose elements `statements(w)` and
+// `findings(w)` write (from the result, or spliced from a JsonStream's spill files).
+template <class Statements, class Findings>
+void write_document(const LintResult& r, const ReportOptions& o, JsonWriter& w, Statements&& statements,
+                    Findings&& findings) {
   w.begin_object();
   w.member("version", 1);
   w.key("tool").begin_object().member("name", "pgstage").member("version", PGSTAGE_VERSION).end_object();
@@ -85,35 +116,15 @@ void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) 
   }
   w.end_array();
   w.key("statements").begin_array();
-  for (auto& s : r.statements) {
-    w.begin_object();
-    w.member("file", s.file);
-    w.member("line", s.start.line);
-    w.member("column", s.start.column);
-    w.member("end_line", s.stop.line);
-    w.member("end_column", s.stop.column);
-    w.key("span").begin_object().member("begin", s.begin).member("end", s.end).end_object();
-    w.member("kind", s.kind);
-    w.key("changes").begin_array();
-    for (auto& c : s.changes) w.value(c);
-    w.end_array();
-    w.member("in_transaction", s.in_transaction);
-    w.key("lock");
-    write_lock(w, s.lock);
-    w.member("rewrite", s.lock.rewrite);
-    w.member("rewrite_uncertain", s.lock.rewrite_uncertain);
-    w.member("scan", s.lock.scan);
-    w.member("transactional", s.lock.transactional);
-    w.end_object();
-  }
+  statements(w);
   w.end_array();
   w.key("findings").begin_array();
-  for (auto& f : r.findings) write_finding(w, f);
+  findings(w);
   w.end_array();
   w.key("summary").begin_object();
   w.member("files", r.files.size());
-  w.member("statements", r.statements.size());
-  w.member("findings", r.findings.size());
+  w.member("statements", r.statement_count());
+  w.member("findings", r.finding_count());
   w.member("errors", r.count(Severity::Error));
   w.member("warnings", r.count(Severity::Warning));
   w.member("hints", r.count(Severity::Hint));
@@ -121,6 +132,130 @@ void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) 
   w.member("failed", r.fails(o.fail_on));
   w.end_object();
   w.end_object();
+}
+
+// Bytes written now and copied to the output at the end: an unlinked temporary file in $TMPDIR
+// (so a large report is not held in memory), or memory when no temporary file can be made.
+class Spill final : public std::streambuf {
+ public:
+  Spill() {
+    const char* dir = std::getenv("TMPDIR");
+    std::string path = std::string(dir && *dir ? dir : "/tmp") + "/pgstage-report-XXXXXX";
+    int fd = mkstemp(path.data());
+    if (fd < 0) return;
+    unlink(path.c_str());
+    file_ = fdopen(fd, "w+b");
+    if (!file_) close(fd);
+  }
+  ~Spill() override {
+    if (file_) std::fclose(file_);
+  }
+  Spill(const Spill&) = delete;
+  Spill& operator=(const Spill&) = delete;
+
+  // Appends what was written to `out`. False with `err` when the temporary file failed.
+  bool copy_to(std::ostream& out, std::string& err) {
+    if (!file_) {
+      out.write(mem_.data(), std::streamsize(mem_.size()));
+      return true;
+    }
+    if (failed_ || std::fflush(file_) != 0) {
+      err = std::string("writing the report's temporary file failed: ") + std::strerror(errno ? errno : EIO) +
+            " (set TMPDIR to a directory with free space)";
+      return false;
+    }
+    int in = fileno(file_);
+    off_t off = 0;
+    if (&out == &std::cout) {
+      // Kernel-side copy to standard output; falls back to read/write where sendfile cannot.
+      out.flush();
+      std::fflush(stdout);
+      while (off < off_t(size_)) {
+        ssize_t n = sendfile(STDOUT_FILENO, in, &off, size_ - size_t(off));
+        if (n <= 0) break;
+      }
+    }
+    std::vector<char> buf(1 << 20);
+    while (off < off_t(size_)) {
+      ssize_t n = pread(in, buf.data(), buf.size(), off);
+      if (n <= 0) {
+        err = std::string("reading the report's temporary file failed: ") + std::strerror(errno ? errno : EIO);
+        return false;
+      }
+      out.write(buf.data(), n);
+      off += n;
+    }
+    return true;
+  }
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (!file_) mem_.append(s, size_t(n));
+    else if (std::fwrite(s, 1, size_t(n), file_) != size_t(n)) failed_ = true;
+    size_ += size_t(n);
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      char ch = traits_type::to_char_type(c);
+      xsputn(&ch, 1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::string mem_;
+  size_t size_ = 0;
+  bool failed_ = false;
+};
+
+// Elements of one of the report's arrays (two levels deep), rendered into a spill as they come.
+struct SpilledArray {
+  Spill spill;
+  std::ostream stream{&spill};
+  JsonWriter writer{stream};
+  size_t count = 0;
+  SpilledArray() { writer.nested_in(2); }
+  bool splice_into(JsonWriter& w, std::ostream& out, std::string& err) {
+    writer.flush();
+    w.flush();
+    if (!spill.copy_to(out, err)) return false;
+    w.spliced(count > 0);
+    return true;
+  }
+};
+
+}  // namespace
+
+struct JsonStream::Arrays {
+  SpilledArray statements, findings;
+};
+
+JsonStream::JsonStream() : arrays_(std::make_unique<Arrays>()) {}
+JsonStream::~JsonStream() = default;
+
+void JsonStream::reviewed(std::vector<StatementInfo>& statements, std::vector<Finding>& findings) {
+  for (auto& s : statements) write_statement(arrays_->statements.writer, s);
+  for (auto& f : findings) write_finding(arrays_->findings.writer, f);
+  arrays_->statements.count += statements.size();
+  arrays_->findings.count += findings.size();
+}
+
+bool JsonStream::finish(const LintResult& r, const ReportOptions& o, std::ostream& out, std::string& err) {
+  bool ok = true;
+  JsonWriter w(out);
+  write_document(
+      r, o, w, [&](JsonWriter& w) { ok = ok && arrays_->statements.splice_into(w, out, err); },
+      [&](JsonWriter& w) { ok = ok && arrays_->findings.splice_into(w, out, err); });
+  return ok;
+}
+
+void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) {
+  JsonWriter w(out);
+  write_document(
+      r, o, w, [&](JsonWriter& w) { for (auto& s : r.statements) write_statement(w, s); },
+      [&](JsonWriter& w) { for (auto& f : r.findings) write_finding(w, f); });
 }
 
 std::string render_json(const LintResult& r, const ReportOptions& o) {

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cli/report.h"
+#include "rules/registry.h"
 #include "tests/support/lint_helpers.h"
 
 using namespace pgstage;
@@ -170,4 +172,46 @@ TEST_CASE("samples/migrations: findings per file") {
                                  "setting-not-null:error", "create-index-non-concurrent:error",
                                  "adding-check-constraint:error", "adding-column-volatile-default:error",
                                  "dropping-column:error"});
+}
+
+// `lint --format json` streams (JsonStream as the run's sink); the document must be the one
+// write_json() renders from a kept result, whether it spills to a temporary file or, when none
+// can be made, to memory.
+TEST_CASE("streamed JSON report: byte for byte the kept report, with counts and exit state") {
+  std::vector<LintInput> inputs = {
+      {"a.sql", true, std::string(kHistory) + "ALTER TABLE users RENAME COLUMN name TO full_name;\n"},
+      {"b.sql", true, "ALTER TABLE users ADD COLUMN x int NOT NULL;\nSELECT 1;\nALTER TABLE users ADD COLUMN;\n"},
+      {"c.sql", true, "-- only a comment\n"},
+      {"d.sql", true, "CREATE INDEX users_email ON users (email);\n-- pgstage:ignore no-such-rule\nSELECT 2;\n"}};
+  LintOptions kept_opts;
+  kept_opts.jobs = 1;
+  LintResult kept = run_lint(inputs, rules::all(), kept_opts);
+  REQUIRE(kept.findings.size() >= 4);
+  cli::ReportOptions ro;
+  ro.fail_on = Severity::Warning;
+  std::string expected = cli::render_json(kept, ro);
+
+  for (const char* tmpdir : {"", "/nonexistent-pgstage-tmp"}) {
+    CAPTURE(tmpdir);
+    std::string saved = getenv("TMPDIR") ? getenv("TMPDIR") : "";
+    if (*tmpdir) setenv("TMPDIR", tmpdir, 1);
+    cli::JsonStream stream;
+    LintOptions opts;
+    opts.jobs = 2;
+    opts.sink = &stream;
+    LintResult r = run_lint(inputs, rules::all(), opts);
+    if (saved.empty()) unsetenv("TMPDIR");
+    else setenv("TMPDIR", saved.c_str(), 1);
+    CHECK(r.findings.empty());
+    CHECK(r.statements.empty());
+    CHECK(r.finding_count() == kept.findings.size());
+    CHECK(r.statement_count() == kept.statements.size());
+    CHECK(r.count(Severity::Error) == kept.count(Severity::Error));
+    CHECK(r.fails(Severity::Warning) == kept.fails(Severity::Warning));
+    std::ostringstream out;
+    std::string err;
+    REQUIRE(stream.finish(r, ro, out, err));
+    CHECK(err.empty());
+    CHECK(out.str() == expected);
+  }
 }
