@@ -76,9 +76,9 @@ inline std::string quote_list(const std::vector<QualifiedName>& tables) {
 
 // A column type written by the statement: a new table's column, an added column, or the new
 // type of ALTER COLUMN ... TYPE.
-struct WrittenColumn {
-  QualifiedName table;
-  std::string column;
+struct WrittenColumn {  // refers into the statement's Changes (valid during the callback)
+  const QualifiedName& table;
+  const std::string& column;
   const TypeName* type;
   int location;
   bool primary_key;  // declared PRIMARY KEY inline or by a table constraint of the same statement
