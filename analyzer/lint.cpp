@@ -867,7 +867,9 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
   }
   // Workers read, parse and lower files ahead of the reviewer (this thread), which must see files
   // in order (the catalog carries each file's changes to the next). A window bounds how far they
-  // run ahead, so memory holds a few hundred prepared files, not the whole input.
+  // run ahead, so memory holds a few hundred prepared files, not the whole input. The reviewer is
+  // one of the `threads`: when the next file is not ready it prepares files itself instead of
+  // waiting (one thread per core; a worker per core besides it measured ~10% slower).
   const size_t window = 64 * threads;
   std::mutex mu;
   std::condition_variable cv_work, cv_done;
@@ -891,10 +893,17 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (size_t t = 0; t + 1 < threads; ++t) pool.emplace_back(worker);
   for (size_t k = 0; k < jobs.size(); ++k) {
     {
       std::unique_lock lk(mu);
+      while (!done[k] && next < jobs.size() && next < reviewed + window) {
+        size_t i = next++;
+        lk.unlock();
+        read_and_prepare(jobs[i]);
+        lk.lock();
+        done[i] = 1;
+      }
       cv_done.wait(lk, [&] { return done[k] != 0; });
     }
     consume(jobs[k]);

@@ -240,7 +240,7 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--enable", args->enable, "Turn an off-by-default rule on (repeatable)");
   cmd->add_option("--exclude", args->exclude, "Skip files matching this glob (repeatable)");
   cmd->add_option("--large-table", args->large_tables, "Raise findings on this table one severity level (repeatable)");
-  cmd->add_option("-j,--jobs", args->jobs, "Parser threads (default: all cores)");
+  cmd->add_option("-j,--jobs", args->jobs, "Threads that read, parse and review files, the reviewing one included (default: all cores; 1: no threads)");
   cmd->add_option("--database-url", args->database_url,
                   "Read the schema and table sizes from this database as history (read-only connection; the password is never printed)");
   cmd->add_option("--schema", args->schema_file, "Read the schema from a `pgstage snapshot` file instead")
