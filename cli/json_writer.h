@@ -1,7 +1,8 @@
 // A streaming JSON writer for large reports: writes as it goes into a buffer that is flushed to an
 // ostream every few hundred kilobytes, so a 5,000-file report never exists as a DOM or one string.
-// Output matches nlohmann::json::dump(2): two-space indentation, `[]`/`{}` when empty, UTF-8 kept
-// as is (invalid bytes become U+FFFD), control characters escaped.
+// Output matches nlohmann::json::dump(indent): with indent >= 0, that many spaces per level and
+// `[]`/`{}` when empty; with a negative indent, compact (no whitespace at all). UTF-8 is kept as is
+// (invalid bytes become U+FFFD), control characters are escaped. A document ends with a newline.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,8 @@ class JsonWriter {
   JsonWriter& key(std::string_view k) {
     element();
     string_literal(k);
-    buf_ += ": ";
+    if (indent_ < 0) buf_ += ':';
+    else buf_ += ": ";
     after_key_ = true;
     return *this;
   }
@@ -73,6 +75,7 @@ class JsonWriter {
     if (stack_.empty()) return;
     if (stack_.back()) buf_ += ',';
     stack_.back() = true;
+    if (indent_ < 0) return;
     buf_ += '\n';
     buf_.append(stack_.size() * size_t(indent_), ' ');
   }
@@ -89,7 +92,7 @@ class JsonWriter {
   JsonWriter& close(char c) {
     bool any = stack_.back();
     stack_.pop_back();
-    if (any) {
+    if (any && indent_ >= 0) {
       buf_ += '\n';
       buf_.append(stack_.size() * size_t(indent_), ' ');
     }

@@ -30,6 +30,7 @@ struct LintArgs {
   bool no_history = false;
   std::string stdin_name = "<stdin>";
   std::string color = "auto";
+  std::string json_style = "auto";
   std::string layout = "auto";
   std::string transaction = "auto";
   std::string runner = "external";
@@ -194,12 +195,15 @@ int run_lint_command(const LintArgs& a, const CLI::App& cmd) {
     }
   }
   opts.keep_sources = a.format == "text";  // only the text report quotes source lines
+  // JSON for a program (a file, a pipe) is compact; on a terminal it is indented for reading.
+  int json_indent = a.json_style == "pretty" || (a.json_style == "auto" && isatty(STDOUT_FILENO)) ? 2 : -1;
   std::optional<JsonStream> json;
-  if (a.format == "json") opts.sink = &json.emplace();
+  if (a.format == "json") opts.sink = &json.emplace(json_indent);
   LintResult result = run_lint(inputs, rules::all(), opts);
 
   ReportOptions ro;
   ro.fail_on = opts.fail_on;
+  ro.json_indent = json_indent;
   ro.color = a.color == "always" || (a.color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
   if (json) {
     if (!json->finish(result, ro, std::cout, err)) {
@@ -232,6 +236,10 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-history", args->no_history, "Do not replay earlier migrations of the file's directory");
   cmd->add_option("--stdin-name", args->stdin_name, "File name to report for stdin input");
   cmd->add_option("--color", args->color, "Colour output")->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--json-style", args->json_style,
+                  "--format json layout: compact (one line), pretty (indented), auto (pretty on a terminal, else "
+                  "compact)")
+      ->check(CLI::IsMember({"auto", "pretty", "compact"}));
   cmd->add_option("--layout", args->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
   cmd->add_option("--transaction", args->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));

@@ -14,6 +14,7 @@ namespace pgstage::cli {
 
 struct ReportOptions {
   bool color = false;
+  int json_indent = 2;  // `--format json`: spaces per level, or -1 for compact (one line)
   Severity fail_on = Severity::Error;
 };
 
@@ -26,7 +27,7 @@ void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out);
 // the document, byte for byte what write_json() writes for the same run.
 class JsonStream final : public LintSink {
  public:
-  JsonStream();
+  explicit JsonStream(int indent = 2);  // as ReportOptions::json_indent
   ~JsonStream() override;
   void reviewed(std::vector<StatementInfo>& statements, std::vector<Finding>& findings) override;
   // False with `err` when a temporary file failed (the output is then incomplete).

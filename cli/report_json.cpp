@@ -214,9 +214,9 @@ class Spill final : public std::streambuf {
 struct SpilledArray {
   Spill spill;
   std::ostream stream{&spill};
-  JsonWriter writer{stream};
+  JsonWriter writer;
   size_t count = 0;
-  SpilledArray() { writer.nested_in(2); }
+  explicit SpilledArray(int indent) : writer(stream, indent) { writer.nested_in(2); }
   bool splice_into(JsonWriter& w, std::ostream& out, std::string& err) {
     writer.flush();
     w.flush();
@@ -229,10 +229,11 @@ struct SpilledArray {
 }  // namespace
 
 struct JsonStream::Arrays {
+  explicit Arrays(int indent) : statements(indent), findings(indent) {}
   SpilledArray statements, findings;
 };
 
-JsonStream::JsonStream() : arrays_(std::make_unique<Arrays>()) {}
+JsonStream::JsonStream(int indent) : arrays_(std::make_unique<Arrays>(indent)) {}
 JsonStream::~JsonStream() = default;
 
 void JsonStream::reviewed(std::vector<StatementInfo>& statements, std::vector<Finding>& findings) {
@@ -244,7 +245,7 @@ void JsonStream::reviewed(std::vector<StatementInfo>& statements, std::vector<Fi
 
 bool JsonStream::finish(const LintResult& r, const ReportOptions& o, std::ostream& out, std::string& err) {
   bool ok = true;
-  JsonWriter w(out);
+  JsonWriter w(out, o.json_indent);
   write_document(
       r, o, w, [&](JsonWriter& w) { ok = ok && arrays_->statements.splice_into(w, out, err); },
       [&](JsonWriter& w) { ok = ok && arrays_->findings.splice_into(w, out, err); });
@@ -252,7 +253,7 @@ bool JsonStream::finish(const LintResult& r, const ReportOptions& o, std::ostrea
 }
 
 void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) {
-  JsonWriter w(out);
+  JsonWriter w(out, o.json_indent);
   write_document(
       r, o, w, [&](JsonWriter& w) { for (auto& s : r.statements) write_statement(w, s); },
       [&](JsonWriter& w) { for (auto& f : r.findings) write_finding(w, f); });

@@ -177,7 +177,7 @@ TEST_CASE("samples/migrations: findings per file") {
 // `lint --format json` streams (JsonStream as the run's sink); the document must be the one
 // write_json() renders from a kept result, whether it spills to a temporary file or, when none
 // can be made, to memory.
-TEST_CASE("streamed JSON report: byte for byte the kept report, with counts and exit state") {
+TEST_CASE("streamed JSON report: byte for byte the kept report (pretty and compact), with counts and exit state") {
   std::vector<LintInput> inputs = {
       {"a.sql", true, std::string(kHistory) + "ALTER TABLE users RENAME COLUMN name TO full_name;\n"},
       {"b.sql", true, "ALTER TABLE users ADD COLUMN x int NOT NULL;\nSELECT 1;\nALTER TABLE users ADD COLUMN;\n"},
@@ -187,15 +187,23 @@ TEST_CASE("streamed JSON report: byte for byte the kept report, with counts and 
   kept_opts.jobs = 1;
   LintResult kept = run_lint(inputs, rules::all(), kept_opts);
   REQUIRE(kept.findings.size() >= 4);
-  cli::ReportOptions ro;
-  ro.fail_on = Severity::Warning;
-  std::string expected = cli::render_json(kept, ro);
+  cli::ReportOptions pretty;
+  pretty.fail_on = Severity::Warning;
+  std::string pretty_text = cli::render_json(kept, pretty);
+  // Compact is the same document without whitespace (what nlohmann's dump() writes).
+  cli::ReportOptions compact = pretty;
+  compact.json_indent = -1;
+  std::string compact_text = cli::render_json(kept, compact);
+  CHECK(compact_text == nlohmann::ordered_json::parse(pretty_text).dump() + "\n");
+  CHECK(pretty_text == nlohmann::ordered_json::parse(compact_text).dump(2) + "\n");
 
-  for (const char* tmpdir : {"", "/nonexistent-pgstage-tmp"}) {
+  for (auto [tmpdir, ro] : {std::pair{"", pretty}, {"/nonexistent-pgstage-tmp", pretty}, {"", compact}}) {
     CAPTURE(tmpdir);
+    CAPTURE(ro.json_indent);
+    const std::string& expected = ro.json_indent < 0 ? compact_text : pretty_text;
     std::string saved = getenv("TMPDIR") ? getenv("TMPDIR") : "";
     if (*tmpdir) setenv("TMPDIR", tmpdir, 1);
-    cli::JsonStream stream;
+    cli::JsonStream stream(ro.json_indent);
     LintOptions opts;
     opts.jobs = 2;
     opts.sink = &stream;
