@@ -213,6 +213,7 @@ void Catalog::apply(const Change& change, bool in_review) {
           CatalogTable t;
           t.name = c.table;
           t.created_in_review = in_review;
+          t.columns.reserve(c.columns.size());
           for (auto& col : c.columns) {
             CatalogColumn cc{col.name, col.type, col.not_null || col.primary_key, col.default_expr, col.identity,
                              col.generated_stored, in_review};

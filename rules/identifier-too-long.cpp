@@ -1,3 +1,5 @@
+#include <cstring>
+
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
@@ -25,9 +27,22 @@ bool ident_char(unsigned char c) { return kIdent.cont[c]; }
 // The parser truncates long identifiers before we see its tree, so scan the statement's text: every
 // identifier token (plain or "quoted") outside strings and comments. Function bodies are strings
 // and are skipped; a DO block's body runs now and is scanned.
+// Whether [b, e) can hold a too-long identifier at all: a quoted one, or a run of more than 63
+// identifier characters (most statements have neither, and this is cheaper than lexing them).
+bool may_hold_long_identifier(const std::string& s, size_t b, size_t e) {
+  if (std::memchr(s.data() + b, '"', e - b)) return true;
+  size_t run = 0;
+  for (size_t i = b; i < e; ++i) {
+    run = ident_char(static_cast<unsigned char>(s[i])) ? run + 1 : 0;
+    if (run > kMaxIdentifier) return true;
+  }
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   const std::string& s = ctx.file.text;
   size_t i = ctx.statement.begin, end = std::min(ctx.statement.end, s.size());
+  if (i >= end || !may_hold_long_identifier(s, i, end)) return;
   auto report = [&](size_t at, const std::string& name) {
     r.report("identifier " + display_ident(name) + " is " + std::to_string(name.size()) +
                  " bytes long; Postgres silently truncates identifiers to 63 bytes, so it becomes " +

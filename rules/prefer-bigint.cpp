@@ -17,7 +17,8 @@ void report(Reporter& r, const QualifiedName& table, const std::string& column, 
 
 void check(const StatementContext& ctx, Reporter& r) {
   each_written_column(ctx, [&](const WrittenColumn& w) {
-    if ((w.primary_key || w.foreign_key) && small_int(*w.type)) report(r, w.table, w.column, *w.type, w.primary_key, w.location);
+    if (!small_int(*w.type)) return;
+    if (auto [pk, fk] = w.keys(); pk || fk) report(r, w.table, w.column, *w.type, pk, w.location);
   });
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;

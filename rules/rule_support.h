@@ -74,50 +74,61 @@ inline std::string quote_list(const std::vector<QualifiedName>& tables) {
   return s;
 }
 
-// A column type written by the statement: a new table's column, an added column, or the new
-// type of ALTER COLUMN ... TYPE.
-struct WrittenColumn {  // refers into the statement's Changes (valid during the callback)
-  const QualifiedName& table;
-  const std::string& column;
-  const TypeName* type;
-  int location;
-  bool primary_key;  // declared PRIMARY KEY inline or by a table constraint of the same statement
-  bool foreign_key;  // declared REFERENCES inline or by a table constraint of the same statement
-};
-
 inline bool lists(const std::vector<std::string>& v, const std::string& s) {
   for (auto& x : v)
     if (x == s) return true;
   return false;
 }
 
+// A column type written by the statement: a new table's column, an added column, or the new
+// type of ALTER COLUMN ... TYPE. Refers into the statement's Changes (valid during the callback).
+struct WrittenColumn {
+  const QualifiedName& table;
+  const std::string& column;
+  const TypeName* type;
+  int location;
+
+  // Declared PRIMARY KEY / REFERENCES inline or by a table constraint of the same statement (for
+  // ALTER COLUMN ... TYPE: by a constraint of the table in the catalog). Computed when asked: most
+  // rules only look at the type.
+  bool primary_key() const { return keys().first; }
+  bool foreign_key() const { return keys().second; }
+
+  const StatementContext& ctx;
+  const Change& change;
+  const ColumnDef* def;  // null for ALTER COLUMN ... TYPE
+
+  std::pair<bool, bool> keys() const {
+    bool pk = false, fk = false;
+    auto scan = [&](const auto& constraints) {
+      for (auto& k : constraints) {
+        if (k.kind == ConstraintKind::PrimaryKey && lists(k.columns, column)) pk = true;
+        if (k.kind == ConstraintKind::ForeignKey && lists(k.columns, column)) fk = true;
+      }
+    };
+    if (def) {
+      pk = def->primary_key;
+      for (auto& k : def->constraints) fk = fk || k.kind == ConstraintKind::ForeignKey;
+      if (auto* t = change.as<CreateTable>()) scan(t->constraints);
+    } else if (const CatalogTable* tab = ctx.catalog.table(table)) {
+      scan(tab->constraints);
+    }
+    return {pk, fk};
+  }
+};
+
 template <class F>
 void each_written_column(const StatementContext& ctx, F fn) {
   for (const Change& c : ctx.lowered.changes) {
     int loc = c.location;
     if (auto* t = c.as<CreateTable>()) {
-      for (auto& col : t->columns) {
-        bool pk = col.primary_key, fk = false;
-        for (auto& k : col.constraints) fk = fk || k.kind == ConstraintKind::ForeignKey;
-        for (auto& k : t->constraints) {
-          if (k.kind == ConstraintKind::PrimaryKey && lists(k.columns, col.name)) pk = true;
-          if (k.kind == ConstraintKind::ForeignKey && lists(k.columns, col.name)) fk = true;
-        }
-        fn(WrittenColumn{t->table, col.name, &col.type, col.location >= 0 ? col.location : loc, pk, fk});
-      }
+      for (auto& col : t->columns)
+        fn(WrittenColumn{t->table, col.name, &col.type, col.location >= 0 ? col.location : loc, ctx, c, &col});
     } else if (auto* a = c.as<AddColumn>()) {
-      bool fk = false;
-      for (auto& k : a->column.constraints) fk = fk || k.kind == ConstraintKind::ForeignKey;
       int l = a->column.location >= 0 ? a->column.location : loc;
-      fn(WrittenColumn{a->table, a->column.name, &a->column.type, l, a->column.primary_key, fk});
+      fn(WrittenColumn{a->table, a->column.name, &a->column.type, l, ctx, c, &a->column});
     } else if (auto* ty = c.as<AlterColumnType>()) {
-      bool pk = false, fk = false;
-      if (const CatalogTable* tab = ctx.catalog.table(ty->table))
-        for (auto& k : tab->constraints) {
-          if (k.kind == ConstraintKind::PrimaryKey && lists(k.columns, ty->column)) pk = true;
-          if (k.kind == ConstraintKind::ForeignKey && lists(k.columns, ty->column)) fk = true;
-        }
-      fn(WrittenColumn{ty->table, ty->column, &ty->new_type, loc, pk, fk});
+      fn(WrittenColumn{ty->table, ty->column, &ty->new_type, loc, ctx, c, nullptr});
     }
   }
 }

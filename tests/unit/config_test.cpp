@@ -1,5 +1,6 @@
 // pgstage.toml: loading, validation errors that name file/line/key, discovery, and flags overriding it.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -166,7 +167,7 @@ TEST_CASE("lint reads pgstage.toml from a parent directory; flags override it") 
     auto r = run_pgstage({"lint", "--format", "json"}, d.path() + "/db/sub");
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("adding-required-column") != std::string::npos);
-    CHECK(r.out.find("\"findings\": 1") != std::string::npos);
+    CHECK(nlohmann::json::parse(r.out)["summary"]["findings"] == 1);
   }
   SUBCASE("disabled in the config; --enable on the command line wins") {
     d.write("pgstage.toml", "migrations = \"db/migrations\"\ndisable = [\"adding-required-column\"]\n");
@@ -178,7 +179,9 @@ TEST_CASE("lint reads pgstage.toml from a parent directory; flags override it") 
     d.write("pgstage.toml", "migrations = \"db/migrations\"\nfail_on = \"error\"\n[rules]\nadding-required-column = \"warning\"\n");
     auto r = run_pgstage({"lint", "--format", "json"}, d.path());
     CHECK(r.exit_code == 0);
-    CHECK(r.out.find("\"severity\": \"warning\"") != std::string::npos);
+    auto doc = nlohmann::json::parse(r.out);
+    REQUIRE(doc["findings"].size() == 1);
+    CHECK(doc["findings"][0]["severity"] == "warning");
     CHECK(run_pgstage({"lint", "--fail-on", "warning"}, d.path()).exit_code == 1);
   }
   SUBCASE("fail_on from the config") {
