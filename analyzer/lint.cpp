@@ -88,18 +88,19 @@ uint64_t fnv_mix(uint64_t h, std::string_view s) {
 
 // Whitespace-insensitive form of a statement: reformatting keeps its fingerprint.
 std::string fingerprint_text(std::string_view text) {
-  std::string norm;
-  norm.reserve(text.size());
+  std::string norm(text.size(), '\0');
+  char* out = norm.data();
   bool space = false;
   for (char c : text) {
     if (ascii_space(c)) {
       space = true;
       continue;
     }
-    if (space && !norm.empty()) norm += ' ';
+    if (space && out != norm.data()) *out++ = ' ';
     space = false;
-    norm += ascii_lower(c);
+    *out++ = ascii_lower(c);
   }
+  norm.resize(size_t(out - norm.data()));
   return norm;
 }
 

@@ -43,7 +43,8 @@ struct Ctx {
 };
 
 QualifiedName range_var(J rv) {
-  J b = at(rv, "RangeVar").is_object() ? at(rv, "RangeVar") : rv;
+  J wrapped = at(rv, "RangeVar");
+  J b = wrapped.is_object() ? wrapped : rv;
   return QualifiedName{str(b, "schemaname"), str(b, "relname")};
 }
 
@@ -59,7 +60,8 @@ QualifiedName name_list(J list) {
 }
 
 TypeName type_name(J tn_node) {
-  J tn = at(tn_node, "TypeName").is_object() ? at(tn_node, "TypeName") : tn_node;
+  J wrapped = at(tn_node, "TypeName");
+  J tn = wrapped.is_object() ? wrapped : tn_node;
   TypeName t;
   std::string_view n, schema;  // the last two parts of the name list
   bool any = false;
@@ -238,7 +240,8 @@ std::vector<std::string> string_list(J j) {
 }
 
 Constraint constraint_of(const Ctx& cx, J cnode) {
-  J c = at(cnode, "Constraint").is_object() ? at(cnode, "Constraint") : cnode;
+  J wrapped = at(cnode, "Constraint");
+  J c = wrapped.is_object() ? wrapped : cnode;
   Constraint k;
   std::string_view t = sv(c, "contype");
   if (t == "CONSTR_CHECK") k.kind = ConstraintKind::Check;
@@ -267,7 +270,8 @@ Constraint constraint_of(const Ctx& cx, J cnode) {
 }
 
 ColumnDef column_def(const Ctx& cx, J cdnode) {
-  J cd = at(cdnode, "ColumnDef").is_object() ? at(cdnode, "ColumnDef") : cdnode;
+  J wrapped = at(cdnode, "ColumnDef");
+  J cd = wrapped.is_object() ? wrapped : cdnode;
   ColumnDef col;
   col.name = str(cd, "colname");
   col.type = type_name(at(cd, "typeName"));

@@ -25,10 +25,13 @@ class JsonWriter {
   JsonWriter& begin_array() { return open('['); }
   JsonWriter& end_array() { return close(']'); }
 
-  // The key of the next member of the current object.
+  // The key of the next member of the current object. Keys are the report's own field names:
+  // printable ASCII without '"' or '\\', written as they are (no escaping pass).
   JsonWriter& key(std::string_view k) {
     element();
-    string_literal(k);
+    buf_ += '"';
+    buf_ += k;
+    buf_ += '"';
     if (indent_ < 0) buf_ += ':';
     else buf_ += ": ";
     after_key_ = true;
