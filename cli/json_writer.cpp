@@ -10,19 +10,29 @@ namespace pgstage::cli {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i] (2..4), or 0 when it is not valid.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (n == 0 || c > 0xF4 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;  // overlong
-  if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
-  if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
-  if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
-  return n;
+// At a byte >= 0x80: the length of the valid UTF-8 sequence starting there (`valid`), or how many
+// bytes one U+FFFD replaces. Like nlohmann::json's `replace` handler: the lead byte and the
+// continuation bytes accepted before the first one that does not fit (which is read again), or
+// the rest of the string when it ends inside the sequence.
+struct Utf8Step {
+  size_t len;
+  bool valid;
+};
+Utf8Step utf8_step(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  if (n == 0) return {1, false};
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range: no overlongs, surrogates, > U+10FFFF
+  if (c == 0xE0) lo = 0xA0;
+  else if (c == 0xED) hi = 0x9F;
+  else if (c == 0xF0) lo = 0x90;
+  else if (c == 0xF4) hi = 0x8F;
+  for (size_t k = 1; k < n; ++k) {
+    if (i + k >= s.size()) return {k, false};
+    unsigned char b = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) return {k, false};
+  }
+  return {n, true};
 }
 
 // Whether any of the 8 bytes in `w` is a control character, '"', '\\' or non-ASCII (SWAR).
@@ -69,10 +79,14 @@ void JsonWriter::string_literal(std::string_view s) {
       continue;
     }
     if (c >= 0x80) {
-      if (size_t n = utf8_sequence(s, i)) {
-        i += n;
-        continue;
+      Utf8Step step = utf8_step(s, i);
+      if (!step.valid) {
+        buf_.append(s.data() + run, i - run);
+        buf_ += "\xEF\xBF\xBD";  // invalid UTF-8: U+FFFD
+        run = i + step.len;
       }
+      i += step.len;
+      continue;
     }
     buf_.append(s.data() + run, i - run);
     switch (c) {
@@ -83,15 +97,12 @@ void JsonWriter::string_literal(std::string_view s) {
       case '\n': buf_ += "\\n"; break;
       case '\r': buf_ += "\\r"; break;
       case '\t': buf_ += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          buf_ += "\\u00";
-          buf_ += kHex[c >> 4];
-          buf_ += kHex[c & 0xF];
-        } else {
-          buf_ += "\xEF\xBF\xBD";  // invalid UTF-8 byte: U+FFFD
-        }
+      default: {  // the other control characters
+        static const char kHex[] = "0123456789abcdef";
+        buf_ += "\\u00";
+        buf_ += kHex[c >> 4];
+        buf_ += kHex[c & 0xF];
+      }
     }
     ++i;
     run = i;

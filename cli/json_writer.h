@@ -2,7 +2,8 @@
 // ostream every few hundred kilobytes, so a 5,000-file report never exists as a DOM or one string.
 // Output matches nlohmann::json::dump(indent): with indent >= 0, that many spaces per level and
 // `[]`/`{}` when empty; with a negative indent, compact (no whitespace at all). UTF-8 is kept as is
-// (invalid bytes become U+FFFD), control characters are escaped. A document ends with a newline.
+// (invalid sequences become U+FFFD as nlohmann replaces them), control characters are escaped.
+// A document ends with a newline.
 #pragma once
 
 #include <cstdint>
