@@ -104,9 +104,31 @@ std::string fingerprint_text(std::string_view text) {
   return norm;
 }
 
-std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
-                           int occurrence) {
-  uint64_t h = fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text);
+
+namespace {
+
+// fnv_mix(h, fingerprint_text(text)) without building the normalized text.
+uint64_t fnv_mix_normalized(uint64_t h, std::string_view text) {
+  bool space = false, any = false;
+  for (char c : text) {
+    if (ascii_space(c)) {
+      space = true;
+      continue;
+    }
+    if (space && any) {
+      h ^= static_cast<unsigned char>(' ');
+      h *= kFnvPrime;
+    }
+    space = false;
+    any = true;
+    h ^= static_cast<unsigned char>(ascii_lower(c));
+    h *= kFnvPrime;
+  }
+  h ^= 0xff;
+  return h * kFnvPrime;
+}
+
+std::string hex_with_occurrence(uint64_t h, int occurrence) {
   char occ[16];
   int n = snprintf(occ, sizeof occ, "%d", occurrence);
   h = fnv_mix(h, std::string_view(occ, size_t(n)));
@@ -116,9 +138,16 @@ std::string fingerprint_of(std::string_view rule, std::string_view path, std::st
   return out;
 }
 
-std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view text,
+}  // namespace
+
+std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
+                           int occurrence) {
+  return hex_with_occurrence(fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text), occurrence);
+}
+
+std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view text,
                                 int occurrence) {
-  return fingerprint_of(rule, path, fingerprint_text(text), occurrence);
+  return hex_with_occurrence(fnv_mix_normalized(fnv_mix(fnv_mix(kFnvOffset, rule), path), text), occurrence);
 }
 
 const QualifiedName* column_change_table(const Change& c) {
@@ -167,7 +196,6 @@ struct Prepared {
   ParsedFile parsed;
   std::vector<LoweredStatement> lowered;
   std::vector<Position> starts, stops;         // per statement
-  std::vector<std::string> fingerprint_texts;  // per statement: fingerprint_text() of its text
 };
 
 void prepare(Prepared& p) {
@@ -176,13 +204,11 @@ void prepare(Prepared& p) {
   p.lowered.reserve(n);
   p.starts.reserve(n);
   p.stops.reserve(n);
-  p.fingerprint_texts.reserve(n);
   for (auto& st : p.parsed.statements) {
     p.lowered.push_back(lower(st, p.file));
     const_cast<Statement&>(st).tree.reset();  // the typed Changes hold all we need
     p.starts.push_back(p.file.position(st.begin));
     p.stops.push_back(p.file.position(st.end));
-    p.fingerprint_texts.push_back(fingerprint_text(std::string_view(p.file.text).substr(st.begin, st.end - st.begin)));
   }
 }
 
@@ -515,7 +541,7 @@ class Linter {
           if (suppressed(ignores, *r, int(i))) continue;
           Finding fd = make_finding(*r, f, st.begin, st.end, std::move(rr), lock, &p.starts[i], &p.stops[i]);
           fd.statement_index = stmt_index;
-          fd.fingerprint = fingerprint_of(fd.rule, f.path, p.fingerprint_texts[i], statement_occurrences[{r->id, text}]++);
+          fd.fingerprint = finding_fingerprint(fd.rule, f.path, text, statement_occurrences[{r->id, text}]++);
           adjust_for_size(fd);
           out_.findings.push_back(std::move(fd));
         }

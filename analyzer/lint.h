@@ -114,7 +114,9 @@ std::vector<AnalyzedStatement> analyze_file(const SourceFile& file, Catalog& cat
 std::string fingerprint_text(std::string_view statement_text);  // whitespace-collapsed, lower case
 std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
                            int occurrence);
-std::string finding_fingerprint(const std::string& rule, const std::string& path, std::string_view statement_text,
+// finding_fingerprint(rule, path, text, n) == fingerprint_of(rule, path, fingerprint_text(text), n),
+// computed in one pass without building the normalized text.
+std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view statement_text,
                                 int occurrence);
 
 }  // namespace pgstage

@@ -136,6 +136,21 @@ TEST_CASE("fingerprints are stable across unrelated edits and differ between fin
   CHECK(changed[0] == base[1]);
 }
 
+TEST_CASE("fingerprint values: the one-pass hash is the documented definition, and pinned") {
+  const char* texts[] = {"", " ", "ALTER TABLE users DROP COLUMN name", "  ALTER\tTABLE\n\n users  DROP   COLUMN x  ",
+                         "SELECT 'A  B'", "CREATE TABLE \"Mixed\" (Id INT)\r\n", "<end of file>", "\xC3\xA9T\xC3\xA9"};
+  for (const char* t : texts)
+    for (int n : {0, 1, 12}) {
+      CAPTURE(t);
+      CHECK(finding_fingerprint("dropping-column", "db/001.sql", t, n) ==
+            fingerprint_of("dropping-column", "db/001.sql", fingerprint_text(t), n));
+    }
+  CHECK(fingerprint_text("  ALTER\tTABLE\n users  ") == "alter table users");
+  // Users keep fingerprints (code scanning, baselines): a change of these values is a breaking change.
+  CHECK(finding_fingerprint("dropping-column", "db/001.sql", "ALTER TABLE users\n  DROP COLUMN name", 0) ==
+        "d9d13809543215a3");
+}
+
 TEST_CASE("exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input") {
   TempFile clean("CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_idx ON t (id);\n");
   TempFile bad("ALTER TABLE users DROP COLUMN name;\n");
