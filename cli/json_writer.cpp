@@ -45,8 +45,7 @@ bool needs_attention(uint64_t w) {
 
 }  // namespace
 
-void JsonWriter::string_literal(std::string_view s) {
-  buf_ += '"';
+void JsonWriter::string_body(std::string_view s) {
   size_t run = 0;  // start of the pending run of bytes copied as they are
   for (size_t i = 0; i < s.size();) {
     // Fast path: plain ASCII 16 (SSE2) or 8 (SWAR) bytes at a time (most of a report is English
@@ -108,7 +107,6 @@ void JsonWriter::string_literal(std::string_view s) {
     run = i;
   }
   buf_.append(s.data() + run, s.size() - run);
-  buf_ += '"';
 }
 
 }  // namespace pgstage::cli

@@ -46,6 +46,41 @@ class JsonWriter {
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
   JsonWriter& value(I n) { element(); buf_ += std::to_string(n); return done(); }
 
+  // "schema.name" (or "name") without building the joined string.
+  JsonWriter& qualified_value(std::string_view schema, std::string_view name) {
+    element();
+    buf_ += '"';
+    if (!schema.empty()) {
+      string_body(schema);
+      buf_ += '.';
+    }
+    string_body(name);
+    buf_ += '"';
+    return done();
+  }
+
+  // Writes the value that `write(*this)` writes and returns its bytes, for raw_value() to write
+  // again where the same value recurs at the same depth (nothing is flushed in between).
+  template <class F>
+  std::string captured_value(F&& write) {
+    hold_ = true;
+    bool after_key = after_key_;
+    size_t mark = buf_.size();
+    write(*this);
+    hold_ = false;
+    // A value after a key has no separator; elsewhere, skip the separator and indentation.
+    std::string bytes = buf_.substr(mark);
+    if (!after_key) bytes.erase(0, bytes.find_first_not_of(",\n "));
+    done();
+    return bytes;
+  }
+  // Writes bytes that captured_value() returned.
+  JsonWriter& raw_value(std::string_view bytes) {
+    element();
+    buf_ += bytes;
+    return done();
+  }
+
   template <class V>
   JsonWriter& member(std::string_view k, const V& v) { key(k); return value(v); }
   JsonWriter& member(std::string_view k, const char* v) { key(k); return value(std::string_view(v)); }
@@ -84,7 +119,7 @@ class JsonWriter {
     buf_.append(stack_.size() * size_t(indent_), ' ');
   }
   JsonWriter& done() {
-    if (buf_.size() >= kFlushAt) flush();
+    if (buf_.size() >= kFlushAt && !hold_) flush();
     return *this;
   }
   JsonWriter& open(char c) {
@@ -105,13 +140,19 @@ class JsonWriter {
     return done();
   }
 
-  void string_literal(std::string_view s);
+  void string_literal(std::string_view s) {
+    buf_ += '"';
+    string_body(s);
+    buf_ += '"';
+  }
+  void string_body(std::string_view s);  // escaped, without the quotes
 
   std::ostream& out_;
   int indent_;
   std::string buf_;
   std::vector<bool> stack_;  // per open container: has it an element yet
   bool after_key_ = false;
+  bool hold_ = false;  // captured_value() is recording: do not flush
 };
 
 }  // namespace pgstage::cli

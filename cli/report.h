@@ -36,6 +36,7 @@ class JsonStream final : public LintSink {
  private:
   struct Arrays;
   std::unique_ptr<Arrays> arrays_;
+  std::vector<std::string> locks_;  // per statement of the file being rendered: its lock's JSON
 };
 
 // SARIF 2.1.0 (code scanning): every rule of the registry in tool.driver.rules, one result per finding.

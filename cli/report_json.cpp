@@ -24,14 +24,14 @@ void write_lock(JsonWriter& w, const LockFacts& l) {
   if (l.mode == LockMode::None) w.value(nullptr);
   else w.value(lock_mode_name(l.mode));
   w.key("tables").begin_array();
-  for (auto& t : l.tables) w.value(t.table.str());
+  for (auto& t : l.tables) w.qualified_value(t.table.schema, t.table.name);
   w.end_array();
   w.member("blocks_reads", blocks_reads(l.mode));
   w.member("blocks_writes", blocks_writes(l.mode));
   w.key("per_table").begin_array();
   for (auto& t : l.tables) {
     w.begin_object();
-    w.member("table", t.table.str());
+    w.key("table").qualified_value(t.table.schema, t.table.name);
     w.member("mode", lock_mode_name(t.mode));
     w.end_object();
   }
@@ -52,7 +52,17 @@ json lock_json(const LockFacts& l) {
 
 namespace {
 
-void write_finding(JsonWriter& w, const Finding& f) {
+// Whether two lock facts have the same JSON (what write_lock() writes).
+bool same_lock_json(const LockFacts& a, const LockFacts& b) {
+  if (a.mode != b.mode || a.tables.size() != b.tables.size()) return false;
+  for (size_t i = 0; i < a.tables.size(); ++i)
+    if (a.tables[i].mode != b.tables[i].mode || !(a.tables[i].table == b.tables[i].table)) return false;
+  return true;
+}
+
+// `lock_bytes`: the lock's JSON when already rendered at this depth (most findings repeat their
+// statement's lock facts), else null.
+void write_finding(JsonWriter& w, const Finding& f, const std::string* lock_bytes = nullptr) {
   w.begin_object();
   w.member("rule", f.rule);
   w.member("category", category_name(f.category));
@@ -65,7 +75,8 @@ void write_finding(JsonWriter& w, const Finding& f) {
   w.member("message", f.message);
   w.member("help", f.help);
   w.key("lock");
-  write_lock(w, f.lock);
+  if (lock_bytes) w.raw_value(*lock_bytes);
+  else write_lock(w, f.lock);
   w.member("rewrite", f.lock.rewrite);
   w.member("rewrite_uncertain", f.lock.rewrite_uncertain);
   w.member("scan", f.lock.scan);
@@ -74,7 +85,8 @@ void write_finding(JsonWriter& w, const Finding& f) {
   w.end_object();
 }
 
-void write_statement(JsonWriter& w, const StatementInfo& s) {
+// `lock_bytes`: when given, receives the JSON of the statement's lock (for write_finding()).
+void write_statement(JsonWriter& w, const StatementInfo& s, std::string* lock_bytes = nullptr) {
   w.begin_object();
   w.member("file", s.file);
   w.member("line", s.start.line);
@@ -88,7 +100,8 @@ void write_statement(JsonWriter& w, const StatementInfo& s) {
   w.end_array();
   w.member("in_transaction", s.in_transaction);
   w.key("lock");
-  write_lock(w, s.lock);
+  if (lock_bytes) *lock_bytes = w.captured_value([&](JsonWriter& w) { write_lock(w, s.lock); });
+  else write_lock(w, s.lock);
   w.member("rewrite", s.lock.rewrite);
   w.member("rewrite_uncertain", s.lock.rewrite_uncertain);
   w.member("scan", s.lock.scan);
@@ -237,8 +250,18 @@ JsonStream::JsonStream(int indent) : arrays_(std::make_unique<Arrays>(indent)) {
 JsonStream::~JsonStream() = default;
 
 void JsonStream::reviewed(std::vector<StatementInfo>& statements, std::vector<Finding>& findings) {
-  for (auto& s : statements) write_statement(arrays_->statements.writer, s);
-  for (auto& f : findings) write_finding(arrays_->findings.writer, f);
+  // Both arrays sit at the same depth, so a statement's lock JSON serves its findings too.
+  size_t base = arrays_->statements.count;
+  locks_.resize(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) write_statement(arrays_->statements.writer, statements[i], &locks_[i]);
+  for (auto& f : findings) {
+    const std::string* lock_bytes = nullptr;
+    if (f.statement_index >= 0 && size_t(f.statement_index) >= base && size_t(f.statement_index) - base < statements.size()) {
+      size_t i = size_t(f.statement_index) - base;
+      if (same_lock_json(statements[i].lock, f.lock)) lock_bytes = &locks_[i];
+    }
+    write_finding(arrays_->findings.writer, f, lock_bytes);
+  }
   arrays_->statements.count += statements.size();
   arrays_->findings.count += findings.size();
 }

@@ -81,3 +81,36 @@ TEST_CASE("JsonWriter: documents, pretty and compact") {
   CHECK(write(2) == expected.dump(2) + "\n");
   CHECK(write(-1) == expected.dump() + "\n");
 }
+
+TEST_CASE("JsonWriter: qualified names, and a captured value written again at the same depth") {
+  for (int indent : {2, -1}) {
+    CAPTURE(indent);
+    auto lock = [](JsonWriter& w) {
+      w.begin_object().key("tables").begin_array().qualified_value("app", "us\"ers").qualified_value("", "t").end_array();
+      w.end_object();
+    };
+    std::ostringstream direct, replayed;
+    {
+      JsonWriter w(direct, indent);
+      w.begin_array();
+      for (int i = 0; i < 2; ++i) {
+        w.begin_object().member("n", i).key("lock");
+        lock(w);
+        w.end_object();
+      }
+      w.end_array();
+    }
+    {
+      JsonWriter w(replayed, indent);
+      w.begin_array();
+      w.begin_object().member("n", 0).key("lock");
+      std::string bytes = w.captured_value(lock);
+      w.end_object();
+      w.begin_object().member("n", 1).key("lock").raw_value(bytes).end_object();
+      w.end_array();
+    }
+    CHECK(replayed.str() == direct.str());
+    json doc = json::parse(direct.str());
+    CHECK(doc[1]["lock"]["tables"] == json::array({"app.us\"ers", "t"}));
+  }
+}
