@@ -13,11 +13,12 @@ using J = JsonView;
 namespace {
 
 // Field access that tolerates missing keys and wrong shapes (absent reads as null/empty/false).
-J at(J j, const char* key) { return j[key]; }
-std::string str(J j, const char* key) { return std::string(j[key].string_or()); }
-std::string_view sv(J j, const char* key) { return j[key].string_or(); }
-bool flag(J j, const char* key) { return j[key].bool_or(false); }
-int num(J j, const char* key, int dflt = 0) { return int(j[key].int_or(dflt)); }
+// (string_view keys: a literal's length is known where it is written, no strlen per lookup.)
+J at(J j, std::string_view key) { return j[key]; }
+std::string str(J j, std::string_view key) { return std::string(j[key].string_or()); }
+std::string_view sv(J j, std::string_view key) { return j[key].string_or(); }
+bool flag(J j, std::string_view key) { return j[key].bool_or(false); }
+int num(J j, std::string_view key, int dflt = 0) { return int(j[key].int_or(dflt)); }
 // The single key of a node wrapper {"TypeName": {...}} and its body.
 std::pair<std::string_view, J> node_of(J j) { return j.single_member(); }
 // A list's items: a bare array, or a {"List": {"items": [...]}} node.
@@ -62,10 +63,17 @@ QualifiedName name_list(J list) {
 TypeName type_name(J tn_node) {
   J wrapped = at(tn_node, "TypeName");
   J tn = wrapped.is_object() ? wrapped : tn_node;
+  // One pass over the node's members (a lookup per field would scan them once per field).
+  J names, typmods, array_bounds;
+  tn.for_each_member([&](std::string_view k, J v) {
+    if (k == "names") names = v;
+    else if (k == "typmods") typmods = v;
+    else if (k == "arrayBounds") array_bounds = v;
+  });
   TypeName t;
   std::string_view n, schema;  // the last two parts of the name list
   bool any = false;
-  for (auto&& p : items(at(tn, "names"))) {
+  for (auto&& p : items(names)) {
     schema = n;
     n = p["String"]["sval"].string_or();
     any = true;
@@ -76,14 +84,14 @@ TypeName type_name(J tn_node) {
   t.name = schema.empty() ? normalize_type_name(std::string(n), &serial) : std::string(n);
   t.is_serial = serial;
   t.schema = std::string(schema);
-  for (auto&& m : items(at(tn, "typmods"))) {
+  for (auto&& m : items(typmods)) {
     auto [k, body] = node_of(m);
     if (k == "A_Const") {
       J iv = at(body, "ival");
       t.typmods.push_back(iv.is_object() ? num(iv, "ival", 0) : 0);
     }
   }
-  t.array_dims = int(items(at(tn, "arrayBounds")).size());
+  t.array_dims = int(items(array_bounds).size());
   // interval(p) and timestamp(p) carry typmods the same way; nothing more to do.
   return t;
 }
@@ -273,10 +281,16 @@ ColumnDef column_def(const Ctx& cx, J cdnode) {
   J wrapped = at(cdnode, "ColumnDef");
   J cd = wrapped.is_object() ? wrapped : cdnode;
   ColumnDef col;
-  col.name = str(cd, "colname");
-  col.type = type_name(at(cd, "typeName"));
-  col.location = cx.abs(num(cd, "location", -1));
-  for (auto&& cn : items(at(cd, "constraints"))) {
+  J constraints;
+  int location = -1;
+  cd.for_each_member([&](std::string_view k, J v) {  // one pass over the members
+    if (k == "colname") col.name = std::string(v.string_or());
+    else if (k == "typeName") col.type = type_name(v);
+    else if (k == "location") location = int(v.int_or(-1));
+    else if (k == "constraints") constraints = v;
+  });
+  col.location = cx.abs(location);
+  for (auto&& cn : items(constraints)) {
     J c = at(cn, "Constraint");
     std::string_view t = sv(c, "contype");
     if (t == "CONSTR_NOTNULL") col.not_null = true;
