@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -145,9 +146,17 @@ std::string fingerprint_of(std::string_view rule, std::string_view path, std::st
   return hex_with_occurrence(fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text), occurrence);
 }
 
+namespace {
+// The hash of (rule, path, normalised text): what the findings of one rule on one statement text
+// share (their fingerprints differ by occurrence only).
+uint64_t fingerprint_base(std::string_view rule, std::string_view path, std::string_view text) {
+  return fnv_mix_normalized(fnv_mix(fnv_mix(kFnvOffset, rule), path), text);
+}
+}  // namespace
+
 std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view text,
                                 int occurrence) {
-  return hex_with_occurrence(fnv_mix_normalized(fnv_mix(fnv_mix(kFnvOffset, rule), path), text), occurrence);
+  return hex_with_occurrence(fingerprint_base(rule, path, text), occurrence);
 }
 
 const QualifiedName* column_change_table(const Change& c) {
@@ -507,7 +516,11 @@ class Linter {
     auto ignores = find_ignores(p.parsed, f);
     std::map<std::string, int> occurrences;
     // Findings of one rule on identical statement text, numbered so their fingerprints differ.
-    std::unordered_map<std::pair<std::string_view, std::string_view>, int, PairHash> statement_occurrences;
+    struct Occurrences {
+      int next = 0;
+      std::optional<uint64_t> base;  // fingerprint_base(), hashed once for all of them
+    };
+    std::unordered_map<std::pair<std::string_view, std::string_view>, Occurrences, PairHash> statement_occurrences;
     size_t first_finding = out_.findings.size();
     LockContext lctx{&catalog_, opts_.settings.pg_version};
     FileView view(p.parsed.statements, p.lowered);
@@ -541,7 +554,9 @@ class Linter {
           if (suppressed(ignores, *r, int(i))) continue;
           Finding fd = make_finding(*r, f, st.begin, st.end, std::move(rr), lock, &p.starts[i], &p.stops[i]);
           fd.statement_index = stmt_index;
-          fd.fingerprint = finding_fingerprint(fd.rule, f.path, text, statement_occurrences[{r->id, text}]++);
+          Occurrences& occ = statement_occurrences[{r->id, text}];
+          if (!occ.base) occ.base = fingerprint_base(fd.rule, f.path, text);
+          fd.fingerprint = hex_with_occurrence(*occ.base, occ.next++);
           adjust_for_size(fd);
           out_.findings.push_back(std::move(fd));
         }
