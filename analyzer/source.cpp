@@ -2,9 +2,14 @@
 
 #include "analyzer/ascii.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -78,6 +83,15 @@ bool icontains(std::string_view s, std::string_view needle) {
   if (needle.empty()) return true;
   char first_lo = ascii_lower(needle[0]);
   char first_up = first_lo >= 'a' && first_lo <= 'z' ? char(first_lo - 'a' + 'A') : first_lo;
+  if (first_lo == first_up) {  // not a letter (the markers start with "--"): jump with memchr
+    for (size_t i = 0; i + needle.size() <= s.size(); ++i) {
+      auto* hit = static_cast<const char*>(std::memchr(s.data() + i, first_lo, s.size() - needle.size() + 1 - i));
+      if (!hit) return false;
+      i = size_t(hit - s.data());
+      if (istarts_with(s.substr(i), needle)) return true;
+    }
+    return false;
+  }
   for (size_t i = 0; i + needle.size() <= s.size(); ++i)
     if ((s[i] == first_lo || s[i] == first_up) && istarts_with(s.substr(i), needle)) return true;
   return false;
@@ -180,18 +194,30 @@ bool read_source(const std::string& path, Layout layout, SourceFile& out, std::s
       return false;
     }
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Read straight into the string (sized from fstat): no stream buffers, one copy.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    err = path + ": read error";
-    return false;
+  struct stat sb {};
+  std::string text(::fstat(fd, &sb) == 0 && sb.st_size > 0 ? size_t(sb.st_size) + 1 : 4096, '\0');
+  size_t len = 0;
+  for (;;) {
+    if (len == text.size()) text.resize(text.size() * 2);
+    ssize_t n = ::read(fd, text.data() + len, text.size() - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      err = path + ": read error (" + std::strerror(errno) + ")";
+      return false;
+    }
+    if (n == 0) break;
+    len += size_t(n);
   }
-  out = make_source(path, ss.str(), layout);
+  ::close(fd);
+  text.resize(len);
+  out = make_source(path, std::move(text), layout);
   return true;
 }
 

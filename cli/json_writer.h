@@ -6,6 +6,7 @@
 // A document ends with a newline.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -44,7 +45,13 @@ class JsonWriter {
   JsonWriter& value(bool b) { element(); buf_ += b ? "true" : "false"; return done(); }
   JsonWriter& value(std::nullptr_t) { element(); buf_ += "null"; return done(); }
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
-  JsonWriter& value(I n) { element(); buf_ += std::to_string(n); return done(); }
+  JsonWriter& value(I n) {
+    element();
+    char digits[24];
+    auto r = std::to_chars(digits, digits + sizeof digits, n);
+    buf_.append(digits, size_t(r.ptr - digits));
+    return done();
+  }
 
   // "schema.name" (or "name") without building the joined string.
   JsonWriter& qualified_value(std::string_view schema, std::string_view name) {
