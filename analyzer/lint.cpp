@@ -811,7 +811,15 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
 
   // Expand inputs: a directory is every migration in order; a file brings the migrations before
   // it in its directory as history (unless --no-history).
-  std::set<std::string> queued;  // canonical paths already queued as review
+  // Canonical paths already queued as review. A directory's files are canonicalised only when a
+  // later input needs the set (weakly_canonical costs several system calls per path).
+  std::set<std::string> queued;
+  std::vector<std::string> queued_pending;
+  auto is_queued = [&](const std::string& canon) {
+    for (auto& p : queued_pending) queued.insert(canonical(p));
+    queued_pending.clear();
+    return queued.count(canon) > 0;
+  };
   std::set<std::string> history_seen;
   for (auto& in : inputs) {
     if (in.is_stdin) {
@@ -834,7 +842,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
         Job j;
         if (!load(e.path, e.layout, j, out)) continue;
         j.review = true;
-        queued.insert(canonical(e.path));
+        queued_pending.push_back(e.path);
         jobs.push_back(std::move(j));
       }
       continue;
@@ -844,7 +852,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       continue;
     }
     std::string canon = canonical(in.path);
-    if (queued.count(canon)) continue;
+    if (is_queued(canon)) continue;
     Layout layout = in.layout != Layout::Auto ? in.layout : opts.layout;
     if (in.history) {
       Job j;
@@ -873,7 +881,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
           for (auto& e : entries) {
             std::string ce = canonical(e.path);
             if (ce == canon) break;
-            if (queued.count(ce) || history_seen.count(ce)) continue;
+            if (is_queued(ce) || history_seen.count(ce)) continue;
             Job j;
             if (load(e.path, e.layout, j, out)) {
               history_seen.insert(ce);

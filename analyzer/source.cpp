@@ -176,32 +176,33 @@ SourceFile make_source(std::string path, std::string text, Layout layout) {
 
 bool read_source(const std::string& path, Layout layout, SourceFile& out, std::string& err) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    err = path + ": is a directory";
-    return false;
-  }
-  // Only regular files: a FIFO or a device would block or never end.
-  auto st = fs::status(path, ec);
-  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
-    err = path + ": not a regular file";
-    return false;
-  }
-  if (!ec && fs::is_regular_file(st)) {
-    auto size = fs::file_size(path, ec);
-    if (!ec && size > kMaxSourceBytes) {
-      err = path + ": file is " + std::to_string(size / (1024 * 1024)) + " MiB; pgstage lints files up to " +
-            std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB (split it, or skip it with --exclude)";
-      return false;
-    }
-  }
-  // Read straight into the string (sized from fstat): no stream buffers, one copy.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below anyway).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
+    if (errno == EISDIR) err = path + ": is a directory";
+    else err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
     return false;
   }
   struct stat sb {};
-  std::string text(::fstat(fd, &sb) == 0 && sb.st_size > 0 ? size_t(sb.st_size) + 1 : 4096, '\0');
+  if (::fstat(fd, &sb) != 0) {
+    err = path + ": cannot read file (" + std::strerror(errno) + ")";
+    ::close(fd);
+    return false;
+  }
+  // Only regular files: a FIFO or a device would block or never end.
+  if (S_ISDIR(sb.st_mode) || !S_ISREG(sb.st_mode)) {
+    err = path + (S_ISDIR(sb.st_mode) ? ": is a directory" : ": not a regular file");
+    ::close(fd);
+    return false;
+  }
+  if (size_t(sb.st_size) > kMaxSourceBytes) {
+    err = path + ": file is " + std::to_string(size_t(sb.st_size) / (1024 * 1024)) + " MiB; pgstage lints files up to " +
+          std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB (split it, or skip it with --exclude)";
+    ::close(fd);
+    return false;
+  }
+  // Read straight into the string (sized from fstat): no stream buffers, one copy.
+  std::string text(size_t(sb.st_size) + 1, '\0');
   size_t len = 0;
   for (;;) {
     if (len == text.size()) text.resize(text.size() * 2);
