@@ -260,9 +260,11 @@ ParsedFile parse_range(const std::string& text, size_t b, size_t e) {
 
 void parse_small(const std::string& text, size_t b, size_t e, ParsedFile& out) {
   // Fast path: the whole section parses at once (libpg_query needs a NUL-terminated string).
-  std::string section = text.substr(b, e - b);
-  if (section.find('\0') == std::string::npos) {
-    PgQueryParseResult r = pg_query_parse(section.c_str());
+  // libpg_query needs a NUL-terminated string: the whole text already is one, a part is copied.
+  if (!std::memchr(text.data() + b, '\0', e - b)) {
+    std::string section;
+    if (b != 0 || e != text.size()) section = text.substr(b, e - b);
+    PgQueryParseResult r = pg_query_parse(b == 0 && e == text.size() ? text.c_str() : section.c_str());
     if (!r.error) {
       auto doc = parse_json_document(r.parse_tree);
       pg_query_free_parse_result(r);
