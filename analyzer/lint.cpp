@@ -105,7 +105,6 @@ std::string fingerprint_text(std::string_view text) {
   return norm;
 }
 
-
 namespace {
 
 // fnv_mix(h, fingerprint_text(text)) without building the normalized text.

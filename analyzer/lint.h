@@ -13,7 +13,6 @@
 
 namespace pgstage {
 
-struct StatementInfo;
 class LintSink;
 
 struct LintOptions {
@@ -32,7 +31,7 @@ struct LintOptions {
   // others). Default: each file is its own change set.
   bool one_change_set = false;
   const Catalog* base_catalog = nullptr;         // from a live database or snapshot, replayed first
-  int jobs = 0;                                  // parse threads (0 = hardware concurrency)
+  int jobs = 0;                                  // threads, the reviewer included (0 = all cores)
   bool keep_sources = true;                      // keep reviewed files' text in LintResult::sources
   LintSink* sink = nullptr;                      // receives statements and findings file by file
 };
