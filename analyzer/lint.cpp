@@ -870,15 +870,27 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       std::vector<MigrationEntry> entries;
       std::string err;
       if (list_migrations(dir.string(), opts.layout, opts.exclude, entries, err)) {
+        // Canonical paths of the entries, computed once: the directory's canonical path plus the
+        // name for a plain file right in it (weakly_canonical per entry costs several system calls).
+        std::string cdir = canonical(dir.string());
+        std::vector<std::string> centries;
+        centries.reserve(entries.size());
+        for (auto& e : entries) {
+          fs::path ep(e.path);
+          std::error_code ec;
+          bool plain = ep.parent_path() == dir && !fs::is_symlink(ep, ec) && !ec;
+          centries.push_back(plain ? (fs::path(cdir) / ep.filename()).string() : canonical(e.path));
+        }
         bool found = false;
-        for (auto& e : entries)
-          if (canonical(e.path) == canon) {
+        for (size_t k = 0; k < entries.size(); ++k)
+          if (centries[k] == canon) {
             found = true;
-            layout = e.layout;
+            layout = entries[k].layout;
           }
         if (found)
-          for (auto& e : entries) {
-            std::string ce = canonical(e.path);
+          for (size_t k = 0; k < entries.size(); ++k) {
+            const MigrationEntry& e = entries[k];
+            const std::string& ce = centries[k];
             if (ce == canon) break;
             if (is_queued(ce) || history_seen.count(ce)) continue;
             Job j;
