@@ -85,22 +85,29 @@ uint64_t fnv_mix(uint64_t h, std::string_view s) {
   return h * kFnvPrime;
 }
 
-}  // namespace
-
-// Whitespace-insensitive form of a statement: reformatting keeps its fingerprint.
-std::string fingerprint_text(std::string_view text) {
-  std::string norm(text.size(), '\0');
-  char* out = norm.data();
-  bool space = false;
+// The bytes of a statement's whitespace-insensitive form, one by one: runs of whitespace become
+// one space (none at the ends), letters lower case. Reformatting keeps a fingerprint.
+template <class Emit>
+void each_normalized_byte(std::string_view text, Emit&& emit) {
+  bool space = false, any = false;
   for (char c : text) {
     if (ascii_space(c)) {
       space = true;
       continue;
     }
-    if (space && out != norm.data()) *out++ = ' ';
+    if (space && any) emit(' ');
     space = false;
-    *out++ = ascii_lower(c);
+    any = true;
+    emit(ascii_lower(c));
   }
+}
+
+}  // namespace
+
+std::string fingerprint_text(std::string_view text) {
+  std::string norm(text.size(), '\0');
+  char* out = norm.data();
+  each_normalized_byte(text, [&](char c) { *out++ = c; });
   norm.resize(size_t(out - norm.data()));
   return norm;
 }
@@ -109,21 +116,10 @@ namespace {
 
 // fnv_mix(h, fingerprint_text(text)) without building the normalized text.
 uint64_t fnv_mix_normalized(uint64_t h, std::string_view text) {
-  bool space = false, any = false;
-  for (char c : text) {
-    if (ascii_space(c)) {
-      space = true;
-      continue;
-    }
-    if (space && any) {
-      h ^= static_cast<unsigned char>(' ');
-      h *= kFnvPrime;
-    }
-    space = false;
-    any = true;
-    h ^= static_cast<unsigned char>(ascii_lower(c));
+  each_normalized_byte(text, [&](char c) {
+    h ^= static_cast<unsigned char>(c);
     h *= kFnvPrime;
-  }
+  });
   h ^= 0xff;
   return h * kFnvPrime;
 }

@@ -6,6 +6,7 @@
 // A document ends with a newline.
 #pragma once
 
+#include <cassert>
 #include <charconv>
 #include <cstdint>
 #include <ostream>
@@ -66,18 +67,17 @@ class JsonWriter {
     return done();
   }
 
-  // Writes the value that `write(*this)` writes and returns its bytes, for raw_value() to write
-  // again where the same value recurs at the same depth (nothing is flushed in between).
+  // Writes the value of the member whose key() was just written, as `write(*this)` writes it, and
+  // returns its bytes, for raw_value() to write again where the same value recurs after a key at
+  // the same depth (nothing is flushed in between).
   template <class F>
   std::string captured_value(F&& write) {
+    assert(after_key_ && "captured_value() follows key()");
     hold_ = true;
-    bool after_key = after_key_;
     size_t mark = buf_.size();
     write(*this);
     hold_ = false;
-    // A value after a key has no separator; elsewhere, skip the separator and indentation.
     std::string bytes = buf_.substr(mark);
-    if (!after_key) bytes.erase(0, bytes.find_first_not_of(",\n "));
     done();
     return bytes;
   }

@@ -96,10 +96,9 @@ namespace pgstage::rules {
 inline std::optional<ColumnDef> column_from_file(const StatementContext& ctx, const QualifiedName& t,
                                                  const std::string& column) {
   std::map<std::string, ColumnDef> cols;
-  std::string tkey = Catalog::key(t);
-  auto same = [&](const QualifiedName& m) { return m.name == t.name && Catalog::key(m) == tkey; };
+  auto same = [&](const QualifiedName& m) { return Catalog::same(m, t); };
   const FileView& fv = ctx.file_view;
-  const std::vector<size_t>& touched = fv.column_changes_on(tkey);
+  const std::vector<size_t>& touched = fv.column_changes_on(Catalog::key(t));
   if (touched.empty()) return std::nullopt;
   for (size_t i : touched) {
     if (fv.statements()[i].begin >= ctx.statement.begin) break;
