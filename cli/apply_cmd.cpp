@@ -7,8 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/deploy_run.h"
-#include "deployer/apply.h"
-#include "deployer/pg.h"
+#include "executor/apply.h"
+#include "db/pg.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
 

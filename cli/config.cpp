@@ -16,7 +16,7 @@ namespace {
 
 std::map<std::string, SectionValidator>& sections() {
   // [deploy] and [services.NAME] belong to `deploy` / `apply`, which validate every key when they
-  // run (deployer/deploy_config.cpp); here they only have to be tables.
+  // run (deploy/deploy_config.cpp); here they only have to be tables.
   static std::map<std::string, SectionValidator> s = [] {
     std::map<std::string, SectionValidator> m;
     for (std::string name : {"deploy", "services"})

@@ -8,9 +8,9 @@
 #include <toml++/toml.h>
 
 #include "cli/commands.h"
-#include "deployer/apply_lock.h"
-#include "deployer/deploy_config.h"
-#include "deployer/verify_load.h"
+#include "deploy/apply_lock.h"
+#include "deploy/deploy_config.h"
+#include "deploy/verify_load.h"
 
 namespace fs = std::filesystem;
 

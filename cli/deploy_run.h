@@ -6,7 +6,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "deployer/deploy.h"
+#include "deploy/deploy.h"
 
 namespace pgstage::cli {
 

@@ -6,7 +6,7 @@
 
 #include "analyzer/lint.h"
 #include "cli/commands.h"
-#include "deployer/sha256.h"
+#include "executor/sha256.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
 

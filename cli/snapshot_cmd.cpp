@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "deployer/live_schema.h"
+#include "db/live_schema.h"
 
 namespace pgstage::cli {
 

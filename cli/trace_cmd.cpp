@@ -3,10 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "deployer/live_schema.h"
-#include "deployer/redact.h"
-#include "deployer/temp_cluster.h"
-#include "deployer/trace.h"
+#include "db/live_schema.h"
+#include "db/redact.h"
+#include "db/temp_cluster.h"
+#include "trace/trace.h"
 
 namespace pgstage::cli {
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "deployer/http.h"
+#include "deploy/http.h"
 #include "tests/support/deploy_fixture.h"
 #include "tests/support/pg_cluster.h"
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "deployer/apply.h"
+#include "executor/apply.h"
 #include "rules/registry.h"
 #include "tests/support/pg_cluster.h"
 

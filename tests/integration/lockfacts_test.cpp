@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <pqxx/pqxx>
 
-#include "deployer/live_schema.h"
-#include "deployer/trace.h"
+#include "db/live_schema.h"
+#include "trace/trace.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace pgstage;

@@ -8,7 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "analyzer/lint.h"
-#include "deployer/live_schema.h"
+#include "db/live_schema.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace pgstage;

@@ -9,7 +9,7 @@
 #include <pqxx/pqxx>
 #include <toml++/toml.h>
 
-#include "deployer/http.h"
+#include "deploy/http.h"
 #include "tests/support/pg_cluster.h"
 
 namespace pgstage::test {

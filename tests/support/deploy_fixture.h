@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "deployer/deploy_config.h"
-#include "deployer/runtime.h"
+#include "deploy/deploy_config.h"
+#include "deploy/runtime.h"
 #include "tests/support/haproxy_proc.h"
 #include "tests/support/subprocess.h"
 

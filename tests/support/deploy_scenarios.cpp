@@ -13,7 +13,7 @@
 
 #include <pqxx/pqxx>
 
-#include "deployer/router.h"
+#include "deploy/router.h"
 #include "tests/support/app_load.h"
 #include "tests/support/deploy_fixture.h"
 

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <thread>
 
-#include "deployer/http.h"
-#include "deployer/runtime.h"
+#include "deploy/http.h"
+#include "deploy/runtime.h"
 
 namespace pgstage::test {
 

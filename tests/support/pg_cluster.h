@@ -1,11 +1,11 @@
-// A private Postgres cluster for integration tests (deployer/temp_cluster.h): started once per
+// A private Postgres cluster for integration tests (db/temp_cluster.h): started once per
 // test process on first use; stopped and removed at exit, and by a watchdog process if the test
 // process dies (so a crash never leaks a cluster).
 #pragma once
 
 #include <string>
 
-#include "deployer/temp_cluster.h"
+#include "db/temp_cluster.h"
 
 namespace pgstage::test {
 

@@ -1,6 +1,6 @@
 // Test helpers for the planner: plan SQL text in memory (text before `-- pgstage:history-end` is
 // the existing schema), and run a plan's steps naively against a database (the real executor,
-// with retries and state, lives in deployer/; this one only proves the SQL is right).
+// with retries and state, lives in executor/; this one only proves the SQL is right).
 #pragma once
 
 #include <functional>

@@ -2,8 +2,8 @@
 
 #include <toml++/toml.h>
 
-#include "deployer/deploy_config.h"
-#include "deployer/log_tail.h"
+#include "deploy/deploy_config.h"
+#include "deploy/log_tail.h"
 
 using namespace pgstage::deploy;
 

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "deployer/deploy.h"
+#include "deploy/deploy.h"
 
 using namespace pgstage::deploy;
 

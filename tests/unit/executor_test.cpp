@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "deployer/backfill.h"
-#include "deployer/pg.h"
-#include "deployer/runner.h"
-#include "deployer/sha256.h"
+#include "executor/backfill.h"
+#include "db/pg.h"
+#include "executor/runner.h"
+#include "executor/sha256.h"
 
 using namespace pgstage;
 using namespace pgstage::deployer;

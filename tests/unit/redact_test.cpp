@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "deployer/redact.h"
+#include "db/redact.h"
 
 using pgstage::deploy::redact_secrets;
 using pgstage::deploy::redact_url;

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "deployer/live_schema.h"
+#include "db/live_schema.h"
 
 using namespace pgstage;
 

@@ -1,0 +1,147 @@
+#include "db/temp_cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <pqxx/pqxx>
+
+namespace fs = std::filesystem;
+
+namespace pgstage::deploy {
+
+namespace {
+
+int free_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(s);
+    return 0;
+  }
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  close(s);
+  return port;
+}
+
+// Runs a shell command, as `postgres` when we are root (initdb refuses root).
+int run_as_owner(const std::string& cmd) {
+  std::string full = geteuid() == 0 ? "su postgres -s /bin/sh -c '" + cmd + "'" : cmd;
+  return std::system(full.c_str());
+}
+
+}  // namespace
+
+std::string find_postgres_bin_dir() {
+  if (const char* e = std::getenv("PGSTAGE_PG_BIN")) return e;
+  for (const char* d : {"/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"})
+    if (fs::exists(std::string(d) + "/initdb")) return d;
+  return {};
+}
+
+bool TempCluster::start(std::string& err) {
+  if (running_) return true;
+  bin_dir_ = find_postgres_bin_dir();
+  if (bin_dir_.empty()) {
+    err = "Postgres server binaries not found (looked in /usr/lib/postgresql/*/bin; set PGSTAGE_PG_BIN). "
+          "Install them with: apt-get install postgresql-15";
+    return false;
+  }
+  char tmpl[] = "/tmp/pgstage-pg-XXXXXX";
+  if (!mkdtemp(tmpl)) {
+    err = "cannot create a temporary directory for the cluster";
+    return false;
+  }
+  dir_ = tmpl;
+  auto fail = [&](std::string msg) {
+    err = std::move(msg);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    dir_.clear();
+    return false;
+  };
+  if (geteuid() == 0) {
+    passwd* pw = getpwnam("postgres");
+    if (!pw) return fail("running as root but there is no `postgres` user to own the cluster (apt-get install postgresql-15)");
+    if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) return fail("cannot chown " + dir_ + " to postgres");
+  }
+  std::string data = dir_ + "/data";
+  std::string log = dir_ + "/log";
+  if (run_as_owner(bin_dir_ + "/initdb -D " + data + " -A trust -U postgres --no-sync >" + log + " 2>&1") != 0) {
+    std::string msg = "initdb failed (log: " + log + ")";
+    err = msg;
+    return false;  // keep the log for the user
+  }
+  for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
+    port_ = free_port();
+    std::string opts = "-p " + std::to_string(port_) + " -k " + dir_ +
+                       " -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off -c synchronous_commit=off"
+                       " -c full_page_writes=off -c max_connections=200 -c max_locks_per_transaction=256";
+    std::string cmd = bin_dir_ + "/pg_ctl -D " + data + " -l " + log + " -w -t 60 -o \"" + opts + "\" start >/dev/null 2>&1";
+    if (run_as_owner(cmd) == 0) running_ = true;
+  }
+  if (!running_) {
+    err = "pg_ctl start failed (log: " + log + ")";
+    return false;
+  }
+  // Watchdog: stops the cluster when this process exits, however it exits.
+  int fds[2];
+  if (pipe(fds) == 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[1]);
+      setsid();
+      char b;
+      while (read(fds[0], &b, 1) > 0) {
+      }
+      std::string stop = bin_dir_ + "/pg_ctl -D " + data + " -m immediate -w stop >/dev/null 2>&1";
+      run_as_owner(stop);
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+      _exit(0);
+    }
+    close(fds[0]);
+    watchdog_pipe_ = fds[1];
+    watchdog_pid_ = pid;
+  }
+  return true;
+}
+
+std::string TempCluster::url(const std::string& db) const {
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + db;
+}
+
+std::string TempCluster::fresh_database(const std::string& prefix) {
+  std::string name = prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter_);
+  pqxx::connection c(url());
+  pqxx::nontransaction tx(c);
+  tx.exec("CREATE DATABASE " + tx.quote_name(name));
+  return url(name);
+}
+
+void TempCluster::stop() {
+  if (watchdog_pipe_ >= 0) {
+    close(watchdog_pipe_);  // the watchdog stops the cluster and removes the directory
+    watchdog_pipe_ = -1;
+    int status;
+    if (watchdog_pid_ > 0) waitpid(watchdog_pid_, &status, 0);
+    watchdog_pid_ = -1;
+  }
+  running_ = false;
+}
+
+TempCluster::~TempCluster() { stop(); }
+
+}  // namespace pgstage::deploy

@@ -1,0 +1,59 @@
+// The [deploy] and [services.NAME] sections of pgstage.toml.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "deploy/deploy_defaults.h"
+
+namespace pgstage::deploy {
+
+enum class RuntimeKind { Docker, Process };
+
+struct ServiceConfig {
+  std::string name;
+  std::string image;    // docker runtime; "{release}" is replaced by the release name
+  std::string command;  // process runtime (run with /bin/sh -c); "{release}" replaced too
+  std::map<std::string, std::string> env;  // values may contain "{release}"
+  int port = 0;          // port the app listens on inside the container (bridge network only)
+  bool proxied = true;   // false: a worker, not behind HAProxy
+  std::string backend;   // HAProxy backend; defaults to [deploy] backend
+  std::vector<std::string> slots = {"blue", "green"};  // the backend's two server names
+  std::string health_path = std::string(kDefaultHealthPath);  // empty: none (workers only)
+  Millis health_interval = kDefaultHealthInterval;
+  Millis health_timeout = kDefaultHealthTimeout;
+  int healthy_threshold = kDefaultHealthyThreshold;
+  Millis deploy_timeout = kDefaultDeployTimeout;
+  Millis drain_timeout = kDefaultDrainTimeout;
+  Millis stop_timeout = kDefaultStopTimeout;
+  Millis min_running = kDefaultWorkerMinRunning;
+};
+
+struct DeployConfig {
+  RuntimeKind runtime = RuntimeKind::Docker;
+  std::string docker_socket = std::string(kDefaultDockerSocket);
+  std::string haproxy_socket = std::string(kDefaultHaproxySocket);
+  std::string backend = std::string(kDefaultBackend);
+  std::string database_url_env = std::string(kDefaultDatabaseUrlEnv);
+  std::string state_dir;  // absolute after parsing
+  std::string network = std::string(kDefaultNetwork);
+  std::string host = std::string(kDefaultHost);
+  std::vector<ServiceConfig> services;  // in the order pgstage.toml lists them
+};
+
+// Reads [deploy] and [services.*] from a parsed pgstage.toml. `source_name` prefixes error
+// messages ("pgstage.toml:12:3: services.web.drain_timeout: ..."); relative paths (state_dir) are
+// resolved against `base_dir`. Unknown keys are errors. Returns false and fills `err`.
+bool parse_deploy_config(const toml::table& root, const std::string& source_name,
+                         const std::string& base_dir, DeployConfig& out, std::string& err);
+
+// Parses "250ms", "30s", "2m" or a bare integer (seconds). Returns false on anything else.
+bool parse_duration(const std::string& text, Millis& out);
+
+// Replaces every "{release}" in `s`.
+std::string expand_release(std::string s, const std::string& release);
+
+}  // namespace pgstage::deploy

@@ -1,0 +1,58 @@
+// Where application instances run: Docker/Podman containers or local processes. Every instance
+// carries its service and release (container labels / the process state directory), so pgstage
+// finds its own instances after a crash and never touches anything it did not create.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "deploy/deploy_config.h"
+
+namespace pgstage::deploy {
+
+struct InstanceSpec {
+  std::string service;
+  std::string release;
+  std::string image;    // docker
+  std::string command;  // process
+  std::map<std::string, std::string> env;
+  int container_port = 0;  // bridge network: the port the app listens on inside the container
+};
+
+struct Instance {
+  std::string id;  // container id, or the process runtime's instance id
+  std::string service;
+  std::string release;
+  std::string host;  // where the router and health checks reach it
+  int port = 0;
+  long created = 0;  // unix time, for ordering
+};
+
+enum class InstanceState { Running, Exited, Missing };
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+  virtual std::string name() const = 0;
+  // Creates and starts an instance. On failure nothing is left behind.
+  virtual bool start(const InstanceSpec& spec, Instance& out, std::string& err) = 0;
+  virtual bool state(const Instance& inst, InstanceState& out, std::string& err) = 0;
+  // SIGTERM, then SIGKILL once `timeout` passes. Stopping a stopped instance succeeds.
+  virtual bool stop(const Instance& inst, Millis timeout, std::string& err) = 0;
+  // Removes a stopped (or killed) instance. Removing a missing instance succeeds.
+  virtual bool remove(const Instance& inst, std::string& err) = 0;
+  // The last `lines` lines of the instance's output (best effort; empty if unavailable).
+  virtual std::string logs(const Instance& inst, int lines) = 0;
+  // Instances pgstage created for `service` (all services if empty), oldest first.
+  virtual bool list(const std::string& service, std::vector<Instance>& out, std::string& err) = 0;
+};
+
+// The runtime named by the config (docker or process).
+std::unique_ptr<Runtime> make_runtime(const DeployConfig& cfg);
+
+// A TCP port on `host` that nothing listens on right now.
+bool free_port(const std::string& host, int& port, std::string& err);
+
+}  // namespace pgstage::deploy

@@ -1,0 +1,381 @@
+#include "executor/apply.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "analyzer/lower.h"
+#include "analyzer/parse.h"
+#include "executor/backfill.h"
+#include "executor/runner.h"
+#include "executor/sha256.h"
+
+namespace pgstage::deployer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Migration {
+  std::string name;  // path relative to the migrations directory
+  SourceFile file;
+  std::string checksum;
+  const MigrationState* recorded = nullptr;
+};
+
+struct PendingRun {
+  const Migration* m = nullptr;
+  std::vector<ExecStep> steps;
+  bool resumed = false;
+  bool as_written = true;
+};
+
+bool needs_own_session(const Change& c) {
+  if (auto* ci = c.as<CreateIndex>()) return ci->concurrently;
+  if (auto* di = c.as<DropIndex>()) return di->concurrently;
+  if (auto* ri = c.as<Reindex>()) return ri->concurrently;
+  if (auto* dp = c.as<DetachPartition>()) return dp->concurrently;
+  return c.is<Vacuum>() || c.is<DropDatabase>();
+}
+
+// The migration as written: one transaction for the whole file, or, when it holds statements that
+// cannot run in a transaction block (or says so), one step per statement. BEGIN/COMMIT written in
+// the file are dropped: each step already runs in its own transaction.
+std::vector<ExecStep> as_written_steps(const Migration& m) {
+  ParsedFile parsed = parse_source(m.file);
+  struct Piece {
+    std::string sql;
+    bool own_session;
+  };
+  std::vector<Piece> pieces;
+  bool any_own = m.file.no_transaction_marker;
+  for (auto& st : parsed.statements) {
+    LoweredStatement lw = lower(st, m.file);
+    bool tx_control = false, own = false;
+    for (auto& c : lw.changes) {
+      tx_control = tx_control || c.is<TransactionControl>();
+      own = own || needs_own_session(c);
+    }
+    if (tx_control) continue;
+    any_own = any_own || own;
+    pieces.push_back({st.text(m.file), own});
+  }
+  std::vector<ExecStep> steps;
+  auto add = [&](std::string sql, bool transactional) {
+    ExecStep s;
+    s.migration = m.name;
+    s.ord = static_cast<int>(steps.size());
+    s.id = "as-written-" + std::to_string(s.ord + 1);
+    s.kind = "as-written";
+    s.sql = std::move(sql);
+    s.transactional = transactional;
+    steps.push_back(std::move(s));
+  };
+  if (!any_own) {
+    std::string all;
+    for (auto& p : pieces) all += p.sql + ";\n";
+    if (!pieces.empty()) add(all, true);
+  } else {
+    for (auto& p : pieces) add(p.sql, !p.own_session);
+  }
+  return steps;
+}
+
+std::vector<ExecStep> plan_steps(const Migration& m, const planner::Plan& plan) {
+  std::vector<ExecStep> steps;
+  for (auto& ps : plan.steps) {
+    ExecStep s;
+    s.migration = m.name;
+    s.id = ps.id;
+    s.ord = static_cast<int>(steps.size());
+    s.phase = ps.phase;
+    s.kind = ps.kind;
+    s.sql = ps.sql;
+    s.transactional = ps.transactional;
+    s.backfill = ps.backfill;
+    steps.push_back(std::move(s));
+  }
+  return steps;
+}
+
+std::string where(const Finding& f) {
+  return f.file + ":" + std::to_string(f.start.line) + ":" + std::to_string(f.start.column);
+}
+
+class Apply {
+ public:
+  explicit Apply(const ApplyRequest& req)
+      : req_(req), out_(req.out, req.database_url, req.tty) {
+    out_.set_log_interval(req.settings.progress_log_interval);
+  }
+
+  ApplyResult run() {
+    if (req_.release.empty()) return usage("--release is required: name the application release this apply prepares");
+    if (!load_files()) return res_;
+    if (auto r = conn_.open(req_.database_url); !r.ok) return fail(r.error);
+    if (!req_.dry_run) {
+      if (auto r = acquire_apply_lock(conn_, req_.wait_lock_seconds); !r.ok) return fail(r.error);
+    }
+    if (auto r = ensure_state_schema(conn_, !req_.dry_run); !r.ok) return fail(r.error);
+    if (auto r = load_state(conn_, state_); !r.ok) return fail(r.error);
+    for (auto& m : files_) m.recorded = state_.migration(m.name);
+    if (!verify_checksums()) return res_;
+    if (!decide_pending()) return res_;
+
+    std::unique_ptr<StepRunner> runner;
+    if (req_.dry_run) {
+      out_.line("dry run: nothing below is executed or recorded");
+      runner = std::make_unique<DryRunStepRunner>(req_.settings, out_);
+    } else {
+      runner = std::make_unique<PgStepRunner>(conn_, req_.settings, out_);
+    }
+    if (auto r = runner->record_release(req_.release); !r.ok) return fail(r.error);
+    if (!run_contracts(*runner)) return res_;
+    if (!run_pending(*runner)) return res_;
+    if (pending_.empty() && res_.contracted.empty()) out_.line("nothing to apply: every migration has run");
+    return res_;
+  }
+
+ private:
+  ApplyResult usage(const std::string& msg) {
+    res_.exit_code = 2;
+    res_.error = redact(msg, req_.database_url);
+    return res_;
+  }
+  ApplyResult fail(const std::string& msg) {
+    res_.exit_code = 1;
+    res_.error = redact(msg, req_.database_url);
+    return res_;
+  }
+
+  bool load_files() {
+    std::vector<MigrationEntry> entries;
+    std::string err;
+    if (!list_migrations(req_.migrations_dir, req_.lint.layout, req_.lint.exclude, entries, err)) {
+      usage(err);
+      return false;
+    }
+    for (auto& e : entries) {
+      Migration m;
+      if (!read_source(e.path, e.layout, m.file, err)) {
+        usage(err);
+        return false;
+      }
+      m.name = fs::path(e.path).lexically_relative(req_.migrations_dir).generic_string();
+      if (m.name.empty() || m.name.starts_with("..")) m.name = fs::path(e.path).filename().string();
+      m.checksum = sha256_checksum(m.file.text);
+      files_.push_back(std::move(m));
+    }
+    return true;
+  }
+
+  bool verify_checksums() {
+    for (auto& m : files_) {
+      if (m.recorded && m.recorded->checksum != m.checksum) {
+        fail(m.file.path + ": migration " + m.name + " changed since it was applied (recorded " + m.recorded->checksum +
+             ", file now " + m.checksum + "); restore the file and put the change in a new migration");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Lints and plans every pending migration before anything runs, so a refusal runs nothing.
+  bool decide_pending() {
+    LintOptions lo = req_.lint;
+    lo.settings.runner = Runner::Pgstage;
+    std::vector<LintInput> inputs;
+    for (auto& m : files_)
+      if (!m.recorded) inputs.push_back(LintInput{m.file.path, false, {}});
+    std::map<std::string, std::vector<Finding>> unsafe;
+    if (!inputs.empty()) {
+      LintResult lint = run_lint(inputs, req_.rules, lo);
+      if (!lint.errors.empty()) {
+        usage(lint.errors.front());
+        return false;
+      }
+      for (auto& f : lint.findings)
+        if (f.severity == Severity::Error) unsafe[f.file].push_back(f);
+    }
+    Catalog catalog;
+    for (auto& m : files_) {
+      if (m.recorded) {
+        replay_into(catalog, m.file, lo.settings);
+        if (m.recorded->status == "running") {
+          PendingRun p{&m, {}, true, true};
+          for (auto& ss : state_.steps[m.name]) {
+            p.steps.push_back(ss.step);
+            if (ss.step.kind != "as-written") p.as_written = false;
+          }
+          pending_.push_back(std::move(p));
+        }
+        continue;
+      }
+      auto& findings = unsafe[m.file.path];
+      if (findings.empty()) {
+        pending_.push_back(PendingRun{&m, as_written_steps(m), false, true});
+        replay_into(catalog, m.file, lo.settings);
+        continue;
+      }
+      std::set<std::pair<std::string, size_t>> reported;
+      bool refused = false;
+      for (auto& f : findings) {
+        reported.insert({f.rule, f.begin});
+        if (!f.plannable) {
+          res_.refused.push_back(where(f) + ": " + f.rule + ": " + f.message + " (no recipe stages it)");
+          refused = true;
+        }
+      }
+      if (refused || !req_.plan) {
+        if (!req_.plan && !refused) res_.refused.push_back(m.file.path + ": unsafe, and no planner is available");
+        replay_into(catalog, m.file, lo.settings);
+        continue;
+      }
+      planner::PlanOptions po;
+      po.settings = lo.settings;
+      planner::PlanResult pr = req_.plan(m.file, catalog, po);
+      if (!pr.ok) {
+        res_.refused.push_back(pr.error.empty() ? m.file.path + ": no plan could be made" : pr.error);
+        continue;
+      }
+      for (auto& f : pr.unplannable)
+        if (reported.count({f.rule, f.begin}))
+          res_.refused.push_back(where(f) + ": " + f.rule + ": " + f.message + " (no recipe stages it)");
+      pending_.push_back(PendingRun{&m, plan_steps(m, pr.plan), false, false});
+    }
+    if (!res_.refused.empty()) {
+      fail("refused: " + std::to_string(res_.refused.size()) +
+           " unsafe finding(s) have no recipe; nothing was run. Rewrite the statement, or add "
+           "`-- pgstage:ignore <rule> -- <reason>` above it to run it as written");
+      return false;
+    }
+    return true;
+  }
+
+  bool run_steps(StepRunner& runner, const std::string& migration, const std::vector<ExecStep>& steps) {
+    std::map<std::string, const StepState*> status;
+    for (auto& ss : state_.steps[migration]) status[ss.step.id] = &ss;
+    for (auto& s : steps) {
+      auto it = status.find(s.id);
+      const StepState* prior = it == status.end() ? nullptr : it->second;
+      if (prior && prior->status == "done") {
+        out_.line("  skip " + phase_str(s.phase) + " step " + s.id + " (done in an earlier run)");
+        continue;
+      }
+      if (!req_.dry_run) out_.line("  " + phase_str(s.phase) + " step " + s.id + " (" + s.kind + ")");
+      DbResult r = s.backfill ? runner.run_backfill(s, state_.backfill(migration, s.id))
+                              : runner.run_step(s, prior && prior->status == "running");
+      if (!r.ok) {
+        fail(migration + ": " + r.error + "; the run stopped here, earlier steps stay applied and the next apply resumes");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool run_contracts(StepRunner& runner) {
+    for (auto& m : files_) {
+      if (!m.recorded || (m.recorded->status != "expanded" && m.recorded->status != "contracting")) continue;
+      const ReleaseState* rel = state_.release(m.recorded->release);
+      if (!rel || !rel->deployed) {
+        std::string w = m.name + ": contract waits for release " + m.recorded->release +
+                        " to be marked deployed (pgstage mark-deployed " + m.recorded->release + ")";
+        out_.line(w);
+        res_.waiting.push_back(w);
+        continue;
+      }
+      out_.line("contract " + m.name + " (release " + m.recorded->release + " is deployed)");
+      std::vector<ExecStep> steps;
+      for (auto& ss : state_.steps[m.name])
+        if (ss.step.phase == planner::Phase::Contract) steps.push_back(ss.step);
+      if (auto r = runner.set_migration_status(m.name, "contracting"); !r.ok) return fail(r.error), false;
+      if (!run_steps(runner, m.name, steps)) return false;
+      if (auto r = runner.set_migration_status(m.name, "complete"); !r.ok) return fail(r.error), false;
+      res_.contracted.push_back(m.name);
+    }
+    return true;
+  }
+
+  bool run_pending(StepRunner& runner) {
+    for (auto& p : pending_) {
+      const Migration& m = *p.m;
+      bool has_contract = false;
+      for (auto& s : p.steps) has_contract = has_contract || s.phase == planner::Phase::Contract;
+      out_.line((p.resumed ? "resume " : "apply ") + m.name +
+                (p.as_written ? " (as written)" : has_contract ? " (expand and backfill; contract after release " + req_.release + " is deployed)"
+                                                               : " (staged)"));
+      if (!p.resumed) {
+        if (auto r = runner.begin_migration(MigrationState{m.name, m.checksum, req_.release, "running"}, p.steps); !r.ok)
+          return fail(r.error), false;
+      }
+      std::vector<ExecStep> now;
+      for (auto& s : p.steps)
+        if (s.phase != planner::Phase::Contract) now.push_back(s);
+      if (!run_steps(runner, m.name, now)) return false;
+      if (auto r = runner.set_migration_status(m.name, has_contract ? "expanded" : "applied"); !r.ok)
+        return fail(r.error), false;
+      if (has_contract) {
+        std::string release = p.m->recorded ? p.m->recorded->release : req_.release;
+        res_.expanded.push_back(m.name);
+        res_.waiting.push_back(m.name + ": contract waits for release " + release +
+                               " to be marked deployed (pgstage mark-deployed " + release + ")");
+      } else {
+        res_.ran.push_back(m.name);
+      }
+    }
+    return true;
+  }
+
+  const ApplyRequest& req_;
+  Output out_;
+  ApplyResult res_;
+  Connection conn_;
+  State state_;
+  std::vector<Migration> files_;
+  std::vector<PendingRun> pending_;
+};
+
+}  // namespace
+
+ApplyResult apply_migrations(const ApplyRequest& req) { return Apply(req).run(); }
+
+DbResult mark_deployed(const std::string& url, const std::string& release) {
+  if (release.empty()) return DbResult::failure("a release name is required");
+  Connection c;
+  if (auto r = c.open(url); !r.ok) return r;
+  if (auto r = ensure_state_schema(c, true); !r.ok) return r;
+  auto r = mark_release_deployed(c, release);
+  if (!r.ok) r.error = redact(r.error, url);
+  return r;
+}
+
+DbResult read_status(const std::string& url, StatusReport& out) {
+  Connection c;
+  if (auto r = c.open(url); !r.ok) return r;
+  if (auto r = ensure_state_schema(c, false); !r.ok) return r;
+  if (auto r = load_state(c, out.state); !r.ok) return r;
+  for (auto& m : out.state.migrations) {
+    if (m.status != "expanded" && m.status != "contracting") continue;
+    const ReleaseState* rel = out.state.release(m.release);
+    out.contracts.push_back({m.name, m.release, rel && rel->deployed});
+  }
+  for (auto& b : out.state.backfills) {
+    if (b.done) continue;
+    BackfillProgress p{b, "", -1};
+    for (auto& ss : out.state.steps[b.migration]) {
+      if (ss.step.id != b.step_id || !ss.step.backfill) continue;
+      p.table = ss.step.backfill->table.str();
+      try {
+        pqxx::read_transaction tx(c.raw());
+        p.estimated_rows = tx.exec1(backfill_estimate_sql(*ss.step.backfill))[0].as<double>();
+      } catch (...) {
+      }
+    }
+    out.backfills.push_back(std::move(p));
+  }
+  return DbResult::success();
+}
+
+}  // namespace pgstage::deployer

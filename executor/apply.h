@@ -1,0 +1,67 @@
+// `pgstage apply` as a library: runs the pending migrations of a directory against Postgres.
+// Under an advisory lock, it first runs the contract phases that earlier releases left pending
+// (only once the release that ran their expand is marked deployed), then each pending migration
+// in order: as written when it has no unsafe finding, otherwise its plan's expand and backfill
+// (the contract is recorded as pending). An unsafe finding without a recipe refuses the whole run
+// before anything runs. A crashed run resumes where it stopped.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "analyzer/lint.h"
+#include "executor/settings.h"
+#include "executor/state.h"
+#include "planner/planner.h"
+
+namespace pgstage::deployer {
+
+using PlanFn = std::function<planner::PlanResult(const SourceFile&, Catalog&, const planner::PlanOptions&)>;
+
+struct ApplyRequest {
+  std::string migrations_dir;
+  std::string database_url;
+  std::string release;                 // the application release this apply prepares the schema for
+  bool dry_run = false;                // print what would run; change nothing
+  double wait_lock_seconds = 60;       // how long to wait for another apply to finish
+  ExecSettings settings;
+  LintOptions lint;                    // pg_version, layout, exclude (runner is forced to pgstage)
+  std::vector<const Rule*> rules;      // the rules that decide what is unsafe
+  PlanFn plan;                         // planner::make_plan (tests may pass their own)
+  std::function<void(const std::string&)> out;  // one line at a time, password redacted
+  bool tty = false;                    // progress bar instead of log lines
+};
+
+struct ApplyResult {
+  int exit_code = 0;                   // 0 done, 1 failed safely or refused, 2 usage/input error
+  std::string error;                   // why it stopped (redacted)
+  std::vector<std::string> ran;        // migrations run as written
+  std::vector<std::string> expanded;   // expand+backfill done, contract pending
+  std::vector<std::string> contracted; // contract phases run
+  std::vector<std::string> waiting;    // "M: contract waits for release R (pgstage mark-deployed R)"
+  std::vector<std::string> refused;    // unsafe findings without a recipe, file:line:column
+};
+
+ApplyResult apply_migrations(const ApplyRequest& req);
+
+// Records `release` as fully deployed (no container of an older release runs).
+DbResult mark_deployed(const std::string& url, const std::string& release);
+
+struct PendingContract {
+  std::string migration, release;
+  bool ready = false;  // the release is marked deployed
+};
+struct BackfillProgress {
+  BackfillState state;
+  std::string table;
+  double estimated_rows = -1;
+};
+struct StatusReport {
+  State state;
+  std::vector<PendingContract> contracts;
+  std::vector<BackfillProgress> backfills;  // not finished
+};
+DbResult read_status(const std::string& url, StatusReport& out);
+
+}  // namespace pgstage::deployer

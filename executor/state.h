@@ -1,0 +1,87 @@
+// pgstage's own state in the `pgstage` schema of the target database: a schema_version row,
+// releases, applied migrations with checksums, their steps with status, backfill checkpoints.
+// Created on first use; a newer schema_version than this binary knows is refused.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "executor/exec_step.h"
+#include "db/pg.h"
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace pgstage::deployer {
+
+inline constexpr int kStateVersion = 1;
+
+// Migration status: running (steps in progress), applied (ran as written), expanded (expand and
+// backfill done, contract pending), contracting (contract in progress), complete (contract done).
+struct MigrationState {
+  std::string name, checksum, release, status;
+};
+
+struct StepState {
+  ExecStep step;
+  std::string status;  // pending | running | done | failed
+  int attempts = 0;
+  std::string last_error;
+};
+
+struct BackfillState {
+  std::string migration, step_id;
+  std::vector<std::string> last_key;  // empty: nothing done yet
+  long long rows_done = 0;
+  long long batches = 0;
+  bool done = false;
+  std::string updated_at;
+};
+
+struct ReleaseState {
+  std::string name;
+  bool deployed = false;
+};
+
+struct State {
+  bool exists = false;  // the pgstage schema exists
+  std::vector<MigrationState> migrations;        // by name
+  std::vector<ReleaseState> releases;
+  std::map<std::string, std::vector<StepState>> steps;  // by migration, in run order
+  std::vector<BackfillState> backfills;
+
+  const MigrationState* migration(const std::string& name) const;
+  const ReleaseState* release(const std::string& name) const;
+  const BackfillState* backfill(const std::string& migration, const std::string& step_id) const;
+};
+
+// Creates the schema when missing (create=true) and checks its version. Errors name what failed.
+DbResult ensure_state_schema(Connection& c, bool create);
+// Reads the whole state. A database without the pgstage schema gives State{exists=false}.
+DbResult load_state(Connection& c, State& out);
+
+// Writes, each in its own transaction unless it takes one.
+DbResult record_release(Connection& c, const std::string& release);
+DbResult mark_release_deployed(Connection& c, const std::string& release);
+// Inserts the migration (status running) with all its steps (status pending), once.
+DbResult begin_migration(Connection& c, const MigrationState& m, const std::vector<ExecStep>& steps);
+DbResult set_migration_status(Connection& c, const std::string& name, const std::string& status);
+DbResult set_step_status(Connection& c, const ExecStep& s, const std::string& status, const std::string& error);
+
+// Inside a caller's transaction (committed together with the step's own work).
+void mark_step_done(pqxx::transaction_base& tx, const ExecStep& s);
+void save_checkpoint(pqxx::transaction_base& tx, const ExecStep& s, const std::vector<std::string>& last_key,
+                     long long rows, bool done);
+
+}  // namespace pgstage::deployer
+
+namespace pgstage::deployer {
+
+// Takes the session-level advisory lock that serializes applies on this database, polling until
+// `wait_seconds` pass. The error says who holds it.
+DbResult acquire_apply_lock(Connection& c, double wait_seconds);
+
+}  // namespace pgstage::deployer
