@@ -9,10 +9,6 @@
 
 namespace pgstage::cli {
 
-// Runs a program (no shell) with a timeout. Returns false and fills `err` (naming the command
-// and its stderr) when it cannot start, exits non-zero or runs out of time.
-bool run_program(const std::vector<std::string>& argv, std::string& out, std::string& err, int timeout_seconds = 60);
-
 // Absolute, canonical paths of the files added or changed since `ref` in the repository that
 // holds `dir`: `git diff --name-only REF...HEAD`, plus uncommitted (staged, unstaged) changes
 // and untracked files. Deleted files are left out.

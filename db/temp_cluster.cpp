@@ -1,10 +1,7 @@
 #include "db/temp_cluster.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,34 +9,21 @@
 #include <filesystem>
 #include <pqxx/pqxx>
 
+#include "proc/port.h"
+#include "proc/process.h"
+
 namespace fs = std::filesystem;
 
 namespace pgstage::deploy {
 
 namespace {
 
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(s);
-    return 0;
-  }
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(s);
-  return port;
-}
-
-// Runs a shell command, as `postgres` when we are root (initdb refuses root).
-int run_as_owner(const std::string& cmd) {
-  std::string full = geteuid() == 0 ? "su postgres -s /bin/sh -c '" + cmd + "'" : cmd;
-  return std::system(full.c_str());
+// Runs a Postgres tool, as `postgres` when we are root (initdb refuses root), with its output in
+// `output_file`. True when it exits with 0.
+bool run_as_owner(std::vector<std::string> argv, const std::string& output_file = "/dev/null") {
+  proc::Command cmd{.argv = std::move(argv), .output_file = output_file, .timeout = std::chrono::minutes(5)};
+  if (geteuid() == 0) cmd.user = "postgres";
+  return proc::run(cmd).ok();
 }
 
 }  // namespace
@@ -79,18 +63,19 @@ bool TempCluster::start(std::string& err) {
   }
   std::string data = dir_ + "/data";
   std::string log = dir_ + "/log";
-  if (run_as_owner(bin_dir_ + "/initdb -D " + data + " -A trust -U postgres --no-sync >" + log + " 2>&1") != 0) {
+  if (!run_as_owner({bin_dir_ + "/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"}, log)) {
     std::string msg = "initdb failed (log: " + log + ")";
     err = msg;
     return false;  // keep the log for the user
   }
   for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
-    port_ = free_port();
+    std::string port_err;
+    if (!proc::free_port("127.0.0.1", port_, port_err)) continue;
     std::string opts = "-p " + std::to_string(port_) + " -k " + dir_ +
                        " -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off -c synchronous_commit=off"
                        " -c full_page_writes=off -c max_connections=200 -c max_locks_per_transaction=256";
-    std::string cmd = bin_dir_ + "/pg_ctl -D " + data + " -l " + log + " -w -t 60 -o \"" + opts + "\" start >/dev/null 2>&1";
-    if (run_as_owner(cmd) == 0) running_ = true;
+    if (run_as_owner({bin_dir_ + "/pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start"}))
+      running_ = true;
   }
   if (!running_) {
     err = "pg_ctl start failed (log: " + log + ")";
@@ -106,8 +91,7 @@ bool TempCluster::start(std::string& err) {
       char b;
       while (read(fds[0], &b, 1) > 0) {
       }
-      std::string stop = bin_dir_ + "/pg_ctl -D " + data + " -m immediate -w stop >/dev/null 2>&1";
-      run_as_owner(stop);
+      run_as_owner({bin_dir_ + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"});
       std::error_code ec;
       fs::remove_all(dir_, ec);
       _exit(0);

@@ -6,6 +6,7 @@
 
 #include "deploy/http.h"
 #include "deploy/log_tail.h"
+#include "proc/port.h"
 
 namespace pgstage::deploy {
 namespace {
@@ -87,7 +88,7 @@ bool DockerRuntime::call(const std::string& method, const std::string& path, con
 
 bool DockerRuntime::start(const InstanceSpec& spec, Instance& out, std::string& err) {
   int port = 0;
-  if (!free_port(host_, port, err)) return false;
+  if (!proc::free_port(host_, port, err)) return false;
   nlohmann::json env = nlohmann::json::array();
   for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
   nlohmann::json labels = {{std::string(kLabelManaged), "true"},

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy/log_tail.h"
+#include "proc/port.h"
+#include "proc/process.h"
 
 namespace fs = std::filesystem;
 
@@ -85,62 +87,18 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
     return false;
   }
   int port = 0;
-  if (!free_port(host_, port, err)) return false;
+  if (!proc::free_port(host_, port, err)) return false;
   long long created = now_ms();
   std::string id = safe(spec.service) + "-" + safe(spec.release) + "-" + std::to_string(port);
   std::string log = dir_ + "/" + id + ".log";
-  int logfd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (logfd < 0) {
-    err = "cannot create " + log + ": " + strerror(errno);
-    return false;
-  }
-  // Closed by a successful exec: the parent waits for it so that, once start() returns, the
-  // instance's /proc environment already names it (is_ours).
-  int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    close(logfd);
-    err = std::string("pipe failed: ") + strerror(errno);
-    return false;
-  }
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(logfd);
-    close(exec_pipe[0]);
-    close(exec_pipe[1]);
-    err = std::string("fork failed: ") + strerror(errno);
-    return false;
-  }
-  if (pid == 0) {
-    setsid();
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(logfd, 1);
-    dup2(logfd, 2);
-    // Nothing else of pgstage's (the apply lock, sockets) may live on in the instance.
-    for (int fd = 3; fd < 1024; ++fd)
-      if (fd != exec_pipe[1]) close(fd);
-    signal(SIGPIPE, SIG_DFL);
-    for (const auto& [k, v] : spec.env) setenv(k.c_str(), v.c_str(), 1);
-    setenv("PORT", std::to_string(port).c_str(), 1);
-    setenv("PGSTAGE_INSTANCE", id.c_str(), 1);
-    setenv("PGSTAGE_RELEASE", spec.release.c_str(), 1);
-    execl("/bin/sh", "sh", "-c", spec.command.c_str(), static_cast<char*>(nullptr));
-    int e = errno;
-    if (write(exec_pipe[1], &e, sizeof e) < 0) _exit(127);
-    _exit(127);
-  }
-  close(logfd);
-  close(exec_pipe[1]);
-  int exec_errno = 0;
-  ssize_t got;
-  do got = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-  while (got < 0 && errno == EINTR);
-  close(exec_pipe[0]);
-  if (got > 0) {
-    waitpid(pid, nullptr, 0);
-    err = std::string("cannot run /bin/sh: ") + strerror(exec_errno);
-    return false;
-  }
+  // The command is the user's own shell line from [services.NAME] command, so a shell runs it.
+  // spawn() returns once it is exec'd: the instance's /proc environment already names it (is_ours).
+  proc::Command cmd{.argv = {"/bin/sh", "-c", spec.command}, .env = spec.env, .output_file = log, .new_session = true};
+  cmd.env["PORT"] = std::to_string(port);
+  cmd.env["PGSTAGE_INSTANCE"] = id;
+  cmd.env["PGSTAGE_RELEASE"] = spec.release;
+  pid_t pid = proc::spawn(cmd, err);
+  if (pid < 0) return false;
   nlohmann::json j = {{"id", id},           {"pid", pid},   {"service", spec.service},
                       {"release", spec.release}, {"host", host_}, {"port", port},
                       {"created", created}, {"log", log}};

@@ -52,7 +52,4 @@ class Runtime {
 // The runtime named by the config (docker or process).
 std::unique_ptr<Runtime> make_runtime(const DeployConfig& cfg);
 
-// A TCP port on `host` that nothing listens on right now.
-bool free_port(const std::string& host, int& port, std::string& err);
-
 }  // namespace pgstage::deploy

@@ -26,10 +26,12 @@ int main(int argc, char** argv) {
               << "); start dockerd (scripts/services.sh does) or set PGSTAGE_DOCKER_SOCKET\n";
     return 1;
   }
-  std::string build = std::string(PGSTAGE_SOURCE_DIR) + "/samples/app/build-image.sh " + PGSTAGE_SAMPLE_APP + " " +
-                      pgstage::test::kE2eImage;
-  if (std::system(build.c_str()) != 0) {
-    std::cerr << "e2e tests: building the sample app image failed: " << build << "\n";
+  std::vector<std::string> build = {std::string(PGSTAGE_SOURCE_DIR) + "/samples/app/build-image.sh", PGSTAGE_SAMPLE_APP,
+                                    pgstage::test::kE2eImage};
+  auto built = pgstage::test::run_program(build, {.merge_stderr = true, .timeout = std::chrono::minutes(20)});
+  if (!built.ok()) {
+    std::cerr << "e2e tests: building the sample app image failed: " << pgstage::proc::display(build) << "\n"
+              << built.out << built.err << "\n";
     return 1;
   }
   doctest::Context ctx(argc, argv);

@@ -27,9 +27,9 @@ TEST_CASE("apply runs clean migrations as written, records them, and never shows
   std::string url = with_password(pg.fresh_database("clean"), "s3cretpw");
   MigrationDir d;
   write_clean(d);
-  Proc p = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1"});
+  auto p = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1"});
   INFO(p.out, p.err);
-  REQUIRE(p.code() == 0);
+  REQUIRE(p.exit_code == 0);
   CHECK(p.out.find("applied: 2 as written") != std::string::npos);
   CHECK(q1(url, "SELECT count(*) FROM users") == "1");
   CHECK(q1(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass") == "t");
@@ -38,18 +38,18 @@ TEST_CASE("apply runs clean migrations as written, records them, and never shows
   CHECK(q1(url, "SELECT version FROM pgstage.schema_version") == "1");
   CHECK(q1(url, "SELECT count(*) FROM pgstage.steps WHERE migration = '002_index.sql' AND status = 'done'") == "2");
 
-  Proc again = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v2"});
-  CHECK(again.code() == 0);
+  auto again = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2"});
+  CHECK(again.exit_code == 0);
   CHECK(again.out.find("nothing to apply") != std::string::npos);
 
-  Proc st = run_pgstage({"status", "--database-url", url, "--format", "json"});
-  CHECK(st.code() == 0);
+  auto st = run_pgstage({"status", "--database-url", url, "--format", "json"});
+  CHECK(st.exit_code == 0);
   CHECK(st.out.find("\"002_index.sql\"") != std::string::npos);
 
   // A bad URL: the error names the redacted URL.
   std::string bad = with_password(pg.url("no_such_db"), "s3cretpw");
-  Proc failed = run_pgstage({"apply", d.str(), "--database-url", bad, "--release", "v1"});
-  CHECK(failed.code() == 1);
+  auto failed = run_pgstage({"apply", d.path(), "--database-url", bad, "--release", "v1"});
+  CHECK(failed.exit_code == 1);
   CHECK(failed.err.find("***") != std::string::npos);
   for (auto* out : {&p.out, &p.err, &again.out, &again.err, &st.out, &failed.out, &failed.err})
     CHECK(out->find("s3cretpw") == std::string::npos);
@@ -63,11 +63,11 @@ TEST_CASE("apply refuses a migration whose file changed since it was applied, na
   std::string url = pg.fresh_database("checksum");
   MigrationDir d;
   write_clean(d);
-  REQUIRE(run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1"}).code() == 0);
+  REQUIRE(run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1"}).exit_code == 0);
   d.write("001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text, extra int);\n");
   d.write("003_more.sql", "CREATE TABLE more (id int);\n");
-  Proc p = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v2"});
-  CHECK(p.code() == 1);
+  auto p = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2"});
+  CHECK(p.exit_code == 1);
   CHECK(p.err.find("001_users.sql") != std::string::npos);
   CHECK(p.err.find("changed since it was applied") != std::string::npos);
   CHECK(q1(url, "SELECT to_regclass('more') IS NULL") == "t");  // nothing else ran
@@ -79,9 +79,9 @@ TEST_CASE("apply --dry-run prints what would run and changes nothing") {
   std::string url = pg.fresh_database("dry");
   MigrationDir d;
   write_clean(d);
-  Proc p = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1", "--dry-run"});
+  auto p = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1", "--dry-run"});
   INFO(p.out, p.err);
-  CHECK(p.code() == 0);
+  CHECK(p.exit_code == 0);
   CHECK(p.out.find("CREATE TABLE users") != std::string::npos);
   CHECK(p.out.find("CREATE INDEX CONCURRENTLY users_email_idx") != std::string::npos);
   CHECK(p.out.find("CREATE TABLE users") < p.out.find("CREATE INDEX CONCURRENTLY"));
@@ -90,10 +90,10 @@ TEST_CASE("apply --dry-run prints what would run and changes nothing") {
 
   // After a real apply of 001 only, a dry run of the rest shows 002 alone and records nothing.
   MigrationDir first;
-  first.write("001_users.sql", slurp(d.str() + "/001_users.sql"));
-  REQUIRE(run_pgstage({"apply", first.str(), "--database-url", url, "--release", "v1"}).code() == 0);
-  Proc p2 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v2", "--dry-run"});
-  CHECK(p2.code() == 0);
+  first.write("001_users.sql", slurp(d.path() + "/001_users.sql"));
+  REQUIRE(run_pgstage({"apply", first.path(), "--database-url", url, "--release", "v1"}).exit_code == 0);
+  auto p2 = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2", "--dry-run"});
+  CHECK(p2.exit_code == 0);
   CHECK(p2.out.find("CREATE TABLE users") == std::string::npos);
   CHECK(p2.out.find("users_email_idx") != std::string::npos);
   CHECK(q1(url, "SELECT count(*) FROM pgstage.migrations") == "1");
@@ -107,7 +107,7 @@ TEST_CASE("two applies never run at once: the second waits for the lock or gives
   std::string url = pg.fresh_database("concurrent");
   MigrationDir d;
   d.write("001_slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);\n");
-  Running first = start_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1"});
+  Started first = start_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1"});
   // Wait until the first apply holds the pgstage lock (bounded).
   bool held = false;
   for (int i = 0; i < 200 && !held; ++i) {
@@ -115,14 +115,14 @@ TEST_CASE("two applies never run at once: the second waits for the lock or gives
     if (!held) usleep(50 * 1000);
   }
   REQUIRE(held);
-  Proc quick = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1", "--wait-lock", "0.5"});
-  CHECK(quick.code() == 1);
+  auto quick = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1", "--wait-lock", "0.5"});
+  CHECK(quick.exit_code == 1);
   CHECK(quick.err.find("another pgstage apply is running") != std::string::npos);
-  Proc patient = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1", "--wait-lock", "60"});
-  Proc done = finish(first);
+  auto patient = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1", "--wait-lock", "60"});
+  auto done = first.finish();
   INFO(done.out, done.err, patient.out, patient.err);
-  CHECK(done.code() == 0);
-  CHECK(patient.code() == 0);
+  CHECK(done.exit_code == 0);
+  CHECK(patient.exit_code == 0);
   CHECK(patient.out.find("nothing to apply") != std::string::npos);
   CHECK(q1(url, "SELECT count(*) FROM slow") == "1");  // ran once
 }

@@ -53,8 +53,8 @@ TEST_CASE("kill -9 at injected points, then resume: same end state as an uninter
     MigrationDir d;
     write_items_migrations(d, kRows);
     auto req = items_request(d, url, "r1", kBatch);
-    Proc child = run_apply_child(req, fault);
-    CHECK(child.killed());
+    auto child = run_apply_child(req, fault);
+    CHECK(child.signal == SIGKILL);
     std::vector<std::string> log;
     auto resumed = deployer::apply_migrations(items_request(d, url, "r1", kBatch, &log));
     INFO(joined(log), resumed.error);
@@ -70,7 +70,7 @@ TEST_CASE("kill -9 while waiting to retry a lock-blocked step, then resume") {
   std::string url = pg.fresh_database("crashretry");
   MigrationDir d;
   write_items_migrations(d, kRows);
-  fs::remove(d.path / "002_code.sql");  // 001 alone first
+  fs::remove(fs::path(d.path()) / "002_code.sql");  // 001 alone first
   REQUIRE(deployer::apply_migrations(items_request(d, url, "r1", kBatch)).exit_code == 0);
   write_items_migrations(d, kRows);
   // 002 blocked by a reader; the child dies during its first retry wait.
@@ -80,8 +80,8 @@ TEST_CASE("kill -9 while waiting to retry a lock-blocked step, then resume") {
     holder.exec("SELECT * FROM items LIMIT 1");
     auto req = items_request(d, url, "r1", kBatch);
     req.settings.lock_timeout = std::chrono::milliseconds(100);
-    Proc child = run_apply_child(req, "in-retry:1");
-    CHECK(child.killed());
+    auto child = run_apply_child(req, "in-retry:1");
+    CHECK(child.signal == SIGKILL);
     holder.commit();
   }
   CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'code'") == "0");
@@ -102,11 +102,11 @@ TEST_CASE("the pgstage binary killed between steps of a migration resumes where 
   for (std::string fault : {"after-step:2", "after-step:3", "before-record:2"}) {
     CAPTURE(fault);
     std::string db = pg.fresh_database("crashbin");
-    Proc killed = run_pgstage({"apply", d.str(), "--database-url", db, "--release", "v1"}, {{"PGSTAGE_FAULT", fault}});
-    CHECK(killed.killed());
-    Proc resumed = run_pgstage({"apply", d.str(), "--database-url", db, "--release", "v1"});
+    auto killed = run_pgstage({"apply", d.path(), "--database-url", db, "--release", "v1"}, {.env = {{"PGSTAGE_FAULT", fault}}});
+    CHECK(killed.signal == SIGKILL);
+    auto resumed = run_pgstage({"apply", d.path(), "--database-url", db, "--release", "v1"});
     INFO(resumed.out, resumed.err);
-    CHECK(resumed.code() == 0);
+    CHECK(resumed.exit_code == 0);
     CHECK(q1(db, "SELECT n FROM t") == "2");  // the UPDATE ran exactly once
     CHECK(q1(db, "SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass AND indisvalid") == "3");
     CHECK(q1(db, "SELECT string_agg(status, ',' ORDER BY ord) FROM pgstage.steps WHERE migration = '002_steps.sql'") ==

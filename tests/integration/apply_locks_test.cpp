@@ -15,7 +15,7 @@ int count_lines(const std::vector<std::string>& log, const std::string& needle) 
 
 deployer::ApplyRequest plain_request(const MigrationDir& d, const std::string& url) {
   deployer::ApplyRequest req;
-  req.migrations_dir = d.str();
+  req.migrations_dir = d.path();
   req.database_url = url;
   req.release = "r1";
   req.rules = rules::all();

@@ -25,32 +25,32 @@ TEST_CASE("pgstage apply stages an unsafe migration: contract refused before mar
   MigrationDir d;
   write_users(d, 120);
 
-  Proc dry = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--dry-run", "--batch-size", "50"});
+  auto dry = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1", "--dry-run", "--batch-size", "50"});
   INFO(dry.out, dry.err);
-  REQUIRE(dry.code() == 0);
+  REQUIRE(dry.exit_code == 0);
   CHECK(dry.out.find("ADD COLUMN IF NOT EXISTS \"plan\" text") != std::string::npos);
   CHECK(dry.out.find("LIMIT 50") != std::string::npos);
   CHECK(q1(url, "SELECT to_regclass('users') IS NULL") == "t");
 
-  Proc r1 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "50"});
+  auto r1 = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1", "--batch-size", "50"});
   INFO(r1.out, r1.err);
-  REQUIRE(r1.code() == 0);
+  REQUIRE(r1.exit_code == 0);
   CHECK(r1.out.find("1 expanded") != std::string::npos);
   CHECK(q1(url, "SELECT count(*) FROM users WHERE plan = 'free'") == "120");
   CHECK(not_null(url) == "f");
 
-  Proc r2 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r2"});
-  CHECK(r2.code() == 0);
+  auto r2 = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r2"});
+  CHECK(r2.exit_code == 0);
   CHECK(r2.out.find("contract waits for release r1") != std::string::npos);
   CHECK(not_null(url) == "f");
-  Proc st = run_pgstage({"status", "--database-url", url});
+  auto st = run_pgstage({"status", "--database-url", url});
   CHECK(st.out.find("002_plan.sql: waits for release r1 (pgstage mark-deployed r1)") != std::string::npos);
 
-  Proc mark = run_pgstage({"mark-deployed", "r1", "--database-url", url});
-  CHECK(mark.code() == 0);
-  Proc r3 = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r2"});
+  auto mark = run_pgstage({"mark-deployed", "r1", "--database-url", url});
+  CHECK(mark.exit_code == 0);
+  auto r3 = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r2"});
   INFO(r3.out, r3.err);
-  CHECK(r3.code() == 0);
+  CHECK(r3.exit_code == 0);
   CHECK(r3.out.find("1 contracted") != std::string::npos);
   CHECK(not_null(url) == "t");
   CHECK(q1(url, "SELECT status FROM pgstage.migrations WHERE name = '002_plan.sql'") == "complete");
@@ -64,18 +64,18 @@ TEST_CASE("pgstage apply killed mid-backfill resumes after the last committed ba
     std::string url = pg.fresh_database("plancrash");
     MigrationDir d;
     write_users(d, 100);
-    Proc killed = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "10"},
-                              {{"PGSTAGE_FAULT", fault}});
-    CHECK(killed.killed());
-    Proc st = run_pgstage({"status", "--database-url", url, "--format", "json"});
-    CHECK(st.code() == 0);
+    auto killed = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1", "--batch-size", "10"},
+                              {.env = {{"PGSTAGE_FAULT", fault}}});
+    CHECK(killed.signal == SIGKILL);
+    auto st = run_pgstage({"status", "--database-url", url, "--format", "json"});
+    CHECK(st.exit_code == 0);
     if (fault.starts_with("after-batch")) {  // status shows the interrupted backfill and how far it got
       std::string batches = fault.substr(fault.find(':') + 1);
       CHECK(st.out.find("\"rows_done\": " + std::to_string(10 * std::stoi(batches))) != std::string::npos);
     }
-    Proc resumed = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "r1", "--batch-size", "10"});
+    auto resumed = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1", "--batch-size", "10"});
     INFO(resumed.out, resumed.err);
-    CHECK(resumed.code() == 0);
+    CHECK(resumed.exit_code == 0);
     CHECK(q1(url, "SELECT count(*) FROM users WHERE plan = 'free'") == "100");
     // Each batch counted once: 100 rows in 10 batches, however many runs it took.
     CHECK(q1(url, "SELECT rows_done || '/' || batches || '/' || done FROM pgstage.backfills") == "100/10/true");

@@ -57,7 +57,7 @@ TEST_CASE("an unsafe finding without a recipe refuses the run before anything ru
   d.write("002_broken.sql", "ALTER TABLE t ADD COLUMN x int;\nALTER TABLE t ADD COLUM y int;\n");
   std::vector<std::string> log;
   deployer::ApplyRequest req;
-  req.migrations_dir = d.str();
+  req.migrations_dir = d.path();
   req.database_url = url;
   req.release = "r1";
   req.rules = rules::all();
@@ -73,7 +73,7 @@ TEST_CASE("an unsafe finding without a recipe refuses the run before anything ru
   MigrationDir d2;
   d2.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
   d2.write("002_req.sql", "ALTER TABLE t ADD COLUMN y int NOT NULL;\n");
-  req.migrations_dir = d2.str();
+  req.migrations_dir = d2.path();
   auto r2 = deployer::apply_migrations(req);
   CHECK(r2.exit_code == 1);
   CHECK(q1(url, "SELECT to_regclass('t') IS NULL") == "t");

@@ -1,6 +1,6 @@
-// Helpers for the apply_* integration tests: migration directories on disk, the pgstage binary as
-// a subprocess, a child process that runs apply in-process (for crash tests with hand-made plans),
-// and hand-made plans for the unsafe test migration.
+// Helpers for the apply_* integration tests: a child process that runs apply in-process (for crash
+// tests with hand-made plans), and hand-made plans for the unsafe test migration. The pgstage
+// binary runs through tests/support/cli_run.h.
 #pragma once
 
 #include <signal.h>
@@ -20,31 +20,14 @@
 
 #include "executor/apply.h"
 #include "rules/registry.h"
+#include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
 namespace pgstage::test {
 
 namespace fs = std::filesystem;
 
-// A temporary migrations directory, removed at scope exit.
-struct MigrationDir {
-  fs::path path;
-  MigrationDir() {
-    char tmpl[] = "/tmp/pgstage-apply-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~MigrationDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& sql) const { std::ofstream(path / name) << sql; }
-  std::string str() const { return path.string(); }
-};
-
-struct Proc {
-  int status = -1;  // raw wait status
-  std::string out, err;
-  bool exited() const { return WIFEXITED(status); }
-  int code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-  bool killed() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
-};
+using MigrationDir = TempDir;  // a temporary migrations directory, removed at scope exit
 
 inline std::string slurp(const std::string& p) {
   std::ifstream in(p);
@@ -53,55 +36,8 @@ inline std::string slurp(const std::string& p) {
   return ss.str();
 }
 
-// Starts the pgstage binary; returns its pid. Output goes to files read by finish().
-struct Running {
-  pid_t pid = -1;
-  std::string out_path, err_path;
-};
-
-inline Running start_pgstage(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
-  static int counter = 0;
-  Running r;
-  std::string base = "/tmp/pgstage-proc-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
-  r.out_path = base + ".out";
-  r.err_path = base + ".err";
-  std::fflush(stdout);
-  std::fflush(stderr);
-  r.pid = fork();
-  if (r.pid == 0) {
-    FILE* o = freopen(r.out_path.c_str(), "w", stdout);
-    FILE* e = freopen(r.err_path.c_str(), "w", stderr);
-    (void)o;
-    (void)e;
-    for (auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    std::string bin = PGSTAGE_BINARY;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return r;
-}
-
-inline Proc finish(const Running& r) {
-  Proc p;
-  waitpid(r.pid, &p.status, 0);
-  p.out = slurp(r.out_path);
-  p.err = slurp(r.err_path);
-  fs::remove(r.out_path);
-  fs::remove(r.err_path);
-  return p;
-}
-
-inline Proc run_pgstage(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
-  return finish(start_pgstage(args, env));
-}
-
 // Runs `req` in a forked child with PGSTAGE_FAULT=fault (empty: none); returns how it ended.
-inline Proc run_apply_child(const deployer::ApplyRequest& req, const std::string& fault) {
+inline proc::Result run_apply_child(const deployer::ApplyRequest& req, const std::string& fault) {
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t pid = fork();
@@ -112,9 +48,7 @@ inline Proc run_apply_child(const deployer::ApplyRequest& req, const std::string
     auto res = deployer::apply_migrations(r);
     _exit(res.exit_code);
   }
-  Proc p;
-  waitpid(pid, &p.status, 0);
-  return p;
+  return proc::wait(pid, std::chrono::minutes(5));
 }
 
 inline std::string q1(const std::string& url, const std::string& sql) {
@@ -175,7 +109,7 @@ inline planner::Plan items_code_plan(int batch_size) {
 inline deployer::ApplyRequest items_request(const MigrationDir& d, const std::string& url, const std::string& release,
                                             int batch_size, std::vector<std::string>* log = nullptr) {
   deployer::ApplyRequest req;
-  req.migrations_dir = d.str();
+  req.migrations_dir = d.path();
   req.database_url = url;
   req.release = release;
   req.rules = rules::all();

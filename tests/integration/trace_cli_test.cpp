@@ -9,6 +9,7 @@
 
 #include "analyzer/lint.h"
 #include "db/live_schema.h"
+#include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace pgstage;
@@ -16,28 +17,8 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-
-Run run(const std::string& args) {
-  static int n = 0;
-  std::string errfile = "/tmp/pgstage-cli-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".err";
-  std::string cmd = std::string("cd ") + PGSTAGE_SOURCE_DIR + " && " + PGSTAGE_BINARY + " " + args + " 2>" + errfile;
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t k;
-  while ((k = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, k);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream f(errfile);
-  r.err.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  std::remove(errfile.c_str());
-  return r;
-}
+// pgstage run from the source tree, so that samples/... paths resolve.
+proc::Result run(const std::vector<std::string>& args) { return test::run_pgstage(args, PGSTAGE_SOURCE_DIR); }
 
 void apply_files(const std::string& url, const std::vector<std::string>& files) {
   pqxx::connection c(url);
@@ -64,18 +45,18 @@ std::string schema_json(const std::string& url) {
 }  // namespace
 
 TEST_CASE("trace --temp-cluster confirms the static facts of the bundled samples") {
-  Run r = run("trace samples/migrations/004_unsafe.sql --temp-cluster");
+  auto r = run({"trace", "samples/migrations/004_unsafe.sql", "--temp-cluster"});
   INFO(r.out << r.err);
-  CHECK(r.code == 0);
+  CHECK(r.exit_code == 0);
   CHECK(r.out.find("mismatch:") == std::string::npos);
   CHECK(r.out.find("0 mismatch, 0 skipped, 0 failed") != std::string::npos);
   CHECK(r.out.find("7 statements: 7 confirmed") != std::string::npos);
 }
 
 TEST_CASE("trace of a whole directory traces CREATE INDEX CONCURRENTLY outside the transaction") {
-  Run r = run("trace samples/migrations --temp-cluster --format json");
+  auto r = run({"trace", "samples/migrations", "--temp-cluster", "--format", "json"});
   INFO(r.out << r.err);
-  CHECK(r.code == 0);
+  CHECK(r.exit_code == 0);
   json doc = json::parse(r.out);
   CHECK(doc["summary"]["mismatch"] == 0);
   CHECK(doc["summary"]["failed"] == 0);
@@ -103,10 +84,9 @@ TEST_CASE("trace --database-url rolls back by default and --commit keeps the cha
   apply_files(url, {"samples/migrations/001_create_users.sql"});
   std::string before = schema_json(url);
 
-  Run r = run("trace samples/migrations/002_safe_additions.sql samples/migrations/003_rename_name.sql "
-              "samples/migrations/004_unsafe.sql --database-url " + url + " --format json");
+  auto r = run({"trace", "samples/migrations/002_safe_additions.sql", "samples/migrations/003_rename_name.sql", "samples/migrations/004_unsafe.sql", "--database-url", url, "--format", "json"});
   INFO(r.out << r.err);
-  CHECK(r.code == 0);
+  CHECK(r.exit_code == 0);
   json doc = json::parse(r.out);
   CHECK(doc["summary"]["committed"] == false);
   CHECK(doc["summary"]["mismatch"] == 0);
@@ -115,9 +95,9 @@ TEST_CASE("trace --database-url rolls back by default and --commit keeps the cha
   CHECK(doc["summary"]["confirmed"].get<int>() == 11);
   CHECK(schema_json(url) == before);
 
-  Run c = run("trace samples/migrations/003_rename_name.sql --database-url " + url + " --commit");
+  auto c = run({"trace", "samples/migrations/003_rename_name.sql", "--database-url", url, "--commit"});
   INFO(c.out << c.err);
-  CHECK(c.code == 0);
+  CHECK(c.exit_code == 0);
   CHECK(c.out.find("committed") != std::string::npos);
   CHECK(schema_json(url).find("\"full_name\"") != std::string::npos);
 }
@@ -135,13 +115,13 @@ TEST_CASE("trace reports a mismatch and exits 1 when Postgres disagrees") {
   // the PostgreSQL 15 test cluster does not rewrite it.
   std::string path = "/tmp/pgstage-mm-" + std::to_string(getpid()) + ".sql";
   std::ofstream(path) << "ALTER TABLE t ADD COLUMN a int DEFAULT 5;\n";
-  Run r = run("trace " + path + " --pg-version 10 --database-url " + url);
+  auto r = run({"trace", path, "--pg-version", "10", "--database-url", url});
   INFO(r.out << r.err);
-  CHECK(r.code == 1);
+  CHECK(r.exit_code == 1);
   CHECK(r.out.find("mismatch: rewrite: predicted yes, Postgres rewrote nothing") != std::string::npos);
   CHECK(r.out.find("0 confirmed, 1 mismatch") != std::string::npos);
-  Run same = run("trace " + path + " --database-url " + url);
-  CHECK(same.code == 0);
+  auto same = run({"trace", path, "--database-url", url});
+  CHECK(same.exit_code == 0);
   std::remove(path.c_str());
 }
 
@@ -157,9 +137,9 @@ TEST_CASE("lint --database-url and lint --schema read the live schema as history
     tx.exec("INSERT INTO users (full_name, email) SELECT 'u' || g, 'u' || g || '@x' FROM generate_series(1, 3000) g");
     tx.exec("ANALYZE users");
   }
-  Run live = run("lint samples/migrations/004_unsafe.sql --format json --database-url " + url);
+  auto live = run({"lint", "samples/migrations/004_unsafe.sql", "--format", "json", "--database-url", url});
   INFO(live.out << live.err);
-  CHECK(live.code == 1);
+  CHECK(live.exit_code == 1);
   json doc = json::parse(live.out);
   bool required = false;
   for (auto& f : doc["findings"])
@@ -167,9 +147,9 @@ TEST_CASE("lint --database-url and lint --schema read the live schema as history
   CHECK(required);
 
   std::string snap = "/tmp/pgstage-snap-" + std::to_string(getpid()) + ".json";
-  Run s = run("snapshot --database-url " + url + " -o " + snap);
+  auto s = run({"snapshot", "--database-url", url, "-o", snap});
   INFO(s.err);
-  REQUIRE(s.code == 0);
+  REQUIRE(s.exit_code == 0);
   std::ifstream f(snap);
   json sj = json::parse(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()));
   CHECK(sj["kind"] == "pgstage-schema");
@@ -177,8 +157,8 @@ TEST_CASE("lint --database-url and lint --schema read the live schema as history
   for (auto& t : sj["tables"])
     if (t["name"] == "users") users_rows = t["rows"].get<double>() == 3000;
   CHECK(users_rows);
-  Run fromfile = run("lint samples/migrations/004_unsafe.sql --format json --schema " + snap);
-  CHECK(fromfile.code == live.code);
+  auto fromfile = run({"lint", "samples/migrations/004_unsafe.sql", "--format", "json", "--schema", snap});
+  CHECK(fromfile.exit_code == live.exit_code);
   CHECK(json::parse(fromfile.out)["findings"] == doc["findings"]);
   std::remove(snap.c_str());
 }
@@ -222,12 +202,12 @@ TEST_CASE("a finding on a table over the row threshold is raised and names the s
 TEST_CASE("the password in a database URL never appears in output or errors") {
   const std::string secret = "TopSecret42";
   std::string bad = "postgresql://postgres:" + secret + "@127.0.0.1:1/nowhere";
-  for (std::string args : {"lint samples/migrations/004_unsafe.sql --database-url " + bad,
-                           "snapshot --database-url " + bad,
-                           "trace samples/migrations/004_unsafe.sql --database-url " + bad}) {
-    Run r = run(args);
-    INFO(args << "\n" << r.out << r.err);
-    CHECK(r.code != 0);
+  for (std::vector<std::string> args : {std::vector<std::string>{"lint", "samples/migrations/004_unsafe.sql", "--database-url", bad},
+                                        std::vector<std::string>{"snapshot", "--database-url", bad},
+                                        std::vector<std::string>{"trace", "samples/migrations/004_unsafe.sql", "--database-url", bad}}) {
+    auto r = run(args);
+    INFO(proc::display(args) << "\n" << r.out << r.err);
+    CHECK(r.exit_code != 0);
     CHECK(r.err.find("postgresql://postgres:***@127.0.0.1:1/nowhere") != std::string::npos);
     CHECK(r.out.find(secret) == std::string::npos);
     CHECK(r.err.find(secret) == std::string::npos);
@@ -235,7 +215,7 @@ TEST_CASE("the password in a database URL never appears in output or errors") {
   // A working URL with a password (trust auth ignores it): the output never echoes it.
   auto& pg = test::PgCluster::shared();
   std::string url = "postgresql://postgres:" + secret + "@127.0.0.1:" + std::to_string(pg.port()) + "/postgres";
-  Run ok = run("trace samples/migrations/003_rename_name.sql --no-history --database-url " + url + " --format json");
+  auto ok = run({"trace", "samples/migrations/003_rename_name.sql", "--no-history", "--database-url", url, "--format", "json"});
   CHECK(ok.out.find(secret) == std::string::npos);
   CHECK(ok.err.find(secret) == std::string::npos);
 }

@@ -1,91 +1,69 @@
 #include "tests/support/cli_run.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-extern char** environ;
+#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace pgstage::test {
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& cwd, int timeout_seconds) {
-  ProcessResult res;
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return res;
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return res;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (rc != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    res.err = "cannot run " + argv[0];
-    return res;
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  int open_fds = 2;
-  bool timed_out = false;
-  char buf[65536];
-  while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    if (poll(fds, 2, int(left.count())) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t r = read(fds[i].fd, buf, sizeof buf);
-      if (r > 0) {
-        (i == 0 ? res.out : res.err).append(buf, size_t(r));
-      } else if (r == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);
-  if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  res.exit_code = !timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (timed_out) res.err += "\n[killed after " + std::to_string(timeout_seconds) + "s]";
-  return res;
+namespace {
+
+proc::Command command(std::vector<std::string> argv, const RunOptions& o) {
+  return {.argv = std::move(argv), .env = o.env, .cwd = o.cwd, .input = o.input, .merge_stderr = o.merge_stderr,
+          .timeout = o.timeout};
 }
 
-ProcessResult run_pgstage(const std::vector<std::string>& args, const std::string& cwd) {
+std::vector<std::string> pgstage_argv(const std::vector<std::string>& args) {
   std::vector<std::string> argv{PGSTAGE_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, cwd);
+  return argv;
+}
+
+}  // namespace
+
+proc::Result run_program(const std::vector<std::string>& argv, const RunOptions& o) {
+  proc::Result r = proc::run(command(argv, o));
+  if (!r.started) r.err = r.error;
+  return r;
+}
+
+proc::Result run_pgstage(const std::vector<std::string>& args, const RunOptions& o) {
+  return run_program(pgstage_argv(args), o);
+}
+
+Started start_pgstage(const std::vector<std::string>& args, const RunOptions& o) {
+  static std::atomic<int> counter{0};
+  Started s;
+  s.output_file_ = (fs::temp_directory_path() / ("pgstage-started-" + std::to_string(getpid()) + "-" +
+                                                  std::to_string(++counter) + ".out"))
+                       .string();
+  proc::Command cmd = command(pgstage_argv(args), o);
+  cmd.output_file = s.output_file_;
+  s.pid_ = proc::spawn(cmd, s.error_);
+  return s;
+}
+
+proc::Result Started::finish(std::chrono::seconds timeout) {
+  proc::Result r;
+  if (pid_ < 0) {
+    r.err = error_;
+    return r;
+  }
+  r = proc::wait(pid_, timeout);
+  pid_ = -1;
+  std::ifstream in(output_file_, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  r.out = ss.str();
+  std::error_code ec;
+  fs::remove(output_file_, ec);
+  return r;
 }
 
 TempDir::TempDir() {

@@ -54,8 +54,7 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
       "email text NOT NULL);"
       "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text, "
       "done_at timestamptz, done_by text);");
-  char tmpl[] = "/tmp/pgstage-deploy-XXXXXX";
-  dir = mkdtemp(tmpl);
+  dir = dir_.path();
   int n = ++g_counter;
   std::string tag = std::to_string(getpid()) + "-" + std::to_string(n);
   web = "web-" + tag;
@@ -101,30 +100,25 @@ DeployFixture::~DeployFixture() {
       for (const auto& i : instances(svc)) runtime_->remove(i, err);
     }
   }
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
 }
 
-Subprocess DeployFixture::start_deploy(const std::string& release, const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {PGSTAGE_BINARY, "deploy", "--release", release, "--config", config_path};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  Subprocess p;
-  p.start(argv, {{"DATABASE_URL", db_url}});
-  return p;
+Started DeployFixture::start_deploy(const std::string& release, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"deploy", "--release", release, "--config", config_path};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return start_pgstage(args, {.env = {{"DATABASE_URL", db_url}}});
 }
 
-Subprocess DeployFixture::apply(const std::string& migrations_dir, const std::string& release,
-                                 const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {PGSTAGE_BINARY, "apply", migrations_dir, "--release", release,
-                                   "--config", config_path};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return run_program(argv, {{"DATABASE_URL", db_url}}, 300);
+proc::Result DeployFixture::apply(const std::string& migrations_dir, const std::string& release,
+                                  const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"apply", migrations_dir, "--release", release, "--config", config_path};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_pgstage(args, {.env = {{"DATABASE_URL", db_url}}, .merge_stderr = true});
 }
 
-Subprocess DeployFixture::deploy(const std::string& release, const std::vector<std::string>& extra) {
-  Subprocess p = start_deploy(release, extra);
-  p.wait(300);
-  return p;
+proc::Result DeployFixture::deploy(const std::string& release, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"deploy", "--release", release, "--config", config_path};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_pgstage(args, {.env = {{"DATABASE_URL", db_url}}, .merge_stderr = true});
 }
 
 std::vector<deploy::Instance> DeployFixture::instances(const std::string& service) {

@@ -12,7 +12,7 @@
 #include "deploy/deploy_config.h"
 #include "deploy/runtime.h"
 #include "tests/support/haproxy_proc.h"
-#include "tests/support/subprocess.h"
+#include "tests/support/cli_run.h"
 
 namespace pgstage::test {
 
@@ -37,17 +37,18 @@ class DeployFixture {
 
   std::string db_url;
   HaproxyProc haproxy;
-  std::string dir;          // holds pgstage.toml and the state directory
+  std::string dir;          // holds pgstage.toml and the state directory (dir_)
   std::string config_path;
   std::string web, worker;  // service names (unique per fixture)
   deploy::DeployConfig config;
 
   // `pgstage deploy --release R --config ...` with DATABASE_URL set; extra args appended.
-  Subprocess deploy(const std::string& release, const std::vector<std::string>& extra = {});
+  // Output (stdout and stderr together) in `out`.
+  proc::Result deploy(const std::string& release, const std::vector<std::string>& extra = {});
   // `pgstage apply DIR --release R --config ...` with DATABASE_URL set.
-  Subprocess apply(const std::string& migrations_dir, const std::string& release,
-                   const std::vector<std::string>& extra = {});
-  Subprocess start_deploy(const std::string& release, const std::vector<std::string>& extra = {});
+  proc::Result apply(const std::string& migrations_dir, const std::string& release,
+                     const std::vector<std::string>& extra = {});
+  Started start_deploy(const std::string& release, const std::vector<std::string>& extra = {});
   std::vector<deploy::Instance> instances(const std::string& service);
   void sql(const std::string& statements);
   std::string query1(const std::string& query);  // first column of the first row, "" if none
@@ -55,6 +56,7 @@ class DeployFixture {
   std::string get(const std::string& path, long* status = nullptr);
 
  private:
+  TempDir dir_;
   std::unique_ptr<deploy::Runtime> runtime_;
   std::string error_;
 };

@@ -26,8 +26,8 @@ using Clock = std::chrono::steady_clock;
 #define REQUIRE_FIXTURE(f) REQUIRE_MESSAGE((f).ok(), (f).error())
 
 void require_deployed(DeployFixture& f, const std::string& release, const std::vector<std::string>& extra = {}) {
-  Subprocess p = f.deploy(release, extra);
-  INFO("pgstage deploy --release " << release << " output:\n" << p.output);
+  auto p = f.deploy(release, extra);
+  INFO("pgstage deploy --release " << release << " output:\n" << p.out);
   REQUIRE(p.exit_code == 0);
 }
 
@@ -83,10 +83,10 @@ void scenario_rename_under_load(const std::string& runtime) {
 
   f.sql(kContractRenameSql);  // the pre-deploy step of v3: only v2 runs, it never reads `name`
   before = load.ok_so_far();
-  Subprocess v3 = f.deploy("v3", {"--verify-load", f.haproxy.url("/release")});
-  INFO("pgstage deploy v3 output:\n" << v3.output);
+  auto v3 = f.deploy("v3", {"--verify-load", f.haproxy.url("/release")});
+  INFO("pgstage deploy v3 output:\n" << v3.out);
   REQUIRE(v3.exit_code == 0);
-  CHECK(v3.output.find(" 0 non-2xx, 0 connection errors") != std::string::npos);
+  CHECK(v3.out.find(" 0 non-2xx, 0 connection errors") != std::string::npos);
   wait_for_traffic(load, before + 50);
   LoadReport r = load.stop();
   check_clean_load(r);
@@ -126,10 +126,10 @@ void scenario_apply_flow_under_load(const std::string& runtime) {
   std::filesystem::create_directories(dir);
   std::filesystem::copy_file(src + "001_create_users.sql", dir + "/001_create_users.sql");
   auto apply = [&](const std::string& release, const std::vector<std::string>& extra = {}) {
-    Subprocess p = f.apply(dir, release, extra);
-    INFO("pgstage apply --release " << release << " output:\n" << p.output);
+    auto p = f.apply(dir, release, extra);
+    INFO("pgstage apply --release " << release << " output:\n" << p.out);
     REQUIRE(p.exit_code == 0);
-    return p.output;
+    return p.out;
   };
   std::string out1 = apply("v1");
   CHECK(out1.find("run_predeploy") != std::string::npos);
@@ -180,14 +180,14 @@ void scenario_unhealthy_release(const std::string& runtime) {
   load.start(4);
   wait_for_traffic(load, 50);
 
-  Subprocess p = f.deploy("broken");
-  INFO("output:\n" << p.output);
+  auto p = f.deploy("broken");
+  INFO("output:\n" << p.out);
   CHECK(p.exit_code == 1);
-  CHECK(p.output.find("wait_healthy: not healthy within the deploy timeout (3.0s); last probe: HTTP 503") !=
+  CHECK(p.out.find("wait_healthy: not healthy within the deploy timeout (3.0s); last probe: HTTP 503") !=
         std::string::npos);
-  CHECK(p.output.find("the old instance keeps serving") != std::string::npos);
-  CHECK(p.output.find("--- last log lines of the new instance ---") != std::string::npos);
-  CHECK(p.output.find("sample-app broken web listening") != std::string::npos);
+  CHECK(p.out.find("the old instance keeps serving") != std::string::npos);
+  CHECK(p.out.find("--- last log lines of the new instance ---") != std::string::npos);
+  CHECK(p.out.find("sample-app broken web listening") != std::string::npos);
 
   long before = load.ok_so_far();
   wait_for_traffic(load, before + 20);
@@ -213,13 +213,13 @@ void scenario_slow_request_completes(const std::string& runtime) {
     return std::make_pair(status, body);
   });
   wait_in_flight(f);
-  Subprocess p = f.deploy("v2");
-  INFO("output:\n" << p.output);
+  auto p = f.deploy("v2");
+  INFO("output:\n" << p.out);
   CHECK(p.exit_code == 0);
   auto [status, body] = slow.get();
   CHECK(status == 200);
   CHECK(body == "slept 2000ms in v1\n");
-  CHECK(p.output.find("drained") != std::string::npos);
+  CHECK(p.out.find("drained") != std::string::npos);
   CHECK(f.get("/release") == "v2\n");
 }
 
@@ -234,10 +234,10 @@ void scenario_long_request_cut_at_drain_timeout(const std::string& runtime) {
     return std::make_pair(status, Clock::now());
   });
   wait_in_flight(f);
-  Subprocess p = f.deploy("v2");
-  INFO("output:\n" << p.output);
+  auto p = f.deploy("v2");
+  INFO("output:\n" << p.out);
   CHECK(p.exit_code == 0);
-  CHECK(p.output.find("still open at the drain timeout (2.0s), closing them") != std::string::npos);
+  CHECK(p.out.find("still open at the drain timeout (2.0s), closing them") != std::string::npos);
   auto [status, ended] = slow.get();
   CHECK(status != 200);  // cut by `shutdown sessions`, not answered
   // Not before the drain timeout: the request lived at least that long.
@@ -254,11 +254,11 @@ void scenario_second_apply_refused(const std::string& runtime) {
   int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   REQUIRE(fd >= 0);
   REQUIRE(flock(fd, LOCK_EX | LOCK_NB) == 0);
-  Subprocess p = f.deploy("v2");
+  auto p = f.deploy("v2");
   close(fd);
-  INFO("output:\n" << p.output);
+  INFO("output:\n" << p.out);
   CHECK(p.exit_code == 1);
-  CHECK(p.output.find("another pgstage apply is running") != std::string::npos);
+  CHECK(p.out.find("another pgstage apply is running") != std::string::npos);
   CHECK(f.get("/release") == "v1\n");
   auto webs = f.instances(f.web);
   REQUIRE(webs.size() == 1);
@@ -270,22 +270,22 @@ void scenario_crash_recovery(const std::string& runtime) {
   REQUIRE_FIXTURE(f);
   require_deployed(f, "v1");
   // `broken` never turns healthy, so pgstage sits in wait_healthy until we kill it.
-  Subprocess p = f.start_deploy("broken");
+  auto p = f.start_deploy("broken");
   auto deadline = Clock::now() + 30s;
   while (f.instances(f.web).size() < 2 && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
   REQUIRE(f.instances(f.web).size() == 2);
-  kill(p.pid, SIGKILL);
-  p.wait(30);
+  kill(p.pid(), SIGKILL);
+  p.finish(30s);
   CHECK(f.get("/release") == "v1\n");
 
   AppLoad load(f.haproxy.url(""));
   load.start(2);
   wait_for_traffic(load, 20);
   f.sql(kExpandRenameSql);  // v2 writes full_name
-  Subprocess next = f.deploy("v2");
-  INFO("output:\n" << next.output);
+  auto next = f.deploy("v2");
+  INFO("output:\n" << next.out);
   CHECK(next.exit_code == 0);
-  CHECK(next.output.find("removed leftover") != std::string::npos);
+  CHECK(next.out.find("removed leftover") != std::string::npos);
   long before = load.ok_so_far();
   wait_for_traffic(load, before + 20);
   check_clean_load(load.stop());

@@ -1,7 +1,6 @@
 #include "tests/support/haproxy_proc.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +12,8 @@
 #include <thread>
 
 #include "deploy/http.h"
-#include "deploy/runtime.h"
+#include "proc/port.h"
+#include "proc/process.h"
 
 namespace pgstage::test {
 
@@ -25,19 +25,17 @@ HaproxyProc::HaproxyProc() {
     error_ = "haproxy not found (apt-get install haproxy)";
     return;
   }
-  char tmpl[] = "/tmp/pgstage-haproxy-XXXXXX";
-  if (!mkdtemp(tmpl)) {
-    error_ = "mkdtemp failed";
+  if (dir_.path().empty()) {
+    error_ = "cannot create a temporary directory";
     return;
   }
-  dir_ = tmpl;
-  socket_ = dir_ + "/admin.sock";
+  socket_ = dir_.path() + "/admin.sock";
   std::string err;
-  if (!deploy::free_port("127.0.0.1", port_, err)) {
+  if (!proc::free_port("127.0.0.1", port_, err)) {
     error_ = err;
     return;
   }
-  std::string cfg = dir_ + "/haproxy.cfg";
+  std::string cfg = dir_.path() + "/haproxy.cfg";
   std::ofstream f(cfg);
   f << "global\n"
        "  stats socket " << socket_ << " mode 600 level admin\n"
@@ -55,20 +53,15 @@ HaproxyProc::HaproxyProc() {
        "  server blue 127.0.0.1:1 disabled\n"
        "  server green 127.0.0.1:1 disabled\n";
   f.close();
-  pid_ = fork();
-  if (pid_ == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    std::string log = dir_ + "/haproxy.log";
-    freopen(log.c_str(), "w", stdout);
-    freopen(log.c_str(), "a", stderr);
-    execl(bin.c_str(), "haproxy", "-db", "-f", cfg.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_ = proc::spawn({.argv = {bin, "-db", "-f", cfg}, .output_file = dir_.path() + "/haproxy.log",
+                       .die_with_parent = true},
+                      error_);
+  if (pid_ < 0) return;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
-      std::ifstream l(dir_ + "/haproxy.log");
+      std::ifstream l(dir_.path() + "/haproxy.log");
       std::string text((std::istreambuf_iterator<char>(l)), std::istreambuf_iterator<char>());
       error_ = "haproxy exited at start: " + text;
       return;
@@ -90,10 +83,6 @@ HaproxyProc::~HaproxyProc() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
-  }
-  if (!dir_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 }
 

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "tests/support/cli_run.h"
+
 namespace pgstage::test {
 
 class HaproxyProc {
@@ -22,7 +24,8 @@ class HaproxyProc {
 
  private:
   bool ok_ = false;
-  std::string error_, dir_, socket_;
+  TempDir dir_;
+  std::string error_, socket_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

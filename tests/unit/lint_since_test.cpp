@@ -8,7 +8,7 @@
 
 using nlohmann::json;
 using pgstage::test::run_pgstage;
-using pgstage::test::run_process;
+using pgstage::test::run_program;
 using pgstage::test::TempDir;
 
 namespace {
@@ -17,7 +17,7 @@ void git(const TempDir& d, std::vector<std::string> args) {
   std::vector<std::string> argv{"git", "-c", "user.name=pgstage test", "-c", "user.email=test@example.com",
                                 "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto r = run_process(argv, d.path());
+  auto r = run_program(argv, {.cwd = d.path()});
   REQUIRE_MESSAGE(r.exit_code == 0, "git failed: " << r.err);
 }
 

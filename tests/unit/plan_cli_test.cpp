@@ -8,25 +8,14 @@
 #include <sstream>
 
 #include "planner/planner.h"
+#include "tests/support/cli_run.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-struct Run {
-  int code = -1;
-  std::string out;
-};
-Run run(const std::string& args) {
-  Run r;
-  std::string cmd = std::string(PGSTAGE_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// pgstage with stderr and stdout together in `out`.
+pgstage::proc::Result run(const std::vector<std::string>& args) {
+  return pgstage::test::run_pgstage(args, {.merge_stderr = true});
 }
 std::string slurp(const fs::path& p) {
   std::ifstream f(p);
@@ -40,8 +29,8 @@ const std::string kSamples = std::string(PGSTAGE_SOURCE_DIR) + "/samples/plan/";
 TEST_CASE("pgstage plan writes one SQL file per phase and plan.json with the source checksum") {
   fs::path out = fs::temp_directory_path() / ("pgstage-plan-cli-" + std::to_string(getpid()));
   fs::remove_all(out);
-  Run r = run("plan " + kSamples + "002_rename_column.sql --out " + out.string());
-  CHECK(r.code == 0);
+  auto r = run({"plan", kSamples + "002_rename_column.sql", "--out", out.string()});
+  CHECK(r.exit_code == 0);
   CHECK(r.out.find("== expand ==") != std::string::npos);
   CHECK(r.out.find("releases running: new (N) only") != std::string::npos);
   for (auto f : {"1-expand.sql", "2-backfill.sql", "3-contract.sql", "plan.json"}) CHECK(fs::exists(out / f));
@@ -49,12 +38,9 @@ TEST_CASE("pgstage plan writes one SQL file per phase and plan.json with the sou
   pgstage::planner::Plan p;
   std::string err;
   REQUIRE_MESSAGE(pgstage::planner::from_json(slurp(out / "plan.json"), p, err), err);
-  FILE* s = popen(("sha256sum " + kSamples + "002_rename_column.sql").c_str(), "r");
-  REQUIRE(s);
-  char hex[65] = {};
-  REQUIRE(fread(hex, 1, 64, s) == 64);
-  pclose(s);
-  CHECK(p.source_checksum == std::string("sha256:") + hex);
+  auto sum = pgstage::test::run_program({"sha256sum", kSamples + "002_rename_column.sql"});
+  REQUIRE(sum.out.size() >= 64);
+  CHECK(p.source_checksum == "sha256:" + sum.out.substr(0, 64));
   CHECK(p.steps.size() > 3);
   fs::remove_all(out);
 }
@@ -64,15 +50,15 @@ TEST_CASE("pgstage plan asks for -- pgstage:fill with file:line:column and exits
   fs::create_directories(dir);
   std::ofstream(dir / "001_init.sql") << "CREATE TABLE t (id int PRIMARY KEY);\n";
   std::ofstream(dir / "002_req.sql") << "\nALTER TABLE t ADD COLUMN c int NOT NULL;\n";
-  Run r = run("plan " + (dir / "002_req.sql").string());
-  CHECK(r.code == 1);
+  auto r = run({"plan", (dir / "002_req.sql").string()});
+  CHECK(r.exit_code == 1);
   CHECK(r.out.find("002_req.sql:2:") != std::string::npos);
   CHECK(r.out.find("-- pgstage:fill <expression>") != std::string::npos);
   std::ofstream(dir / "002_req.sql") << "-- pgstage:fill 0\nALTER TABLE t ADD COLUMN c int NOT NULL;\n";
-  r = run("plan --format json " + (dir / "002_req.sql").string());
-  CHECK(r.code == 0);
+  r = run({"plan", "--format", "json", (dir / "002_req.sql").string()});
+  CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"set_sql\": \"\\\"c\\\" = (0)\"") != std::string::npos);
-  CHECK(run("plan " + (dir / "missing.sql").string()).code == 2);
+  CHECK(run({"plan", (dir / "missing.sql").string()}).exit_code == 2);
   fs::remove_all(dir);
 }
 
@@ -81,12 +67,12 @@ TEST_CASE("pgstage plan --history supplies the schema; without it a rename canno
   fs::create_directories(dir / "m");
   std::ofstream(dir / "schema.sql") << "CREATE TABLE t (id int PRIMARY KEY, a text);\n";
   std::ofstream(dir / "m" / "0002_rename.sql") << "ALTER TABLE t RENAME COLUMN a TO b;\n";
-  Run without = run("plan " + (dir / "m" / "0002_rename.sql").string());
-  CHECK(without.code == 1);
+  auto without = run({"plan", (dir / "m" / "0002_rename.sql").string()});
+  CHECK(without.exit_code == 1);
   CHECK(without.out.find("0002_rename.sql:1:") != std::string::npos);
   CHECK(without.out.find("--history") != std::string::npos);
-  Run with = run("plan --history " + (dir / "schema.sql").string() + " " + (dir / "m" / "0002_rename.sql").string());
-  CHECK(with.code == 0);
+  auto with = run({"plan", "--history", (dir / "schema.sql").string(), (dir / "m" / "0002_rename.sql").string()});
+  CHECK(with.exit_code == 0);
   CHECK(with.out.find("ADD COLUMN IF NOT EXISTS \"b\" text") != std::string::npos);
   fs::remove_all(dir);
 }

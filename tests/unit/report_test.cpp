@@ -11,6 +11,7 @@
 
 #include "cli/report.h"
 #include "rules/registry.h"
+#include "tests/support/cli_run.h"
 #include "tests/support/lint_helpers.h"
 
 using namespace pgstage;
@@ -20,25 +21,8 @@ namespace {
 
 const char* kHistory = "CREATE TABLE users (id bigint PRIMARY KEY, name text, email text);\n-- pgstage:history-end\n";
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-// Runs the pgstage binary with a shell command line; returns its exit code and stdout.
-Run run_binary(const std::string& args) {
-  Run r;
-  std::string cmd = std::string(PGSTAGE_BINARY) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE_MESSAGE(p != nullptr, "cannot run " << cmd);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  REQUIRE(WIFEXITED(status));
-  r.code = WEXITSTATUS(status);
-  return r;
-}
+// The pgstage binary; its exit code and stdout.
+pgstage::proc::Result run_binary(const std::vector<std::string>& args) { return pgstage::test::run_pgstage(args); }
 
 struct TempFile {
   fs::path path;
@@ -155,23 +139,23 @@ TEST_CASE("exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unr
   TempFile clean("CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_idx ON t (id);\n");
   TempFile bad("ALTER TABLE users DROP COLUMN name;\n");
   TempFile warn("DROP INDEX users_name_idx;\n");
-  CHECK(run_binary("lint --no-history " + clean.path.string()).code == 0);
-  CHECK(run_binary("lint --no-history " + bad.path.string()).code == 1);
-  CHECK(run_binary("lint --no-history " + warn.path.string()).code == 0);
-  CHECK(run_binary("lint --no-history --fail-on warning " + warn.path.string()).code == 1);
-  CHECK(run_binary("lint /nonexistent/pgstage-missing.sql").code == 2);
-  CHECK(run_binary("lint --fail-on sometimes " + clean.path.string()).code == 2);
-  CHECK(run_binary("lint --no-such-flag " + clean.path.string()).code == 2);
-  Run json = run_binary("lint --no-history --disable missing-lock-timeout --format json " + bad.path.string());
-  CHECK(json.code == 1);
+  CHECK(run_binary({"lint", "--no-history", clean.path.string()}).exit_code == 0);
+  CHECK(run_binary({"lint", "--no-history", bad.path.string()}).exit_code == 1);
+  CHECK(run_binary({"lint", "--no-history", warn.path.string()}).exit_code == 0);
+  CHECK(run_binary({"lint", "--no-history", "--fail-on", "warning", warn.path.string()}).exit_code == 1);
+  CHECK(run_binary({"lint", "/nonexistent/pgstage-missing.sql"}).exit_code == 2);
+  CHECK(run_binary({"lint", "--fail-on", "sometimes", clean.path.string()}).exit_code == 2);
+  CHECK(run_binary({"lint", "--no-such-flag", clean.path.string()}).exit_code == 2);
+  auto json = run_binary({"lint", "--no-history", "--disable", "missing-lock-timeout", "--format", "json", bad.path.string()});
+  CHECK(json.exit_code == 1);
   auto doc = nlohmann::json::parse(json.out);
   REQUIRE(doc["findings"].size() == 1);
   CHECK(doc["findings"][0]["rule"] == "dropping-column");
 }
 
 TEST_CASE("samples/migrations: findings per file") {
-  Run r = run_binary("lint --format json " + std::string(PGSTAGE_SOURCE_DIR) + "/samples/migrations");
-  CHECK(r.code == 1);
+  auto r = run_binary({"lint", "--format", "json", std::string(PGSTAGE_SOURCE_DIR) + "/samples/migrations"});
+  CHECK(r.exit_code == 1);
   auto doc = nlohmann::json::parse(r.out);
   std::map<std::string, std::vector<std::string>> by_file;
   for (auto& f : doc["findings"]) {

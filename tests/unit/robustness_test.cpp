@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "analyzer/parse.h"
+#include "tests/support/cli_run.h"
 #include "tests/support/lint_helpers.h"
 
 namespace fs = std::filesystem;
@@ -24,85 +25,14 @@ using namespace pgstage;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pgstage-robust-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    fs::path p = path / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
-
-struct Run {
-  int exit_code = -1;  // -1: killed by a signal or the hang guard
-  int signal = 0;
-  bool hung = false;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs pgstage with `args`; a run longer than `guard_s` counts as a hang (the child is killed).
-Run run_pgstage(const std::vector<std::string>& args, const TempDir& dir, int guard_s = 120) {
-  fs::path out = dir.path / ".stdout", err = dir.path / ".stderr";
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = open("/dev/null", O_RDONLY);
-    dup2(o, 1);
-    dup2(e, 2);
-    dup2(in, 0);
-    std::vector<char*> argv;
-    std::string bin = PGSTAGE_BINARY;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  Run r;
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(guard_s);
-  while (true) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.hung = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (!r.hung && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using test::run_pgstage;
+using test::TempDir;
 
 // Lints one file with the binary in JSON format; checks it ended normally with valid JSON.
-nlohmann::json lint_json(const TempDir& dir, const fs::path& file, int expect_exit) {
-  Run r = run_pgstage({"lint", "--no-history", "--format", "json", file.string()}, dir);
+nlohmann::json lint_json(const fs::path& file, int expect_exit) {
+  auto r = run_pgstage({"lint", "--no-history", "--format", "json", file.string()});
   INFO("stderr: " << r.err.substr(0, 500));
-  REQUIRE_FALSE(r.hung);
+  REQUIRE_FALSE(r.timed_out);
   REQUIRE(r.signal == 0);
   CHECK(r.exit_code == expect_exit);
   auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -120,9 +50,9 @@ int syntax_errors(const LintResult& r) {
 
 TEST_CASE("robustness: empty file and a file of only comments lint clean") {
   TempDir d;
-  auto j = lint_json(d, d.write("empty.sql", ""), 0);
+  auto j = lint_json(d.write("empty.sql", ""), 0);
   CHECK(j["summary"]["statements"] == 0);
-  j = lint_json(d, d.write("comments.sql", "-- nothing here\n/* nor /* nested */ here */\n-- end"), 0);
+  j = lint_json(d.write("comments.sql", "-- nothing here\n/* nor /* nested */ here */\n-- end"), 0);
   CHECK(j["summary"]["statements"] == 0);
 }
 
@@ -134,14 +64,14 @@ TEST_CASE("robustness: binary garbage is a syntax error, not a crash") {
     x = x * 1103515245u + 12345u;
     junk += char(x >> 24);
   }
-  auto j = lint_json(d, d.write("garbage.sql", junk), 1);
+  auto j = lint_json(d.write("garbage.sql", junk), 1);
   CHECK(j["summary"]["errors"].get<int>() >= 1);
 }
 
 TEST_CASE("robustness: invalid UTF-8 still gives valid JSON and positions") {
   TempDir d;
   std::string sql = "SELECT 1;\n\xff\xfe\xc3\x28 ALTER TABLE t ADD COLUMN \xe2\x82 int;\nALTER TABLE \"\xc3\" ADD COLUMN c int;\n";
-  auto j = lint_json(d, d.write("bad-utf8.sql", sql), 1);
+  auto j = lint_json(d.write("bad-utf8.sql", sql), 1);
   CHECK(j["summary"]["statements"].get<int>() >= 2);
   auto r = test::lint_text(sql);
   CHECK(syntax_errors(r) >= 1);
@@ -149,7 +79,7 @@ TEST_CASE("robustness: invalid UTF-8 still gives valid JSON and positions") {
 
 TEST_CASE("robustness: a 50 MB file is refused with a clear error naming it") {
   TempDir d;
-  fs::path p = d.path / "huge.sql";
+  fs::path p = fs::path(d.path()) / "huge.sql";
   {
     std::ofstream o(p, std::ios::binary);
     std::string line = "ALTER TABLE big ADD COLUMN c int;\n";
@@ -157,8 +87,8 @@ TEST_CASE("robustness: a 50 MB file is refused with a clear error naming it") {
     for (int i = 0; i < 1000; ++i) block += line;
     while (size_t(o.tellp()) < 50u * 1024 * 1024) o << block;
   }
-  Run r = run_pgstage({"lint", "--no-history", p.string()}, d);
-  REQUIRE_FALSE(r.hung);
+  auto r = run_pgstage({"lint", "--no-history", p.string()});
+  REQUIRE_FALSE(r.timed_out);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("huge.sql") != std::string::npos);
   CHECK(r.err.find("MiB") != std::string::npos);
@@ -181,7 +111,7 @@ TEST_CASE("robustness: 10,000 statements in one file") {
 TEST_CASE("robustness: deeply nested expressions hit the parser's limit cleanly") {
   TempDir d;
   std::string deep = "SELECT " + std::string(100000, '(') + "1" + std::string(100000, ')') + ";\n";
-  auto j = lint_json(d, d.write("parens.sql", deep), 1);
+  auto j = lint_json(d.write("parens.sql", deep), 1);
   CHECK(j["summary"]["errors"].get<int>() >= 1);
   // Just under the parser's limit: the tree is deep, and lowering and rendering must cope.
   std::string expr = "1";
@@ -191,7 +121,7 @@ TEST_CASE("robustness: deeply nested expressions hit the parser's limit cleanly"
   sql += "true;\n";
   auto r = test::lint_text(sql);
   CHECK(r.statements.size() == 2);
-  lint_json(d, d.write("deep-ok.sql", sql), r.fails(Severity::Error) ? 1 : 0);
+  lint_json(d.write("deep-ok.sql", sql), r.fails(Severity::Error) ? 1 : 0);
 }
 
 TEST_CASE("robustness: unterminated dollar quotes and comments are syntax errors") {
@@ -218,14 +148,14 @@ TEST_CASE("robustness: a directory with unreadable entries names each one and li
   // as a file: a FIFO (opening it would block forever: the hang this guards against), a dangling
   // symlink and a symlink loop.
   TempDir d;
-  fs::path dir = d.path / "migrations";
+  fs::path dir = fs::path(d.path()) / "migrations";
   fs::create_directory(dir);
   std::ofstream(dir / "001_ok.sql") << "CREATE TABLE t (id int);\n";
   REQUIRE(mkfifo((dir / "002_fifo.sql").c_str(), 0644) == 0);
   fs::create_symlink(dir / "missing.sql", dir / "003_dangling.sql");
   fs::create_symlink(dir / "004_loop.sql", dir / "004_loop.sql");
-  Run r = run_pgstage({"lint", "--format", "json", dir.string()}, d, 60);
-  REQUIRE_FALSE(r.hung);
+  auto r = run_pgstage({"lint", "--format", "json", dir.string()}, {.timeout = std::chrono::seconds(60)});
+  REQUIRE_FALSE(r.timed_out);
   CHECK(r.signal == 0);
   CHECK(r.exit_code == 2);
   for (auto name : {"002_fifo.sql", "003_dangling.sql", "004_loop.sql"}) {
@@ -236,18 +166,18 @@ TEST_CASE("robustness: a directory with unreadable entries names each one and li
   REQUIRE_FALSE(j.is_discarded());
   CHECK(j["summary"]["files"] == 1);
   // A FIFO named on the command line is refused too, without opening it.
-  Run f = run_pgstage({"lint", "--no-history", (dir / "002_fifo.sql").string()}, d, 60);
-  REQUIRE_FALSE(f.hung);
+  auto f = run_pgstage({"lint", "--no-history", (dir / "002_fifo.sql").string()}, {.timeout = std::chrono::seconds(60)});
+  REQUIRE_FALSE(f.timed_out);
   CHECK(f.exit_code == 2);
   CHECK(f.err.find("not a regular file") != std::string::npos);
 }
 
 TEST_CASE("robustness: a symlink loop given as the path is a clear error") {
   TempDir d;
-  fs::create_symlink(d.path / "b.sql", d.path / "a.sql");
-  fs::create_symlink(d.path / "a.sql", d.path / "b.sql");
-  Run r = run_pgstage({"lint", "--no-history", (d.path / "a.sql").string()}, d, 60);
-  REQUIRE_FALSE(r.hung);
+  fs::create_symlink(fs::path(d.path()) / "b.sql", fs::path(d.path()) / "a.sql");
+  fs::create_symlink(fs::path(d.path()) / "a.sql", fs::path(d.path()) / "b.sql");
+  auto r = run_pgstage({"lint", "--no-history", (fs::path(d.path()) / "a.sql").string()}, {.timeout = std::chrono::seconds(60)});
+  REQUIRE_FALSE(r.timed_out);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("a.sql") != std::string::npos);
   CHECK(r.err.find("symbolic links") != std::string::npos);

@@ -7,34 +7,14 @@
 
 #include "analyzer/parse.h"
 #include "analyzer/source.h"
+#include "tests/support/cli_run.h"
 
 using namespace pgstage;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A scratch directory removed when the test ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("pgstage-source-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  void write(const std::string& rel, const std::string& text = "SELECT 1;\n") const {
-    fs::path p = path / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-  }
-};
+using test::TempDir;
 
 std::vector<std::string> names(const std::vector<MigrationEntry>& entries, const fs::path& base) {
   std::vector<std::string> out;
@@ -45,8 +25,8 @@ std::vector<std::string> names(const std::vector<MigrationEntry>& entries, const
 std::vector<std::string> list(const TempDir& d, Layout layout = Layout::Auto) {
   std::vector<MigrationEntry> entries;
   std::string err;
-  REQUIRE_MESSAGE(list_migrations(d.path.string(), layout, {}, entries, err), err);
-  return names(entries, d.path);
+  REQUIRE_MESSAGE(list_migrations(d.path(), layout, {}, entries, err), err);
+  return names(entries, fs::path(d.path()));
 }
 
 std::vector<std::string> statement_texts(const SourceFile& f) {
@@ -59,68 +39,68 @@ std::vector<std::string> statement_texts(const SourceFile& f) {
 
 TEST_CASE("numeric prefixes sort numerically, not as strings") {
   TempDir d;
-  for (auto n : {"10_add_index.sql", "2_add_column.sql", "1_create.sql", "100_drop.sql", "0003_rename.sql"}) d.write(n);
+  for (auto n : {"10_add_index.sql", "2_add_column.sql", "1_create.sql", "100_drop.sql", "0003_rename.sql"}) d.write(n, "SELECT 1;\n");
   CHECK(list(d) == std::vector<std::string>{"1_create.sql", "2_add_column.sql", "0003_rename.sql", "10_add_index.sql",
                                              "100_drop.sql"});
 }
 
 TEST_CASE("golang-migrate: .up.sql in order, .down.sql skipped") {
   TempDir d;
-  d.write("000002_b.up.sql");
-  d.write("000002_b.down.sql");
-  d.write("000001_a.up.sql");
-  d.write("000001_a.down.sql");
-  CHECK(detect_layout(d.path.string()) == Layout::GolangMigrate);
+  d.write("000002_b.up.sql", "SELECT 1;\n");
+  d.write("000002_b.down.sql", "SELECT 1;\n");
+  d.write("000001_a.up.sql", "SELECT 1;\n");
+  d.write("000001_a.down.sql", "SELECT 1;\n");
+  CHECK(detect_layout(d.path()) == Layout::GolangMigrate);
   CHECK(list(d) == std::vector<std::string>{"000001_a.up.sql", "000002_b.up.sql"});
 }
 
 TEST_CASE("Flyway: versioned then repeatable; undo (U) files skipped") {
   TempDir d;
-  d.write("V10__later.sql");
-  d.write("V2__second.sql");
-  d.write("V1__init.sql");
-  d.write("U2__undo_second.sql");
-  d.write("R__views.sql");
-  CHECK(detect_layout(d.path.string()) == Layout::Flyway);
+  d.write("V10__later.sql", "SELECT 1;\n");
+  d.write("V2__second.sql", "SELECT 1;\n");
+  d.write("V1__init.sql", "SELECT 1;\n");
+  d.write("U2__undo_second.sql", "SELECT 1;\n");
+  d.write("R__views.sql", "SELECT 1;\n");
+  CHECK(detect_layout(d.path()) == Layout::Flyway);
   CHECK(list(d) == std::vector<std::string>{"V1__init.sql", "V2__second.sql", "V10__later.sql", "R__views.sql"});
 }
 
 TEST_CASE("Diesel and Prisma: one folder per migration") {
   SUBCASE("diesel up.sql, down.sql skipped") {
     TempDir d;
-    d.write("2023-01-02-000000_second/up.sql");
-    d.write("2023-01-02-000000_second/down.sql");
-    d.write("2023-01-01-000000_first/up.sql");
-    d.write("2023-01-01-000000_first/down.sql");
-    CHECK(detect_layout(d.path.string()) == Layout::Diesel);
+    d.write("2023-01-02-000000_second/up.sql", "SELECT 1;\n");
+    d.write("2023-01-02-000000_second/down.sql", "SELECT 1;\n");
+    d.write("2023-01-01-000000_first/up.sql", "SELECT 1;\n");
+    d.write("2023-01-01-000000_first/down.sql", "SELECT 1;\n");
+    CHECK(detect_layout(d.path()) == Layout::Diesel);
     CHECK(list(d) == std::vector<std::string>{"2023-01-01-000000_first/up.sql", "2023-01-02-000000_second/up.sql"});
   }
   SUBCASE("prisma migration.sql") {
     TempDir d;
-    d.write("20240102000000_b/migration.sql");
-    d.write("20240101000000_a/migration.sql");
+    d.write("20240102000000_b/migration.sql", "SELECT 1;\n");
+    d.write("20240101000000_a/migration.sql", "SELECT 1;\n");
     d.write("migration_lock.toml", "provider = \"postgresql\"\n");
-    CHECK(detect_layout(d.path.string()) == Layout::Prisma);
+    CHECK(detect_layout(d.path()) == Layout::Prisma);
     CHECK(list(d) == std::vector<std::string>{"20240101000000_a/migration.sql", "20240102000000_b/migration.sql"});
   }
 }
 
 TEST_CASE("plain directories skip down files and non-SQL files") {
   TempDir d;
-  d.write("001_a.sql");
-  d.write("001_a_down.sql");
+  d.write("001_a.sql", "SELECT 1;\n");
+  d.write("001_a_down.sql", "SELECT 1;\n");
   d.write("README.md", "# notes\n");
   CHECK(list(d) == std::vector<std::string>{"001_a.sql"});
 }
 
 TEST_CASE("exclude patterns") {
   TempDir d;
-  d.write("001_a.sql");
-  d.write("002_seed.sql");
+  d.write("001_a.sql", "SELECT 1;\n");
+  d.write("002_seed.sql", "SELECT 1;\n");
   std::vector<MigrationEntry> entries;
   std::string err;
-  REQUIRE(list_migrations(d.path.string(), Layout::Auto, {"*seed*"}, entries, err));
-  CHECK(names(entries, d.path) == std::vector<std::string>{"001_a.sql"});
+  REQUIRE(list_migrations(d.path(), Layout::Auto, {"*seed*"}, entries, err));
+  CHECK(names(entries, fs::path(d.path())) == std::vector<std::string>{"001_a.sql"});
 }
 
 TEST_CASE("an unreadable directory is an error naming it") {
