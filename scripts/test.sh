@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 install_deps test
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSTAGE_WERROR=ON >/dev/null
 ninja -C build
 . scripts/services.sh
 start_services
@@ -17,10 +17,10 @@ ctest --test-dir build --output-on-failure "$@"
 # UndefinedBehaviorSanitizer (build-asan), then a 60 s libFuzzer run (build-fuzz, clang).
 if [ $# -eq 0 ]; then
   export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSTAGE_SANITIZE=ON >/dev/null
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSTAGE_WERROR=ON -DPGSTAGE_SANITIZE=ON >/dev/null
   ninja -C build-asan pgstage pgstage_unit_tests pgstage_integration_tests
   ctest --test-dir build-asan --output-on-failure -L 'unit|integration'
-  cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPGSTAGE_FUZZ=ON >/dev/null
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPGSTAGE_WERROR=ON -DPGSTAGE_FUZZ=ON >/dev/null
   ninja -C build-fuzz pgstage_lint_fuzz
   ctest --test-dir build-fuzz --output-on-failure -L fuzz
 fi
