@@ -84,6 +84,10 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
     err = "cannot create " + dir_ + ": " + ec.message();
     return false;
   }
+  if (!spec.workdir.empty() && !fs::is_directory(spec.workdir, ec)) {
+    err = "workdir " + spec.workdir + " of service " + spec.service + " is not a directory";
+    return false;
+  }
   int port = 0;
   if (!free_port(host_, port, err)) return false;
   long long created = now_ms();
@@ -124,6 +128,11 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
     setenv("PORT", std::to_string(port).c_str(), 1);
     setenv("PGSTAGE_INSTANCE", id.c_str(), 1);
     setenv("PGSTAGE_RELEASE", spec.release.c_str(), 1);
+    if (!spec.workdir.empty() && chdir(spec.workdir.c_str()) != 0) {
+      int e = errno;
+      if (write(exec_pipe[1], &e, sizeof e) < 0) _exit(127);
+      _exit(127);
+    }
     execl("/bin/sh", "sh", "-c", spec.command.c_str(), static_cast<char*>(nullptr));
     int e = errno;
     if (write(exec_pipe[1], &e, sizeof e) < 0) _exit(127);
