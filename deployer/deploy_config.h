@@ -1,11 +1,10 @@
-// The [deploy] and [services.NAME] sections of pgstage.toml.
+// The [deploy] and [services.NAME] sections of pgstage.toml, as the deployer uses them. The file is
+// read and validated by the project configuration's loader (cli/config.h).
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "deployer/deploy_defaults.h"
 
@@ -44,12 +43,6 @@ struct DeployConfig {
   std::string host = std::string(kDefaultHost);
   std::vector<ServiceConfig> services;  // in the order pgstage.toml lists them
 };
-
-// Reads [deploy] and [services.*] from a parsed pgstage.toml. `source_name` prefixes error
-// messages ("pgstage.toml:12:3: services.web.drain_timeout: ..."); relative paths (state_dir) are
-// resolved against `base_dir`. Unknown keys are errors. Returns false and fills `err`.
-bool parse_deploy_config(const toml::table& root, const std::string& source_name,
-                         const std::string& base_dir, DeployConfig& out, std::string& err);
 
 // Parses "250ms", "30s", "2m" or a bare integer (seconds). Returns false on anything else.
 bool parse_duration(const std::string& text, Millis& out);
