@@ -425,6 +425,8 @@ bool read_table(Reader& r, const toml::table& t, const std::string& section, con
                                  "` is not read from pgstage.toml (keep passwords out of files): set "
                                  "`database_url_env` to the name of the environment variable that holds it");
       std::vector<std::string> known = names(keys);
+      for (auto& n : known)
+        if (n == "rules") n = "[" + prefix + "rules]";
       if (section.empty())
         for (auto& s : kSections) known.push_back("[" + s + "]");
       return r.fail_key(k, "unknown key `" + name + "` " + (section.empty() ? "at the top level" : "in [" + section + "]") +
