@@ -231,6 +231,11 @@ bool resolve_trace(const TraceFlags& f, const Config& cfg, TraceArgs& out, std::
       }
     }
   }
+  if (out.database_url.empty() && !out.temp_cluster) {
+    err = "give --database-url URL or --temp-cluster (or set [trace] database_url_env or temp_cluster in " +
+          where_from(cfg) + ")";
+    return false;
+  }
   if (!f.paths.empty()) {
     out.paths = f.paths;
   } else if (cfg.project.migrations) {

@@ -293,6 +293,9 @@ TEST_CASE("trace: [trace] names where to trace unless the command line does") {
   CHECK(err.find("the environment variable PGSTAGE_TEST_UNSET_DB ([trace] database_url_env in /proj/pgstage.toml) is not set") == 0);
   CHECK_FALSE(resolve_trace(none, config("migrations = \"db\"\n[trace]\ntemp_cluster = true\ndatabase_url_env = \"X\"\n"), a, err));
   CHECK(err.find("keep one") != std::string::npos);
+  CHECK_FALSE(resolve_trace(none, config("migrations = \"db\"\n"), a, err));
+  CHECK(err == "give --database-url URL or --temp-cluster (or set [trace] database_url_env or temp_cluster in "
+               "/proj/pgstage.toml)");
 }
 
 TEST_CASE("snapshot: [snapshot] output and database_url_env; flags win") {
