@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/deploy_run.h"
 #include "executor/apply.h"
@@ -18,49 +19,9 @@ namespace {
 
 using namespace std::chrono;
 
-struct ApplyArgs {
-  std::string dir;
-  std::string url;
-  std::string release;
-  bool dry_run = false;
-  double wait_lock = 60;
-  double lock_timeout = 2;
-  int lock_retries = deployer::kDefaultLockRetries;
-  double retry_base = 0.5;
-  double retry_cap = 30;
-  double statement_timeout = 300;
-  double long_statement_timeout = 6 * 3600;
-  double batch_statement_timeout = 60;
-  int batch_size = 0;
-  double batch_pause = 0;
-  int pg_version = 15;
-  std::string layout = "auto";
-  std::vector<std::string> exclude;
-  std::string config;       // pgstage.toml with [deploy]/[services]: swap containers after migrating
-  std::string verify_load;  // URL to load during the container swap
-  bool migrations_only = false;
-};
-
 milliseconds secs(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
 
-bool resolve_url(std::string& url, const char* cmd) {
-  if (url.empty()) {
-    if (const char* env = std::getenv("PGSTAGE_DATABASE_URL")) url = env;
-  }
-  if (url.empty()) {
-    std::cerr << "pgstage " << cmd << ": --database-url (or PGSTAGE_DATABASE_URL) is required\n";
-    return false;
-  }
-  return true;
-}
-
-int run_apply(ApplyArgs a) {
-  // With [services] in pgstage.toml, apply = migrations (pre-deploy) -> container swap -> mark deployed.
-  std::string config_path, no_config;
-  bool swap = !a.dry_run && !a.migrations_only && find_config(a.config, config_path, no_config) &&
-              (!a.config.empty() || config_has_services(config_path));
-  if (swap && a.url.empty() && !std::getenv("PGSTAGE_DATABASE_URL")) a.url = config_database_url(config_path);
-  if (!resolve_url(a.url, "apply")) return kExitUsage;
+int run_apply(const ApplyArgs& a) {
   auto layout = parse_layout(a.layout);
   if (!layout) {
     std::cerr << "pgstage apply: unknown --layout `" << a.layout << "`\n";
@@ -88,9 +49,10 @@ int run_apply(ApplyArgs a) {
   req.plan = [](const SourceFile& f, Catalog& c, const planner::PlanOptions& o) { return planner::make_plan(f, c, o); };
   req.out = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   req.tty = isatty(STDERR_FILENO);
-  if (swap) {
+  if (a.swap) {
     DeployRun run;
-    run.config_path = config_path;
+    run.config_path = a.config_path;
+    run.config = a.deploy;
     run.release = a.release;
     run.database_url = a.url;
     run.verify_load_url = a.verify_load;
@@ -124,8 +86,7 @@ int run_apply(ApplyArgs a) {
   return r.exit_code;
 }
 
-int run_mark_deployed(const std::string& release, std::string url) {
-  if (!resolve_url(url, "mark-deployed")) return kExitUsage;
+int run_mark_deployed(const std::string& release, const std::string& url) {
   auto r = deployer::mark_deployed(url, release);
   if (!r.ok) {
     std::cerr << "pgstage mark-deployed: " << deployer::redact(r.error, url) << "\n";
@@ -135,8 +96,7 @@ int run_mark_deployed(const std::string& release, std::string url) {
   return kExitOk;
 }
 
-int run_status(std::string url, const std::string& format) {
-  if (!resolve_url(url, "status")) return kExitUsage;
+int run_status(const std::string& url, const std::string& format) {
   deployer::StatusReport s;
   auto r = deployer::read_status(url, s);
   if (!r.ok) {
@@ -189,44 +149,66 @@ int run_status(std::string url, const std::string& format) {
 }  // namespace
 
 void add_apply_commands(CLI::App& app, int& exit_code) {
-  auto a = std::make_shared<ApplyArgs>();
+  auto f = std::make_shared<ApplyFlags>();
   CLI::App* cmd = app.add_subcommand("apply", "Run pending migrations against Postgres, staging unsafe ones across releases");
-  cmd->add_option("migrations_dir", a->dir, "Directory of migrations")->required();
-  cmd->add_option("--database-url", a->url, "Postgres URL (or PGSTAGE_DATABASE_URL)");
-  cmd->add_option("--release", a->release, "Name of the application release this apply prepares")->required();
-  cmd->add_flag("--dry-run", a->dry_run, "Print exactly what would run, in order; change nothing");
-  cmd->add_option("--wait-lock", a->wait_lock, "Seconds to wait for another apply to finish (default 60)");
-  cmd->add_option("--lock-timeout", a->lock_timeout, "Seconds each DDL try waits for its lock (default 2)");
-  cmd->add_option("--lock-retries", a->lock_retries, "Retries after a lock timeout (default 5)")->check(CLI::Range(0, 100));
-  cmd->add_option("--retry-base", a->retry_base, "First retry backoff in seconds, doubled each retry, with jitter (default 0.5)");
-  cmd->add_option("--retry-cap", a->retry_cap, "Longest retry backoff in seconds (default 30)");
-  cmd->add_option("--statement-timeout", a->statement_timeout, "Seconds per ordinary DDL step (default 300)");
-  cmd->add_option("--long-statement-timeout", a->long_statement_timeout,
-                  "Seconds per CONCURRENTLY build or VALIDATE (default 21600)");
-  cmd->add_option("--batch-statement-timeout", a->batch_statement_timeout, "Seconds per backfill batch (default 60)");
-  cmd->add_option("--batch-size", a->batch_size, "Rows per backfill batch (default: the plan's)")->check(CLI::Range(1, 10000000));
-  cmd->add_option("--batch-pause", a->batch_pause, "Seconds to pause between backfill batches (default 0)");
-  cmd->add_option("--pg-version", a->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
-  cmd->add_option("--layout", a->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
-  cmd->add_option("--exclude", a->exclude, "Skip files matching this glob (repeatable)");
-  cmd->add_option("--config", a->config, "pgstage.toml whose [services] are swapped after the migrations (default: nearest)");
-  cmd->add_option("--verify-load", a->verify_load, "Send GET traffic to URL during the container swap; report errors");
-  cmd->add_flag("--migrations-only", a->migrations_only, "Run the migrations but do not swap containers");
-  cmd->callback([a, &exit_code] { exit_code = run_apply(*a); });
+  cmd->add_option("migrations_dir", f->dir, "Directory of migrations (default: `migrations` from pgstage.toml)");
+  cmd->add_option("--database-url", f->url, "Postgres URL (default: $PGSTAGE_DATABASE_URL, or the variable [apply] database_url_env names)");
+  cmd->add_option("--release", f->release, "Name of the application release this apply prepares")->required();
+  cmd->add_flag("--dry-run", f->dry_run, "Print exactly what would run, in order; change nothing");
+  auto seconds = CLI::Range(0.0, 7 * 24 * 3600.0);
+  cmd->add_option("--wait-lock", f->wait_lock, "Seconds to wait for another apply to finish (default 60)")->check(seconds);
+  cmd->add_option("--lock-timeout", f->lock_timeout, "Seconds each DDL try waits for its lock (default 2)")->check(seconds);
+  cmd->add_option("--lock-retries", f->lock_retries, "Retries after a lock timeout (default 5)")->check(CLI::Range(0, 100));
+  cmd->add_option("--retry-base", f->retry_base, "First retry backoff in seconds, doubled each retry, with jitter (default 0.5)")->check(seconds);
+  cmd->add_option("--retry-cap", f->retry_cap, "Longest retry backoff in seconds (default 30)")->check(seconds);
+  cmd->add_option("--statement-timeout", f->statement_timeout, "Seconds per ordinary DDL step (default 300)")->check(seconds);
+  cmd->add_option("--long-statement-timeout", f->long_statement_timeout,
+                  "Seconds per CONCURRENTLY build or VALIDATE (default 21600)")->check(seconds);
+  cmd->add_option("--batch-statement-timeout", f->batch_statement_timeout, "Seconds per backfill batch (default 60)")->check(seconds);
+  cmd->add_option("--batch-size", f->batch_size, "Rows per backfill batch (default: the plan's)")->check(CLI::Range(1, 10000000));
+  cmd->add_option("--batch-pause", f->batch_pause, "Seconds to pause between backfill batches (default 0)")->check(seconds);
+  cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  cmd->add_option("--layout", f->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
+  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable; replaces the file's list)");
+  cmd->add_option("--verify-load", f->verify_load, "Send GET traffic to URL during the container swap; report errors");
+  add_bool_flag(*cmd, "--migrations-only", f->migrations_only, "Run the migrations but do not swap the [services] containers");
+  add_config_flags(*cmd, f->config);
+  cmd->callback([f, &exit_code] {
+    ApplyArgs a;
+    exit_code = configure("apply", f->config, [&](const Config& c, std::string& e) { return resolve_apply(*f, c, a, e); })
+                    ? run_apply(a)
+                    : kExitUsage;
+  });
 
-  auto release = std::make_shared<std::string>();
-  auto murl = std::make_shared<std::string>();
+  struct UrlFlags {
+    std::string release, url, format = "text";
+    ConfigFlags config;
+  };
+  auto mf = std::make_shared<UrlFlags>();
   CLI::App* mark = app.add_subcommand("mark-deployed", "Record a release as fully deployed (its contract phases may run)");
-  mark->add_option("release", *release, "Release name")->required();
-  mark->add_option("--database-url", *murl, "Postgres URL (or PGSTAGE_DATABASE_URL)");
-  mark->callback([release, murl, &exit_code] { exit_code = run_mark_deployed(*release, *murl); });
+  mark->add_option("release", mf->release, "Release name")->required();
+  mark->add_option("--database-url", mf->url, "Postgres URL (default: $PGSTAGE_DATABASE_URL, or [apply] database_url_env)");
+  add_config_flags(*mark, mf->config);
+  mark->callback([mf, &exit_code] {
+    std::string url;
+    exit_code = configure("mark-deployed", mf->config,
+                          [&](const Config& c, std::string& e) { return resolve_database_url(mf->url, c, url, e); })
+                    ? run_mark_deployed(mf->release, url)
+                    : kExitUsage;
+  });
 
-  auto surl = std::make_shared<std::string>();
-  auto format = std::make_shared<std::string>("text");
+  auto sf = std::make_shared<UrlFlags>();
   CLI::App* status = app.add_subcommand("status", "Applied migrations, pending contracts, backfill progress");
-  status->add_option("--database-url", *surl, "Postgres URL (or PGSTAGE_DATABASE_URL)");
-  status->add_option("-f,--format", *format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  status->callback([surl, format, &exit_code] { exit_code = run_status(*surl, *format); });
+  status->add_option("--database-url", sf->url, "Postgres URL (default: $PGSTAGE_DATABASE_URL, or [apply] database_url_env)");
+  status->add_option("-f,--format", sf->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  add_config_flags(*status, sf->config);
+  status->callback([sf, &exit_code] {
+    std::string url;
+    exit_code = configure("status", sf->config,
+                          [&](const Config& c, std::string& e) { return resolve_database_url(sf->url, c, url, e); })
+                    ? run_status(url, sf->format)
+                    : kExitUsage;
+  });
 }
 
 }  // namespace pgstage::cli

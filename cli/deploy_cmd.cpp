@@ -1,20 +1,27 @@
 // `pgstage deploy --release NAME`: the container swap alone (no migrations).
 #include <iostream>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/deploy_run.h"
 
 namespace pgstage::cli {
 
 void add_deploy_command(CLI::App& app, int& exit_code) {
-  auto run = std::make_shared<DeployRun>();
+  auto f = std::make_shared<DeployFlags>();
   CLI::App* cmd = app.add_subcommand(
       "deploy", "Swap the application to a release: start, health-check, switch HAProxy, drain, stop the old");
-  cmd->add_option("--release", run->release, "Release name ({release} in image, command and env)")->required();
-  cmd->add_option("--config", run->config_path, "pgstage.toml (default: nearest one walking up)");
-  cmd->add_option("--verify-load", run->verify_load_url,
-                  "Send GET traffic to URL during the deploy and report requests served and errors");
-  cmd->callback([run, &exit_code] { exit_code = run_deploy(*run, std::cout, std::cerr); });
+  cmd->add_option("--release", f->release, "Release name ({release} in image, command and env)")->required();
+  cmd->add_option("--verify-load", f->verify_load,
+                  "Send GET traffic to URL during the deploy and report requests served and errors (default: [deploy] "
+                  "verify_load)");
+  add_config_flags(*cmd, f->config);
+  cmd->callback([f, &exit_code] {
+    DeployRun run;
+    exit_code = configure("deploy", f->config, [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })
+                    ? run_deploy(run, std::cout, std::cerr)
+                    : kExitUsage;
+  });
 }
 
 }  // namespace pgstage::cli

@@ -5,11 +5,8 @@
 #include <iostream>
 #include <memory>
 
-#include <toml++/toml.h>
-
 #include "cli/commands.h"
 #include "deploy/apply_lock.h"
-#include "deploy/deploy_config.h"
 #include "deploy/verify_load.h"
 
 namespace fs = std::filesystem;
@@ -27,67 +24,10 @@ std::string pad(const std::string& s, size_t n) { return s.size() >= n ? s + " "
 
 }  // namespace
 
-bool find_config(const std::string& explicit_path, std::string& path, std::string& err) {
-  if (!explicit_path.empty()) {
-    if (!fs::is_regular_file(explicit_path)) {
-      err = explicit_path + ": no such config file";
-      return false;
-    }
-    path = explicit_path;
-    return true;
-  }
-  std::error_code ec;
-  for (fs::path dir = fs::current_path(ec); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_regular_file(dir / "pgstage.toml", ec)) {
-      path = (dir / "pgstage.toml").string();
-      return true;
-    }
-    if (dir == dir.parent_path()) break;
-  }
-  err = "no pgstage.toml in the working directory or above it (use --config PATH)";
-  return false;
-}
-
-bool config_has_services(const std::string& path) {
-  try {
-    toml::table root = toml::parse_file(path);
-    return root.get("services") != nullptr;
-  } catch (const toml::parse_error&) {
-    return true;  // let run_deploy report the syntax error
-  }
-}
-
-std::string config_database_url(const std::string& path) {
-  try {
-    toml::table root = toml::parse_file(path);
-    std::string name = root["deploy"]["database_url_env"].value_or(std::string(deploy::kDefaultDatabaseUrlEnv));
-    const char* v = std::getenv(name.c_str());
-    return v ? v : "";
-  } catch (const toml::parse_error&) {
-    return "";
-  }
-}
-
 int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
-  std::string path, err;
-  if (!find_config(run.config_path, path, err)) {
-    errs << "pgstage: error: " << err << "\n";
-    return kExitUsage;
-  }
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    errs << "pgstage: error: " << path << ":" << e.source().begin.line << ":" << e.source().begin.column
-         << ": " << e.description() << "\n";
-    return kExitUsage;
-  }
-  deploy::DeployConfig cfg;
-  std::string base = fs::absolute(path).parent_path().string();
-  if (!deploy::parse_deploy_config(root, path, base, cfg, err)) {
-    errs << "pgstage: error: " << err << "\n";
-    return kExitUsage;
-  }
+  std::string err;
+  const deploy::DeployConfig& cfg = run.config;
+  const std::string& path = run.config_path;
   if (cfg.services.empty()) {
     errs << "pgstage: error: " << path << ": no [services.NAME] to deploy\n";
     return kExitUsage;

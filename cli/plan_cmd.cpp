@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "analyzer/lint.h"
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "executor/sha256.h"
 #include "planner/planner.h"
@@ -15,17 +16,6 @@ namespace fs = std::filesystem;
 namespace pgstage::cli {
 
 namespace {
-
-struct PlanArgs {
-  std::string path;
-  std::vector<std::string> history;
-  bool no_history = false;
-  std::string format = "text";
-  std::string out;
-  int pg_version = 15;
-  int batch_size = 1000;
-  std::string transaction = "auto";
-};
 
 // Replays a history path (a file, or a directory's migrations in order) into the catalog.
 bool replay_path(const std::string& path, Catalog& catalog, const LintSettings& settings, std::string& err) {
@@ -160,18 +150,24 @@ int run_plan_command(const PlanArgs& a) {
 }  // namespace
 
 void add_plan_command(CLI::App& app, int& exit_code) {
-  auto args = std::make_shared<PlanArgs>();
+  auto f = std::make_shared<PlanFlags>();
   CLI::App* cmd = app.add_subcommand("plan", "Stage a migration into expand / backfill / contract phases across deploys");
-  cmd->add_option("file", args->path, "The migration file to plan")->required();
-  cmd->add_option("--history", args->history, "Replay these files or directories as schema history first");
-  cmd->add_flag("--no-history", args->no_history, "Do not replay earlier migrations of the file's directory");
-  cmd->add_option("-f,--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("-o,--out", args->out, "Write one SQL file per phase and plan.json to this directory");
-  cmd->add_option("--pg-version", args->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
-  cmd->add_option("--batch-size", args->batch_size, "Rows per backfill batch")->check(CLI::Range(1, 1000000));
-  cmd->add_option("--transaction", args->transaction, "Whether the runner wraps each file in a transaction")
+  cmd->add_option("file", f->path, "The migration file to plan")->required();
+  cmd->add_option("--history", f->history, "Replay these files or directories as schema history first");
+  add_bool_flag(*cmd, "--no-history", f->no_history, "Do not replay earlier migrations of the file's directory");
+  cmd->add_option("-f,--format", f->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-o,--out", f->out, "Write one SQL file per phase and plan.json to this directory");
+  cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  cmd->add_option("--batch-size", f->batch_size, "Rows per backfill batch")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--transaction", f->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));
-  cmd->callback([args, &exit_code] { exit_code = run_plan_command(*args); });
+  add_config_flags(*cmd, f->config);
+  cmd->callback([f, &exit_code] {
+    PlanArgs a;
+    exit_code = configure("plan", f->config, [&](const Config& c, std::string& e) { return resolve_plan(*f, c, a, e); })
+                    ? run_plan_command(a)
+                    : kExitUsage;
+  });
 }
 
 }  // namespace pgstage::cli

@@ -1,17 +1,13 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "db/live_schema.h"
 
 namespace pgstage::cli {
 
 namespace {
-
-struct SnapshotArgs {
-  std::string database_url;
-  std::string output;
-};
 
 int run_snapshot_command(const SnapshotArgs& a) {
   Catalog cat;
@@ -48,15 +44,23 @@ bool load_schema_source(const std::string& database_url, const std::string& sche
 }
 
 void add_snapshot_command(CLI::App& app, int& exit_code) {
-  auto args = std::make_shared<SnapshotArgs>();
+  auto f = std::make_shared<SnapshotFlags>();
   CLI::App* cmd = app.add_subcommand(
       "snapshot",
       "Write the schema and table sizes of a database as JSON (read-only), for `pgstage lint --schema FILE` "
       "in CI without database credentials");
-  cmd->add_option("--database-url", args->database_url, "Database to read (read-only; the password is never printed)")
-      ->required();
-  cmd->add_option("-o,--output", args->output, "Write to this file instead of stdout");
-  cmd->callback([args, &exit_code] { exit_code = run_snapshot_command(*args); });
+  cmd->add_option("--database-url", f->database_url,
+                  "Database to read (read-only; the password is never printed; default: the variable [snapshot] "
+                  "database_url_env names)");
+  cmd->add_option("-o,--output", f->output, "Write to this file instead of stdout");
+  add_config_flags(*cmd, f->config);
+  cmd->callback([f, &exit_code] {
+    SnapshotArgs a;
+    exit_code =
+        configure("snapshot", f->config, [&](const Config& c, std::string& e) { return resolve_snapshot(*f, c, a, e); })
+            ? run_snapshot_command(a)
+            : kExitUsage;
+  });
 }
 
 }  // namespace pgstage::cli

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "db/live_schema.h"
 #include "db/redact.h"
@@ -14,17 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-struct TraceArgs {
-  std::vector<std::string> paths;
-  std::string database_url;
-  bool temp_cluster = false;
-  bool commit = false;
-  bool no_history = false;
-  std::string format = "text";
-  std::string layout = "auto";
-  int pg_version = 15;
-};
 
 std::string canonical(const std::string& p) {
   std::error_code ec;
@@ -228,7 +218,7 @@ int run_trace_command(const TraceArgs& a) {
 }  // namespace
 
 void add_trace_command(CLI::App& app, int& exit_code) {
-  auto args = std::make_shared<TraceArgs>();
+  auto f = std::make_shared<TraceFlags>();
   CLI::App* cmd = app.add_subcommand(
       "trace",
       "Run migrations on a real Postgres and compare the locks, rewrites and catalog changes they cause with "
@@ -236,16 +226,22 @@ void add_trace_command(CLI::App& app, int& exit_code) {
       "database is never modified unless --commit is given; without --commit, statements that cannot run in a "
       "transaction (CREATE INDEX CONCURRENTLY, ...) are skipped. --temp-cluster starts a throwaway cluster, replays the "
       "earlier migrations into it and removes it afterwards.");
-  cmd->add_option("paths", args->paths, "Migration files or directories to trace")->required();
-  cmd->add_option("--database-url", args->database_url,
+  cmd->add_option("paths", f->paths, "Migration files or directories to trace (default: `migrations` from pgstage.toml)");
+  cmd->add_option("--database-url", f->database_url,
                   "Trace against this database (read-only unless --commit; the password is never printed)");
-  cmd->add_flag("--temp-cluster", args->temp_cluster, "Trace against a throwaway local cluster (needs postgresql-15)");
-  cmd->add_flag("--commit", args->commit, "Keep the changes (commit) instead of rolling back");
-  cmd->add_flag("--no-history", args->no_history, "Do not replay earlier migrations of the file's directory");
-  cmd->add_option("-f,--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--layout", args->layout, "Migration layout (auto, plain, golang-migrate, flyway, ...)");
-  cmd->add_option("--pg-version", args->pg_version, "Postgres major version for the prediction")->check(CLI::Range(9, 18));
-  cmd->callback([args, &exit_code] { exit_code = run_trace_command(*args); });
+  add_bool_flag(*cmd, "--temp-cluster", f->temp_cluster, "Trace against a throwaway local cluster (needs postgresql-15)");
+  cmd->add_flag("--commit", f->commit, "Keep the changes (commit) instead of rolling back");
+  add_bool_flag(*cmd, "--no-history", f->no_history, "Do not replay earlier migrations of the file's directory");
+  cmd->add_option("-f,--format", f->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--layout", f->layout, "Migration layout (auto, plain, golang-migrate, flyway, ...)");
+  cmd->add_option("--pg-version", f->pg_version, "Postgres major version for the prediction")->check(CLI::Range(9, 18));
+  add_config_flags(*cmd, f->config);
+  cmd->callback([f, &exit_code] {
+    TraceArgs a;
+    exit_code = configure("trace", f->config, [&](const Config& c, std::string& e) { return resolve_trace(*f, c, a, e); })
+                    ? run_trace_command(a)
+                    : kExitUsage;
+  });
 }
 
 }  // namespace pgstage::cli

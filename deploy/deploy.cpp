@@ -135,6 +135,7 @@ class ServiceDeploy {
     spec.release = req_.release;
     spec.image = expand_release(svc_.image, req_.release);
     spec.command = expand_release(svc_.command, req_.release);
+    spec.workdir = svc_.workdir;
     spec.container_port = svc_.port;
     for (const auto& [k, v] : svc_.env) spec.env[k] = expand_release(v, req_.release);
     for (const auto& [k, v] : req_.env) spec.env[k] = v;

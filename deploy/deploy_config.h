@@ -1,11 +1,10 @@
-// The [deploy] and [services.NAME] sections of pgstage.toml.
+// The [deploy] and [services.NAME] sections of pgstage.toml, as the deployer uses them. The file is
+// read and validated by the project configuration's loader (cli/config.h).
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "deploy/deploy_defaults.h"
 
@@ -17,6 +16,7 @@ struct ServiceConfig {
   std::string name;
   std::string image;    // docker runtime; "{release}" is replaced by the release name
   std::string command;  // process runtime (run with /bin/sh -c); "{release}" replaced too
+  std::string workdir;  // process runtime: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;  // values may contain "{release}"
   int port = 0;          // port the app listens on inside the container (bridge network only)
   bool proxied = true;   // false: a worker, not behind HAProxy
@@ -43,12 +43,6 @@ struct DeployConfig {
   std::string host = std::string(kDefaultHost);
   std::vector<ServiceConfig> services;  // in the order pgstage.toml lists them
 };
-
-// Reads [deploy] and [services.*] from a parsed pgstage.toml. `source_name` prefixes error
-// messages ("pgstage.toml:12:3: services.web.drain_timeout: ..."); relative paths (state_dir) are
-// resolved against `base_dir`. Unknown keys are errors. Returns false and fills `err`.
-bool parse_deploy_config(const toml::table& root, const std::string& source_name,
-                         const std::string& base_dir, DeployConfig& out, std::string& err);
 
 // Parses "250ms", "30s", "2m" or a bare integer (seconds). Returns false on anything else.
 bool parse_duration(const std::string& text, Millis& out);

@@ -86,6 +86,10 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
     err = "cannot create " + dir_ + ": " + ec.message();
     return false;
   }
+  if (!spec.workdir.empty() && !fs::is_directory(spec.workdir, ec)) {
+    err = "workdir " + spec.workdir + " of service " + spec.service + " is not a directory";
+    return false;
+  }
   int port = 0;
   if (!proc::free_port(host_, port, err)) return false;
   long long created = now_ms();
@@ -93,7 +97,7 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
   std::string log = dir_ + "/" + id + ".log";
   // The command is the user's own shell line from [services.NAME] command, so a shell runs it.
   // spawn() returns once it is exec'd: the instance's /proc environment already names it (is_ours).
-  proc::Command cmd{.argv = {"/bin/sh", "-c", spec.command}, .env = spec.env, .output_file = log, .new_session = true};
+  proc::Command cmd{.argv = {"/bin/sh", "-c", spec.command}, .env = spec.env, .cwd = spec.workdir, .output_file = log, .new_session = true};
   cmd.env["PORT"] = std::to_string(port);
   cmd.env["PGSTAGE_INSTANCE"] = id;
   cmd.env["PGSTAGE_RELEASE"] = spec.release;

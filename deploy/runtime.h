@@ -17,6 +17,7 @@ struct InstanceSpec {
   std::string release;
   std::string image;    // docker
   std::string command;  // process
+  std::string workdir;  // process: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;
   int container_port = 0;  // bridge network: the port the app listens on inside the container
 };

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include <pqxx/pqxx>
-#include <toml++/toml.h>
 
+#include "cli/config.h"
 #include "deploy/http.h"
 #include "tests/support/pg_cluster.h"
 
@@ -86,10 +86,12 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
          "drain_timeout = \"5s\"\n";
   f.close();
   std::string err;
-  if (!deploy::parse_deploy_config(toml::parse_file(config_path), config_path, dir, config, err)) {
+  cli::Config project;
+  if (!cli::load_config(config_path, project, err)) {
     error_ = "fixture config: " + err;
     return;
   }
+  config = project.deploy;
   runtime_ = deploy::make_runtime(config);
 }
 
