@@ -208,7 +208,8 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--batch-pause", a->batch_pause, "Seconds to pause between backfill batches (default 0)");
   cmd->add_option("--pg-version", a->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--layout", a->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
-  cmd->add_option("--exclude", a->exclude, "Skip files matching this glob (repeatable)");
+  cmd->add_option("--exclude", a->exclude, "Skip files matching this glob (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--config", a->config, "pgstage.toml whose [services] are swapped after the migrations (default: nearest)");
   cmd->add_option("--verify-load", a->verify_load, "Send GET traffic to URL during the container swap; report errors");
   cmd->add_flag("--migrations-only", a->migrations_only, "Run the migrations but do not swap containers");

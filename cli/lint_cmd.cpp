@@ -26,6 +26,7 @@ struct LintArgs {
   std::string format = "text";
   std::string fail_on = "error";
   int pg_version = 15;
+  std::string timezone;
   std::vector<std::string> history;
   bool no_history = false;
   std::string stdin_name = "<stdin>";
@@ -53,6 +54,7 @@ bool build_options(const LintArgs& a, const CLI::App& cmd, const Config& cfg, Li
   const LintConfig& c = cfg.lint;
 
   opts.settings.pg_version = given("--pg-version") ? a.pg_version : c.pg_version.value_or(15);
+  if (given("--timezone")) opts.settings.timezone = a.timezone;
 
   if (given("--fail-on")) {
     auto f = parse_severity(a.fail_on);
@@ -232,7 +234,11 @@ void add_lint_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}));
   cmd->add_option("--fail-on", args->fail_on, "Exit 1 when a finding is at or above this severity (error|warning|hint)");
   cmd->add_option("--pg-version", args->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
-  cmd->add_option("--history", args->history, "Replay these files or directories as schema history first");
+  cmd->add_option("--timezone", args->timezone,
+                  "The session TimeZone migrations run with (e.g. UTC): decides whether timestamp <-> timestamptz "
+                  "rewrites the table");
+  cmd->add_option("--history", args->history, "Replay these files or directories as schema history first")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-history", args->no_history, "Do not replay earlier migrations of the file's directory");
   cmd->add_option("--stdin-name", args->stdin_name, "File name to report for stdin input");
   cmd->add_option("--color", args->color, "Colour output")->check(CLI::IsMember({"auto", "always", "never"}));
@@ -244,10 +250,14 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--transaction", args->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));
   cmd->add_option("--runner", args->runner, "Who runs the migrations")->check(CLI::IsMember({"external", "pgstage"}));
-  cmd->add_option("--disable", args->disable, "Turn a rule off (repeatable)");
-  cmd->add_option("--enable", args->enable, "Turn an off-by-default rule on (repeatable)");
-  cmd->add_option("--exclude", args->exclude, "Skip files matching this glob (repeatable)");
-  cmd->add_option("--large-table", args->large_tables, "Raise findings on this table one severity level (repeatable)");
+  cmd->add_option("--disable", args->disable, "Turn a rule off (repeatable)")
+      ->allow_extra_args(false)->delimiter(',');
+  cmd->add_option("--enable", args->enable, "Turn an off-by-default rule on (repeatable)")
+      ->allow_extra_args(false)->delimiter(',');
+  cmd->add_option("--exclude", args->exclude, "Skip files matching this glob (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--large-table", args->large_tables, "Raise findings on this table one severity level (repeatable)")
+      ->allow_extra_args(false)->delimiter(',');
   cmd->add_option("-j,--jobs", args->jobs, "Threads that read, parse and review files, the reviewing one included (default: all cores; 1: no threads)");
   cmd->add_option("--database-url", args->database_url,
                   "Read the schema and table sizes from this database as history (read-only connection; the password is never printed)");
