@@ -212,6 +212,8 @@ void Catalog::apply(const Change& change, bool in_review) {
           if (c.if_not_exists && table(c.table)) return;
           CatalogTable t;
           t.name = c.table;
+          if (c.partitioned) t.kind = "partitioned";
+          t.partition_of = c.partition_of;
           t.created_in_review = in_review;
           t.columns.reserve(c.columns.size());
           for (auto& col : c.columns) {
@@ -350,7 +352,7 @@ void Catalog::apply(const Change& change, bool in_review) {
           auto it = objects_.find("type:" + key(c.type));
           if (it != objects_.end()) it->second.values.push_back(c.value);
         } else if constexpr (std::is_same_v<T, CreateOther>) {
-          put_object(CatalogObject{c.kind, c.name, {}, in_review, c.constrained});
+          put_object(CatalogObject{c.kind, c.name, {}, in_review, c.constrained, c.internal});
         } else if constexpr (std::is_same_v<T, DropObject>) {
           for (auto& n : c.names) {
             objects_.erase(c.kind + ":" + key(n));
@@ -379,7 +381,10 @@ void Catalog::apply(const Change& change, bool in_review) {
             }
           }
         } else if constexpr (std::is_same_v<T, AttachPartition>) {
-          // The partition keeps its own columns; nothing to model.
+          // The partition keeps its own columns; only the parent link is modelled.
+          if (auto* t = table(c.partition)) t->partition_of = c.parent;
+        } else if constexpr (std::is_same_v<T, DetachPartition>) {
+          if (auto* t = table(c.partition)) t->partition_of = {};
         }
       },
       change.value);

@@ -49,6 +49,7 @@ struct CatalogIndex {
 struct CatalogTable {
   QualifiedName name;
   std::string kind = "table";  // table | view | matview | partitioned
+  QualifiedName partition_of;  // the partitioned table this one is a partition of, when known
   std::vector<CatalogColumn> columns;
   std::vector<CatalogConstraint> constraints;
   bool created_in_review = false;
@@ -67,6 +68,7 @@ struct CatalogObject {  // enums, sequences, functions, schemas, ...
   std::vector<std::string> values;  // enum labels
   bool created_in_review = false;
   bool constrained = false;  // a domain with CHECK or NOT NULL constraints
+  bool internal = false;     // not named by application code: a trigger function, an owned sequence
 };
 
 class Catalog {

@@ -117,6 +117,7 @@ struct CreateTable {
   bool if_not_exists = false;
   bool as_select = false;                // CREATE TABLE AS / SELECT INTO
   QualifiedName partition_of;            // CREATE TABLE ... PARTITION OF parent
+  bool partitioned = false;              // CREATE TABLE ... PARTITION BY (a partitioned table)
   bool unlogged = false;
 };
 struct AddColumn { QualifiedName table; ColumnDef column; bool if_not_exists = false; };
@@ -145,6 +146,7 @@ struct CreateIndex {
   bool concurrently = false;
   bool if_not_exists = false;
   bool partial = false;
+  bool only = false;                     // ON ONLY: the partitioned parent alone, no partition is indexed
   std::string method;                    // btree, gin, ...
 };
 struct DropIndex { std::vector<QualifiedName> names; bool concurrently = false; bool if_exists = false; bool cascade = false; };
@@ -171,7 +173,8 @@ struct CreateEnum { QualifiedName name; std::vector<std::string> values; };
 struct AlterEnumAddValue { QualifiedName type; std::string value; bool if_not_exists = false; };
 struct CreateView { QualifiedName name; bool materialized = false; bool or_replace = false; };
 // function, sequence, schema, extension, type, domain... `constrained`: a domain with CHECK / NOT NULL.
-struct CreateOther { std::string kind; QualifiedName name; bool constrained = false; };
+// `internal`: an object application code does not name (a trigger function, a sequence OWNED BY a column).
+struct CreateOther { std::string kind; QualifiedName name; bool constrained = false; bool internal = false; };
 enum class TxKind { Begin, Commit, Rollback, Savepoint, Release, RollbackTo, Prepare, CommitPrepared, RollbackPrepared };
 struct TransactionControl { TxKind kind = TxKind::Begin; };
 struct SetVariable { std::string name; std::string value; bool local = false; bool reset = false; };

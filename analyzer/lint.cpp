@@ -23,7 +23,7 @@ bool TxState::contains(const std::vector<QualifiedName>& v, const QualifiedName&
 }
 
 LockFacts StatementContext::lock_of(const Change& c) const {
-  return lock_facts(c, LockContext{&catalog, settings.pg_version});
+  return lock_facts(c, settings.lock_context(&catalog));
 }
 
 std::string display_ident(std::string_view name) {
@@ -517,7 +517,7 @@ class Linter {
     };
     std::unordered_map<std::pair<std::string_view, std::string_view>, Occurrences, PairHash> statement_occurrences;
     size_t first_finding = out_.findings.size();
-    LockContext lctx{&catalog_, opts_.settings.pg_version};
+    LockContext lctx = opts_.settings.lock_context(&catalog_);
     FileView view(p.parsed.statements, p.lowered);
 
     for (size_t i = 0; i < p.parsed.statements.size(); ++i) {
@@ -787,7 +787,7 @@ std::vector<AnalyzedStatement> analyze_file(const SourceFile& file, Catalog& cat
                                             bool in_review) {
   std::vector<AnalyzedStatement> out;
   ParsedFile pf = parse_source(file);
-  LockContext lctx{&catalog, settings.pg_version};
+  LockContext lctx = settings.lock_context(&catalog);
   for (auto& st : pf.statements) {
     AnalyzedStatement a{st, lower(st, file), {}};
     a.lock = lock_facts(a.lowered.changes, lctx);

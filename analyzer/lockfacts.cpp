@@ -137,6 +137,10 @@ LockMode alter_table_other_lock(const AlterTableOther& c, bool& rewrite) {
 
 }  // namespace
 
+bool adding_column_validates_foreign_key(const ColumnDef& column) {
+  return column.default_expr.has_value() || column.generated_stored || column.type.is_serial;
+}
+
 LockFacts lock_facts(const Change& change, const LockContext& ctx) {
   LockFacts f;
   std::visit(
@@ -161,13 +165,16 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
             f.rewrite = true;  // ATExecAddColumn: a domain with constraints is checked against every row
             f.note = "rewrite: domain " + c.column.type.name + " has constraints";
           }
-          bool has_value = c.column.default_expr && !c.column.default_expr->is_null_constant;
+          // transformAlterTableStmt skips validating an inline REFERENCES unless a column of the
+          // statement has a default (any DEFAULT, NULL included, a serial's nextval, a generated
+          // expression); the statement-wide part is the rule's (adding-foreign-key).
+          bool validates_fk = adding_column_validates_foreign_key(c.column) || f.rewrite;
           for (auto& k : c.column.constraints) {
             if (k.kind == ConstraintKind::ForeignKey) {
               f.add(k.ref_table, LockMode::ShareRowExclusive);
-              if (has_value || f.rewrite) f.scan = true;
+              if (validates_fk) f.scan = true;
             } else if (k.kind == ConstraintKind::Check) {
-              if (has_value || f.rewrite) f.scan = true;
+              f.scan = true;  // phase 3 checks every row, even when the new column is NULL in all of them
             } else if (k.kind == ConstraintKind::Unique || k.kind == ConstraintKind::PrimaryKey) {
               f.scan = true;  // index build
             }
@@ -184,7 +191,8 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
           f.add(c.table, LockMode::AccessExclusive);
           const CatalogTable* t = find_table(ctx, c.table);
           const CatalogColumn* col = t ? t->column(c.column) : nullptr;
-          auto tf = type_change_facts(col ? &col->type : nullptr, c.new_type, c.column, c.using_expr, ctx.pg_version);
+          auto tf = type_change_facts(col ? &col->type : nullptr, c.new_type, c.column, c.using_expr, ctx.pg_version,
+                                      ctx.timezone);
           if (tf.verdict == TypeChangeVerdict::Rewrite) f.rewrite = true;
           if (tf.verdict == TypeChangeVerdict::Unknown) {
             f.rewrite = true;

@@ -52,10 +52,16 @@ struct LockFacts {
 struct LockContext {
   const Catalog* catalog = nullptr;  // schema before the statement (may be null)
   int pg_version = 15;
+  std::string timezone;              // the session TimeZone of the migration ("" unknown)
 };
 
 // The lock facts of one Change.
 LockFacts lock_facts(const Change& change, const LockContext& ctx);
+
+// Whether ADD COLUMN of `column` makes Postgres validate the foreign keys added inline in the same
+// ALTER TABLE (it has a default of any kind); without one every new value is NULL and the check is
+// skipped. An ADD CONSTRAINT ... FOREIGN KEY in the same statement also turns validation on.
+bool adding_column_validates_foreign_key(const ColumnDef& column);
 
 // The lock facts of a statement: merged over its Changes.
 LockFacts lock_facts(const std::vector<Change>& changes, const LockContext& ctx);

@@ -534,6 +534,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     t.unlogged = str(at(b, "relation"), "relpersistence") == "u";
     if (!at(b, "partbound").is_null())
       for (auto&& p : items(at(b, "inhRelations"))) t.partition_of = range_var(p);
+    t.partitioned = !at(b, "partspec").is_null();
     for (auto&& e : items(at(b, "tableElts"))) {
       auto [ek, eb] = node_of(e);
       if (ek == "ColumnDef") t.columns.push_back(column_def(cx, e));
@@ -586,6 +587,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     CreateIndex ci;
     ci.name = str(b, "idxname");
     ci.table = range_var(at(b, "relation"));
+    ci.only = !flag(at(b, "relation"), "inh");  // RangeVar.inh is false for ON ONLY
     ci.unique = flag(b, "unique");
     ci.concurrently = flag(b, "concurrent");
     ci.if_not_exists = flag(b, "if_not_exists");
@@ -668,9 +670,14 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
   } else if (kind == "ViewStmt") {
     push(CreateView{range_var(at(b, "view")), false, flag(b, "replace")});
   } else if (kind == "CreateFunctionStmt") {
-    push(CreateOther{flag(b, "is_procedure") ? "procedure" : "function", name_list(at(b, "funcname"))});
+    std::string returns = type_name(at(b, "returnType")).name;
+    push(CreateOther{flag(b, "is_procedure") ? "procedure" : "function", name_list(at(b, "funcname")), false,
+                     returns == "trigger" || returns == "event_trigger"});
   } else if (kind == "CreateSeqStmt") {
-    push(CreateOther{"sequence", range_var(at(b, "sequence"))});
+    bool owned = false;
+    for (auto&& o : items(at(b, "options")))
+      if (str(at(o, "DefElem"), "defname") == "owned_by") owned = true;
+    push(CreateOther{"sequence", range_var(at(b, "sequence")), false, owned});
   } else if (kind == "CreateSchemaStmt") {
     push(CreateOther{"schema", QualifiedName{"", str(b, "schemaname")}});
   } else if (kind == "CreateExtensionStmt") {

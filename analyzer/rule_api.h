@@ -51,6 +51,8 @@ struct LintSettings {
   int pg_version = 15;
   Runner runner = Runner::External;
   TxMode transaction = TxMode::Auto;
+  std::string timezone;  // the session TimeZone migrations run with ("" unknown): decides timestamp -> timestamptz
+  LockContext lock_context(const Catalog* catalog) const { return LockContext{catalog, pg_version, timezone}; }
 };
 
 // The file under review as rules see it: every statement and its Changes, in file order, parsed

@@ -2,6 +2,7 @@
 
 #include "analyzer/ascii.h"
 
+#include <cctype>
 #include <map>
 
 namespace pgstage {
@@ -64,8 +65,18 @@ bool typmod_widens(const TypeName& o, const TypeName& n, size_t index) {
 
 }  // namespace
 
+bool is_utc_zone(std::string_view timezone) {
+  std::string z;
+  for (char c : timezone) z += char(std::tolower(static_cast<unsigned char>(c)));
+  if (z.rfind("etc/", 0) == 0) z = z.substr(4);
+  for (const char* u : {"utc", "uct", "gmt", "gmt0", "gmt+0", "gmt-0", "zulu", "universal", "greenwich", "z", "+00",
+                        "+00:00", "00:00"})
+    if (z == u) return true;
+  return false;
+}
+
 TypeChangeFacts type_change_facts(const TypeName* old_type, const TypeName& nt, const std::string& column,
-                                  const std::optional<Expr>& using_expr, int pg_version) {
+                                  const std::optional<Expr>& using_expr, int pg_version, std::string_view timezone) {
   TypeChangeFacts f;
   if (using_expr) {
     bool plain = using_expr->column_ref == column || using_expr->cast_of_column == column;
@@ -122,8 +133,18 @@ TypeChangeFacts type_change_facts(const TypeName* old_type, const TypeName& nt, 
   if (o.name == "cidr" && nt.name == "inet") return no_rewrite("is binary-coercible");
   if (o.name == "varbit" && nt.name == "varbit") return no_rewrite("is binary-coercible");
   if ((o.name == "timestamp" && nt.name == "timestamptz") || (o.name == "timestamptz" && nt.name == "timestamp")) {
-    if (pg_version >= 12)
-      return rewrite("rewrites the table unless the session TimeZone is UTC (PG 12+ then skips the rewrite)");
+    if (pg_version >= 12) {
+      if (timezone.empty()) {
+        f.verdict = TypeChangeVerdict::Unknown;
+        f.reason = from + " -> " + to + " rewrites the table unless the session TimeZone is UTC (PG 12+ then skips "
+                   "the rewrite); the TimeZone is not known: set `timezone` in pgstage.toml, pass --timezone, or "
+                   "lint with --database-url";
+        return f;
+      }
+      if (is_utc_zone(timezone)) return no_rewrite("skips the rewrite on PG 12+ because the session TimeZone is UTC");
+      return rewrite("rewrites the table: the session TimeZone is " + std::string(timezone) +
+                     ", not UTC (PG 12+ skips the rewrite only under UTC)");
+    }
     return rewrite("rewrites the table before PostgreSQL 12");
   }
   return rewrite("is not binary-coercible, so every row is rewritten and every index rebuilt");

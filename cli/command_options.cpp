@@ -72,6 +72,7 @@ bool resolve_lint(const LintFlags& f, const Config& cfg, LintArgs& out, std::str
   out = LintArgs{};
   LintOptions& o = out.options;
   o.settings.pg_version = pick(f.pg_version, c.pg_version, 15);
+  o.settings.timezone = pick(f.timezone, c.timezone, std::string());
   if (f.fail_on) {
     auto sev = parse_severity(*f.fail_on);
     if (!sev) {
@@ -153,6 +154,7 @@ bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::str
   out.format = pick(f.format, c.format, out.format);
   out.pg_version = pick(f.pg_version, c.pg_version, cfg.project.pg_version, out.pg_version);
   out.batch_size = pick(f.batch_size, c.batch_size, out.batch_size);
+  out.timezone = pick(f.timezone, c.timezone, cfg.project.timezone, std::string());
   out.transaction = pick(f.transaction, c.transaction, cfg.project.transaction, out.transaction);
   return true;
 }

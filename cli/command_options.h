@@ -41,6 +41,7 @@ struct LintFlags {
   std::vector<std::string> paths;
   std::optional<std::string> format, fail_on, color, json_style, layout, transaction, runner;
   std::optional<int> pg_version, jobs;
+  std::optional<std::string> timezone;
   std::optional<std::vector<std::string>> history;
   std::optional<bool> no_history;
   std::string stdin_name = "<stdin>";
@@ -70,6 +71,7 @@ struct PlanFlags {
   std::optional<std::string> format, transaction;
   std::string out;
   std::optional<int> pg_version, batch_size;
+  std::optional<std::string> timezone;
   ConfigFlags config;
 };
 
@@ -80,6 +82,7 @@ struct PlanArgs {
   std::string format = "text";
   std::string out;
   int pg_version = 15;
+  std::string timezone;  // "" unknown
   int batch_size = 1000;
   std::string transaction = "auto";
 };

@@ -205,6 +205,9 @@ KeyReader path_list(std::optional<std::vector<std::string>>& slot) {
 KeyReader path(std::optional<std::string>& slot) {
   return to<std::string>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.path(v, n, o); });
 }
+KeyReader nonempty(std::optional<std::string>& slot) {
+  return to<std::string>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.nonempty(v, n, o); });
+}
 KeyReader env_name(std::optional<std::string>& slot) {
   return to<std::string>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.env_name(v, n, o); });
 }
@@ -249,6 +252,7 @@ Keys lint_keys(LintConfig& c) {
   };
   return {
       {"pg_version", pg_version(c.pg_version)},
+      {"timezone", nonempty(c.timezone)},
       {"fail_on", [&c](Reader& r, const toml::node& v, const std::string& n) {
          std::string s;
          if (!r.one_of(v, n, {"error", "warning", "hint"}, s)) return false;
@@ -289,6 +293,7 @@ Keys lint_keys(LintConfig& c) {
 Keys plan_keys(PlanConfig& c) {
   return {
       {"pg_version", pg_version(c.pg_version)},   {"batch_size", integer(c.batch_size, 1, 1000000)},
+      {"timezone", nonempty(c.timezone)},
       {"transaction", transaction(c.transaction)}, {"format", choice(c.format, {"text", "json"})},
       {"history", path_list(c.history)},           {"no_history", flag(c.no_history)},
   };

@@ -28,6 +28,7 @@ inline constexpr const char* kConfigFileName = "pgstage.toml";
 // The lint settings. Unset optionals mean "not in the file".
 struct LintConfig {
   std::optional<int> pg_version;
+  std::optional<std::string> timezone;               // the session TimeZone migrations run with
   std::optional<Severity> fail_on;
   std::vector<std::string> disable;                  // rule ids turned off
   std::vector<std::string> enable;                   // off-by-default rule ids turned on
@@ -50,6 +51,7 @@ struct LintConfig {
 
 struct PlanConfig {
   std::optional<int> pg_version;
+  std::optional<std::string> timezone;
   std::optional<int> batch_size;
   std::optional<std::string> transaction;           // auto | per-file | none
   std::optional<std::string> format;                // text | json

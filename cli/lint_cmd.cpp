@@ -114,7 +114,11 @@ void add_lint_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}));
   cmd->add_option("--fail-on", f->fail_on, "Exit 1 when a finding is at or above this severity (error|warning|hint)");
   cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
-  cmd->add_option("--history", f->history, "Replay these files or directories as schema history first");
+  cmd->add_option("--timezone", f->timezone,
+                  "The session TimeZone migrations run with (e.g. UTC): decides whether timestamp <-> timestamptz "
+                  "rewrites the table");
+  cmd->add_option("--history", f->history, "Replay these files or directories as schema history first")
+      ->allow_extra_args(false);
   add_bool_flag(*cmd, "--no-history", f->no_history, "Do not replay earlier migrations of the file's directory");
   cmd->add_option("--stdin-name", f->stdin_name, "File name to report for stdin input");
   cmd->add_option("--color", f->color, "Colour output")->check(CLI::IsMember({"auto", "always", "never"}));
@@ -126,10 +130,14 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--transaction", f->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));
   cmd->add_option("--runner", f->runner, "Who runs the migrations")->check(CLI::IsMember({"external", "pgstage"}));
-  cmd->add_option("--disable", f->disable, "Turn a rule off (repeatable)");
-  cmd->add_option("--enable", f->enable, "Turn an off-by-default rule on (repeatable)");
-  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable)");
-  cmd->add_option("--large-table", f->large_tables, "Raise findings on this table one severity level (repeatable)");
+  cmd->add_option("--disable", f->disable, "Turn a rule off (repeatable)")
+      ->allow_extra_args(false)->delimiter(',');
+  cmd->add_option("--enable", f->enable, "Turn an off-by-default rule on (repeatable)")
+      ->allow_extra_args(false)->delimiter(',');
+  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--large-table", f->large_tables, "Raise findings on this table one severity level (repeatable)")
+      ->allow_extra_args(false)->delimiter(',');
   cmd->add_option("-j,--jobs", f->jobs, "Threads that read, parse and review files, the reviewing one included (default: all cores; 1: no threads)");
   cmd->add_option("--database-url", f->database_url,
                   "Read the schema and table sizes from this database as history (read-only connection; the password is never printed)");

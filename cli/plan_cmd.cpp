@@ -71,6 +71,7 @@ bool write_file(const fs::path& p, const std::string& text, std::string& err) {
 int run_plan_command(const PlanArgs& a) {
   LintSettings settings;
   settings.pg_version = a.pg_version;
+  settings.timezone = a.timezone;
   settings.transaction = a.transaction == "per-file" ? TxMode::PerFile : a.transaction == "none" ? TxMode::None : TxMode::Auto;
   std::string err;
   SourceFile file;
@@ -153,11 +154,15 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<PlanFlags>();
   CLI::App* cmd = app.add_subcommand("plan", "Stage a migration into expand / backfill / contract phases across deploys");
   cmd->add_option("file", f->path, "The migration file to plan")->required();
-  cmd->add_option("--history", f->history, "Replay these files or directories as schema history first");
+  cmd->add_option("--history", f->history, "Replay these files or directories as schema history first")
+      ->allow_extra_args(false);
   add_bool_flag(*cmd, "--no-history", f->no_history, "Do not replay earlier migrations of the file's directory");
   cmd->add_option("-f,--format", f->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("-o,--out", f->out, "Write one SQL file per phase and plan.json to this directory");
   cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  cmd->add_option("--timezone", f->timezone,
+                  "The session TimeZone migrations run with (e.g. UTC): decides whether timestamp <-> timestamptz "
+                  "rewrites the table");
   cmd->add_option("--batch-size", f->batch_size, "Rows per backfill batch")->check(CLI::Range(1, 1000000));
   cmd->add_option("--transaction", f->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));

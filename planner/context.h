@@ -33,7 +33,7 @@ struct Ctx {
   std::vector<QualifiedName> backfilled_tables;
 
   std::string where(int offset) const;  // "path:line:column"
-  LockContext lock_ctx() const { return LockContext{&catalog, opts.settings.pg_version}; }
+  LockContext lock_ctx() const { return opts.settings.lock_context(&catalog); }
   void fail(int offset, const std::string& msg);
   // The primary key of `t`, or fails with a message naming the statement and returns empty.
   std::vector<std::string> key_of(const QualifiedName& t, int offset, const std::string& why);

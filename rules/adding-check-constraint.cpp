@@ -23,16 +23,18 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
   each<AddColumn>(ctx, [&](const Change& c, const AddColumn& a) {
     if (!existing(ctx, a.table)) return;
-    // A new column without a default is NULL in every row, which satisfies any CHECK without a scan.
-    if (!a.column.default_expr || a.column.default_expr->is_null_constant) return;
+    // Postgres checks an inline CHECK against every existing row, even when the new column is NULL in
+    // all of them (ADD COLUMN x int CHECK (x IS NOT NULL) fails on a table with rows).
+    bool has_default = a.column.default_expr && !a.column.default_expr->is_null_constant;
     for (const Constraint& k : a.column.constraints) {
       if (k.kind != ConstraintKind::Check || k.not_valid) continue;
       std::string expr = k.check ? k.check->sql : "...";
-      r.report("adding column " + tick(a.table, a.column.name) + " with a default and an inline CHECK scans the "
-                   "whole table to validate it while it " + lock_on(ctx, c, a.table),
-               "Add the column with its default first, then add the CHECK NOT VALID and validate it separately:\n"
-               "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " +
-                   a.column.type.str() + " DEFAULT " + a.column.default_expr->sql + ";\n" +
+      std::string add = "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " +
+                        a.column.type.str() + (has_default ? " DEFAULT " + a.column.default_expr->sql : "") + ";\n";
+      r.report("adding column " + tick(a.table, a.column.name) + (has_default ? " with a default" : "") +
+                   " and an inline CHECK scans the whole table to check every row while it " +
+                   lock_on(ctx, c, a.table) + ": all reads and writes wait for the scan",
+               "Add the column without the CHECK, then add the CHECK NOT VALID and validate it separately:\n" + add +
                    staged_sql(a.table, name_or(k.name, a.table, {a.column.name}, "check"), expr) + plan_line(),
                k.location >= 0 ? k.location : where(c));
     }

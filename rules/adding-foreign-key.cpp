@@ -28,14 +28,21 @@ void check(const StatementContext& ctx, Reporter& r) {
              "SHARE UPDATE EXCLUSIVE, so reads and writes continue:\n" + staged_sql(a.table, k) + plan_line(),
              where(c));
   });
+  // Postgres validates inline REFERENCES of ADD COLUMN only when a column of the statement has a
+  // default or the statement also adds a table-level foreign key; otherwise every value is NULL.
+  bool validates = false;
+  for (const Change& c : ctx.lowered.changes) {
+    if (auto* a = c.as<AddColumn>(); a && adding_column_validates_foreign_key(a->column)) validates = true;
+    if (auto* a = c.as<AddConstraint>(); a && a->constraint.kind == ConstraintKind::ForeignKey) validates = true;
+  }
   each<AddColumn>(ctx, [&](const Change& c, const AddColumn& a) {
-    if (!existing(ctx, a.table)) return;
+    if (!existing(ctx, a.table) || !validates) return;
     for (const Constraint& k : a.column.constraints) {
       if (k.kind != ConstraintKind::ForeignKey || k.not_valid) continue;
       Constraint fk = k;
       if (fk.columns.empty()) fk.columns = {a.column.name};
       r.report("adding column " + tick(a.table, a.column.name) + " with an inline REFERENCES " + tick(k.ref_table) +
-                   " validates the foreign key while it " + blocks(ctx, c, a.table, k.ref_table) +
+                   " and a default validates the foreign key against every row while it " + blocks(ctx, c, a.table, k.ref_table) +
                    ": writes to both tables wait",
                "Add the column without REFERENCES, then add the foreign key NOT VALID and validate it separately:\n"
                "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " +

@@ -3,6 +3,24 @@
 namespace pgstage::rules {
 namespace {
 
+// Whether the table was truncated earlier in the same transaction: it holds no rows then, so the
+// ALTER itself cannot fail on them (the TRUNCATE's lock keeps other sessions from adding any).
+bool truncated_in_transaction(const StatementContext& ctx, const QualifiedName& t) {
+  if (!ctx.tx.in_transaction) return false;
+  const auto& lowered = ctx.file_view.lowered();
+  for (size_t i = size_t(ctx.index); i-- > 0;) {
+    for (const Change& c : lowered[i].changes) {
+      if (auto* tc = c.as<TransactionControl>(); tc && (tc->kind == TxKind::Begin || tc->kind == TxKind::Commit ||
+                                                         tc->kind == TxKind::Rollback))
+        return false;
+      if (auto* tr = c.as<Truncate>())
+        for (auto& x : tr->tables)
+          if (Catalog::same(x, t)) return true;
+    }
+  }
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddColumn>(ctx, [&](const Change& c, const AddColumn& a) {
     const ColumnDef& col = a.column;
@@ -10,8 +28,10 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (!col.not_null || has_default || col.identity || col.generated_stored || col.type.is_serial) return;
     if (!existing(ctx, a.table)) return;
     r.report("adding NOT NULL column " + tick(a.table, col.name) +
-                 " without a default: INSERTs from the release running during the deploy do not set it and fail, "
-                 "and the statement itself fails if " + tick(a.table) + " has rows",
+                 " without a default: INSERTs from the release running during the deploy do not set it and fail" +
+                 (truncated_in_transaction(ctx, a.table)
+                      ? std::string()
+                      : ", and the statement itself fails if " + tick(a.table) + " has rows"),
              "Add the column as nullable (or with a constant DEFAULT), backfill it, then add the NOT NULL through a "
              "validated CHECK constraint:\n  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " +
                  quote_ident(col.name) + " " + col.type.str() + ";" + kPlanHint,

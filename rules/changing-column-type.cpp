@@ -9,7 +9,7 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (!existing(ctx, a.table)) return;
     std::optional<TypeName> old_type = known_type(ctx, a.table, a.column);
     TypeChangeFacts tf = type_change_facts(old_type ? &*old_type : nullptr, a.new_type, a.column, a.using_expr,
-                                           ctx.settings.pg_version);
+                                           ctx.settings.pg_version, ctx.settings.timezone);
     std::string target = tick(a.table, a.column);
     std::string to = a.new_type.str();
     std::string lock = lock_on(ctx, c, a.table);
@@ -27,6 +27,15 @@ void check(const StatementContext& ctx, Reporter& r) {
       return;
     }
     if (column_is_new(ctx, a.table, a.column) && tf.verdict == TypeChangeVerdict::Unknown) return;
+    if (tf.verdict == TypeChangeVerdict::Unknown && old_type) {
+      // The type is known; the verdict depends on a setting (the session TimeZone).
+      r.report(Reporter::Report{"changing the type of " + target + " to " + to + " may rewrite the whole table and "
+                                    "its indexes while it " + lock + ": " + tf.reason,
+                                staged + " If migrations run with TimeZone UTC, say so (`timezone = \"UTC\"`) and "
+                                         "this is a catalog-only change.",
+                                where(c), Severity::Warning, std::nullopt});
+      return;
+    }
     if (tf.verdict == TypeChangeVerdict::Unknown) {
       r.report("changing the type of " + target + " to " + to +
                    ": the verdict is uncertain because the column's current type is not known (no earlier "

@@ -16,11 +16,45 @@ std::string concurrent_sql(const StatementContext& ctx, const Change& c) {
   return out;
 }
 
+// Postgres refuses CONCURRENTLY on a partitioned table. The recipe that works: an invalid index on
+// the parent alone (ON ONLY, instant), each partition's index built concurrently, then attached; the
+// parent's index becomes valid once every partition has one.
+std::string partitioned_recipe(const StatementContext& ctx, const CreateIndex& a, const std::string& name) {
+  std::string kind = a.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+  std::string method = a.method.empty() || a.method == "btree" ? "" : " USING " + a.method;
+  std::string cols = " (" + column_list_sql(a.columns) + ");";
+  std::string out = "Postgres refuses CONCURRENTLY on a partitioned table. Create the index on the parent alone "
+                    "(instant, left invalid), build each partition's index concurrently, then attach it:\n  " +
+                    kind + " " + quote_ident(name) + " ON ONLY " + quote_name(a.table) + method + cols;
+  std::vector<QualifiedName> parts;
+  for (const CatalogTable* t : ctx.catalog.tables())
+    if (!t->partition_of.empty() && Catalog::same(t->partition_of, a.table)) parts.push_back(t->name);
+  if (parts.empty()) parts.push_back(QualifiedName{a.table.schema, a.table.name + "_p1"});
+  for (auto& p : parts) {
+    std::string pidx = name_or({}, p, a.columns, "idx");
+    out += "\n  " + kind + " CONCURRENTLY " + quote_ident(pidx) + " ON " + quote_name(p) + method + cols +
+           "\n  ALTER INDEX " + quote_name(QualifiedName{a.table.schema, name}) + " ATTACH PARTITION " +
+           quote_name(QualifiedName{p.schema, pidx}) + ";";
+  }
+  if (parts.size() == 1 && parts[0].name == a.table.name + "_p1")
+    out += "\n(one CREATE INDEX CONCURRENTLY and ATTACH PARTITION per partition; the partitions are not known here)";
+  return out;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<CreateIndex>(ctx, [&](const Change& c, const CreateIndex& a) {
     if (a.concurrently || !existing(ctx, a.table)) return;
     std::string name = name_or(a.name, a.table, a.columns, "idx");
     std::string kind = a.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+    const CatalogTable* t = ctx.catalog.table(a.table);
+    if (t && t->kind == "partitioned") {
+      if (a.only) return;  // the parent alone: no rows, no build; step one of the recipe
+      r.report(kind + " on partitioned table " + tick(a.table) + " builds the index on every partition " +
+                   lock_on(ctx, c, a.table) + " (and on each partition): writes to all of them wait until the last "
+                   "build ends",
+               partitioned_recipe(ctx, a, name), where(c));
+      return;
+    }
     std::string sql = concurrent_sql(ctx, c);
     if (sql.empty())
       sql = kind + " CONCURRENTLY " + (a.if_not_exists ? "IF NOT EXISTS " : "") + quote_ident(name) + " ON " +

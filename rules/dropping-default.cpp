@@ -3,9 +3,43 @@
 namespace pgstage::rules {
 namespace {
 
+bool sets_default(const Change& c, const QualifiedName& t, const std::string& column) {
+  auto* d = c.as<SetDefault>();
+  return d && d->column == column && Catalog::same(d->table, t);
+}
+
+// Whether the default comes back before anyone can see it gone: set again later in the same
+// statement, or later in the same transaction (before its COMMIT), as the usual type change does
+// (DROP DEFAULT; ALTER ... TYPE ... USING; SET DEFAULT).
+bool restored_before_commit(const StatementContext& ctx, const DropDefault& a) {
+  bool after = false;
+  for (const Change& c : ctx.lowered.changes) {
+    if (c.is<DropDefault>() && &std::get<DropDefault>(c.value) == &a) after = true;
+    else if (after && sets_default(c, a.table, a.column)) return true;
+  }
+  if (!ctx.tx.in_transaction) return false;
+  const auto& lowered = ctx.file_view.lowered();
+  for (size_t i = size_t(ctx.index) + 1; i < lowered.size(); ++i) {
+    for (const Change& c : lowered[i].changes) {
+      if (auto* tc = c.as<TransactionControl>();
+          tc && (tc->kind == TxKind::Commit || tc->kind == TxKind::Rollback || tc->kind == TxKind::Prepare))
+        return false;
+      if (sets_default(c, a.table, a.column)) return true;
+    }
+  }
+  return false;
+}
+
+// Whether the same statement also drops NOT NULL of the column (old INSERTs then store NULL).
+bool drops_not_null_too(const StatementContext& ctx, const DropDefault& a) {
+  for (const Change& c : ctx.lowered.changes)
+    if (auto* d = c.as<DropNotNull>(); d && d->column == a.column && Catalog::same(d->table, a.table)) return true;
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropDefault>(ctx, [&](const Change& c, const DropDefault& a) {
-    if (!existing(ctx, a.table)) return;
+    if (!existing(ctx, a.table) || restored_before_commit(ctx, a)) return;
     // What we know of the column: the catalog, or an earlier statement of this file.
     bool known = false, not_null = false, has_default = false, is_new = false;
     std::string default_sql;
@@ -25,6 +59,7 @@ void check(const StatementContext& ctx, Reporter& r) {
       }
     }
     if (known && !has_default) return;  // no default to drop
+    if (drops_not_null_too(ctx, a)) not_null = false;
     std::string target = tick(a.table, a.column);
     std::string help = "Ship code that always sets " + target + " first, then drop the default in the next "
                        "release:\n  ALTER TABLE " + quote_name(a.table) + " ALTER COLUMN " + quote_ident(a.column) +

@@ -14,9 +14,22 @@ void each(const StatementContext& ctx, F fn) {
     if (const T* v = c.as<T>()) fn(c, *v);
 }
 
-// True when the table exists before the change set (not created in it). Unknown tables count as
-// existing: without history we must assume the worst.
-inline bool existing(const StatementContext& ctx, const QualifiedName& t) { return !ctx.is_new(t); }
+// Whether a DO block creates the table itself: the block runs as one transaction, so what it
+// creates is as new to the rest of the block as a table created by an earlier statement.
+inline bool created_by_do_block(const StatementContext& ctx, const QualifiedName& t) {
+  if (!ctx.lowered.do_block) return false;
+  for (const Change& c : ctx.lowered.changes) {
+    if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) return true;
+    if (auto* cv = c.as<CreateView>(); cv && Catalog::same(cv->name, t)) return true;
+  }
+  return false;
+}
+
+// True when the table exists before the change set (not created in it, nor by the DO block under
+// review). Unknown tables count as existing: without history we must assume the worst.
+inline bool existing(const StatementContext& ctx, const QualifiedName& t) {
+  return !ctx.is_new(t) && !created_by_do_block(ctx, t);
+}
 
 // "`users`" with quoting for messages.
 std::string tick(const QualifiedName& n);

@@ -27,7 +27,14 @@ void check(const StatementContext& ctx, Reporter& r) {
                       "EXCLUSIVE lock on each index, which blocks every query that plans with that index, for the "
                       "whole rebuild";
     std::string help;
-    if (ctx.settings.pg_version >= 12) {
+    if (ri.kind == "system") {
+      // Postgres refuses CONCURRENTLY for system catalogs (REINDEX SYSTEM CONCURRENTLY is an error).
+      msg = "REINDEX SYSTEM rebuilds every system catalog index, holding locks that block DDL and the catalog "
+            "lookups of new connections and queries for the whole rebuild";
+      help = "System catalogs cannot be reindexed concurrently. Run it in a maintenance window, not in a "
+             "migration; to rebuild the application's indexes online use REINDEX (TABLE|INDEX|SCHEMA) "
+             "CONCURRENTLY instead.";
+    } else if (ctx.settings.pg_version >= 12) {
       help = "Rebuild it online (PostgreSQL 12+), outside a transaction block:\n  REINDEX " +
              std::string(kind_sql(ri.kind)) + " CONCURRENTLY " + target + ";" + kPlanHint;
     } else {

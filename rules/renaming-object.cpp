@@ -20,9 +20,24 @@ bool created_in_review(const StatementContext& ctx, const RenameObject& a) {
   return o && o->created_in_review;
 }
 
+// Objects application code does not name: a trigger function (only its trigger calls it), a sequence
+// owned by a column (the column's default calls it), including the implicit <table>_<column>_seq of a
+// serial or identity column.
+bool internal_object(const StatementContext& ctx, const RenameObject& a) {
+  if (a.kind != "function" && a.kind != "sequence") return false;
+  if (const CatalogObject* o = ctx.catalog.object(a.kind, a.name); o && o->internal) return true;
+  if (a.kind != "sequence") return false;
+  for (const CatalogTable* t : ctx.catalog.tables()) {
+    if (!a.name.schema.empty() && !t->name.schema.empty() && a.name.schema != t->name.schema) continue;
+    for (const CatalogColumn& col : t->columns)
+      if ((col.type.is_serial || col.identity) && a.name.name == t->name.name + "_" + col.name + "_seq") return true;
+  }
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<RenameObject>(ctx, [&](const Change& c, const RenameObject& a) {
-    if (!watched(a.kind) || created_in_review(ctx, a)) return;
+    if (!watched(a.kind) || created_in_review(ctx, a) || internal_object(ctx, a)) return;
     std::string what, hint;
     if (a.kind == "enum value") {
       what = "renaming value '" + a.old_value + "' of enum " + tick(a.name) + " to '" + a.new_name +

@@ -31,6 +31,15 @@ void check(const StatementContext& ctx, Reporter& r) {
                "Remove it and let the runner commit, or mark the file as non-transactional "
                "(`-- pgstage:no-transaction`).",
                where(c));
+    } else if (ends && !tx.runner_wraps && tx.explicit_depth == 0 && !c.from_do_block) {
+      std::string word = t.kind == TxKind::Rollback ? "ROLLBACK" : t.kind == TxKind::Prepare ? "PREPARE TRANSACTION"
+                                                                                             : "COMMIT";
+      r.report(word + " with no transaction open (no BEGIN before it): Postgres only warns \"there is no "
+                   "transaction in progress\"; the statements before it already ran one by one, each committed on "
+                   "its own" + (t.kind == TxKind::Rollback ? ", and nothing is rolled back" : ""),
+               "If those statements were meant to succeed or fail together, put BEGIN before them; otherwise remove "
+               "the " + word + ".",
+               where(c));
     }
   });
 }
@@ -41,7 +50,8 @@ extern const Rule rule_transaction_nesting = {
     .id = "transaction-nesting",
     .category = Category::Transaction,
     .severity = Severity::Warning,
-    .summary = "BEGIN inside a transaction, or explicit BEGIN/COMMIT when the runner wraps the file",
+    .summary = "BEGIN inside a transaction, explicit BEGIN/COMMIT when the runner wraps the file, or a COMMIT with "
+               "no transaction open",
     .why = "Postgres has no nested transactions: a second BEGIN only warns, and the first COMMIT ends the outer "
            "transaction. When the runner (Flyway, goose, dbmate, diesel, or `transaction = \"per-file\"`) already "
            "wraps the file, an explicit COMMIT splits it: the statements after it are no longer atomic with the "

@@ -3,6 +3,7 @@
 // trigger-ddl, missing-lock-timeout, wide-lock-window).
 #include <doctest/doctest.h>
 
+#include "analyzer/types.h"
 #include "tests/support/lint_helpers.h"
 
 using namespace pgstage;
@@ -268,4 +269,95 @@ TEST_CASE("wide-lock-window: dropping and re-creating a view in one transaction 
             .empty());
   CHECK(run(h + "BEGIN;\nDROP VIEW active_users;\nALTER TABLE users ADD COLUMN a text;\nCOMMIT;", "wide-lock-window")
             .size() == 1);
+}
+
+TEST_CASE("reindex-non-concurrent: REINDEX SYSTEM is not told to use CONCURRENTLY (Postgres refuses it)") {
+  auto f = run("REINDEX SYSTEM app;", "reindex-non-concurrent");
+  REQUIRE(f.size() == 1);
+  CHECK_FALSE(has(f[0].help, "REINDEX SYSTEM CONCURRENTLY"));
+  CHECK(has(f[0].help, "cannot be reindexed concurrently"));
+  // Schema and database keep the online advice.
+  auto s = run("REINDEX SCHEMA app;", "reindex-non-concurrent");
+  REQUIRE(s.size() == 1);
+  CHECK(has(s[0].help, "REINDEX SCHEMA CONCURRENTLY"));
+}
+
+TEST_CASE("create-index-non-concurrent on a partitioned table gives the ON ONLY / ATTACH PARTITION recipe") {
+  const std::string h =
+      "CREATE TABLE events (id bigint, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);\n"
+      "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n"
+      "CREATE TABLE events_2027 (id bigint, at timestamptz NOT NULL, kind text);\n"
+      "ALTER TABLE events ATTACH PARTITION events_2027 FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\n"
+      "-- pgstage:history-end\n";
+  auto f = run(h + "CREATE INDEX events_kind_idx ON events (kind);", "create-index-non-concurrent");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "partitioned table"));
+  CHECK(has(f[0].help, "CREATE INDEX \"events_kind_idx\" ON ONLY \"events\" (\"kind\");"));
+  CHECK(has(f[0].help, "CREATE INDEX CONCURRENTLY \"events_2026_kind_idx\" ON \"events_2026\" (\"kind\");"));
+  CHECK(has(f[0].help, "ALTER INDEX \"events_kind_idx\" ATTACH PARTITION \"events_2027_kind_idx\";"));
+  // The parent alone (step one of the recipe) is not a finding; a plain table's ON ONLY still is.
+  CHECK(run(h + "CREATE INDEX events_at_idx ON ONLY events (at);", "create-index-non-concurrent").empty());
+  CHECK(run(kUsers + "CREATE INDEX orders_total_idx ON ONLY orders (total);", "create-index-non-concurrent").size() ==
+        1);
+  // A detached partition is no longer listed.
+  auto d = run(h + "ALTER TABLE events DETACH PARTITION events_2027;\nCREATE INDEX e_k ON events (kind);",
+               "create-index-non-concurrent");
+  REQUIRE(d.size() == 1);
+  CHECK_FALSE(has(d[0].help, "events_2027"));
+}
+
+TEST_CASE("adding-foreign-key: inline REFERENCES on a column added without a default is not validated") {
+  CHECK(run(kUsers + "ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id);", "adding-foreign-key")
+            .empty());
+  CHECK(run(kUsers + "ALTER TABLE orders ADD COLUMN buyer_id bigint DEFAULT 1 REFERENCES users (id);",
+            "adding-foreign-key")
+            .size() == 1);
+  // Validation is decided for the whole statement: a default anywhere in it turns it on.
+  CHECK(run(kUsers + "ALTER TABLE orders ADD COLUMN b bigint REFERENCES users (id), ADD COLUMN n int DEFAULT 0;",
+            "adding-foreign-key")
+            .size() == 1);
+  auto lint = test::lint_text(kUsers + "ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id);");
+  REQUIRE(lint.statements.size() >= 1);
+  CHECK_FALSE(lint.statements.back().lock.scan);
+  auto chk = test::lint_text(kUsers + "ALTER TABLE orders ADD COLUMN rank int CHECK (rank > 0);");
+  CHECK(chk.statements.back().lock.scan);  // a CHECK on a new column still checks every row
+}
+
+TEST_CASE("lock-table inside a DO block is not said to fail outside a transaction block") {
+  auto f = run(kUsers + "DO $$ BEGIN LOCK TABLE users IN SHARE MODE; END $$;", "lock-table");
+  REQUIRE(f.size() == 1);
+  CHECK_FALSE(has(f[0].message, "can only be used in transaction blocks"));
+  auto plain = run(kUsers + "LOCK TABLE users;", "lock-table");
+  REQUIRE(plain.size() == 1);
+  CHECK(has(plain[0].message, "can only be used in transaction blocks"));
+}
+
+TEST_CASE("changing-column-type timestamp -> timestamptz depends on the session TimeZone (PG 12+)") {
+  const std::string h = "CREATE TABLE ev (id bigint PRIMARY KEY, at timestamp);\n-- pgstage:history-end\n";
+  const std::string sql = h + "ALTER TABLE ev ALTER COLUMN at TYPE timestamptz;";
+  // Unknown zone: a warning that says it depends, not an error claiming a rewrite.
+  auto unknown = run(sql, "changing-column-type");
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0].severity == Severity::Warning);
+  CHECK(has(unknown[0].message, "TimeZone"));
+  LintOptions utc;
+  utc.settings.timezone = "Etc/UTC";
+  auto u = run(sql, "changing-column-type", utc);
+  REQUIRE(u.size() == 1);
+  CHECK(u[0].severity == Severity::Hint);
+  LintOptions berlin;
+  berlin.settings.timezone = "Europe/Berlin";
+  auto b = run(sql, "changing-column-type", berlin);
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].severity == Severity::Error);
+  CHECK(has(b[0].message, "Europe/Berlin"));
+  // Before PG 12 it always rewrites.
+  LintOptions old = pg(11);
+  old.settings.timezone = "UTC";
+  auto o = run(sql, "changing-column-type", old);
+  REQUIRE(o.size() == 1);
+  CHECK(o[0].severity == Severity::Error);
+  CHECK(is_utc_zone("utc"));
+  CHECK(is_utc_zone("GMT"));
+  CHECK_FALSE(is_utc_zone("Europe/London"));
 }

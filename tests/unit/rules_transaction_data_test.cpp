@@ -43,6 +43,27 @@ TEST_CASE("transaction-nesting: nested BEGIN and BEGIN/COMMIT under a wrapping r
   CHECK(run("-- +goose Up\n-- +goose NO TRANSACTION\nBEGIN;\nSELECT 1;\nCOMMIT;\n", "transaction-nesting").empty());
   CHECK(run("-- pgstage:no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting", pg(15, TxMode::PerFile))
             .empty());
+  // A stray COMMIT or ROLLBACK with nothing open: the statements before it were never atomic.
+  auto stray = run("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nCOMMIT;", "transaction-nesting",
+                   pg(15, TxMode::None));
+  REQUIRE(stray.size() == 1);
+  CHECK(stray[0].start.line == 3);
+  CHECK(has(stray[0].message, "no transaction open"));
+  auto rb = run("SELECT 1;\nROLLBACK;", "transaction-nesting", pg(15, TxMode::None));
+  REQUIRE(rb.size() == 1);
+  CHECK(has(rb[0].message, "nothing is rolled back"));
+  CHECK(run("BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nROLLBACK;", "transaction-nesting", pg(15, TxMode::None))
+            .empty());
+}
+
+TEST_CASE("adding-required-column right after TRUNCATE in the same transaction: the table has no rows") {
+  auto f = run(kHist + "BEGIN;\nTRUNCATE orders;\nALTER TABLE orders ADD COLUMN total numeric NOT NULL;\nCOMMIT;",
+               "adding-required-column");
+  REQUIRE(f.size() == 1);  // the running release's INSERTs still fail
+  CHECK_FALSE(has(f[0].message, "has rows"));
+  auto g = run(kHist + "ALTER TABLE orders ADD COLUMN total numeric NOT NULL;", "adding-required-column");
+  REQUIRE(g.size() == 1);
+  CHECK(has(g[0].message, "has rows"));
 }
 
 TEST_CASE("uncommitted-transaction: open BEGIN at end of file, reported at the BEGIN") {
