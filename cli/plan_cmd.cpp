@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "analyzer/lint.h"
+#include "analyzer/no_migrations.h"
 #include "cli/commands.h"
 #include "deployer/sha256.h"
 #include "planner/planner.h"
@@ -33,6 +34,10 @@ bool replay_path(const std::string& path, Catalog& catalog, const LintSettings& 
   std::vector<MigrationEntry> entries;
   if (fs::is_directory(path, ec)) {
     if (!list_migrations(path, Layout::Auto, {}, entries, err)) return false;
+    if (entries.empty()) {
+      err = no_migrations_message(path, Layout::Auto);
+      return false;
+    }
   } else {
     entries.push_back(MigrationEntry{path, Layout::Auto});
   }
