@@ -7,6 +7,7 @@
 #include "analyzer/lint.h"
 #include "analyzer/no_migrations.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "deployer/sha256.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
@@ -26,6 +27,7 @@ struct PlanArgs {
   int pg_version = 15;
   int batch_size = 1000;
   std::string transaction = "auto";
+  size_t max_bytes = 60000;  // --format markdown
 };
 
 // Replays a history path (a file, or a directory's migrations in order) into the catalog.
@@ -150,8 +152,15 @@ int run_plan_command(const PlanArgs& a) {
       return kExitUsage;
     }
   }
-  if (a.format == "json") std::cout << planner::to_json(plan);
-  else std::cout << planner::render_text(plan);
+  if (a.format == "json") {
+    std::cout << planner::to_json(plan);
+  } else if (a.format == "markdown") {
+    ReportOptions ro;
+    ro.max_bytes = a.max_bytes;
+    std::cout << render_plan_markdown(plan, unplannable, ro);
+  } else {
+    std::cout << planner::render_text(plan);
+  }
   if (!a.out.empty()) std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
   bool refused = false;
   for (auto& f : unplannable) {
@@ -170,7 +179,11 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("file", args->path, "The migration file to plan")->required();
   cmd->add_option("--history", args->history, "Replay these files or directories as schema history first");
   cmd->add_flag("--no-history", args->no_history, "Do not replay earlier migrations of the file's directory");
-  cmd->add_option("-f,--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-f,--format", args->format, "Output format (markdown: a pull-request comment)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--max-bytes", args->max_bytes,
+                  "--format markdown: stop at a whole step past this size, with a note (default 60000)")
+      ->check(CLI::Range(size_t(1024), size_t(100000000)));
   cmd->add_option("-o,--out", args->out, "Write one SQL file per phase and plan.json to this directory");
   cmd->add_option("--pg-version", args->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--batch-size", args->batch_size, "Rows per backfill batch")->check(CLI::Range(1, 1000000));
