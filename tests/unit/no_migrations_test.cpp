@@ -58,7 +58,7 @@ TEST_CASE("no migrations: an explicit layout that matches nothing names that lay
   CHECK(r.exit_code == 2);
   CHECK(has(r.err, "/m: no migrations found (layout flyway"));
   // Excluding every file is the same error, and says the patterns were applied.
-  auto e = run_pgstage({"lint", "--no-config", "--exclude", "*.sql", d.path() + "/m"});
+  auto e = run_pgstage({"lint", "--no-config", d.path() + "/m", "--exclude", "*.sql"});
   CHECK(e.exit_code == 2);
   CHECK(has(e.err, "after the --exclude patterns"));
   // The same directory with its real layout lints.
@@ -66,15 +66,22 @@ TEST_CASE("no migrations: an explicit layout that matches nothing names that lay
   CHECK(ok.exit_code == 0);
 }
 
-TEST_CASE("no migrations: lint --history and plan --history refuse an empty directory") {
+TEST_CASE("no migrations: lint --history, plan --history and apply refuse an empty directory") {
   TempDir d;
   fs::create_directories(d.path() + "/empty");
   std::string file = d.write("m/001_init.sql", "CREATE TABLE t (id int);\n");
-  auto h = run_pgstage({"lint", "--no-config", "--history", d.path() + "/empty", file});
+  auto h = run_pgstage({"lint", "--no-config", file, "--history", d.path() + "/empty"});
   CHECK(h.exit_code == 2);
   CHECK(has(h.err, d.path() + "/empty: no migrations found"));
 
-  auto p = run_pgstage({"plan", "--history", d.path() + "/empty", file});
+  auto p = run_pgstage({"plan", file, "--history", d.path() + "/empty"});
   CHECK(p.exit_code == 2);
   CHECK(has(p.err, d.path() + "/empty: no migrations found"));
+
+  // apply stops before connecting: the directory is checked first (the URL's password never shows).
+  auto a = run_pgstage({"apply", d.path() + "/empty", "--database-url",
+                        "postgresql://app:s3cret-pw@127.0.0.1:1/app", "--release", "v1", "--migrations-only"});
+  CHECK(a.exit_code == 2);
+  CHECK(has(a.err, d.path() + "/empty: no migrations found"));
+  CHECK_FALSE(has(a.err + a.out, "s3cret-pw"));
 }
