@@ -152,7 +152,13 @@ TEST_CASE("baseline --up-to takes a name, a file name or a path, and refuses one
   Proc e = run_pgstage({"baseline", empty.str(), "--database-url", none});
   CHECK(e.code() == 2);
   CHECK(has(e.err, "no migrations found (layouts tried:"));
-  for (auto* out : {&bad.out, &bad.err, &dry.out, &e.err}) CHECK_FALSE(has(*out, "s3cretpw"));
+  // A database that does not exist: the error shows the URL with its password masked.
+  std::string missing = with_password(pg.url("no_such_db"), "s3cretpw");
+  Proc gone = run_pgstage({"baseline", d.str(), "--database-url", missing});
+  CHECK(gone.code() == 1);
+  CHECK(has(gone.err, "***"));
+  CHECK(has(gone.err, "no_such_db"));
+  for (auto* out : {&bad.out, &bad.err, &dry.out, &e.err, &gone.out, &gone.err}) CHECK_FALSE(has(*out, "s3cretpw"));
 }
 
 TEST_CASE("baseline --verify: a matching schema is recorded; a hand-made ALTER is listed and nothing is recorded") {
