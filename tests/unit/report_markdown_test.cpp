@@ -277,4 +277,13 @@ TEST_CASE("markdown from the command line: lint and plan") {
   CHECK(plan.out.starts_with("## pgstage plan: "));
   CHECK(plan.out.find("### Phase 1: expand") != std::string::npos);
   check_structure(plan.out);
+
+  // An unsafe finding no recipe stages is listed first, and the exit code says so.
+  std::string trunc = d.write("p/003_truncate.sql", "TRUNCATE users;\n");
+  auto t = test::run_pgstage({"plan", "--format", "markdown", trunc});
+  CHECK(t.exit_code == 1);
+  CHECK(t.out.find("### :warning: No recipe stages these: they run as written in expand\n\n:x: **error** "
+                   "`truncate-table` at `") != std::string::npos);
+  CHECK(t.out.find("### :warning:") < t.out.find("### Phase 1: expand"));
+  check_structure(t.out);
 }
