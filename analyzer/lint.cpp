@@ -1,6 +1,7 @@
 #include "analyzer/lint.h"
 
 #include "analyzer/ascii.h"
+#include "analyzer/no_migrations.h"
 
 #include <algorithm>
 #include <atomic>
@@ -741,6 +742,10 @@ void add_history(const std::string& path, const LintOptions& opts, std::vector<J
       out.errors.push_back(err);
       return;
     }
+    if (entries.empty()) {
+      out.errors.push_back(no_migrations_message(path, opts.layout, !opts.exclude.empty()));
+      return;
+    }
     for (auto& e : entries) {
       Job j;
       if (load(e.path, e.layout, j, out)) jobs.push_back(std::move(j));
@@ -831,6 +836,10 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       std::string err;
       if (!list_migrations(in.path, opts.layout, opts.exclude, entries, err)) {
         out.errors.push_back(err);
+        continue;
+      }
+      if (entries.empty()) {
+        out.errors.push_back(no_migrations_message(in.path, opts.layout, !opts.exclude.empty()));
         continue;
       }
       for (auto& e : entries) {

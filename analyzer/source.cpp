@@ -1,6 +1,7 @@
 #include "analyzer/source.h"
 
 #include "analyzer/ascii.h"
+#include "analyzer/no_migrations.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -302,6 +303,35 @@ Layout detect_layout(const std::string& dir) {
   if (goose) return Layout::Goose;
   if (dbmate) return Layout::Dbmate;
   return Layout::Plain;
+}
+
+std::string no_migrations_message(const std::string& dir, Layout layout, bool excluded_some) {
+  auto pattern = [](Layout l) -> std::string {
+    switch (l) {
+      case Layout::GolangMigrate: return "golang-migrate (NAME.up.sql)";
+      case Layout::Flyway: return "flyway (V<version>__NAME.sql, R__NAME.sql)";
+      case Layout::Diesel: return "diesel (DIR/up.sql)";
+      case Layout::Prisma: return "prisma (DIR/migration.sql)";
+      case Layout::Goose: return "goose (NAME.sql with -- +goose Up)";
+      case Layout::Dbmate: return "dbmate (NAME.sql with -- migrate:up)";
+      default: return "plain (NAME.sql, not *.down.sql)";
+    }
+  };
+  std::string msg = dir + ": no migrations found";
+  if (layout == Layout::Auto) {
+    msg += " (layouts tried: ";
+    bool first = true;
+    for (Layout l : {Layout::Plain, Layout::GolangMigrate, Layout::Flyway, Layout::Goose, Layout::Dbmate, Layout::Diesel,
+                     Layout::Prisma}) {
+      msg += (first ? "" : ", ") + pattern(l);
+      first = false;
+    }
+    msg += ")";
+  } else {
+    msg += " (layout " + pattern(layout) + ", from --layout or pgstage.toml)";
+  }
+  if (excluded_some) msg += " after the --exclude patterns";
+  return msg;
 }
 
 bool list_migrations(const std::string& dir, Layout layout, const std::vector<std::string>& exclude,

@@ -128,6 +128,7 @@ bool resolve_lint(const LintFlags& f, const Config& cfg, LintArgs& out, std::str
   out.json_style = pick(f.json_style, c.json_style, out.json_style);
   out.stdin_name = f.stdin_name;
   out.since = f.since;
+  out.max_bytes = f.max_bytes;
   // A database or a snapshot on the command line replaces the file's snapshot.
   out.database_url = f.database_url;
   if (f.database_url.empty()) out.schema_file = pick(f.schema_file, c.schema, std::string());
@@ -155,6 +156,7 @@ bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::str
   out.pg_version = pick(f.pg_version, c.pg_version, cfg.project.pg_version, out.pg_version);
   out.batch_size = pick(f.batch_size, c.batch_size, out.batch_size);
   out.timezone = pick(f.timezone, c.timezone, cfg.project.timezone, std::string());
+  out.max_bytes = f.max_bytes;
   out.transaction = pick(f.transaction, c.transaction, cfg.project.transaction, out.transaction);
   return true;
 }

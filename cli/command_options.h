@@ -50,6 +50,7 @@ struct LintFlags {
   std::optional<std::string> schema_file;
   std::optional<double> large_table_rows;
   std::string since;
+  size_t max_bytes = 60000;  // --format markdown
   ConfigFlags config;
 };
 
@@ -60,6 +61,7 @@ struct LintArgs {
   std::string json_style = "auto";
   std::string stdin_name = "<stdin>";
   std::string database_url, schema_file, since;
+  size_t max_bytes = 60000;  // --format markdown
   LintOptions options;  // settings, rules, history, layout, exclude, large tables, jobs
 };
 bool resolve_lint(const LintFlags& flags, const Config& cfg, LintArgs& out, std::string& err);
@@ -72,6 +74,7 @@ struct PlanFlags {
   std::string out;
   std::optional<int> pg_version, batch_size;
   std::optional<std::string> timezone;
+  size_t max_bytes = 60000;  // --format markdown
   ConfigFlags config;
 };
 
@@ -85,6 +88,7 @@ struct PlanArgs {
   std::string timezone;  // "" unknown
   int batch_size = 1000;
   std::string transaction = "auto";
+  size_t max_bytes = 60000;  // --format markdown
 };
 bool resolve_plan(const PlanFlags& flags, const Config& cfg, PlanArgs& out, std::string& err);
 

@@ -18,5 +18,6 @@ void add_apply_commands(CLI::App& app, int& exit_code);  // `apply`, `mark-deplo
 void add_deploy_command(CLI::App& app, int& exit_code);
 void add_trace_command(CLI::App& app, int& exit_code);
 void add_snapshot_command(CLI::App& app, int& exit_code);
+void add_baseline_command(CLI::App& app, int& exit_code);
 
 }  // namespace pgstage::cli

@@ -280,7 +280,7 @@ Keys lint_keys(LintConfig& c) {
          c.large_table_rows = *d;
          return true;
        }},
-      {"format", choice(c.format, {"text", "json", "sarif", "github", "gitlab"})},
+      {"format", choice(c.format, {"text", "json", "sarif", "github", "gitlab", "markdown"})},
       {"color", choice(c.color, {"auto", "always", "never"})},
       {"json_style", choice(c.json_style, {"auto", "pretty", "compact"})},
       {"jobs", integer(c.jobs, 0, 1024)},
@@ -294,7 +294,7 @@ Keys plan_keys(PlanConfig& c) {
   return {
       {"pg_version", pg_version(c.pg_version)},   {"batch_size", integer(c.batch_size, 1, 1000000)},
       {"timezone", nonempty(c.timezone)},
-      {"transaction", transaction(c.transaction)}, {"format", choice(c.format, {"text", "json"})},
+      {"transaction", transaction(c.transaction)}, {"format", choice(c.format, {"text", "json", "markdown"})},
       {"history", path_list(c.history)},           {"no_history", flag(c.no_history)},
   };
 }

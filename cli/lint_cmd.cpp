@@ -40,6 +40,7 @@ std::string render(const std::string& format, const LintResult& result, const Re
   if (format == "sarif") return render_sarif(result, ro);
   if (format == "github") return render_github(result, ro);
   if (format == "gitlab") return render_gitlab(result, ro);
+  if (format == "markdown") return render_markdown(result, ro);
   return render_text(result, ro);
 }
 
@@ -86,6 +87,7 @@ int run_lint_command(const LintArgs& a) {
   ReportOptions ro;
   ro.fail_on = opts.fail_on;
   ro.json_indent = json_indent;
+  ro.max_bytes = a.max_bytes;
   ro.color = a.color == "always" || (a.color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
   if (json) {
     if (!json->finish(result, ro, std::cout, err)) {
@@ -110,8 +112,12 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("paths", f->paths,
                    "Migration files or directories (- for stdin; default: `migrations` from pgstage.toml)");
   cmd->add_option("-f,--format", f->format, "Output format: text, json, sarif, github (workflow commands), gitlab "
-                                               "(Code Quality)")
-      ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}));
+                                               "(Code Quality), markdown (a pull-request comment)")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab", "markdown"}));
+  cmd->add_option("--max-bytes", f->max_bytes,
+                  "--format markdown: stop at a whole entry past this size, with a note (default 60000; a GitHub "
+                  "comment holds 65536 characters)")
+      ->check(CLI::Range(size_t(1024), size_t(100000000)));
   cmd->add_option("--fail-on", f->fail_on, "Exit 1 when a finding is at or above this severity (error|warning|hint)");
   cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--timezone", f->timezone,

@@ -5,8 +5,10 @@
 #include <iostream>
 
 #include "analyzer/lint.h"
+#include "analyzer/no_migrations.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "executor/sha256.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
@@ -23,6 +25,10 @@ bool replay_path(const std::string& path, Catalog& catalog, const LintSettings& 
   std::vector<MigrationEntry> entries;
   if (fs::is_directory(path, ec)) {
     if (!list_migrations(path, Layout::Auto, {}, entries, err)) return false;
+    if (entries.empty()) {
+      err = no_migrations_message(path, Layout::Auto);
+      return false;
+    }
   } else {
     entries.push_back(MigrationEntry{path, Layout::Auto});
   }
@@ -136,8 +142,15 @@ int run_plan_command(const PlanArgs& a) {
       return kExitUsage;
     }
   }
-  if (a.format == "json") std::cout << planner::to_json(plan);
-  else std::cout << planner::render_text(plan);
+  if (a.format == "json") {
+    std::cout << planner::to_json(plan);
+  } else if (a.format == "markdown") {
+    ReportOptions ro;
+    ro.max_bytes = a.max_bytes;
+    std::cout << render_plan_markdown(plan, unplannable, ro);
+  } else {
+    std::cout << planner::render_text(plan);
+  }
   if (!a.out.empty()) std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
   bool refused = false;
   for (auto& f : unplannable) {
@@ -157,7 +170,11 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--history", f->history, "Replay these files or directories as schema history first")
       ->allow_extra_args(false);
   add_bool_flag(*cmd, "--no-history", f->no_history, "Do not replay earlier migrations of the file's directory");
-  cmd->add_option("-f,--format", f->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-f,--format", f->format, "Output format (markdown: a pull-request comment)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--max-bytes", f->max_bytes,
+                  "--format markdown: stop at a whole step past this size, with a note (default 60000)")
+      ->check(CLI::Range(size_t(1024), size_t(100000000)));
   cmd->add_option("-o,--out", f->out, "Write one SQL file per phase and plan.json to this directory");
   cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--timezone", f->timezone,

@@ -10,12 +10,17 @@
 
 #include "analyzer/lint.h"
 
+namespace pgstage::planner {
+struct Plan;
+}
+
 namespace pgstage::cli {
 
 struct ReportOptions {
   bool color = false;
   int json_indent = 2;  // `--format json`: spaces per level, or -1 for compact (one line)
   Severity fail_on = Severity::Error;
+  size_t max_bytes = 60000;  // `--format markdown`: size limit (a GitHub comment holds 65536 characters)
 };
 
 std::string render_text(const LintResult& r, const ReportOptions& o);
@@ -45,6 +50,15 @@ std::string render_sarif(const LintResult& r, const ReportOptions& o);
 std::string render_github(const LintResult& r, const ReportOptions& o);
 // GitLab Code Quality report (a JSON array of Code Climate issues).
 std::string render_gitlab(const LintResult& r, const ReportOptions& o);
+
+// A pull-request comment (GitHub-flavoured Markdown): per file a table of its statements (location,
+// kind, lock, rewrite/scan, findings by severity), then each finding with its help in <details>.
+// Past o.max_bytes it stops at a whole entry and says how many were left out and how to see them.
+std::string render_markdown(const LintResult& r, const ReportOptions& o);
+// `plan --format markdown`: the phases with their steps, each step's SQL in a collapsed code block,
+// and the unsafe findings no recipe stages (`unplannable`); truncated like render_markdown().
+std::string render_plan_markdown(const planner::Plan& p, const std::vector<Finding>& unplannable,
+                                 const ReportOptions& o);
 
 // Percent-encodes a path for a URI reference (keeps unreserved characters and '/').
 std::string uri_path(const std::string& path);

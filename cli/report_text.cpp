@@ -63,6 +63,7 @@ std::string render_text(const LintResult& r, const ReportOptions& o) {
     out << "\n";
   }
   for (auto& e : r.errors) out << "error: " << e << "\n";
+  if (r.files.empty() && !r.errors.empty()) return out.str();  // nothing was linted: no "0 files" summary
   size_t stmts = r.statements.size();
   out << p.c("1") << "pgstage: " << plural(r.files.size(), "file") << ", " << plural(stmts, "statement") << ": "
       << plural(size_t(r.count(Severity::Error)), "error") << ", " << plural(size_t(r.count(Severity::Warning)), "warning")

@@ -7,7 +7,9 @@
 #include <set>
 
 #include "analyzer/lower.h"
+#include "analyzer/no_migrations.h"
 #include "analyzer/parse.h"
+#include "analyzer/rule_api.h"
 #include "executor/backfill.h"
 #include "executor/runner.h"
 #include "executor/sha256.h"
@@ -18,10 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Migration {
-  std::string name;  // path relative to the migrations directory
-  SourceFile file;
-  std::string checksum;
+struct Migration : MigrationFile {
   const MigrationState* recorded = nullptr;
 };
 
@@ -118,6 +117,7 @@ class Apply {
     if (!req_.dry_run) {
       if (auto r = acquire_apply_lock(conn_, req_.wait_lock_seconds); !r.ok) return fail(r.error);
     }
+    if (!refuse_unbaselined()) return res_;
     if (auto r = ensure_state_schema(conn_, !req_.dry_run); !r.ok) return fail(r.error);
     if (auto r = load_state(conn_, state_); !r.ok) return fail(r.error);
     for (auto& m : files_) m.recorded = state_.migration(m.name);
@@ -151,24 +151,56 @@ class Apply {
   }
 
   bool load_files() {
-    std::vector<MigrationEntry> entries;
+    std::vector<MigrationFile> loaded;
     std::string err;
-    if (!list_migrations(req_.migrations_dir, req_.lint.layout, req_.lint.exclude, entries, err)) {
+    if (!load_migration_files(req_.migrations_dir, req_.lint.layout, req_.lint.exclude, loaded, err)) {
       usage(err);
       return false;
     }
-    for (auto& e : entries) {
-      Migration m;
-      if (!read_source(e.path, e.layout, m.file, err)) {
-        usage(err);
-        return false;
-      }
-      m.name = fs::path(e.path).lexically_relative(req_.migrations_dir).generic_string();
-      if (m.name.empty() || m.name.starts_with("..")) m.name = fs::path(e.path).filename().string();
-      m.checksum = sha256_checksum(m.file.text);
-      files_.push_back(std::move(m));
-    }
+    for (auto& f : loaded) files_.push_back(Migration{std::move(f), nullptr});
     return true;
+  }
+
+  // A database whose objects came from migrations run before pgstage (it has no pgstage state):
+  // running them again would fail half-way. Refused before anything is written, pointing at baseline.
+  bool refuse_unbaselined() {
+    State pre;
+    if (auto r = load_state(conn_, pre); !r.ok) return fail(r.error), false;
+    if (pre.exists && !pre.migrations.empty()) return true;
+    std::vector<std::string> clashes;
+    size_t total = 0;
+    try {
+      pqxx::read_transaction tx(conn_.raw());
+      for (auto& m : files_) {
+        ParsedFile parsed = parse_source(m.file);
+        for (auto& st : parsed.statements)
+          for (auto& c : lower(st, m.file).changes) {
+            const char* what = nullptr;
+            const char* reg = "to_regclass";
+            QualifiedName n;
+            if (auto* ct = c.as<CreateTable>(); ct && !ct->if_not_exists) what = "table", n = ct->table;
+            else if (auto* ci = c.as<CreateIndex>(); ci && !ci->if_not_exists && !ci->name.empty())
+              what = "index", n = QualifiedName{ci->table.schema, ci->name};
+            else if (auto* cv = c.as<CreateView>(); cv && !cv->or_replace) what = "view", n = cv->name;
+            else if (auto* ce = c.as<CreateEnum>()) what = "type", n = ce->name, reg = "to_regtype";
+            if (!what) continue;
+            if (!tx.exec1(std::string("SELECT ") + reg + "(" + tx.quote(quote_name(n)) + ") IS NOT NULL")[0].as<bool>())
+              continue;
+            if (++total <= 3) clashes.push_back(m.name + " creates " + what + " " + n.str());
+          }
+      }
+    } catch (...) {
+      return fail(current_exception_result("cannot read the database's schema").error), false;
+    }
+    if (total == 0) return true;
+    std::string list;
+    for (auto& c : clashes) list += (list.empty() ? "" : "; ") + c;
+    if (total > clashes.size()) list += "; and " + std::to_string(total - clashes.size()) + " more";
+    fail("this database has no pgstage state, but what its migrations create is already there (" + list +
+         "): they ran before pgstage. Nothing was run. Record them without running them with `pgstage baseline " +
+         req_.migrations_dir + " --database-url URL --up-to LAST_APPLIED_FILE` (add --verify to compare the "
+         "schema), then apply again");
+    return false;
   }
 
   bool verify_checksums() {
@@ -340,6 +372,26 @@ class Apply {
 }  // namespace
 
 ApplyResult apply_migrations(const ApplyRequest& req) { return Apply(req).run(); }
+
+bool load_migration_files(const std::string& dir, Layout layout, const std::vector<std::string>& exclude,
+                          std::vector<MigrationFile>& out, std::string& err) {
+  std::vector<MigrationEntry> entries;
+  if (!list_migrations(dir, layout, exclude, entries, err)) return false;
+  if (entries.empty()) {
+    err = no_migrations_message(dir, layout, !exclude.empty());
+    return false;
+  }
+  out.clear();
+  for (auto& e : entries) {
+    MigrationFile m;
+    if (!read_source(e.path, e.layout, m.file, err)) return false;
+    m.name = fs::path(e.path).lexically_relative(dir).generic_string();
+    if (m.name.empty() || m.name.starts_with("..")) m.name = fs::path(e.path).filename().string();
+    m.checksum = sha256_checksum(m.file.text);
+    out.push_back(std::move(m));
+  }
+  return true;
+}
 
 DbResult mark_deployed(const std::string& url, const std::string& release) {
   if (release.empty()) return DbResult::failure("a release name is required");

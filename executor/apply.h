@@ -45,6 +45,18 @@ struct ApplyResult {
 
 ApplyResult apply_migrations(const ApplyRequest& req);
 
+// A migration as apply (and baseline) records it: its name in the state table (the path relative to
+// the migrations directory), the file, and the checksum of the file's bytes.
+struct MigrationFile {
+  std::string name;
+  SourceFile file;
+  std::string checksum;
+};
+// The migrations of `dir` in run order. False with `err` (naming the path) when the directory or a
+// file cannot be read, or when it holds no migrations (a usage error: exit 2).
+bool load_migration_files(const std::string& dir, Layout layout, const std::vector<std::string>& exclude,
+                          std::vector<MigrationFile>& out, std::string& err);
+
 // Records `release` as fully deployed (no container of an older release runs).
 DbResult mark_deployed(const std::string& url, const std::string& release);
 

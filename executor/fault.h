@@ -1,7 +1,8 @@
 // Test-only fault injection. PGSTAGE_FAULT=POINT:N kills the process with SIGKILL the N-th time
 // the executor reaches POINT: after-step (a step is recorded done), after-batch (a backfill batch
 // committed), in-retry (waiting to retry after a lock timeout), before-record (a non-transactional
-// step took effect but is not recorded yet). Unset: does nothing.
+// step took effect but is not recorded yet), baseline-record (`pgstage baseline` inserted a
+// migration row, not committed). Unset: does nothing.
 #pragma once
 
 #include <string_view>

@@ -5,6 +5,8 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "executor/fault.h"
+
 namespace pgstage::deployer {
 
 namespace {
@@ -203,6 +205,40 @@ DbResult set_step_status(Connection& c, const ExecStep& s, const std::string& st
             (status == "running" ? "1" : "0") + ", last_error = " + (error.empty() ? "NULL" : tx.quote(error)) +
             " WHERE migration = " + tx.quote(s.migration) + " AND step_id = " + tx.quote(s.id));
   });
+}
+
+DbResult record_baseline(Connection& c, const std::vector<MigrationState>& migrations, const std::string& release,
+                         std::vector<std::string>& already) {
+  already.clear();
+  try {
+    pqxx::work tx(c.raw());
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockClass) + ", 2)");  // as ensure_state_schema
+    if (!tx.exec1("SELECT to_regclass('pgstage.schema_version') IS NOT NULL")[0].as<bool>()) {
+      tx.exec(kCreateSchema);
+      tx.exec("INSERT INTO pgstage.schema_version (version) VALUES (" + std::to_string(kStateVersion) + ")");
+    } else {
+      auto r = tx.exec("SELECT max(version) FROM pgstage.schema_version");
+      int v = r.empty() || r[0][0].is_null() ? 0 : r[0][0].as<int>();
+      if (v != kStateVersion)
+        return DbResult::failure("the pgstage schema in this database has version " + std::to_string(v) +
+                                 "; this pgstage writes version " + std::to_string(kStateVersion));
+    }
+    for (auto& m : migrations)
+      if (!tx.exec("SELECT 1 FROM pgstage.migrations WHERE name = " + tx.quote(m.name)).empty()) already.push_back(m.name);
+    if (!already.empty())
+      return DbResult::failure(std::to_string(already.size()) + " of these migrations are already recorded; nothing was written");
+    tx.exec("INSERT INTO pgstage.releases (name, deployed_at) VALUES (" + tx.quote(release) +
+            ", now()) ON CONFLICT (name) DO UPDATE SET deployed_at = coalesce(pgstage.releases.deployed_at, now())");
+    for (auto& m : migrations) {
+      tx.exec("INSERT INTO pgstage.migrations (name, checksum, release, status, finished_at) VALUES (" + tx.quote(m.name) +
+              ", " + tx.quote(m.checksum) + ", " + tx.quote(release) + ", 'applied', now())");
+      fault_point("baseline-record");
+    }
+    tx.commit();
+    return DbResult::success();
+  } catch (...) {
+    return current_exception_result("cannot record the baseline");
+  }
 }
 
 void mark_step_done(pqxx::transaction_base& tx, const ExecStep& s) {

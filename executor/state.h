@@ -70,6 +70,12 @@ DbResult mark_release_deployed(Connection& c, const std::string& release);
 DbResult begin_migration(Connection& c, const MigrationState& m, const std::vector<ExecStep>& steps);
 DbResult set_migration_status(Connection& c, const std::string& name, const std::string& status);
 DbResult set_step_status(Connection& c, const ExecStep& s, const std::string& status, const std::string& error);
+// `pgstage baseline`: records `migrations` as applied (status applied, no steps) under `release`,
+// which is marked deployed, without running them. One transaction, which also creates the state
+// schema when missing. When any of them is already recorded it writes nothing, lists them in
+// `already` and fails.
+DbResult record_baseline(Connection& c, const std::vector<MigrationState>& migrations, const std::string& release,
+                         std::vector<std::string>& already);
 
 // Inside a caller's transaction (committed together with the step's own work).
 void mark_step_done(pqxx::transaction_base& tx, const ExecStep& s);
