@@ -169,8 +169,8 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--batch-pause", f->batch_pause, "Seconds to pause between backfill batches (default 0)")->check(seconds);
   cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--layout", f->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
-  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable
-      ->allow_extra_args(false); replaces the file's list)");
+  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable; replaces the file's list)")
+      ->allow_extra_args(false);
   cmd->add_option("--verify-load", f->verify_load, "Send GET traffic to URL during the container swap; report errors");
   add_bool_flag(*cmd, "--migrations-only", f->migrations_only, "Run the migrations but do not swap the [services] containers");
   add_config_flags(*cmd, f->config);
