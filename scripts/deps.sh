@@ -1,7 +1,8 @@
 # Sourced by setup.sh and test.sh: installs the Debian packages pgstage needs, once.
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libpg-query-dev libpqxx-dev libcli11-dev nlohmann-json3-dev
   libsimdjson-dev libmimalloc-dev doctest-dev libtomlplusplus-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev ccache)
-TEST_PACKAGES=(postgresql-15 haproxy wrk clang libclang-rt-14-dev docker.io)
+TEST_PACKAGES=(postgresql-15 haproxy wrk clang libclang-rt-14-dev docker.io debootstrap groff-base)
+# debootstrap: the image test's Debian 12 base (scripts/base-image.sh); groff: the man page check.
 # scripts/package.sh: dpkg-shlibdeps computes the .deb's Depends; CPack finds executables with file.
 PACKAGE_PACKAGES=(dpkg-dev file)
 
