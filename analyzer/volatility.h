@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "analyzer/change.h"
 
@@ -14,5 +15,12 @@ std::optional<Volatility> builtin_volatility(std::string_view function_name);
 
 // Number of functions in the built-in table (for tests).
 size_t builtin_function_count();
+
+// Every function of the built-in table, in name order (for tests comparing it with a server).
+struct BuiltinFunction {
+  std::string_view name;
+  Volatility volatility;
+};
+std::vector<BuiltinFunction> builtin_functions();
 
 }  // namespace pgstage

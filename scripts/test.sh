@@ -2,25 +2,94 @@
 # Builds pgstage and runs the whole test suite: unit, integration (a private Postgres cluster the
 # tests start themselves) and end-to-end (dockerd, HAProxy and load; started here or by the tests).
 # Extra arguments go to ctest, e.g. `scripts/test.sh -L unit` for the fast set alone.
+#
+# With no arguments (CI) it also runs the unit and integration suites under AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-asan) and a 60 s libFuzzer run (build-fuzz, clang). To keep CI
+# short on a 2-core machine: every tree compiles through ccache (scripts/deps.sh), each stage builds
+# only the targets it runs, and the next tree is built at a low CPU priority (nice 10) while the tests
+# of the previous one run (they mostly wait on Postgres, HAProxy and containers). Stage timings are
+# printed at the end and written to build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 install_deps test
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSTAGE_WERROR=ON >/dev/null
-ninja -C build
-. scripts/services.sh
-start_services
-trap stop_services EXIT
-ctest --test-dir build --output-on-failure "$@"
+setup_ccache
+[ ${#CCACHE_LAUNCHER[@]} -gt 0 ] && ccache -z >/dev/null  # the summary shows this run's hits
 
-# With no arguments (CI): the unit and integration suites again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (build-asan), then a 60 s libFuzzer run (build-fuzz, clang).
-if [ $# -eq 0 ]; then
-  export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSTAGE_WERROR=ON -DPGSTAGE_SANITIZE=ON >/dev/null
-  ninja -C build-asan pgstage pgstage_unit_tests pgstage_integration_tests
-  ctest --test-dir build-asan --output-on-failure -L 'unit|integration'
-  cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPGSTAGE_WERROR=ON -DPGSTAGE_FUZZ=ON >/dev/null
-  ninja -C build-fuzz pgstage_lint_fuzz
-  ctest --test-dir build-fuzz --output-on-failure -L fuzz
+# Warnings are errors in CI (the option defaults to OFF for users building from source).
+CONFIGURE=(-G Ninja -DPGSTAGE_WERROR=ON "${CCACHE_LAUNCHER[@]}")
+TEST_TARGETS=(pgstage pgstage_unit_tests pgstage_integration_tests pgstage_e2e_tests)
+SANITIZE_TARGETS=(pgstage pgstage_unit_tests pgstage_integration_tests)
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1
+
+T0=$(date +%s)
+TIMINGS=()
+# stage NAME COMMAND...: runs COMMAND in the foreground and records how long it took.
+stage() {
+  local name=$1 start=$(date +%s)
+  shift
+  echo "== $name"
+  "$@"
+  TIMINGS+=("$(printf '%-52s %5ds' "$name" $(($(date +%s) - start)))")
+}
+
+# A tree built in the background while tests run: niced so that the tests keep the CPU they ask for.
+BG_PID="" BG_NAME="" BG_LOG="" BG_START=0
+background_build() {
+  local dir=$1
+  shift
+  BG_NAME="build $dir (in the background)" BG_LOG="$dir/ci-build.log" BG_START=$(date +%s)
+  echo "== $BG_NAME, log: $BG_LOG"
+  nice -n 10 ninja -C "$dir" "$@" >"$BG_LOG" 2>&1 &
+  BG_PID=$!
+}
+wait_background_build() {
+  local rc=0
+  wait "$BG_PID" || rc=$?
+  BG_PID=""
+  TIMINGS+=("$(printf '%-52s %5ds' "$BG_NAME (until done)" $(($(date +%s) - BG_START)))")
+  if [ $rc -ne 0 ]; then
+    tail -n 60 "$BG_LOG" >&2
+    echo "test.sh: $BG_NAME failed (exit $rc); full log: $BG_LOG" >&2
+    exit $rc
+  fi
+}
+
+report_timings() {
+  local rc=$?
+  [ -n "$BG_PID" ] && kill "$BG_PID" 2>/dev/null
+  stop_services
+  if [ ${#TIMINGS[@]} -gt 0 ]; then
+    TIMINGS+=("$(printf '%-52s %5ds' total $(($(date +%s) - T0)))")
+    mkdir -p build
+    printf '%s\n' "${TIMINGS[@]}" >build/ci-timings.txt
+    echo "== stage timings (exit $rc)"
+    printf '  %s\n' "${TIMINGS[@]}"
+    command -v ccache >/dev/null 2>&1 && [ ${#CCACHE_LAUNCHER[@]} -gt 0 ] && ccache -s | sed -n '/Hits/,/Misses/p' | sed 's/^/  ccache /'
+  fi
+  return $rc
+}
+. scripts/services.sh
+trap report_timings EXIT
+
+stage "configure build" cmake -S . -B build "${CONFIGURE[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+stage "build build (test targets)" ninja -C build "${TEST_TARGETS[@]}"
+stage "start services" start_services
+
+if [ $# -gt 0 ]; then
+  stage "ctest $*" ctest --test-dir build --output-on-failure "$@"
+  exit 0
 fi
+
+stage "configure build-asan" cmake -S . -B build-asan "${CONFIGURE[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPGSTAGE_SANITIZE=ON >/dev/null
+stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_CXX_COMPILER=clang++ -DPGSTAGE_FUZZ=ON >/dev/null
+stage "unit" ctest --test-dir build --output-on-failure -L unit
+background_build build-asan "${SANITIZE_TARGETS[@]}"
+stage "integration + e2e" ctest --test-dir build --output-on-failure -L 'integration|e2e'
+wait_background_build
+background_build build-fuzz pgstage_lint_fuzz
+stage "ASan/UBSan unit + integration" ctest --test-dir build-asan --output-on-failure -L 'unit|integration'
+wait_background_build
+stage "fuzz (60 s)" ctest --test-dir build-fuzz --output-on-failure -L fuzz
