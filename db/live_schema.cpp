@@ -6,7 +6,7 @@
 #include "analyzer/types.h"
 #include "db/redact.h"
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 namespace {
 
@@ -334,4 +334,4 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
   }
 }
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

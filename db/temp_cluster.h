@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 class TempCluster {
  public:
@@ -45,4 +45,4 @@ class TempCluster {
 // The directory holding initdb/pg_ctl ($PGSTAGE_PG_BIN or /usr/lib/postgresql/*/bin), or "".
 std::string find_postgres_bin_dir();
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 class Output {
  public:
@@ -27,4 +27,4 @@ class Output {
   std::chrono::steady_clock::time_point last_{};
 };
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

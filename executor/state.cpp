@@ -5,7 +5,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 namespace {
 
@@ -248,4 +248,4 @@ DbResult acquire_apply_lock(Connection& c, double wait_seconds) {
   }
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -29,7 +29,7 @@ class PgCluster {
 
  private:
   PgCluster() { cluster_.start(error_); }
-  deploy::TempCluster cluster_;
+  db::TempCluster cluster_;
   std::string error_;
 };
 
