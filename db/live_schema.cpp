@@ -170,7 +170,6 @@ void read_into(pqxx::work& tx, Catalog& out) {
     i.unique = r[4].as<bool>();
     i.valid = r[5].as<bool>();
     i.columns = split_array(r[6].as<std::string>());
-    (void)r[0];
     out.put_index(std::move(i));
   }
   auto enums = tx.exec(std::string(

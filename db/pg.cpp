@@ -24,7 +24,6 @@ DbResult Connection::open(const std::string& url) {
 
 bool Connection::is_open() const { return impl_->conn && impl_->conn->is_open(); }
 pqxx::connection_base& Connection::raw() { return *impl_->conn; }
-int Connection::backend_pid() { return impl_->conn->backendpid(); }
 
 DbResult current_exception_result(const std::string& context) {
   try {

@@ -34,7 +34,6 @@ class Connection {
   DbResult open(const std::string& url);
   bool is_open() const;
   pqxx::connection_base& raw();
-  int backend_pid();
 
  private:
   struct Impl;

@@ -21,7 +21,6 @@ class TempCluster {
 
   bool running() const { return running_; }
   int port() const { return port_; }
-  const std::string& bin_dir() const { return bin_dir_; }
 
   // URL of database `db`, e.g. postgresql://postgres@127.0.0.1:PORT/postgres
   std::string url(const std::string& db = "postgres") const;

@@ -15,7 +15,6 @@ class Output {
   void line(const std::string& text);
   // Backfill progress: rows done so far, estimated total (<= 0: unknown), rows per second.
   void progress(const std::string& label, long long rows, double total, double rate, bool final);
-  bool tty() const { return tty_; }
   void set_log_interval(std::chrono::milliseconds ms) { interval_ = ms; }
 
  private:

@@ -35,8 +35,6 @@ struct MigrationState {
 struct StepState {
   ExecStep step;
   std::string status;  // pending | running | done | failed
-  int attempts = 0;
-  std::string last_error;
 };
 
 struct BackfillState {
