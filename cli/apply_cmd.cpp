@@ -8,8 +8,8 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/deploy_run.h"
+#include "db/redact.h"
 #include "executor/apply.h"
-#include "db/pg.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
 
@@ -27,7 +27,7 @@ int run_apply(const ApplyArgs& a) {
     std::cerr << "pgstage apply: unknown --layout `" << a.layout << "`\n";
     return kExitUsage;
   }
-  deployer::ApplyRequest req;
+  executor::ApplyRequest req;
   req.migrations_dir = a.dir;
   req.database_url = a.url;
   req.release = a.release;
@@ -57,8 +57,8 @@ int run_apply(const ApplyArgs& a) {
     run.database_url = a.url;
     run.verify_load_url = a.verify_load;
     run.predeploy = [&](const std::string&, std::string& err) {
-      deployer::ApplyResult r = deployer::apply_migrations(req);
-      for (auto& x : r.refused) std::cerr << "pgstage apply: " << deployer::redact(x, a.url) << "\n";
+      executor::ApplyResult r = executor::apply_migrations(req);
+      for (auto& x : r.refused) std::cerr << "pgstage apply: " << db::redact_secrets(x, a.url) << "\n";
       if (r.exit_code != 0) {
         err = "migrations: " + (r.error.empty() ? std::string("refused") : r.error);
         return false;
@@ -69,14 +69,14 @@ int run_apply(const ApplyArgs& a) {
       return true;
     };
     run.record = [&](const std::string& url, std::string& err) {
-      auto r = deployer::mark_deployed(url, a.release);
-      if (!r.ok) err = deployer::redact(r.error, url);
+      auto r = executor::mark_deployed(url, a.release);
+      if (!r.ok) err = db::redact_secrets(r.error, url);
       return r.ok;
     };
     return run_deploy(run, std::cout, std::cerr);
   }
-  deployer::ApplyResult r = deployer::apply_migrations(req);
-  for (auto& x : r.refused) std::cerr << "pgstage apply: " << deployer::redact(x, a.url) << "\n";
+  executor::ApplyResult r = executor::apply_migrations(req);
+  for (auto& x : r.refused) std::cerr << "pgstage apply: " << db::redact_secrets(x, a.url) << "\n";
   if (!r.error.empty()) std::cerr << "pgstage apply: " << r.error << "\n";
   if (r.exit_code == 0 && !a.dry_run) {
     std::cout << "applied: " << r.ran.size() << " as written, " << r.expanded.size() << " expanded, "
@@ -87,9 +87,9 @@ int run_apply(const ApplyArgs& a) {
 }
 
 int run_mark_deployed(const std::string& release, const std::string& url) {
-  auto r = deployer::mark_deployed(url, release);
+  auto r = executor::mark_deployed(url, release);
   if (!r.ok) {
-    std::cerr << "pgstage mark-deployed: " << deployer::redact(r.error, url) << "\n";
+    std::cerr << "pgstage mark-deployed: " << db::redact_secrets(r.error, url) << "\n";
     return kExitFailed;
   }
   std::cout << "release " << release << " marked deployed; the next apply runs the contract phases it waited for\n";
@@ -97,10 +97,10 @@ int run_mark_deployed(const std::string& release, const std::string& url) {
 }
 
 int run_status(const std::string& url, const std::string& format) {
-  deployer::StatusReport s;
-  auto r = deployer::read_status(url, s);
+  executor::StatusReport s;
+  auto r = executor::read_status(url, s);
   if (!r.ok) {
-    std::cerr << "pgstage status: " << deployer::redact(r.error, url) << "\n";
+    std::cerr << "pgstage status: " << db::redact_secrets(r.error, url) << "\n";
     return kExitFailed;
   }
   if (format == "json") {

@@ -38,7 +38,7 @@ struct BaselineArgs {
 
 // The index of the last migration to record: --up-to names a migration by its name in the state
 // table (path relative to DIR), its file name, or its path.
-bool find_up_to(const std::vector<deployer::MigrationFile>& files, const std::string& up_to, size_t& last,
+bool find_up_to(const std::vector<executor::MigrationFile>& files, const std::string& up_to, size_t& last,
                 std::string& err) {
   std::error_code ec;
   auto canon = fs::weakly_canonical(up_to, ec);
@@ -191,7 +191,7 @@ std::vector<std::string> schema_differences(const Catalog& db, const Catalog& fi
 // Runs the files' statements on an empty database, each on its own (autocommit; BEGIN/COMMIT
 // written in a file are skipped), as they ran when they were applied. Fills `err` naming the
 // file, line and column of a statement that fails.
-bool replay(const std::vector<deployer::MigrationFile>& files, size_t count, const std::string& url, std::string& err) {
+bool replay(const std::vector<executor::MigrationFile>& files, size_t count, const std::string& url, std::string& err) {
   pqxx::connection c(url);
   for (size_t i = 0; i < count; ++i) {
     const SourceFile& f = files[i].file;
@@ -215,8 +215,8 @@ bool replay(const std::vector<deployer::MigrationFile>& files, size_t count, con
 }
 
 // 0: the schemas match; 1: they differ (listed on stdout) or the replay failed; 2: no cluster.
-int verify(const std::vector<deployer::MigrationFile>& files, size_t count, const std::string& url) {
-  deploy::TempCluster cluster;
+int verify(const std::vector<executor::MigrationFile>& files, size_t count, const std::string& url) {
+  db::TempCluster cluster;
   std::string err;
   if (!cluster.start(err)) {
     std::cerr << "pgstage baseline: --verify needs a temporary Postgres cluster (initdb, pg_ctl): " << err << "\n";
@@ -229,7 +229,7 @@ int verify(const std::vector<deployer::MigrationFile>& files, size_t count, cons
       std::cerr << "pgstage baseline: --verify: " << err << "\nnothing was recorded\n";
       return kExitFailed;
     }
-    if (!deploy::read_live_catalog(temp_url, expected, err)) {
+    if (!db::read_live_catalog(temp_url, expected, err)) {
       std::cerr << "pgstage baseline: --verify: " << err << "\n";
       return kExitFailed;
     }
@@ -237,7 +237,7 @@ int verify(const std::vector<deployer::MigrationFile>& files, size_t count, cons
     std::cerr << "pgstage baseline: --verify: the temporary cluster failed: " << e.what() << "\n";
     return kExitFailed;
   }
-  if (!deploy::read_live_catalog(url, live, err)) {
+  if (!db::read_live_catalog(url, live, err)) {
     std::cerr << "pgstage baseline: " << err << "\n";
     return kExitFailed;
   }
@@ -268,9 +268,9 @@ int run_baseline(BaselineArgs a) {
     std::cerr << "pgstage baseline: unknown --layout `" << a.layout << "`\n";
     return kExitUsage;
   }
-  std::vector<deployer::MigrationFile> files;
+  std::vector<executor::MigrationFile> files;
   std::string err;
-  if (!deployer::load_migration_files(a.dir, *layout, a.exclude, files, err)) {
+  if (!executor::load_migration_files(a.dir, *layout, a.exclude, files, err)) {
     std::cerr << "pgstage baseline: " << err << "\n";
     return kExitUsage;
   }
@@ -281,15 +281,15 @@ int run_baseline(BaselineArgs a) {
   }
   size_t count = last + 1;
 
-  deployer::Connection conn;
+  executor::Connection conn;
   if (auto r = conn.open(a.url); !r.ok) {
-    std::cerr << "pgstage baseline: " << deployer::redact(r.error, a.url) << "\n";
+    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "\n";
     return kExitFailed;
   }
   // Refuse what the state already has before the (slow) verification.
-  deployer::State state;
-  if (auto r = deployer::load_state(conn, state); !r.ok) {
-    std::cerr << "pgstage baseline: " << deployer::redact(r.error, a.url) << "\n";
+  executor::State state;
+  if (auto r = executor::load_state(conn, state); !r.ok) {
+    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "\n";
     return kExitFailed;
   }
   std::vector<std::string> already;
@@ -313,15 +313,15 @@ int run_baseline(BaselineArgs a) {
     return kExitOk;
   }
   // Not while an apply runs: it could be applying these very files.
-  if (auto r = deployer::acquire_apply_lock(conn, a.wait_lock); !r.ok) {
-    std::cerr << "pgstage baseline: " << deployer::redact(r.error, a.url) << "\n";
+  if (auto r = executor::acquire_apply_lock(conn, a.wait_lock); !r.ok) {
+    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "\n";
     return kExitFailed;
   }
-  std::vector<deployer::MigrationState> rows;
+  std::vector<executor::MigrationState> rows;
   for (size_t i = 0; i < count; ++i) rows.push_back({files[i].name, files[i].checksum, a.release, "applied"});
-  if (auto r = deployer::record_baseline(conn, rows, a.release, already); !r.ok) {
+  if (auto r = executor::record_baseline(conn, rows, a.release, already); !r.ok) {
     if (!already.empty()) return refuse(already);
-    std::cerr << "pgstage baseline: " << deployer::redact(r.error, a.url) << "; nothing was written\n";
+    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "; nothing was written\n";
     return kExitFailed;
   }
   for (size_t i = 0; i < count; ++i) std::cout << "recorded " << files[i].name << "  " << files[i].checksum << "\n";

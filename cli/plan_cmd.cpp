@@ -116,7 +116,7 @@ int run_plan_command(const PlanArgs& a) {
     return kExitFailed;
   }
   planner::Plan& plan = r.plan;
-  plan.source_checksum = deployer::sha256_checksum(file.text);
+  plan.source_checksum = executor::sha256_checksum(file.text);
 
   std::vector<Finding> unplannable = r.unplannable;
   for (auto& f : lint.findings)

@@ -12,11 +12,11 @@ namespace {
 int run_snapshot_command(const SnapshotArgs& a) {
   Catalog cat;
   std::string err;
-  if (!deploy::read_live_catalog(a.database_url, cat, err)) {
+  if (!db::read_live_catalog(a.database_url, cat, err)) {
     std::cerr << "pgstage snapshot: " << err << "\n";
     return kExitFailed;
   }
-  std::string text = deploy::catalog_to_json(cat);
+  std::string text = db::catalog_to_json(cat);
   if (a.output.empty() || a.output == "-") {
     std::cout << text;
     return kExitOk;
@@ -33,14 +33,14 @@ int run_snapshot_command(const SnapshotArgs& a) {
 
 // Reads lint/trace schema facts from a database, for `pgstage lint --schema FILE`.
 bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out, std::string& err) {
-  if (!database_url.empty()) return deploy::read_live_catalog(database_url, out, err);
+  if (!database_url.empty()) return db::read_live_catalog(database_url, out, err);
   std::ifstream f(schema_file);
   if (!f) {
     err = schema_file + ": cannot read the schema snapshot";
     return false;
   }
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return deploy::catalog_from_json(text, schema_file, out, err);
+  return db::catalog_from_json(text, schema_file, out, err);
 }
 
 void add_snapshot_command(CLI::App& app, int& exit_code) {

@@ -24,12 +24,12 @@ std::string canonical(const std::string& p) {
 
 // Files under review and the history before them: a directory is reviewed whole; a file brings
 // the earlier migrations of its directory as history.
-bool collect_inputs(const TraceArgs& a, Layout layout, std::vector<deploy::TraceInput>& out, std::string& err) {
+bool collect_inputs(const TraceArgs& a, Layout layout, std::vector<trace::TraceInput>& out, std::string& err) {
   std::set<std::string> seen;
   auto add = [&](const std::string& path, Layout l, bool review) {
     std::string canon = canonical(path);
     if (seen.count(canon)) return true;
-    deploy::TraceInput in;
+    trace::TraceInput in;
     in.review = review;
     if (!read_source(path, l, in.file, err)) return false;
     seen.insert(canon);
@@ -79,12 +79,12 @@ std::string tables_text(const std::vector<std::pair<std::string, LockMode>>& t) 
   return s;
 }
 
-std::vector<std::pair<std::string, LockMode>> predicted_tables(const deploy::StatementTrace& t) {
+std::vector<std::pair<std::string, LockMode>> predicted_tables(const trace::StatementTrace& t) {
   std::vector<std::pair<std::string, LockMode>> out;
   for (auto& tl : t.predicted.tables) out.emplace_back(tl.table.str(), tl.mode);
   return out;
 }
-std::vector<std::pair<std::string, LockMode>> traced_tables(const deploy::StatementTrace& t) {
+std::vector<std::pair<std::string, LockMode>> traced_tables(const trace::StatementTrace& t) {
   std::vector<std::pair<std::string, LockMode>> out;
   for (auto& tm : t.tables)
     out.emplace_back(tm.table.rfind("public.", 0) == 0 ? tm.table.substr(7) : tm.table, tm.mode);
@@ -96,11 +96,11 @@ std::string first_line(const std::string& sql) {
   return s.size() > 100 ? s.substr(0, 97) + "..." : s;
 }
 
-void print_text(const deploy::TraceResult& r, bool rolled_back) {
+void print_text(const trace::TraceResult& r, bool rolled_back) {
   for (auto& t : r.statements) {
     std::cout << t.file << ":" << t.start.line << ":" << t.start.column << "  "
-              << deploy::trace_status_name(t.status) << "  " << first_line(t.sql) << "\n";
-    if (t.status == deploy::TraceStatus::Skipped || t.status == deploy::TraceStatus::Failed) {
+              << trace::trace_status_name(t.status) << "  " << first_line(t.sql) << "\n";
+    if (t.status == trace::TraceStatus::Skipped || t.status == trace::TraceStatus::Failed) {
       std::cout << "  " << t.error << "\n";
       continue;
     }
@@ -114,9 +114,9 @@ void print_text(const deploy::TraceResult& r, bool rolled_back) {
     for (auto& n : t.notes) std::cout << "  note: " << n << "\n";
     for (auto& c : t.catalog_changes) std::cout << "  catalog: " << c << "\n";
   }
-  std::cout << r.statements.size() << " statements: " << r.count(deploy::TraceStatus::Confirmed) << " confirmed, "
-            << r.count(deploy::TraceStatus::Mismatch) << " mismatch, " << r.count(deploy::TraceStatus::Skipped)
-            << " skipped, " << r.count(deploy::TraceStatus::Failed) << " failed; "
+  std::cout << r.statements.size() << " statements: " << r.count(trace::TraceStatus::Confirmed) << " confirmed, "
+            << r.count(trace::TraceStatus::Mismatch) << " mismatch, " << r.count(trace::TraceStatus::Skipped)
+            << " skipped, " << r.count(trace::TraceStatus::Failed) << " failed; "
             << (r.committed ? "committed" : rolled_back ? "rolled back" : "throwaway cluster removed") << "\n";
 }
 
@@ -126,7 +126,7 @@ json lock_json(const std::vector<std::pair<std::string, LockMode>>& tables, Lock
   return json{{"mode", lock_mode_name(mode)}, {"tables", t}};
 }
 
-void print_json(const deploy::TraceResult& r) {
+void print_json(const trace::TraceResult& r) {
   json stmts = json::array();
   for (auto& t : r.statements) {
     json locks = json::array();
@@ -147,19 +147,19 @@ void print_json(const deploy::TraceResult& r) {
     traced["in_transaction"] = t.in_transaction;
     traced["already_held"] = t.already_held;
     json s{{"file", t.file}, {"line", t.start.line}, {"column", t.start.column}, {"sql", t.sql}, {"kind", t.kind},
-           {"status", deploy::trace_status_name(t.status)}, {"predicted", predicted}, {"differences", t.differences},
+           {"status", trace::trace_status_name(t.status)}, {"predicted", predicted}, {"differences", t.differences},
            {"notes", t.notes}};
-    if (t.status != deploy::TraceStatus::Skipped && t.status != deploy::TraceStatus::Failed) s["traced"] = traced;
+    if (t.status != trace::TraceStatus::Skipped && t.status != trace::TraceStatus::Failed) s["traced"] = traced;
     if (!t.error.empty()) s["error"] = t.error;
     stmts.push_back(std::move(s));
   }
   json doc{{"version", 1},
            {"statements", stmts},
            {"summary",
-            {{"confirmed", r.count(deploy::TraceStatus::Confirmed)},
-             {"mismatch", r.count(deploy::TraceStatus::Mismatch)},
-             {"skipped", r.count(deploy::TraceStatus::Skipped)},
-             {"failed", r.count(deploy::TraceStatus::Failed)},
+            {{"confirmed", r.count(trace::TraceStatus::Confirmed)},
+             {"mismatch", r.count(trace::TraceStatus::Mismatch)},
+             {"skipped", r.count(trace::TraceStatus::Skipped)},
+             {"failed", r.count(trace::TraceStatus::Failed)},
              {"committed", r.committed}}}};
   if (!r.error.empty()) doc["error"] = r.error;
   std::cout << doc.dump(2) << "\n";
@@ -175,16 +175,16 @@ int run_trace_command(const TraceArgs& a) {
     std::cerr << "pgstage trace: unknown --layout `" << a.layout << "`\n";
     return kExitUsage;
   }
-  std::vector<deploy::TraceInput> inputs;
+  std::vector<trace::TraceInput> inputs;
   std::string err;
   if (!collect_inputs(a, *layout, inputs, err)) {
     std::cerr << "pgstage trace: " << err << "\n";
     return kExitUsage;
   }
-  deploy::TraceOptions opts;
+  trace::TraceOptions opts;
   opts.commit = a.commit;
   opts.settings.pg_version = a.pg_version;
-  deploy::TempCluster cluster;
+  db::TempCluster cluster;
   Catalog live;
   if (a.temp_cluster) {
     if (!cluster.start(err)) {
@@ -201,17 +201,17 @@ int run_trace_command(const TraceArgs& a) {
   } else {
     opts.url = a.database_url;
     // The database is the history: its schema feeds the prediction, earlier files are not replayed.
-    if (!deploy::read_live_catalog(a.database_url, live, err)) {
+    if (!db::read_live_catalog(a.database_url, live, err)) {
       std::cerr << "pgstage trace: " << err << "\n";
       return kExitFailed;
     }
     opts.base_catalog = &live;
-    std::erase_if(inputs, [](const deploy::TraceInput& in) { return !in.review; });
+    std::erase_if(inputs, [](const trace::TraceInput& in) { return !in.review; });
   }
-  deploy::TraceResult r = deploy::trace(inputs, opts);
+  trace::TraceResult r = trace::trace(inputs, opts);
   if (a.format == "json") print_json(r);
   else print_text(r, !a.temp_cluster);
-  if (!r.error.empty()) std::cerr << "pgstage trace: " << deploy::redact_secrets(r.error, opts.url) << "\n";
+  if (!r.error.empty()) std::cerr << "pgstage trace: " << db::redact_secrets(r.error, opts.url) << "\n";
   return r.ok() ? kExitOk : kExitFailed;
 }
 

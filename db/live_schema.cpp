@@ -6,7 +6,7 @@
 #include "analyzer/types.h"
 #include "db/redact.h"
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 namespace {
 
@@ -170,7 +170,6 @@ void read_into(pqxx::work& tx, Catalog& out) {
     i.unique = r[4].as<bool>();
     i.valid = r[5].as<bool>();
     i.columns = split_array(r[6].as<std::string>());
-    (void)r[0];
     out.put_index(std::move(i));
   }
   auto enums = tx.exec(std::string(
@@ -334,4 +333,4 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
   }
 }
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

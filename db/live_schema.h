@@ -6,7 +6,7 @@
 
 #include "analyzer/catalog.h"
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 // Reads tables, columns (type, typmods, nullability, default), constraints (with the validated
 // flag), indexes, enums and table sizes (reltuples, pg_total_relation_size) of every user schema,
@@ -21,4 +21,4 @@ std::string catalog_to_json(const Catalog& c);
 // Parses a snapshot. Returns false and fills `err` (naming `source`) on bad input or an unknown version.
 bool catalog_from_json(const std::string& text, const std::string& source, Catalog& out, std::string& err);
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

@@ -4,13 +4,7 @@
 
 #include <pqxx/pqxx>
 
-namespace pgstage::deployer {
-
-
-// One redaction for the whole deployer: db/redact.h.
-std::string redact(const std::string& text, const std::string& url) { return deploy::redact_secrets(text, url); }
-
-std::string redact_url(const std::string& url) { return deploy::redact_url(url); }
+namespace pgstage::db {
 
 struct Connection::Impl {
   std::unique_ptr<pqxx::connection> conn;
@@ -24,13 +18,12 @@ DbResult Connection::open(const std::string& url) {
     impl_->conn = std::make_unique<pqxx::connection>(url);
     return DbResult::success();
   } catch (const std::exception& e) {
-    return DbResult::failure("cannot connect to " + redact_url(url) + ": " + redact(e.what(), url));
+    return DbResult::failure("cannot connect to " + redact_url(url) + ": " + redact_secrets(e.what(), url));
   }
 }
 
 bool Connection::is_open() const { return impl_->conn && impl_->conn->is_open(); }
 pqxx::connection_base& Connection::raw() { return *impl_->conn; }
-int Connection::backend_pid() { return impl_->conn->backendpid(); }
 
 DbResult current_exception_result(const std::string& context) {
   try {
@@ -44,4 +37,4 @@ DbResult current_exception_result(const std::string& context) {
   }
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::db

@@ -1,4 +1,4 @@
-// A small libpqxx wrapper for the executor: connections, SQLSTATE-carrying errors, URL redaction.
+// A small libpqxx wrapper: connections and SQLSTATE-carrying errors (passwords: db/redact.h).
 #pragma once
 
 #include <memory>
@@ -8,7 +8,7 @@ namespace pqxx {
 class connection_base;
 }
 
-namespace pgstage::deployer {
+namespace pgstage::db {
 
 inline constexpr const char* kLockNotAvailable = "55P03";  // lock_timeout expired
 inline constexpr const char* kQueryCanceled = "57014";     // statement_timeout expired
@@ -22,11 +22,6 @@ struct DbResult {
   static DbResult failure(std::string msg, std::string state = {}) { return {false, std::move(state), std::move(msg)}; }
 };
 
-// `url` with its password replaced by `***` (URL and key=value forms). Safe to print or store.
-std::string redact_url(const std::string& url);
-// `text` with every occurrence of the URL's password replaced by `***`.
-std::string redact(const std::string& text, const std::string& url);
-
 // One connection. Owns a pqxx connection; never throws out of its methods.
 class Connection {
  public:
@@ -39,7 +34,6 @@ class Connection {
   DbResult open(const std::string& url);
   bool is_open() const;
   pqxx::connection_base& raw();
-  int backend_pid();
 
  private:
   struct Impl;
@@ -49,4 +43,4 @@ class Connection {
 // Converts the exception in flight (inside a catch block) into a DbResult.
 DbResult current_exception_result(const std::string& context);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::db

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <vector>
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 namespace {
 
@@ -114,4 +114,4 @@ std::string redact_secrets(std::string_view text, std::string_view url) {
   return out;
 }
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 // The connection string with its password replaced by "***": the userinfo of a postgres:// or
 // postgresql:// URL, a `password=` query parameter, and a `password=` keyword of a key/value
@@ -18,4 +18,4 @@ std::string redact_secrets(std::string_view text, std::string_view url);
 // The password in `url`, percent-decoded, or "" when it has none.
 std::string url_password(std::string_view url);
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

@@ -14,7 +14,7 @@
 
 namespace fs = std::filesystem;
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 namespace {
 
@@ -128,4 +128,4 @@ void TempCluster::stop() {
 
 TempCluster::~TempCluster() { stop(); }
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

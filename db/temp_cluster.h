@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace pgstage::deploy {
+namespace pgstage::db {
 
 class TempCluster {
  public:
@@ -21,7 +21,6 @@ class TempCluster {
 
   bool running() const { return running_; }
   int port() const { return port_; }
-  const std::string& bin_dir() const { return bin_dir_; }
 
   // URL of database `db`, e.g. postgresql://postgres@127.0.0.1:PORT/postgres
   std::string url(const std::string& db = "postgres") const;
@@ -45,4 +44,4 @@ class TempCluster {
 // The directory holding initdb/pg_ctl ($PGSTAGE_PG_BIN or /usr/lib/postgresql/*/bin), or "".
 std::string find_postgres_bin_dir();
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::db

@@ -10,11 +10,12 @@
 #include "analyzer/no_migrations.h"
 #include "analyzer/parse.h"
 #include "analyzer/rule_api.h"
+#include "db/redact.h"
 #include "executor/backfill.h"
 #include "executor/runner.h"
 #include "executor/sha256.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 namespace fs = std::filesystem;
 
@@ -141,12 +142,12 @@ class Apply {
  private:
   ApplyResult usage(const std::string& msg) {
     res_.exit_code = 2;
-    res_.error = redact(msg, req_.database_url);
+    res_.error = db::redact_secrets(msg, req_.database_url);
     return res_;
   }
   ApplyResult fail(const std::string& msg) {
     res_.exit_code = 1;
-    res_.error = redact(msg, req_.database_url);
+    res_.error = db::redact_secrets(msg, req_.database_url);
     return res_;
   }
 
@@ -399,7 +400,7 @@ DbResult mark_deployed(const std::string& url, const std::string& release) {
   if (auto r = c.open(url); !r.ok) return r;
   if (auto r = ensure_state_schema(c, true); !r.ok) return r;
   auto r = mark_release_deployed(c, release);
-  if (!r.ok) r.error = redact(r.error, url);
+  if (!r.ok) r.error = db::redact_secrets(r.error, url);
   return r;
 }
 
@@ -430,4 +431,4 @@ DbResult read_status(const std::string& url, StatusReport& out) {
   return DbResult::success();
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -15,7 +15,7 @@
 #include "executor/state.h"
 #include "planner/planner.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 using PlanFn = std::function<planner::PlanResult(const SourceFile&, Catalog&, const planner::PlanOptions&)>;
 
@@ -76,4 +76,4 @@ struct StatusReport {
 };
 DbResult read_status(const std::string& url, StatusReport& out);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -2,7 +2,7 @@
 
 #include "analyzer/rule_api.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 std::string sql_literal(const std::string& v) {
   std::string out = "'";
@@ -69,4 +69,4 @@ std::string backfill_estimate_sql(const planner::BackfillSpec& spec) {
          sql_literal(quote_name(spec.table)) + ")), -1)";
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

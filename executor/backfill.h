@@ -7,7 +7,7 @@
 
 #include "planner/plan.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 // A batch is two statements in one short transaction (committed with its checkpoint):
 // the upper key of the next `batch_size` rows after `last_key` (empty: from the start) that still
@@ -23,4 +23,4 @@ std::string backfill_estimate_sql(const planner::BackfillSpec& spec);
 // A SQL string literal ('...', quotes doubled; standard_conforming_strings is on since Postgres 9.1).
 std::string sql_literal(const std::string& v);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

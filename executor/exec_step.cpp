@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 std::string phase_str(planner::Phase p) {
   switch (p) {
@@ -44,4 +44,4 @@ bool is_long_running(const ExecStep& s) {
   return s.kind == "validate-constraint" || s.kind == "create-index-concurrently";
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

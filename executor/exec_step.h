@@ -8,7 +8,7 @@
 
 #include "planner/plan.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 struct ExecStep {
   std::string migration;  // migration name (file name relative to the migrations directory)
@@ -31,4 +31,4 @@ std::optional<planner::BackfillSpec> backfill_from_json(const std::string& json)
 // Steps whose statements need a long statement_timeout (CONCURRENTLY builds, VALIDATE, backfills).
 bool is_long_running(const ExecStep& s);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 void fault_point(std::string_view point) {
   const char* spec = std::getenv("PGSTAGE_FAULT");
@@ -23,4 +23,4 @@ void fault_point(std::string_view point) {
   }
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

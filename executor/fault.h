@@ -7,8 +7,8 @@
 
 #include <string_view>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 void fault_point(std::string_view point);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

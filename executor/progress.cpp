@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "db/pg.h"
+#include "db/redact.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 Output::Output(std::function<void(const std::string&)> sink, std::string url, bool tty)
     : sink_(std::move(sink)), url_(std::move(url)), tty_(tty) {}
@@ -15,7 +15,7 @@ void Output::line(const std::string& text) {
     std::cerr << "\n";
     bar_open_ = false;
   }
-  if (sink_) sink_(redact(text, url_));
+  if (sink_) sink_(db::redact_secrets(text, url_));
 }
 
 namespace {
@@ -55,4 +55,4 @@ void Output::progress(const std::string& label, long long rows, double total, do
   line(buf);
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 class Output {
  public:
@@ -15,7 +15,6 @@ class Output {
   void line(const std::string& text);
   // Backfill progress: rows done so far, estimated total (<= 0: unknown), rows per second.
   void progress(const std::string& label, long long rows, double total, double rate, bool final);
-  bool tty() const { return tty_; }
   void set_log_interval(std::chrono::milliseconds ms) { interval_ = ms; }
 
  private:
@@ -27,4 +26,4 @@ class Output {
   std::chrono::steady_clock::time_point last_{};
 };
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

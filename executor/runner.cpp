@@ -11,7 +11,7 @@
 #include "executor/backfill.h"
 #include "executor/fault.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 namespace {
 
@@ -49,12 +49,12 @@ std::string concurrent_index_name(const std::string& sql) {
 PgStepRunner::PgStepRunner(Connection& c, const ExecSettings& settings, Output& out)
     : c_(c), settings_(settings), out_(out), rng_(std::random_device{}()) {}
 
-DbResult PgStepRunner::record_release(const std::string& release) { return deployer::record_release(c_, release); }
+DbResult PgStepRunner::record_release(const std::string& release) { return executor::record_release(c_, release); }
 DbResult PgStepRunner::begin_migration(const MigrationState& m, const std::vector<ExecStep>& steps) {
-  return deployer::begin_migration(c_, m, steps);
+  return executor::begin_migration(c_, m, steps);
 }
 DbResult PgStepRunner::set_migration_status(const std::string& name, const std::string& status) {
-  return deployer::set_migration_status(c_, name, status);
+  return executor::set_migration_status(c_, name, status);
 }
 
 DbResult PgStepRunner::try_step(const ExecStep& s) {
@@ -314,4 +314,4 @@ DbResult DryRunStepRunner::run_backfill(const ExecStep& s, const BackfillState* 
   return DbResult::success();
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -14,7 +14,7 @@
 #include "executor/settings.h"
 #include "executor/state.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 class StepRunner {
  public:
@@ -67,4 +67,4 @@ class DryRunStepRunner : public StepRunner {
 // table is) name; empty when the SQL is not one or leaves the name to Postgres.
 std::string concurrent_index_name(const std::string& sql);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 using std::chrono::milliseconds;
 
@@ -29,4 +29,4 @@ struct ExecSettings {
   milliseconds progress_log_interval = kDefaultProgressLogInterval;
 };
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 std::string sha256_checksum(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -17,4 +17,4 @@ std::string sha256_checksum(std::string_view data) {
   return s;
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

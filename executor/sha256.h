@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 std::string sha256_checksum(std::string_view data);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

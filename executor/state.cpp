@@ -7,7 +7,7 @@
 
 #include "executor/fault.h"
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 namespace {
 
@@ -116,8 +116,8 @@ DbResult load_state(Connection& c, State& out) {
       out.migrations.push_back({str(row[0]), str(row[1]), str(row[2]), str(row[3])});
     for (auto row : tx.exec("SELECT name, deployed_at IS NOT NULL FROM pgstage.releases ORDER BY started_at, name"))
       out.releases.push_back({str(row[0]), row[1].as<bool>()});
-    for (auto row : tx.exec("SELECT migration, step_id, ord, phase, kind, sql, transactional, spec::text, status, attempts, "
-                            "coalesce(last_error, '') FROM pgstage.steps ORDER BY migration, ord")) {
+    for (auto row : tx.exec("SELECT migration, step_id, ord, phase, kind, sql, transactional, spec::text, status "
+                            "FROM pgstage.steps ORDER BY migration, ord")) {
       StepState s;
       s.step.migration = str(row[0]);
       s.step.id = str(row[1]);
@@ -128,8 +128,6 @@ DbResult load_state(Connection& c, State& out) {
       s.step.transactional = row[6].as<bool>();
       s.step.backfill = backfill_from_json(str(row[7]));
       s.status = str(row[8]);
-      s.attempts = row[9].as<int>();
-      s.last_error = str(row[10]);
       out.steps[s.step.migration].push_back(std::move(s));
     }
     for (auto row : tx.exec("SELECT migration, step_id, last_key::text, rows_done, batches, done, "
@@ -284,4 +282,4 @@ DbResult acquire_apply_lock(Connection& c, double wait_seconds) {
   }
 }
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

@@ -15,7 +15,14 @@ namespace pqxx {
 class transaction_base;
 }
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
+
+// The executor speaks the database layer's vocabulary.
+using db::Connection;
+using db::current_exception_result;
+using db::DbResult;
+using db::kLockNotAvailable;
+using db::kQueryCanceled;
 
 inline constexpr int kStateVersion = 1;
 
@@ -28,8 +35,6 @@ struct MigrationState {
 struct StepState {
   ExecStep step;
   std::string status;  // pending | running | done | failed
-  int attempts = 0;
-  std::string last_error;
 };
 
 struct BackfillState {
@@ -82,12 +87,12 @@ void mark_step_done(pqxx::transaction_base& tx, const ExecStep& s);
 void save_checkpoint(pqxx::transaction_base& tx, const ExecStep& s, const std::vector<std::string>& last_key,
                      long long rows, bool done);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor
 
-namespace pgstage::deployer {
+namespace pgstage::executor {
 
 // Takes the session-level advisory lock that serializes applies on this database, polling until
 // `wait_seconds` pass. The error says who holds it.
 DbResult acquire_apply_lock(Connection& c, double wait_seconds);
 
-}  // namespace pgstage::deployer
+}  // namespace pgstage::executor

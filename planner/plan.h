@@ -1,5 +1,5 @@
 // The Plan: a migration staged into phases that span deploys. Computed by the planner with no
-// database; run by the deployer's executor. Serialized as plan.json (versioned).
+// database; run by the executor (executor/). Serialized as plan.json (versioned).
 #pragma once
 
 #include <optional>

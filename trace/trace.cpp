@@ -12,7 +12,7 @@
 #include "analyzer/lower.h"
 #include "db/redact.h"
 
-namespace pgstage::deploy {
+namespace pgstage::trace {
 
 namespace {
 
@@ -449,8 +449,8 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
       result.committed = opts.commit;
     }
   } catch (const std::exception& e) {
-    result.error = where + ": " + one_line(redact_secrets(e.what(), opts.url));
-    if (where == "connect") result.error = "cannot connect to " + redact_url(opts.url) + ": " + one_line(redact_secrets(e.what(), opts.url));
+    result.error = where + ": " + one_line(db::redact_secrets(e.what(), opts.url));
+    if (where == "connect") result.error = "cannot connect to " + db::redact_url(opts.url) + ": " + one_line(db::redact_secrets(e.what(), opts.url));
     try {
       if (work && work->in_tx) work->exec("ROLLBACK");
     } catch (...) {
@@ -459,4 +459,4 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
   return result;
 }
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::trace

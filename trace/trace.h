@@ -13,7 +13,7 @@
 #include "analyzer/lockfacts.h"
 #include "analyzer/source.h"
 
-namespace pgstage::deploy {
+namespace pgstage::trace {
 
 struct TraceInput {
   SourceFile file;
@@ -90,4 +90,4 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
 // `non_tables` the schema.name of indexes and sequences, whose predicted locks are not compared.
 void compare(StatementTrace& t, const std::vector<std::string>& held_before, const std::set<std::string>& non_tables);
 
-}  // namespace pgstage::deploy
+}  // namespace pgstage::trace

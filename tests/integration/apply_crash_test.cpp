@@ -30,7 +30,7 @@ std::string uninterrupted_state() {
     std::string url = pg.fresh_database("crashref");
     MigrationDir d;
     write_items_migrations(d, kRows);
-    auto r = deployer::apply_migrations(items_request(d, url, "r1", kBatch));
+    auto r = executor::apply_migrations(items_request(d, url, "r1", kBatch));
     REQUIRE(r.exit_code == 0);
     return final_state(url);
   }();
@@ -56,7 +56,7 @@ TEST_CASE("kill -9 at injected points, then resume: same end state as an uninter
     auto child = run_apply_child(req, fault);
     CHECK(child.signal == SIGKILL);
     std::vector<std::string> log;
-    auto resumed = deployer::apply_migrations(items_request(d, url, "r1", kBatch, &log));
+    auto resumed = executor::apply_migrations(items_request(d, url, "r1", kBatch, &log));
     INFO(joined(log), resumed.error);
     CHECK(resumed.exit_code == 0);
     CHECK(final_state(url) == expected);
@@ -71,7 +71,7 @@ TEST_CASE("kill -9 while waiting to retry a lock-blocked step, then resume") {
   MigrationDir d;
   write_items_migrations(d, kRows);
   fs::remove(fs::path(d.path()) / "002_code.sql");  // 001 alone first
-  REQUIRE(deployer::apply_migrations(items_request(d, url, "r1", kBatch)).exit_code == 0);
+  REQUIRE(executor::apply_migrations(items_request(d, url, "r1", kBatch)).exit_code == 0);
   write_items_migrations(d, kRows);
   // 002 blocked by a reader; the child dies during its first retry wait.
   {
@@ -85,7 +85,7 @@ TEST_CASE("kill -9 while waiting to retry a lock-blocked step, then resume") {
     holder.commit();
   }
   CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'code'") == "0");
-  auto r = deployer::apply_migrations(items_request(d, url, "r1", kBatch));
+  auto r = executor::apply_migrations(items_request(d, url, "r1", kBatch));
   CHECK(r.exit_code == 0);
   CHECK(final_state(url) == expected);
   CHECK(q1(url, "SELECT count(*) FROM items WHERE hits = 1 AND code IS NOT NULL") == "250");

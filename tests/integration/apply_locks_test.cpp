@@ -13,8 +13,8 @@ int count_lines(const std::vector<std::string>& log, const std::string& needle) 
   return n;
 }
 
-deployer::ApplyRequest plain_request(const MigrationDir& d, const std::string& url) {
-  deployer::ApplyRequest req;
+executor::ApplyRequest plain_request(const MigrationDir& d, const std::string& url) {
+  executor::ApplyRequest req;
   req.migrations_dir = d.path();
   req.database_url = url;
   req.release = "r1";
@@ -34,7 +34,7 @@ TEST_CASE("a DDL step blocked by another session retries after each lock_timeout
   MigrationDir d;
   d.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\n");
   auto req = plain_request(d, url);
-  REQUIRE(deployer::apply_migrations(req).exit_code == 0);
+  REQUIRE(executor::apply_migrations(req).exit_code == 0);
   d.write("002_col.sql", "ALTER TABLE t ADD COLUMN extra int;\n");
 
   // Another session reads the table in an open transaction (ACCESS SHARE blocks ADD COLUMN).
@@ -51,7 +51,7 @@ TEST_CASE("a DDL step blocked by another session retries after each lock_timeout
       holder.reset();
     }
   };
-  auto r = deployer::apply_migrations(req);
+  auto r = executor::apply_migrations(req);
   INFO(joined(log), r.error);
   CHECK(r.exit_code == 0);
   CHECK(count_lines(log, "lock not available within lock_timeout 200ms") == 2);
@@ -65,7 +65,7 @@ TEST_CASE("a DDL step still blocked after the last retry fails cleanly; the next
   MigrationDir d;
   d.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
   auto req = plain_request(d, url);
-  REQUIRE(deployer::apply_migrations(req).exit_code == 0);
+  REQUIRE(executor::apply_migrations(req).exit_code == 0);
   d.write("002_col.sql", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN b int;\n");
   d.write("003_other.sql", "CREATE TABLE other (id int);\n");
 
@@ -75,7 +75,7 @@ TEST_CASE("a DDL step still blocked after the last retry fails cleanly; the next
   std::vector<std::string> log;
   req.settings.lock_retries = 2;
   req.out = [&](const std::string& l) { log.push_back(l); };
-  auto r = deployer::apply_migrations(req);
+  auto r = executor::apply_migrations(req);
   INFO(joined(log), r.error);
   CHECK(r.exit_code == 1);
   CHECK(r.error.find("gave up after 3 tries") != std::string::npos);
@@ -87,7 +87,7 @@ TEST_CASE("a DDL step still blocked after the last retry fails cleanly; the next
   holder.commit();
 
   log.clear();
-  auto r2 = deployer::apply_migrations(req);
+  auto r2 = executor::apply_migrations(req);
   INFO(joined(log), r2.error);
   CHECK(r2.exit_code == 0);
   CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 't'") == "3");
@@ -101,11 +101,11 @@ TEST_CASE("a failed concurrent index build leaves no INVALID index; an existing 
   MigrationDir d;
   d.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY, n int);\nINSERT INTO t SELECT g, g % 3 FROM generate_series(1, 30) g;\n");
   auto req = plain_request(d, url);
-  REQUIRE(deployer::apply_migrations(req).exit_code == 0);
+  REQUIRE(executor::apply_migrations(req).exit_code == 0);
   d.write("002_idx.sql", "CREATE UNIQUE INDEX CONCURRENTLY t_n_key ON t (n);\n");
   std::vector<std::string> log;
   req.out = [&](const std::string& l) { log.push_back(l); };
-  auto r = deployer::apply_migrations(req);
+  auto r = executor::apply_migrations(req);
   CHECK(r.exit_code == 1);
   CHECK(r.error.find("t_n_key") != std::string::npos);
   CHECK(q1(url, "SELECT to_regclass('t_n_key') IS NULL") == "t");  // its INVALID leftover was dropped
@@ -118,7 +118,7 @@ TEST_CASE("a failed concurrent index build leaves no INVALID index; an existing 
   REQUIRE(q1(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_n_key'::regclass") == "f");
   exec(url, "UPDATE t SET n = id");
   log.clear();
-  auto r2 = deployer::apply_migrations(req);
+  auto r2 = executor::apply_migrations(req);
   INFO(joined(log), r2.error);
   CHECK(r2.exit_code == 0);
   CHECK(count_lines(log, "dropping INVALID index \"t_n_key\"") == 1);
@@ -132,7 +132,7 @@ TEST_CASE("a concurrent build that times out waiting for a writer is dropped bef
   MigrationDir d;
   d.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY, n int);\n");
   auto req = plain_request(d, url);
-  REQUIRE(deployer::apply_migrations(req).exit_code == 0);
+  REQUIRE(executor::apply_migrations(req).exit_code == 0);
   d.write("002_idx.sql", "CREATE INDEX CONCURRENTLY t_n_idx ON t (n);\n");
   // An open writing transaction: CREATE INDEX CONCURRENTLY waits for it after creating the index entry.
   pqxx::connection writer_conn(url);
@@ -147,7 +147,7 @@ TEST_CASE("a concurrent build that times out waiting for a writer is dropped bef
       writer.reset();
     }
   };
-  auto r = deployer::apply_migrations(req);
+  auto r = executor::apply_migrations(req);
   INFO(joined(log), r.error);
   CHECK(r.exit_code == 0);
   CHECK(count_lines(log, "retrying in") == 1);

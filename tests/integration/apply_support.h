@@ -37,15 +37,15 @@ inline std::string slurp(const std::string& p) {
 }
 
 // Runs `req` in a forked child with PGSTAGE_FAULT=fault (empty: none); returns how it ended.
-inline proc::Result run_apply_child(const deployer::ApplyRequest& req, const std::string& fault) {
+inline proc::Result run_apply_child(const executor::ApplyRequest& req, const std::string& fault) {
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t pid = fork();
   if (pid == 0) {
     if (!fault.empty()) setenv("PGSTAGE_FAULT", fault.c_str(), 1);
-    deployer::ApplyRequest r = req;
+    executor::ApplyRequest r = req;
     r.out = [](const std::string&) {};
-    auto res = deployer::apply_migrations(r);
+    auto res = executor::apply_migrations(r);
     _exit(res.exit_code);
   }
   return proc::wait(pid, std::chrono::minutes(5));
@@ -106,9 +106,9 @@ inline planner::Plan items_code_plan(int batch_size) {
   return p;
 }
 
-inline deployer::ApplyRequest items_request(const MigrationDir& d, const std::string& url, const std::string& release,
+inline executor::ApplyRequest items_request(const MigrationDir& d, const std::string& url, const std::string& release,
                                             int batch_size, std::vector<std::string>* log = nullptr) {
-  deployer::ApplyRequest req;
+  executor::ApplyRequest req;
   req.migrations_dir = d.path();
   req.database_url = url;
   req.release = release;

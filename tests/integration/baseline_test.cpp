@@ -63,7 +63,7 @@ TEST_CASE("baseline then apply: only the later migrations run, with the checksum
                    "`pgstage apply` runs the 1 after 002_posts.sql"));
   CHECK(state_rows(url) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline");
   CHECK(q1(url, "SELECT checksum FROM pgstage.migrations WHERE name = '002_posts.sql'") ==
-        pgstage::deployer::sha256_checksum(k002));
+        pgstage::executor::sha256_checksum(k002));
   CHECK(q1(url, "SELECT deployed_at IS NOT NULL FROM pgstage.releases WHERE name = 'baseline'") == "t");
   CHECK(q1(url, "SELECT count(*) FROM pgstage.steps") == "0");
   CHECK(q1(url, "SELECT count(*) FROM users") == "1");  // nothing ran

@@ -155,11 +155,11 @@ const char* kOutside[] = {
     "ALTER TABLE part DETACH PARTITION part_1 CONCURRENTLY",
 };
 
-deploy::TraceInput input(const std::string& name, const std::string& sql, bool review) {
-  return deploy::TraceInput{make_source(name, sql, Layout::Plain), review};
+trace::TraceInput input(const std::string& name, const std::string& sql, bool review) {
+  return trace::TraceInput{make_source(name, sql, Layout::Plain), review};
 }
 
-void check_trace(const deploy::TraceResult& r, const std::string& sql) {
+void check_trace(const trace::TraceResult& r, const std::string& sql) {
   INFO("statement: " << sql);
   INFO("run error: " << r.error);
   CHECK(r.error.empty());
@@ -170,7 +170,7 @@ void check_trace(const deploy::TraceResult& r, const std::string& sql) {
   std::string diffs;
   for (auto& d : t.differences) diffs += d + "; ";
   INFO("differences: " << diffs);
-  CHECK(t.status == deploy::TraceStatus::Confirmed);
+  CHECK(t.status == trace::TraceStatus::Confirmed);
   CHECK(t.traced_mode() == t.predicted_table_mode);
   CHECK(t.rewrite == t.predicted.rewrite);
 }
@@ -189,15 +189,15 @@ TEST_CASE("lock facts agree with pg_locks and relfilenode for statements run in 
   }
   Catalog live;
   std::string err;
-  REQUIRE_MESSAGE(deploy::read_live_catalog(url, live, err), err);
+  REQUIRE_MESSAGE(db::read_live_catalog(url, live, err), err);
   std::vector<std::string> cases(std::begin(kTransactional), std::end(kTransactional));
   cases.push_back("ALTER TABLE t SET TABLESPACE ts_" + std::to_string(getpid()));
   int with_locks = 0, rewrites = 0;
   for (auto& sql : cases) {
-    deploy::TraceOptions o;
+    trace::TraceOptions o;
     o.url = url;
     o.base_catalog = &live;
-    auto r = deploy::trace({input("case.sql", sql, true)}, o);
+    auto r = trace::trace({input("case.sql", sql, true)}, o);
     check_trace(r, sql);
     if (!r.statements.empty() && !r.statements[0].tables.empty()) ++with_locks;
     if (!r.statements.empty() && r.statements[0].rewrite) ++rewrites;
@@ -207,8 +207,8 @@ TEST_CASE("lock facts agree with pg_locks and relfilenode for statements run in 
   CHECK(rewrites >= 8);
   // Everything was rolled back: the schema is unchanged.
   Catalog after;
-  REQUIRE(deploy::read_live_catalog(url, after, err));
-  CHECK(deploy::catalog_to_json(after) == deploy::catalog_to_json(live));
+  REQUIRE(db::read_live_catalog(url, after, err));
+  CHECK(db::catalog_to_json(after) == db::catalog_to_json(live));
 }
 
 TEST_CASE("lock facts agree with Postgres for statements that cannot run in a transaction") {
@@ -216,10 +216,10 @@ TEST_CASE("lock facts agree with Postgres for statements that cannot run in a tr
   REQUIRE(pg.ok());
   for (const char* sql : kOutside) {
     std::string url = pg.fresh_database("outside");
-    deploy::TraceOptions o;
+    trace::TraceOptions o;
     o.url = url;
     o.throwaway = true;
-    auto r = deploy::trace({input("setup.sql", kSetup, false), input("case.sql", sql, true)}, o);
+    auto r = trace::trace({input("setup.sql", kSetup, false), input("case.sql", sql, true)}, o);
     // Outside a transaction the locks are only seen by polling pg_locks while the statement runs;
     // on a loaded machine a fast statement can finish between two polls. Such a trace saw nothing
     // at all (not a different mode): observe it again on a fresh database, at most twice more.
@@ -227,7 +227,7 @@ TEST_CASE("lock facts agree with Postgres for statements that cannot run in a tr
          ++attempt) {
       MESSAGE("no lock observed for " << sql << "; tracing again (attempt " << attempt + 1 << ")");
       o.url = pg.fresh_database("outside");
-      r = deploy::trace({input("setup.sql", kSetup, false), input("case.sql", sql, true)}, o);
+      r = trace::trace({input("setup.sql", kSetup, false), input("case.sql", sql, true)}, o);
     }
     check_trace(r, sql);
     REQUIRE(!r.statements.empty());
@@ -245,11 +245,11 @@ TEST_CASE("a failing statement is reported and rolled back") {
     pqxx::nontransaction tx(c);
     tx.exec("CREATE TABLE t (id int)");
   }
-  deploy::TraceOptions o;
+  trace::TraceOptions o;
   o.url = url;
-  auto r = deploy::trace({input("m.sql", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN id int;", true)}, o);
+  auto r = trace::trace({input("m.sql", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN id int;", true)}, o);
   REQUIRE(r.statements.size() == 2);
-  CHECK(r.statements[1].status == deploy::TraceStatus::Failed);
+  CHECK(r.statements[1].status == trace::TraceStatus::Failed);
   CHECK(r.statements[1].error.find("already exists") != std::string::npos);
   CHECK(r.error.find("m.sql:2:1") != std::string::npos);
   pqxx::connection c(url);

@@ -38,8 +38,8 @@ void apply_files(const std::string& url, const std::vector<std::string>& files) 
 std::string schema_json(const std::string& url) {
   Catalog c;
   std::string err;
-  REQUIRE_MESSAGE(deploy::read_live_catalog(url, c, err), err);
-  return deploy::catalog_to_json(c);
+  REQUIRE_MESSAGE(db::read_live_catalog(url, c, err), err);
+  return db::catalog_to_json(c);
 }
 
 }  // namespace
@@ -175,7 +175,7 @@ TEST_CASE("a finding on a table over the row threshold is raised and names the s
   }
   Catalog live;
   std::string err;
-  REQUIRE_MESSAGE(deploy::read_live_catalog(url, live, err), err);
+  REQUIRE_MESSAGE(db::read_live_catalog(url, live, err), err);
   static const Rule warn_on_add{
       .id = "test-add-column",
       .category = Category::Locking,

@@ -17,7 +17,6 @@ class PgCluster {
   bool ok() const { return cluster_.running(); }
   const std::string& error() const { return error_; }  // why it could not start
   int port() const { return cluster_.port(); }
-  const std::string& bin_dir() const { return cluster_.bin_dir(); }
 
   // URL of the `postgres` database, e.g. postgresql://postgres@127.0.0.1:PORT/postgres
   std::string url(const std::string& db = "postgres") const { return cluster_.url(db); }
@@ -29,7 +28,7 @@ class PgCluster {
 
  private:
   PgCluster() { cluster_.start(error_); }
-  deploy::TempCluster cluster_;
+  db::TempCluster cluster_;
   std::string error_;
 };
 

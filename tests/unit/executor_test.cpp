@@ -1,20 +1,20 @@
 #include <doctest/doctest.h>
 
 #include "executor/backfill.h"
-#include "db/pg.h"
+#include "db/redact.h"
 #include "executor/runner.h"
 #include "executor/sha256.h"
 
 using namespace pgstage;
-using namespace pgstage::deployer;
+using namespace pgstage::executor;
 
 TEST_CASE("redact_url hides the password in URL and key=value forms") {
-  CHECK(redact_url("postgresql://app:hunter2@db:5432/prod") == "postgresql://app:***@db:5432/prod");
-  CHECK(redact_url("postgres://app@db/prod?password=hunter2&sslmode=require") ==
+  CHECK(db::redact_url("postgresql://app:hunter2@db:5432/prod") == "postgresql://app:***@db:5432/prod");
+  CHECK(db::redact_url("postgres://app@db/prod?password=hunter2&sslmode=require") ==
         "postgres://app@db/prod?password=***&sslmode=require");
-  CHECK(redact_url("host=db user=app password=hunter2 dbname=prod") == "host=db user=app password=*** dbname=prod");
-  CHECK(redact_url("postgresql://app@db/prod") == "postgresql://app@db/prod");
-  CHECK(redact("connection to db failed for app:hunter2", "postgresql://app:hunter2@db/x") ==
+  CHECK(db::redact_url("host=db user=app password=hunter2 dbname=prod") == "host=db user=app password=*** dbname=prod");
+  CHECK(db::redact_url("postgresql://app@db/prod") == "postgresql://app@db/prod");
+  CHECK(db::redact_secrets("connection to db failed for app:hunter2", "postgresql://app:hunter2@db/x") ==
         "connection to db failed for app:***");
 }
 

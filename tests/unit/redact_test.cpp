@@ -2,9 +2,9 @@
 
 #include "db/redact.h"
 
-using pgstage::deploy::redact_secrets;
-using pgstage::deploy::redact_url;
-using pgstage::deploy::url_password;
+using pgstage::db::redact_secrets;
+using pgstage::db::redact_url;
+using pgstage::db::url_password;
 
 TEST_CASE("redact_url hides the password of a URL") {
   CHECK(redact_url("postgresql://app:s3cret@db:5432/prod") == "postgresql://app:***@db:5432/prod");

@@ -36,11 +36,11 @@ TEST_CASE("a schema snapshot round-trips through JSON") {
   c.put_index(CatalogIndex{"users_pkey", QualifiedName{"", "users"}, {"id"}, true, true, false});
   c.put_object(CatalogObject{"type", QualifiedName{"app", "mood"}, {"happy", "sad"}, false});
 
-  std::string text = deploy::catalog_to_json(c);
+  std::string text = db::catalog_to_json(c);
   Catalog back;
   std::string err;
-  REQUIRE_MESSAGE(deploy::catalog_from_json(text, "schema.json", back, err), err);
-  CHECK(deploy::catalog_to_json(back) == text);
+  REQUIRE_MESSAGE(db::catalog_from_json(text, "schema.json", back, err), err);
+  CHECK(db::catalog_to_json(back) == text);
   const CatalogTable* u = back.table(QualifiedName{"public", "users"});
   REQUIRE(u);
   CHECK(u->row_estimate == doctest::Approx(2500000));
@@ -53,10 +53,10 @@ TEST_CASE("a schema snapshot round-trips through JSON") {
 TEST_CASE("a bad snapshot is refused with a message naming the file") {
   Catalog c;
   std::string err;
-  CHECK_FALSE(deploy::catalog_from_json("not json", "s.json", c, err));
+  CHECK_FALSE(db::catalog_from_json("not json", "s.json", c, err));
   CHECK(err.find("s.json") == 0);
-  CHECK_FALSE(deploy::catalog_from_json(R"({"kind":"pgstage-schema","version":99})", "s.json", c, err));
+  CHECK_FALSE(db::catalog_from_json(R"({"kind":"pgstage-schema","version":99})", "s.json", c, err));
   CHECK(err.find("unsupported snapshot version 99") != std::string::npos);
-  CHECK_FALSE(deploy::catalog_from_json(R"({"kind":"pgstage-schema","version":1,"tables":[{"columns":[{}]}]})", "s.json", c, err));
+  CHECK_FALSE(db::catalog_from_json(R"({"kind":"pgstage-schema","version":1,"tables":[{"columns":[{}]}]})", "s.json", c, err));
   CHECK(err.find("s.json: malformed") == 0);
 }
