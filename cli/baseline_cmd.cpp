@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "executor/apply.h"
 #include "db/live_schema.h"
+#include "db/redact.h"
 #include "db/pg.h"
 #include "executor/state.h"
 #include "db/temp_cluster.h"
@@ -283,13 +284,13 @@ int run_baseline(BaselineArgs a) {
 
   executor::Connection conn;
   if (auto r = conn.open(a.url); !r.ok) {
-    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "\n";
+    std::cerr << "pgstage baseline: " << db::redact_secrets(r.error, a.url) << "\n";
     return kExitFailed;
   }
   // Refuse what the state already has before the (slow) verification.
   executor::State state;
   if (auto r = executor::load_state(conn, state); !r.ok) {
-    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "\n";
+    std::cerr << "pgstage baseline: " << db::redact_secrets(r.error, a.url) << "\n";
     return kExitFailed;
   }
   std::vector<std::string> already;
@@ -314,14 +315,14 @@ int run_baseline(BaselineArgs a) {
   }
   // Not while an apply runs: it could be applying these very files.
   if (auto r = executor::acquire_apply_lock(conn, a.wait_lock); !r.ok) {
-    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "\n";
+    std::cerr << "pgstage baseline: " << db::redact_secrets(r.error, a.url) << "\n";
     return kExitFailed;
   }
   std::vector<executor::MigrationState> rows;
   for (size_t i = 0; i < count; ++i) rows.push_back({files[i].name, files[i].checksum, a.release, "applied"});
   if (auto r = executor::record_baseline(conn, rows, a.release, already); !r.ok) {
     if (!already.empty()) return refuse(already);
-    std::cerr << "pgstage baseline: " << db::redact(r.error, a.url) << "; nothing was written\n";
+    std::cerr << "pgstage baseline: " << db::redact_secrets(r.error, a.url) << "; nothing was written\n";
     return kExitFailed;
   }
   for (size_t i = 0; i < count; ++i) std::cout << "recorded " << files[i].name << "  " << files[i].checksum << "\n";
