@@ -1,6 +1,7 @@
 #include "analyzer/lint.h"
 
 #include "analyzer/ascii.h"
+#include "analyzer/ignores.h"
 
 #include <algorithm>
 #include <atomic>
@@ -327,116 +328,6 @@ class TxTracker {
   bool local_lock_timeout_ = false;
 };
 
-struct Ignore {
-  size_t comment_begin = 0;
-  size_t comment_end = 0;
-  bool whole_file = false;
-  std::vector<std::string> rules;
-  int target_statement = -1;  // statement ignores: the statement they apply to (-1: none, end of file)
-  std::vector<int> used;      // per rule: how many findings it suppressed
-  bool bare = false;          // names no rule
-  std::string bad_directive;  // e.g. `pgstage:ignore-line`: a directive pgstage does not know
-};
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-// The text of a comment with block-comment line decorations (leading `*`) removed, on one line.
-std::string comment_body(const std::string& text) {
-  std::string out;
-  size_t b = 0;
-  while (b <= text.size()) {
-    size_t e = text.find('\n', b);
-    if (e == std::string::npos) e = text.size();
-    std::string line = trim(text.substr(b, e - b));
-    while (!line.empty() && line[0] == '*') line = trim(line.substr(1));
-    if (!line.empty()) out += (out.empty() ? "" : " ") + line;
-    b = e + 1;
-  }
-  return out;
-}
-
-bool word_end(const std::string& t, size_t i) {
-  return i >= t.size() || std::isspace(static_cast<unsigned char>(t[i])) || t[i] == ',';
-}
-
-// The statement an ignore comment applies to: the statement it sits in; the statement ending on
-// its line just before it (a trailing `stmt; -- pgstage:ignore rule`); else the next statement.
-int ignore_target(const ParsedFile& pf, const SourceFile& f, const Comment& c) {
-  for (size_t i = 0; i < pf.statements.size(); ++i) {
-    const Statement& st = pf.statements[i];
-    if (st.begin <= c.begin && c.begin < st.end) return int(i);
-  }
-  int prev = -1;
-  for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].end <= c.begin) prev = int(i);
-  int next = -1;
-  for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].begin >= c.end) {
-      next = int(i);
-      break;
-    }
-  if (prev >= 0) {
-    size_t pe = pf.statements[size_t(prev)].end;
-    bool same_line = f.text.find('\n', pe) >= c.begin;
-    bool next_on_line = next >= 0 && f.text.find('\n', c.end) > pf.statements[size_t(next)].begin;
-    if (same_line && !next_on_line) return prev;
-  }
-  return next;
-}
-
-std::vector<Ignore> find_ignores(const ParsedFile& pf, const SourceFile& f) {
-  std::vector<Ignore> out;
-  for (auto& c : pf.comments) {
-    std::string t = comment_body(c.text);
-    const std::string directive = "pgstage:ignore";
-    if (t.rfind(directive, 0) != 0) continue;
-    Ignore ig;
-    ig.comment_begin = c.begin;
-    ig.comment_end = c.end;
-    size_t n = directive.size();
-    if (t.compare(n, 5, "-file") == 0 && word_end(t, n + 5)) {
-      ig.whole_file = true;
-      n += 5;
-    } else if (!word_end(t, n)) {
-      size_t e = n;
-      while (!word_end(t, e)) ++e;
-      ig.bad_directive = t.substr(0, e);
-      out.push_back(std::move(ig));
-      continue;
-    }
-    t = t.substr(n);
-    size_t reason = t.find("--");
-    if (reason != std::string::npos) t = t.substr(0, reason);
-    std::string cur;
-    for (char ch : t + ",") {
-      if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
-        if (!cur.empty()) ig.rules.push_back(cur);
-        cur.clear();
-      } else {
-        cur += ch;
-      }
-    }
-    ig.bare = ig.rules.empty();
-    ig.used.assign(ig.rules.size(), 0);
-    if (!ig.whole_file) ig.target_statement = ignore_target(pf, f, c);
-    out.push_back(std::move(ig));
-  }
-  return out;
-}
-
-// The statement whose span holds `offset` (its end included), or -1 (then only ignores that
-// no statement follows, at the end of the file, apply).
-int statement_at(const ParsedFile& pf, size_t offset) {
-  for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].begin <= offset && offset <= pf.statements[i].end) return int(i);
-  return -1;
-}
-
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
 const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
                                  "An ignore comment suppresses nothing", "", "", "", "", "", "", nullptr, nullptr};
@@ -519,6 +410,18 @@ class Linter {
     size_t first_finding = out_.findings.size();
     LockContext lctx{&catalog_, opts_.settings.pg_version};
     FileView view(p.parsed.statements, p.lowered);
+    FileAnalysis* fa = nullptr;
+    if (opts_.keep_analysis) {
+      fa = &out_.analyses.emplace_back();
+      fa->catalog_before = std::make_shared<Catalog>(catalog_);
+      fa->suppressed.resize(p.parsed.statements.size());
+    }
+    // Records a suppressed finding in the analysis (the planner stages nothing for it).
+    auto suppressed = [&](const Rule& r, int stmt) {
+      if (!suppress(ignores, r.id, stmt)) return false;
+      if (fa && stmt >= 0) fa->suppressed[size_t(stmt)].emplace_back(r.id);
+      return true;
+    };
 
     for (size_t i = 0; i < p.parsed.statements.size(); ++i) {
       const Statement& st = p.parsed.statements[i];
@@ -536,6 +439,10 @@ class Linter {
       for (auto& c : ls.changes) si.changes.push_back(change_kind_name(c));
       si.lock = lock;
       si.in_transaction = tx.state().in_transaction;
+      if (fa) {
+        fa->locks.push_back(lock);
+        fa->in_transaction.push_back(si.in_transaction);
+      }
       si.syntax_error = st.error.has_value();
       int stmt_index = int(out_.statement_count());
       out_.statements.push_back(std::move(si));
@@ -546,7 +453,7 @@ class Linter {
         Reporter rep;
         r->check(ctx, rep);
         for (auto& rr : rep.reports()) {
-          if (suppressed(ignores, *r, int(i))) continue;
+          if (suppressed(*r, int(i))) continue;
           Finding fd = make_finding(*r, f, st.begin, st.end, std::move(rr), lock, &p.starts[i], &p.stops[i]);
           fd.statement_index = stmt_index;
           Occurrences& occ = statement_occurrences[{r->id, text}];
@@ -566,7 +473,7 @@ class Linter {
       r->check_file_end(ec, rep);
       for (auto& rr : rep.reports()) {
         size_t loc = rr.location >= 0 ? size_t(rr.location) : f.up_end;
-        if (suppressed(ignores, *r, statement_at(p.parsed, loc))) continue;
+        if (suppressed(*r, statement_at(p.parsed.statements, loc))) continue;
         Finding fd = make_finding(*r, f, loc, loc, std::move(rr), LockFacts{});
         fd.fingerprint = finding_fingerprint(fd.rule, f.path, "<end of file>", occurrences[fd.rule]++);
         out_.findings.push_back(std::move(fd));
@@ -576,6 +483,10 @@ class Linter {
     std::stable_sort(out_.findings.begin() + long(first_finding), out_.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
     out_.files.push_back(std::move(fs));
+    if (fa) {
+      fa->findings.assign(out_.findings.begin() + long(first_finding), out_.findings.end());
+      fa->catalog_after = std::make_shared<Catalog>(catalog_);
+    }
     if (opts_.sink) {
       out_.streamed.statements += out_.statements.size();
       out_.streamed.findings += out_.findings.size();
@@ -584,28 +495,22 @@ class Linter {
       out_.statements.clear();
       out_.findings.clear();
     }
-    if (opts_.keep_sources) {
+    if (opts_.keep_sources || fa) {
       std::string path = f.path;
-      out_.sources[path] = std::make_shared<SourceFile>(std::move(p.file));
+      auto kept = std::make_shared<SourceFile>(std::move(p.file));
+      if (opts_.keep_sources) out_.sources[path] = kept;
+      if (fa) {
+        fa->file = std::move(kept);
+        fa->statements = std::move(p.parsed.statements);
+        fa->comments = std::move(p.parsed.comments);
+        fa->lowered = std::move(p.lowered);
+      }
     }
     if (!opts_.one_change_set) catalog_.mark_all_existing();
     schema_known_ = true;
   }
 
  private:
-  bool suppressed(std::vector<Ignore>& ignores, const Rule& r, int stmt) {
-    bool hit = false;
-    for (auto& ig : ignores) {
-      if (!ig.whole_file && ig.target_statement != stmt) continue;
-      for (size_t k = 0; k < ig.rules.size(); ++k)
-        if (ig.rules[k] == r.id || ig.rules[k] == "all") {
-          ig.used[k]++;
-          hit = true;
-        }
-    }
-    return hit;
-  }
-
   void report_ignores(const SourceFile& f, std::vector<Ignore>& ignores, std::map<std::string, int>& occ) {
     const Rule* unused = find_rule(rules_, "unused-ignore");
     if (!unused) unused = &kUnusedIgnoreFallback;

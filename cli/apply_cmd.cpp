@@ -85,7 +85,7 @@ int run_apply(ApplyArgs a) {
   req.lint.layout = *layout;
   req.lint.exclude = a.exclude;
   req.rules = rules::all();
-  req.plan = [](const SourceFile& f, Catalog& c, const planner::PlanOptions& o) { return planner::make_plan(f, c, o); };
+  req.plan = [](const FileAnalysis& f, const planner::PlanOptions& o) { return planner::make_plan(f, o); };
   req.out = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   req.tty = isatty(STDERR_FILENO);
   if (swap) {

@@ -25,8 +25,9 @@ struct PlanResult {
   std::vector<Finding> unplannable;
 };
 
-// Plans `file` against `catalog` (the schema before it; updated to the schema after it).
-PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions& opts);
+// Plans the analysed file against the schema before it. A statement whose finding the author
+// suppressed with an ignore comment runs as written.
+PlanResult make_plan(const FileAnalysis& file, const PlanOptions& opts);
 
 // plan.json (de)serialization. from_json refuses an unknown `version` with a clear error.
 std::string to_json(const Plan& p);
