@@ -330,7 +330,7 @@ class TxTracker {
 
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
 const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
-                                 "An ignore comment suppresses nothing", "", "", "", "", "", "", nullptr, nullptr};
+                                 "An ignore comment suppresses nothing", "", "", "", "", "", nullptr, nullptr};
 
 // "about 1.2M rows, 96 MB" from a live database's reltuples and pg_total_relation_size.
 std::string table_size_text(const CatalogTable& t) {
@@ -580,7 +580,7 @@ class Linter {
     fd.message = std::move(rr.message);
     fd.help = std::move(rr.help);
     fd.lock = rr.lock ? std::move(*rr.lock) : lock;
-    fd.plannable = !r.plan.empty();
+    fd.plannable = opts_.plannable && opts_.plannable(r.id);
     return fd;
   }
 

@@ -37,6 +37,9 @@ struct LintOptions {
   LintSink* sink = nullptr;                      // receives statements and findings file by file
   // Keep each reviewed file's FileAnalysis in LintResult::analyses (plan, apply and trace use it).
   bool keep_analysis = false;
+  // Whether findings of a rule can be staged by `pgstage plan` (the planner's recipe registry; the
+  // analyzer does not know the planner). Null: no finding is plannable.
+  bool (*plannable)(std::string_view rule_id) = nullptr;
 };
 
 // One input: a path (file or directory) or stdin text.

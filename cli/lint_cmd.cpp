@@ -11,6 +11,7 @@
 #include "cli/config.h"
 #include "cli/git.h"
 #include "cli/report.h"
+#include "planner/planner.h"
 #include "rules/registry.h"
 
 namespace fs = std::filesystem;
@@ -164,6 +165,7 @@ int run_lint_command(const LintArgs& a, const CLI::App& cmd) {
     std::cerr << "pgstage lint: " << err << "\n";
     return kExitUsage;
   }
+  opts.plannable = planner::has_recipe;
 
   Catalog live;
   if (!a.database_url.empty() || !a.schema_file.empty()) {

@@ -50,6 +50,7 @@ int run_plan_command(const PlanArgs& a) {
   lo.history = a.history;
   lo.no_history = a.no_history;
   lo.keep_analysis = true;
+  lo.plannable = planner::has_recipe;
   LintResult lint = run_lint({LintInput{a.path, false, {}}}, rules::all(), lo);
   if (!lint.errors.empty() || lint.analyses.empty()) {
     std::cerr << "pgstage plan: " << (lint.errors.empty() ? a.path + ": nothing to plan" : lint.errors.front()) << "\n";

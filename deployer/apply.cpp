@@ -179,6 +179,7 @@ class Apply {
     lo.no_history = true;
     lo.keep_sources = false;
     lo.keep_analysis = true;
+    lo.plannable = planner::has_recipe;
     std::vector<LintInput> inputs;
     bool any_new = false;
     for (auto& m : files_) {

@@ -41,7 +41,7 @@ std::string phase_sql(const Plan& p, Phase phase);
 // batch (the largest key it returned); the first batch has no key condition. Returns the keys updated.
 std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch);
 
-// Whether the planner has a recipe for findings of rule `id` (the rules not listed stay unplannable).
+// Whether the recipe registry (planner/recipe.h) stages findings of rule `id`.
 bool has_recipe(std::string_view rule_id);
 
 }  // namespace pgstage::planner
