@@ -1,6 +1,7 @@
 #include "analyzer/lint.h"
 
-#include "analyzer/ascii.h"
+#include "analyzer/fingerprint.h"
+#include "analyzer/history.h"
 #include "analyzer/ignores.h"
 
 #include <algorithm>
@@ -27,39 +28,6 @@ LockFacts StatementContext::lock_of(const Change& c) const {
   return lock_facts(c, LockContext{&catalog, settings.pg_version});
 }
 
-std::string display_ident(std::string_view name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
-  return plain ? std::string(name) : quote_ident(name);
-}
-
-std::string display_name(const QualifiedName& n) {
-  return n.schema.empty() ? display_ident(n.name) : display_ident(n.schema) + "." + display_ident(n.name);
-}
-
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string quote_name(const QualifiedName& n) {
-  return n.schema.empty() ? quote_ident(n.name) : quote_ident(n.schema) + "." + quote_ident(n.name);
-}
-
-std::string lock_phrase(LockMode m) {
-  std::string s(lock_mode_name(m));
-  s += " lock";
-  if (blocks_reads(m)) s += " (blocks reads and writes)";
-  else if (blocks_writes(m)) s += " (blocks writes)";
-  else if (m != LockMode::None) s += " (reads and writes continue)";
-  return s;
-}
-
 int LintResult::count(Severity s) const {
   return int(streamed.by_severity[int(s)]) +
          int(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity == s; }));
@@ -69,90 +37,6 @@ bool LintResult::fails(Severity threshold) const {
   for (int s = int(threshold); s <= int(Severity::Error); ++s)
     if (streamed.by_severity[s]) return true;
   return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity >= threshold; });
-}
-
-namespace {
-
-constexpr uint64_t kFnvOffset = 1469598103934665603ull;
-constexpr uint64_t kFnvPrime = 1099511628211ull;
-
-// FNV-1a over `s`, then a 0xff separator.
-uint64_t fnv_mix(uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= kFnvPrime;
-  }
-  h ^= 0xff;
-  return h * kFnvPrime;
-}
-
-// The bytes of a statement's whitespace-insensitive form, one by one: runs of whitespace become
-// one space (none at the ends), letters lower case. Reformatting keeps a fingerprint.
-template <class Emit>
-void each_normalized_byte(std::string_view text, Emit&& emit) {
-  bool space = false, any = false;
-  for (char c : text) {
-    if (ascii_space(c)) {
-      space = true;
-      continue;
-    }
-    if (space && any) emit(' ');
-    space = false;
-    any = true;
-    emit(ascii_lower(c));
-  }
-}
-
-}  // namespace
-
-std::string fingerprint_text(std::string_view text) {
-  std::string norm(text.size(), '\0');
-  char* out = norm.data();
-  each_normalized_byte(text, [&](char c) { *out++ = c; });
-  norm.resize(size_t(out - norm.data()));
-  return norm;
-}
-
-namespace {
-
-// fnv_mix(h, fingerprint_text(text)) without building the normalized text.
-uint64_t fnv_mix_normalized(uint64_t h, std::string_view text) {
-  each_normalized_byte(text, [&](char c) {
-    h ^= static_cast<unsigned char>(c);
-    h *= kFnvPrime;
-  });
-  h ^= 0xff;
-  return h * kFnvPrime;
-}
-
-std::string hex_with_occurrence(uint64_t h, int occurrence) {
-  char occ[16];
-  int n = snprintf(occ, sizeof occ, "%d", occurrence);
-  h = fnv_mix(h, std::string_view(occ, size_t(n)));
-  static const char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[size_t(i)] = kHex[h & 0xf];
-  return out;
-}
-
-}  // namespace
-
-std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
-                           int occurrence) {
-  return hex_with_occurrence(fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text), occurrence);
-}
-
-namespace {
-// The hash of (rule, path, normalised text): what the findings of one rule on one statement text
-// share (their fingerprints differ by occurrence only).
-uint64_t fingerprint_base(std::string_view rule, std::string_view path, std::string_view text) {
-  return fnv_mix_normalized(fnv_mix(fnv_mix(kFnvOffset, rule), path), text);
-}
-}  // namespace
-
-std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view text,
-                                int occurrence) {
-  return hex_with_occurrence(fingerprint_base(rule, path, text), occurrence);
 }
 
 const QualifiedName* column_change_table(const Change& c) {
@@ -656,11 +540,6 @@ void add_history(const std::string& path, const LintOptions& opts, std::vector<J
   }
 }
 
-std::string canonical(const std::string& p) {
-  std::error_code ec;
-  auto c = fs::weakly_canonical(p, ec);
-  return ec ? p : c.string();
-}
 
 }  // namespace
 
@@ -716,7 +595,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
   std::set<std::string> queued;
   std::vector<std::string> queued_pending;
   auto is_queued = [&](const std::string& canon) {
-    for (auto& p : queued_pending) queued.insert(canonical(p));
+    for (auto& p : queued_pending) queued.insert(canonical_path(p));
     queued_pending.clear();
     return queued.count(canon) > 0;
   };
@@ -751,7 +630,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       out.errors.push_back(in.path + ": " + (ec ? ec.message() : std::string("no such file or directory")));
       continue;
     }
-    std::string canon = canonical(in.path);
+    std::string canon = canonical_path(in.path);
     if (is_queued(canon)) continue;
     Layout layout = in.layout != Layout::Auto ? in.layout : opts.layout;
     if (in.history) {
@@ -763,43 +642,16 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       continue;
     }
     if (!opts.no_history) {
-      fs::path dir = fs::path(in.path).parent_path();
-      if (dir.empty()) dir = ".";
-      // Diesel/Prisma keep each migration in its own folder: history lives one level up.
-      std::string fname = fs::path(in.path).filename().string();
-      if (fname == "up.sql" || fname == "migration.sql") dir = dir.parent_path().empty() ? "." : dir.parent_path();
-      std::vector<MigrationEntry> entries;
-      std::string err;
-      if (list_migrations(dir.string(), opts.layout, opts.exclude, entries, err)) {
-        // Canonical paths of the entries, computed once: the directory's canonical path plus the
-        // name for a plain file right in it (weakly_canonical per entry costs several system calls).
-        std::string cdir = canonical(dir.string());
-        std::vector<std::string> centries;
-        centries.reserve(entries.size());
-        for (auto& e : entries) {
-          fs::path ep(e.path);
-          std::error_code ec;
-          bool plain = ep.parent_path() == dir && !fs::is_symlink(ep, ec) && !ec;
-          centries.push_back(plain ? (fs::path(cdir) / ep.filename()).string() : canonical(e.path));
+      EarlierMigrations earlier = migrations_before(in.path, canon, opts.layout, opts.exclude);
+      if (earlier.found) layout = earlier.layout;
+      for (size_t k = 0; k < earlier.before.size(); ++k) {
+        const std::string& ce = earlier.canonical[k];
+        if (is_queued(ce) || history_seen.count(ce)) continue;
+        Job j;
+        if (load(earlier.before[k].path, earlier.before[k].layout, j, out)) {
+          history_seen.insert(ce);
+          jobs.push_back(std::move(j));
         }
-        bool found = false;
-        for (size_t k = 0; k < entries.size(); ++k)
-          if (centries[k] == canon) {
-            found = true;
-            layout = entries[k].layout;
-          }
-        if (found)
-          for (size_t k = 0; k < entries.size(); ++k) {
-            const MigrationEntry& e = entries[k];
-            const std::string& ce = centries[k];
-            if (ce == canon) break;
-            if (is_queued(ce) || history_seen.count(ce)) continue;
-            Job j;
-            if (load(e.path, e.layout, j, out)) {
-              history_seen.insert(ce);
-              jobs.push_back(std::move(j));
-            }
-          }
       }
     }
     Job j;
