@@ -1,6 +1,8 @@
 #include "analyzer/lint.h"
 
-#include "analyzer/ascii.h"
+#include "analyzer/fingerprint.h"
+#include "analyzer/history.h"
+#include "analyzer/ignores.h"
 #include "analyzer/no_migrations.h"
 
 #include <algorithm>
@@ -27,39 +29,6 @@ LockFacts StatementContext::lock_of(const Change& c) const {
   return lock_facts(c, settings.lock_context(&catalog));
 }
 
-std::string display_ident(std::string_view name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
-  return plain ? std::string(name) : quote_ident(name);
-}
-
-std::string display_name(const QualifiedName& n) {
-  return n.schema.empty() ? display_ident(n.name) : display_ident(n.schema) + "." + display_ident(n.name);
-}
-
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string quote_name(const QualifiedName& n) {
-  return n.schema.empty() ? quote_ident(n.name) : quote_ident(n.schema) + "." + quote_ident(n.name);
-}
-
-std::string lock_phrase(LockMode m) {
-  std::string s(lock_mode_name(m));
-  s += " lock";
-  if (blocks_reads(m)) s += " (blocks reads and writes)";
-  else if (blocks_writes(m)) s += " (blocks writes)";
-  else if (m != LockMode::None) s += " (reads and writes continue)";
-  return s;
-}
-
 int LintResult::count(Severity s) const {
   return int(streamed.by_severity[int(s)]) +
          int(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity == s; }));
@@ -69,90 +38,6 @@ bool LintResult::fails(Severity threshold) const {
   for (int s = int(threshold); s <= int(Severity::Error); ++s)
     if (streamed.by_severity[s]) return true;
   return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity >= threshold; });
-}
-
-namespace {
-
-constexpr uint64_t kFnvOffset = 1469598103934665603ull;
-constexpr uint64_t kFnvPrime = 1099511628211ull;
-
-// FNV-1a over `s`, then a 0xff separator.
-uint64_t fnv_mix(uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= kFnvPrime;
-  }
-  h ^= 0xff;
-  return h * kFnvPrime;
-}
-
-// The bytes of a statement's whitespace-insensitive form, one by one: runs of whitespace become
-// one space (none at the ends), letters lower case. Reformatting keeps a fingerprint.
-template <class Emit>
-void each_normalized_byte(std::string_view text, Emit&& emit) {
-  bool space = false, any = false;
-  for (char c : text) {
-    if (ascii_space(c)) {
-      space = true;
-      continue;
-    }
-    if (space && any) emit(' ');
-    space = false;
-    any = true;
-    emit(ascii_lower(c));
-  }
-}
-
-}  // namespace
-
-std::string fingerprint_text(std::string_view text) {
-  std::string norm(text.size(), '\0');
-  char* out = norm.data();
-  each_normalized_byte(text, [&](char c) { *out++ = c; });
-  norm.resize(size_t(out - norm.data()));
-  return norm;
-}
-
-namespace {
-
-// fnv_mix(h, fingerprint_text(text)) without building the normalized text.
-uint64_t fnv_mix_normalized(uint64_t h, std::string_view text) {
-  each_normalized_byte(text, [&](char c) {
-    h ^= static_cast<unsigned char>(c);
-    h *= kFnvPrime;
-  });
-  h ^= 0xff;
-  return h * kFnvPrime;
-}
-
-std::string hex_with_occurrence(uint64_t h, int occurrence) {
-  char occ[16];
-  int n = snprintf(occ, sizeof occ, "%d", occurrence);
-  h = fnv_mix(h, std::string_view(occ, size_t(n)));
-  static const char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[size_t(i)] = kHex[h & 0xf];
-  return out;
-}
-
-}  // namespace
-
-std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
-                           int occurrence) {
-  return hex_with_occurrence(fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text), occurrence);
-}
-
-namespace {
-// The hash of (rule, path, normalised text): what the findings of one rule on one statement text
-// share (their fingerprints differ by occurrence only).
-uint64_t fingerprint_base(std::string_view rule, std::string_view path, std::string_view text) {
-  return fnv_mix_normalized(fnv_mix(fnv_mix(kFnvOffset, rule), path), text);
-}
-}  // namespace
-
-std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view text,
-                                int occurrence) {
-  return hex_with_occurrence(fingerprint_base(rule, path, text), occurrence);
 }
 
 const QualifiedName* column_change_table(const Change& c) {
@@ -328,119 +213,9 @@ class TxTracker {
   bool local_lock_timeout_ = false;
 };
 
-struct Ignore {
-  size_t comment_begin = 0;
-  size_t comment_end = 0;
-  bool whole_file = false;
-  std::vector<std::string> rules;
-  int target_statement = -1;  // statement ignores: the statement they apply to (-1: none, end of file)
-  std::vector<int> used;      // per rule: how many findings it suppressed
-  bool bare = false;          // names no rule
-  std::string bad_directive;  // e.g. `pgstage:ignore-line`: a directive pgstage does not know
-};
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-// The text of a comment with block-comment line decorations (leading `*`) removed, on one line.
-std::string comment_body(const std::string& text) {
-  std::string out;
-  size_t b = 0;
-  while (b <= text.size()) {
-    size_t e = text.find('\n', b);
-    if (e == std::string::npos) e = text.size();
-    std::string line = trim(text.substr(b, e - b));
-    while (!line.empty() && line[0] == '*') line = trim(line.substr(1));
-    if (!line.empty()) out += (out.empty() ? "" : " ") + line;
-    b = e + 1;
-  }
-  return out;
-}
-
-bool word_end(const std::string& t, size_t i) {
-  return i >= t.size() || std::isspace(static_cast<unsigned char>(t[i])) || t[i] == ',';
-}
-
-// The statement an ignore comment applies to: the statement it sits in; the statement ending on
-// its line just before it (a trailing `stmt; -- pgstage:ignore rule`); else the next statement.
-int ignore_target(const ParsedFile& pf, const SourceFile& f, const Comment& c) {
-  for (size_t i = 0; i < pf.statements.size(); ++i) {
-    const Statement& st = pf.statements[i];
-    if (st.begin <= c.begin && c.begin < st.end) return int(i);
-  }
-  int prev = -1;
-  for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].end <= c.begin) prev = int(i);
-  int next = -1;
-  for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].begin >= c.end) {
-      next = int(i);
-      break;
-    }
-  if (prev >= 0) {
-    size_t pe = pf.statements[size_t(prev)].end;
-    bool same_line = f.text.find('\n', pe) >= c.begin;
-    bool next_on_line = next >= 0 && f.text.find('\n', c.end) > pf.statements[size_t(next)].begin;
-    if (same_line && !next_on_line) return prev;
-  }
-  return next;
-}
-
-std::vector<Ignore> find_ignores(const ParsedFile& pf, const SourceFile& f) {
-  std::vector<Ignore> out;
-  for (auto& c : pf.comments) {
-    std::string t = comment_body(c.text);
-    const std::string directive = "pgstage:ignore";
-    if (t.rfind(directive, 0) != 0) continue;
-    Ignore ig;
-    ig.comment_begin = c.begin;
-    ig.comment_end = c.end;
-    size_t n = directive.size();
-    if (t.compare(n, 5, "-file") == 0 && word_end(t, n + 5)) {
-      ig.whole_file = true;
-      n += 5;
-    } else if (!word_end(t, n)) {
-      size_t e = n;
-      while (!word_end(t, e)) ++e;
-      ig.bad_directive = t.substr(0, e);
-      out.push_back(std::move(ig));
-      continue;
-    }
-    t = t.substr(n);
-    size_t reason = t.find("--");
-    if (reason != std::string::npos) t = t.substr(0, reason);
-    std::string cur;
-    for (char ch : t + ",") {
-      if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
-        if (!cur.empty()) ig.rules.push_back(cur);
-        cur.clear();
-      } else {
-        cur += ch;
-      }
-    }
-    ig.bare = ig.rules.empty();
-    ig.used.assign(ig.rules.size(), 0);
-    if (!ig.whole_file) ig.target_statement = ignore_target(pf, f, c);
-    out.push_back(std::move(ig));
-  }
-  return out;
-}
-
-// The statement whose span holds `offset` (its end included), or -1 (then only ignores that
-// no statement follows, at the end of the file, apply).
-int statement_at(const ParsedFile& pf, size_t offset) {
-  for (size_t i = 0; i < pf.statements.size(); ++i)
-    if (pf.statements[i].begin <= offset && offset <= pf.statements[i].end) return int(i);
-  return -1;
-}
-
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
 const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
-                                 "An ignore comment suppresses nothing", "", "", "", "", "", "", nullptr, nullptr};
+                                 "An ignore comment suppresses nothing", "", "", "", "", "", nullptr, nullptr};
 
 // "about 1.2M rows, 96 MB" from a live database's reltuples and pg_total_relation_size.
 std::string table_size_text(const CatalogTable& t) {
@@ -520,6 +295,18 @@ class Linter {
     size_t first_finding = out_.findings.size();
     LockContext lctx = opts_.settings.lock_context(&catalog_);
     FileView view(p.parsed.statements, p.lowered);
+    FileAnalysis* fa = nullptr;
+    if (opts_.keep_analysis) {
+      fa = &out_.analyses.emplace_back();
+      fa->catalog_before = std::make_shared<Catalog>(catalog_);
+      fa->suppressed.resize(p.parsed.statements.size());
+    }
+    // Records a suppressed finding in the analysis (the planner stages nothing for it).
+    auto suppressed = [&](const Rule& r, int stmt) {
+      if (!suppress(ignores, r.id, stmt)) return false;
+      if (fa && stmt >= 0) fa->suppressed[size_t(stmt)].emplace_back(r.id);
+      return true;
+    };
 
     for (size_t i = 0; i < p.parsed.statements.size(); ++i) {
       const Statement& st = p.parsed.statements[i];
@@ -537,6 +324,10 @@ class Linter {
       for (auto& c : ls.changes) si.changes.push_back(change_kind_name(c));
       si.lock = lock;
       si.in_transaction = tx.state().in_transaction;
+      if (fa) {
+        fa->locks.push_back(lock);
+        fa->in_transaction.push_back(si.in_transaction);
+      }
       si.syntax_error = st.error.has_value();
       int stmt_index = int(out_.statement_count());
       out_.statements.push_back(std::move(si));
@@ -547,7 +338,7 @@ class Linter {
         Reporter rep;
         r->check(ctx, rep);
         for (auto& rr : rep.reports()) {
-          if (suppressed(ignores, *r, int(i))) continue;
+          if (suppressed(*r, int(i))) continue;
           Finding fd = make_finding(*r, f, st.begin, st.end, std::move(rr), lock, &p.starts[i], &p.stops[i]);
           fd.statement_index = stmt_index;
           Occurrences& occ = statement_occurrences[{r->id, text}];
@@ -567,7 +358,7 @@ class Linter {
       r->check_file_end(ec, rep);
       for (auto& rr : rep.reports()) {
         size_t loc = rr.location >= 0 ? size_t(rr.location) : f.up_end;
-        if (suppressed(ignores, *r, statement_at(p.parsed, loc))) continue;
+        if (suppressed(*r, statement_at(p.parsed.statements, loc))) continue;
         Finding fd = make_finding(*r, f, loc, loc, std::move(rr), LockFacts{});
         fd.fingerprint = finding_fingerprint(fd.rule, f.path, "<end of file>", occurrences[fd.rule]++);
         out_.findings.push_back(std::move(fd));
@@ -577,6 +368,10 @@ class Linter {
     std::stable_sort(out_.findings.begin() + long(first_finding), out_.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
     out_.files.push_back(std::move(fs));
+    if (fa) {
+      fa->findings.assign(out_.findings.begin() + long(first_finding), out_.findings.end());
+      fa->catalog_after = std::make_shared<Catalog>(catalog_);
+    }
     if (opts_.sink) {
       out_.streamed.statements += out_.statements.size();
       out_.streamed.findings += out_.findings.size();
@@ -585,28 +380,22 @@ class Linter {
       out_.statements.clear();
       out_.findings.clear();
     }
-    if (opts_.keep_sources) {
+    if (opts_.keep_sources || fa) {
       std::string path = f.path;
-      out_.sources[path] = std::make_shared<SourceFile>(std::move(p.file));
+      auto kept = std::make_shared<SourceFile>(std::move(p.file));
+      if (opts_.keep_sources) out_.sources[path] = kept;
+      if (fa) {
+        fa->file = std::move(kept);
+        fa->statements = std::move(p.parsed.statements);
+        fa->comments = std::move(p.parsed.comments);
+        fa->lowered = std::move(p.lowered);
+      }
     }
     if (!opts_.one_change_set) catalog_.mark_all_existing();
     schema_known_ = true;
   }
 
  private:
-  bool suppressed(std::vector<Ignore>& ignores, const Rule& r, int stmt) {
-    bool hit = false;
-    for (auto& ig : ignores) {
-      if (!ig.whole_file && ig.target_statement != stmt) continue;
-      for (size_t k = 0; k < ig.rules.size(); ++k)
-        if (ig.rules[k] == r.id || ig.rules[k] == "all") {
-          ig.used[k]++;
-          hit = true;
-        }
-    }
-    return hit;
-  }
-
   void report_ignores(const SourceFile& f, std::vector<Ignore>& ignores, std::map<std::string, int>& occ) {
     const Rule* unused = find_rule(rules_, "unused-ignore");
     if (!unused) unused = &kUnusedIgnoreFallback;
@@ -676,7 +465,7 @@ class Linter {
     fd.message = std::move(rr.message);
     fd.help = std::move(rr.help);
     fd.lock = rr.lock ? std::move(*rr.lock) : lock;
-    fd.plannable = !r.plan.empty();
+    fd.plannable = opts_.plannable && opts_.plannable(r.id);
     return fd;
   }
 
@@ -756,11 +545,6 @@ void add_history(const std::string& path, const LintOptions& opts, std::vector<J
   }
 }
 
-std::string canonical(const std::string& p) {
-  std::error_code ec;
-  auto c = fs::weakly_canonical(p, ec);
-  return ec ? p : c.string();
-}
 
 }  // namespace
 
@@ -816,7 +600,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
   std::set<std::string> queued;
   std::vector<std::string> queued_pending;
   auto is_queued = [&](const std::string& canon) {
-    for (auto& p : queued_pending) queued.insert(canonical(p));
+    for (auto& p : queued_pending) queued.insert(canonical_path(p));
     queued_pending.clear();
     return queued.count(canon) > 0;
   };
@@ -855,7 +639,7 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       out.errors.push_back(in.path + ": " + (ec ? ec.message() : std::string("no such file or directory")));
       continue;
     }
-    std::string canon = canonical(in.path);
+    std::string canon = canonical_path(in.path);
     if (is_queued(canon)) continue;
     Layout layout = in.layout != Layout::Auto ? in.layout : opts.layout;
     if (in.history) {
@@ -867,43 +651,16 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
       continue;
     }
     if (!opts.no_history) {
-      fs::path dir = fs::path(in.path).parent_path();
-      if (dir.empty()) dir = ".";
-      // Diesel/Prisma keep each migration in its own folder: history lives one level up.
-      std::string fname = fs::path(in.path).filename().string();
-      if (fname == "up.sql" || fname == "migration.sql") dir = dir.parent_path().empty() ? "." : dir.parent_path();
-      std::vector<MigrationEntry> entries;
-      std::string err;
-      if (list_migrations(dir.string(), opts.layout, opts.exclude, entries, err)) {
-        // Canonical paths of the entries, computed once: the directory's canonical path plus the
-        // name for a plain file right in it (weakly_canonical per entry costs several system calls).
-        std::string cdir = canonical(dir.string());
-        std::vector<std::string> centries;
-        centries.reserve(entries.size());
-        for (auto& e : entries) {
-          fs::path ep(e.path);
-          std::error_code ec;
-          bool plain = ep.parent_path() == dir && !fs::is_symlink(ep, ec) && !ec;
-          centries.push_back(plain ? (fs::path(cdir) / ep.filename()).string() : canonical(e.path));
+      EarlierMigrations earlier = migrations_before(in.path, canon, opts.layout, opts.exclude);
+      if (earlier.found) layout = earlier.layout;
+      for (size_t k = 0; k < earlier.before.size(); ++k) {
+        const std::string& ce = earlier.canonical[k];
+        if (is_queued(ce) || history_seen.count(ce)) continue;
+        Job j;
+        if (load(earlier.before[k].path, earlier.before[k].layout, j, out)) {
+          history_seen.insert(ce);
+          jobs.push_back(std::move(j));
         }
-        bool found = false;
-        for (size_t k = 0; k < entries.size(); ++k)
-          if (centries[k] == canon) {
-            found = true;
-            layout = entries[k].layout;
-          }
-        if (found)
-          for (size_t k = 0; k < entries.size(); ++k) {
-            const MigrationEntry& e = entries[k];
-            const std::string& ce = centries[k];
-            if (ce == canon) break;
-            if (is_queued(ce) || history_seen.count(ce)) continue;
-            Job j;
-            if (load(e.path, e.layout, j, out)) {
-              history_seen.insert(ce);
-              jobs.push_back(std::move(j));
-            }
-          }
       }
     }
     Job j;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/analysis.h"
 #include "analyzer/catalog.h"
 #include "analyzer/finding.h"
 #include "analyzer/rule_api.h"
@@ -34,6 +35,11 @@ struct LintOptions {
   int jobs = 0;                                  // threads, the reviewer included (0 = all cores)
   bool keep_sources = true;                      // keep reviewed files' text in LintResult::sources
   LintSink* sink = nullptr;                      // receives statements and findings file by file
+  // Keep each reviewed file's FileAnalysis in LintResult::analyses (plan, apply and trace use it).
+  bool keep_analysis = false;
+  // Whether findings of a rule can be staged by `pgstage plan` (the planner's recipe registry; the
+  // analyzer does not know the planner). Null: no finding is plannable.
+  bool (*plannable)(std::string_view rule_id) = nullptr;
 };
 
 // One input: a path (file or directory) or stdin text.
@@ -84,6 +90,7 @@ struct LintResult {
   std::vector<std::string> errors;  // unreadable inputs (exit 2), each naming the path
   std::map<std::string, std::shared_ptr<const SourceFile>> sources;  // files under review, by path
   std::shared_ptr<const Catalog> catalog;  // the schema after the last file
+  std::vector<FileAnalysis> analyses;      // files under review, in order (LintOptions::keep_analysis)
   int pg_version = 15;
 
   // Counts over the kept and the streamed records.

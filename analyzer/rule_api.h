@@ -136,7 +136,6 @@ struct Rule {
   std::string_view instead;   // what to do instead (with SQL)
   std::string_view bad;       // example SQL that must fire
   std::string_view good;      // example SQL that must not fire
-  std::string_view plan;      // the planner recipe that stages it, empty when none
   void (*check)(const StatementContext&, Reporter&) = nullptr;
   void (*check_file_end)(const FileEndContext&, Reporter&) = nullptr;
 };

@@ -46,7 +46,7 @@ int run_apply(const ApplyArgs& a) {
   req.lint.layout = *layout;
   req.lint.exclude = a.exclude;
   req.rules = rules::all();
-  req.plan = [](const SourceFile& f, Catalog& c, const planner::PlanOptions& o) { return planner::make_plan(f, c, o); };
+  req.plan = [](const FileAnalysis& f, const planner::PlanOptions& o) { return planner::make_plan(f, o); };
   req.out = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   req.tty = isatty(STDERR_FILENO);
   if (a.swap) {

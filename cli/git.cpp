@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "analyzer/history.h"
 #include "proc/process.h"
 
 namespace fs = std::filesystem;
@@ -73,14 +74,8 @@ bool since_inputs(const std::string& ref, const std::vector<std::string>& paths,
       err = path + ": no such file or directory";
       return false;
     }
-    fs::path dir = is_dir ? fs::path(path) : fs::path(path).parent_path();
-    if (dir.empty()) dir = ".";
+    fs::path dir = is_dir ? fs::path(path) : fs::path(migration_directory(path));
     std::string only = is_dir ? std::string() : canonical_path(path);
-    if (!is_dir) {
-      // Diesel/Prisma keep each migration in its own folder: the history lives one level up.
-      std::string fname = fs::path(path).filename().string();
-      if ((fname == "up.sql" || fname == "migration.sql") && !dir.parent_path().empty()) dir = dir.parent_path();
-    }
     std::set<std::string> changed;
     if (!changed_since(ref, dir.string(), changed, err)) return false;
     std::vector<MigrationEntry> entries;

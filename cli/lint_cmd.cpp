@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/git.h"
 #include "cli/report.h"
+#include "planner/planner.h"
 #include "rules/registry.h"
 
 namespace fs = std::filesystem;
@@ -47,6 +48,7 @@ std::string render(const std::string& format, const LintResult& result, const Re
 int run_lint_command(const LintArgs& a) {
   std::string err;
   LintOptions opts = a.options;
+  opts.plannable = planner::has_recipe;
 
   Catalog live;
   if (!a.database_url.empty() || !a.schema_file.empty()) {

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "analyzer/lint.h"
-#include "analyzer/no_migrations.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/report.h"
@@ -18,50 +17,6 @@ namespace fs = std::filesystem;
 namespace pgstage::cli {
 
 namespace {
-
-// Replays a history path (a file, or a directory's migrations in order) into the catalog.
-bool replay_path(const std::string& path, Catalog& catalog, const LintSettings& settings, std::string& err) {
-  std::error_code ec;
-  std::vector<MigrationEntry> entries;
-  if (fs::is_directory(path, ec)) {
-    if (!list_migrations(path, Layout::Auto, {}, entries, err)) return false;
-    if (entries.empty()) {
-      err = no_migrations_message(path, Layout::Auto);
-      return false;
-    }
-  } else {
-    entries.push_back(MigrationEntry{path, Layout::Auto});
-  }
-  for (auto& e : entries) {
-    SourceFile f;
-    if (!read_source(e.path, e.layout, f, err)) return false;
-    replay_into(catalog, f, settings);
-  }
-  return true;
-}
-
-// The migrations before `path` in its directory, in the order a runner applies them (like lint).
-std::vector<MigrationEntry> earlier_migrations(const std::string& path) {
-  fs::path dir = fs::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  std::string fname = fs::path(path).filename().string();
-  if (fname == "up.sql" || fname == "migration.sql") dir = dir.parent_path().empty() ? "." : dir.parent_path();
-  std::vector<MigrationEntry> entries, out;
-  std::string err;
-  if (!list_migrations(dir.string(), Layout::Auto, {}, entries, err)) return out;
-  std::error_code ec;
-  auto canon = fs::weakly_canonical(path, ec);
-  bool found = false;
-  for (auto& e : entries) {
-    if (fs::weakly_canonical(e.path, ec) == canon) {
-      found = true;
-      break;
-    }
-    out.push_back(e);
-  }
-  if (!found) out.clear();
-  return out;
-}
 
 bool write_file(const fs::path& p, const std::string& text, std::string& err) {
   std::ofstream f(p, std::ios::binary);
@@ -80,37 +35,26 @@ int run_plan_command(const PlanArgs& a) {
   settings.timezone = a.timezone;
   settings.transaction = a.transaction == "per-file" ? TxMode::PerFile : a.transaction == "none" ? TxMode::None : TxMode::Auto;
   std::string err;
-  SourceFile file;
-  if (!read_source(a.path, Layout::Auto, file, err)) {
-    std::cerr << "pgstage plan: " << err << "\n";
-    return kExitUsage;
-  }
-  Catalog catalog;
-  for (auto& h : a.history)
-    if (!replay_path(h, catalog, settings, err)) {
-      std::cerr << "pgstage plan: " << err << "\n";
-      return kExitUsage;
-    }
-  std::vector<MigrationEntry> earlier;
-  if (!a.no_history) earlier = earlier_migrations(a.path);
-  for (auto& e : earlier)
-    if (!replay_path(e.path, catalog, settings, err)) {
-      std::cerr << "pgstage plan: " << err << "\n";
-      return kExitUsage;
-    }
-  catalog.mark_all_existing();
-
-  // Lint the same file with the same history, for the findings no recipe stages.
+  // One analysis of the file with its history (the directory's earlier migrations and --history):
+  // the plan stages what lint found, with the same ignores.
   LintOptions lo;
   lo.settings = settings;
   lo.history = a.history;
   lo.no_history = a.no_history;
+  lo.keep_analysis = true;
+  lo.plannable = planner::has_recipe;
   LintResult lint = run_lint({LintInput{a.path, false, {}}}, rules::all(), lo);
+  if (!lint.errors.empty() || lint.analyses.empty()) {
+    std::cerr << "pgstage plan: " << (lint.errors.empty() ? a.path + ": nothing to plan" : lint.errors.front()) << "\n";
+    return kExitUsage;
+  }
+  const FileAnalysis& analysis = lint.analyses.front();
+  const SourceFile& file = *analysis.file;
 
   planner::PlanOptions po;
   po.settings = settings;
   po.batch_size = a.batch_size;
-  planner::PlanResult r = planner::make_plan(file, catalog, po);
+  planner::PlanResult r = planner::make_plan(analysis, po);
   if (!r.ok) {
     std::cerr << "pgstage plan: " << r.error << "\n";
     return kExitFailed;

@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "planner/recipe.h"
 #include "rules/registry.h"
 
 namespace pgstage::cli {
@@ -25,7 +26,8 @@ std::string markdown() {
     out += "**Why.** " + std::string(r->why) + "\n\n";
     out += "**Lock.** " + std::string(r->lock) + "\n\n";
     out += "**Instead.** " + std::string(r->instead) + "\n\n";
-    if (!r->plan.empty()) out += "**Plan.** `pgstage plan` stages it: " + std::string(r->plan) + ".\n\n";
+    if (auto* rc = planner::find_recipe(r->id))
+      out += "**Plan.** `pgstage plan` stages it: " + std::string(rc->summary) + ".\n\n";
     out += "Bad:\n\n```sql\n" + std::string(r->bad) + "\n```\n\nGood:\n\n```sql\n" + std::string(r->good) + "\n```\n";
   }
   return out;
@@ -36,7 +38,8 @@ std::string explain(const Rule& r) {
                     std::string(severity_name(r.severity)) + (r.enabled_by_default ? "" : ", off by default") + ")\n";
   out += std::string(r.summary) + "\n\nWhy:\n  " + std::string(r.why) + "\n\nLock:\n  " + std::string(r.lock) +
          "\n\nInstead:\n  " + std::string(r.instead) + "\n";
-  if (!r.plan.empty()) out += "\nPlan:\n  `pgstage plan` stages it: " + std::string(r.plan) + "\n";
+  if (auto* rc = planner::find_recipe(r.id))
+    out += "\nPlan:\n  `pgstage plan` stages it: " + std::string(rc->summary) + "\n";
   out += "\nBad:\n" + std::string(r.bad) + "\n\nGood:\n" + std::string(r.good) + "\n";
   return out;
 }
@@ -56,7 +59,7 @@ void add_rules_commands(CLI::App& app, int& exit_code) {
                        {"severity", severity_name(r->severity)},
                        {"enabled_by_default", r->enabled_by_default},
                        {"summary", r->summary},
-                       {"plannable", !r->plan.empty()}});
+                       {"plannable", planner::find_recipe(r->id) != nullptr}});
       std::cout << arr.dump(2) << "\n";
     } else if (*format == "markdown") {
       std::cout << markdown();

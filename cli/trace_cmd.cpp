@@ -2,6 +2,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "analyzer/history.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "db/live_schema.h"
@@ -51,21 +52,10 @@ bool collect_inputs(const TraceArgs& a, Layout layout, std::vector<trace::TraceI
     }
     Layout l = layout;
     if (!a.no_history) {
-      fs::path dir = fs::path(p).parent_path();
-      std::string e2;
-      if (list_migrations(dir.empty() ? "." : dir.string(), layout, {}, entries, e2)) {
-        std::string canon = canonical(p);
-        bool found = std::any_of(entries.begin(), entries.end(),
-                                 [&](const MigrationEntry& e) { return canonical(e.path) == canon; });
-        if (found)
-          for (auto& e : entries) {
-            if (canonical(e.path) == canon) {
-              l = e.layout;
-              break;
-            }
-            if (!add(e.path, e.layout, false)) return false;
-          }
-      }
+      EarlierMigrations earlier = migrations_before(p, canonical(p), layout, {});
+      if (earlier.found) l = earlier.layout;
+      for (auto& e : earlier.before)
+        if (!add(e.path, e.layout, false)) return false;
     }
     if (!add(p, l, true)) return false;
   }

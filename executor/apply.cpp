@@ -32,35 +32,24 @@ struct PendingRun {
   bool as_written = true;
 };
 
-bool needs_own_session(const Change& c) {
-  if (auto* ci = c.as<CreateIndex>()) return ci->concurrently;
-  if (auto* di = c.as<DropIndex>()) return di->concurrently;
-  if (auto* ri = c.as<Reindex>()) return ri->concurrently;
-  if (auto* dp = c.as<DetachPartition>()) return dp->concurrently;
-  return c.is<Vacuum>() || c.is<DropDatabase>();
-}
-
 // The migration as written: one transaction for the whole file, or, when it holds statements that
 // cannot run in a transaction block (or says so), one step per statement. BEGIN/COMMIT written in
 // the file are dropped: each step already runs in its own transaction.
-std::vector<ExecStep> as_written_steps(const Migration& m) {
-  ParsedFile parsed = parse_source(m.file);
+std::vector<ExecStep> as_written_steps(const Migration& m, const FileAnalysis& fa) {
   struct Piece {
     std::string sql;
     bool own_session;
   };
   std::vector<Piece> pieces;
-  bool any_own = m.file.no_transaction_marker;
-  for (auto& st : parsed.statements) {
-    LoweredStatement lw = lower(st, m.file);
-    bool tx_control = false, own = false;
-    for (auto& c : lw.changes) {
-      tx_control = tx_control || c.is<TransactionControl>();
-      own = own || needs_own_session(c);
-    }
+  bool any_own = fa.file->no_transaction_marker;
+  for (size_t i = 0; i < fa.statements.size(); ++i) {
+    bool tx_control = false;
+    for (auto& c : fa.lowered[i].changes) tx_control = tx_control || c.is<TransactionControl>();
     if (tx_control) continue;
+    // What may run in a transaction block is decided once, in the lock facts.
+    bool own = !fa.locks[i].transactional;
     any_own = any_own || own;
-    pieces.push_back({st.text(m.file), own});
+    pieces.push_back({fa.statements[i].text(*fa.file), own});
   }
   std::vector<ExecStep> steps;
   auto add = [&](std::string sql, bool transactional) {
@@ -215,27 +204,36 @@ class Apply {
     return true;
   }
 
-  // Lints and plans every pending migration before anything runs, so a refusal runs nothing.
+  // Lints and plans every pending migration before anything runs, so a refusal runs nothing. The
+  // directory is analysed once: recorded migrations are its history, pending ones are reviewed.
   bool decide_pending() {
     LintOptions lo = req_.lint;
     lo.settings.runner = Runner::Pgstage;
+    lo.no_history = true;
+    lo.keep_sources = false;
+    lo.keep_analysis = true;
+    lo.plannable = planner::has_recipe;
     std::vector<LintInput> inputs;
-    for (auto& m : files_)
-      if (!m.recorded) inputs.push_back(LintInput{m.file.path, false, {}});
-    std::map<std::string, std::vector<Finding>> unsafe;
-    if (!inputs.empty()) {
-      LintResult lint = run_lint(inputs, req_.rules, lo);
+    bool any_new = false;
+    for (auto& m : files_) {
+      LintInput in;
+      in.path = m.file.path;
+      in.history = m.recorded != nullptr;
+      in.layout = m.layout;
+      inputs.push_back(std::move(in));
+      any_new = any_new || !m.recorded;
+    }
+    LintResult lint;
+    if (any_new) {
+      lint = run_lint(inputs, req_.rules, lo);
       if (!lint.errors.empty()) {
         usage(lint.errors.front());
         return false;
       }
-      for (auto& f : lint.findings)
-        if (f.severity == Severity::Error) unsafe[f.file].push_back(f);
     }
-    Catalog catalog;
+    size_t next_analysis = 0;
     for (auto& m : files_) {
       if (m.recorded) {
-        replay_into(catalog, m.file, lo.settings);
         if (m.recorded->status == "running") {
           PendingRun p{&m, {}, true, true};
           for (auto& ss : state_.steps[m.name]) {
@@ -246,29 +244,34 @@ class Apply {
         }
         continue;
       }
-      auto& findings = unsafe[m.file.path];
-      if (findings.empty()) {
-        pending_.push_back(PendingRun{&m, as_written_steps(m), false, true});
-        replay_into(catalog, m.file, lo.settings);
+      if (next_analysis >= lint.analyses.size()) {
+        usage(m.file.path + ": not analysed (was it given twice?)");
+        return false;
+      }
+      const FileAnalysis& fa = lint.analyses[next_analysis++];
+      std::vector<const Finding*> unsafe;
+      for (auto& f : fa.findings)
+        if (f.severity == Severity::Error) unsafe.push_back(&f);
+      if (unsafe.empty()) {
+        pending_.push_back(PendingRun{&m, as_written_steps(m, fa), false, true});
         continue;
       }
       std::set<std::pair<std::string, size_t>> reported;
       bool refused = false;
-      for (auto& f : findings) {
-        reported.insert({f.rule, f.begin});
-        if (!f.plannable) {
-          res_.refused.push_back(where(f) + ": " + f.rule + ": " + f.message + " (no recipe stages it)");
+      for (auto* f : unsafe) {
+        reported.insert({f->rule, f->begin});
+        if (!f->plannable) {
+          res_.refused.push_back(where(*f) + ": " + f->rule + ": " + f->message + " (no recipe stages it)");
           refused = true;
         }
       }
       if (refused || !req_.plan) {
         if (!req_.plan && !refused) res_.refused.push_back(m.file.path + ": unsafe, and no planner is available");
-        replay_into(catalog, m.file, lo.settings);
         continue;
       }
       planner::PlanOptions po;
       po.settings = lo.settings;
-      planner::PlanResult pr = req_.plan(m.file, catalog, po);
+      planner::PlanResult pr = req_.plan(fa, po);
       if (!pr.ok) {
         res_.refused.push_back(pr.error.empty() ? m.file.path + ": no plan could be made" : pr.error);
         continue;

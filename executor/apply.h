@@ -17,7 +17,7 @@
 
 namespace pgstage::executor {
 
-using PlanFn = std::function<planner::PlanResult(const SourceFile&, Catalog&, const planner::PlanOptions&)>;
+using PlanFn = std::function<planner::PlanResult(const FileAnalysis&, const planner::PlanOptions&)>;
 
 struct ApplyRequest {
   std::string migrations_dir;

@@ -1,6 +1,6 @@
 #include "executor/exec_step.h"
 
-#include <nlohmann/json.hpp>
+#include "planner/backfill_json.h"
 
 namespace pgstage::executor {
 
@@ -20,23 +20,11 @@ planner::Phase phase_from_str(const std::string& s) {
 }
 
 std::string backfill_to_json(const std::optional<planner::BackfillSpec>& b) {
-  if (!b) return "{}";
-  nlohmann::json j{{"schema", b->table.schema}, {"table", b->table.name}, {"key_columns", b->key_columns},
-                   {"set_sql", b->set_sql}, {"predicate", b->predicate}, {"batch_size", b->batch_size}};
-  return j.dump();
+  return b ? planner::backfill_spec_json(*b) : "{}";
 }
 
 std::optional<planner::BackfillSpec> backfill_from_json(const std::string& json) {
-  auto j = nlohmann::json::parse(json, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("table")) return std::nullopt;
-  planner::BackfillSpec b;
-  b.table.schema = j.value("schema", "");
-  b.table.name = j.value("table", "");
-  b.key_columns = j.value("key_columns", std::vector<std::string>{});
-  b.set_sql = j.value("set_sql", "");
-  b.predicate = j.value("predicate", "");
-  b.batch_size = j.value("batch_size", 1000);
-  return b;
+  return planner::backfill_spec_from_json(json);
 }
 
 bool is_long_running(const ExecStep& s) {

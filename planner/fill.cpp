@@ -48,44 +48,4 @@ std::optional<std::string> find_fill(const SourceFile& f, const std::vector<Comm
   return out;
 }
 
-std::vector<std::string> ignored_rules(const ParsedFile& pf, size_t statement_index) {
-  std::vector<std::string> out;
-  for (auto& c : pf.comments) {
-    std::string t = trim(c.text);
-    bool whole = false;
-    if (t.rfind("pgstage:ignore-file", 0) == 0) {
-      whole = true;
-      t = t.substr(19);
-    } else if (t.rfind("pgstage:ignore", 0) == 0) {
-      t = t.substr(14);
-      if (!t.empty() && t[0] != ' ' && t[0] != '\t' && t[0] != ',') continue;
-    } else {
-      continue;
-    }
-    if (!whole) {
-      size_t target = pf.statements.size();
-      for (size_t i = 0; i < pf.statements.size(); ++i)
-        if (pf.statements[i].begin >= c.end) {
-          target = i;
-          break;
-        }
-      if (target != statement_index) continue;
-    }
-    size_t reason = t.find("--");
-    if (reason != std::string::npos) t = t.substr(0, reason);
-    std::string cur;
-    bool any = false;
-    for (char ch : t + ",") {
-      if (ch == ',' || ch == ' ' || ch == '\t') {
-        if (!cur.empty()) out.push_back(cur), any = true;
-        cur.clear();
-      } else {
-        cur += ch;
-      }
-    }
-    if (!any) out.push_back("*");
-  }
-  return out;
-}
-
 }  // namespace pgstage::planner

@@ -19,9 +19,4 @@ inline constexpr const char* kFillMarker = "pgstage:fill";
 std::optional<std::string> find_fill(const SourceFile& f, const std::vector<Comment>& comments, size_t prev_end,
                                      size_t begin, size_t end, size_t next_begin, std::string& err);
 
-// Rule ids that `-- pgstage:ignore rule-a, rule-b -- reason` comments turn off for the statement at
-// `statement_index` (the next statement after the comment), plus `-- pgstage:ignore-file` ones.
-// A bare ignore (no ids) yields "*". The planner does not stage a change whose rule is ignored.
-std::vector<std::string> ignored_rules(const ParsedFile& pf, size_t statement_index);
-
 }  // namespace pgstage::planner

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "planner/backfill_json.h"
 #include "planner/planner.h"
 
 namespace pgstage::planner {
@@ -78,7 +79,8 @@ json backfill_json(const BackfillSpec& b) {
 
 BackfillSpec backfill_from(const json& j) {
   BackfillSpec b;
-  b.table = name_from(j.at("table"));
+  const json& t = j.at("table");
+  b.table = t.is_string() ? QualifiedName{j.value("schema", std::string()), t.get<std::string>()} : name_from(t);
   b.key_columns = j.at("key_columns").get<std::vector<std::string>>();
   b.set_sql = j.at("set_sql").get<std::string>();
   b.predicate = j.value("predicate", std::string());
@@ -87,6 +89,20 @@ BackfillSpec backfill_from(const json& j) {
 }
 
 }  // namespace
+
+std::string backfill_spec_json(const BackfillSpec& b) { return backfill_json(b).dump(); }
+
+std::optional<BackfillSpec> backfill_spec_from_json(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("table") || !j.contains("key_columns") ||
+      !j.contains("set_sql"))
+    return std::nullopt;
+  try {
+    return backfill_from(j);
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
 
 std::string to_json(const Plan& p) {
   json phases = json::array();

@@ -194,35 +194,31 @@ void assign_ids(Plan& plan) {
 
 }  // namespace
 
-PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions& opts) {
+PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
   PlanResult result;
+  const SourceFile& file = *fa.file;
+  Catalog catalog = *fa.catalog_before;
   Ctx cx{file, catalog, opts, {}, {}, {}, {}, {}, {}, {}, {}};
-  ParsedFile pf = parse_source(file);
-  std::vector<LoweredStatement> lowered;
-  for (auto& st : pf.statements) lowered.push_back(lower(st, file));
+  const std::vector<Statement>& statements = fa.statements;
 
-  bool wraps = !file.no_transaction_marker &&
-               (opts.settings.transaction == TxMode::PerFile ||
-                (opts.settings.transaction == TxMode::Auto && file.layout_wraps));
-  int depth = 0;
   Passthrough pass;
-  for (size_t i = 0; i < pf.statements.size() && cx.error.empty(); ++i) {
-    const Statement& st = pf.statements[i];
+  for (size_t i = 0; i < statements.size() && cx.error.empty(); ++i) {
+    const Statement& st = statements[i];
     if (st.error) {
       cx.fail(int(st.error->offset), "syntax error: " + st.error->message + "; fix the statement before planning");
       break;
     }
-    const LoweredStatement& lo = lowered[i];
+    const LoweredStatement& lo = fa.lowered[i];
     StatementInput in;
     in.index = int(i);
     in.statement = &st;
     in.lowered = &lo;
-    in.lock = lock_facts(lo.changes, cx.lock_ctx());
-    in.in_transaction = wraps || depth > 0;
-    size_t prev_end = i == 0 ? file.up_begin : pf.statements[i - 1].end;
-    size_t next_begin = i + 1 < pf.statements.size() ? pf.statements[i + 1].begin : file.up_end;
+    in.lock = fa.locks[i];
+    in.in_transaction = fa.in_transaction[i];
+    size_t prev_end = i == 0 ? file.up_begin : statements[i - 1].end;
+    size_t next_begin = i + 1 < statements.size() ? statements[i + 1].begin : file.up_end;
     std::string fill_err;
-    in.fill = find_fill(file, pf.comments, prev_end, st.begin, st.end, next_begin, fill_err);
+    in.fill = find_fill(file, fa.comments, prev_end, st.begin, st.end, next_begin, fill_err);
     if (!fill_err.empty()) {
       cx.fail(int(st.begin), fill_err);
       break;
@@ -230,11 +226,7 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
 
     // Transaction control and session timeouts belong to whoever runs the steps.
     if (lo.changes.size() == 1) {
-      if (auto* tc = lo.changes[0].as<TransactionControl>()) {
-        if (tc->kind == TxKind::Begin) ++depth;
-        else if ((tc->kind == TxKind::Commit || tc->kind == TxKind::Rollback) && depth > 0) --depth;
-        continue;
-      }
+      if (lo.changes[0].is<TransactionControl>()) continue;
       if (auto* sv = lo.changes[0].as<SetVariable>(); sv && is_session_setting(*sv)) continue;
     }
 
@@ -263,17 +255,12 @@ PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions
     if (!cx.error.empty()) break;
     bool any = std::find(planned.begin(), planned.end(), true) != planned.end();
     if (any) {
-      // `-- pgstage:ignore <rule>`: the author accepts the hazard; the statement runs as written.
-      auto ignored = ignored_rules(pf, i);
-      auto is_ignored = [&](const Step& s) {
-        return std::find(ignored.begin(), ignored.end(), s.rule) != ignored.end() ||
-               std::find(ignored.begin(), ignored.end(), "*") != ignored.end();
-      };
+      // The author suppressed the finding (`-- pgstage:ignore <rule>`): the statement runs as written.
       bool skip = false;
       for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
         for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill : saved.contract);
              k < v->size(); ++k)
-          skip = skip || is_ignored((*v)[k]);
+          skip = skip || fa.is_suppressed(i, (*v)[k].rule);
       if (skip) {
         undo();
         any = false;

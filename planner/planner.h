@@ -25,8 +25,9 @@ struct PlanResult {
   std::vector<Finding> unplannable;
 };
 
-// Plans `file` against `catalog` (the schema before it; updated to the schema after it).
-PlanResult make_plan(const SourceFile& file, Catalog& catalog, const PlanOptions& opts);
+// Plans the analysed file against the schema before it. A statement whose finding the author
+// suppressed with an ignore comment runs as written.
+PlanResult make_plan(const FileAnalysis& file, const PlanOptions& opts);
 
 // plan.json (de)serialization. from_json refuses an unknown `version` with a clear error.
 std::string to_json(const Plan& p);
@@ -40,7 +41,7 @@ std::string phase_sql(const Plan& p, Phase phase);
 // batch (the largest key it returned); the first batch has no key condition. Returns the keys updated.
 std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch);
 
-// Whether the planner has a recipe for findings of rule `id` (the rules not listed stay unplannable).
+// Whether the recipe registry (planner/recipe.h) stages findings of rule `id`.
 bool has_recipe(std::string_view rule_id);
 
 }  // namespace pgstage::planner

@@ -1,21 +1,9 @@
-#include <algorithm>
-#include <array>
-
 #include "analyzer/rule_api.h"
 #include "planner/planner.h"
 
 namespace pgstage::planner {
 
 namespace {
-constexpr std::array kRecipes = {
-    "adding-required-column",     "renaming-column",          "renaming-table",
-    "changing-column-type",       "dropping-column",          "dropping-table",
-    "setting-not-null",           "adding-foreign-key",       "adding-check-constraint",
-    "adding-unique-constraint",   "adding-primary-key",       "create-index-non-concurrent",
-    "drop-index-non-concurrent",  "reindex-non-concurrent",   "adding-column-volatile-default",
-    "backfill-in-migration",      "unbounded-dml",            "concurrently-in-transaction",
-};
-
 std::string indent(const std::string& s, const std::string& pad) {
   std::string out = pad;
   for (char c : s) {
@@ -31,10 +19,6 @@ std::string key_list(const BackfillSpec& b) {
   return s;
 }
 }  // namespace
-
-bool has_recipe(std::string_view rule_id) {
-  return std::find(kRecipes.begin(), kRecipes.end(), rule_id) != kRecipes.end();
-}
 
 std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch) {
   std::string keys = key_list(b);

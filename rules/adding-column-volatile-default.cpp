@@ -59,7 +59,6 @@ extern const Rule rule_adding_column_volatile_default = {
             "ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();\n"
             "ALTER TABLE users ADD COLUMN token uuid;\n"
             "ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();",
-    .plan = "add without default -> SET DEFAULT -> batched backfill",
     .check = check,
 };
 

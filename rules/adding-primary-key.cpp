@@ -85,7 +85,6 @@ extern const Rule rule_adding_primary_key = {
     .good = "CREATE TABLE events (id bigint NOT NULL, payload text);\n"
             "CREATE UNIQUE INDEX CONCURRENTLY events_pkey ON events (id);\n-- pgstage:history-end\n"
             "ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;",
-    .plan = "not-null via CHECK -> unique index CONCURRENTLY -> USING INDEX",
     .check = check,
 };
 

@@ -55,7 +55,6 @@ extern const Rule rule_adding_required_column = {
            "ALTER TABLE users ADD COLUMN email text NOT NULL;",
     .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
             "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';",
-    .plan = "add nullable -> backfill -> not-null via CHECK",
     .check = check,
 };
 

@@ -53,7 +53,6 @@ extern const Rule rule_adding_unique_constraint = {
     .good = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
             "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n-- pgstage:history-end\n"
             "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
-    .plan = "unique index CONCURRENTLY -> ADD CONSTRAINT ... USING INDEX",
     .check = check,
 };
 

@@ -61,7 +61,6 @@ extern const Rule rule_backfill_in_migration = {
     .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nBEGIN;\n"
             "ALTER TABLE users ADD COLUMN active bool;\nCOMMIT;\n"
             "UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000;",
-    .plan = "batched backfill step",
     .check = check,
 };
 

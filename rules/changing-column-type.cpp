@@ -72,7 +72,6 @@ extern const Rule rule_changing_column_type = {
            "ALTER TABLE orders ALTER COLUMN total TYPE bigint;",
     .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total integer);\n-- pgstage:history-end\n"
             "ALTER TABLE orders ADD COLUMN total_big bigint;",
-    .plan = "new column + sync triggers + backfill -> swap",
     .check = check,
 };
 

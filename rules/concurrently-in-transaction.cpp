@@ -92,7 +92,6 @@ extern const Rule rule_concurrently_in_transaction = {
            "BEGIN;\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\nCOMMIT;",
     .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
             "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
-    .plan = "own non-transactional step",
     .check = check,
 };
 

@@ -83,7 +83,6 @@ extern const Rule rule_create_index_non_concurrent = {
            "CREATE INDEX orders_total_idx ON orders (total);",
     .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
             "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
-    .plan = "CREATE INDEX CONCURRENTLY in its own non-transactional step",
     .check = check,
 };
 

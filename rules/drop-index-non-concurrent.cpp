@@ -37,7 +37,6 @@ extern const Rule rule_drop_index_non_concurrent = {
     .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
             "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\n"
             "DROP INDEX CONCURRENTLY orders_total_idx;",
-    .plan = "DROP INDEX CONCURRENTLY",
     .check = check,
 };
 

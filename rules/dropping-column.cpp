@@ -34,7 +34,6 @@ extern const Rule rule_dropping_column = {
            "ALTER TABLE orders DROP COLUMN note;",
     .good = "CREATE TABLE orders (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
             "ALTER TABLE orders ADD COLUMN draft text;\nALTER TABLE orders DROP COLUMN draft;",
-    .plan = "deprecate (code stops using it) -> drop in the next release",
     .check = check,
 };
 

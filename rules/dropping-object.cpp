@@ -78,7 +78,6 @@ extern const Rule rule_dropping_object = {
     .instead = "Deprecate first: release N stops using the object; release N+1 drops it.",
     .bad = "CREATE VIEW active_users AS SELECT 1 AS id;\n-- pgstage:history-end\nDROP VIEW active_users;",
     .good = "CREATE VIEW scratch_view AS SELECT 1 AS id;\nDROP VIEW scratch_view;",
-    .plan = "deprecate -> drop",
     .check = check,
 };
 

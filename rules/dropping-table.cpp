@@ -95,7 +95,6 @@ extern const Rule rule_dropping_table = {
     .instead = "Deprecate first: release N stops using the table; release N+1 runs `DROP TABLE t;`.",
     .bad = "CREATE TABLE sessions (id bigint PRIMARY KEY);\n-- pgstage:history-end\nDROP TABLE sessions;",
     .good = "CREATE TABLE scratch (id bigint PRIMARY KEY);\nDROP TABLE scratch;",
-    .plan = "deprecate -> drop in the next release",
     .check = check,
 };
 

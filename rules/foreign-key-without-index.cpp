@@ -81,7 +81,6 @@ extern const Rule rule_foreign_key_without_index = {
     .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
             "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
             "CREATE INDEX orders_user_id_idx ON orders (user_id);",
-    .plan = "index CONCURRENTLY",
     .check_file_end = check_end,
 };
 

@@ -36,7 +36,6 @@ extern const Rule rule_renaming_column = {
            "ALTER TABLE users RENAME COLUMN name TO full_name;",
     .good = "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n-- pgstage:history-end\n"
             "ALTER TABLE users ADD COLUMN full_name text;",
-    .plan = "new column + sync triggers + backfill -> drop old",
     .check = check,
 };
 

@@ -33,7 +33,6 @@ extern const Rule rule_renaming_table = {
     .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nALTER TABLE users RENAME TO accounts;",
     .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
             "CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE accounts RENAME TO members;",
-    .plan = "rename + compatibility view -> drop view",
     .check = check,
 };
 

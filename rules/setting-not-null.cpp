@@ -63,7 +63,6 @@ extern const Rule rule_setting_not_null = {
             "ALTER TABLE orders VALIDATE CONSTRAINT orders_note_not_null;\n"
             "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n"
             "ALTER TABLE orders DROP CONSTRAINT orders_note_not_null;",
-    .plan = "CHECK NOT VALID -> VALIDATE -> SET NOT NULL -> drop check",
     .check = check,
 };
 

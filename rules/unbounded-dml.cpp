@@ -37,7 +37,6 @@ extern const Rule rule_unbounded_dml = {
            "UPDATE users SET active = true;",
     .good = "CREATE TABLE users (id bigint PRIMARY KEY, active bool);\n-- pgstage:history-end\n"
             "UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000;",
-    .plan = "batched backfill step",
     .check = check,
 };
 

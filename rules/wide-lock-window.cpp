@@ -100,7 +100,6 @@ extern const Rule rule_wide_lock_window = {
     .good = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n"
             "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nBEGIN;\n"
             "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
-    .plan = "split into separate transactions",
     .check = check,
 };
 

@@ -115,10 +115,10 @@ inline executor::ApplyRequest items_request(const MigrationDir& d, const std::st
   req.rules = rules::all();
   req.settings.retry_base = std::chrono::milliseconds(50);
   req.settings.retry_cap = std::chrono::milliseconds(500);
-  req.plan = [batch_size](const SourceFile& f, Catalog&, const planner::PlanOptions&) {
+  req.plan = [batch_size](const FileAnalysis& f, const planner::PlanOptions&) {
     planner::PlanResult r;
-    if (f.path.find("002_code.sql") == std::string::npos) {
-      r.error = f.path + ": unexpected plan request";
+    if (f.file->path.find("002_code.sql") == std::string::npos) {
+      r.error = f.file->path + ": unexpected plan request";
       return r;
     }
     r.ok = true;

@@ -1,5 +1,6 @@
 #include "tests/support/lint_helpers.h"
 
+#include "planner/planner.h"
 #include "rules/registry.h"
 
 namespace pgstage::test {
@@ -14,6 +15,7 @@ std::pair<std::string, std::string> split_history(const std::string& sql) {
 
 LintResult lint_text(const std::string& sql, LintOptions opts, const std::string& name) {
   auto [history, review] = split_history(sql);
+  if (!opts.plannable) opts.plannable = planner::has_recipe;  // as every command sets it
   std::vector<LintInput> inputs;
   if (!history.empty()) inputs.push_back(LintInput{"history.sql", true, history, true});
   inputs.push_back(LintInput{name, true, review, false});

@@ -9,14 +9,18 @@
 namespace pgstage::test {
 
 planner::PlanResult plan_text(const std::string& sql, const std::string& name) {
-  auto [history, review] = split_history(sql);
-  Catalog catalog;
-  LintSettings settings;
-  if (!history.empty()) replay_into(catalog, make_source("history.sql", history), settings);
-  catalog.mark_all_existing();
+  // Analysed the way `pgstage plan` analyses a file: lint with every rule, then plan what it found.
+  LintOptions lo;
+  lo.keep_analysis = true;
+  LintResult lint = lint_text(sql, lo, name);
   planner::PlanOptions opts;
   opts.batch_size = 7;  // small, so that tests cross batch boundaries
-  return planner::make_plan(make_source(name, review), catalog, opts);
+  if (lint.analyses.empty()) {
+    planner::PlanResult r;
+    r.error = name + ": not analysed";
+    return r;
+  }
+  return planner::make_plan(lint.analyses.front(), opts);
 }
 
 std::string phase_text(const planner::Plan& p, planner::Phase phase) {

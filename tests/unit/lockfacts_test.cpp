@@ -117,3 +117,42 @@ TEST_CASE("lock conflict matrix") {
   CHECK(lock_mode_from_name("AccessExclusiveLock") == LockMode::AccessExclusive);
   CHECK(lock_mode_from_name("share row exclusive") == LockMode::ShareRowExclusive);
 }
+
+// One decision of what may run inside a transaction block (apply splits a file on it; lint's
+// concurrently-in-transaction and the planner read the same flag). Postgres: PreventInTransactionBlock
+// in ExecReindex (REINDEX SCHEMA/SYSTEM/DATABASE, any CONCURRENTLY) and, before 12, in AlterEnum.
+TEST_CASE("which statements may run inside a transaction block") {
+  Facts fx;
+  fx.history("CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_i ON t (id);\nCREATE TYPE mood AS ENUM ('ok');\n");
+  struct Case {
+    const char* sql;
+    int pg;
+    bool transactional;
+  };
+  const Case cases[] = {
+      {"REINDEX INDEX t_i", 15, true},
+      {"REINDEX TABLE t", 15, true},
+      {"REINDEX TABLE CONCURRENTLY t", 15, false},
+      {"REINDEX INDEX CONCURRENTLY t_i", 15, false},
+      {"REINDEX SCHEMA public", 15, false},
+      {"REINDEX DATABASE app", 15, false},
+      {"REINDEX SYSTEM app", 15, false},
+      {"ALTER TYPE mood ADD VALUE 'sad'", 11, false},
+      {"ALTER TYPE mood ADD VALUE 'sad'", 12, true},
+      {"ALTER TYPE mood ADD VALUE 'sad'", 15, true},
+      {"CREATE INDEX CONCURRENTLY t_j ON t (id)", 15, false},
+      {"DROP INDEX CONCURRENTLY t_i", 15, false},
+      {"CREATE INDEX t_j ON t (id)", 15, true},
+      {"VACUUM t", 15, false},
+      {"VACUUM FULL t", 15, false},
+      {"ANALYZE t", 15, true},
+      {"DROP DATABASE app", 15, false},
+      {"ALTER TABLE t ADD COLUMN c int", 15, true},
+  };
+  for (auto& c : cases) {
+    CAPTURE(c.sql);
+    CAPTURE(c.pg);
+    fx.pg = c.pg;
+    CHECK(fx.of(c.sql).transactional == c.transactional);
+  }
+}

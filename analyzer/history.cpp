@@ -1,0 +1,51 @@
+#include "analyzer/history.h"
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace pgstage {
+
+std::string migration_directory(const std::string& file) {
+  fs::path dir = fs::path(file).parent_path();
+  if (dir.empty()) dir = ".";
+  std::string name = fs::path(file).filename().string();
+  if (name == "up.sql" || name == "migration.sql") dir = dir.parent_path().empty() ? "." : dir.parent_path();
+  return dir.string();
+}
+
+std::string canonical_path(const std::string& p) {
+  std::error_code ec;
+  auto c = fs::weakly_canonical(p, ec);
+  return ec ? p : c.string();
+}
+
+EarlierMigrations migrations_before(const std::string& file, const std::string& canonical_file, Layout layout,
+                                    const std::vector<std::string>& exclude) {
+  EarlierMigrations out;
+  std::string dir = migration_directory(file);
+  std::vector<MigrationEntry> entries;
+  std::string err;
+  if (!list_migrations(dir, layout, exclude, entries, err)) return out;
+  // The canonical path of a plain file right in the directory is the directory's plus its name
+  // (weakly_canonical per entry costs several system calls).
+  std::string cdir = canonical_path(dir);
+  for (auto& e : entries) {
+    fs::path ep(e.path);
+    std::error_code ec;
+    bool plain = ep.parent_path() == fs::path(dir) && !fs::is_symlink(ep, ec) && !ec;
+    std::string ce = plain ? (fs::path(cdir) / ep.filename()).string() : canonical_path(e.path);
+    if (ce == canonical_file) {
+      out.found = true;
+      out.layout = e.layout;
+      return out;
+    }
+    out.before.push_back(e);
+    out.canonical.push_back(std::move(ce));
+  }
+  out.before.clear();
+  out.canonical.clear();
+  return out;
+}
+
+}  // namespace pgstage
