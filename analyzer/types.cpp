@@ -137,8 +137,7 @@ TypeChangeFacts type_change_facts(const TypeName* old_type, const TypeName& nt, 
       if (timezone.empty()) {
         f.verdict = TypeChangeVerdict::Unknown;
         f.reason = from + " -> " + to + " rewrites the table unless the session TimeZone is UTC (PG 12+ then skips "
-                   "the rewrite); the TimeZone is not known: set `timezone` in pgstage.toml, pass --timezone, or "
-                   "lint with --database-url";
+                   "the rewrite); the TimeZone is not known: set `timezone` in pgstage.toml or pass --timezone";
         return f;
       }
       if (is_utc_zone(timezone)) return no_rewrite("skips the rewrite on PG 12+ because the session TimeZone is UTC");

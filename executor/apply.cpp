@@ -389,6 +389,7 @@ bool load_migration_files(const std::string& dir, Layout layout, const std::vect
   for (auto& e : entries) {
     MigrationFile m;
     if (!read_source(e.path, e.layout, m.file, err)) return false;
+    m.layout = e.layout;
     m.name = fs::path(e.path).lexically_relative(dir).generic_string();
     if (m.name.empty() || m.name.starts_with("..")) m.name = fs::path(e.path).filename().string();
     m.checksum = sha256_checksum(m.file.text);

@@ -48,7 +48,8 @@ ApplyResult apply_migrations(const ApplyRequest& req);
 // A migration as apply (and baseline) records it: its name in the state table (the path relative to
 // the migrations directory), the file, and the checksum of the file's bytes.
 struct MigrationFile {
-  std::string name;
+  std::string name;  // path relative to the migrations directory
+  Layout layout = Layout::Auto;
   SourceFile file;
   std::string checksum;
 };

@@ -55,9 +55,9 @@ TEST_CASE("baseline then apply: only the later migrations run, with the checksum
   write_three(d);
   run_by_hand(url);
 
-  Proc b = run_pgstage({"baseline", d.str(), "--database-url", url, "--up-to", "002_posts.sql"});
+  auto b = run_pgstage({"baseline", d.path(), "--database-url", url, "--up-to", "002_posts.sql"});
   INFO(b.out, b.err);
-  REQUIRE(b.code() == 0);
+  REQUIRE(b.exit_code == 0);
   CHECK(has(b.out, "recorded 001_users.sql  sha256:"));
   CHECK(has(b.out, "baseline: 2 migrations recorded as applied (release baseline) without running them; "
                    "`pgstage apply` runs the 1 after 002_posts.sql"));
@@ -69,9 +69,9 @@ TEST_CASE("baseline then apply: only the later migrations run, with the checksum
   CHECK(q1(url, "SELECT count(*) FROM users") == "1");  // nothing ran
 
   // apply checks the recorded checksums against the files (a mismatch refuses) and runs only 003.
-  Proc a = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v2"});
+  auto a = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2"});
   INFO(a.out, a.err);
-  REQUIRE(a.code() == 0);
+  REQUIRE(a.exit_code == 0);
   CHECK(has(a.out, "apply 003_last_seen.sql"));
   CHECK_FALSE(has(a.out, "apply 001_users.sql"));
   CHECK_FALSE(has(a.out, "apply 002_posts.sql"));
@@ -90,14 +90,14 @@ TEST_CASE("baseline refuses migrations the state already has and writes nothing"
   MigrationDir d;
   write_three(d);
   run_by_hand(url);
-  REQUIRE(run_pgstage({"baseline", d.str(), "--database-url", url, "--up-to", "001_users.sql"}).code() == 0);
+  REQUIRE(run_pgstage({"baseline", d.path(), "--database-url", url, "--up-to", "001_users.sql"}).exit_code == 0);
   std::string before = state_rows(url);
   REQUIRE(before == "001_users.sql=applied@baseline");
 
   // All three: 001 is recorded already, so none is (002 and 003 are not recorded either).
-  Proc again = run_pgstage({"baseline", d.str(), "--database-url", url, "--release", "second"});
+  auto again = run_pgstage({"baseline", d.path(), "--database-url", url, "--release", "second"});
   INFO(again.out, again.err);
-  CHECK(again.code() == 1);
+  CHECK(again.exit_code == 1);
   CHECK(has(again.err, "001_users.sql: already recorded in the pgstage state"));
   CHECK(has(again.err, "refused: 1 of the 3 migrations are already recorded; nothing was written"));
   CHECK(state_rows(url) == before);
@@ -107,9 +107,9 @@ TEST_CASE("baseline refuses migrations the state already has and writes nothing"
   std::string applied = with_password(pg.fresh_database("baseline_applied"), "s3cretpw");
   MigrationDir one;
   one.write("001_users.sql", k001);
-  REQUIRE(run_pgstage({"apply", one.str(), "--database-url", applied, "--release", "v1"}).code() == 0);
-  Proc b = run_pgstage({"baseline", one.str(), "--database-url", applied});
-  CHECK(b.code() == 1);
+  REQUIRE(run_pgstage({"apply", one.path(), "--database-url", applied, "--release", "v1"}).exit_code == 0);
+  auto b = run_pgstage({"baseline", one.path(), "--database-url", applied});
+  CHECK(b.exit_code == 1);
   CHECK(has(b.err, "001_users.sql: already recorded"));
   CHECK(state_rows(applied) == "001_users.sql=applied@v1");
   for (auto* out : {&again.out, &again.err, &b.out, &b.err}) CHECK_FALSE(has(*out, "s3cretpw"));
@@ -122,40 +122,40 @@ TEST_CASE("baseline --up-to takes a name, a file name or a path, and refuses one
   write_three(d);
 
   std::string by_path = pg.fresh_database("baseline_path");
-  Proc p = run_pgstage({"baseline", d.str(), "--database-url", by_path, "--up-to", d.str() + "/001_users.sql"});
+  auto p = run_pgstage({"baseline", d.path(), "--database-url", by_path, "--up-to", d.path() + "/001_users.sql"});
   INFO(p.out, p.err);
-  CHECK(p.code() == 0);
+  CHECK(p.exit_code == 0);
   CHECK(state_rows(by_path) == "001_users.sql=applied@baseline");
 
   std::string all = pg.fresh_database("baseline_all");
-  Proc a = run_pgstage({"baseline", d.str(), "--database-url", all});
-  CHECK(a.code() == 0);
+  auto a = run_pgstage({"baseline", d.path(), "--database-url", all});
+  CHECK(a.exit_code == 0);
   CHECK(state_rows(all) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline,003_last_seen.sql=applied@baseline");
   CHECK(has(a.out, "baseline: 3 migrations recorded"));
 
   std::string none = with_password(pg.fresh_database("baseline_none"), "s3cretpw");
-  Proc bad = run_pgstage({"baseline", d.str(), "--database-url", none, "--up-to", "004_nope.sql"});
-  CHECK(bad.code() == 2);
+  auto bad = run_pgstage({"baseline", d.path(), "--database-url", none, "--up-to", "004_nope.sql"});
+  CHECK(bad.exit_code == 2);
   CHECK(has(bad.err, "--up-to 004_nope.sql: not a migration of this directory (its migrations run from 001_users.sql to "
                      "003_last_seen.sql)"));
   CHECK_FALSE(has_state(none));  // nothing written, not even the state schema
 
   // --dry-run lists what it would record and writes nothing.
-  Proc dry = run_pgstage({"baseline", d.str(), "--database-url", none, "--up-to", "002_posts.sql", "--dry-run"});
-  CHECK(dry.code() == 0);
+  auto dry = run_pgstage({"baseline", d.path(), "--database-url", none, "--up-to", "002_posts.sql", "--dry-run"});
+  CHECK(dry.exit_code == 0);
   CHECK(has(dry.out, "would record 002_posts.sql  sha256:"));
   CHECK_FALSE(has(dry.out, "003_last_seen.sql"));
   CHECK_FALSE(has_state(none));
 
   // An empty directory is a usage error naming the layouts tried.
   MigrationDir empty;
-  Proc e = run_pgstage({"baseline", empty.str(), "--database-url", none});
-  CHECK(e.code() == 2);
+  auto e = run_pgstage({"baseline", empty.path(), "--database-url", none});
+  CHECK(e.exit_code == 2);
   CHECK(has(e.err, "no migrations found (layouts tried:"));
   // A database that does not exist: the error shows the URL with its password masked.
   std::string missing = with_password(pg.url("no_such_db"), "s3cretpw");
-  Proc gone = run_pgstage({"baseline", d.str(), "--database-url", missing});
-  CHECK(gone.code() == 1);
+  auto gone = run_pgstage({"baseline", d.path(), "--database-url", missing});
+  CHECK(gone.exit_code == 1);
   CHECK(has(gone.err, "***"));
   CHECK(has(gone.err, "no_such_db"));
   for (auto* out : {&bad.out, &bad.err, &dry.out, &e.err, &gone.out, &gone.err}) CHECK_FALSE(has(*out, "s3cretpw"));
@@ -169,9 +169,9 @@ TEST_CASE("baseline --verify: a matching schema is recorded; a hand-made ALTER i
 
   std::string same = pg.fresh_database("verify_same");
   run_by_hand(same);
-  Proc ok = run_pgstage({"baseline", d.str(), "--database-url", same, "--up-to", "002_posts.sql", "--verify"});
+  auto ok = run_pgstage({"baseline", d.path(), "--database-url", same, "--up-to", "002_posts.sql", "--verify"});
   INFO(ok.out, ok.err);
-  CHECK(ok.code() == 0);
+  CHECK(ok.exit_code == 0);
   CHECK(has(ok.out, "verify: the database's schema matches 001_users.sql .. 002_posts.sql replayed on a temporary "
                     "cluster (2 tables, 3 indexes compared)"));
   CHECK(state_rows(same) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline");
@@ -187,9 +187,9 @@ TEST_CASE("baseline --verify: a matching schema is recorded; a hand-made ALTER i
   exec(drifted, "ALTER TABLE posts ADD CONSTRAINT body_short CHECK (length(body) < 1000)");
   exec(drifted, "ALTER TYPE mood ADD VALUE 'happy'");
   exec(drifted, "CREATE TABLE audit (id int)");
-  Proc bad = run_pgstage({"baseline", d.str(), "--database-url", drifted, "--up-to", "002_posts.sql", "--verify"});
+  auto bad = run_pgstage({"baseline", d.path(), "--database-url", drifted, "--up-to", "002_posts.sql", "--verify"});
   INFO(bad.out, bad.err);
-  CHECK(bad.code() == 1);
+  CHECK(bad.exit_code == 1);
   CHECK(has(bad.out, "verify: the database's schema differs from 001_users.sql .. 002_posts.sql replayed on a "
                      "temporary cluster (9 differences):"));
   for (auto line : {
@@ -220,28 +220,28 @@ TEST_CASE("apply on a populated database without pgstage state refuses and point
   std::string url = with_password(pg.fresh_database("unbaselined"), "s3cretpw");
   run_by_hand(url);
 
-  Proc a = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1"});
+  auto a = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1"});
   INFO(a.out, a.err);
-  CHECK(a.code() == 1);
+  CHECK(a.exit_code == 1);
   CHECK(has(a.err, "this database has no pgstage state, but what its migrations create is already there "
                    "(001_users.sql creates table users; 002_posts.sql creates type mood; 002_posts.sql creates table "
                    "posts; and 1 more)"));
-  CHECK(has(a.err, "pgstage baseline " + d.str() + " --database-url URL --up-to LAST_APPLIED_FILE"));
+  CHECK(has(a.err, "pgstage baseline " + d.path() + " --database-url URL --up-to LAST_APPLIED_FILE"));
   // Nothing written: no state schema, 003 did not run, the data is as it was.
   CHECK_FALSE(has_state(url));
   CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'last_seen'") == "0");
   CHECK(q1(url, "SELECT count(*) FROM users") == "1");
-  Proc dry = run_pgstage({"apply", d.str(), "--database-url", url, "--release", "v1", "--dry-run"});
-  CHECK(dry.code() == 1);
+  auto dry = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1", "--dry-run"});
+  CHECK(dry.exit_code == 1);
   CHECK(has(dry.err, "pgstage baseline"));
   CHECK_FALSE(has(a.out + a.err + dry.out + dry.err, "s3cretpw"));
 
   // Tables the migrations do not create are no reason to refuse.
   std::string other = pg.fresh_database("unrelated");
   exec(other, "CREATE TABLE legacy (id int)");
-  Proc o = run_pgstage({"apply", d.str(), "--database-url", other, "--release", "v1"});
+  auto o = run_pgstage({"apply", d.path(), "--database-url", other, "--release", "v1"});
   INFO(o.out, o.err);
-  CHECK(o.code() == 0);
+  CHECK(o.exit_code == 0);
   CHECK(has(o.out, "applied: 3 as written"));
 }
 
@@ -252,10 +252,10 @@ TEST_CASE("baseline killed half-way through recording leaves the database as it 
   write_three(d);
   std::string url = pg.fresh_database("baseline_killed");
   run_by_hand(url);
-  Proc killed = run_pgstage({"baseline", d.str(), "--database-url", url}, {{"PGSTAGE_FAULT", "baseline-record:2"}});
-  CHECK(killed.killed());
+  auto killed = run_pgstage({"baseline", d.path(), "--database-url", url}, {.env = {{"PGSTAGE_FAULT", "baseline-record:2"}}});
+  CHECK(killed.signal == SIGKILL);
   CHECK_FALSE(has_state(url));  // the state schema was created in the same transaction: rolled back too
-  Proc b = run_pgstage({"baseline", d.str(), "--database-url", url, "--up-to", "002_posts.sql"});
-  CHECK(b.code() == 0);
+  auto b = run_pgstage({"baseline", d.path(), "--database-url", url, "--up-to", "002_posts.sql"});
+  CHECK(b.exit_code == 0);
   CHECK(state_rows(url) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline");
 }

@@ -80,7 +80,7 @@ TEST_CASE("[rules] off and on map to disable and enable") {
 }
 
 TEST_CASE("errors name the file, the line and the key") {
-  CHECK(parse_error("pg_version = 15\nfrobnicate = 1\n").rfind("pgstage.toml:2:1: unknown key `frobnicate` at the top level (known: pg_version, fail_on,", 0) == 0);
+  CHECK(parse_error("pg_version = 15\nfrobnicate = 1\n").rfind("pgstage.toml:2:1: unknown key `frobnicate` at the top level (known: pg_version, timezone, fail_on,", 0) == 0);
   CHECK(parse_error("disable = [\"renaming-colum\"]\n") ==
         "pgstage.toml:1:12: unknown rule `renaming-colum` in `disable` (see `pgstage rules`)");
   CHECK(parse_error("enable = \"syntax-error\"\n").find("pgstage.toml:1:10: `enable` must be an array of strings") == 0);
@@ -231,7 +231,7 @@ TEST_CASE("unknown keys in every section name file:line:column and the keys acce
     std::string text, expected;
   };
   for (const Case& k : std::vector<Case>{
-           {"\n[lint]\nfail_om = 1\n", "pgstage.toml:3:1: unknown key `fail_om` in [lint] (known: pg_version, fail_on,"},
+           {"\n[lint]\nfail_om = 1\n", "pgstage.toml:3:1: unknown key `fail_om` in [lint] (known: pg_version, timezone, fail_on,"},
            {"[plan]\nbatchsize = 1\n", "pgstage.toml:2:1: unknown key `batchsize` in [plan] (known: pg_version, batch_size,"},
            {"[apply]\n  lock_timeot = 2\n", "pgstage.toml:2:3: unknown key `lock_timeot` in [apply] (known: database_url_env, wait_lock,"},
            {"[trace]\ncommit = true\n", "pgstage.toml:2:1: unknown key `commit` in [trace] (known: database_url_env, temp_cluster,"},
@@ -253,7 +253,7 @@ TEST_CASE("bad values in every section name file:line:column and what is accepte
   };
   for (const Case& k : std::vector<Case>{
            {"[lint]\njobs = -1\n", "pgstage.toml:2:8: `lint.jobs` must be an integer from 0 to 1024"},
-           {"[lint]\nformat = \"xml\"\n", "pgstage.toml:2:10: `lint.format` must be one of \"text\", \"json\", \"sarif\", \"github\", \"gitlab\" (got \"xml\")"},
+           {"[lint]\nformat = \"xml\"\n", "pgstage.toml:2:10: `lint.format` must be one of \"text\", \"json\", \"sarif\", \"github\", \"gitlab\", \"markdown\" (got \"xml\")"},
            {"[lint]\nno_history = \"yes\"\n", "pgstage.toml:2:14: `lint.no_history` must be true or false"},
            {"[plan]\nbatch_size = 0\n", "pgstage.toml:2:14: `plan.batch_size` must be an integer from 1 to 1000000"},
            {"[plan]\ntransaction = \"always\"\n", "pgstage.toml:2:15: `plan.transaction` must be one of \"auto\", \"per-file\", \"none\" (got \"always\")"},
