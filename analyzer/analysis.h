@@ -27,7 +27,7 @@ struct FileAnalysis {
   std::vector<Comment> comments;          // of the up section, in order
   // Per statement: the rules whose findings on it an ignore comment suppressed.
   std::vector<std::vector<std::string>> suppressed;
-  std::vector<Finding> findings;           // what lint reports for the file (ignores applied)
+  std::vector<Finding> findings;                  // what lint reports for the file (ignores applied)
   std::shared_ptr<const Catalog> catalog_before;  // schema before the file's first statement
   std::shared_ptr<const Catalog> catalog_after;   // and after its last
 

@@ -51,12 +51,24 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
     // Postgres' default names: <table>_<col>_check / _fkey / _key / _pkey.
     std::string cols = cc.columns.empty() ? std::string() : cc.columns.front();
     switch (c.kind) {
-      case ConstraintKind::Check: cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check"; break;
-      case ConstraintKind::ForeignKey: cc.name = table_name + "_" + cols + "_fkey"; break;
-      case ConstraintKind::Unique: cc.name = table_name + "_" + cols + "_key"; break;
-      case ConstraintKind::PrimaryKey: cc.name = table_name + "_pkey"; break;
-      case ConstraintKind::Exclusion: cc.name = table_name + "_excl"; break;
-      case ConstraintKind::NotNull: cc.name = table_name + "_" + cols + "_not_null"; break;
+      case ConstraintKind::Check:
+        cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check";
+        break;
+      case ConstraintKind::ForeignKey:
+        cc.name = table_name + "_" + cols + "_fkey";
+        break;
+      case ConstraintKind::Unique:
+        cc.name = table_name + "_" + cols + "_key";
+        break;
+      case ConstraintKind::PrimaryKey:
+        cc.name = table_name + "_pkey";
+        break;
+      case ConstraintKind::Exclusion:
+        cc.name = table_name + "_excl";
+        break;
+      case ConstraintKind::NotNull:
+        cc.name = table_name + "_" + cols + "_not_null";
+        break;
     }
   }
   return cc;
@@ -89,7 +101,9 @@ bool CatalogTable::has_primary_key() const {
                      [](const CatalogConstraint& c) { return c.kind == ConstraintKind::PrimaryKey; });
 }
 
-std::string Catalog::key(const QualifiedName& n) { return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name; }
+std::string Catalog::key(const QualifiedName& n) {
+  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
+}
 
 bool Catalog::same(const QualifiedName& a, const QualifiedName& b) {
   std::string_view sa = a.schema.empty() ? std::string_view("public") : std::string_view(a.schema);
@@ -217,8 +231,9 @@ void Catalog::apply(const Change& change, bool in_review) {
           t.created_in_review = in_review;
           t.columns.reserve(c.columns.size());
           for (auto& col : c.columns) {
-            CatalogColumn cc{col.name, col.type, col.not_null || col.primary_key, col.default_expr, col.identity,
-                             col.generated_stored, in_review};
+            CatalogColumn cc{col.name,         col.type,     col.not_null || col.primary_key,
+                             col.default_expr, col.identity, col.generated_stored,
+                             in_review};
             t.columns.push_back(std::move(cc));
             for (auto& k : col.constraints) t.constraints.push_back(to_catalog(k, in_review, c.table.name, col.name));
           }

@@ -53,7 +53,7 @@ struct CatalogTable {
   std::vector<CatalogColumn> columns;
   std::vector<CatalogConstraint> constraints;
   bool created_in_review = false;
-  std::optional<double> row_estimate;   // from a live database or a stats file
+  std::optional<double> row_estimate;  // from a live database or a stats file
   std::optional<double> total_bytes;
 
   const CatalogColumn* column(const std::string& n) const;

@@ -25,12 +25,12 @@ enum class Volatility { Immutable, Stable, Volatile };
 
 // An expression from the statement: its SQL text (sliced from the source) and what we know of it.
 struct Expr {
-  std::string sql;                              // source text of the expression
+  std::string sql;                                // source text of the expression
   Volatility volatility = Volatility::Immutable;  // strongest over the functions it calls
-  std::vector<std::string> unknown_functions;   // functions not in the built-in table (counted volatile)
-  bool is_null_constant = false;                // literally NULL
-  std::string column_ref;                       // set when the expression is a bare column reference
-  std::string cast_of_column;                   // set when it is `col::type` / CAST(col AS type)
+  std::vector<std::string> unknown_functions;     // functions not in the built-in table (counted volatile)
+  bool is_null_constant = false;                  // literally NULL
+  std::string column_ref;                         // set when the expression is a bare column reference
+  std::string cast_of_column;                     // set when it is `col::type` / CAST(col AS type)
 };
 
 // An optional value kept on the heap: std::optional's interface at the size of a pointer, for
@@ -71,13 +71,13 @@ class Boxed {
 };
 
 struct TypeName {
-  std::string name;             // normalized: int4, int8, varchar, numeric, timestamptz, text, ...
-  std::string schema;           // empty for built-ins and unqualified names
-  std::vector<int> typmods;     // varchar(10) -> {10}; numeric(10,2) -> {10,2}
+  std::string name;          // normalized: int4, int8, varchar, numeric, timestamptz, text, ...
+  std::string schema;        // empty for built-ins and unqualified names
+  std::vector<int> typmods;  // varchar(10) -> {10}; numeric(10,2) -> {10,2}
   int array_dims = 0;
-  bool is_serial = false;       // serial / bigserial / smallserial (sugar for int + sequence)
+  bool is_serial = false;  // serial / bigserial / smallserial (sugar for int + sequence)
 
-  std::string str() const;      // SQL spelling, e.g. varchar(10), numeric(10,2)[]
+  std::string str() const;  // SQL spelling, e.g. varchar(10), numeric(10,2)[]
 };
 
 enum class ConstraintKind { Check, ForeignKey, Unique, PrimaryKey, Exclusion, NotNull };
@@ -92,7 +92,7 @@ struct Constraint {
   bool not_valid = false;                // NOT VALID (skip_validation)
   std::string using_index;               // ADD CONSTRAINT ... USING INDEX name
   bool deferrable = false;
-  int location = -1;                     // byte offset in the file
+  int location = -1;  // byte offset in the file
 };
 
 struct ColumnDef {
@@ -104,7 +104,7 @@ struct ColumnDef {
   std::optional<Expr> default_expr;
   bool generated_stored = false;
   bool identity = false;
-  std::vector<Constraint> constraints;   // inline CHECK / REFERENCES / UNIQUE / PRIMARY KEY
+  std::vector<Constraint> constraints;  // inline CHECK / REFERENCES / UNIQUE / PRIMARY KEY
   int location = -1;
 };
 
@@ -113,17 +113,34 @@ struct ColumnDef {
 struct CreateTable {
   QualifiedName table;
   std::vector<ColumnDef> columns;
-  std::vector<Constraint> constraints;   // table-level constraints
+  std::vector<Constraint> constraints;  // table-level constraints
   bool if_not_exists = false;
-  bool as_select = false;                // CREATE TABLE AS / SELECT INTO
-  QualifiedName partition_of;            // CREATE TABLE ... PARTITION OF parent
-  bool partitioned = false;              // CREATE TABLE ... PARTITION BY (a partitioned table)
+  bool as_select = false;      // CREATE TABLE AS / SELECT INTO
+  QualifiedName partition_of;  // CREATE TABLE ... PARTITION OF parent
+  bool partitioned = false;    // CREATE TABLE ... PARTITION BY (a partitioned table)
   bool unlogged = false;
 };
-struct AddColumn { QualifiedName table; ColumnDef column; bool if_not_exists = false; };
-struct DropColumn { QualifiedName table; std::string column; bool if_exists = false; bool cascade = false; };
-struct RenameColumn { QualifiedName table; std::string column; std::string new_name; };
-struct RenameTable { QualifiedName table; std::string new_name; bool is_view = false; };
+struct AddColumn {
+  QualifiedName table;
+  ColumnDef column;
+  bool if_not_exists = false;
+};
+struct DropColumn {
+  QualifiedName table;
+  std::string column;
+  bool if_exists = false;
+  bool cascade = false;
+};
+struct RenameColumn {
+  QualifiedName table;
+  std::string column;
+  std::string new_name;
+};
+struct RenameTable {
+  QualifiedName table;
+  std::string new_name;
+  bool is_view = false;
+};
 struct AlterColumnType {
   QualifiedName table;
   std::string column;
@@ -131,73 +148,201 @@ struct AlterColumnType {
   std::optional<Expr> using_expr;
   std::string collation;
 };
-struct SetNotNull { QualifiedName table; std::string column; };
-struct DropNotNull { QualifiedName table; std::string column; };
-struct SetDefault { QualifiedName table; std::string column; Expr expr; };
-struct DropDefault { QualifiedName table; std::string column; };
-struct AddConstraint { QualifiedName table; Constraint constraint; };
-struct ValidateConstraint { QualifiedName table; std::string name; };
-struct DropConstraint { QualifiedName table; std::string name; bool if_exists = false; bool cascade = false; };
-struct CreateIndex {
-  std::string name;                      // empty when Postgres picks one
+struct SetNotNull {
   QualifiedName table;
-  std::vector<std::string> columns;      // plain column keys; expressions appear as their SQL
+  std::string column;
+};
+struct DropNotNull {
+  QualifiedName table;
+  std::string column;
+};
+struct SetDefault {
+  QualifiedName table;
+  std::string column;
+  Expr expr;
+};
+struct DropDefault {
+  QualifiedName table;
+  std::string column;
+};
+struct AddConstraint {
+  QualifiedName table;
+  Constraint constraint;
+};
+struct ValidateConstraint {
+  QualifiedName table;
+  std::string name;
+};
+struct DropConstraint {
+  QualifiedName table;
+  std::string name;
+  bool if_exists = false;
+  bool cascade = false;
+};
+struct CreateIndex {
+  std::string name;  // empty when Postgres picks one
+  QualifiedName table;
+  std::vector<std::string> columns;  // plain column keys; expressions appear as their SQL
   bool unique = false;
   bool concurrently = false;
   bool if_not_exists = false;
   bool partial = false;
-  bool only = false;                     // ON ONLY: the partitioned parent alone, no partition is indexed
-  std::string method;                    // btree, gin, ...
+  bool only = false;   // ON ONLY: the partitioned parent alone, no partition is indexed
+  std::string method;  // btree, gin, ...
 };
-struct DropIndex { std::vector<QualifiedName> names; bool concurrently = false; bool if_exists = false; bool cascade = false; };
-struct Reindex { std::string kind; QualifiedName name; bool concurrently = false; };  // kind: index|table|schema|database|system
-struct DropTable { std::vector<QualifiedName> tables; bool if_exists = false; bool cascade = false; };
+struct DropIndex {
+  std::vector<QualifiedName> names;
+  bool concurrently = false;
+  bool if_exists = false;
+  bool cascade = false;
+};
+struct Reindex {
+  std::string kind;
+  QualifiedName name;
+  bool concurrently = false;
+};  // kind: index|table|schema|database|system
+struct DropTable {
+  std::vector<QualifiedName> tables;
+  bool if_exists = false;
+  bool cascade = false;
+};
 // DROP of anything that is not a table or an index: view, function, type, sequence, schema, ...
-struct DropObject { std::string kind; std::vector<QualifiedName> names; bool if_exists = false; bool cascade = false; };
+struct DropObject {
+  std::string kind;
+  std::vector<QualifiedName> names;
+  bool if_exists = false;
+  bool cascade = false;
+};
 // RENAME of a schema, view, function, type, sequence, constraint, index or enum value.
-struct RenameObject { std::string kind; QualifiedName name; std::string old_value; std::string new_name; QualifiedName table; };
-struct Truncate { std::vector<QualifiedName> tables; bool cascade = false; };
-struct DropDatabase { std::string name; };
-struct Vacuum { std::vector<QualifiedName> tables; bool full = false; bool analyze_only = false; };
-struct Cluster { QualifiedName table; };
-struct RefreshMatView { QualifiedName name; bool concurrently = false; };
-struct LockTable { std::vector<QualifiedName> tables; std::string mode; };  // mode name, e.g. ACCESS EXCLUSIVE
+struct RenameObject {
+  std::string kind;
+  QualifiedName name;
+  std::string old_value;
+  std::string new_name;
+  QualifiedName table;
+};
+struct Truncate {
+  std::vector<QualifiedName> tables;
+  bool cascade = false;
+};
+struct DropDatabase {
+  std::string name;
+};
+struct Vacuum {
+  std::vector<QualifiedName> tables;
+  bool full = false;
+  bool analyze_only = false;
+};
+struct Cluster {
+  QualifiedName table;
+};
+struct RefreshMatView {
+  QualifiedName name;
+  bool concurrently = false;
+};
+struct LockTable {
+  std::vector<QualifiedName> tables;
+  std::string mode;
+};  // mode name, e.g. ACCESS EXCLUSIVE
 enum class TriggerAction { Create, Drop, Enable, Disable };
-struct TriggerChange { QualifiedName table; std::string name; TriggerAction action = TriggerAction::Create; };
-struct AttachPartition { QualifiedName parent; QualifiedName partition; };
-struct DetachPartition { QualifiedName parent; QualifiedName partition; bool concurrently = false; bool finalize = false; };
+struct TriggerChange {
+  QualifiedName table;
+  std::string name;
+  TriggerAction action = TriggerAction::Create;
+};
+struct AttachPartition {
+  QualifiedName parent;
+  QualifiedName partition;
+};
+struct DetachPartition {
+  QualifiedName parent;
+  QualifiedName partition;
+  bool concurrently = false;
+  bool finalize = false;
+};
 // SET LOGGED/UNLOGGED, SET TABLESPACE, SET ACCESS METHOD, SET (...) and the other table-level
 // subcommands that neither add nor remove schema objects. `subcommand` is the AT_* name.
-struct AlterTableOther { QualifiedName table; std::string subcommand; std::string column; std::vector<std::string> options; };
-struct CreateEnum { QualifiedName name; std::vector<std::string> values; };
-struct AlterEnumAddValue { QualifiedName type; std::string value; bool if_not_exists = false; };
-struct CreateView { QualifiedName name; bool materialized = false; bool or_replace = false; };
+struct AlterTableOther {
+  QualifiedName table;
+  std::string subcommand;
+  std::string column;
+  std::vector<std::string> options;
+};
+struct CreateEnum {
+  QualifiedName name;
+  std::vector<std::string> values;
+};
+struct AlterEnumAddValue {
+  QualifiedName type;
+  std::string value;
+  bool if_not_exists = false;
+};
+struct CreateView {
+  QualifiedName name;
+  bool materialized = false;
+  bool or_replace = false;
+};
 // function, sequence, schema, extension, type, domain... `constrained`: a domain with CHECK / NOT NULL.
 // `internal`: an object application code does not name (a trigger function, a sequence OWNED BY a column).
-struct CreateOther { std::string kind; QualifiedName name; bool constrained = false; bool internal = false; };
-enum class TxKind { Begin, Commit, Rollback, Savepoint, Release, RollbackTo, Prepare, CommitPrepared, RollbackPrepared };
-struct TransactionControl { TxKind kind = TxKind::Begin; };
-struct SetVariable { std::string name; std::string value; bool local = false; bool reset = false; };
+struct CreateOther {
+  std::string kind;
+  QualifiedName name;
+  bool constrained = false;
+  bool internal = false;
+};
+enum class TxKind {
+  Begin,
+  Commit,
+  Rollback,
+  Savepoint,
+  Release,
+  RollbackTo,
+  Prepare,
+  CommitPrepared,
+  RollbackPrepared
+};
+struct TransactionControl {
+  TxKind kind = TxKind::Begin;
+};
+struct SetVariable {
+  std::string name;
+  std::string value;
+  bool local = false;
+  bool reset = false;
+};
 enum class DmlKind { Insert, Update, Delete, Merge, Copy };
-struct Dml { DmlKind kind = DmlKind::Update; QualifiedName table; bool has_where = false; bool from_select = false; };
+struct Dml {
+  DmlKind kind = DmlKind::Update;
+  QualifiedName table;
+  bool has_where = false;
+  bool from_select = false;
+};
 // A statement that touches nothing in the schema we model (SELECT, GRANT, COMMENT, ...).
-struct OtherStatement { std::string node; QualifiedName table; };
+struct OtherStatement {
+  std::string node;
+  QualifiedName table;
+};
 
 using ChangeValue = std::variant<CreateTable, AddColumn, DropColumn, RenameColumn, RenameTable, AlterColumnType,
-                                 SetNotNull, DropNotNull, SetDefault, DropDefault, AddConstraint,
-                                 ValidateConstraint, DropConstraint, CreateIndex, DropIndex, Reindex, DropTable,
-                                 DropObject, RenameObject, Truncate, DropDatabase, Vacuum, Cluster, RefreshMatView,
-                                 LockTable, TriggerChange, AttachPartition, DetachPartition, AlterTableOther,
-                                 CreateEnum, AlterEnumAddValue, CreateView, CreateOther, TransactionControl,
-                                 SetVariable, Dml, OtherStatement>;
+                                 SetNotNull, DropNotNull, SetDefault, DropDefault, AddConstraint, ValidateConstraint,
+                                 DropConstraint, CreateIndex, DropIndex, Reindex, DropTable, DropObject, RenameObject,
+                                 Truncate, DropDatabase, Vacuum, Cluster, RefreshMatView, LockTable, TriggerChange,
+                                 AttachPartition, DetachPartition, AlterTableOther, CreateEnum, AlterEnumAddValue,
+                                 CreateView, CreateOther, TransactionControl, SetVariable, Dml, OtherStatement>;
 
 struct Change {
   ChangeValue value;
-  int location = -1;    // byte offset in the file of the subcommand or clause, -1 = the statement's
+  int location = -1;           // byte offset in the file of the subcommand or clause, -1 = the statement's
   bool from_do_block = false;  // lowered from DDL inside DO $$ ... $$ (or its EXECUTE strings)
 
-  template <class T> const T* as() const { return std::get_if<T>(&value); }
-  template <class T> bool is() const { return std::holds_alternative<T>(value); }
+  template <class T>
+  const T* as() const {
+    return std::get_if<T>(&value);
+  }
+  template <class T>
+  bool is() const {
+    return std::holds_alternative<T>(value);
+  }
 };
 
 // The name of the Change kind, e.g. "AddColumn" (used in reports and tests).

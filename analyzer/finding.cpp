@@ -4,9 +4,12 @@ namespace pgstage {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-    case Severity::Hint: return "hint";
-    case Severity::Warning: return "warning";
-    case Severity::Error: return "error";
+    case Severity::Hint:
+      return "hint";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Error:
+      return "error";
   }
   return "error";
 }
@@ -20,13 +23,20 @@ std::optional<Severity> parse_severity(std::string_view s) {
 
 std::string_view category_name(Category c) {
   switch (c) {
-    case Category::Compat: return "compat";
-    case Category::Locking: return "locking";
-    case Category::Rewrite: return "rewrite";
-    case Category::Data: return "data";
-    case Category::Transaction: return "transaction";
-    case Category::Style: return "style";
-    case Category::Meta: return "meta";
+    case Category::Compat:
+      return "compat";
+    case Category::Locking:
+      return "locking";
+    case Category::Rewrite:
+      return "rewrite";
+    case Category::Data:
+      return "data";
+    case Category::Transaction:
+      return "transaction";
+    case Category::Style:
+      return "style";
+    case Category::Meta:
+      return "meta";
   }
   return "meta";
 }

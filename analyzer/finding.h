@@ -26,10 +26,10 @@ struct Finding {
   Position start, stop;       // 1-based; `stop` is the last character's position + 1 column
   std::string message;
   std::string help;
-  LockFacts lock;             // lock facts of the statement (or the subcommand reported)
-  bool plannable = false;     // `pgstage plan` has a recipe for it
-  std::string fingerprint;    // stable across runs and unrelated edits
-  int statement_index = -1;   // index into LintResult::statements, -1 for file-level findings
+  LockFacts lock;            // lock facts of the statement (or the subcommand reported)
+  bool plannable = false;    // `pgstage plan` has a recipe for it
+  std::string fingerprint;   // stable across runs and unrelated edits
+  int statement_index = -1;  // index into LintResult::statements, -1 for file-level findings
 };
 
 }  // namespace pgstage

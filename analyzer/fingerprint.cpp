@@ -74,7 +74,6 @@ std::string hex_with_occurrence(uint64_t h, int occurrence) {
   return out;
 }
 
-
 std::string fingerprint_of(std::string_view rule, std::string_view path, std::string_view normalized_text,
                            int occurrence) {
   return hex_with_occurrence(fnv_mix(fnv_mix(fnv_mix(kFnvOffset, rule), path), normalized_text), occurrence);
@@ -84,8 +83,7 @@ uint64_t fingerprint_base(std::string_view rule, std::string_view path, std::str
   return fnv_mix_normalized(fnv_mix(fnv_mix(kFnvOffset, rule), path), text);
 }
 
-std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view text,
-                                int occurrence) {
+std::string finding_fingerprint(std::string_view rule, std::string_view path, std::string_view text, int occurrence) {
   return hex_with_occurrence(fingerprint_base(rule, path, text), occurrence);
 }
 

@@ -30,9 +30,12 @@ std::string quote_name(const QualifiedName& n) {
 std::string lock_phrase(LockMode m) {
   std::string s(lock_mode_name(m));
   s += " lock";
-  if (blocks_reads(m)) s += " (blocks reads and writes)";
-  else if (blocks_writes(m)) s += " (blocks writes)";
-  else if (m != LockMode::None) s += " (reads and writes continue)";
+  if (blocks_reads(m))
+    s += " (blocks reads and writes)";
+  else if (blocks_writes(m))
+    s += " (blocks writes)";
+  else if (m != LockMode::None)
+    s += " (reads and writes continue)";
   return s;
 }
 

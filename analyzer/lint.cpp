@@ -25,9 +25,7 @@ bool TxState::contains(const std::vector<QualifiedName>& v, const QualifiedName&
   return std::any_of(v.begin(), v.end(), [&](const QualifiedName& x) { return Catalog::same(x, t); });
 }
 
-LockFacts StatementContext::lock_of(const Change& c) const {
-  return lock_facts(c, settings.lock_context(&catalog));
-}
+LockFacts StatementContext::lock_of(const Change& c) const { return lock_facts(c, settings.lock_context(&catalog)); }
 
 int LintResult::count(Severity s) const {
   return int(streamed.by_severity[int(s)]) +
@@ -44,11 +42,10 @@ const QualifiedName* column_change_table(const Change& c) {
   return std::visit(
       [](const auto& v) -> const QualifiedName* {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, CreateTable> || std::is_same_v<T, AddColumn> ||
-                      std::is_same_v<T, DropColumn> || std::is_same_v<T, RenameColumn> ||
-                      std::is_same_v<T, AlterColumnType> || std::is_same_v<T, SetNotNull> ||
-                      std::is_same_v<T, DropNotNull> || std::is_same_v<T, SetDefault> ||
-                      std::is_same_v<T, DropDefault>)
+        if constexpr (std::is_same_v<T, CreateTable> || std::is_same_v<T, AddColumn> || std::is_same_v<T, DropColumn> ||
+                      std::is_same_v<T, RenameColumn> || std::is_same_v<T, AlterColumnType> ||
+                      std::is_same_v<T, SetNotNull> || std::is_same_v<T, DropNotNull> ||
+                      std::is_same_v<T, SetDefault> || std::is_same_v<T, DropDefault>)
           return &v.table;
         else
           return nullptr;
@@ -85,7 +82,7 @@ struct Prepared {
   SourceFile file;
   ParsedFile parsed;
   std::vector<LoweredStatement> lowered;
-  std::vector<Position> starts, stops;         // per statement
+  std::vector<Position> starts, stops;  // per statement
 };
 
 void prepare(Prepared& p) {
@@ -178,11 +175,12 @@ class TxTracker {
       for (auto& tl : lock.tables) {
         if (tl.mode == LockMode::AccessExclusive && !TxState::contains(state_.access_exclusive_tables, tl.table))
           state_.access_exclusive_tables.push_back(tl.table);
-        auto it = std::find_if(state_.held_locks.begin(), state_.held_locks.end(), [&](const TableLock& h) {
-          return Catalog::same(h.table, tl.table);
-        });
-        if (it == state_.held_locks.end()) state_.held_locks.push_back(tl);
-        else it->mode = std::max(it->mode, tl.mode);
+        auto it = std::find_if(state_.held_locks.begin(), state_.held_locks.end(),
+                               [&](const TableLock& h) { return Catalog::same(h.table, tl.table); });
+        if (it == state_.held_locks.end())
+          state_.held_locks.push_back(tl);
+        else
+          it->mode = std::max(it->mode, tl.mode);
       }
     } else {
       reset_tx();
@@ -214,8 +212,18 @@ class TxTracker {
 };
 
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
-const Rule kUnusedIgnoreFallback{"unused-ignore", Category::Meta, Severity::Warning, true,
-                                 "An ignore comment suppresses nothing", "", "", "", "", "", nullptr, nullptr};
+const Rule kUnusedIgnoreFallback{"unused-ignore",
+                                 Category::Meta,
+                                 Severity::Warning,
+                                 true,
+                                 "An ignore comment suppresses nothing",
+                                 "",
+                                 "",
+                                 "",
+                                 "",
+                                 "",
+                                 nullptr,
+                                 nullptr};
 
 // "about 1.2M rows, 96 MB" from a live database's reltuples and pg_total_relation_size.
 std::string table_size_text(const CatalogTable& t) {
@@ -424,14 +432,14 @@ class Linter {
         const std::string& id = ig.rules[k];
         const Rule* named = id == "all" ? nullptr : find_rule(rules_, id);
         if (id != "all" && !named)
-          problems.emplace_back("unknown rule `" + id +
-                                    "` in ignore comment (see `pgstage rules`; separate a reason with ` -- `)",
-                                unused->severity);
-        else if (ig.used[k] == 0 && (!named || rule_enabled(*named, opts_)) && id != unused->id)
           problems.emplace_back(
-              "ignore comment for `" + id + "` suppressed nothing" +
-                  (!ig.whole_file && ig.target_statement < 0 ? " (no statement follows it)" : "") + "; remove it",
+              "unknown rule `" + id + "` in ignore comment (see `pgstage rules`; separate a reason with ` -- `)",
               unused->severity);
+        else if (ig.used[k] == 0 && (!named || rule_enabled(*named, opts_)) && id != unused->id)
+          problems.emplace_back("ignore comment for `" + id + "` suppressed nothing" +
+                                    (!ig.whole_file && ig.target_statement < 0 ? " (no statement follows it)" : "") +
+                                    "; remove it",
+                                unused->severity);
       }
       for (auto& [msg, sev] : problems) {
         Reporter::Report rr{msg, "Delete the comment, or fix the rule id it names.", int(ig.comment_begin), sev, {}};
@@ -453,11 +461,13 @@ class Linter {
     fd.rule = std::string(r.id);
     fd.category = r.category;
     fd.severity = rr.severity.value_or(r.severity);
-    if (auto it = opts_.severity.find(fd.rule); it != opts_.severity.end() && !rr.severity) fd.severity = it->second;
-    else if (it != opts_.severity.end() && rr.severity && *rr.severity == r.severity) fd.severity = it->second;
+    if (auto it = opts_.severity.find(fd.rule); it != opts_.severity.end() && !rr.severity)
+      fd.severity = it->second;
+    else if (it != opts_.severity.end() && rr.severity && *rr.severity == r.severity)
+      fd.severity = it->second;
     fd.file = f.path;
-    fd.begin = rr.location >= 0 && size_t(rr.location) >= begin && size_t(rr.location) <= end ? size_t(rr.location)
-                                                                                               : begin;
+    fd.begin =
+        rr.location >= 0 && size_t(rr.location) >= begin && size_t(rr.location) <= end ? size_t(rr.location) : begin;
     if (rr.location >= 0 && (size_t(rr.location) < begin || size_t(rr.location) > end)) fd.begin = size_t(rr.location);
     fd.end = std::max(end, fd.begin);
     fd.start = at_begin && fd.begin == begin ? *at_begin : f.position(fd.begin);
@@ -500,10 +510,10 @@ class Linter {
 struct Job {
   Prepared prepared;
   bool review = false;
-  bool ok = false;          // the file was read (or is stdin text)
-  std::string load_path;    // read by a worker when non-empty
+  bool ok = false;        // the file was read (or is stdin text)
+  std::string load_path;  // read by a worker when non-empty
   Layout load_layout = Layout::Auto;
-  std::string error;        // why the file could not be read
+  std::string error;  // why the file could not be read
 };
 
 // Queues `path` to be read by a worker (reading is part of the parallel work).
@@ -544,7 +554,6 @@ void add_history(const std::string& path, const LintOptions& opts, std::vector<J
     if (load(path, opts.layout, j, out)) jobs.push_back(std::move(j));
   }
 }
-
 
 }  // namespace
 
@@ -674,8 +683,10 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
   auto consume = [&](Job& j) {
     if (!j.error.empty()) out.errors.push_back(std::move(j.error));
     if (j.ok) {
-      if (j.review) linter.review(j.prepared);
-      else linter.history(j.prepared);
+      if (j.review)
+        linter.review(j.prepared);
+      else
+        linter.history(j.prepared);
     }
     j.prepared = Prepared{};  // free the file's statements as soon as it is reviewed
   };

@@ -19,22 +19,22 @@ class LintSink;
 struct LintOptions {
   LintSettings settings;
   Severity fail_on = Severity::Error;
-  std::set<std::string> disable;                 // rule ids turned off
-  std::set<std::string> enable;                  // off-by-default rules turned on
-  std::map<std::string, Severity> severity;      // per-rule overrides
-  std::set<std::string> large_tables;            // findings on these are raised one level
-  double large_table_rows = 1e6;                 // with a known row estimate: raise above this
-  std::vector<std::string> history;              // extra history paths (files or directories), in order
-  bool no_history = false;                       // do not replay earlier migrations of the directory
+  std::set<std::string> disable;             // rule ids turned off
+  std::set<std::string> enable;              // off-by-default rules turned on
+  std::map<std::string, Severity> severity;  // per-rule overrides
+  std::set<std::string> large_tables;        // findings on these are raised one level
+  double large_table_rows = 1e6;             // with a known row estimate: raise above this
+  std::vector<std::string> history;          // extra history paths (files or directories), in order
+  bool no_history = false;                   // do not replay earlier migrations of the directory
   Layout layout = Layout::Auto;
-  std::vector<std::string> exclude;              // glob patterns
+  std::vector<std::string> exclude;  // glob patterns
   // Files under review in one run form one change set (objects created in one are new in the
   // others). Default: each file is its own change set.
   bool one_change_set = false;
-  const Catalog* base_catalog = nullptr;         // from a live database or snapshot, replayed first
-  int jobs = 0;                                  // threads, the reviewer included (0 = all cores)
-  bool keep_sources = true;                      // keep reviewed files' text in LintResult::sources
-  LintSink* sink = nullptr;                      // receives statements and findings file by file
+  const Catalog* base_catalog = nullptr;  // from a live database or snapshot, replayed first
+  int jobs = 0;                           // threads, the reviewer included (0 = all cores)
+  bool keep_sources = true;               // keep reviewed files' text in LintResult::sources
+  LintSink* sink = nullptr;               // receives statements and findings file by file
   // Keep each reviewed file's FileAnalysis in LintResult::analyses (plan, apply and trace use it).
   bool keep_analysis = false;
   // Whether findings of a rule can be staged by `pgstage plan` (the planner's recipe registry; the
@@ -45,9 +45,9 @@ struct LintOptions {
 // One input: a path (file or directory) or stdin text.
 struct LintInput {
   std::string path;
-  bool is_stdin = false;    // `stdin_text` holds the content (stdin, or text from a test/tool)
+  bool is_stdin = false;  // `stdin_text` holds the content (stdin, or text from a test/tool)
   std::string stdin_text;
-  bool history = false;     // replay as history only (no findings)
+  bool history = false;          // replay as history only (no findings)
   Layout layout = Layout::Auto;  // the file's layout when known (else LintOptions::layout)
 };
 
@@ -55,7 +55,7 @@ struct StatementInfo {
   std::string file;
   size_t begin = 0, end = 0;
   Position start, stop;
-  std::string kind;                // libpg_query node, e.g. AlterTableStmt
+  std::string kind;  // libpg_query node, e.g. AlterTableStmt
   std::vector<std::string> changes;
   LockFacts lock;
   bool in_transaction = false;
@@ -85,12 +85,12 @@ struct LintResult {
   std::vector<Finding> findings;          // likewise
   struct Streamed {
     size_t statements = 0, findings = 0;
-    size_t by_severity[3] = {0, 0, 0};  // indexed by Severity
-  } streamed;                           // what went to LintOptions::sink
-  std::vector<std::string> errors;  // unreadable inputs (exit 2), each naming the path
+    size_t by_severity[3] = {0, 0, 0};                               // indexed by Severity
+  } streamed;                                                        // what went to LintOptions::sink
+  std::vector<std::string> errors;                                   // unreadable inputs (exit 2), each naming the path
   std::map<std::string, std::shared_ptr<const SourceFile>> sources;  // files under review, by path
-  std::shared_ptr<const Catalog> catalog;  // the schema after the last file
-  std::vector<FileAnalysis> analyses;      // files under review, in order (LintOptions::keep_analysis)
+  std::shared_ptr<const Catalog> catalog;                            // the schema after the last file
+  std::vector<FileAnalysis> analyses;  // files under review, in order (LintOptions::keep_analysis)
   int pg_version = 15;
 
   // Counts over the kept and the streamed records.

@@ -8,18 +8,12 @@
 namespace pgstage {
 
 namespace {
-constexpr std::array<std::string_view, 9> kNames = {"NONE",  "ACCESS SHARE",        "ROW SHARE",
-                                                    "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
-                                                    "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
-constexpr std::array<std::string_view, 9> kPgNames = {"",
-                                                      "AccessShareLock",
-                                                      "RowShareLock",
-                                                      "RowExclusiveLock",
-                                                      "ShareUpdateExclusiveLock",
-                                                      "ShareLock",
-                                                      "ShareRowExclusiveLock",
-                                                      "ExclusiveLock",
-                                                      "AccessExclusiveLock"};
+constexpr std::array<std::string_view, 9> kNames = {
+    "NONE",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
+    "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
+constexpr std::array<std::string_view, 9> kPgNames = {
+    "",          "AccessShareLock",       "RowShareLock",  "RowExclusiveLock",   "ShareUpdateExclusiveLock",
+    "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"};
 // Conflict matrix from mvcc.sgml: bit j of kConflicts[i] set when mode i conflicts with mode j.
 constexpr std::array<unsigned, 9> kConflicts = {
     0b000000000,  // None
@@ -48,9 +42,7 @@ LockMode lock_mode_from_name(std::string_view name) {
   return LockMode::None;
 }
 
-bool lock_conflicts(LockMode held, LockMode requested) {
-  return (kConflicts[size_t(requested)] >> size_t(held)) & 1u;
-}
+bool lock_conflicts(LockMode held, LockMode requested) { return (kConflicts[size_t(requested)] >> size_t(held)) & 1u; }
 
 void LockFacts::add(const QualifiedName& t, LockMode m) {
   if (m == LockMode::None || t.empty()) return;
@@ -88,11 +80,23 @@ bool check_proves_not_null(const CatalogTable* t, const std::string& column) {
 }
 
 bool default_rewrites(const ColumnDef& col, int pg_version, std::string& why) {
-  if (col.type.is_serial) { why = "serial column: nextval() default is volatile"; return true; }
-  if (col.identity) { why = "identity column"; return true; }
-  if (col.generated_stored) { why = "stored generated column"; return true; }
+  if (col.type.is_serial) {
+    why = "serial column: nextval() default is volatile";
+    return true;
+  }
+  if (col.identity) {
+    why = "identity column";
+    return true;
+  }
+  if (col.generated_stored) {
+    why = "stored generated column";
+    return true;
+  }
   if (!col.default_expr || col.default_expr->is_null_constant) return false;
-  if (pg_version < 11) { why = "before PostgreSQL 11 any non-null default rewrites the table"; return true; }
+  if (pg_version < 11) {
+    why = "before PostgreSQL 11 any non-null default rewrites the table";
+    return true;
+  }
   if (col.default_expr->volatility == Volatility::Volatile) {
     why = "volatile default " + col.default_expr->sql;
     return true;
@@ -160,7 +164,8 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
             f.rewrite = true;
             f.note = "rewrite: " + why;
           } else if (const CatalogObject* d =
-                         ctx.catalog ? ctx.catalog->object("domain", {c.column.type.schema, c.column.type.name}) : nullptr;
+                         ctx.catalog ? ctx.catalog->object("domain", {c.column.type.schema, c.column.type.name})
+                                     : nullptr;
                      d && d->constrained) {
             f.rewrite = true;  // ATExecAddColumn: a domain with constraints is checked against every row
             f.note = "rewrite: domain " + c.column.type.name + " has constraints";
@@ -215,8 +220,10 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
             f.scan = !k.not_valid;
           } else {
             f.add(c.table, LockMode::AccessExclusive);
-            if (k.kind == ConstraintKind::Check) f.scan = !k.not_valid;
-            else if (k.kind == ConstraintKind::NotNull) f.scan = true;
+            if (k.kind == ConstraintKind::Check)
+              f.scan = !k.not_valid;
+            else if (k.kind == ConstraintKind::NotNull)
+              f.scan = true;
             else if (!k.using_index.empty()) {
               if (k.kind == ConstraintKind::PrimaryKey) {
                 const CatalogTable* t = find_table(ctx, c.table);
@@ -325,15 +332,17 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
           if ((c.subcommand == "AT_AddInherit" || c.subcommand == "AT_DropInherit") && !c.options.empty()) {
             const std::string& p = c.options.front();
             auto dot = p.find('.');
-            QualifiedName parent = dot == std::string::npos ? QualifiedName{"", p}
-                                                            : QualifiedName{p.substr(0, dot), p.substr(dot + 1)};
+            QualifiedName parent =
+                dot == std::string::npos ? QualifiedName{"", p} : QualifiedName{p.substr(0, dot), p.substr(dot + 1)};
             f.add(parent, c.subcommand == "AT_AddInherit" ? LockMode::ShareUpdateExclusive : LockMode::AccessShare);
           }
         } else if constexpr (std::is_same_v<T, AlterEnumAddValue>) {
           f.transactional = ctx.pg_version >= 12;
         } else if constexpr (std::is_same_v<T, Dml>) {
-          if (c.kind != DmlKind::Copy) f.add(c.table, LockMode::RowExclusive);
-          else f.add(c.table, LockMode::RowExclusive);
+          if (c.kind != DmlKind::Copy)
+            f.add(c.table, LockMode::RowExclusive);
+          else
+            f.add(c.table, LockMode::RowExclusive);
         } else if constexpr (std::is_same_v<T, RenameObject>) {
           if (c.kind == "index" && ctx.catalog) {
             if (auto* idx = ctx.catalog->index(c.name)) f.add(idx->table, LockMode::ShareUpdateExclusive);

@@ -52,7 +52,7 @@ struct LockFacts {
 struct LockContext {
   const Catalog* catalog = nullptr;  // schema before the statement (may be null)
   int pg_version = 15;
-  std::string timezone;              // the session TimeZone of the migration ("" unknown)
+  std::string timezone;  // the session TimeZone of the migration ("" unknown)
 };
 
 // The lock facts of one Change.

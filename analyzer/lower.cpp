@@ -38,8 +38,8 @@ bool option_enabled(J arg) {
 
 struct Ctx {
   const SourceFile& file;
-  int base;        // add to libpg_query locations for file offsets
-  size_t stmt_end; // file offset where the statement ends
+  int base;         // add to libpg_query locations for file offsets
+  size_t stmt_end;  // file offset where the statement ends
   int abs(int loc) const { return loc < 0 ? -1 : base + loc; }
 };
 
@@ -66,9 +66,12 @@ TypeName type_name(J tn_node) {
   // One pass over the node's members (a lookup per field would scan them once per field).
   J names, typmods, array_bounds;
   tn.for_each_member([&](std::string_view k, J v) {
-    if (k == "names") names = v;
-    else if (k == "typmods") typmods = v;
-    else if (k == "arrayBounds") array_bounds = v;
+    if (k == "names")
+      names = v;
+    else if (k == "typmods")
+      typmods = v;
+    else if (k == "arrayBounds")
+      array_bounds = v;
   });
   TypeName t;
   std::string_view n, schema;  // the last two parts of the name list
@@ -103,19 +106,28 @@ bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) 
 std::string slice_expr(const Ctx& cx, int begin, bool column_context) {
   const std::string& s = cx.file.text;
   if (begin < 0 || size_t(begin) >= cx.stmt_end) return {};
-  static const char* kStops[] = {"constraint", "check",      "references", "unique",   "primary", "not",
-                                 "null",       "collate",    "generated",  "default",  "deferrable",
-                                 "initially",  "using",      "on",         nullptr};
+  static const char* kStops[] = {"constraint", "check",     "references", "unique",    "primary",
+                                 "not",        "null",      "collate",    "generated", "default",
+                                 "deferrable", "initially", "using",      "on",        nullptr};
   size_t i = size_t(begin), end = cx.stmt_end;
   int depth = 0;
   bool first = true;
   size_t last_nonspace = i;
   while (i < end) {
     char c = s[i];
-    if (c == '(' || c == '[') { ++depth; ++i; first = false; last_nonspace = i; continue; }
+    if (c == '(' || c == '[') {
+      ++depth;
+      ++i;
+      first = false;
+      last_nonspace = i;
+      continue;
+    }
     if (c == ')' || c == ']') {
       if (depth == 0) break;
-      --depth; ++i; last_nonspace = i; continue;
+      --depth;
+      ++i;
+      last_nonspace = i;
+      continue;
     }
     if (depth == 0 && (c == ',' || c == ';')) break;
     if (c == '\'' || c == '"') {
@@ -123,7 +135,10 @@ std::string slice_expr(const Ctx& cx, int begin, bool column_context) {
       ++i;
       while (i < end) {
         if (s[i] == q) {
-          if (i + 1 < end && s[i + 1] == q) { i += 2; continue; }
+          if (i + 1 < end && s[i + 1] == q) {
+            i += 2;
+            continue;
+          }
           ++i;
           break;
         }
@@ -137,7 +152,10 @@ std::string slice_expr(const Ctx& cx, int begin, bool column_context) {
       while (i < end && s[i] != '\n') ++i;
       continue;
     }
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
     if (is_ident_char(c)) {
       size_t j = i;
       while (j < end && is_ident_char(s[j])) ++j;
@@ -192,7 +210,8 @@ void walk_members(J root, F&& visit) {
     stack.pop_back();
     if (!key.empty() && !visit(key, value)) continue;
     kids.clear();
-    if (value.is_object()) value.for_each_member([&](std::string_view k, J v) { kids.emplace_back(k, v); });
+    if (value.is_object())
+      value.for_each_member([&](std::string_view k, J v) { kids.emplace_back(k, v); });
     else if (value.is_array())
       for (J x : value.elements()) kids.emplace_back(std::string_view(), x);
     stack.insert(stack.end(), kids.rbegin(), kids.rend());
@@ -252,12 +271,18 @@ Constraint constraint_of(const Ctx& cx, J cnode) {
   J c = wrapped.is_object() ? wrapped : cnode;
   Constraint k;
   std::string_view t = sv(c, "contype");
-  if (t == "CONSTR_CHECK") k.kind = ConstraintKind::Check;
-  else if (t == "CONSTR_FOREIGN") k.kind = ConstraintKind::ForeignKey;
-  else if (t == "CONSTR_UNIQUE") k.kind = ConstraintKind::Unique;
-  else if (t == "CONSTR_PRIMARY") k.kind = ConstraintKind::PrimaryKey;
-  else if (t == "CONSTR_EXCLUSION") k.kind = ConstraintKind::Exclusion;
-  else if (t == "CONSTR_NOTNULL") k.kind = ConstraintKind::NotNull;
+  if (t == "CONSTR_CHECK")
+    k.kind = ConstraintKind::Check;
+  else if (t == "CONSTR_FOREIGN")
+    k.kind = ConstraintKind::ForeignKey;
+  else if (t == "CONSTR_UNIQUE")
+    k.kind = ConstraintKind::Unique;
+  else if (t == "CONSTR_PRIMARY")
+    k.kind = ConstraintKind::PrimaryKey;
+  else if (t == "CONSTR_EXCLUSION")
+    k.kind = ConstraintKind::Exclusion;
+  else if (t == "CONSTR_NOTNULL")
+    k.kind = ConstraintKind::NotNull;
   k.name = str(c, "conname");
   k.location = cx.abs(num(c, "location", -1));
   k.not_valid = flag(c, "skip_validation");
@@ -284,20 +309,29 @@ ColumnDef column_def(const Ctx& cx, J cdnode) {
   J constraints;
   int location = -1;
   cd.for_each_member([&](std::string_view k, J v) {  // one pass over the members
-    if (k == "colname") col.name = std::string(v.string_or());
-    else if (k == "typeName") col.type = type_name(v);
-    else if (k == "location") location = int(v.int_or(-1));
-    else if (k == "constraints") constraints = v;
+    if (k == "colname")
+      col.name = std::string(v.string_or());
+    else if (k == "typeName")
+      col.type = type_name(v);
+    else if (k == "location")
+      location = int(v.int_or(-1));
+    else if (k == "constraints")
+      constraints = v;
   });
   col.location = cx.abs(location);
   for (auto&& cn : items(constraints)) {
     J c = at(cn, "Constraint");
     std::string_view t = sv(c, "contype");
-    if (t == "CONSTR_NOTNULL") col.not_null = true;
-    else if (t == "CONSTR_NULL") col.not_null = false;
-    else if (t == "CONSTR_DEFAULT") col.default_expr = make_expr(cx, at(c, "raw_expr"), true);
-    else if (t == "CONSTR_IDENTITY") col.identity = true;
-    else if (t == "CONSTR_GENERATED") col.generated_stored = true;
+    if (t == "CONSTR_NOTNULL")
+      col.not_null = true;
+    else if (t == "CONSTR_NULL")
+      col.not_null = false;
+    else if (t == "CONSTR_DEFAULT")
+      col.default_expr = make_expr(cx, at(c, "raw_expr"), true);
+    else if (t == "CONSTR_IDENTITY")
+      col.identity = true;
+    else if (t == "CONSTR_GENERATED")
+      col.generated_stored = true;
     else if (t == "CONSTR_PRIMARY" || t == "CONSTR_UNIQUE" || t == "CONSTR_FOREIGN" || t == "CONSTR_CHECK" ||
              t == "CONSTR_EXCLUSION") {
       Constraint k = constraint_of(cx, c);
@@ -313,13 +347,17 @@ ColumnDef column_def(const Ctx& cx, J cdnode) {
 
 std::string object_kind(const std::string& objtype) {
   static const std::pair<const char*, const char*> kMap[] = {
-      {"OBJECT_TABLE", "table"},        {"OBJECT_INDEX", "index"},         {"OBJECT_VIEW", "view"},
-      {"OBJECT_MATVIEW", "materialized view"}, {"OBJECT_FUNCTION", "function"}, {"OBJECT_PROCEDURE", "procedure"},
-      {"OBJECT_TYPE", "type"},          {"OBJECT_DOMAIN", "domain"},       {"OBJECT_SEQUENCE", "sequence"},
-      {"OBJECT_SCHEMA", "schema"},      {"OBJECT_TRIGGER", "trigger"},     {"OBJECT_EXTENSION", "extension"},
-      {"OBJECT_COLUMN", "column"},      {"OBJECT_TABCONSTRAINT", "constraint"}, {"OBJECT_DATABASE", "database"},
-      {"OBJECT_FOREIGN_TABLE", "foreign table"}, {"OBJECT_AGGREGATE", "aggregate"}, {"OBJECT_RULE", "rule"},
-      {"OBJECT_POLICY", "policy"},      {"OBJECT_ROLE", "role"},           {"OBJECT_COLLATION", "collation"},
+      {"OBJECT_TABLE", "table"},         {"OBJECT_INDEX", "index"},
+      {"OBJECT_VIEW", "view"},           {"OBJECT_MATVIEW", "materialized view"},
+      {"OBJECT_FUNCTION", "function"},   {"OBJECT_PROCEDURE", "procedure"},
+      {"OBJECT_TYPE", "type"},           {"OBJECT_DOMAIN", "domain"},
+      {"OBJECT_SEQUENCE", "sequence"},   {"OBJECT_SCHEMA", "schema"},
+      {"OBJECT_TRIGGER", "trigger"},     {"OBJECT_EXTENSION", "extension"},
+      {"OBJECT_COLUMN", "column"},       {"OBJECT_TABCONSTRAINT", "constraint"},
+      {"OBJECT_DATABASE", "database"},   {"OBJECT_FOREIGN_TABLE", "foreign table"},
+      {"OBJECT_AGGREGATE", "aggregate"}, {"OBJECT_RULE", "rule"},
+      {"OBJECT_POLICY", "policy"},       {"OBJECT_ROLE", "role"},
+      {"OBJECT_COLLATION", "collation"},
   };
   for (auto&& [k, v] : kMap)
     if (objtype == k) return v;
@@ -372,8 +410,8 @@ void lower_alter_table(const Ctx& cx, J a, LoweredStatement& out) {
       AlterColumnType t{table, name, type_name(at(cd, "typeName")), std::nullopt, {}};
       if (!at(cd, "raw_default").is_null()) t.using_expr = make_expr(cx, at(cd, "raw_default"), false);
       for (auto&& c : items(at(at(cd, "collClause"), "CollateClause").is_object()
-                               ? at(at(at(cd, "collClause"), "CollateClause"), "collname")
-                               : J()))
+                                ? at(at(at(cd, "collClause"), "CollateClause"), "collname")
+                                : J()))
         t.collation = string_node(c);
       ch.value = std::move(t);
     } else if (sub == "AT_SetNotNull") {
@@ -381,8 +419,10 @@ void lower_alter_table(const Ctx& cx, J a, LoweredStatement& out) {
     } else if (sub == "AT_DropNotNull") {
       ch.value = DropNotNull{table, name};
     } else if (sub == "AT_ColumnDefault") {
-      if (def.is_null()) ch.value = DropDefault{table, name};
-      else ch.value = SetDefault{table, name, make_expr(cx, def, false)};
+      if (def.is_null())
+        ch.value = DropDefault{table, name};
+      else
+        ch.value = SetDefault{table, name, make_expr(cx, def, false)};
     } else if (sub == "AT_AddConstraint" || sub == "AT_AddConstraintRecurse" || sub == "AT_AddIndexConstraint") {
       Constraint k = constraint_of(cx, def);
       ch.location = k.location;
@@ -426,7 +466,11 @@ std::string unquote_sql_string(const std::string& q) {
     std::string out;
     for (size_t i = 0; i < body.size(); ++i) {
       if (body[i] == '\'') {
-        if (i + 1 < body.size() && body[i + 1] == '\'') { out += '\''; ++i; continue; }
+        if (i + 1 < body.size() && body[i + 1] == '\'') {
+          out += '\'';
+          ++i;
+          continue;
+        }
         return {};  // concatenation or several literals: not a single constant
       }
       out += body[i];
@@ -454,8 +498,10 @@ void collect_plpgsql(J j, std::vector<std::string>& sql, bool& dynamic) {
     if (key == "PLpgSQL_stmt_dynexecute") {
       std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
       std::string lit = unquote_sql_string(q);
-      if (!lit.empty()) sql.push_back(lit);
-      else dynamic = true;
+      if (!lit.empty())
+        sql.push_back(lit);
+      else
+        dynamic = true;
       return false;
     }
     return true;
@@ -511,8 +557,10 @@ void lower_do_block(const Ctx& cx, J d, size_t stmt_begin, int depth, LoweredSta
       LoweredStatement ls = lower_node(real, inner.tree->node, located ? found + inner.begin : stmt_begin, depth + 1);
       for (auto&& c : ls.changes) {
         c.from_do_block = true;
-        if (!located) c.location = int(stmt_begin);
-        else if (c.location < 0) c.location = int(found + inner.begin);
+        if (!located)
+          c.location = int(stmt_begin);
+        else if (c.location < 0)
+          c.location = int(found + inner.begin);
         out.changes.push_back(std::move(c));
       }
     }
@@ -537,14 +585,17 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     t.partitioned = !at(b, "partspec").is_null();
     for (auto&& e : items(at(b, "tableElts"))) {
       auto [ek, eb] = node_of(e);
-      if (ek == "ColumnDef") t.columns.push_back(column_def(cx, e));
-      else if (ek == "Constraint") t.constraints.push_back(constraint_of(cx, e));
+      if (ek == "ColumnDef")
+        t.columns.push_back(column_def(cx, e));
+      else if (ek == "Constraint")
+        t.constraints.push_back(constraint_of(cx, e));
     }
     push(std::move(t));
   } else if (kind == "CreateTableAsStmt") {
     J into = at(b, "into");
     QualifiedName n = range_var(at(into, "rel"));
-    if (str(b, "objtype") == "OBJECT_MATVIEW") push(CreateView{n, true, false});
+    if (str(b, "objtype") == "OBJECT_MATVIEW")
+      push(CreateView{n, true, false});
     else {
       CreateTable t;
       t.table = n;
@@ -606,8 +657,10 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     bool if_exists = flag(b, "missing_ok");
     std::vector<QualifiedName> names;
     for (auto&& o : items(at(b, "objects"))) names.push_back(drop_object_name(o));
-    if (rt == "OBJECT_TABLE") push(DropTable{names, if_exists, cascade});
-    else if (rt == "OBJECT_INDEX") push(DropIndex{names, flag(b, "concurrent"), if_exists, cascade});
+    if (rt == "OBJECT_TABLE")
+      push(DropTable{names, if_exists, cascade});
+    else if (rt == "OBJECT_INDEX")
+      push(DropIndex{names, flag(b, "concurrent"), if_exists, cascade});
     else if (rt == "OBJECT_TRIGGER") {
       for (auto&& o : items(at(b, "objects"))) {
         std::vector<std::string> parts;
@@ -616,12 +669,16 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
         QualifiedName t{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
         push(TriggerChange{t, parts.back(), TriggerAction::Drop});
       }
-    } else push(DropObject{object_kind(rt), names, if_exists, cascade});
+    } else
+      push(DropObject{object_kind(rt), names, if_exists, cascade});
   } else if (kind == "ReindexStmt") {
     std::string k = str(b, "kind");
     Reindex r;
-    r.kind = k == "REINDEX_OBJECT_INDEX" ? "index" : k == "REINDEX_OBJECT_TABLE" ? "table"
-             : k == "REINDEX_OBJECT_SCHEMA" ? "schema" : k == "REINDEX_OBJECT_SYSTEM" ? "system" : "database";
+    r.kind = k == "REINDEX_OBJECT_INDEX"    ? "index"
+             : k == "REINDEX_OBJECT_TABLE"  ? "table"
+             : k == "REINDEX_OBJECT_SCHEMA" ? "schema"
+             : k == "REINDEX_OBJECT_SYSTEM" ? "system"
+                                            : "database";
     r.name = range_var(at(b, "relation"));
     if (r.name.empty()) r.name = QualifiedName{"", str(b, "name")};
     for (auto&& p : items(at(b, "params"))) {
@@ -652,8 +709,9 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
   } else if (kind == "RefreshMatViewStmt") {
     push(RefreshMatView{range_var(at(b, "relation")), flag(b, "concurrent")});
   } else if (kind == "LockStmt") {
-    static const char* kModes[] = {"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
-                                   "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
+    static const char* kModes[] = {
+        "",      "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
+        "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
     LockTable l;
     for (auto&& r : items(at(b, "relations"))) l.tables.push_back(range_var(r));
     int m = num(b, "mode", 8);
@@ -665,8 +723,10 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     push(CreateEnum{name_list(at(b, "typeName")), string_list(at(b, "vals"))});
   } else if (kind == "AlterEnumStmt") {
     QualifiedName t = name_list(at(b, "typeName"));
-    if (!str(b, "oldVal").empty()) push(RenameObject{"enum value", t, str(b, "oldVal"), str(b, "newVal"), {}});
-    else push(AlterEnumAddValue{t, str(b, "newVal"), flag(b, "skipIfNewValExists")});
+    if (!str(b, "oldVal").empty())
+      push(RenameObject{"enum value", t, str(b, "oldVal"), str(b, "newVal"), {}});
+    else
+      push(AlterEnumAddValue{t, str(b, "newVal"), flag(b, "skipIfNewValExists")});
   } else if (kind == "ViewStmt") {
     push(CreateView{range_var(at(b, "view")), false, flag(b, "replace")});
   } else if (kind == "CreateFunctionStmt") {
@@ -689,15 +749,24 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
   } else if (kind == "TransactionStmt") {
     std::string k = str(b, "kind");
     TxKind tk = TxKind::Begin;
-    if (k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") tk = TxKind::Begin;
-    else if (k == "TRANS_STMT_COMMIT") tk = TxKind::Commit;
-    else if (k == "TRANS_STMT_ROLLBACK") tk = TxKind::Rollback;
-    else if (k == "TRANS_STMT_SAVEPOINT") tk = TxKind::Savepoint;
-    else if (k == "TRANS_STMT_RELEASE") tk = TxKind::Release;
-    else if (k == "TRANS_STMT_ROLLBACK_TO") tk = TxKind::RollbackTo;
-    else if (k == "TRANS_STMT_PREPARE") tk = TxKind::Prepare;
-    else if (k == "TRANS_STMT_COMMIT_PREPARED") tk = TxKind::CommitPrepared;
-    else if (k == "TRANS_STMT_ROLLBACK_PREPARED") tk = TxKind::RollbackPrepared;
+    if (k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START")
+      tk = TxKind::Begin;
+    else if (k == "TRANS_STMT_COMMIT")
+      tk = TxKind::Commit;
+    else if (k == "TRANS_STMT_ROLLBACK")
+      tk = TxKind::Rollback;
+    else if (k == "TRANS_STMT_SAVEPOINT")
+      tk = TxKind::Savepoint;
+    else if (k == "TRANS_STMT_RELEASE")
+      tk = TxKind::Release;
+    else if (k == "TRANS_STMT_ROLLBACK_TO")
+      tk = TxKind::RollbackTo;
+    else if (k == "TRANS_STMT_PREPARE")
+      tk = TxKind::Prepare;
+    else if (k == "TRANS_STMT_COMMIT_PREPARED")
+      tk = TxKind::CommitPrepared;
+    else if (k == "TRANS_STMT_ROLLBACK_PREPARED")
+      tk = TxKind::RollbackPrepared;
     push(TransactionControl{tk});
   } else if (kind == "VariableSetStmt") {
     SetVariable v;
@@ -707,9 +776,12 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     v.reset = k == "VAR_RESET" || k == "VAR_RESET_ALL" || k == "VAR_SET_DEFAULT";
     for (auto&& a : items(at(b, "args"))) {
       J c = at(a, "A_Const");
-      if (at(c, "sval").is_object()) v.value = str(at(c, "sval"), "sval");
-      else if (at(c, "ival").is_object()) v.value = std::to_string(num(at(c, "ival"), "ival", 0));
-      else if (at(c, "fval").is_object()) v.value = str(at(c, "fval"), "fval");
+      if (at(c, "sval").is_object())
+        v.value = str(at(c, "sval"), "sval");
+      else if (at(c, "ival").is_object())
+        v.value = std::to_string(num(at(c, "ival"), "ival", 0));
+      else if (at(c, "fval").is_object())
+        v.value = str(at(c, "fval"), "fval");
     }
     push(std::move(v));
   } else if (kind == "UpdateStmt" || kind == "DeleteStmt") {
@@ -722,8 +794,10 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
   } else if (kind == "MergeStmt") {
     push(Dml{DmlKind::Merge, range_var(at(b, "relation")), true, true});
   } else if (kind == "CopyStmt") {
-    if (flag(b, "is_from")) push(Dml{DmlKind::Copy, range_var(at(b, "relation")), false, false});
-    else push(OtherStatement{std::string(kind), range_var(at(b, "relation"))});
+    if (flag(b, "is_from"))
+      push(Dml{DmlKind::Copy, range_var(at(b, "relation")), false, false});
+    else
+      push(OtherStatement{std::string(kind), range_var(at(b, "relation"))});
   } else if (kind == "DoStmt") {
     lower_do_block(cx, b, stmt_begin, depth, out);
     if (out.changes.empty()) push(OtherStatement{std::string(kind), {}});
@@ -734,7 +808,8 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       t = name_list(at(b, "object"));
       if (ot == "OBJECT_COLUMN") {
         auto parts = string_list(at(b, "object"));
-        if (parts.size() >= 2) t = QualifiedName{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
+        if (parts.size() >= 2)
+          t = QualifiedName{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
       }
     }
     push(OtherStatement{std::string(kind), t});
@@ -751,15 +826,24 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
 }  // namespace
 
 std::string change_kind_name(const Change& c) {
-  static const char* kNames[] = {"CreateTable",     "AddColumn",         "DropColumn",      "RenameColumn",
-                                 "RenameTable",     "AlterColumnType",   "SetNotNull",      "DropNotNull",
-                                 "SetDefault",      "DropDefault",       "AddConstraint",   "ValidateConstraint",
-                                 "DropConstraint",  "CreateIndex",       "DropIndex",       "Reindex",
-                                 "DropTable",       "DropObject",        "RenameObject",    "Truncate",
-                                 "DropDatabase",    "Vacuum",            "Cluster",         "RefreshMatView",
-                                 "LockTable",       "TriggerChange",     "AttachPartition", "DetachPartition",
-                                 "AlterTableOther", "CreateEnum",        "AlterEnumAddValue", "CreateView",
-                                 "CreateOther",     "TransactionControl", "SetVariable",    "Dml",
+  static const char* kNames[] = {"CreateTable",       "AddColumn",
+                                 "DropColumn",        "RenameColumn",
+                                 "RenameTable",       "AlterColumnType",
+                                 "SetNotNull",        "DropNotNull",
+                                 "SetDefault",        "DropDefault",
+                                 "AddConstraint",     "ValidateConstraint",
+                                 "DropConstraint",    "CreateIndex",
+                                 "DropIndex",         "Reindex",
+                                 "DropTable",         "DropObject",
+                                 "RenameObject",      "Truncate",
+                                 "DropDatabase",      "Vacuum",
+                                 "Cluster",           "RefreshMatView",
+                                 "LockTable",         "TriggerChange",
+                                 "AttachPartition",   "DetachPartition",
+                                 "AlterTableOther",   "CreateEnum",
+                                 "AlterEnumAddValue", "CreateView",
+                                 "CreateOther",       "TransactionControl",
+                                 "SetVariable",       "Dml",
                                  "OtherStatement"};
   static_assert(std::size(kNames) == std::variant_size_v<ChangeValue>);
   return kNames[c.value.index()];

@@ -21,8 +21,8 @@ struct Lexer {
   size_t dollar_tag_end(size_t i) const {
     size_t j = i + 1;
     if (j < end && (std::isdigit(static_cast<unsigned char>(s[j])))) return std::string::npos;
-    while (j < end && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' ||
-                       static_cast<unsigned char>(s[j]) >= 0x80))
+    while (j < end &&
+           (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || static_cast<unsigned char>(s[j]) >= 0x80))
       ++j;
     if (j < end && s[j] == '$') return j + 1;
     return std::string::npos;
@@ -44,9 +44,14 @@ struct Lexer {
       int depth = 1;
       size_t j = i + 2;
       while (j < end && depth > 0) {
-        if (s[j] == '/' && j + 1 < end && s[j + 1] == '*') { ++depth; j += 2; }
-        else if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') { --depth; j += 2; }
-        else ++j;
+        if (s[j] == '/' && j + 1 < end && s[j + 1] == '*') {
+          ++depth;
+          j += 2;
+        } else if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
+          --depth;
+          j += 2;
+        } else
+          ++j;
       }
       *was_comment = true;
       if (comment) {
@@ -59,9 +64,15 @@ struct Lexer {
       bool escapes = i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e');
       size_t j = i + 1;
       while (j < end) {
-        if (escapes && s[j] == '\\') { j += 2; continue; }
+        if (escapes && s[j] == '\\') {
+          j += 2;
+          continue;
+        }
         if (s[j] == '\'') {
-          if (j + 1 < end && s[j + 1] == '\'') { j += 2; continue; }
+          if (j + 1 < end && s[j + 1] == '\'') {
+            j += 2;
+            continue;
+          }
           return j + 1;
         }
         ++j;
@@ -72,7 +83,10 @@ struct Lexer {
       size_t j = i + 1;
       while (j < end) {
         if (s[j] == '"') {
-          if (j + 1 < end && s[j + 1] == '"') { j += 2; continue; }
+          if (j + 1 < end && s[j + 1] == '"') {
+            j += 2;
+            continue;
+          }
           return j + 1;
         }
         ++j;
@@ -99,11 +113,17 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 void trim_span(const std::string& s, size_t& b, size_t& e) {
   Lexer lx{s, e};
   while (b < e) {
-    if (is_space(s[b])) { ++b; continue; }
+    if (is_space(s[b])) {
+      ++b;
+      continue;
+    }
     bool was_comment = false;
     if ((s[b] == '-' || s[b] == '/')) {
       size_t n = lx.skip(b, nullptr, &was_comment);
-      if (was_comment) { b = n; continue; }
+      if (was_comment) {
+        b = n;
+        continue;
+      }
     }
     break;
   }

@@ -56,8 +56,12 @@ class JsonView {
       iterator() = default;
       explicit iterator(simdjson::dom::array::iterator it) : it_(it), valid_(true) {}
       JsonView operator*() const { return JsonView(*it_); }
-      iterator& operator++() { ++it_; return *this; }
+      iterator& operator++() {
+        ++it_;
+        return *this;
+      }
       bool operator!=(const iterator& o) const { return valid_ && o.valid_ && it_ != o.it_; }
+
      private:
       simdjson::dom::array::iterator it_;
       bool valid_ = false;
@@ -73,6 +77,7 @@ class JsonView {
       auto r = a_.at(i);
       return r.error() ? JsonView() : JsonView(r.value_unsafe());
     }
+
    private:
     simdjson::dom::array a_;
     bool ok_ = false;

@@ -28,13 +28,13 @@ struct TxState {
   bool runner_wraps = false;    // the runner wraps the file in a transaction
   int explicit_depth = 0;       // BEGINs seen without COMMIT (nesting > 1 is a mistake)
   bool lock_timeout_set = false;
-  int statements_in_tx = 0;     // statements earlier in the current transaction
-  LockMode strongest_held = LockMode::None;  // strongest lock taken earlier in this transaction
-  std::vector<QualifiedName> ddl_tables;                       // tables changed by DDL earlier in it
-  std::vector<QualifiedName> access_exclusive_tables;          // tables ACCESS EXCLUSIVE-locked earlier in it
+  int statements_in_tx = 0;                            // statements earlier in the current transaction
+  LockMode strongest_held = LockMode::None;            // strongest lock taken earlier in this transaction
+  std::vector<QualifiedName> ddl_tables;               // tables changed by DDL earlier in it
+  std::vector<QualifiedName> access_exclusive_tables;  // tables ACCESS EXCLUSIVE-locked earlier in it
   std::vector<std::pair<QualifiedName, std::string>> not_valid_constraints;  // added NOT VALID earlier in it
-  std::vector<QualifiedName> enum_values_added;                // ALTER TYPE ... ADD VALUE earlier in it
-  std::vector<std::pair<QualifiedName, std::string>> enum_labels_added;  // (type, label) of those ADD VALUEs
+  std::vector<QualifiedName> enum_values_added;                              // ALTER TYPE ... ADD VALUE earlier in it
+  std::vector<std::pair<QualifiedName, std::string>> enum_labels_added;      // (type, label) of those ADD VALUEs
   std::vector<TableLock> held_locks;  // strongest lock per relation taken earlier in this transaction
   // Statements (not transaction control or SET) run in this transaction after it took an ACCESS
   // EXCLUSIVE lock on a table that exists before the change set.
@@ -86,8 +86,8 @@ struct StatementContext {
   const Catalog& catalog;           // schema before this statement
   const TxState& tx;                // transaction state before this statement
   const LintSettings& settings;
-  bool schema_known;                // history or a database informs the catalog
-  const FileView& file_view;        // the whole file under review
+  bool schema_known;          // history or a database informs the catalog
+  const FileView& file_view;  // the whole file under review
 
   // Whether the table is created in the change set under review (exempt from most rules).
   bool is_new(const QualifiedName& t) const { return catalog.is_new(t); }
@@ -100,8 +100,8 @@ struct FileEndContext {
   const TxState& tx;  // state after the last statement
   const LintSettings& settings;
   int statement_count;
-  const Catalog* catalog = nullptr;                       // schema after the last statement
-  const std::vector<Statement>* statements = nullptr;     // the file's statements
+  const Catalog* catalog = nullptr;                        // schema after the last statement
+  const std::vector<Statement>* statements = nullptr;      // the file's statements
   const std::vector<LoweredStatement>* lowered = nullptr;  // their Changes, same order
 };
 
@@ -112,8 +112,8 @@ class Reporter {
     std::string message;
     std::string help;
     int location = -1;
-    std::optional<Severity> severity;     // overrides the rule's default (e.g. hint for a safe case)
-    std::optional<LockFacts> lock;        // lock facts of the subcommand (default: the statement's)
+    std::optional<Severity> severity;  // overrides the rule's default (e.g. hint for a safe case)
+    std::optional<LockFacts> lock;     // lock facts of the subcommand (default: the statement's)
   };
   void report(Report r) { reports_.push_back(std::move(r)); }
   void report(std::string message, std::string help, int location = -1) {
@@ -130,12 +130,12 @@ struct Rule {
   Category category;
   Severity severity;
   bool enabled_by_default = true;
-  std::string_view summary;   // one line
-  std::string_view why;       // why it is dangerous
-  std::string_view lock;      // the lock it takes and what that blocks
-  std::string_view instead;   // what to do instead (with SQL)
-  std::string_view bad;       // example SQL that must fire
-  std::string_view good;      // example SQL that must not fire
+  std::string_view summary;  // one line
+  std::string_view why;      // why it is dangerous
+  std::string_view lock;     // the lock it takes and what that blocks
+  std::string_view instead;  // what to do instead (with SQL)
+  std::string_view bad;      // example SQL that must fire
+  std::string_view good;     // example SQL that must not fire
   void (*check)(const StatementContext&, Reporter&) = nullptr;
   void (*check_file_end)(const FileEndContext&, Reporter&) = nullptr;
 };

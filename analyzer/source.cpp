@@ -21,14 +21,22 @@ namespace pgstage {
 
 std::string_view layout_name(Layout l) {
   switch (l) {
-    case Layout::Auto: return "auto";
-    case Layout::Plain: return "plain";
-    case Layout::GolangMigrate: return "golang-migrate";
-    case Layout::Flyway: return "flyway";
-    case Layout::Diesel: return "diesel";
-    case Layout::Prisma: return "prisma";
-    case Layout::Goose: return "goose";
-    case Layout::Dbmate: return "dbmate";
+    case Layout::Auto:
+      return "auto";
+    case Layout::Plain:
+      return "plain";
+    case Layout::GolangMigrate:
+      return "golang-migrate";
+    case Layout::Flyway:
+      return "flyway";
+    case Layout::Diesel:
+      return "diesel";
+    case Layout::Prisma:
+      return "prisma";
+    case Layout::Goose:
+      return "goose";
+    case Layout::Dbmate:
+      return "dbmate";
   }
   return "plain";
 }
@@ -134,9 +142,12 @@ SourceFile make_source(std::string path, std::string text, Layout layout) {
   auto goose_up = find_marker_lines(f.text, "-- +goose Up");
   auto dbmate_up = find_marker_lines(f.text, "-- migrate:up");
   if (layout == Layout::Auto || layout == Layout::Plain) {
-    if (!goose_up.empty()) layout = Layout::Goose;
-    else if (!dbmate_up.empty()) layout = Layout::Dbmate;
-    else if (layout == Layout::Auto) layout = Layout::Plain;
+    if (!goose_up.empty())
+      layout = Layout::Goose;
+    else if (!dbmate_up.empty())
+      layout = Layout::Dbmate;
+    else if (layout == Layout::Auto)
+      layout = Layout::Plain;
   }
   f.layout = layout;
 
@@ -146,7 +157,10 @@ SourceFile make_source(std::string path, std::string text, Layout layout) {
       f.up_begin = goose_up.front().next;
       auto down = find_marker_lines(f.text, "-- +goose Down");
       for (auto& d : down)
-        if (d.begin >= f.up_begin) { f.up_end = d.begin; break; }
+        if (d.begin >= f.up_begin) {
+          f.up_end = d.begin;
+          break;
+        }
     }
     for (auto& m : find_marker_lines(f.text, "-- +goose NO TRANSACTION"))
       if (m.begin < f.up_end) f.no_transaction_marker = true;
@@ -165,7 +179,10 @@ SourceFile make_source(std::string path, std::string text, Layout layout) {
       if (has_token(dbmate_up.front().rest, "transaction:false")) f.no_transaction_marker = true;
       auto down = find_marker_lines(f.text, "-- migrate:down");
       for (auto& d : down)
-        if (d.begin >= f.up_begin) { f.up_end = d.begin; break; }
+        if (d.begin >= f.up_begin) {
+          f.up_end = d.begin;
+          break;
+        }
     }
   } else if (layout == Layout::Flyway || layout == Layout::Diesel) {
     f.layout_wraps = true;
@@ -180,8 +197,10 @@ bool read_source(const std::string& path, Layout layout, SourceFile& out, std::s
   // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below anyway).
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    if (errno == EISDIR) err = path + ": is a directory";
-    else err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
+    if (errno == EISDIR)
+      err = path + ": is a directory";
+    else
+      err = path + ": cannot read file (" + (fs::exists(path, ec) ? "permission denied" : "no such file") + ")";
     return false;
   }
   struct stat sb {};
@@ -197,8 +216,9 @@ bool read_source(const std::string& path, Layout layout, SourceFile& out, std::s
     return false;
   }
   if (size_t(sb.st_size) > kMaxSourceBytes) {
-    err = path + ": file is " + std::to_string(size_t(sb.st_size) / (1024 * 1024)) + " MiB; pgstage lints files up to " +
-          std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB (split it, or skip it with --exclude)";
+    err = path + ": file is " + std::to_string(size_t(sb.st_size) / (1024 * 1024)) +
+          " MiB; pgstage lints files up to " + std::to_string(kMaxSourceBytes / (1024 * 1024)) +
+          " MiB (split it, or skip it with --exclude)";
     ::close(fd);
     return false;
   }
@@ -286,14 +306,17 @@ Layout detect_layout(const std::string& dir) {
       if (fs::exists(p / "migration.sql", ec2)) ++prisma;
       continue;
     }
-    if (ends_with(name, ".up.sql")) ++golang;
+    if (ends_with(name, ".up.sql"))
+      ++golang;
     else if (name.size() > 1 && (name[0] == 'V' || name[0] == 'v') && name.find("__") != std::string::npos &&
              ends_with(name, ".sql"))
       ++flyway;
     else if (ends_with(name, ".sql")) {
       std::string head = file_head(p);
-      if (icontains(head, "-- +goose")) ++goose;
-      else if (icontains(head, "-- migrate:up")) ++dbmate;
+      if (icontains(head, "-- +goose"))
+        ++goose;
+      else if (icontains(head, "-- migrate:up"))
+        ++dbmate;
     }
   }
   if (diesel) return Layout::Diesel;
@@ -308,21 +331,28 @@ Layout detect_layout(const std::string& dir) {
 std::string no_migrations_message(const std::string& dir, Layout layout, bool excluded_some) {
   auto pattern = [](Layout l) -> std::string {
     switch (l) {
-      case Layout::GolangMigrate: return "golang-migrate (NAME.up.sql)";
-      case Layout::Flyway: return "flyway (V<version>__NAME.sql, R__NAME.sql)";
-      case Layout::Diesel: return "diesel (DIR/up.sql)";
-      case Layout::Prisma: return "prisma (DIR/migration.sql)";
-      case Layout::Goose: return "goose (NAME.sql with -- +goose Up)";
-      case Layout::Dbmate: return "dbmate (NAME.sql with -- migrate:up)";
-      default: return "plain (NAME.sql, not *.down.sql)";
+      case Layout::GolangMigrate:
+        return "golang-migrate (NAME.up.sql)";
+      case Layout::Flyway:
+        return "flyway (V<version>__NAME.sql, R__NAME.sql)";
+      case Layout::Diesel:
+        return "diesel (DIR/up.sql)";
+      case Layout::Prisma:
+        return "prisma (DIR/migration.sql)";
+      case Layout::Goose:
+        return "goose (NAME.sql with -- +goose Up)";
+      case Layout::Dbmate:
+        return "dbmate (NAME.sql with -- migrate:up)";
+      default:
+        return "plain (NAME.sql, not *.down.sql)";
     }
   };
   std::string msg = dir + ": no migrations found";
   if (layout == Layout::Auto) {
     msg += " (layouts tried: ";
     bool first = true;
-    for (Layout l : {Layout::Plain, Layout::GolangMigrate, Layout::Flyway, Layout::Goose, Layout::Dbmate, Layout::Diesel,
-                     Layout::Prisma}) {
+    for (Layout l : {Layout::Plain, Layout::GolangMigrate, Layout::Flyway, Layout::Goose, Layout::Dbmate,
+                     Layout::Diesel, Layout::Prisma}) {
       msg += (first ? "" : ", ") + pattern(l);
       first = false;
     }
@@ -374,8 +404,10 @@ bool list_migrations(const std::string& dir, Layout layout, const std::vector<st
         break;
       case Layout::Flyway:
         if (is_dir || !ends_with(name, ".sql")) break;
-        if (name[0] == 'V' || name[0] == 'v') items.push_back({name.substr(1), p.string(), 0});
-        else if (name[0] == 'R' || name[0] == 'r') items.push_back({name.substr(1), p.string(), 1});
+        if (name[0] == 'V' || name[0] == 'v')
+          items.push_back({name.substr(1), p.string(), 0});
+        else if (name[0] == 'R' || name[0] == 'r')
+          items.push_back({name.substr(1), p.string(), 1});
         // U (undo) and B (baseline) scripts are not part of the forward chain.
         break;
       default:

@@ -22,8 +22,8 @@ std::string_view layout_name(Layout l);
 std::optional<Layout> parse_layout(std::string_view s);
 
 struct SourceFile {
-  std::string path;      // as given by the user (or --stdin-name)
-  std::string text;      // whole file
+  std::string path;  // as given by the user (or --stdin-name)
+  std::string text;  // whole file
   // The byte range that runs on "up": the whole file, or the Up section of goose/dbmate files.
   size_t up_begin = 0;
   size_t up_end = 0;

@@ -9,24 +9,46 @@ namespace pgstage {
 
 std::string normalize_type_name(const std::string& in, bool* serial) {
   static const std::map<std::string, std::string> kAliases = {
-      {"int", "int4"},          {"integer", "int4"},        {"int4", "int4"},
-      {"bigint", "int8"},       {"int8", "int8"},           {"smallint", "int2"},
-      {"int2", "int2"},         {"serial", "int4"},         {"serial4", "int4"},
-      {"bigserial", "int8"},    {"serial8", "int8"},        {"smallserial", "int2"},
-      {"serial2", "int2"},      {"boolean", "bool"},        {"bool", "bool"},
-      {"real", "float4"},       {"float4", "float4"},       {"double precision", "float8"},
-      {"float", "float8"},      {"float8", "float8"},       {"decimal", "numeric"},
-      {"numeric", "numeric"},   {"character varying", "varchar"}, {"varchar", "varchar"},
-      {"character", "bpchar"},  {"char", "bpchar"},         {"bpchar", "bpchar"},
-      {"timestamp without time zone", "timestamp"},        {"timestamp", "timestamp"},
-      {"timestamp with time zone", "timestamptz"},         {"timestamptz", "timestamptz"},
-      {"time without time zone", "time"},                  {"time", "time"},
-      {"time with time zone", "timetz"},                   {"timetz", "timetz"},
-      {"bit varying", "varbit"}, {"varbit", "varbit"},
+      {"int", "int4"},
+      {"integer", "int4"},
+      {"int4", "int4"},
+      {"bigint", "int8"},
+      {"int8", "int8"},
+      {"smallint", "int2"},
+      {"int2", "int2"},
+      {"serial", "int4"},
+      {"serial4", "int4"},
+      {"bigserial", "int8"},
+      {"serial8", "int8"},
+      {"smallserial", "int2"},
+      {"serial2", "int2"},
+      {"boolean", "bool"},
+      {"bool", "bool"},
+      {"real", "float4"},
+      {"float4", "float4"},
+      {"double precision", "float8"},
+      {"float", "float8"},
+      {"float8", "float8"},
+      {"decimal", "numeric"},
+      {"numeric", "numeric"},
+      {"character varying", "varchar"},
+      {"varchar", "varchar"},
+      {"character", "bpchar"},
+      {"char", "bpchar"},
+      {"bpchar", "bpchar"},
+      {"timestamp without time zone", "timestamp"},
+      {"timestamp", "timestamp"},
+      {"timestamp with time zone", "timestamptz"},
+      {"timestamptz", "timestamptz"},
+      {"time without time zone", "time"},
+      {"time", "time"},
+      {"time with time zone", "timetz"},
+      {"timetz", "timetz"},
+      {"bit varying", "varbit"},
+      {"varbit", "varbit"},
   };
   std::string n = in;
-  for (char& c : n)
-    c = ascii_lower(c);
+  for (char& c : n) c = ascii_lower(c);
   if (serial) *serial = n.find("serial") != std::string::npos && kAliases.count(n);
   auto it = kAliases.find(n);
   return it == kAliases.end() ? n : it->second;
@@ -35,15 +57,24 @@ std::string normalize_type_name(const std::string& in, bool* serial) {
 std::string TypeName::str() const {
   std::string s;
   if (!schema.empty()) s = schema + ".";
-  if (is_serial) s += name == "int8" ? "bigserial" : name == "int2" ? "smallserial" : "serial";
-  else if (schema.empty() && name == "int2") s += "smallint";
-  else if (schema.empty() && name == "int4") s += "integer";
-  else if (schema.empty() && name == "int8") s += "bigint";
-  else if (schema.empty() && name == "float4") s += "real";
-  else if (schema.empty() && name == "float8") s += "double precision";
-  else if (schema.empty() && name == "bool") s += "boolean";
-  else if (schema.empty() && name == "bpchar") s += "char";
-  else s += name;
+  if (is_serial)
+    s += name == "int8" ? "bigserial" : name == "int2" ? "smallserial" : "serial";
+  else if (schema.empty() && name == "int2")
+    s += "smallint";
+  else if (schema.empty() && name == "int4")
+    s += "integer";
+  else if (schema.empty() && name == "int8")
+    s += "bigint";
+  else if (schema.empty() && name == "float4")
+    s += "real";
+  else if (schema.empty() && name == "float8")
+    s += "double precision";
+  else if (schema.empty() && name == "bool")
+    s += "boolean";
+  else if (schema.empty() && name == "bpchar")
+    s += "char";
+  else
+    s += name;
   if (!typmods.empty()) {
     s += "(";
     for (size_t i = 0; i < typmods.size(); ++i) s += (i ? "," : "") + std::to_string(typmods[i]);
@@ -58,8 +89,8 @@ namespace {
 bool is_text_like(const std::string& n) { return n == "text" || n == "varchar" || n == "citext"; }
 
 bool typmod_widens(const TypeName& o, const TypeName& n, size_t index) {
-  if (n.typmods.size() <= index) return true;       // new type has no limit
-  if (o.typmods.size() <= index) return false;      // old had no limit, new has one
+  if (n.typmods.size() <= index) return true;   // new type has no limit
+  if (o.typmods.size() <= index) return false;  // old had no limit, new has one
   return n.typmods[index] >= o.typmods[index];
 }
 
@@ -69,8 +100,8 @@ bool is_utc_zone(std::string_view timezone) {
   std::string z;
   for (char c : timezone) z += char(std::tolower(static_cast<unsigned char>(c)));
   if (z.rfind("etc/", 0) == 0) z = z.substr(4);
-  for (const char* u : {"utc", "uct", "gmt", "gmt0", "gmt+0", "gmt-0", "zulu", "universal", "greenwich", "z", "+00",
-                        "+00:00", "00:00"})
+  for (const char* u :
+       {"utc", "uct", "gmt", "gmt0", "gmt+0", "gmt-0", "zulu", "universal", "greenwich", "z", "+00", "+00:00", "00:00"})
     if (z == u) return true;
   return false;
 }
@@ -88,8 +119,9 @@ TypeChangeFacts type_change_facts(const TypeName* old_type, const TypeName& nt, 
   }
   if (!old_type) {
     f.verdict = TypeChangeVerdict::Unknown;
-    f.reason = "the column's current type is not known (no history or database), so whether this rewrites the "
-               "table cannot be decided; it does unless the change is binary-coercible";
+    f.reason =
+        "the column's current type is not known (no history or database), so whether this rewrites the "
+        "table cannot be decided; it does unless the change is binary-coercible";
     return f;
   }
   const TypeName& o = *old_type;
@@ -136,7 +168,8 @@ TypeChangeFacts type_change_facts(const TypeName* old_type, const TypeName& nt, 
     if (pg_version >= 12) {
       if (timezone.empty()) {
         f.verdict = TypeChangeVerdict::Unknown;
-        f.reason = from + " -> " + to + " rewrites the table unless the session TimeZone is UTC (PG 12+ then skips "
+        f.reason = from + " -> " + to +
+                   " rewrites the table unless the session TimeZone is UTC (PG 12+ then skips "
                    "the rewrite); the TimeZone is not known: set `timezone` in pgstage.toml or pass --timezone";
         return f;
       }

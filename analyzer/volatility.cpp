@@ -16,9 +16,12 @@ constexpr Entry kBuiltins[] = {
 
 Volatility from_provolatile(char c) {
   switch (c) {
-    case 'i': return Volatility::Immutable;
-    case 's': return Volatility::Stable;
-    default: return Volatility::Volatile;
+    case 'i':
+      return Volatility::Immutable;
+    case 's':
+      return Volatility::Stable;
+    default:
+      return Volatility::Volatile;
   }
 }
 }  // namespace

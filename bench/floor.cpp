@@ -23,8 +23,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "-j" && i + 1 < argc) jobs = std::atoi(argv[++i]);
-    else if (a == "--protobuf") protobuf = true;
+    if (a == "-j" && i + 1 < argc)
+      jobs = std::atoi(argv[++i]);
+    else if (a == "--protobuf")
+      protobuf = true;
     else if (fs::is_directory(a)) {
       for (auto& e : fs::directory_iterator(a))
         if (e.path().extension() == ".sql") files.push_back(e.path().string());
@@ -44,13 +46,17 @@ int main(int argc, char** argv) {
       bytes += text.size();
       if (protobuf) {
         PgQueryProtobufParseResult r = pg_query_parse_protobuf(text.c_str());
-        if (r.error) ++errors;
-        else trees += r.parse_tree.len;
+        if (r.error)
+          ++errors;
+        else
+          trees += r.parse_tree.len;
         pg_query_free_protobuf_parse_result(r);
       } else {
         PgQueryParseResult r = pg_query_parse(text.c_str());
-        if (r.error) ++errors;
-        else trees += std::strlen(r.parse_tree);
+        if (r.error)
+          ++errors;
+        else
+          trees += std::strlen(r.parse_tree);
         pg_query_free_parse_result(r);
       }
     }

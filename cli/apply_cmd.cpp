@@ -109,18 +109,25 @@ int run_status(const std::string& url, const std::string& format) {
     j["initialized"] = s.state.exists;
     j["migrations"] = nlohmann::json::array();
     for (auto& m : s.state.migrations)
-      j["migrations"].push_back({{"name", m.name}, {"status", m.status}, {"release", m.release}, {"checksum", m.checksum}});
+      j["migrations"].push_back(
+          {{"name", m.name}, {"status", m.status}, {"release", m.release}, {"checksum", m.checksum}});
     j["releases"] = nlohmann::json::array();
     for (auto& rel : s.state.releases) j["releases"].push_back({{"name", rel.name}, {"deployed", rel.deployed}});
     j["pending_contracts"] = nlohmann::json::array();
     for (auto& c : s.contracts)
-      j["pending_contracts"].push_back({{"migration", c.migration}, {"release", c.release}, {"ready", c.ready},
+      j["pending_contracts"].push_back({{"migration", c.migration},
+                                        {"release", c.release},
+                                        {"ready", c.ready},
                                         {"waits_for", c.ready ? "" : "pgstage mark-deployed " + c.release}});
     j["backfills"] = nlohmann::json::array();
     for (auto& b : s.backfills)
-      j["backfills"].push_back({{"migration", b.state.migration}, {"step", b.state.step_id}, {"table", b.table},
-                                {"rows_done", b.state.rows_done}, {"batches", b.state.batches},
-                                {"estimated_rows", b.estimated_rows}, {"last_key", b.state.last_key},
+      j["backfills"].push_back({{"migration", b.state.migration},
+                                {"step", b.state.step_id},
+                                {"table", b.table},
+                                {"rows_done", b.state.rows_done},
+                                {"batches", b.state.batches},
+                                {"estimated_rows", b.estimated_rows},
+                                {"last_key", b.state.last_key},
                                 {"updated_at", b.state.updated_at}});
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -130,7 +137,8 @@ int run_status(const std::string& url, const std::string& format) {
     return kExitOk;
   }
   std::cout << "migrations:\n";
-  for (auto& m : s.state.migrations) std::cout << "  " << m.name << "  " << m.status << "  (release " << m.release << ")\n";
+  for (auto& m : s.state.migrations)
+    std::cout << "  " << m.name << "  " << m.status << "  (release " << m.release << ")\n";
   std::cout << "pending contracts:" << (s.contracts.empty() ? " none" : "") << "\n";
   for (auto& c : s.contracts)
     std::cout << "  " << c.migration << ": "
@@ -138,8 +146,8 @@ int run_status(const std::string& url, const std::string& format) {
                           : "waits for release " + c.release + " (pgstage mark-deployed " + c.release + ")")
               << "\n";
   for (auto& b : s.backfills) {
-    std::cout << "backfill in progress: " << b.state.migration << " step " << b.state.step_id << " on " << b.table << ": "
-              << b.state.rows_done << " rows in " << b.state.batches << " batches";
+    std::cout << "backfill in progress: " << b.state.migration << " step " << b.state.step_id << " on " << b.table
+              << ": " << b.state.rows_done << " rows in " << b.state.batches << " batches";
     if (b.estimated_rows > 0) std::cout << " of ~" << static_cast<long long>(b.estimated_rows);
     std::cout << " (last update " << b.state.updated_at << ")\n";
   }
@@ -150,35 +158,50 @@ int run_status(const std::string& url, const std::string& format) {
 
 void add_apply_commands(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<ApplyFlags>();
-  CLI::App* cmd = app.add_subcommand("apply", "Run pending migrations against Postgres, staging unsafe ones across releases");
+  CLI::App* cmd =
+      app.add_subcommand("apply", "Run pending migrations against Postgres, staging unsafe ones across releases");
   cmd->add_option("migrations_dir", f->dir, "Directory of migrations (default: `migrations` from pgstage.toml)");
-  cmd->add_option("--database-url", f->url, "Postgres URL (default: $PGSTAGE_DATABASE_URL, or the variable [apply] database_url_env names)");
+  cmd->add_option("--database-url", f->url,
+                  "Postgres URL (default: $PGSTAGE_DATABASE_URL, or the variable [apply] database_url_env names)");
   cmd->add_option("--release", f->release, "Name of the application release this apply prepares")->required();
   cmd->add_flag("--dry-run", f->dry_run, "Print exactly what would run, in order; change nothing");
   auto seconds = CLI::Range(0.0, 7 * 24 * 3600.0);
-  cmd->add_option("--wait-lock", f->wait_lock, "Seconds to wait for another apply to finish (default 60)")->check(seconds);
-  cmd->add_option("--lock-timeout", f->lock_timeout, "Seconds each DDL try waits for its lock (default 2)")->check(seconds);
-  cmd->add_option("--lock-retries", f->lock_retries, "Retries after a lock timeout (default 5)")->check(CLI::Range(0, 100));
-  cmd->add_option("--retry-base", f->retry_base, "First retry backoff in seconds, doubled each retry, with jitter (default 0.5)")->check(seconds);
+  cmd->add_option("--wait-lock", f->wait_lock, "Seconds to wait for another apply to finish (default 60)")
+      ->check(seconds);
+  cmd->add_option("--lock-timeout", f->lock_timeout, "Seconds each DDL try waits for its lock (default 2)")
+      ->check(seconds);
+  cmd->add_option("--lock-retries", f->lock_retries, "Retries after a lock timeout (default 5)")
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--retry-base", f->retry_base,
+                  "First retry backoff in seconds, doubled each retry, with jitter (default 0.5)")
+      ->check(seconds);
   cmd->add_option("--retry-cap", f->retry_cap, "Longest retry backoff in seconds (default 30)")->check(seconds);
-  cmd->add_option("--statement-timeout", f->statement_timeout, "Seconds per ordinary DDL step (default 300)")->check(seconds);
+  cmd->add_option("--statement-timeout", f->statement_timeout, "Seconds per ordinary DDL step (default 300)")
+      ->check(seconds);
   cmd->add_option("--long-statement-timeout", f->long_statement_timeout,
-                  "Seconds per CONCURRENTLY build or VALIDATE (default 21600)")->check(seconds);
-  cmd->add_option("--batch-statement-timeout", f->batch_statement_timeout, "Seconds per backfill batch (default 60)")->check(seconds);
-  cmd->add_option("--batch-size", f->batch_size, "Rows per backfill batch (default: the plan's)")->check(CLI::Range(1, 10000000));
-  cmd->add_option("--batch-pause", f->batch_pause, "Seconds to pause between backfill batches (default 0)")->check(seconds);
+                  "Seconds per CONCURRENTLY build or VALIDATE (default 21600)")
+      ->check(seconds);
+  cmd->add_option("--batch-statement-timeout", f->batch_statement_timeout, "Seconds per backfill batch (default 60)")
+      ->check(seconds);
+  cmd->add_option("--batch-size", f->batch_size, "Rows per backfill batch (default: the plan's)")
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--batch-pause", f->batch_pause, "Seconds to pause between backfill batches (default 0)")
+      ->check(seconds);
   cmd->add_option("--pg-version", f->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
-  cmd->add_option("--layout", f->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
+  cmd->add_option("--layout", f->layout,
+                  "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
   cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable; replaces the file's list)")
       ->allow_extra_args(false);
   cmd->add_option("--verify-load", f->verify_load, "Send GET traffic to URL during the container swap; report errors");
-  add_bool_flag(*cmd, "--migrations-only", f->migrations_only, "Run the migrations but do not swap the [services] containers");
+  add_bool_flag(*cmd, "--migrations-only", f->migrations_only,
+                "Run the migrations but do not swap the [services] containers");
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     ApplyArgs a;
-    exit_code = configure("apply", f->config, [&](const Config& c, std::string& e) { return resolve_apply(*f, c, a, e); })
-                    ? run_apply(a)
-                    : kExitUsage;
+    exit_code =
+        configure("apply", f->config, [&](const Config& c, std::string& e) { return resolve_apply(*f, c, a, e); })
+            ? run_apply(a)
+            : kExitUsage;
   });
 
   struct UrlFlags {
@@ -186,9 +209,11 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
     ConfigFlags config;
   };
   auto mf = std::make_shared<UrlFlags>();
-  CLI::App* mark = app.add_subcommand("mark-deployed", "Record a release as fully deployed (its contract phases may run)");
+  CLI::App* mark =
+      app.add_subcommand("mark-deployed", "Record a release as fully deployed (its contract phases may run)");
   mark->add_option("release", mf->release, "Release name")->required();
-  mark->add_option("--database-url", mf->url, "Postgres URL (default: $PGSTAGE_DATABASE_URL, or [apply] database_url_env)");
+  mark->add_option("--database-url", mf->url,
+                   "Postgres URL (default: $PGSTAGE_DATABASE_URL, or [apply] database_url_env)");
   add_config_flags(*mark, mf->config);
   mark->callback([mf, &exit_code] {
     std::string url;
@@ -200,7 +225,8 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
 
   auto sf = std::make_shared<UrlFlags>();
   CLI::App* status = app.add_subcommand("status", "Applied migrations, pending contracts, backfill progress");
-  status->add_option("--database-url", sf->url, "Postgres URL (default: $PGSTAGE_DATABASE_URL, or [apply] database_url_env)");
+  status->add_option("--database-url", sf->url,
+                     "Postgres URL (default: $PGSTAGE_DATABASE_URL, or [apply] database_url_env)");
   status->add_option("-f,--format", sf->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   add_config_flags(*status, sf->config);
   status->callback([sf, &exit_code] {

@@ -70,7 +70,9 @@ bool find_up_to(const std::vector<executor::MigrationFile>& files, const std::st
 
 std::string yes_no(bool b, const char* yes, const char* no) { return b ? yes : no; }
 
-std::string default_text(const CatalogColumn& c) { return c.default_expr ? "default " + c.default_expr->sql : "no default"; }
+std::string default_text(const CatalogColumn& c) {
+  return c.default_expr ? "default " + c.default_expr->sql : "no default";
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -80,12 +82,18 @@ std::string join(const std::vector<std::string>& v) {
 
 const char* constraint_kind(ConstraintKind k) {
   switch (k) {
-    case ConstraintKind::Check: return "CHECK";
-    case ConstraintKind::ForeignKey: return "FOREIGN KEY";
-    case ConstraintKind::Unique: return "UNIQUE";
-    case ConstraintKind::PrimaryKey: return "PRIMARY KEY";
-    case ConstraintKind::Exclusion: return "EXCLUDE";
-    default: return "NOT NULL";
+    case ConstraintKind::Check:
+      return "CHECK";
+    case ConstraintKind::ForeignKey:
+      return "FOREIGN KEY";
+    case ConstraintKind::Unique:
+      return "UNIQUE";
+    case ConstraintKind::PrimaryKey:
+      return "PRIMARY KEY";
+    case ConstraintKind::Exclusion:
+      return "EXCLUDE";
+    default:
+      return "NOT NULL";
   }
 }
 
@@ -99,7 +107,8 @@ std::string constraint_text(const CatalogConstraint& k) {
 }
 
 std::string index_text(const CatalogIndex& i) {
-  return std::string(i.unique ? "UNIQUE " : "") + "on " + i.table.str() + " " + join(i.columns) + (i.valid ? "" : " INVALID");
+  return std::string(i.unique ? "UNIQUE " : "") + "on " + i.table.str() + " " + join(i.columns) +
+         (i.valid ? "" : " INVALID");
 }
 
 // One line per difference, "the database" first, "the migrations" second. pgstage's own schema is
@@ -123,7 +132,8 @@ std::vector<std::string> schema_differences(const Catalog& db, const Catalog& fi
       continue;
     }
     std::string t = f->name.str();
-    if (d->kind != f->kind) out.push_back(t + ": a " + d->kind + " in the database, a " + f->kind + " in the migrations");
+    if (d->kind != f->kind)
+      out.push_back(t + ": a " + d->kind + " in the database, a " + f->kind + " in the migrations");
     for (auto& dc : d->columns) {
       const CatalogColumn* fc = f->column(dc.name);
       std::string c = "column " + t + "." + dc.name;
@@ -150,9 +160,11 @@ std::vector<std::string> schema_differences(const Catalog& db, const Catalog& fi
     for (auto& dk : d->constraints) {
       const CatalogConstraint* fk = f->constraint(dk.name);
       std::string k = "constraint " + dk.name + " on " + t;
-      if (!fk) out.push_back(k + ": in the database (" + constraint_text(dk) + "), not created by the migrations");
+      if (!fk)
+        out.push_back(k + ": in the database (" + constraint_text(dk) + "), not created by the migrations");
       else if (constraint_text(dk) != constraint_text(*fk))
-        out.push_back(k + ": " + constraint_text(dk) + " in the database, " + constraint_text(*fk) + " in the migrations");
+        out.push_back(k + ": " + constraint_text(dk) + " in the database, " + constraint_text(*fk) +
+                      " in the migrations");
     }
     for (auto& fk : f->constraints)
       if (!d->constraint(fk.name))
@@ -167,11 +179,14 @@ std::vector<std::string> schema_differences(const Catalog& db, const Catalog& fi
     if (!ours(i->table)) indexes[index_key(i)].second = i;
   for (auto& [_, pair] : indexes) {
     auto [d, f] = pair;
-    if (!f) out.push_back("index " + d->name + ": in the database (" + index_text(*d) + "), not created by the migrations");
+    if (!f)
+      out.push_back("index " + d->name + ": in the database (" + index_text(*d) + "), not created by the migrations");
     else if (!d)
-      out.push_back("index " + f->name + ": created by the migrations (" + index_text(*f) + "), missing from the database");
+      out.push_back("index " + f->name + ": created by the migrations (" + index_text(*f) +
+                    "), missing from the database");
     else if (index_text(*d) != index_text(*f))
-      out.push_back("index " + d->name + ": " + index_text(*d) + " in the database, " + index_text(*f) + " in the migrations");
+      out.push_back("index " + d->name + ": " + index_text(*d) + " in the database, " + index_text(*f) +
+                    " in the migrations");
   }
   std::map<std::string, std::pair<const CatalogObject*, const CatalogObject*>> objects;
   for (auto* o : db.objects())
@@ -180,8 +195,10 @@ std::vector<std::string> schema_differences(const Catalog& db, const Catalog& fi
     if (!ours(o->name)) objects[o->kind + ":" + Catalog::key(o->name)].second = o;
   for (auto& [_, pair] : objects) {
     auto [d, f] = pair;
-    if (!f) out.push_back(d->kind + " " + d->name.str() + ": in the database, not created by the migrations");
-    else if (!d) out.push_back(f->kind + " " + f->name.str() + ": created by the migrations, missing from the database");
+    if (!f)
+      out.push_back(d->kind + " " + d->name.str() + ": in the database, not created by the migrations");
+    else if (!d)
+      out.push_back(f->kind + " " + f->name.str() + ": created by the migrations, missing from the database");
     else if (d->values != f->values)
       out.push_back(d->kind + " " + d->name.str() + ": values " + join(d->values) + " in the database, " +
                     join(f->values) + " in the migrations");
@@ -309,7 +326,8 @@ int run_baseline(BaselineArgs a) {
     if (int rc = verify(files, count, a.url); rc != kExitOk) return rc;
 
   if (a.dry_run) {
-    for (size_t i = 0; i < count; ++i) std::cout << "would record " << files[i].name << "  " << files[i].checksum << "\n";
+    for (size_t i = 0; i < count; ++i)
+      std::cout << "would record " << files[i].name << "  " << files[i].checksum << "\n";
     std::cout << "dry run: nothing was recorded\n";
     return kExitOk;
   }
@@ -349,7 +367,8 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
                 "(tables, columns, indexes, constraints); record nothing if they differ");
   cmd->add_flag("--dry-run", a->dry_run, "Show what would be recorded; write nothing");
   cmd->add_option("--release", a->release, "Release name to record them under (default: baseline)");
-  cmd->add_option("--layout", a->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
+  cmd->add_option("--layout", a->layout,
+                  "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
   cmd->add_option("--exclude", a->exclude, "Skip files matching this glob (repeatable), as for apply");
   cmd->add_option("--wait-lock", a->wait_lock, "Seconds to wait for a running apply to finish (default 60)");
   cmd->callback([a, &exit_code] { exit_code = run_baseline(*a); });

@@ -37,7 +37,8 @@ std::string where_from(const Config& cfg) { return cfg.path.empty() ? std::strin
 }  // namespace
 
 void add_config_flags(CLI::App& cmd, ConfigFlags& flags) {
-  auto* opt = cmd.add_option("--config", flags.path, "Read this config file instead of the pgstage.toml found by walking up");
+  auto* opt =
+      cmd.add_option("--config", flags.path, "Read this config file instead of the pgstage.toml found by walking up");
   cmd.add_flag("--no-config", flags.none, "Read no config file")->excludes(opt);
 }
 
@@ -64,7 +65,8 @@ bool configure(const char* cmd, const ConfigFlags& flags,
 }
 
 void add_bool_flag(CLI::App& cmd, const std::string& name, std::optional<bool>& target, const std::string& help) {
-  cmd.add_flag_function(name, [&target](int64_t n) { target = n > 0; }, help);
+  cmd.add_flag_function(
+      name, [&target](int64_t n) { target = n > 0; }, help);
 }
 
 bool resolve_lint(const LintFlags& f, const Config& cfg, LintArgs& out, std::string& err) {
@@ -91,7 +93,8 @@ bool resolve_lint(const LintFlags& f, const Config& cfg, LintArgs& out, std::str
   }
   o.layout = *l;
   o.settings.transaction = tx_mode(pick(f.transaction, c.transaction, std::string("auto")));
-  o.settings.runner = pick(f.runner, c.runner, std::string("external")) == "pgstage" ? Runner::Pgstage : Runner::External;
+  o.settings.runner =
+      pick(f.runner, c.runner, std::string("external")) == "pgstage" ? Runner::Pgstage : Runner::External;
 
   // Rules: the file's on/off/severity first; a flag naming a rule wins over the file.
   o.enable.insert(c.enable.begin(), c.enable.end());

@@ -62,7 +62,7 @@ struct LintArgs {
   std::string stdin_name = "<stdin>";
   std::string database_url, schema_file, since;
   size_t max_bytes = 60000;  // --format markdown
-  LintOptions options;  // settings, rules, history, layout, exclude, large tables, jobs
+  LintOptions options;       // settings, rules, history, layout, exclude, large tables, jobs
 };
 bool resolve_lint(const LintFlags& flags, const Config& cfg, LintArgs& out, std::string& err);
 

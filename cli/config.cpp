@@ -170,7 +170,8 @@ KeyReader to(std::optional<T>& slot, std::function<bool(Reader&, const toml::nod
 }
 
 KeyReader pg_version(std::optional<int>& slot) {
-  return to<int>(slot, [](Reader& r, const toml::node& v, const std::string& n, int& o) { return r.integer(v, n, 9, 18, o); });
+  return to<int>(
+      slot, [](Reader& r, const toml::node& v, const std::string& n, int& o) { return r.integer(v, n, 9, 18, o); });
 }
 KeyReader choice(std::optional<std::string>& slot, std::vector<std::string> allowed) {
   return to<std::string>(slot, [allowed](Reader& r, const toml::node& v, const std::string& n, std::string& o) {
@@ -182,7 +183,8 @@ KeyReader layout(std::optional<std::string>& slot) {
 }
 KeyReader transaction(std::optional<std::string>& slot) { return choice(slot, {"auto", "per-file", "none"}); }
 KeyReader flag(std::optional<bool>& slot) {
-  return to<bool>(slot, [](Reader& r, const toml::node& v, const std::string& n, bool& o) { return r.boolean(v, n, o); });
+  return to<bool>(slot,
+                  [](Reader& r, const toml::node& v, const std::string& n, bool& o) { return r.boolean(v, n, o); });
 }
 KeyReader secs(std::optional<double>& slot, bool zero_ok) {
   return to<double>(slot, [zero_ok](Reader& r, const toml::node& v, const std::string& n, double& o) {
@@ -190,26 +192,29 @@ KeyReader secs(std::optional<double>& slot, bool zero_ok) {
   });
 }
 KeyReader integer(std::optional<int>& slot, int lo, int hi) {
-  return to<int>(slot, [lo, hi](Reader& r, const toml::node& v, const std::string& n, int& o) { return r.integer(v, n, lo, hi, o); });
+  return to<int>(slot, [lo, hi](Reader& r, const toml::node& v, const std::string& n, int& o) {
+    return r.integer(v, n, lo, hi, o);
+  });
 }
 KeyReader list(std::optional<std::vector<std::string>>& slot) {
-  return to<std::vector<std::string>>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::vector<std::string>& o) {
-    return r.strings(v, n, o);
-  });
+  return to<std::vector<std::string>>(slot, [](Reader& r, const toml::node& v, const std::string& n,
+                                               std::vector<std::string>& o) { return r.strings(v, n, o); });
 }
 KeyReader path_list(std::optional<std::vector<std::string>>& slot) {
-  return to<std::vector<std::string>>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::vector<std::string>& o) {
-    return r.paths(v, n, o);
-  });
+  return to<std::vector<std::string>>(slot, [](Reader& r, const toml::node& v, const std::string& n,
+                                               std::vector<std::string>& o) { return r.paths(v, n, o); });
 }
 KeyReader path(std::optional<std::string>& slot) {
-  return to<std::string>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.path(v, n, o); });
+  return to<std::string>(
+      slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.path(v, n, o); });
 }
 KeyReader nonempty(std::optional<std::string>& slot) {
-  return to<std::string>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.nonempty(v, n, o); });
+  return to<std::string>(
+      slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.nonempty(v, n, o); });
 }
 KeyReader env_name(std::optional<std::string>& slot) {
-  return to<std::string>(slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.env_name(v, n, o); });
+  return to<std::string>(
+      slot, [](Reader& r, const toml::node& v, const std::string& n, std::string& o) { return r.env_name(v, n, o); });
 }
 
 // [rules] renaming-column = "warning" | "error" | "hint" | "off" | "on"
@@ -219,7 +224,8 @@ bool read_rules(Reader& r, const toml::node& v, const std::string& shown, LintCo
   for (auto&& [k, val] : *t) {
     std::string id(k.str());
     if (!rules::find(id)) return r.fail_key(k, "unknown rule `" + id + "` in [" + shown + "] (see `pgstage rules`)");
-    const std::string accepted = "[" + shown + "] " + id + " must be \"error\", \"warning\", \"hint\", \"on\" or \"off\"";
+    const std::string accepted =
+        "[" + shown + "] " + id + " must be \"error\", \"warning\", \"hint\", \"on\" or \"off\"";
     if (!val.is_string()) return r.fail(val, accepted);
     std::string s = *val.value<std::string>();
     if (s == "off") {
@@ -253,7 +259,8 @@ Keys lint_keys(LintConfig& c) {
   return {
       {"pg_version", pg_version(c.pg_version)},
       {"timezone", nonempty(c.timezone)},
-      {"fail_on", [&c](Reader& r, const toml::node& v, const std::string& n) {
+      {"fail_on",
+       [&c](Reader& r, const toml::node& v, const std::string& n) {
          std::string s;
          if (!r.one_of(v, n, {"error", "warning", "hint"}, s)) return false;
          c.fail_on = parse_severity(s);
@@ -267,13 +274,15 @@ Keys lint_keys(LintConfig& c) {
       {"migrations", path(c.migrations)},
       {"layout", layout(c.layout)},
       {"exclude", list(c.exclude)},
-      {"large_tables", [&c](Reader& r, const toml::node& v, const std::string& n) {
+      {"large_tables",
+       [&c](Reader& r, const toml::node& v, const std::string& n) {
          std::vector<std::string> t;
          if (!r.strings(v, n, t)) return false;
          c.large_tables.insert(c.large_tables.end(), t.begin(), t.end());
          return true;
        }},
-      {"large_table_rows", [&c](Reader& r, const toml::node& v, const std::string& n) {
+      {"large_table_rows",
+       [&c](Reader& r, const toml::node& v, const std::string& n) {
          auto d = v.value<double>();
          if (!(v.is_integer() || v.is_floating_point()) || !d || *d < 0)
            return r.fail(v, "`" + n + "` must be a non-negative number");
@@ -292,10 +301,13 @@ Keys lint_keys(LintConfig& c) {
 
 Keys plan_keys(PlanConfig& c) {
   return {
-      {"pg_version", pg_version(c.pg_version)},   {"batch_size", integer(c.batch_size, 1, 1000000)},
+      {"pg_version", pg_version(c.pg_version)},
+      {"batch_size", integer(c.batch_size, 1, 1000000)},
       {"timezone", nonempty(c.timezone)},
-      {"transaction", transaction(c.transaction)}, {"format", choice(c.format, {"text", "json", "markdown"})},
-      {"history", path_list(c.history)},           {"no_history", flag(c.no_history)},
+      {"transaction", transaction(c.transaction)},
+      {"format", choice(c.format, {"text", "json", "markdown"})},
+      {"history", path_list(c.history)},
+      {"no_history", flag(c.no_history)},
   };
 }
 
@@ -321,9 +333,12 @@ Keys apply_keys(ApplyConfig& c) {
 
 Keys trace_keys(TraceConfig& c) {
   return {
-      {"database_url_env", env_name(c.database_url_env)}, {"temp_cluster", flag(c.temp_cluster)},
-      {"no_history", flag(c.no_history)},                 {"format", choice(c.format, {"text", "json"})},
-      {"layout", layout(c.layout)},                       {"pg_version", pg_version(c.pg_version)},
+      {"database_url_env", env_name(c.database_url_env)},
+      {"temp_cluster", flag(c.temp_cluster)},
+      {"no_history", flag(c.no_history)},
+      {"format", choice(c.format, {"text", "json"})},
+      {"layout", layout(c.layout)},
+      {"pg_version", pg_version(c.pg_version)},
   };
 }
 
@@ -343,7 +358,8 @@ KeyReader ms(deploy::Millis& slot) {
 
 Keys deploy_keys(deploy::DeployConfig& c, std::optional<std::string>& verify_load) {
   return {
-      {"runtime", [&c](Reader& r, const toml::node& v, const std::string& n) {
+      {"runtime",
+       [&c](Reader& r, const toml::node& v, const std::string& n) {
          std::string s;
          if (!r.one_of(v, n, {"docker", "process"}, s)) return false;
          c.runtime = s == "docker" ? deploy::RuntimeKind::Docker : deploy::RuntimeKind::Process;
@@ -352,15 +368,16 @@ Keys deploy_keys(deploy::DeployConfig& c, std::optional<std::string>& verify_loa
       {"docker_socket", path(c.docker_socket)},
       {"haproxy_socket", path(c.haproxy_socket)},
       {"backend", str(c.backend)},
-      {"database_url_env", [&c](Reader& r, const toml::node& v, const std::string& n) {
-         return r.env_name(v, n, c.database_url_env);
-       }},
+      {"database_url_env",
+       [&c](Reader& r, const toml::node& v, const std::string& n) { return r.env_name(v, n, c.database_url_env); }},
       {"state_dir", path(c.state_dir)},
-      {"network", [&c](Reader& r, const toml::node& v, const std::string& n) {
+      {"network",
+       [&c](Reader& r, const toml::node& v, const std::string& n) {
          return r.one_of(v, n, {"host", "bridge"}, c.network);
        }},
       {"host", str(c.host)},
-      {"verify_load", [&verify_load](Reader& r, const toml::node& v, const std::string& n) {
+      {"verify_load",
+       [&verify_load](Reader& r, const toml::node& v, const std::string& n) {
          std::string s;
          if (!r.nonempty(v, n, s)) return false;
          verify_load = s;
@@ -374,7 +391,8 @@ Keys service_keys(deploy::ServiceConfig& s) {
       {"image", str(s.image)},
       {"command", str(s.command)},
       {"workdir", path(s.workdir)},
-      {"env", [&s](Reader& r, const toml::node& v, const std::string& n) {
+      {"env",
+       [&s](Reader& r, const toml::node& v, const std::string& n) {
          const toml::table* env = v.as_table();
          if (!env) return r.fail(v, "`" + n + "` must be a table of strings, e.g. env = { APP_ROLE = \"web\" }");
          for (const auto& [k, val] : *env) {
@@ -383,10 +401,12 @@ Keys service_keys(deploy::ServiceConfig& s) {
          }
          return true;
        }},
-      {"port", [&s](Reader& r, const toml::node& v, const std::string& n) { return r.integer(v, n, 1, 65535, s.port); }},
+      {"port",
+       [&s](Reader& r, const toml::node& v, const std::string& n) { return r.integer(v, n, 1, 65535, s.port); }},
       {"proxied", [&s](Reader& r, const toml::node& v, const std::string& n) { return r.boolean(v, n, s.proxied); }},
       {"backend", str(s.backend)},
-      {"slots", [&s](Reader& r, const toml::node& v, const std::string& n) {
+      {"slots",
+       [&s](Reader& r, const toml::node& v, const std::string& n) {
          std::vector<std::string> slots;
          const toml::array* a = v.as_array();
          if (!a || a->size() != 2 || !r.strings(v, n, slots) || slots[0] == slots[1])
@@ -394,12 +414,12 @@ Keys service_keys(deploy::ServiceConfig& s) {
          s.slots = slots;
          return true;
        }},
-      {"health_path", [&s](Reader& r, const toml::node& v, const std::string& n) { return r.string(v, n, s.health_path); }},
+      {"health_path",
+       [&s](Reader& r, const toml::node& v, const std::string& n) { return r.string(v, n, s.health_path); }},
       {"health_interval", ms(s.health_interval)},
       {"health_timeout", ms(s.health_timeout)},
-      {"healthy_threshold", [&s](Reader& r, const toml::node& v, const std::string& n) {
-         return r.integer(v, n, 1, 100, s.healthy_threshold);
-       }},
+      {"healthy_threshold", [&s](Reader& r, const toml::node& v,
+                                 const std::string& n) { return r.integer(v, n, 1, 100, s.healthy_threshold); }},
       {"deploy_timeout", ms(s.deploy_timeout)},
       {"drain_timeout", ms(s.drain_timeout)},
       {"stop_timeout", ms(s.stop_timeout)},
@@ -434,7 +454,8 @@ bool read_table(Reader& r, const toml::table& t, const std::string& section, con
         if (n == "rules") n = "[" + prefix + "rules]";
       if (section.empty())
         for (auto& s : kSections) known.push_back("[" + s + "]");
-      return r.fail_key(k, "unknown key `" + name + "` " + (section.empty() ? "at the top level" : "in [" + section + "]") +
+      return r.fail_key(k, "unknown key `" + name + "` " +
+                               (section.empty() ? "at the top level" : "in [" + section + "]") +
                                " (known: " + join(known) + ")");
     }
     if (!it->second(r, v, prefix + name)) return false;
@@ -466,8 +487,8 @@ bool read_services(Reader& r, const toml::table& services, Config& out) {
       return r.fail(*t, docker ? "[" + shown + "] needs `image` with [deploy] runtime \"docker\""
                                : "[" + shown + "] needs `command` with [deploy] runtime \"process\"");
     if (s.proxied && s.health_path.empty())
-      return r.fail(*t, "[" + shown +
-                            "] is proxied and needs a `health_path` (traffic is switched only to a healthy instance)");
+      return r.fail(
+          *t, "[" + shown + "] is proxied and needs a `health_path` (traffic is switched only to a healthy instance)");
     if (docker && d.network == "bridge" && s.proxied && s.port == 0)
       return r.fail(*t, "[" + shown +
                             "] needs `port` (the port the app listens on in its container) with [deploy] network "

@@ -28,25 +28,25 @@ inline constexpr const char* kConfigFileName = "pgstage.toml";
 // The lint settings. Unset optionals mean "not in the file".
 struct LintConfig {
   std::optional<int> pg_version;
-  std::optional<std::string> timezone;               // the session TimeZone migrations run with
+  std::optional<std::string> timezone;  // the session TimeZone migrations run with
   std::optional<Severity> fail_on;
-  std::vector<std::string> disable;                  // rule ids turned off
-  std::vector<std::string> enable;                   // off-by-default rule ids turned on
-  std::map<std::string, Severity> severity;          // [rules] id = "error" | "warning" | "hint"
-  std::optional<std::string> transaction;            // auto | per-file | none
-  std::optional<std::string> runner;                 // external | pgstage
-  std::optional<std::string> migrations;             // directory (resolved against the file's directory)
-  std::optional<std::string> layout;                 // auto | plain | golang-migrate | ...
-  std::optional<std::vector<std::string>> exclude;   // globs, relative to the migrations directory
-  std::vector<std::string> large_tables;             // findings on these are raised one level
-  std::optional<double> large_table_rows;            // row estimate above which a table is large
-  std::optional<std::string> format;                 // text | json | sarif | github | gitlab
-  std::optional<std::string> color;                  // auto | always | never
-  std::optional<std::string> json_style;             // auto | pretty | compact
-  std::optional<int> jobs;                           // 0: all cores
-  std::optional<std::vector<std::string>> history;   // files or directories (resolved)
+  std::vector<std::string> disable;                 // rule ids turned off
+  std::vector<std::string> enable;                  // off-by-default rule ids turned on
+  std::map<std::string, Severity> severity;         // [rules] id = "error" | "warning" | "hint"
+  std::optional<std::string> transaction;           // auto | per-file | none
+  std::optional<std::string> runner;                // external | pgstage
+  std::optional<std::string> migrations;            // directory (resolved against the file's directory)
+  std::optional<std::string> layout;                // auto | plain | golang-migrate | ...
+  std::optional<std::vector<std::string>> exclude;  // globs, relative to the migrations directory
+  std::vector<std::string> large_tables;            // findings on these are raised one level
+  std::optional<double> large_table_rows;           // row estimate above which a table is large
+  std::optional<std::string> format;                // text | json | sarif | github | gitlab
+  std::optional<std::string> color;                 // auto | always | never
+  std::optional<std::string> json_style;            // auto | pretty | compact
+  std::optional<int> jobs;                          // 0: all cores
+  std::optional<std::vector<std::string>> history;  // files or directories (resolved)
   std::optional<bool> no_history;
-  std::optional<std::string> schema;                 // `pgstage snapshot` file (resolved)
+  std::optional<std::string> schema;  // `pgstage snapshot` file (resolved)
 };
 
 struct PlanConfig {
@@ -61,7 +61,7 @@ struct PlanConfig {
 
 // Durations are seconds, as the flags take them.
 struct ApplyConfig {
-  std::optional<std::string> database_url_env;      // default PGSTAGE_DATABASE_URL
+  std::optional<std::string> database_url_env;  // default PGSTAGE_DATABASE_URL
   std::optional<double> wait_lock;
   std::optional<double> lock_timeout;
   std::optional<int> lock_retries;
@@ -79,29 +79,29 @@ struct ApplyConfig {
 };
 
 struct TraceConfig {
-  std::optional<std::string> database_url_env;      // trace against the database it names
+  std::optional<std::string> database_url_env;  // trace against the database it names
   std::optional<bool> temp_cluster;
   std::optional<bool> no_history;
-  std::optional<std::string> format;                // text | json
+  std::optional<std::string> format;  // text | json
   std::optional<std::string> layout;
   std::optional<int> pg_version;
 };
 
 struct SnapshotConfig {
   std::optional<std::string> database_url_env;
-  std::optional<std::string> output;                // resolved
+  std::optional<std::string> output;  // resolved
 };
 
 struct Config {
-  std::string path;           // the file read, empty when none was found
-  std::string dir;            // its directory (relative paths in the file resolve against it)
-  LintConfig project;         // the top-level keys alone (the other commands' defaults)
-  LintConfig lint;            // the top-level keys and [lint]
+  std::string path;    // the file read, empty when none was found
+  std::string dir;     // its directory (relative paths in the file resolve against it)
+  LintConfig project;  // the top-level keys alone (the other commands' defaults)
+  LintConfig lint;     // the top-level keys and [lint]
   PlanConfig plan;
   ApplyConfig apply;
   TraceConfig trace;
   SnapshotConfig snapshot;
-  deploy::DeployConfig deploy;  // [deploy] and [services.NAME], defaults filled in
+  deploy::DeployConfig deploy;             // [deploy] and [services.NAME], defaults filled in
   std::optional<std::string> verify_load;  // [deploy] verify_load: URL loaded during a swap
 };
 

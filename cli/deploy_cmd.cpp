@@ -18,9 +18,10 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     DeployRun run;
-    exit_code = configure("deploy", f->config, [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })
-                    ? run_deploy(run, std::cout, std::cerr)
-                    : kExitUsage;
+    exit_code =
+        configure("deploy", f->config, [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })
+            ? run_deploy(run, std::cout, std::cerr)
+            : kExitUsage;
   });
 }
 

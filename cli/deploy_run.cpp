@@ -57,8 +57,8 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
   if (run.predeploy) req.predeploy = [&](std::string& e) { return run.predeploy(url, e); };
   if (run.record) req.record = [&](std::string& e) { return run.record(url, e); };
   req.on_step = [&](const deploy::StepReport& r) {
-    out << "  " << pad(r.service.empty() ? "-" : r.service, 10) << pad(r.step, 14)
-        << pad(r.ok ? "ok" : "FAILED", 7) << secs(r.elapsed);
+    out << "  " << pad(r.service.empty() ? "-" : r.service, 10) << pad(r.step, 14) << pad(r.ok ? "ok" : "FAILED", 7)
+        << secs(r.elapsed);
     std::string first = r.detail.substr(0, r.detail.find('\n'));
     if (!first.empty()) out << "  " << first;
     out << "\n" << std::flush;
@@ -87,8 +87,7 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
     errs << "pgstage: error: " << err << "\n";
     return code;
   }
-  out << "release " << run.release << " deployed in " << secs(total).substr(secs(total).find_first_not_of(' '))
-      << "\n";
+  out << "release " << run.release << " deployed in " << secs(total).substr(secs(total).find_first_not_of(' ')) << "\n";
   return code;
 }
 

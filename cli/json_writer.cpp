@@ -23,10 +23,14 @@ Utf8Step utf8_step(std::string_view s, size_t i) {
   size_t n = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
   if (n == 0) return {1, false};
   unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range: no overlongs, surrogates, > U+10FFFF
-  if (c == 0xE0) lo = 0xA0;
-  else if (c == 0xED) hi = 0x9F;
-  else if (c == 0xF0) lo = 0x90;
-  else if (c == 0xF4) hi = 0x8F;
+  if (c == 0xE0)
+    lo = 0xA0;
+  else if (c == 0xED)
+    hi = 0x9F;
+  else if (c == 0xF0)
+    lo = 0x90;
+  else if (c == 0xF4)
+    hi = 0x8F;
   for (size_t k = 1; k < n; ++k) {
     if (i + k >= s.size()) return {k, false};
     unsigned char b = static_cast<unsigned char>(s[i + k]);
@@ -54,9 +58,9 @@ void JsonWriter::string_body(std::string_view s) {
     while (i + 16 <= s.size()) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
       // Bytes < 0x20 or >= 0x80 (signed compare: < 0x20 catches both), '"' and '\\'.
-      __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+      __m128i bad =
+          _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
       int mask = _mm_movemask_epi8(bad);
       if (mask) {
         i += size_t(__builtin_ctz(unsigned(mask)));
@@ -89,13 +93,27 @@ void JsonWriter::string_body(std::string_view s) {
     }
     buf_.append(s.data() + run, i - run);
     switch (c) {
-      case '"': buf_ += "\\\""; break;
-      case '\\': buf_ += "\\\\"; break;
-      case '\b': buf_ += "\\b"; break;
-      case '\f': buf_ += "\\f"; break;
-      case '\n': buf_ += "\\n"; break;
-      case '\r': buf_ += "\\r"; break;
-      case '\t': buf_ += "\\t"; break;
+      case '"':
+        buf_ += "\\\"";
+        break;
+      case '\\':
+        buf_ += "\\\\";
+        break;
+      case '\b':
+        buf_ += "\\b";
+        break;
+      case '\f':
+        buf_ += "\\f";
+        break;
+      case '\n':
+        buf_ += "\\n";
+        break;
+      case '\r':
+        buf_ += "\\r";
+        break;
+      case '\t':
+        buf_ += "\\t";
+        break;
       default: {  // the other control characters
         static const char kHex[] = "0123456789abcdef";
         buf_ += "\\u00";

@@ -35,16 +35,30 @@ class JsonWriter {
     buf_ += '"';
     buf_ += k;
     buf_ += '"';
-    if (indent_ < 0) buf_ += ':';
-    else buf_ += ": ";
+    if (indent_ < 0)
+      buf_ += ':';
+    else
+      buf_ += ": ";
     after_key_ = true;
     return *this;
   }
-  JsonWriter& value(std::string_view s) { element(); string_literal(s); return done(); }
+  JsonWriter& value(std::string_view s) {
+    element();
+    string_literal(s);
+    return done();
+  }
   JsonWriter& value(const char* s) { return value(std::string_view(s)); }
   JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
-  JsonWriter& value(bool b) { element(); buf_ += b ? "true" : "false"; return done(); }
-  JsonWriter& value(std::nullptr_t) { element(); buf_ += "null"; return done(); }
+  JsonWriter& value(bool b) {
+    element();
+    buf_ += b ? "true" : "false";
+    return done();
+  }
+  JsonWriter& value(std::nullptr_t) {
+    element();
+    buf_ += "null";
+    return done();
+  }
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
   JsonWriter& value(I n) {
     element();
@@ -89,8 +103,14 @@ class JsonWriter {
   }
 
   template <class V>
-  JsonWriter& member(std::string_view k, const V& v) { key(k); return value(v); }
-  JsonWriter& member(std::string_view k, const char* v) { key(k); return value(std::string_view(v)); }
+  JsonWriter& member(std::string_view k, const V& v) {
+    key(k);
+    return value(v);
+  }
+  JsonWriter& member(std::string_view k, const char* v) {
+    key(k);
+    return value(std::string_view(v));
+  }
 
   // Continues a document assembled elsewhere: what follows are elements of an array nested
   // `depth` containers deep (the outer ones already hold elements), which this writer leaves open.
@@ -117,7 +137,10 @@ class JsonWriter {
 
   // Separator and indentation before a value or key in the current container.
   void element() {
-    if (after_key_) { after_key_ = false; return; }
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
     if (stack_.empty()) return;
     if (stack_.back()) buf_ += ',';
     stack_.back() = true;

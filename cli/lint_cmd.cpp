@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 namespace pgstage::cli {
 // Defined in cli/snapshot_cmd.cpp: the live database or a snapshot file as a Catalog.
-bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out, std::string& err);
+bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out,
+                        std::string& err);
 
 namespace {
 
@@ -112,9 +113,10 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<LintFlags>();
   CLI::App* cmd = app.add_subcommand("lint", "Report statements that break the running release or stall its traffic");
   cmd->add_option("paths", f->paths,
-                   "Migration files or directories (- for stdin; default: `migrations` from pgstage.toml)");
-  cmd->add_option("-f,--format", f->format, "Output format: text, json, sarif, github (workflow commands), gitlab "
-                                               "(Code Quality), markdown (a pull-request comment)")
+                  "Migration files or directories (- for stdin; default: `migrations` from pgstage.toml)");
+  cmd->add_option("-f,--format", f->format,
+                  "Output format: text, json, sarif, github (workflow commands), gitlab "
+                  "(Code Quality), markdown (a pull-request comment)")
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab", "markdown"}));
   cmd->add_option("--max-bytes", f->max_bytes,
                   "--format markdown: stop at a whole entry past this size, with a note (default 60000; a GitHub "
@@ -134,21 +136,25 @@ void add_lint_command(CLI::App& app, int& exit_code) {
                   "--format json layout: compact (one line), pretty (indented), auto (pretty on a terminal, else "
                   "compact)")
       ->check(CLI::IsMember({"auto", "pretty", "compact"}));
-  cmd->add_option("--layout", f->layout, "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
+  cmd->add_option("--layout", f->layout,
+                  "Migration layout (auto, plain, golang-migrate, flyway, diesel, prisma, goose, dbmate)");
   cmd->add_option("--transaction", f->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));
   cmd->add_option("--runner", f->runner, "Who runs the migrations")->check(CLI::IsMember({"external", "pgstage"}));
-  cmd->add_option("--disable", f->disable, "Turn a rule off (repeatable)")
-      ->allow_extra_args(false)->delimiter(',');
+  cmd->add_option("--disable", f->disable, "Turn a rule off (repeatable)")->allow_extra_args(false)->delimiter(',');
   cmd->add_option("--enable", f->enable, "Turn an off-by-default rule on (repeatable)")
-      ->allow_extra_args(false)->delimiter(',');
-  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  cmd->add_option("--exclude", f->exclude, "Skip files matching this glob (repeatable)")->allow_extra_args(false);
   cmd->add_option("--large-table", f->large_tables, "Raise findings on this table one severity level (repeatable)")
-      ->allow_extra_args(false)->delimiter(',');
-  cmd->add_option("-j,--jobs", f->jobs, "Threads that read, parse and review files, the reviewing one included (default: all cores; 1: no threads)");
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  cmd->add_option(
+      "-j,--jobs", f->jobs,
+      "Threads that read, parse and review files, the reviewing one included (default: all cores; 1: no threads)");
   cmd->add_option("--database-url", f->database_url,
-                  "Read the schema and table sizes from this database as history (read-only connection; the password is never printed)");
+                  "Read the schema and table sizes from this database as history (read-only connection; the password "
+                  "is never printed)");
   cmd->add_option("--schema", f->schema_file, "Read the schema from a `pgstage snapshot` file instead")
       ->excludes(cmd->get_option("--database-url"));
   cmd->add_option("--large-table-rows", f->large_table_rows,

@@ -33,7 +33,9 @@ int run_plan_command(const PlanArgs& a) {
   LintSettings settings;
   settings.pg_version = a.pg_version;
   settings.timezone = a.timezone;
-  settings.transaction = a.transaction == "per-file" ? TxMode::PerFile : a.transaction == "none" ? TxMode::None : TxMode::Auto;
+  settings.transaction = a.transaction == "per-file" ? TxMode::PerFile
+                         : a.transaction == "none"   ? TxMode::None
+                                                     : TxMode::Auto;
   std::string err;
   // One analysis of the file with its history (the directory's earlier migrations and --history):
   // the plan stages what lint found, with the same ignores.
@@ -95,7 +97,8 @@ int run_plan_command(const PlanArgs& a) {
   } else {
     std::cout << planner::render_text(plan);
   }
-  if (!a.out.empty()) std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
+  if (!a.out.empty())
+    std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
   bool refused = false;
   for (auto& f : unplannable) {
     std::cerr << f.file << ":" << f.start.line << ":" << f.start.column << ": " << severity_name(f.severity) << "["
@@ -109,7 +112,8 @@ int run_plan_command(const PlanArgs& a) {
 
 void add_plan_command(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<PlanFlags>();
-  CLI::App* cmd = app.add_subcommand("plan", "Stage a migration into expand / backfill / contract phases across deploys");
+  CLI::App* cmd =
+      app.add_subcommand("plan", "Stage a migration into expand / backfill / contract phases across deploys");
   cmd->add_option("file", f->path, "The migration file to plan")->required();
   cmd->add_option("--history", f->history, "Replay these files or directories as schema history first")
       ->allow_extra_args(false);

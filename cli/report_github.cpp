@@ -9,10 +9,14 @@ namespace {
 std::string escape_data(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else
+      out += c;
   }
   return out;
 }
@@ -20,16 +24,21 @@ std::string escape_data(const std::string& s) {
 std::string escape_property(const std::string& s) {
   std::string out;
   for (char c : escape_data(s)) {
-    if (c == ':') out += "%3A";
-    else if (c == ',') out += "%2C";
-    else out += c;
+    if (c == ':')
+      out += "%3A";
+    else if (c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
 
 std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
-const char* command(Severity s) { return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "notice"; }
+const char* command(Severity s) {
+  return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "notice";
+}
 
 }  // namespace
 
@@ -46,8 +55,9 @@ std::string render_github(const LintResult& r, const ReportOptions& o) {
     out += escape_data(text) + "\n";
   }
   out += "pgstage: " + plural(r.files.size(), "file") + ", " + plural(r.statements.size(), "statement") + ": " +
-         plural(size_t(r.count(Severity::Error)), "error") + ", " + plural(size_t(r.count(Severity::Warning)), "warning") +
-         ", " + plural(size_t(r.count(Severity::Hint)), "hint") +
+         plural(size_t(r.count(Severity::Error)), "error") + ", " +
+         plural(size_t(r.count(Severity::Warning)), "warning") + ", " +
+         plural(size_t(r.count(Severity::Hint)), "hint") +
          (r.fails(o.fail_on) ? " (failing at " + std::string(severity_name(o.fail_on)) + ")" : "") + "\n";
   return out;
 }

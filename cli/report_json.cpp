@@ -21,8 +21,10 @@ namespace {
 void write_lock(JsonWriter& w, const LockFacts& l) {
   w.begin_object();
   w.key("mode");
-  if (l.mode == LockMode::None) w.value(nullptr);
-  else w.value(lock_mode_name(l.mode));
+  if (l.mode == LockMode::None)
+    w.value(nullptr);
+  else
+    w.value(lock_mode_name(l.mode));
   w.key("tables").begin_array();
   for (auto& t : l.tables) w.qualified_value(t.table.schema, t.table.name);
   w.end_array();
@@ -75,8 +77,10 @@ void write_finding(JsonWriter& w, const Finding& f, const std::string* lock_byte
   w.member("message", f.message);
   w.member("help", f.help);
   w.key("lock");
-  if (lock_bytes) w.raw_value(*lock_bytes);
-  else write_lock(w, f.lock);
+  if (lock_bytes)
+    w.raw_value(*lock_bytes);
+  else
+    write_lock(w, f.lock);
   w.member("rewrite", f.lock.rewrite);
   w.member("rewrite_uncertain", f.lock.rewrite_uncertain);
   w.member("scan", f.lock.scan);
@@ -100,8 +104,10 @@ void write_statement(JsonWriter& w, const StatementInfo& s, std::string* lock_by
   w.end_array();
   w.member("in_transaction", s.in_transaction);
   w.key("lock");
-  if (lock_bytes) *lock_bytes = w.captured_value([&](JsonWriter& w) { write_lock(w, s.lock); });
-  else write_lock(w, s.lock);
+  if (lock_bytes)
+    *lock_bytes = w.captured_value([&](JsonWriter& w) { write_lock(w, s.lock); });
+  else
+    write_lock(w, s.lock);
   w.member("rewrite", s.lock.rewrite);
   w.member("rewrite_uncertain", s.lock.rewrite_uncertain);
   w.member("scan", s.lock.scan);
@@ -203,8 +209,10 @@ class Spill final : public std::streambuf {
 
  protected:
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    if (!file_) mem_.append(s, size_t(n));
-    else if (std::fwrite(s, 1, size_t(n), file_) != size_t(n)) failed_ = true;
+    if (!file_)
+      mem_.append(s, size_t(n));
+    else if (std::fwrite(s, 1, size_t(n), file_) != size_t(n))
+      failed_ = true;
     size_ += size_t(n);
     return n;
   }
@@ -256,7 +264,8 @@ void JsonStream::reviewed(std::vector<StatementInfo>& statements, std::vector<Fi
   for (size_t i = 0; i < statements.size(); ++i) write_statement(arrays_->statements.writer, statements[i], &locks_[i]);
   for (auto& f : findings) {
     const std::string* lock_bytes = nullptr;
-    if (f.statement_index >= 0 && size_t(f.statement_index) >= base && size_t(f.statement_index) - base < statements.size()) {
+    if (f.statement_index >= 0 && size_t(f.statement_index) >= base &&
+        size_t(f.statement_index) - base < statements.size()) {
       size_t i = size_t(f.statement_index) - base;
       if (same_lock_json(statements[i].lock, f.lock)) lock_bytes = &locks_[i];
     }
@@ -278,8 +287,13 @@ bool JsonStream::finish(const LintResult& r, const ReportOptions& o, std::ostrea
 void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) {
   JsonWriter w(out, o.json_indent);
   write_document(
-      r, o, w, [&](JsonWriter& w) { for (auto& s : r.statements) write_statement(w, s); },
-      [&](JsonWriter& w) { for (auto& f : r.findings) write_finding(w, f); });
+      r, o, w,
+      [&](JsonWriter& w) {
+        for (auto& s : r.statements) write_statement(w, s);
+      },
+      [&](JsonWriter& w) {
+        for (auto& f : r.findings) write_finding(w, f);
+      });
 }
 
 std::string render_json(const LintResult& r, const ReportOptions& o) {

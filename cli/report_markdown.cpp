@@ -25,16 +25,35 @@ std::string md_inline(std::string_view s) {
   out.reserve(s.size() + 8);
   for (char c : s) {
     switch (c) {
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~': case '#': case '!':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '~':
+      case '#':
+      case '!':
         out += '\\';
         out += c;
         break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\r': break;
-      case '\n': out += ' '; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\r':
+        break;
+      case '\n':
+        out += ' ';
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -103,9 +122,12 @@ size_t longest_backtick_run(std::string_view s) {
 std::string code_span(std::string_view s, bool in_table) {
   std::string body;
   for (char c : s) {
-    if (c == '\n' || c == '\r') body += ' ';
-    else if (c == '|' && in_table) body += "\\|";
-    else body += c;
+    if (c == '\n' || c == '\r')
+      body += ' ';
+    else if (c == '|' && in_table)
+      body += "\\|";
+    else
+      body += c;
   }
   std::string fence(longest_backtick_run(body) + 1, '`');
   bool pad = !body.empty() && (body.front() == '`' || body.back() == '`' || body.front() == ' ');
@@ -123,12 +145,18 @@ std::string code_block(std::string_view s, std::string_view lang) {
 std::string html_text(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -163,7 +191,7 @@ std::string rewrite_cell(const LockFacts& l) {
 // prefix (a file's heading and table header, a phase heading) written before the first one shown.
 struct Entry {
   enum Kind { Row, Finding, Step } kind = Row;
-  std::string group;   // identifies the group; the prefix is written when it changes
+  std::string group;  // identifies the group; the prefix is written when it changes
   std::string prefix;
   std::string text;
 };
@@ -199,7 +227,8 @@ std::string assemble(const std::string& header, const std::vector<Entry>& entrie
       if (kept[i]) continue;
       const Entry& e = entries[i];
       (e.kind == Entry::Row ? left.rows : e.kind == Entry::Finding ? left.findings : left.steps)++;
-      if (std::find(left.groups.begin(), left.groups.end(), e.group) == left.groups.end()) left.groups.push_back(e.group);
+      if (std::find(left.groups.begin(), left.groups.end(), e.group) == left.groups.end())
+        left.groups.push_back(e.group);
     }
     return left;
   };
@@ -227,7 +256,8 @@ std::string finding_text(const Finding& f) {
   std::string out = icon(f.severity) + std::string(" **") + std::string(severity_name(f.severity)) + "** " +
                     code_span(f.rule) + " at " + code_span(where) + ": " + md_prose(f.message) + "\n\n";
   if (!f.help.empty())
-    out += "<details><summary>How to fix " + html_text(f.rule) + "</summary>\n\n" + md_block(f.help) + "\n\n</details>\n\n";
+    out += "<details><summary>How to fix " + html_text(f.rule) + "</summary>\n\n" + md_block(f.help) +
+           "\n\n</details>\n\n";
   return out;
 }
 
@@ -239,9 +269,9 @@ std::string render_markdown(const LintResult& r, const ReportOptions& o) {
   std::string header = "## pgstage lint: " + plural(errors, "error") + ", " + plural(warnings, "warning") + ", " +
                        plural(hints, "hint") + "\n\n";
   header += plural(r.files.size(), "file") + ", " + plural(r.statement_count(), "statement") + ". ";
-  header += r.fails(o.fail_on) ? ":x: Fails at `" + std::string(severity_name(o.fail_on)) + "`.\n\n"
-                               : ":white_check_mark: Nothing at or above `" + std::string(severity_name(o.fail_on)) +
-                                     "`.\n\n";
+  header += r.fails(o.fail_on)
+                ? ":x: Fails at `" + std::string(severity_name(o.fail_on)) + "`.\n\n"
+                : ":white_check_mark: Nothing at or above `" + std::string(severity_name(o.fail_on)) + "`.\n\n";
   for (auto& e : r.errors) header += ":no_entry: " + md_inline(e) + "\n\n";
 
   // Findings by statement, and the file-level ones by file.

@@ -14,8 +14,8 @@ const char* sarif_level(Severity s) {
 std::string sv(std::string_view s) { return std::string(s); }
 
 json rule_json(const Rule& r) {
-  std::string text = sv(r.summary) + ".\n\nWhy: " + sv(r.why) + "\n\nLock: " + sv(r.lock) + "\n\nInstead: " +
-                     sv(r.instead) + "\n\nBad:\n" + sv(r.bad) + "\n\nGood:\n" + sv(r.good);
+  std::string text = sv(r.summary) + ".\n\nWhy: " + sv(r.why) + "\n\nLock: " + sv(r.lock) +
+                     "\n\nInstead: " + sv(r.instead) + "\n\nBad:\n" + sv(r.bad) + "\n\nGood:\n" + sv(r.good);
   std::string md = "**Why.** " + sv(r.why) + "\n\n**Lock.** " + sv(r.lock) + "\n\n**Instead.** " + sv(r.instead) +
                    "\n\nBad:\n\n```sql\n" + sv(r.bad) + "\n```\n\nGood:\n\n```sql\n" + sv(r.good) + "\n```\n";
   json j = {{"id", sv(r.id)},
@@ -24,7 +24,9 @@ json rule_json(const Rule& r) {
             {"fullDescription", {{"text", sv(r.summary) + ". " + sv(r.why)}}},
             {"help", {{"text", text}, {"markdown", md}}},
             {"defaultConfiguration", {{"enabled", r.enabled_by_default}, {"level", sarif_level(r.severity)}}},
-            {"properties", {{"category", sv(category_name(r.category))}, {"tags", {"postgres", "migration", sv(category_name(r.category))}}}}};
+            {"properties",
+             {{"category", sv(category_name(r.category))},
+              {"tags", {"postgres", "migration", sv(category_name(r.category))}}}}};
   return j;
 }
 
@@ -91,10 +93,12 @@ std::string render_sarif(const LintResult& r, const ReportOptions&) {
   }
   json doc = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
               {"version", "2.1.0"},
-              {"runs", json::array({{{"tool", {{"driver", {{"name", "pgstage"},
-                                                           {"version", PGSTAGE_VERSION},
-                                                           {"semanticVersion", PGSTAGE_VERSION},
-                                                           {"rules", rules}}}}},
+              {"runs", json::array({{{"tool",
+                                      {{"driver",
+                                        {{"name", "pgstage"},
+                                         {"version", PGSTAGE_VERSION},
+                                         {"semanticVersion", PGSTAGE_VERSION},
+                                         {"rules", rules}}}}},
                                      {"columnKind", "unicodeCodePoints"},
                                      {"results", results}}})}};
   return doc.dump(2) + "\n";

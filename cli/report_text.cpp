@@ -10,7 +10,9 @@ struct Palette {
   bool on;
   std::string c(const char* code) const { return on ? std::string("\033[") + code + "m" : std::string(); }
   std::string reset() const { return c("0"); }
-  std::string sev(Severity s) const { return s == Severity::Error ? c("1;31") : s == Severity::Warning ? c("1;33") : c("1;36"); }
+  std::string sev(Severity s) const {
+    return s == Severity::Error ? c("1;31") : s == Severity::Warning ? c("1;33") : c("1;36");
+  }
 };
 
 std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
@@ -40,15 +42,17 @@ std::string render_text(const LintResult& r, const ReportOptions& o) {
           if ((ch & 0xC0) != 0x80) ++width;
         if (to > width + 1) to = width + 1;
         if (to <= from) to = from + 1;
-        out << "       | " << std::string(size_t(from - 1), ' ') << p.sev(f.severity) << std::string(size_t(to - from), '^')
-            << p.reset() << "\n";
+        out << "       | " << std::string(size_t(from - 1), ' ') << p.sev(f.severity)
+            << std::string(size_t(to - from), '^') << p.reset() << "\n";
       }
       if (last < f.stop.line) out << "       | ...\n";
     }
     if (f.lock.mode != LockMode::None) {
       out << "  = lock: " << lock_phrase(f.lock.mode);
-      if (f.lock.rewrite) out << (f.lock.rewrite_uncertain ? ", may rewrite the table" : ", rewrites the table");
-      else if (f.lock.scan) out << ", scans the table";
+      if (f.lock.rewrite)
+        out << (f.lock.rewrite_uncertain ? ", may rewrite the table" : ", rewrites the table");
+      else if (f.lock.scan)
+        out << ", scans the table";
       out << "\n";
     }
     if (!f.help.empty()) {
@@ -66,8 +70,9 @@ std::string render_text(const LintResult& r, const ReportOptions& o) {
   if (r.files.empty() && !r.errors.empty()) return out.str();  // nothing was linted: no "0 files" summary
   size_t stmts = r.statements.size();
   out << p.c("1") << "pgstage: " << plural(r.files.size(), "file") << ", " << plural(stmts, "statement") << ": "
-      << plural(size_t(r.count(Severity::Error)), "error") << ", " << plural(size_t(r.count(Severity::Warning)), "warning")
-      << ", " << plural(size_t(r.count(Severity::Hint)), "hint") << p.reset() << "\n";
+      << plural(size_t(r.count(Severity::Error)), "error") << ", "
+      << plural(size_t(r.count(Severity::Warning)), "warning") << ", "
+      << plural(size_t(r.count(Severity::Hint)), "hint") << p.reset() << "\n";
   return out.str();
 }
 

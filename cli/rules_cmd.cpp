@@ -10,15 +10,17 @@ namespace pgstage::cli {
 namespace {
 
 std::string markdown() {
-  std::string out = "# pgstage rules\n\nGenerated from the rule registry (`pgstage rules --format markdown`). Do not edit.\n\n"
-                    "Turn a rule off or change its severity in `pgstage.toml` (`disable = [\"id\"]`, or "
-                    "`[rules]` `id = \"warning\"`); silence one statement with `-- pgstage:ignore id -- reason` "
-                    "or a whole file with `-- pgstage:ignore-file id`.\n\n";
+  std::string out =
+      "# pgstage rules\n\nGenerated from the rule registry (`pgstage rules --format markdown`). Do not edit.\n\n"
+      "Turn a rule off or change its severity in `pgstage.toml` (`disable = [\"id\"]`, or "
+      "`[rules]` `id = \"warning\"`); silence one statement with `-- pgstage:ignore id -- reason` "
+      "or a whole file with `-- pgstage:ignore-file id`.\n\n";
   out += "| id | category | default | summary |\n|---|---|---|---|\n";
   for (const Rule* r : rules::all())
-    out += "| [`" + std::string(r->id) + "`](#" + std::string(r->id) + ") | " + std::string(category_name(r->category)) +
-           " | " + (r->enabled_by_default ? std::string(severity_name(r->severity)) : "off") + " | " +
-           std::string(r->summary) + " |\n";
+    out += "| [`" + std::string(r->id) + "`](#" + std::string(r->id) + ") | " +
+           std::string(category_name(r->category)) + " | " +
+           (r->enabled_by_default ? std::string(severity_name(r->severity)) : "off") + " | " + std::string(r->summary) +
+           " |\n";
   for (const Rule* r : rules::all()) {
     out += "\n## " + std::string(r->id) + "\n\n";
     out += "*" + std::string(category_name(r->category)) + ", " + std::string(severity_name(r->severity)) +

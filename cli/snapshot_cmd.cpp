@@ -32,7 +32,8 @@ int run_snapshot_command(const SnapshotArgs& a) {
 }  // namespace
 
 // Reads lint/trace schema facts from a database, for `pgstage lint --schema FILE`.
-bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out, std::string& err) {
+bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out,
+                        std::string& err) {
   if (!database_url.empty()) return db::read_live_catalog(database_url, out, err);
   std::ifstream f(schema_file);
   if (!f) {

@@ -88,17 +88,18 @@ std::string first_line(const std::string& sql) {
 
 void print_text(const trace::TraceResult& r, bool rolled_back) {
   for (auto& t : r.statements) {
-    std::cout << t.file << ":" << t.start.line << ":" << t.start.column << "  "
-              << trace::trace_status_name(t.status) << "  " << first_line(t.sql) << "\n";
+    std::cout << t.file << ":" << t.start.line << ":" << t.start.column << "  " << trace::trace_status_name(t.status)
+              << "  " << first_line(t.sql) << "\n";
     if (t.status == trace::TraceStatus::Skipped || t.status == trace::TraceStatus::Failed) {
       std::cout << "  " << t.error << "\n";
       continue;
     }
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f ms", t.duration_ms);
-    std::cout << "  predicted: " << tables_text(predicted_tables(t)) << "; rewrite " << (t.predicted.rewrite ? "yes" : "no")
-              << "\n  traced:    " << tables_text(traced_tables(t)) << "; rewrite "
-              << (t.rewrite ? "yes" : "no") << "; " << ms << (t.in_transaction ? "" : "; outside a transaction") << "\n";
+    std::cout << "  predicted: " << tables_text(predicted_tables(t)) << "; rewrite "
+              << (t.predicted.rewrite ? "yes" : "no") << "\n  traced:    " << tables_text(traced_tables(t))
+              << "; rewrite " << (t.rewrite ? "yes" : "no") << "; " << ms
+              << (t.in_transaction ? "" : "; outside a transaction") << "\n";
     for (auto& h : t.already_held) std::cout << "  already held by an earlier statement: " << h << "\n";
     for (auto& d : t.differences) std::cout << "  mismatch: " << d << "\n";
     for (auto& n : t.notes) std::cout << "  note: " << n << "\n";
@@ -107,7 +108,10 @@ void print_text(const trace::TraceResult& r, bool rolled_back) {
   std::cout << r.statements.size() << " statements: " << r.count(trace::TraceStatus::Confirmed) << " confirmed, "
             << r.count(trace::TraceStatus::Mismatch) << " mismatch, " << r.count(trace::TraceStatus::Skipped)
             << " skipped, " << r.count(trace::TraceStatus::Failed) << " failed; "
-            << (r.committed ? "committed" : rolled_back ? "rolled back" : "throwaway cluster removed") << "\n";
+            << (r.committed   ? "committed"
+                : rolled_back ? "rolled back"
+                              : "throwaway cluster removed")
+            << "\n";
 }
 
 json lock_json(const std::vector<std::pair<std::string, LockMode>>& tables, LockMode mode) {
@@ -121,7 +125,9 @@ void print_json(const trace::TraceResult& r) {
   for (auto& t : r.statements) {
     json locks = json::array();
     for (auto& l : t.locks)
-      locks.push_back(json{{"relation", l.relation}, {"relkind", std::string(1, l.relkind)}, {"mode", lock_mode_name(l.mode)},
+      locks.push_back(json{{"relation", l.relation},
+                           {"relkind", std::string(1, l.relkind)},
+                           {"mode", lock_mode_name(l.mode)},
                            {"created_by_statement", l.new_relation}});
     json predicted = lock_json(predicted_tables(t), t.predicted.mode);
     predicted["rewrite"] = t.predicted.rewrite;
@@ -136,8 +142,10 @@ void print_json(const trace::TraceResult& r) {
     traced["duration_ms"] = t.duration_ms;
     traced["in_transaction"] = t.in_transaction;
     traced["already_held"] = t.already_held;
-    json s{{"file", t.file}, {"line", t.start.line}, {"column", t.start.column}, {"sql", t.sql}, {"kind", t.kind},
-           {"status", trace::trace_status_name(t.status)}, {"predicted", predicted}, {"differences", t.differences},
+    json s{{"file", t.file},           {"line", t.start.line},
+           {"column", t.start.column}, {"sql", t.sql},
+           {"kind", t.kind},           {"status", trace::trace_status_name(t.status)},
+           {"predicted", predicted},   {"differences", t.differences},
            {"notes", t.notes}};
     if (t.status != trace::TraceStatus::Skipped && t.status != trace::TraceStatus::Failed) s["traced"] = traced;
     if (!t.error.empty()) s["error"] = t.error;
@@ -199,8 +207,10 @@ int run_trace_command(const TraceArgs& a) {
     std::erase_if(inputs, [](const trace::TraceInput& in) { return !in.review; });
   }
   trace::TraceResult r = trace::trace(inputs, opts);
-  if (a.format == "json") print_json(r);
-  else print_text(r, !a.temp_cluster);
+  if (a.format == "json")
+    print_json(r);
+  else
+    print_text(r, !a.temp_cluster);
   if (!r.error.empty()) std::cerr << "pgstage trace: " << db::redact_secrets(r.error, opts.url) << "\n";
   return r.ok() ? kExitOk : kExitFailed;
 }
@@ -214,12 +224,15 @@ void add_trace_command(CLI::App& app, int& exit_code) {
       "Run migrations on a real Postgres and compare the locks, rewrites and catalog changes they cause with "
       "pgstage's prediction.\nWith --database-url everything runs in one transaction that is ROLLED BACK: the "
       "database is never modified unless --commit is given; without --commit, statements that cannot run in a "
-      "transaction (CREATE INDEX CONCURRENTLY, ...) are skipped. --temp-cluster starts a throwaway cluster, replays the "
+      "transaction (CREATE INDEX CONCURRENTLY, ...) are skipped. --temp-cluster starts a throwaway cluster, replays "
+      "the "
       "earlier migrations into it and removes it afterwards.");
-  cmd->add_option("paths", f->paths, "Migration files or directories to trace (default: `migrations` from pgstage.toml)");
+  cmd->add_option("paths", f->paths,
+                  "Migration files or directories to trace (default: `migrations` from pgstage.toml)");
   cmd->add_option("--database-url", f->database_url,
                   "Trace against this database (read-only unless --commit; the password is never printed)");
-  add_bool_flag(*cmd, "--temp-cluster", f->temp_cluster, "Trace against a throwaway local cluster (needs postgresql-15)");
+  add_bool_flag(*cmd, "--temp-cluster", f->temp_cluster,
+                "Trace against a throwaway local cluster (needs postgresql-15)");
   cmd->add_flag("--commit", f->commit, "Keep the changes (commit) instead of rolling back");
   add_bool_flag(*cmd, "--no-history", f->no_history, "Do not replay earlier migrations of the file's directory");
   cmd->add_option("-f,--format", f->format, "Output format")->check(CLI::IsMember({"text", "json"}));
@@ -228,9 +241,10 @@ void add_trace_command(CLI::App& app, int& exit_code) {
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     TraceArgs a;
-    exit_code = configure("trace", f->config, [&](const Config& c, std::string& e) { return resolve_trace(*f, c, a, e); })
-                    ? run_trace_command(a)
-                    : kExitUsage;
+    exit_code =
+        configure("trace", f->config, [&](const Config& c, std::string& e) { return resolve_trace(*f, c, a, e); })
+            ? run_trace_command(a)
+            : kExitUsage;
   });
 }
 

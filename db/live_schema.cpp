@@ -29,12 +29,15 @@ TypeName type_from_pg(std::string typname, const std::string& typschema, int typ
   t.name = normalize_type_name(typname);
   if (typschema != "pg_catalog") t.schema = schema_of(typschema);
   if (typmod >= 0) {
-    if (t.name == "varchar" || t.name == "bpchar") t.typmods = {typmod - 4};
-    else if (t.name == "numeric") t.typmods = {((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff};
+    if (t.name == "varchar" || t.name == "bpchar")
+      t.typmods = {typmod - 4};
+    else if (t.name == "numeric")
+      t.typmods = {((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff};
     else if (t.name == "timestamp" || t.name == "timestamptz" || t.name == "time" || t.name == "timetz" ||
              t.name == "bit" || t.name == "varbit")
       t.typmods = {typmod};
-    else if (t.name == "interval" && (typmod & 0xffff) != 0xffff) t.typmods = {typmod & 0xffff};
+    else if (t.name == "interval" && (typmod & 0xffff) != 0xffff)
+      t.typmods = {typmod & 0xffff};
   }
   return t;
 }
@@ -47,9 +50,12 @@ std::vector<std::string> split_array(const std::string& pg_array) {
   for (size_t i = 1; i + 1 < pg_array.size(); ++i) {
     char c = pg_array[i];
     if (quoted) {
-      if (c == '\\' && i + 2 < pg_array.size()) cur += pg_array[++i];
-      else if (c == '"') quoted = false;
-      else cur += c;
+      if (c == '\\' && i + 2 < pg_array.size())
+        cur += pg_array[++i];
+      else if (c == '"')
+        quoted = false;
+      else
+        cur += c;
     } else if (c == '"') {
       quoted = true;
       any = true;
@@ -67,20 +73,26 @@ std::vector<std::string> split_array(const std::string& pg_array) {
 
 ConstraintKind kind_from_contype(char c) {
   switch (c) {
-    case 'f': return ConstraintKind::ForeignKey;
-    case 'u': return ConstraintKind::Unique;
-    case 'p': return ConstraintKind::PrimaryKey;
-    case 'x': return ConstraintKind::Exclusion;
-    default: return ConstraintKind::Check;
+    case 'f':
+      return ConstraintKind::ForeignKey;
+    case 'u':
+      return ConstraintKind::Unique;
+    case 'p':
+      return ConstraintKind::PrimaryKey;
+    case 'x':
+      return ConstraintKind::Exclusion;
+    default:
+      return ConstraintKind::Check;
   }
 }
 
 void read_into(pqxx::work& tx, Catalog& out) {
   std::map<std::string, CatalogTable> tables;  // by oid
-  auto rel = tx.exec(std::string(
-      "SELECT c.oid::text, n.nspname, c.relname, c.relkind, c.reltuples::float8, "
-      "pg_total_relation_size(c.oid)::float8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r','p','v','m','f') AND ") + kUserSchemas + " ORDER BY n.nspname, c.relname");
+  auto rel = tx.exec(
+      std::string("SELECT c.oid::text, n.nspname, c.relname, c.relkind, c.reltuples::float8, "
+                  "pg_total_relation_size(c.oid)::float8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE c.relkind IN ('r','p','v','m','f') AND ") +
+      kUserSchemas + " ORDER BY n.nspname, c.relname");
   for (const auto& r : rel) {
     CatalogTable t;
     t.name = QualifiedName{schema_of(r[1].as<std::string>()), r[2].as<std::string>()};
@@ -91,13 +103,14 @@ void read_into(pqxx::work& tx, Catalog& out) {
     t.total_bytes = r[5].as<double>();
     tables[r[0].as<std::string>()] = std::move(t);
   }
-  auto cols = tx.exec(std::string(
-      "SELECT a.attrelid::text, a.attname, t.typname, tn.nspname, a.atttypmod, a.attndims, a.attnotnull, "
-      "pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', a.attgenerated <> '' "
-      "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace "
-      "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-      "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f') AND ") +
+  auto cols = tx.exec(
+      std::string(
+          "SELECT a.attrelid::text, a.attname, t.typname, tn.nspname, a.atttypmod, a.attndims, a.attnotnull, "
+          "pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', a.attgenerated <> '' "
+          "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace "
+          "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+          "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f') AND ") +
       kUserSchemas + " ORDER BY a.attrelid, a.attnum");
   for (const auto& r : cols) {
     auto it = tables.find(r[0].as<std::string>());
@@ -117,17 +130,19 @@ void read_into(pqxx::work& tx, Catalog& out) {
     c.generated = r[9].as<bool>();
     it->second.columns.push_back(std::move(c));
   }
-  auto cons = tx.exec(std::string(
-      "SELECT k.conrelid::text, k.conname, k.contype, k.convalidated, "
-      "ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, o) "
-      "      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o)::text, "
-      "rn.nspname, r.relname, "
-      "ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, o) "
-      "      JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o)::text, "
-      "CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END "
-      "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "LEFT JOIN pg_class r ON r.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace "
-      "WHERE k.contype IN ('c','f','u','p','x') AND ") + kUserSchemas + " ORDER BY k.conrelid, k.conname");
+  auto cons = tx.exec(
+      std::string(
+          "SELECT k.conrelid::text, k.conname, k.contype, k.convalidated, "
+          "ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, o) "
+          "      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o)::text, "
+          "rn.nspname, r.relname, "
+          "ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, o) "
+          "      JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o)::text, "
+          "CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END "
+          "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "LEFT JOIN pg_class r ON r.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace "
+          "WHERE k.contype IN ('c','f','u','p','x') AND ") +
+      kUserSchemas + " ORDER BY k.conrelid, k.conname");
   for (const auto& r : cons) {
     auto it = tables.find(r[0].as<std::string>());
     if (it == tables.end()) continue;
@@ -154,14 +169,15 @@ void read_into(pqxx::work& tx, Catalog& out) {
   }
   for (auto& [_, t] : tables) out.put_table(std::move(t));
 
-  auto idx = tx.exec(std::string(
-      "SELECT n.nspname, ic.relname, tc.relname, tn.nspname, i.indisunique, i.indisvalid, "
-      "ARRAY(SELECT coalesce(a.attname, pg_get_indexdef(i.indexrelid, u.o::int, true)) "
-      "      FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) "
-      "      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n "
-      "      WHERE u.o <= i.indnkeyatts ORDER BY u.o)::text "
-      "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace "
-      "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace WHERE ") +
+  auto idx = tx.exec(
+      std::string(
+          "SELECT n.nspname, ic.relname, tc.relname, tn.nspname, i.indisunique, i.indisvalid, "
+          "ARRAY(SELECT coalesce(a.attname, pg_get_indexdef(i.indexrelid, u.o::int, true)) "
+          "      FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) "
+          "      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n "
+          "      WHERE u.o <= i.indnkeyatts ORDER BY u.o)::text "
+          "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace "
+          "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace WHERE ") +
       kUserSchemas + " ORDER BY 1, 2");
   for (const auto& r : idx) {
     CatalogIndex i;
@@ -172,10 +188,11 @@ void read_into(pqxx::work& tx, Catalog& out) {
     i.columns = split_array(r[6].as<std::string>());
     out.put_index(std::move(i));
   }
-  auto enums = tx.exec(std::string(
-      "SELECT n.nspname, t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid "
-      "ORDER BY e.enumsortorder)::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-      "WHERE t.typtype = 'e' AND ") + kUserSchemas + " ORDER BY 1, 2");
+  auto enums = tx.exec(
+      std::string("SELECT n.nspname, t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid "
+                  "ORDER BY e.enumsortorder)::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                  "WHERE t.typtype = 'e' AND ") +
+      kUserSchemas + " ORDER BY 1, 2");
   for (const auto& r : enums)
     out.put_object(CatalogObject{"type", QualifiedName{schema_of(r[0].as<std::string>()), r[1].as<std::string>()},
                                  split_array(r[2].as<std::string>()), false});
@@ -224,8 +241,11 @@ std::string catalog_to_json(const Catalog& c) {
     const CatalogTable& t = *tp;
     json cols = json::array();
     for (auto& col : t.columns) {
-      json jc{{"name", col.name}, {"type", type_json(col.type)}, {"not_null", col.not_null},
-              {"identity", col.identity}, {"generated", col.generated}};
+      json jc{{"name", col.name},
+              {"type", type_json(col.type)},
+              {"not_null", col.not_null},
+              {"identity", col.identity},
+              {"generated", col.generated}};
       if (col.default_expr) jc["default"] = col.default_expr->sql;
       if (col.default_expr && col.default_expr->volatility == Volatility::Volatile) jc["default_volatile"] = true;
       cols.push_back(std::move(jc));
@@ -241,7 +261,8 @@ std::string catalog_to_json(const Catalog& c) {
       if (!k.not_null_column.empty()) jk["not_null_column"] = k.not_null_column;
       cons.push_back(std::move(jk));
     }
-    json jt{{"schema", t.name.schema}, {"name", t.name.name}, {"kind", t.kind}, {"columns", cols}, {"constraints", cons}};
+    json jt{
+        {"schema", t.name.schema}, {"name", t.name.name}, {"kind", t.kind}, {"columns", cols}, {"constraints", cons}};
     if (t.row_estimate) jt["rows"] = *t.row_estimate;
     if (t.total_bytes) jt["bytes"] = *t.total_bytes;
     tables.push_back(std::move(jt));
@@ -249,13 +270,20 @@ std::string catalog_to_json(const Catalog& c) {
   json indexes = json::array();
   for (const CatalogIndex* ip : c.indexes()) {
     const CatalogIndex& i = *ip;
-    indexes.push_back(json{{"name", i.name}, {"table", name_json(i.table)}, {"columns", i.columns},
-                           {"unique", i.unique}, {"valid", i.valid}});
+    indexes.push_back(json{{"name", i.name},
+                           {"table", name_json(i.table)},
+                           {"columns", i.columns},
+                           {"unique", i.unique},
+                           {"valid", i.valid}});
   }
   json objects = json::array();
   for (const CatalogObject* o : c.objects())
-    objects.push_back(json{{"kind", o->kind}, {"schema", o->name.schema}, {"name", o->name.name}, {"values", o->values}});
-  json doc{{"version", kSnapshotVersion}, {"kind", "pgstage-schema"}, {"tables", tables}, {"indexes", indexes},
+    objects.push_back(
+        json{{"kind", o->kind}, {"schema", o->name.schema}, {"name", o->name.name}, {"values", o->values}});
+  json doc{{"version", kSnapshotVersion},
+           {"kind", "pgstage-schema"},
+           {"tables", tables},
+           {"indexes", indexes},
            {"objects", objects}};
   return doc.dump(2) + "\n";
 }
@@ -270,7 +298,8 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
     err = source + ": not a pgstage schema snapshot (missing \"kind\": \"pgstage-schema\")";
     return false;
   }
-  if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int>() != kSnapshotVersion) {
+  if (!doc.contains("version") || !doc["version"].is_number_integer() ||
+      doc["version"].get<int>() != kSnapshotVersion) {
     err = source + ": unsupported snapshot version " + (doc.contains("version") ? doc["version"].dump() : "(none)") +
           "; this pgstage reads version " + std::to_string(kSnapshotVersion);
     return false;
@@ -324,7 +353,8 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
       cat.put_index(std::move(i));
     }
     for (auto& jo : doc.value("objects", json::array()))
-      cat.put_object(CatalogObject{jo.value("kind", ""), name_from(jo), jo.value("values", std::vector<std::string>{}), false});
+      cat.put_object(
+          CatalogObject{jo.value("kind", ""), name_from(jo), jo.value("values", std::vector<std::string>{}), false});
     out = std::move(cat);
     return true;
   } catch (const json::exception& e) {

@@ -9,9 +9,7 @@ namespace {
 
 constexpr std::string_view kMask = "***";
 
-bool is_url(std::string_view s) {
-  return s.rfind("postgres://", 0) == 0 || s.rfind("postgresql://", 0) == 0;
-}
+bool is_url(std::string_view s) { return s.rfind("postgres://", 0) == 0 || s.rfind("postgresql://", 0) == 0; }
 
 std::string percent_decode(std::string_view s) {
   std::string out;
@@ -72,7 +70,8 @@ std::vector<std::pair<size_t, size_t>> password_spans(std::string_view s) {
 
 void replace_all(std::string& s, std::string_view what, std::string_view with) {
   if (what.empty()) return;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + with.size())) s.replace(p, what.size(), with);
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + with.size()))
+    s.replace(p, what.size(), with);
 }
 
 }  // namespace

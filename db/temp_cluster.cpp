@@ -39,8 +39,9 @@ bool TempCluster::start(std::string& err) {
   if (running_) return true;
   bin_dir_ = find_postgres_bin_dir();
   if (bin_dir_.empty()) {
-    err = "Postgres server binaries not found (looked in /usr/lib/postgresql/*/bin; set PGSTAGE_PG_BIN). "
-          "Install them with: apt-get install postgresql-15";
+    err =
+        "Postgres server binaries not found (looked in /usr/lib/postgresql/*/bin; set PGSTAGE_PG_BIN). "
+        "Install them with: apt-get install postgresql-15";
     return false;
   }
   char tmpl[] = "/tmp/pgstage-pg-XXXXXX";
@@ -58,7 +59,8 @@ bool TempCluster::start(std::string& err) {
   };
   if (geteuid() == 0) {
     passwd* pw = getpwnam("postgres");
-    if (!pw) return fail("running as root but there is no `postgres` user to own the cluster (apt-get install postgresql-15)");
+    if (!pw)
+      return fail("running as root but there is no `postgres` user to own the cluster (apt-get install postgresql-15)");
     if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) return fail("cannot chown " + dir_ + " to postgres");
   }
   std::string data = dir_ + "/data";

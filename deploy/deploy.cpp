@@ -22,7 +22,8 @@ std::string secs(Millis d) {
 }
 
 std::string where(const Instance& i) {
-  return (i.id.size() == 64 ? i.id.substr(0, 12) : i.id) + " (release " + i.release + ") on " + i.host + ":" + std::to_string(i.port);
+  return (i.id.size() == 64 ? i.id.substr(0, 12) : i.id) + " (release " + i.release + ") on " + i.host + ":" +
+         std::to_string(i.port);
 }
 
 // One service's swap. Each step is a member; `old_`/`new_` hold what exists at each point so a
@@ -38,18 +39,28 @@ class ServiceDeploy {
       err = svc_.name + ": proxied service but no router configured";
       return false;
     }
-    if (!step("recover", [&](std::string& d, std::string& e) { return recover(d, e); }, err)) return false;
-    if (!step("start_new", [&](std::string& d, std::string& e) { return start_new(d, e); }, err)) return false;
-    if (!step("wait_healthy", [&](std::string& d, std::string& e) { return wait_healthy(d, e); }, err))
+    if (!step(
+            "recover", [&](std::string& d, std::string& e) { return recover(d, e); }, err))
+      return false;
+    if (!step(
+            "start_new", [&](std::string& d, std::string& e) { return start_new(d, e); }, err))
+      return false;
+    if (!step(
+            "wait_healthy", [&](std::string& d, std::string& e) { return wait_healthy(d, e); }, err))
       return false;
     if (svc_.proxied) {
-      if (!step("switch", [&](std::string& d, std::string& e) { return switch_traffic(d, e); }, err))
+      if (!step(
+              "switch", [&](std::string& d, std::string& e) { return switch_traffic(d, e); }, err))
         return false;
-      if (!step("drain_old", [&](std::string& d, std::string& e) { return drain_old(d, e); }, err))
+      if (!step(
+              "drain_old", [&](std::string& d, std::string& e) { return drain_old(d, e); }, err))
         return false;
     }
-    if (!step("stop_old", [&](std::string& d, std::string& e) { return stop_old(d, e); }, err)) return false;
-    return step("record", [&](std::string& d, std::string& e) { return record(d, e); }, err);
+    if (!step(
+            "stop_old", [&](std::string& d, std::string& e) { return stop_old(d, e); }, err))
+      return false;
+    return step(
+        "record", [&](std::string& d, std::string& e) { return record(d, e); }, err);
   }
 
  private:
@@ -76,8 +87,8 @@ class ServiceDeploy {
       const Slot* a = find_slot(slots, svc_.slots[0]);
       const Slot* b = find_slot(slots, svc_.slots[1]);
       if (!a || !b) {
-        err = "HAProxy backend " + svc_.backend + " needs servers \"" + svc_.slots[0] + "\" and \"" +
-              svc_.slots[1] + "\" (see samples/haproxy.cfg)";
+        err = "HAProxy backend " + svc_.backend + " needs servers \"" + svc_.slots[0] + "\" and \"" + svc_.slots[1] +
+              "\" (see samples/haproxy.cfg)";
         return false;
       }
       auto owner = [&](const Slot& s) -> const Instance* {
@@ -108,9 +119,11 @@ class ServiceDeploy {
       new_slot_ = live == a ? svc_.slots[1] : svc_.slots[0];
       if (live) {
         old_slot_ = live->server;
-        if (const Instance* i = owner(*live)) old_ = *i;
-        else notes.push_back("slot " + live->server + " serves " + live->addr + ":" + std::to_string(live->port) +
-                             ", not started by pgstage; it is drained but not stopped");
+        if (const Instance* i = owner(*live))
+          old_ = *i;
+        else
+          notes.push_back("slot " + live->server + " serves " + live->addr + ":" + std::to_string(live->port) +
+                          ", not started by pgstage; it is drained but not stopped");
       }
     } else {
       for (const auto& i : instances) {
@@ -166,9 +179,11 @@ class ServiceDeploy {
         detail = svc_.health_path.empty() ? why : std::to_string(streak) + " consecutive 2xx on " + svc_.health_path;
         return true;
       }
-      std::this_thread::sleep_for(std::min(svc_.health_interval, std::max(Millis(1), std::chrono::duration_cast<Millis>(deadline_ - Clock::now()))));
+      std::this_thread::sleep_for(std::min(
+          svc_.health_interval, std::max(Millis(1), std::chrono::duration_cast<Millis>(deadline_ - Clock::now()))));
     }
-    return fail_new("not healthy within the deploy timeout (" + secs(svc_.deploy_timeout) + "); last probe: " + why, err);
+    return fail_new("not healthy within the deploy timeout (" + secs(svc_.deploy_timeout) + "); last probe: " + why,
+                    err);
   }
 
   // The new instance failed: remove it, keep the old one serving, explain with its last logs.
@@ -176,9 +191,8 @@ class ServiceDeploy {
     std::string logs = rt_.logs(*new_, kFailureLogLines);
     std::string ignored;
     rt_.remove(*new_, ignored);
-    err = why + "; removed " + where(*new_) + ", " +
-            (old_ ? "the old instance keeps serving" : "nothing was serving") +
-            (logs.empty() ? std::string("; it logged nothing") : "\n--- last log lines of the new instance ---\n" + logs);
+    err = why + "; removed " + where(*new_) + ", " + (old_ ? "the old instance keeps serving" : "nothing was serving") +
+          (logs.empty() ? std::string("; it logged nothing") : "\n--- last log lines of the new instance ---\n" + logs);
     new_.reset();
     return false;
   }

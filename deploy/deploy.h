@@ -29,9 +29,9 @@ using Hook = std::function<bool(std::string& err)>;
 struct DeployRequest {
   const DeployConfig* config = nullptr;
   std::string release;
-  std::map<std::string, std::string> env;  // added to every instance (e.g. the database URL)
-  Hook predeploy;                          // before any service (migrations); may be empty
-  Hook record;                             // after every service swapped; may be empty
+  std::map<std::string, std::string> env;          // added to every instance (e.g. the database URL)
+  Hook predeploy;                                  // before any service (migrations); may be empty
+  Hook record;                                     // after every service swapped; may be empty
   std::function<void(const StepReport&)> on_step;  // progress; may be empty
 };
 

@@ -10,10 +10,14 @@ bool parse_duration(const std::string& text, Millis& out) {
   if (i == 0 || i > 9) return false;
   long long n = std::stoll(text.substr(0, i));
   std::string unit = text.substr(i);
-  if (unit == "ms") out = Millis(n);
-  else if (unit == "s" || unit.empty()) out = Millis(n * 1000);
-  else if (unit == "m") out = Millis(n * 60000);
-  else return false;
+  if (unit == "ms")
+    out = Millis(n);
+  else if (unit == "s" || unit.empty())
+    out = Millis(n * 1000);
+  else if (unit == "m")
+    out = Millis(n * 60000);
+  else
+    return false;
   return true;
 }
 

@@ -14,14 +14,14 @@ enum class RuntimeKind { Docker, Process };
 
 struct ServiceConfig {
   std::string name;
-  std::string image;    // docker runtime; "{release}" is replaced by the release name
-  std::string command;  // process runtime (run with /bin/sh -c); "{release}" replaced too
-  std::string workdir;  // process runtime: the command's working directory (empty: pgstage's)
+  std::string image;                       // docker runtime; "{release}" is replaced by the release name
+  std::string command;                     // process runtime (run with /bin/sh -c); "{release}" replaced too
+  std::string workdir;                     // process runtime: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;  // values may contain "{release}"
-  int port = 0;          // port the app listens on inside the container (bridge network only)
-  bool proxied = true;   // false: a worker, not behind HAProxy
-  std::string backend;   // HAProxy backend; defaults to [deploy] backend
-  std::vector<std::string> slots = {"blue", "green"};  // the backend's two server names
+  int port = 0;                            // port the app listens on inside the container (bridge network only)
+  bool proxied = true;                     // false: a worker, not behind HAProxy
+  std::string backend;                     // HAProxy backend; defaults to [deploy] backend
+  std::vector<std::string> slots = {"blue", "green"};         // the backend's two server names
   std::string health_path = std::string(kDefaultHealthPath);  // empty: none (workers only)
   Millis health_interval = kDefaultHealthInterval;
   Millis health_timeout = kDefaultHealthTimeout;

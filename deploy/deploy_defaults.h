@@ -16,17 +16,17 @@ inline constexpr std::string_view kDefaultHaproxySocket = "/run/haproxy/admin.so
 inline constexpr std::string_view kDefaultBackend = "app";
 inline constexpr std::string_view kDefaultDatabaseUrlEnv = "DATABASE_URL";
 inline constexpr std::string_view kDefaultStateDir = ".pgstage";  // relative to pgstage.toml
-inline constexpr std::string_view kDefaultNetwork = "host";      // docker: "host" or "bridge"
-inline constexpr std::string_view kDefaultHost = "127.0.0.1";    // where instances listen
+inline constexpr std::string_view kDefaultNetwork = "host";       // docker: "host" or "bridge"
+inline constexpr std::string_view kDefaultHost = "127.0.0.1";     // where instances listen
 
 // [services.NAME]
 inline constexpr std::string_view kDefaultHealthPath = "/healthz";
 inline constexpr Millis kDefaultHealthInterval = 1s;
-inline constexpr Millis kDefaultHealthTimeout = 5s;  // one probe
-inline constexpr int kDefaultHealthyThreshold = 2;   // consecutive 2xx probes
-inline constexpr Millis kDefaultDeployTimeout = 60s; // start_new + wait_healthy
-inline constexpr Millis kDefaultDrainTimeout = 30s;  // drain_old: connections to reach zero
-inline constexpr Millis kDefaultStopTimeout = 10s;   // SIGTERM -> SIGKILL
+inline constexpr Millis kDefaultHealthTimeout = 5s;     // one probe
+inline constexpr int kDefaultHealthyThreshold = 2;      // consecutive 2xx probes
+inline constexpr Millis kDefaultDeployTimeout = 60s;    // start_new + wait_healthy
+inline constexpr Millis kDefaultDrainTimeout = 30s;     // drain_old: connections to reach zero
+inline constexpr Millis kDefaultStopTimeout = 10s;      // SIGTERM -> SIGKILL
 inline constexpr Millis kDefaultWorkerMinRunning = 5s;  // a worker without health path is
                                                         // healthy once it ran this long
 

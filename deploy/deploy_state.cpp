@@ -7,8 +7,7 @@
 
 namespace pgstage::deploy {
 
-bool load_deploy_state(const std::string& state_dir, std::map<std::string, ServiceState>& out,
-                       std::string& err) {
+bool load_deploy_state(const std::string& state_dir, std::map<std::string, ServiceState>& out, std::string& err) {
   out.clear();
   std::string path = state_dir + "/deploy-state.json";
   std::ifstream f(path);
@@ -25,8 +24,7 @@ bool load_deploy_state(const std::string& state_dir, std::map<std::string, Servi
   return true;
 }
 
-bool save_deploy_state(const std::string& state_dir, const std::map<std::string, ServiceState>& s,
-                       std::string& err) {
+bool save_deploy_state(const std::string& state_dir, const std::map<std::string, ServiceState>& s, std::string& err) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   nlohmann::json j = {{"version", 1}, {"services", nlohmann::json::object()}};

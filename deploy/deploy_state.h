@@ -12,10 +12,8 @@ struct ServiceState {
 };
 
 // Missing file: empty map, true. Unreadable or corrupt: false and `err`.
-bool load_deploy_state(const std::string& state_dir, std::map<std::string, ServiceState>& out,
-                       std::string& err);
+bool load_deploy_state(const std::string& state_dir, std::map<std::string, ServiceState>& out, std::string& err);
 // Writes atomically (temp file + rename).
-bool save_deploy_state(const std::string& state_dir, const std::map<std::string, ServiceState>& s,
-                       std::string& err);
+bool save_deploy_state(const std::string& state_dir, const std::map<std::string, ServiceState>& s, std::string& err);
 
 }  // namespace pgstage::deploy

@@ -41,8 +41,7 @@ std::string demux(const std::string& raw) {
   while (i + 8 <= raw.size()) {
     unsigned char t = static_cast<unsigned char>(raw[i]);
     if (t > 2) return raw;  // not multiplexed (TTY)
-    uint32_t len = (static_cast<unsigned char>(raw[i + 4]) << 24) |
-                   (static_cast<unsigned char>(raw[i + 5]) << 16) |
+    uint32_t len = (static_cast<unsigned char>(raw[i + 4]) << 24) | (static_cast<unsigned char>(raw[i + 5]) << 16) |
                    (static_cast<unsigned char>(raw[i + 6]) << 8) | static_cast<unsigned char>(raw[i + 7]);
     out.append(raw, i + 8, len);
     i += 8 + len;
@@ -67,8 +66,8 @@ Instance from_labels(const nlohmann::json& c, const std::string& host) {
 DockerRuntime::DockerRuntime(std::string socket, std::string network, std::string host)
     : socket_(std::move(socket)), network_(std::move(network)), host_(std::move(host)) {}
 
-bool DockerRuntime::call(const std::string& method, const std::string& path, const std::string& body,
-                         Millis timeout, long& status, std::string& resp, std::string& err) {
+bool DockerRuntime::call(const std::string& method, const std::string& path, const std::string& body, Millis timeout,
+                         long& status, std::string& resp, std::string& err) {
   HttpRequest req;
   req.method = method;
   req.url = "http://localhost" + path;
@@ -77,8 +76,7 @@ bool DockerRuntime::call(const std::string& method, const std::string& path, con
   req.timeout = timeout;
   HttpResponse r;
   if (!http_request(req, r, err)) {
-    err = "container API at " + socket_ + " (" + method + " " + path.substr(0, path.find('?')) +
-          "): " + err;
+    err = "container API at " + socket_ + " (" + method + " " + path.substr(0, path.find('?')) + "): " + err;
     return false;
   }
   status = r.status;
@@ -103,15 +101,14 @@ bool DockerRuntime::start(const InstanceSpec& spec, Instance& out, std::string& 
     std::string key = std::to_string(spec.container_port) + "/tcp";
     env.push_back("PORT=" + std::to_string(spec.container_port));
     body["ExposedPorts"] = {{key, nlohmann::json::object()}};
-    body["HostConfig"] = {
-        {"PortBindings", {{key, {{{"HostIp", host_}, {"HostPort", std::to_string(port)}}}}}}};
+    body["HostConfig"] = {{"PortBindings", {{key, {{{"HostIp", host_}, {"HostPort", std::to_string(port)}}}}}}};
   }
   body["Env"] = env;
   std::string name = "pgstage-" + safe_name(spec.service) + "-" + safe_name(spec.release) + "-" + random_suffix();
   long status = 0;
   std::string resp;
-  if (!call("POST", "/containers/create?name=" + url_encode(name), body.dump(), kRuntimeRequestTimeout,
-            status, resp, err))
+  if (!call("POST", "/containers/create?name=" + url_encode(name), body.dump(), kRuntimeRequestTimeout, status, resp,
+            err))
     return false;
   if (status == 404) {
     err = "image " + spec.image + " not found (" + api_message(resp) + "); build or pull it first";
@@ -145,8 +142,7 @@ bool DockerRuntime::start(const InstanceSpec& spec, Instance& out, std::string& 
 bool DockerRuntime::state(const Instance& inst, InstanceState& out, std::string& err) {
   long status = 0;
   std::string resp;
-  if (!call("GET", "/containers/" + inst.id + "/json", "", kRuntimeRequestTimeout, status, resp, err))
-    return false;
+  if (!call("GET", "/containers/" + inst.id + "/json", "", kRuntimeRequestTimeout, status, resp, err)) return false;
   if (status == 404) {
     out = InstanceState::Missing;
     return true;
@@ -206,8 +202,8 @@ bool DockerRuntime::list(const std::string& service, std::vector<Instance>& out,
   if (!service.empty()) filters["label"].push_back(std::string(kLabelService) + "=" + service);
   long status = 0;
   std::string resp;
-  if (!call("GET", "/containers/json?all=1&filters=" + url_encode(filters.dump()), "",
-            kRuntimeRequestTimeout, status, resp, err))
+  if (!call("GET", "/containers/json?all=1&filters=" + url_encode(filters.dump()), "", kRuntimeRequestTimeout, status,
+            resp, err))
     return false;
   if (status != 200) {
     err = "listing containers failed (HTTP " + std::to_string(status) + "): " + api_message(resp);

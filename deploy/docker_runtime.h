@@ -21,8 +21,8 @@ class DockerRuntime : public Runtime {
   bool list(const std::string& service, std::vector<Instance>& out, std::string& err) override;
 
  private:
-  bool call(const std::string& method, const std::string& path, const std::string& body,
-            Millis timeout, long& status, std::string& resp, std::string& err);
+  bool call(const std::string& method, const std::string& path, const std::string& body, Millis timeout, long& status,
+            std::string& resp, std::string& err);
   std::string socket_, network_, host_;
 };
 

@@ -32,17 +32,19 @@ std::vector<std::string> words(const std::string& s) {
 
 // srv_admin_state bits (HAProxy include/haproxy/server-t.h: enum srv_admin). 0x04 (CMAINT,
 // "disabled" in the config) stays set after `state ready`, so it does not mean maintenance.
-constexpr int kAdmForcedMaint = 0x01, kAdmInheritedMaint = 0x02,
-              kAdmForcedDrain = 0x08, kAdmInheritedDrain = 0x10, kAdmResolveMaint = 0x20,
-              kAdmHostnameMaint = 0x40;
+constexpr int kAdmForcedMaint = 0x01, kAdmInheritedMaint = 0x02, kAdmForcedDrain = 0x08, kAdmInheritedDrain = 0x10,
+              kAdmResolveMaint = 0x20, kAdmHostnameMaint = 0x40;
 
 }  // namespace
 
 const char* slot_state_name(SlotState s) {
   switch (s) {
-    case SlotState::Ready: return "ready";
-    case SlotState::Drain: return "drain";
-    case SlotState::Maint: return "maint";
+    case SlotState::Ready:
+      return "ready";
+    case SlotState::Drain:
+      return "drain";
+    case SlotState::Maint:
+      return "maint";
   }
   return "?";
 }
@@ -157,8 +159,8 @@ bool HaproxyRouter::slots(const std::string& backend, std::vector<Slot>& out, st
   return true;
 }
 
-bool HaproxyRouter::set_addr(const std::string& backend, const std::string& server, const std::string& addr,
-                             int port, std::string& err) {
+bool HaproxyRouter::set_addr(const std::string& backend, const std::string& server, const std::string& addr, int port,
+                             std::string& err) {
   return simple("set server " + backend + "/" + server + " addr " + addr + " port " + std::to_string(port), err);
 }
 

@@ -45,8 +45,10 @@ bool http_request(const HttpRequest& req, HttpResponse& resp, std::string& err) 
   }
   CURLcode rc = curl_easy_perform(c);
   bool ok = rc == CURLE_OK;
-  if (ok) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
-  else err = std::string(curl_easy_strerror(rc));
+  if (ok)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  else
+    err = std::string(curl_easy_strerror(rc));
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
   return ok;
@@ -56,7 +58,8 @@ std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char ch : s) {
-    if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') out += static_cast<char>(ch);
+    if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~')
+      out += static_cast<char>(ch);
     else {
       out += '%';
       out += hex[ch >> 4];

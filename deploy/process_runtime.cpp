@@ -23,8 +23,7 @@ namespace pgstage::deploy {
 namespace {
 
 long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -97,15 +96,18 @@ bool ProcessRuntime::start(const InstanceSpec& spec, Instance& out, std::string&
   std::string log = dir_ + "/" + id + ".log";
   // The command is the user's own shell line from [services.NAME] command, so a shell runs it.
   // spawn() returns once it is exec'd: the instance's /proc environment already names it (is_ours).
-  proc::Command cmd{.argv = {"/bin/sh", "-c", spec.command}, .env = spec.env, .cwd = spec.workdir, .output_file = log, .new_session = true};
+  proc::Command cmd{.argv = {"/bin/sh", "-c", spec.command},
+                    .env = spec.env,
+                    .cwd = spec.workdir,
+                    .output_file = log,
+                    .new_session = true};
   cmd.env["PORT"] = std::to_string(port);
   cmd.env["PGSTAGE_INSTANCE"] = id;
   cmd.env["PGSTAGE_RELEASE"] = spec.release;
   pid_t pid = proc::spawn(cmd, err);
   if (pid < 0) return false;
-  nlohmann::json j = {{"id", id},           {"pid", pid},   {"service", spec.service},
-                      {"release", spec.release}, {"host", host_}, {"port", port},
-                      {"created", created}, {"log", log}};
+  nlohmann::json j = {{"id", id},      {"pid", pid},   {"service", spec.service}, {"release", spec.release},
+                      {"host", host_}, {"port", port}, {"created", created},      {"log", log}};
   std::ofstream f(dir_ + "/" + id + ".json");
   f << j.dump() << "\n";
   f.close();
@@ -187,8 +189,8 @@ bool ProcessRuntime::list(const std::string& service, std::vector<Instance>& out
     if (e.path().extension() != ".json") continue;
     nlohmann::json j;
     if (!read_record(e.path().string(), j)) continue;
-    Instance i{j.value("id", ""), j.value("service", ""), j.value("release", ""),
-               j.value("host", host_), j.value("port", 0), 0};
+    Instance i{j.value("id", ""),      j.value("service", ""), j.value("release", ""),
+               j.value("host", host_), j.value("port", 0),     0};
     long long created = j.value("created", 0LL);
     i.created = static_cast<long>(created / 1000);
     if (!service.empty() && i.service != service) continue;

@@ -25,10 +25,9 @@ class Router {
   virtual ~Router() = default;
   // The servers of `backend`, in configuration order.
   virtual bool slots(const std::string& backend, std::vector<Slot>& out, std::string& err) = 0;
-  virtual bool set_addr(const std::string& backend, const std::string& server, const std::string& addr,
-                        int port, std::string& err) = 0;
-  virtual bool set_state(const std::string& backend, const std::string& server, SlotState state,
-                         std::string& err) = 0;
+  virtual bool set_addr(const std::string& backend, const std::string& server, const std::string& addr, int port,
+                        std::string& err) = 0;
+  virtual bool set_state(const std::string& backend, const std::string& server, SlotState state, std::string& err) = 0;
   virtual bool sessions(const std::string& backend, const std::string& server, int& out, std::string& err) = 0;
   // Closes every session still on the server.
   virtual bool shutdown_sessions(const std::string& backend, const std::string& server, std::string& err) = 0;
@@ -40,8 +39,7 @@ class HaproxyRouter : public Router {
   bool slots(const std::string& backend, std::vector<Slot>& out, std::string& err) override;
   bool set_addr(const std::string& backend, const std::string& server, const std::string& addr, int port,
                 std::string& err) override;
-  bool set_state(const std::string& backend, const std::string& server, SlotState state,
-                 std::string& err) override;
+  bool set_state(const std::string& backend, const std::string& server, SlotState state, std::string& err) override;
   bool sessions(const std::string& backend, const std::string& server, int& out, std::string& err) override;
   bool shutdown_sessions(const std::string& backend, const std::string& server, std::string& err) override;
 

@@ -9,9 +9,9 @@
 namespace pgstage::deploy {
 
 struct LoadStats {
-  long requests = 0;      // answered with 2xx
-  long non_2xx = 0;       // answered with another status
-  long conn_errors = 0;   // refused, reset, timed out
+  long requests = 0;     // answered with 2xx
+  long non_2xx = 0;      // answered with another status
+  long conn_errors = 0;  // refused, reset, timed out
   std::string first_error;
 };
 

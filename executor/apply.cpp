@@ -95,8 +95,7 @@ std::string where(const Finding& f) {
 
 class Apply {
  public:
-  explicit Apply(const ApplyRequest& req)
-      : req_(req), out_(req.out, req.database_url, req.tty) {
+  explicit Apply(const ApplyRequest& req) : req_(req), out_(req.out, req.database_url, req.tty) {
     out_.set_log_interval(req.settings.progress_log_interval);
   }
 
@@ -168,11 +167,14 @@ class Apply {
             const char* what = nullptr;
             const char* reg = "to_regclass";
             QualifiedName n;
-            if (auto* ct = c.as<CreateTable>(); ct && !ct->if_not_exists) what = "table", n = ct->table;
+            if (auto* ct = c.as<CreateTable>(); ct && !ct->if_not_exists)
+              what = "table", n = ct->table;
             else if (auto* ci = c.as<CreateIndex>(); ci && !ci->if_not_exists && !ci->name.empty())
               what = "index", n = QualifiedName{ci->table.schema, ci->name};
-            else if (auto* cv = c.as<CreateView>(); cv && !cv->or_replace) what = "view", n = cv->name;
-            else if (auto* ce = c.as<CreateEnum>()) what = "type", n = ce->name, reg = "to_regtype";
+            else if (auto* cv = c.as<CreateView>(); cv && !cv->or_replace)
+              what = "view", n = cv->name;
+            else if (auto* ce = c.as<CreateEnum>())
+              what = "type", n = ce->name, reg = "to_regtype";
             if (!what) continue;
             if (!tx.exec1(std::string("SELECT ") + reg + "(" + tx.quote(quote_name(n)) + ") IS NOT NULL")[0].as<bool>())
               continue;
@@ -188,7 +190,8 @@ class Apply {
     if (total > clashes.size()) list += "; and " + std::to_string(total - clashes.size()) + " more";
     fail("this database has no pgstage state, but what its migrations create is already there (" + list +
          "): they ran before pgstage. Nothing was run. Record them without running them with `pgstage baseline " +
-         req_.migrations_dir + " --database-url URL --up-to LAST_APPLIED_FILE` (add --verify to compare the "
+         req_.migrations_dir +
+         " --database-url URL --up-to LAST_APPLIED_FILE` (add --verify to compare the "
          "schema), then apply again");
     return false;
   }
@@ -304,7 +307,8 @@ class Apply {
       DbResult r = s.backfill ? runner.run_backfill(s, state_.backfill(migration, s.id))
                               : runner.run_step(s, prior && prior->status == "running");
       if (!r.ok) {
-        fail(migration + ": " + r.error + "; the run stopped here, earlier steps stay applied and the next apply resumes");
+        fail(migration + ": " + r.error +
+             "; the run stopped here, earlier steps stay applied and the next apply resumes");
         return false;
       }
     }
@@ -340,10 +344,12 @@ class Apply {
       bool has_contract = false;
       for (auto& s : p.steps) has_contract = has_contract || s.phase == planner::Phase::Contract;
       out_.line((p.resumed ? "resume " : "apply ") + m.name +
-                (p.as_written ? " (as written)" : has_contract ? " (expand and backfill; contract after release " + req_.release + " is deployed)"
-                                                               : " (staged)"));
+                (p.as_written   ? " (as written)"
+                 : has_contract ? " (expand and backfill; contract after release " + req_.release + " is deployed)"
+                                : " (staged)"));
       if (!p.resumed) {
-        if (auto r = runner.begin_migration(MigrationState{m.name, m.checksum, req_.release, "running"}, p.steps); !r.ok)
+        if (auto r = runner.begin_migration(MigrationState{m.name, m.checksum, req_.release, "running"}, p.steps);
+            !r.ok)
           return fail(r.error), false;
       }
       std::vector<ExecStep> now;

@@ -22,25 +22,25 @@ using PlanFn = std::function<planner::PlanResult(const FileAnalysis&, const plan
 struct ApplyRequest {
   std::string migrations_dir;
   std::string database_url;
-  std::string release;                 // the application release this apply prepares the schema for
-  bool dry_run = false;                // print what would run; change nothing
-  double wait_lock_seconds = 60;       // how long to wait for another apply to finish
+  std::string release;            // the application release this apply prepares the schema for
+  bool dry_run = false;           // print what would run; change nothing
+  double wait_lock_seconds = 60;  // how long to wait for another apply to finish
   ExecSettings settings;
-  LintOptions lint;                    // pg_version, layout, exclude (runner is forced to pgstage)
-  std::vector<const Rule*> rules;      // the rules that decide what is unsafe
-  PlanFn plan;                         // planner::make_plan (tests may pass their own)
+  LintOptions lint;                             // pg_version, layout, exclude (runner is forced to pgstage)
+  std::vector<const Rule*> rules;               // the rules that decide what is unsafe
+  PlanFn plan;                                  // planner::make_plan (tests may pass their own)
   std::function<void(const std::string&)> out;  // one line at a time, password redacted
-  bool tty = false;                    // progress bar instead of log lines
+  bool tty = false;                             // progress bar instead of log lines
 };
 
 struct ApplyResult {
-  int exit_code = 0;                   // 0 done, 1 failed safely or refused, 2 usage/input error
-  std::string error;                   // why it stopped (redacted)
-  std::vector<std::string> ran;        // migrations run as written
-  std::vector<std::string> expanded;   // expand+backfill done, contract pending
-  std::vector<std::string> contracted; // contract phases run
-  std::vector<std::string> waiting;    // "M: contract waits for release R (pgstage mark-deployed R)"
-  std::vector<std::string> refused;    // unsafe findings without a recipe, file:line:column
+  int exit_code = 0;                    // 0 done, 1 failed safely or refused, 2 usage/input error
+  std::string error;                    // why it stopped (redacted)
+  std::vector<std::string> ran;         // migrations run as written
+  std::vector<std::string> expanded;    // expand+backfill done, contract pending
+  std::vector<std::string> contracted;  // contract phases run
+  std::vector<std::string> waiting;     // "M: contract waits for release R (pgstage mark-deployed R)"
+  std::vector<std::string> refused;     // unsafe findings without a recipe, file:line:column
 };
 
 ApplyResult apply_migrations(const ApplyRequest& req);

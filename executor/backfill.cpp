@@ -29,7 +29,8 @@ std::vector<std::string> quoted_keys(const planner::BackfillSpec& spec) {
 }
 
 // "(k1, k2) OP ('v1', 'v2')"; unknown-typed literals take the key columns' types.
-std::string key_compare(const std::vector<std::string>& keys, const std::string& op, const std::vector<std::string>& values) {
+std::string key_compare(const std::vector<std::string>& keys, const std::string& op,
+                        const std::vector<std::string>& values) {
   std::vector<std::string> lits;
   for (auto& v : values) lits.push_back(sql_literal(v));
   return "(" + join(keys) + ") " + op + " (" + join(lits) + ")";

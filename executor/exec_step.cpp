@@ -6,9 +6,12 @@ namespace pgstage::executor {
 
 std::string phase_str(planner::Phase p) {
   switch (p) {
-    case planner::Phase::Expand: return "expand";
-    case planner::Phase::Backfill: return "backfill";
-    case planner::Phase::Contract: return "contract";
+    case planner::Phase::Expand:
+      return "expand";
+    case planner::Phase::Backfill:
+      return "backfill";
+    case planner::Phase::Contract:
+      return "contract";
   }
   return "expand";
 }

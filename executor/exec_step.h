@@ -15,8 +15,8 @@ struct ExecStep {
   std::string id;         // unique within the migration, e.g. "as-written-1" or the plan's step id
   int ord = 0;            // run order within the migration
   planner::Phase phase = planner::Phase::Expand;
-  std::string kind;       // as-written, backfill, create-index-concurrently, validate-constraint, ...
-  std::string sql;        // empty for backfill steps
+  std::string kind;  // as-written, backfill, create-index-concurrently, validate-constraint, ...
+  std::string sql;   // empty for backfill steps
   bool transactional = true;
   std::optional<planner::BackfillSpec> backfill;
 };

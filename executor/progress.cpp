@@ -22,9 +22,13 @@ namespace {
 std::string eta_text(double seconds) {
   if (seconds < 0) return "?";
   char buf[32];
-  if (seconds < 60) std::snprintf(buf, sizeof buf, "%.0fs", seconds);
-  else if (seconds < 3600) std::snprintf(buf, sizeof buf, "%.0fm%02.0fs", seconds / 60 - 0.5, static_cast<double>(static_cast<long>(seconds) % 60));
-  else std::snprintf(buf, sizeof buf, "%.1fh", seconds / 3600);
+  if (seconds < 60)
+    std::snprintf(buf, sizeof buf, "%.0fs", seconds);
+  else if (seconds < 3600)
+    std::snprintf(buf, sizeof buf, "%.0fm%02.0fs", seconds / 60 - 0.5,
+                  static_cast<double>(static_cast<long>(seconds) % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%.1fh", seconds / 3600);
   return buf;
 }
 }  // namespace

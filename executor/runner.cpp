@@ -39,7 +39,8 @@ std::string concurrent_index_name(const std::string& sql) {
     for (auto& ch : lower(st, f).changes) {
       if (auto* ci = std::get_if<CreateIndex>(&ch.value)) {
         if (!ci->concurrently || ci->name.empty()) return {};
-        return ci->table.schema.empty() ? quote_ident(ci->name) : quote_ident(ci->table.schema) + "." + quote_ident(ci->name);
+        return ci->table.schema.empty() ? quote_ident(ci->name)
+                                        : quote_ident(ci->table.schema) + "." + quote_ident(ci->name);
       }
     }
   }
@@ -64,8 +65,8 @@ DbResult PgStepRunner::try_step(const ExecStep& s) {
   if (s.transactional) {
     try {
       pqxx::work tx(c_.raw());
-      tx.exec("SET LOCAL " + std::string("lock_timeout = ") + ms(settings_.lock_timeout) + "; SET LOCAL statement_timeout = " +
-              ms(statement_timeout_for(s, settings_)));
+      tx.exec("SET LOCAL " + std::string("lock_timeout = ") + ms(settings_.lock_timeout) +
+              "; SET LOCAL statement_timeout = " + ms(statement_timeout_for(s, settings_)));
       tx.exec(s.sql);
       mark_step_done(tx, s);
       tx.commit();
@@ -137,9 +138,10 @@ void PgStepRunner::backoff(const ExecStep& s, int attempt, const DbResult& r) {
   long capped = std::min<long>(base, settings_.retry_cap.count());
   std::uniform_real_distribution<double> jitter(0.5, 1.0);
   auto wait = milliseconds(static_cast<long>(static_cast<double>(capped) * jitter(rng_)));
-  out_.line("  " + step_label(s) + ": lock not available within lock_timeout " + std::to_string(settings_.lock_timeout.count()) +
-            "ms (try " + std::to_string(attempt + 1) + " of " + std::to_string(settings_.lock_retries + 1) +
-            "); retrying in " + std::to_string(wait.count()) + "ms" + (r.error.empty() ? "" : ""));
+  out_.line("  " + step_label(s) + ": lock not available within lock_timeout " +
+            std::to_string(settings_.lock_timeout.count()) + "ms (try " + std::to_string(attempt + 1) + " of " +
+            std::to_string(settings_.lock_retries + 1) + "); retrying in " + std::to_string(wait.count()) + "ms" +
+            (r.error.empty() ? "" : ""));
   fault_point("in-retry");
   std::this_thread::sleep_for(wait);
 }
@@ -223,8 +225,8 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
     for (int attempt = 0; attempt <= settings_.lock_retries; ++attempt) {
       try {
         pqxx::work tx(c_.raw());
-        tx.exec("SET LOCAL lock_timeout = " + ms(settings_.lock_timeout) + "; SET LOCAL statement_timeout = " +
-                ms(settings_.batch_statement_timeout));
+        tx.exec("SET LOCAL lock_timeout = " + ms(settings_.lock_timeout) +
+                "; SET LOCAL statement_timeout = " + ms(settings_.batch_statement_timeout));
         auto bound = tx.exec(backfill_bound_sql(spec, last_key, batch));
         if (bound.empty()) {
           save_checkpoint(tx, s, last_key, 0, true);
@@ -293,9 +295,10 @@ DbResult DryRunStepRunner::set_migration_status(const std::string& name, const s
 }
 DbResult DryRunStepRunner::run_step(const ExecStep& s, bool) {
   milliseconds st = statement_timeout_for(s, settings_);
-  out_.line("-- " + step_label(s) + " (" + s.kind + (s.transactional ? ", in a transaction" : ", outside a transaction") +
-            ", lock_timeout " + std::to_string(settings_.lock_timeout.count()) + "ms, statement_timeout " +
-            std::to_string(st.count()) + "ms)");
+  out_.line("-- " + step_label(s) + " (" + s.kind +
+            (s.transactional ? ", in a transaction" : ", outside a transaction") + ", lock_timeout " +
+            std::to_string(settings_.lock_timeout.count()) + "ms, statement_timeout " + std::to_string(st.count()) +
+            "ms)");
   std::string index = s.transactional ? std::string() : concurrent_index_name(s.sql);
   if (!index.empty()) out_.line("-- first: DROP INDEX CONCURRENTLY IF EXISTS " + index + " when it is INVALID");
   out_.line(s.sql + ";");

@@ -17,15 +17,15 @@ inline constexpr milliseconds kDefaultBatchStatementTimeout{60 * 1000};
 inline constexpr milliseconds kDefaultProgressLogInterval{5000};
 
 struct ExecSettings {
-  milliseconds lock_timeout = kDefaultLockTimeout;      // per try of a DDL step or backfill batch
-  int lock_retries = kDefaultLockRetries;               // retries after the first try, on SQLSTATE 55P03
-  milliseconds retry_base = kDefaultRetryBase;          // backoff: base * 2^attempt, capped, with jitter
+  milliseconds lock_timeout = kDefaultLockTimeout;  // per try of a DDL step or backfill batch
+  int lock_retries = kDefaultLockRetries;           // retries after the first try, on SQLSTATE 55P03
+  milliseconds retry_base = kDefaultRetryBase;      // backoff: base * 2^attempt, capped, with jitter
   milliseconds retry_cap = kDefaultRetryCap;
   milliseconds statement_timeout = kDefaultStatementTimeout;
   milliseconds long_statement_timeout = kDefaultLongStatementTimeout;
   milliseconds batch_statement_timeout = kDefaultBatchStatementTimeout;
-  int batch_size = 0;                                   // 0: the plan's batch size
-  milliseconds batch_pause{0};                          // sleep between backfill batches
+  int batch_size = 0;           // 0: the plan's batch size
+  milliseconds batch_pause{0};  // sleep between backfill batches
   milliseconds progress_log_interval = kDefaultProgressLogInterval;
 };
 

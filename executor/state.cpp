@@ -130,8 +130,9 @@ DbResult load_state(Connection& c, State& out) {
       s.status = str(row[8]);
       out.steps[s.step.migration].push_back(std::move(s));
     }
-    for (auto row : tx.exec("SELECT migration, step_id, last_key::text, rows_done, batches, done, "
-                            "to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') FROM pgstage.backfills ORDER BY migration, step_id")) {
+    for (auto row :
+         tx.exec("SELECT migration, step_id, last_key::text, rows_done, batches, done, "
+                 "to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') FROM pgstage.backfills ORDER BY migration, step_id")) {
       BackfillState b;
       b.migration = str(row[0]);
       b.step_id = str(row[1]);
@@ -178,22 +179,25 @@ DbResult mark_release_deployed(Connection& c, const std::string& release) {
 
 DbResult begin_migration(Connection& c, const MigrationState& m, const std::vector<ExecStep>& steps) {
   return exec_one(c, "cannot record migration " + m.name, [&](pqxx::work& tx) {
-    auto r = tx.exec("INSERT INTO pgstage.migrations (name, checksum, release, status) VALUES (" + tx.quote(m.name) + ", " +
-                     tx.quote(m.checksum) + ", " + tx.quote(m.release) + ", 'running') ON CONFLICT (name) DO NOTHING");
+    auto r =
+        tx.exec("INSERT INTO pgstage.migrations (name, checksum, release, status) VALUES (" + tx.quote(m.name) + ", " +
+                tx.quote(m.checksum) + ", " + tx.quote(m.release) + ", 'running') ON CONFLICT (name) DO NOTHING");
     if (r.affected_rows() == 0) return;  // resumed: steps already recorded
     for (auto& s : steps) {
-      tx.exec("INSERT INTO pgstage.steps (migration, step_id, ord, phase, kind, sql, transactional, spec, status) VALUES (" +
-              tx.quote(s.migration) + ", " + tx.quote(s.id) + ", " + std::to_string(s.ord) + ", " +
-              tx.quote(phase_str(s.phase)) + ", " + tx.quote(s.kind) + ", " + tx.quote(s.sql) + ", " +
-              (s.transactional ? "true" : "false") + ", " + tx.quote(backfill_to_json(s.backfill)) + "::jsonb, 'pending')");
+      tx.exec(
+          "INSERT INTO pgstage.steps (migration, step_id, ord, phase, kind, sql, transactional, spec, status) VALUES "
+          "(" +
+          tx.quote(s.migration) + ", " + tx.quote(s.id) + ", " + std::to_string(s.ord) + ", " +
+          tx.quote(phase_str(s.phase)) + ", " + tx.quote(s.kind) + ", " + tx.quote(s.sql) + ", " +
+          (s.transactional ? "true" : "false") + ", " + tx.quote(backfill_to_json(s.backfill)) + "::jsonb, 'pending')");
     }
   });
 }
 
 DbResult set_migration_status(Connection& c, const std::string& name, const std::string& status) {
   return exec_one(c, "cannot record migration " + name + " as " + status, [&](pqxx::work& tx) {
-    tx.exec("UPDATE pgstage.migrations SET status = " + tx.quote(status) + ", finished_at = now() WHERE name = " +
-            tx.quote(name));
+    tx.exec("UPDATE pgstage.migrations SET status = " + tx.quote(status) +
+            ", finished_at = now() WHERE name = " + tx.quote(name));
   });
 }
 
@@ -222,14 +226,16 @@ DbResult record_baseline(Connection& c, const std::vector<MigrationState>& migra
                                  "; this pgstage writes version " + std::to_string(kStateVersion));
     }
     for (auto& m : migrations)
-      if (!tx.exec("SELECT 1 FROM pgstage.migrations WHERE name = " + tx.quote(m.name)).empty()) already.push_back(m.name);
+      if (!tx.exec("SELECT 1 FROM pgstage.migrations WHERE name = " + tx.quote(m.name)).empty())
+        already.push_back(m.name);
     if (!already.empty())
-      return DbResult::failure(std::to_string(already.size()) + " of these migrations are already recorded; nothing was written");
+      return DbResult::failure(std::to_string(already.size()) +
+                               " of these migrations are already recorded; nothing was written");
     tx.exec("INSERT INTO pgstage.releases (name, deployed_at) VALUES (" + tx.quote(release) +
             ", now()) ON CONFLICT (name) DO UPDATE SET deployed_at = coalesce(pgstage.releases.deployed_at, now())");
     for (auto& m : migrations) {
-      tx.exec("INSERT INTO pgstage.migrations (name, checksum, release, status, finished_at) VALUES (" + tx.quote(m.name) +
-              ", " + tx.quote(m.checksum) + ", " + tx.quote(release) + ", 'applied', now())");
+      tx.exec("INSERT INTO pgstage.migrations (name, checksum, release, status, finished_at) VALUES (" +
+              tx.quote(m.name) + ", " + tx.quote(m.checksum) + ", " + tx.quote(release) + ", 'applied', now())");
       fault_point("baseline-record");
     }
     tx.commit();
@@ -262,14 +268,16 @@ DbResult acquire_apply_lock(Connection& c, double wait_seconds) {
     for (;;) {
       {
         pqxx::nontransaction tx(c.raw());
-        if (tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kLockClass) + ", " + std::to_string(kLockObject) + ")")[0]
+        if (tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kLockClass) + ", " + std::to_string(kLockObject) +
+                     ")")[0]
                 .as<bool>())
           return DbResult::success();
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         pqxx::nontransaction tx(c.raw());
-        auto r = tx.exec("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = " + std::to_string(kLockClass) +
-                         " AND objid = " + std::to_string(kLockObject) + " AND granted LIMIT 1");
+        auto r =
+            tx.exec("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = " + std::to_string(kLockClass) +
+                    " AND objid = " + std::to_string(kLockObject) + " AND granted LIMIT 1");
         std::string holder = r.empty() ? "another session" : "backend pid " + r[0][0].as<std::string>();
         return DbResult::failure("another pgstage apply is running on this database (" + holder +
                                  " holds the pgstage lock); gave up after waiting " +

@@ -52,8 +52,8 @@ struct ReleaseState {
 };
 
 struct State {
-  bool exists = false;  // the pgstage schema exists
-  std::vector<MigrationState> migrations;        // by name
+  bool exists = false;                     // the pgstage schema exists
+  std::vector<MigrationState> migrations;  // by name
   std::vector<ReleaseState> releases;
   std::map<std::string, std::vector<StepState>> steps;  // by migration, in run order
   std::vector<BackfillState> backfills;

@@ -12,20 +12,20 @@
 namespace pgstage::planner::detail {
 
 struct StatementInput {
-  int index = 0;                  // statement number in the file
+  int index = 0;  // statement number in the file
   const Statement* statement = nullptr;
   const LoweredStatement* lowered = nullptr;
-  LockFacts lock;                 // lock facts of the whole statement
-  bool in_transaction = false;    // the source ran it inside a transaction block
+  LockFacts lock;                   // lock facts of the whole statement
+  bool in_transaction = false;      // the source ran it inside a transaction block
   std::optional<std::string> fill;  // `-- pgstage:fill <expression>` annotation
 };
 
 struct Ctx {
   const SourceFile& file;
-  Catalog& catalog;               // the schema before the statement being planned
+  Catalog& catalog;  // the schema before the statement being planned
   const PlanOptions& opts;
   std::vector<Step> expand, backfill, contract;
-  std::string error;              // first error; planning stops
+  std::string error;  // first error; planning stops
   std::vector<Finding> unplannable;
   // Facts deferred to contract: later statements must not depend on them.
   std::vector<std::pair<QualifiedName, std::string>> deferred_columns;  // dropped or renamed away in contract
@@ -50,8 +50,7 @@ Step make_backfill(Ctx& cx, Phase phase, std::string description, BackfillSpec s
 // Idempotent ADD COLUMN of a nullable column without default.
 std::string add_nullable_column_sql(const QualifiedName& t, const std::string& column, const TypeName& type);
 // Contract steps that make `column` NOT NULL through a validated CHECK (no long ACCESS EXCLUSIVE scan).
-void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
-                        int stmt);
+void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule, int stmt);
 // Trigger + function names for a sync trigger on `t` for `column`.
 QualifiedName trigger_function_name(const QualifiedName& t, const std::string& column, const std::string& what);
 std::string trigger_name(const std::string& column, const std::string& what);

@@ -9,9 +9,12 @@ using json = nlohmann::ordered_json;
 
 std::string_view phase_name(Phase p) {
   switch (p) {
-    case Phase::Expand: return "expand";
-    case Phase::Backfill: return "backfill";
-    case Phase::Contract: return "contract";
+    case Phase::Expand:
+      return "expand";
+    case Phase::Backfill:
+      return "backfill";
+    case Phase::Contract:
+      return "contract";
   }
   return "expand";
 }
@@ -46,7 +49,8 @@ QualifiedName name_from(const json& j) {
 
 json lock_json(const LockFacts& l) {
   json tables = json::array();
-  for (auto& t : l.tables) tables.push_back({{"table", name_json(t.table)}, {"mode", std::string(lock_mode_name(t.mode))}});
+  for (auto& t : l.tables)
+    tables.push_back({{"table", name_json(t.table)}, {"mode", std::string(lock_mode_name(t.mode))}});
   return json{{"mode", std::string(lock_mode_name(l.mode))},
               {"tables", tables},
               {"blocks_reads", blocks_reads(l.mode)},
@@ -170,7 +174,8 @@ bool from_json(const std::string& text, Plan& out, std::string& err) {
         return false;
       }
       last = *phase;
-      p.phases.push_back(PhaseInfo{*phase, jp.value("runs", std::string()), jp.value("releases_running", std::string())});
+      p.phases.push_back(
+          PhaseInfo{*phase, jp.value("runs", std::string()), jp.value("releases_running", std::string())});
       for (auto& js : jp.at("steps")) {
         Step s;
         s.id = js.at("id").get<std::string>();

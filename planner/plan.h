@@ -32,25 +32,25 @@ struct BackfillSpec {
 };
 
 struct Step {
-  std::string id;           // deterministic and unique in the plan, e.g. "expand-2-add-column"
+  std::string id;  // deterministic and unique in the plan, e.g. "expand-2-add-column"
   Phase phase = Phase::Expand;
-  std::string kind;         // passthrough, add-column, create-trigger, create-index-concurrently,
-                            // add-constraint-not-valid, validate-constraint, set-not-null, drop-column,
-                            // drop-trigger, create-view, drop-view, backfill, ...
-  std::string description;  // what the step does and why, for reviewers
-  std::string sql;          // empty for backfill steps (see `backfill`)
+  std::string kind;           // passthrough, add-column, create-trigger, create-index-concurrently,
+                              // add-constraint-not-valid, validate-constraint, set-not-null, drop-column,
+                              // drop-trigger, create-view, drop-view, backfill, ...
+  std::string description;    // what the step does and why, for reviewers
+  std::string sql;            // empty for backfill steps (see `backfill`)
   bool transactional = true;  // false: must run outside a transaction block (CONCURRENTLY)
   std::optional<BackfillSpec> backfill;
   std::vector<QualifiedName> tables;
-  LockFacts lock;           // static lock facts of `sql`
-  std::string rule;         // the finding that led to this step ("" for passthrough)
+  LockFacts lock;             // static lock facts of `sql`
+  std::string rule;           // the finding that led to this step ("" for passthrough)
   int source_statement = -1;  // index of the statement in the source file
 };
 
 struct PhaseInfo {
   Phase phase = Phase::Expand;
-  std::string runs;             // when it runs: "before the deploy of the release that uses the new schema"
-  std::string releases_running; // which application releases may run during it: "old and new"
+  std::string runs;              // when it runs: "before the deploy of the release that uses the new schema"
+  std::string releases_running;  // which application releases may run during it: "old and new"
 };
 
 struct Plan {
@@ -58,7 +58,7 @@ struct Plan {
   std::string source_path;
   std::string source_checksum;  // "sha256:<hex>" of the source file's bytes
   std::vector<PhaseInfo> phases;
-  std::vector<Step> steps;      // in run order; phases are contiguous: expand, backfill, contract
+  std::vector<Step> steps;  // in run order; phases are contiguous: expand, backfill, contract
 
   bool has_contract() const;
   std::vector<const Step*> steps_of(Phase p) const;

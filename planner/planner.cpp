@@ -70,8 +70,10 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
     cx.fail(at, "this statement reuses the name " + display_ident(r->new_name) +
                     ", which the plan frees only in contract" + split);
   if (auto* t = c.as<CreateTable>(); t && table_deferred(t->table))
-    cx.fail(at, "this statement creates " + display_name(t->table) + ", which the plan drops or renames only in "
-                "contract" + split);
+    cx.fail(at, "this statement creates " + display_name(t->table) +
+                    ", which the plan drops or renames only in "
+                    "contract" +
+                    split);
   auto column_change = [&](const QualifiedName& t, const std::string& col) {
     if (column_deferred(t, col))
       cx.fail(c.location >= 0 ? c.location : at,
@@ -87,7 +89,8 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
   if (auto* ix = c.as<CreateIndex>()) {
     for (auto& col : ix->columns)
       if (column_deferred(ix->table, col))
-        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops or replaces in contract" + split);
+        cx.fail(at, "this index uses column " + display_ident(col) + ", which the plan drops or replaces in contract" +
+                        split);
     if (ix->unique && backfilled(ix->table))
       cx.fail(at, "this unique index on " + display_name(ix->table) +
                       " would be built before the backfill that the plan runs after expand" + split);
@@ -121,7 +124,8 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
 std::optional<std::string> render_change(const Change& c) {
   if (auto* a = c.as<AddColumn>()) {
     const ColumnDef& col = a->column;
-    if (col.identity || col.generated_stored || col.type.is_serial || col.primary_key || col.unique) return std::nullopt;
+    if (col.identity || col.generated_stored || col.type.is_serial || col.primary_key || col.unique)
+      return std::nullopt;
     for (auto& k : col.constraints)
       if (k.kind != ConstraintKind::NotNull) return std::nullopt;
     return "ALTER TABLE " + quote_name(a->table) + " ADD COLUMN " + (a->if_not_exists ? "IF NOT EXISTS " : "") +
@@ -181,8 +185,8 @@ void flush(Ctx& cx, Passthrough& p) {
   for (auto& s : p.sql) sql += (sql.empty() ? "" : ";\n") + s;
   std::string what = p.sql.size() == 1 ? "statement" : std::to_string(p.sql.size()) + " statements";
   Step s = make_step(cx, Phase::Expand, "passthrough",
-                     "Run the migration's " + what + " unchanged (safe while the old release serves)", sql,
-                     p.tables, p.rule, p.first);
+                     "Run the migration's " + what + " unchanged (safe while the old release serves)", sql, p.tables,
+                     p.rule, p.first);
   cx.expand.push_back(std::move(s));
   p = Passthrough{};
 }
@@ -234,8 +238,8 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     // Recipes only append: a statement's own steps and facts are undone by truncating.
     struct Mark {
       size_t expand, backfill, contract, deferred_columns, deferred_tables, backfilled_tables;
-    } saved{cx.expand.size(), cx.backfill.size(), cx.contract.size(), cx.deferred_columns.size(),
-            cx.deferred_tables.size(), cx.backfilled_tables.size()};
+    } saved{cx.expand.size(),           cx.backfill.size(),        cx.contract.size(),
+            cx.deferred_columns.size(), cx.deferred_tables.size(), cx.backfilled_tables.size()};
     auto undo = [&] {
       cx.expand.resize(saved.expand), cx.backfill.resize(saved.backfill), cx.contract.resize(saved.contract);
       cx.deferred_columns.resize(saved.deferred_columns), cx.deferred_tables.resize(saved.deferred_tables);
@@ -258,8 +262,8 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
       // The author suppressed the finding (`-- pgstage:ignore <rule>`): the statement runs as written.
       bool skip = false;
       for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
-        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill : saved.contract);
-             k < v->size(); ++k)
+        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill : saved.contract); k < v->size();
+             ++k)
           skip = skip || fa.is_suppressed(i, (*v)[k].rule);
       if (skip) {
         undo();

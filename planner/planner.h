@@ -11,8 +11,8 @@
 namespace pgstage::planner {
 
 struct PlanOptions {
-  LintSettings settings;   // pg_version etc.
-  int batch_size = 1000;   // default backfill batch size
+  LintSettings settings;  // pg_version etc.
+  int batch_size = 1000;  // default backfill batch size
 };
 
 struct PlanResult {

@@ -27,10 +27,11 @@ void fill_trigger(Ctx& cx, const QualifiedName& t, const std::string& column, co
   std::string c = quote_ident(column);
   cx.expand.push_back(make_step(
       cx, Phase::Expand, "create-trigger",
-      "Fill " + who(t, column) + " on INSERT and UPDATE while the old release, which does not know the column, "
+      "Fill " + who(t, column) +
+          " on INSERT and UPDATE while the old release, which does not know the column, "
           "still writes rows",
-      create_trigger_sql(t, trg, fn, "  IF NEW." + c + " IS NULL THEN\n    NEW." + c + " := " + row_expr(expr) +
-                                         ";\n  END IF;\n"),
+      create_trigger_sql(t, trg, fn,
+                         "  IF NEW." + c + " IS NULL THEN\n    NEW." + c + " := " + row_expr(expr) + ";\n  END IF;\n"),
       {t}, rule, stmt));
   cx.contract.push_back(make_step(cx, Phase::Contract, "drop-trigger",
                                   "Drop the fill trigger: only the new release runs now, and it sets the column",
@@ -56,9 +57,8 @@ bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
   const ColumnDef& col = a.column;
   bool has_default = col.default_expr && !col.default_expr->is_null_constant;
   bool special = col.identity || col.generated_stored || col.type.is_serial;
-  bool volatile_default =
-      has_default && !special &&
-      (col.default_expr->volatility == Volatility::Volatile || cx.opts.settings.pg_version < 11);
+  bool volatile_default = has_default && !special &&
+                          (col.default_expr->volatility == Volatility::Volatile || cx.opts.settings.pg_version < 11);
   bool required = col.not_null && !has_default && !special;
   if (!volatile_default && !required) {
     if (has_extra_constraints(col) && !special)
@@ -92,16 +92,17 @@ bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
   const QualifiedName& t = a.table;
   std::string qc = quote_ident(col.name);
   cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
-                                "Add " + who(t, col.name) + " as a nullable column without default: catalog-only, "
-                                "the old release keeps working",
+                                "Add " + who(t, col.name) +
+                                    " as a nullable column without default: catalog-only, "
+                                    "the old release keeps working",
                                 add_nullable_column_sql(t, col.name, col.type), {t}, rule, in.index));
   if (required) {
     fill_trigger(cx, t, col.name, value, rule, in.index);
   } else {
     cx.expand.push_back(make_step(cx, Phase::Expand, "set-default",
                                   "SET DEFAULT " + value + " for new rows (catalog-only; existing rows are backfilled)",
-                                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + value,
-                                  {t}, rule, in.index));
+                                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + value, {t},
+                                  rule, in.index));
   }
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Fill " + who(t, col.name) + " in existing rows with " + value + ", in batches by key",
@@ -124,18 +125,26 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
   if (key.empty()) return true;
   CatalogColumn oldc = *old;
   std::string o = quote_ident(r.column), n = quote_ident(r.new_name);
-  cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
-                                "Add the new column " + who(t, r.new_name) + " beside " + who(t, r.column) +
-                                    " (nullable, catalog-only)",
-                                add_nullable_column_sql(t, r.new_name, oldc.type), {t}, rule, in.index));
+  cx.expand.push_back(make_step(
+      cx, Phase::Expand, "add-column",
+      "Add the new column " + who(t, r.new_name) + " beside " + who(t, r.column) + " (nullable, catalog-only)",
+      add_nullable_column_sql(t, r.new_name, oldc.type), {t}, rule, in.index));
   QualifiedName fn = trigger_function_name(t, r.new_name, "sync");
   std::string trg = trigger_name(r.new_name, "sync");
   std::string body =
       "  IF TG_OP = 'INSERT' THEN\n"
-      "    IF NEW." + n + " IS NULL THEN\n      NEW." + n + " := NEW." + o + ";\n"
-      "    ELSE\n      NEW." + o + " := NEW." + n + ";\n    END IF;\n"
-      "  ELSIF NEW." + n + " IS DISTINCT FROM OLD." + n + " THEN\n    NEW." + o + " := NEW." + n + ";\n"
-      "  ELSIF NEW." + o + " IS DISTINCT FROM OLD." + o + " THEN\n    NEW." + n + " := NEW." + o + ";\n"
+      "    IF NEW." +
+      n + " IS NULL THEN\n      NEW." + n + " := NEW." + o +
+      ";\n"
+      "    ELSE\n      NEW." +
+      o + " := NEW." + n +
+      ";\n    END IF;\n"
+      "  ELSIF NEW." +
+      n + " IS DISTINCT FROM OLD." + n + " THEN\n    NEW." + o + " := NEW." + n +
+      ";\n"
+      "  ELSIF NEW." +
+      o + " IS DISTINCT FROM OLD." + o + " THEN\n    NEW." + n + " := NEW." + o +
+      ";\n"
       "  END IF;\n";
   cx.expand.push_back(make_step(
       cx, Phase::Expand, "create-trigger",
@@ -152,20 +161,18 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
       in.index));
   // One transaction: between dropping the trigger and the column, an INSERT from the new release
   // would leave the old NOT NULL column empty.
-  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-column",
-                                  "Drop the sync trigger and the old column " + who(t, r.column) +
-                                      " together: no release uses it any more",
-                                  drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) +
-                                      " DROP COLUMN IF EXISTS " + o,
-                                  {t}, rule, in.index));
+  cx.contract.push_back(make_step(
+      cx, Phase::Contract, "drop-column",
+      "Drop the sync trigger and the old column " + who(t, r.column) + " together: no release uses it any more",
+      drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + o, {t}, rule,
+      in.index));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   if (oldc.not_null) not_null_via_check(cx, t, r.new_name, rule, in.index);
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
-    cx.contract.push_back(make_step(cx, Phase::Contract, "set-default",
-                                    "Carry the old column's default over to " + who(t, r.new_name),
-                                    "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + n + " SET DEFAULT " +
-                                        oldc.default_expr->sql,
-                                    {t}, rule, in.index));
+    cx.contract.push_back(
+        make_step(cx, Phase::Contract, "set-default", "Carry the old column's default over to " + who(t, r.new_name),
+                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + n + " SET DEFAULT " + oldc.default_expr->sql, {t},
+                  rule, in.index));
   cx.deferred_columns.push_back({t, r.column});
   cx.backfilled_tables.push_back(t);
   return true;
@@ -191,18 +198,20 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
   std::string conv = a.using_expr ? "(" + a.using_expr->sql + ")" : "(" + qc + ")::" + a.new_type.str();
   std::string type_sql = a.new_type.str() + (a.collation.empty() ? "" : " COLLATE " + quote_ident(a.collation));
   cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
-                                "Add " + who(t, tmp) + " of type " + a.new_type.str() + " (nullable, catalog-only) "
-                                "to hold the converted values",
+                                "Add " + who(t, tmp) + " of type " + a.new_type.str() +
+                                    " (nullable, catalog-only) "
+                                    "to hold the converted values",
                                 "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + qt + " " + type_sql,
                                 {t}, rule, in.index));
   QualifiedName fn = trigger_function_name(t, a.column, "convert");
   std::string trg = trigger_name(a.column, "convert");
-  cx.expand.push_back(make_step(
-      cx, Phase::Expand, "create-trigger",
-      "Keep " + who(t, tmp) + " equal to " + conv + " on every INSERT and UPDATE. Both releases write " +
-          who(t, a.column) + " (its name does not change); the trigger only edits the row being written, so it "
-          "never fires itself again",
-      create_trigger_sql(t, trg, fn, "  NEW." + qt + " := " + row_expr(conv) + ";\n"), {t}, rule, in.index));
+  cx.expand.push_back(make_step(cx, Phase::Expand, "create-trigger",
+                                "Keep " + who(t, tmp) + " equal to " + conv +
+                                    " on every INSERT and UPDATE. Both releases write " + who(t, a.column) +
+                                    " (its name does not change); the trigger only edits the row being written, so it "
+                                    "never fires itself again",
+                                create_trigger_sql(t, trg, fn, "  NEW." + qt + " := " + row_expr(conv) + ";\n"), {t},
+                                rule, in.index));
   std::vector<Step> renames;
   copy_indexes(cx, t, a.column, tmp, rule, in.index, at(in, c), renames);
   if (!cx.error.empty()) return true;
@@ -214,18 +223,18 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
   std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
                             " AND attname = " + quote_literal(tmp) + " AND NOT attisdropped";
   std::string swap = "    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " + quote_name(t) + ";\n    ALTER TABLE " +
-                     quote_name(t) + " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) +
-                     " RENAME COLUMN " + qt + " TO " + qc + ";\n";
+                     quote_name(t) + " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " +
+                     qt + " TO " + qc + ";\n";
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
     swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
             ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
-  cx.contract.push_back(make_step(
-      cx, Phase::Contract, "swap-column",
-      "In one transaction: drop the trigger and the old " + who(t, a.column) + ", and rename " + who(t, tmp) +
-          " to take its place (catalog-only, brief ACCESS EXCLUSIVE)",
-      do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") + ";\nDROP FUNCTION IF EXISTS " +
-          quote_name(fn) + "()",
-      {t}, rule, in.index));
+  cx.contract.push_back(make_step(cx, Phase::Contract, "swap-column",
+                                  "In one transaction: drop the trigger and the old " + who(t, a.column) +
+                                      ", and rename " + who(t, tmp) +
+                                      " to take its place (catalog-only, brief ACCESS EXCLUSIVE)",
+                                  do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") +
+                                      ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()",
+                                  {t}, rule, in.index));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   cx.backfilled_tables.push_back(t);
   cx.deferred_columns.push_back({t, a.column});  // the old column goes in contract
@@ -264,10 +273,10 @@ bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c) {
     if (Catalog::same(st.backfill->table, t) && p == want) catch_up.push_back(*st.backfill);
   }
   for (auto& spec : catch_up)
-    cx.contract.push_back(make_backfill(cx, Phase::Contract,
-                                        "Catch up: fill the NULLs the old release wrote into " + who(t, s.column) +
-                                            " after the first backfill",
-                                        spec, rule, in.index));
+    cx.contract.push_back(make_backfill(
+        cx, Phase::Contract,
+        "Catch up: fill the NULLs the old release wrote into " + who(t, s.column) + " after the first backfill", spec,
+        rule, in.index));
   not_null_via_check(cx, t, s.column, rule, in.index);
   return true;
 }
@@ -281,12 +290,11 @@ bool plan_drop_column(Ctx& cx, const StatementInput& in, const Change& c) {
   const CatalogColumn* col = tab ? tab->column(d.column) : nullptr;
   if (col && col->not_null && !(col->default_expr && !col->default_expr->is_null_constant) && !col->identity &&
       !col->generated)
-    cx.expand.push_back(make_step(cx, Phase::Expand, "drop-not-null",
-                                  "DROP NOT NULL on " + who(t, d.column) +
-                                      ": the new release no longer writes it, so its INSERTs must not fail",
-                                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + quote_ident(d.column) +
-                                      " DROP NOT NULL",
-                                  {t}, rule, in.index));
+    cx.expand.push_back(make_step(
+        cx, Phase::Expand, "drop-not-null",
+        "DROP NOT NULL on " + who(t, d.column) + ": the new release no longer writes it, so its INSERTs must not fail",
+        "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + quote_ident(d.column) + " DROP NOT NULL", {t}, rule,
+        in.index));
   cx.contract.push_back(make_step(cx, Phase::Contract, "drop-column",
                                   "Drop " + who(t, d.column) + " once no release reads it (catalog-only)",
                                   "ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + quote_ident(d.column) +

@@ -16,8 +16,9 @@ std::string text_of(const Ctx& cx, const StatementInput& in) { return in.stateme
 
 bool single(Ctx& cx, const StatementInput& in, const Change& c, const std::string& rule) {
   if (in.lowered->changes.size() == 1 && !c.from_do_block) return true;
-  cx.fail(at(in, c), rule + ": the statement does more than this one change (or runs in a DO block); put it in its "
-                            "own statement so it can be staged, then plan again");
+  cx.fail(at(in, c), rule +
+                         ": the statement does more than this one change (or runs in a DO block); put it in its "
+                         "own statement so it can be staged, then plan again");
   return false;
 }
 
@@ -78,15 +79,16 @@ bool plan_rename_table(Ctx& cx, const StatementInput& in, const Change& c) {
   QualifiedName nt = sibling(t, r.new_name);
   std::string is_table = "SELECT 1 FROM pg_catalog.pg_class WHERE oid = to_regclass(" + quote_literal(quote_name(t)) +
                          ") AND relkind IN ('r', 'p')";
-  cx.expand.push_back(make_step(
-      cx, Phase::Expand, "rename-table",
-      "Rename " + display_name(t) + " to " + display_name(nt) + " and, in the same transaction, create the view " +
-          display_name(t) + " over it: a simple view is updatable, so the old release keeps reading and writing "
-          "through the old name",
-      do_block("  IF EXISTS (" + is_table + ") THEN\n    ALTER TABLE " + quote_name(t) + " RENAME TO " +
-               quote_ident(r.new_name) + ";\n    CREATE VIEW " + quote_name(t) + " AS SELECT * FROM " +
-               quote_name(nt) + ";\n  END IF;\n"),
-      {t, nt}, rule, in.index));
+  cx.expand.push_back(
+      make_step(cx, Phase::Expand, "rename-table",
+                "Rename " + display_name(t) + " to " + display_name(nt) +
+                    " and, in the same transaction, create the view " + display_name(t) +
+                    " over it: a simple view is updatable, so the old release keeps reading and writing "
+                    "through the old name",
+                do_block("  IF EXISTS (" + is_table + ") THEN\n    ALTER TABLE " + quote_name(t) + " RENAME TO " +
+                         quote_ident(r.new_name) + ";\n    CREATE VIEW " + quote_name(t) + " AS SELECT * FROM " +
+                         quote_name(nt) + ";\n  END IF;\n"),
+                {t, nt}, rule, in.index));
   cx.contract.push_back(make_step(cx, Phase::Contract, "drop-view",
                                   "Drop the compatibility view " + display_name(t) + ": no release uses the old name",
                                   "DROP VIEW IF EXISTS " + quote_name(t), {t}, rule, in.index));
@@ -100,10 +102,9 @@ bool plan_drop_table(Ctx& cx, const StatementInput& in, const Change& c) {
   if (!any) return false;
   std::string names;
   for (auto& t : d.tables) names += (names.empty() ? "" : ", ") + quote_name(t);
-  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-table",
-                                  "Drop " + names + " once no release reads or writes it",
-                                  "DROP TABLE IF EXISTS " + names + (d.cascade ? " CASCADE" : ""), d.tables,
-                                  "dropping-table", in.index));
+  cx.contract.push_back(
+      make_step(cx, Phase::Contract, "drop-table", "Drop " + names + " once no release reads or writes it",
+                "DROP TABLE IF EXISTS " + names + (d.cascade ? " CASCADE" : ""), d.tables, "dropping-table", in.index));
   for (auto& t : d.tables) cx.deferred_tables.push_back(t);
   return true;
 }
@@ -127,7 +128,8 @@ bool plan_add_constraint(Ctx& cx, const StatementInput& in, const Change& c) {
     if (k.name.empty()) {
       // Name it as Postgres would, so the later VALIDATE and re-runs can find it.
       auto words = top_words(sql);
-      auto add = std::find_if(words.begin(), words.end(), [](const Word& w) { return w.depth == 0 && w.upper == "ADD"; });
+      auto add =
+          std::find_if(words.begin(), words.end(), [](const Word& w) { return w.depth == 0 && w.upper == "ADD"; });
       if (add == words.end()) {
         cx.fail(at(in, c), rule + ": cannot find ADD in the statement");
         return true;
@@ -135,13 +137,15 @@ bool plan_add_constraint(Ctx& cx, const StatementInput& in, const Change& c) {
       sql.insert(add->end, " CONSTRAINT " + quote_ident(name));
     }
     sql += " NOT VALID";
-    cx.expand.push_back(make_step(
-        cx, Phase::Expand, "add-constraint-not-valid",
-        "Add " + display_ident(name) + " NOT VALID: new writes are checked at once, existing rows are not scanned "
-        "under the strong lock",
-        do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    " + sql + ";\n  END IF;\n"),
-        k.kind == ConstraintKind::ForeignKey ? std::vector<QualifiedName>{t, k.ref_table} : std::vector<QualifiedName>{t},
-        rule, in.index));
+    cx.expand.push_back(
+        make_step(cx, Phase::Expand, "add-constraint-not-valid",
+                  "Add " + display_ident(name) +
+                      " NOT VALID: new writes are checked at once, existing rows are not scanned "
+                      "under the strong lock",
+                  do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    " + sql + ";\n  END IF;\n"),
+                  k.kind == ConstraintKind::ForeignKey ? std::vector<QualifiedName>{t, k.ref_table}
+                                                       : std::vector<QualifiedName>{t},
+                  rule, in.index));
     validate_step(cx, t, name, rule, in.index, "checks the existing rows of " + display_name(t));
     return true;
   }
@@ -153,13 +157,13 @@ bool plan_add_constraint(Ctx& cx, const StatementInput& in, const Change& c) {
                                   "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) + " ON " +
                                       quote_name(t) + " (" + column_list(k.columns) + ")",
                                   {t}, rule, in.index));
-    cx.expand.push_back(make_step(
-        cx, Phase::Expand, "add-constraint-using-index",
-        "Turn the index into the UNIQUE constraint " + display_ident(name) + " (catalog-only, brief lock)",
-        do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    ALTER TABLE " + quote_name(t) +
-                 " ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(name) +
-                 (k.deferrable ? " DEFERRABLE" : "") + ";\n  END IF;\n"),
-        {t}, rule, in.index));
+    cx.expand.push_back(
+        make_step(cx, Phase::Expand, "add-constraint-using-index",
+                  "Turn the index into the UNIQUE constraint " + display_ident(name) + " (catalog-only, brief lock)",
+                  do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    ALTER TABLE " +
+                           quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " +
+                           quote_ident(name) + (k.deferrable ? " DEFERRABLE" : "") + ";\n  END IF;\n"),
+                  {t}, rule, in.index));
     return true;
   }
   if (k.kind == ConstraintKind::PrimaryKey) {
@@ -187,8 +191,8 @@ bool plan_add_constraint(Ctx& cx, const StatementInput& in, const Change& c) {
         cx, Phase::Contract, "add-constraint-using-index",
         "Turn the index into the primary key " + display_ident(name) + " (the columns are already NOT NULL: no scan)",
         do_block("  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
-                 " AND contype = 'p') THEN\n    ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " +
-                 quote_ident(name) + " PRIMARY KEY USING INDEX " + quote_ident(index) + ";\n  END IF;\n"),
+                 " AND contype = 'p') THEN\n    ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) +
+                 " PRIMARY KEY USING INDEX " + quote_ident(index) + ";\n  END IF;\n"),
         {t}, rule, in.index));
     return true;
   }
@@ -238,8 +242,9 @@ bool plan_drop_index(Ctx& cx, const StatementInput& in, const Change& c) {
   if (!any) return false;
   const std::string rule = "drop-index-non-concurrent";
   if (d.cascade) {
-    cx.fail(at(in, c), rule + ": DROP INDEX CONCURRENTLY cannot CASCADE; drop the dependent objects first, then the "
-                              "index without CASCADE, and plan again");
+    cx.fail(at(in, c), rule +
+                           ": DROP INDEX CONCURRENTLY cannot CASCADE; drop the dependent objects first, then the "
+                           "index without CASCADE, and plan again");
     return true;
   }
   for (auto& n : d.names) {
@@ -247,8 +252,9 @@ bool plan_drop_index(Ctx& cx, const StatementInput& in, const Change& c) {
     std::vector<QualifiedName> tables;
     if (ix) tables.push_back(ix->table);
     Step s = make_step(cx, Phase::Expand, "drop-index-concurrently",
-                       "Drop index " + display_name(n) + " CONCURRENTLY (reads and writes continue), outside a "
-                       "transaction",
+                       "Drop index " + display_name(n) +
+                           " CONCURRENTLY (reads and writes continue), outside a "
+                           "transaction",
                        "DROP INDEX CONCURRENTLY IF EXISTS " + quote_name(n), tables, rule, in.index);
     s.transactional = false;
     cx.expand.push_back(std::move(s));
@@ -298,8 +304,9 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   };
   auto set = find("SET");
   if (words.empty() || words[0].upper != "UPDATE" || set == words.end()) {
-    cx.fail(at(in, c), rule + ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "
-                              "rewrite the statement in that form (no WITH, FROM, alias or RETURNING)");
+    cx.fail(at(in, c), rule +
+                           ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "
+                           "rewrite the statement in that form (no WITH, FROM, alias or RETURNING)");
     return true;
   }
   // Between UPDATE [ONLY] and SET there must be nothing but the table name (no alias).
@@ -309,8 +316,9 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   size_t parts = d.table.schema.empty() ? 1 : 2;
   if (find("FROM") != words.end() || find("RETURNING") != words.end() || name_words > parts ||
       (find("CURRENT") != words.end())) {
-    cx.fail(at(in, c), rule + ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "
-                              "rewrite the statement in that form (no WITH, FROM, alias or RETURNING)");
+    cx.fail(at(in, c), rule +
+                           ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "
+                           "rewrite the statement in that form (no WITH, FROM, alias or RETURNING)");
     return true;
   }
   auto where = find("WHERE");
@@ -323,11 +331,11 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   };
   auto key = cx.key_of(d.table, at(in, c), rule);
   if (key.empty()) return true;
-  cx.backfill.push_back(make_backfill(
-      cx, Phase::Backfill,
-      "Run the migration's UPDATE of " + display_name(d.table) +
-          " in short batches by key instead of one long transaction that holds locks on the whole table",
-      BackfillSpec{d.table, key, trim(set_sql), trim(predicate), cx.opts.batch_size}, rule, in.index));
+  cx.backfill.push_back(
+      make_backfill(cx, Phase::Backfill,
+                    "Run the migration's UPDATE of " + display_name(d.table) +
+                        " in short batches by key instead of one long transaction that holds locks on the whole table",
+                    BackfillSpec{d.table, key, trim(set_sql), trim(predicate), cx.opts.batch_size}, rule, in.index));
   cx.backfilled_tables.push_back(d.table);
   return true;
 }

@@ -50,8 +50,10 @@ std::string pg_default_name(const std::string& name1, const std::string& name2, 
   std::string a = name1, b = name2;
   size_t avail = kMaxIdentBytes - overhead;
   while (a.size() + b.size() > avail) {
-    if (a.size() > b.size()) a = cut(a, a.size() - 1);
-    else b = cut(b, b.size() - 1);
+    if (a.size() > b.size())
+      a = cut(a, a.size() - 1);
+    else
+      b = cut(b, b.size() - 1);
   }
   std::string out = a;
   if (!b.empty()) out += "_" + b;
@@ -97,8 +99,10 @@ std::vector<Word> top_words(std::string_view s) {
       ++i;
       while (i < n) {
         if (s[i] == c) {
-          if (i + 1 < n && s[i + 1] == c) i += 2;
-          else break;
+          if (i + 1 < n && s[i + 1] == c)
+            i += 2;
+          else
+            break;
         } else {
           ++i;
         }

@@ -11,7 +11,7 @@ namespace pgstage::planner {
 
 inline constexpr size_t kMaxIdentBytes = 63;  // NAMEDATALEN - 1
 
-std::string quote_literal(std::string_view s);        // 'it''s'
+std::string quote_literal(std::string_view s);         // 'it''s'
 std::string regclass_literal(const QualifiedName& t);  // '"s"."t"'::regclass
 
 // A deterministic name of at most 63 bytes: `base` when it fits, else a prefix of it + "_" +
@@ -36,7 +36,7 @@ std::string do_block(const std::string& body);
 struct Word {
   std::string upper;  // the word in upper case
   size_t begin = 0, end = 0;
-  int depth = 0;      // parenthesis depth
+  int depth = 0;  // parenthesis depth
 };
 std::vector<Word> top_words(std::string_view sql);
 

@@ -30,8 +30,7 @@ std::vector<std::string> Ctx::key_of(const QualifiedName& t, int offset, const s
   return {};
 }
 
-const CatalogColumn* Ctx::column_of(const QualifiedName& t, const std::string& c, int offset,
-                                    const std::string& why) {
+const CatalogColumn* Ctx::column_of(const QualifiedName& t, const std::string& c, int offset, const std::string& why) {
   if (const CatalogTable* tab = catalog.table(t))
     if (const CatalogColumn* col = tab->column(c)) return col;
   fail(offset, why + ": column " + display_name(t) + "." + display_ident(c) +
@@ -84,8 +83,7 @@ std::string add_nullable_column_sql(const QualifiedName& t, const std::string& c
   return "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + quote_ident(column) + " " + type.str();
 }
 
-void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
-                        int stmt) {
+void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule, int stmt) {
   std::string check = bounded_name(t.name + "_" + column + "_pgstage_not_null");
   std::string exists = "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
                        " AND conname = " + quote_literal(check);
@@ -97,8 +95,8 @@ void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& colu
       cx, Phase::Contract, "add-constraint-not-valid",
       "Add CHECK (" + display_ident(column) + " IS NOT NULL) NOT VALID on " + display_name(t) +
           ": new writes must set " + who + "; existing rows are checked by the next step without blocking writes",
-      do_block("  IF EXISTS (" + nullable + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " +
-               quote_name(t) + " ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + quote_ident(column) +
+      do_block("  IF EXISTS (" + nullable + ") AND NOT EXISTS (" + exists + ") THEN\n    ALTER TABLE " + quote_name(t) +
+               " ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + quote_ident(column) +
                " IS NOT NULL) NOT VALID;\n  END IF;\n"),
       {t}, rule, stmt));
   cx.contract.push_back(make_step(
@@ -107,16 +105,15 @@ void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& colu
       do_block("  IF EXISTS (" + exists + " AND NOT convalidated) THEN\n    ALTER TABLE " + quote_name(t) +
                " VALIDATE CONSTRAINT " + quote_ident(check) + ";\n  END IF;\n"),
       {t}, rule, stmt));
-  cx.contract.push_back(make_step(
-      cx, Phase::Contract, "set-not-null",
-      "SET NOT NULL on " + who + ": Postgres uses the validated CHECK instead of scanning the table (PG 12+)",
-      do_block("  IF EXISTS (" + nullable + ") THEN\n    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " +
-               quote_ident(column) + " SET NOT NULL;\n  END IF;\n"),
-      {t}, rule, stmt));
-  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-constraint",
-                                  "Drop the temporary CHECK; the column's NOT NULL replaces it",
-                                  "ALTER TABLE " + quote_name(t) + " DROP CONSTRAINT IF EXISTS " + quote_ident(check),
-                                  {t}, rule, stmt));
+  cx.contract.push_back(
+      make_step(cx, Phase::Contract, "set-not-null",
+                "SET NOT NULL on " + who + ": Postgres uses the validated CHECK instead of scanning the table (PG 12+)",
+                do_block("  IF EXISTS (" + nullable + ") THEN\n    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " +
+                         quote_ident(column) + " SET NOT NULL;\n  END IF;\n"),
+                {t}, rule, stmt));
+  cx.contract.push_back(
+      make_step(cx, Phase::Contract, "drop-constraint", "Drop the temporary CHECK; the column's NOT NULL replaces it",
+                "ALTER TABLE " + quote_name(t) + " DROP CONSTRAINT IF EXISTS " + quote_ident(check), {t}, rule, stmt));
 }
 
 QualifiedName trigger_function_name(const QualifiedName& t, const std::string& column, const std::string& what) {
@@ -131,9 +128,8 @@ std::string create_trigger_sql(const QualifiedName& t, const std::string& trigge
                                const std::string& function_body) {
   std::string tag = "$pgstage_fn$";
   for (int i = 1; function_body.find(tag) != std::string::npos; ++i) tag = "$pgstage_fn" + std::to_string(i) + "$";
-  std::string fn = "CREATE OR REPLACE FUNCTION " + quote_name(function) +
-                   "() RETURNS trigger LANGUAGE plpgsql AS " + tag + "\nBEGIN\n" + function_body +
-                   "  RETURN NEW;\nEND\n" + tag;
+  std::string fn = "CREATE OR REPLACE FUNCTION " + quote_name(function) + "() RETURNS trigger LANGUAGE plpgsql AS " +
+                   tag + "\nBEGIN\n" + function_body + "  RETURN NEW;\nEND\n" + tag;
   std::string trg = "CREATE TRIGGER " + quote_ident(trigger) + " BEFORE INSERT OR UPDATE ON " + quote_name(t) +
                     " FOR EACH ROW EXECUTE FUNCTION " + quote_name(function) + "()";
   return fn + ";\n" +
@@ -146,9 +142,7 @@ std::string drop_trigger_sql(const QualifiedName& t, const std::string& trigger,
          quote_name(function) + "()";
 }
 
-std::string row_expr(const std::string& expr) {
-  return "(SELECT " + expr + " FROM (SELECT NEW.*) AS pgstage_row)";
-}
+std::string row_expr(const std::string& expr) { return "(SELECT " + expr + " FROM (SELECT NEW.*) AS pgstage_row)"; }
 
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
                   const std::string& rule, int stmt, int offset, std::vector<Step>& renames) {
@@ -177,17 +171,18 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
       list += (list.empty() ? "" : ", ") + quote_ident(n);
     }
     std::string tmp = bounded_name(ix->name + "_pgstage");
-    cx.expand.push_back(make_step(
-        cx, Phase::Expand, "create-index-concurrently",
-        "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
-        std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
-            quote_ident(tmp) + " ON " + quote_name(t) + " (" + list + ")",
-        {t}, rule, stmt));
-    renames.push_back(make_step(
-        cx, Phase::Contract, "rename-index",
-        "Give the copied index the original name " + display_ident(ix->name) + " (the old one went with the old column)",
-        "ALTER INDEX IF EXISTS " + quote_name(sibling(t, tmp)) + " RENAME TO " + quote_ident(ix->name), {t}, rule,
-        stmt));
+    cx.expand.push_back(
+        make_step(cx, Phase::Expand, "create-index-concurrently",
+                  "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
+                  std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
+                      quote_ident(tmp) + " ON " + quote_name(t) + " (" + list + ")",
+                  {t}, rule, stmt));
+    renames.push_back(
+        make_step(cx, Phase::Contract, "rename-index",
+                  "Give the copied index the original name " + display_ident(ix->name) +
+                      " (the old one went with the old column)",
+                  "ALTER INDEX IF EXISTS " + quote_name(sibling(t, tmp)) + " RENAME TO " + quote_ident(ix->name), {t},
+                  rule, stmt));
   }
 }
 
@@ -197,8 +192,7 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
   if (!tab) return false;
   for (auto& k : tab->constraints) {
     if (k.kind == ConstraintKind::NotNull) continue;
-    if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end() &&
-        k.not_null_column != column)
+    if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end() && k.not_null_column != column)
       continue;
     cx.fail(offset, rule + ": column " + display_name(t) + "." + display_ident(column) + " is part of constraint " +
                         display_ident(k.name) +

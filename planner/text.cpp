@@ -29,8 +29,8 @@ std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch) {
   std::string cond;
   if (!first_batch) cond = tuple + " > " + (one ? params : "(" + params + ")");
   if (!b.predicate.empty()) cond += (cond.empty() ? "" : " AND ") + std::string("(") + b.predicate + ")";
-  return "UPDATE " + quote_name(b.table) + " SET " + b.set_sql + " WHERE " + tuple + " IN (SELECT " + keys +
-         " FROM " + quote_name(b.table) + (cond.empty() ? "" : " WHERE " + cond) + " ORDER BY " + keys + " LIMIT " +
+  return "UPDATE " + quote_name(b.table) + " SET " + b.set_sql + " WHERE " + tuple + " IN (SELECT " + keys + " FROM " +
+         quote_name(b.table) + (cond.empty() ? "" : " WHERE " + cond) + " ORDER BY " + keys + " LIMIT " +
          std::to_string(b.batch_size) + ") RETURNING " + keys;
 }
 
@@ -61,8 +61,7 @@ std::string render_text(const Plan& p) {
 std::string phase_sql(const Plan& p, Phase phase) {
   std::string out = "-- pgstage plan: " + std::string(phase_name(phase)) + " phase of " + p.source_path + "\n";
   for (auto& info : p.phases)
-    if (info.phase == phase)
-      out += "-- runs: " + info.runs + "\n-- releases running: " + info.releases_running + "\n";
+    if (info.phase == phase) out += "-- runs: " + info.runs + "\n-- releases running: " + info.releases_running + "\n";
   for (auto* s : p.steps_of(phase)) {
     out += "\n-- step " + s->id + (s->rule.empty() ? "" : " (" + s->rule + ")") +
            (s->transactional ? "" : " -- must run outside a transaction block") + "\n";

@@ -168,11 +168,20 @@ pid_t start(const Command& cmd, const Prepared& p, int in, int out, int err, std
     }
     error = "cannot run `" + cmd.argv[0] + "`: ";
     switch (f.stage) {
-      case kChdir: error += "cannot change to " + cmd.cwd + ": "; break;
-      case kSwitchUser: error += "cannot switch to user " + cmd.user + ": "; break;
-      case kOpenOutput: error += "cannot create " + cmd.output_file + ": "; break;
-      case kRedirect: error += "cannot redirect its standard streams: "; break;
-      default: break;
+      case kChdir:
+        error += "cannot change to " + cmd.cwd + ": ";
+        break;
+      case kSwitchUser:
+        error += "cannot switch to user " + cmd.user + ": ";
+        break;
+      case kOpenOutput:
+        error += "cannot create " + cmd.output_file + ": ";
+        break;
+      case kRedirect:
+        error += "cannot redirect its standard streams: ";
+        break;
+      default:
+        break;
     }
     error += strerror(f.error);
     return -1;
@@ -298,7 +307,8 @@ Result run(const Command& cmd) {
       continue;
     }
     if (fds[0].fd >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = send(fds[0].fd, cmd.input->data() + written, cmd.input->size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t w =
+          send(fds[0].fd, cmd.input->data() + written, cmd.input->size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (w > 0) written += size_t(w);
       if ((w < 0 && errno != EINTR && errno != EAGAIN) || written == cmd.input->size()) {
         close(fds[0].fd);

@@ -30,12 +30,12 @@ struct Command {
 };
 
 struct Result {
-  bool started = false;    // false: it could not start (`error` says why)
-  int exit_code = -1;      // its exit status; -1 when killed by a signal or not started
-  int signal = 0;          // the signal that ended it (SIGKILL after a timeout), else 0
+  bool started = false;  // false: it could not start (`error` says why)
+  int exit_code = -1;    // its exit status; -1 when killed by a signal or not started
+  int signal = 0;        // the signal that ended it (SIGKILL after a timeout), else 0
   bool timed_out = false;
-  std::string out, err;    // captured output
-  std::string error;       // why it could not start
+  std::string out, err;  // captured output
+  std::string error;     // why it could not start
   bool ok() const { return exit_code == 0; }
 };
 

@@ -48,15 +48,19 @@ extern const Rule rule_adding_check_constraint = {
     .category = Category::Locking,
     .severity = Severity::Error,
     .summary = "ADD CHECK without NOT VALID on an existing table",
-    .why = "Adding a CHECK constraint verifies every existing row while holding ACCESS EXCLUSIVE: no query on the "
-           "table runs until the scan ends.",
+    .why =
+        "Adding a CHECK constraint verifies every existing row while holding ACCESS EXCLUSIVE: no query on the "
+        "table runs until the scan ends.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole scan.",
-    .instead = "`ALTER TABLE t ADD CONSTRAINT c CHECK (expr) NOT VALID;` then, in a separate transaction, "
-               "`ALTER TABLE t VALIDATE CONSTRAINT c;` (SHARE UPDATE EXCLUSIVE: traffic continues).",
-    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
-           "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0);",
-    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
-            "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;",
+    .instead =
+        "`ALTER TABLE t ADD CONSTRAINT c CHECK (expr) NOT VALID;` then, in a separate transaction, "
+        "`ALTER TABLE t VALIDATE CONSTRAINT c;` (SHARE UPDATE EXCLUSIVE: traffic continues).",
+    .bad =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0);",
+    .good =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;",
     .check = check,
 };
 

@@ -32,8 +32,9 @@ void check(const StatementContext& ctx, Reporter& r) {
     r.report("adding column " + tick(a.table, col.name) + " with DEFAULT " + e.sql +
                  " rewrites the whole table while it " + lock_on(ctx, c, a.table) + ": " + reason,
              "Add the column without the default, set the default for new rows, then backfill existing rows in "
-             "batches:\n  ALTER TABLE " + t + " ADD COLUMN " + cn + " " + col.type.str() + ";\n  ALTER TABLE " + t +
-                 " ALTER COLUMN " + cn + " SET DEFAULT " + e.sql + ";\n  UPDATE " + t + " SET " + cn + " = " + e.sql +
+             "batches:\n  ALTER TABLE " +
+                 t + " ADD COLUMN " + cn + " " + col.type.str() + ";\n  ALTER TABLE " + t + " ALTER COLUMN " + cn +
+                 " SET DEFAULT " + e.sql + ";\n  UPDATE " + t + " SET " + cn + " = " + e.sql +
                  " WHERE <key range> AND " + cn + " IS NULL;  -- in batches" + plan_line(),
              where(c));
   });
@@ -46,19 +47,23 @@ extern const Rule rule_adding_column_volatile_default = {
     .category = Category::Rewrite,
     .severity = Severity::Error,
     .summary = "ADD COLUMN ... DEFAULT <volatile expression> (any non-null default before PG 11)",
-    .why = "Since PostgreSQL 11 a constant or stable default (`0`, `'x'`, `now()`, `CURRENT_TIMESTAMP`) is stored "
-           "once in the catalog. A volatile default (`random()`, `gen_random_uuid()`, `clock_timestamp()`, an "
-           "unknown user function) must be computed per row, so Postgres rewrites the table under ACCESS EXCLUSIVE. "
-           "Before PostgreSQL 11 every non-null default rewrites.",
+    .why =
+        "Since PostgreSQL 11 a constant or stable default (`0`, `'x'`, `now()`, `CURRENT_TIMESTAMP`) is stored "
+        "once in the catalog. A volatile default (`random()`, `gen_random_uuid()`, `clock_timestamp()`, an "
+        "unknown user function) must be computed per row, so Postgres rewrites the table under ACCESS EXCLUSIVE. "
+        "Before PostgreSQL 11 every non-null default rewrites.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole rewrite.",
-    .instead = "`ALTER TABLE t ADD COLUMN c <type>;` then `ALTER TABLE t ALTER COLUMN c SET DEFAULT <expr>;` (new "
-               "rows), then backfill existing rows in batches.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-           "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-            "ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();\n"
-            "ALTER TABLE users ADD COLUMN token uuid;\n"
-            "ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();",
+    .instead =
+        "`ALTER TABLE t ADD COLUMN c <type>;` then `ALTER TABLE t ALTER COLUMN c SET DEFAULT <expr>;` (new "
+        "rows), then backfill existing rows in batches.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();\n"
+        "ALTER TABLE users ADD COLUMN token uuid;\n"
+        "ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();",
     .check = check,
 };
 

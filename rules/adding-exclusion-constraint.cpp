@@ -24,16 +24,20 @@ extern const Rule rule_adding_exclusion_constraint = {
     .category = Category::Locking,
     .severity = Severity::Error,
     .summary = "ADD CONSTRAINT ... EXCLUDE on an existing table",
-    .why = "Adding an exclusion constraint builds its index and checks all rows while holding ACCESS EXCLUSIVE on "
-           "the table. Unlike CHECK or FOREIGN KEY there is no NOT VALID form, and unlike UNIQUE there is no "
-           "`USING INDEX` form, so the table is unavailable for the whole build.",
+    .why =
+        "Adding an exclusion constraint builds its index and checks all rows while holding ACCESS EXCLUSIVE on "
+        "the table. Unlike CHECK or FOREIGN KEY there is no NOT VALID form, and unlike UNIQUE there is no "
+        "`USING INDEX` form, so the table is unavailable for the whole build.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the index build.",
-    .instead = "Create the constraint together with the table, or run it in a maintenance window with "
-               "`SET lock_timeout`. If uniqueness is enough, build a unique index CONCURRENTLY instead.",
-    .bad = "CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);\n-- pgstage:history-end\n"
-           "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
-    .good = "CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange,\n"
-            "  CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));",
+    .instead =
+        "Create the constraint together with the table, or run it in a maintenance window with "
+        "`SET lock_timeout`. If uniqueness is enough, build a unique index CONCURRENTLY instead.",
+    .bad =
+        "CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);\n-- pgstage:history-end\n"
+        "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
+    .good =
+        "CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange,\n"
+        "  CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));",
     .check = check,
 };
 

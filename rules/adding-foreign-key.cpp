@@ -25,7 +25,8 @@ void check(const StatementContext& ctx, Reporter& r) {
                  " without NOT VALID scans all of " + tick(a.table) + " to validate it while it " +
                  blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait for the whole scan",
              "Add it NOT VALID (only new rows are checked, instant), then validate it separately; VALIDATE takes "
-             "SHARE UPDATE EXCLUSIVE, so reads and writes continue:\n" + staged_sql(a.table, k) + plan_line(),
+             "SHARE UPDATE EXCLUSIVE, so reads and writes continue:\n" +
+                 staged_sql(a.table, k) + plan_line(),
              where(c));
   });
   // Postgres validates inline REFERENCES of ADD COLUMN only when a column of the statement has a
@@ -42,11 +43,12 @@ void check(const StatementContext& ctx, Reporter& r) {
       Constraint fk = k;
       if (fk.columns.empty()) fk.columns = {a.column.name};
       r.report("adding column " + tick(a.table, a.column.name) + " with an inline REFERENCES " + tick(k.ref_table) +
-                   " and a default validates the foreign key against every row while it " + blocks(ctx, c, a.table, k.ref_table) +
-                   ": writes to both tables wait",
+                   " and a default validates the foreign key against every row while it " +
+                   blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait",
                "Add the column without REFERENCES, then add the foreign key NOT VALID and validate it separately:\n"
-               "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " +
-                   a.column.type.str() + ";\n" + staged_sql(a.table, fk) + plan_line(),
+               "  ALTER TABLE " +
+                   quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " + a.column.type.str() +
+                   ";\n" + staged_sql(a.table, fk) + plan_line(),
                k.location >= 0 ? k.location : where(c));
     }
   });
@@ -59,17 +61,21 @@ extern const Rule rule_adding_foreign_key = {
     .category = Category::Locking,
     .severity = Severity::Error,
     .summary = "ADD FOREIGN KEY (or inline REFERENCES on a new column) without NOT VALID on an existing table",
-    .why = "Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE on both the table and "
-           "the referenced table: writes to both wait for the whole scan.",
+    .why =
+        "Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE on both the table and "
+        "the referenced table: writes to both wait for the whole scan.",
     .lock = "SHARE ROW EXCLUSIVE on the table and the referenced table (blocks writes to both) for the whole scan.",
-    .instead = "`ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES p (id) NOT VALID;` then, in a separate "
-               "transaction, `ALTER TABLE t VALIDATE CONSTRAINT fk;` (SHARE UPDATE EXCLUSIVE: traffic continues).",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
-           "-- pgstage:history-end\n"
-           "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
-            "-- pgstage:history-end\n"
-            "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+    .instead =
+        "`ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES p (id) NOT VALID;` then, in a separate "
+        "transaction, `ALTER TABLE t VALIDATE CONSTRAINT fk;` (SHARE UPDATE EXCLUSIVE: traffic continues).",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
+        "-- pgstage:history-end\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
+        "-- pgstage:history-end\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
     .check = check,
 };
 

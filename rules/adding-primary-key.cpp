@@ -15,8 +15,8 @@ std::string staged_sql(const QualifiedName& t, const std::string& name, const st
   if (build_index)
     s += "  CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(name) + " ON " + quote_name(t) + " (" +
          column_list_sql(index_cols) + ");\n";
-  return s + "  ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) +
-         " PRIMARY KEY USING INDEX " + quote_ident(name) + ";";
+  return s + "  ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) + " PRIMARY KEY USING INDEX " +
+         quote_ident(name) + ";";
 }
 
 // Columns of `cols` that the catalog does not know to be NOT NULL.
@@ -53,7 +53,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     r.report("adding PRIMARY KEY USING INDEX `" + display_ident(k.using_index) + "` on " + tick(a.table) + ": " +
                  which + " sets them NOT NULL with a full scan while it " + lock_on(ctx, c, a.table),
              "Make the columns NOT NULL first through a validated CHECK (no long lock on PG 12+), then attach the "
-             "index:\n" + staged_sql(a.table, k.using_index, open_cols, cols, false) + plan_line(),
+             "index:\n" +
+                 staged_sql(a.table, k.using_index, open_cols, cols, false) + plan_line(),
              where(c));
   });
   each<AddColumn>(ctx, [&](const Change& c, const AddColumn& a) {
@@ -61,7 +62,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     r.report("adding column " + tick(a.table, a.column.name) + " as PRIMARY KEY builds a unique index while it " +
                  lock_on(ctx, c, a.table) + ": all reads and writes wait for the whole build",
              "Add the column, fill it, then build the index concurrently and attach it with "
-             "`ADD CONSTRAINT ... PRIMARY KEY USING INDEX`." + plan_line(),
+             "`ADD CONSTRAINT ... PRIMARY KEY USING INDEX`." +
+                 plan_line(),
              where(c));
   });
 }
@@ -73,18 +75,22 @@ extern const Rule rule_adding_primary_key = {
     .category = Category::Locking,
     .severity = Severity::Error,
     .summary = "ADD PRIMARY KEY without USING INDEX, or USING INDEX on nullable columns",
-    .why = "Adding a primary key builds a unique index and checks the columns for NULL while holding ACCESS "
-           "EXCLUSIVE. With USING INDEX the index exists already, but nullable columns are still set NOT NULL "
-           "with a full scan under the same lock.",
+    .why =
+        "Adding a primary key builds a unique index and checks the columns for NULL while holding ACCESS "
+        "EXCLUSIVE. With USING INDEX the index exists already, but nullable columns are still set NOT NULL "
+        "with a full scan under the same lock.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the index build or the NOT NULL scan.",
-    .instead = "Make the columns NOT NULL via `CHECK (c IS NOT NULL) NOT VALID` + `VALIDATE` + `SET NOT NULL`, "
-               "`CREATE UNIQUE INDEX CONCURRENTLY i ON t (c);`, then `ALTER TABLE t ADD CONSTRAINT i PRIMARY KEY "
-               "USING INDEX i;`.",
-    .bad = "CREATE TABLE events (id bigint NOT NULL, payload text);\n-- pgstage:history-end\n"
-           "ALTER TABLE events ADD PRIMARY KEY (id);",
-    .good = "CREATE TABLE events (id bigint NOT NULL, payload text);\n"
-            "CREATE UNIQUE INDEX CONCURRENTLY events_pkey ON events (id);\n-- pgstage:history-end\n"
-            "ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;",
+    .instead =
+        "Make the columns NOT NULL via `CHECK (c IS NOT NULL) NOT VALID` + `VALIDATE` + `SET NOT NULL`, "
+        "`CREATE UNIQUE INDEX CONCURRENTLY i ON t (c);`, then `ALTER TABLE t ADD CONSTRAINT i PRIMARY KEY "
+        "USING INDEX i;`.",
+    .bad =
+        "CREATE TABLE events (id bigint NOT NULL, payload text);\n-- pgstage:history-end\n"
+        "ALTER TABLE events ADD PRIMARY KEY (id);",
+    .good =
+        "CREATE TABLE events (id bigint NOT NULL, payload text);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY events_pkey ON events (id);\n-- pgstage:history-end\n"
+        "ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;",
     .check = check,
 };
 

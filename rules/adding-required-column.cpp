@@ -10,8 +10,8 @@ bool truncated_in_transaction(const StatementContext& ctx, const QualifiedName& 
   const auto& lowered = ctx.file_view.lowered();
   for (size_t i = size_t(ctx.index); i-- > 0;) {
     for (const Change& c : lowered[i].changes) {
-      if (auto* tc = c.as<TransactionControl>(); tc && (tc->kind == TxKind::Begin || tc->kind == TxKind::Commit ||
-                                                         tc->kind == TxKind::Rollback))
+      if (auto* tc = c.as<TransactionControl>();
+          tc && (tc->kind == TxKind::Begin || tc->kind == TxKind::Commit || tc->kind == TxKind::Rollback))
         return false;
       if (auto* tr = c.as<Truncate>())
         for (auto& x : tr->tables)
@@ -33,8 +33,8 @@ void check(const StatementContext& ctx, Reporter& r) {
                       ? std::string()
                       : ", and the statement itself fails if " + tick(a.table) + " has rows"),
              "Add the column as nullable (or with a constant DEFAULT), backfill it, then add the NOT NULL through a "
-             "validated CHECK constraint:\n  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " +
-                 quote_ident(col.name) + " " + col.type.str() + ";" + kPlanHint,
+             "validated CHECK constraint:\n  ALTER TABLE " +
+                 quote_name(a.table) + " ADD COLUMN " + quote_ident(col.name) + " " + col.type.str() + ";" + kPlanHint,
              where(c));
   });
 }
@@ -46,15 +46,19 @@ extern const Rule rule_adding_required_column = {
     .category = Category::Compat,
     .severity = Severity::Error,
     .summary = "ADD COLUMN ... NOT NULL without a default on an existing table",
-    .why = "The release that runs during the deploy does not know the new column, so its INSERTs leave it out and "
-           "fail with a not-null violation. On a table that already has rows, the ALTER itself fails.",
+    .why =
+        "The release that runs during the deploy does not know the new column, so its INSERTs leave it out and "
+        "fail with a not-null violation. On a table that already has rows, the ALTER itself fails.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes), briefly.",
-    .instead = "Add the column nullable or with a constant default, backfill it in batches, add "
-               "`CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT`, then `SET NOT NULL` in the next release.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-           "ALTER TABLE users ADD COLUMN email text NOT NULL;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-            "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';",
+    .instead =
+        "Add the column nullable or with a constant default, backfill it in batches, add "
+        "`CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT`, then `SET NOT NULL` in the next release.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD COLUMN email text NOT NULL;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';",
     .check = check,
 };
 

@@ -8,7 +8,8 @@ std::string what_rewrites(const StatementContext& ctx, const ColumnDef& col) {
   if (col.identity) return "an identity column (every existing row gets a sequence value)";
   if (col.generated_stored) return "a stored generated column (computed and written for every row)";
   const CatalogObject* d = ctx.catalog.object("domain", QualifiedName{col.type.schema, col.type.name});
-  if (d && d->constrained) return "domain type `" + display_ident(col.type.name) + "` with constraints (checked against every row)";
+  if (d && d->constrained)
+    return "domain type `" + display_ident(col.type.name) + "` with constraints (checked against every row)";
   return {};
 }
 
@@ -19,11 +20,13 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (why.empty()) return;
     std::string t = quote_name(a.table), cn = quote_ident(a.column.name);
     std::string base = a.column.type.str();
-    if (a.column.type.is_serial) base = a.column.type.name == "int8" ? "bigint" : a.column.type.name == "int2" ? "smallint" : "integer";
+    if (a.column.type.is_serial)
+      base = a.column.type.name == "int8" ? "bigint" : a.column.type.name == "int2" ? "smallint" : "integer";
     r.report("adding column " + tick(a.table, a.column.name) + " as " + why + " rewrites the whole table while it " +
                  lock_on(ctx, c, a.table),
              "Add a plain nullable column, set its default or trigger for new rows, backfill existing rows in "
-             "batches, then add the constraint:\n  ALTER TABLE " + t + " ADD COLUMN " + cn + " " + base + ";",
+             "batches, then add the constraint:\n  ALTER TABLE " +
+                 t + " ADD COLUMN " + cn + " " + base + ";",
              where(c));
   });
 }
@@ -35,11 +38,13 @@ extern const Rule rule_adding_rewriting_column = {
     .category = Category::Rewrite,
     .severity = Severity::Error,
     .summary = "ADD COLUMN of serial/bigserial, GENERATED ... STORED, identity, or a constrained domain",
-    .why = "These columns need a value computed for every existing row (a sequence value, a generated expression, "
-           "a domain check), so Postgres rewrites or scans the whole table while it holds ACCESS EXCLUSIVE.",
+    .why =
+        "These columns need a value computed for every existing row (a sequence value, a generated expression, "
+        "a domain check), so Postgres rewrites or scans the whole table while it holds ACCESS EXCLUSIVE.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole rewrite.",
-    .instead = "Add a plain nullable column, fill new rows with a default (`SET DEFAULT nextval('seq')`) or a "
-               "trigger, backfill existing rows in batches, then add NOT NULL through a validated CHECK.",
+    .instead =
+        "Add a plain nullable column, fill new rows with a default (`SET DEFAULT nextval('seq')`) or a "
+        "trigger, backfill existing rows in batches, then add NOT NULL through a validated CHECK.",
     .bad = "CREATE TABLE events (payload text);\n-- pgstage:history-end\nALTER TABLE events ADD COLUMN id bigserial;",
     .good = "CREATE TABLE events (payload text);\n-- pgstage:history-end\nALTER TABLE events ADD COLUMN id bigint;",
     .check = check,

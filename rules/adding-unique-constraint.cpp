@@ -14,11 +14,11 @@ void check(const StatementContext& ctx, Reporter& r) {
     const Constraint& k = a.constraint;
     if (k.kind != ConstraintKind::Unique || !k.using_index.empty() || !existing(ctx, a.table)) return;
     r.report("adding UNIQUE constraint " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
-                 "on " + tick(a.table) + " (" + column_list_display(k.columns) +
-                 ") builds its index while it " + lock_on(ctx, c, a.table) +
-                 ": all reads and writes wait for the whole build",
+                 "on " + tick(a.table) + " (" + column_list_display(k.columns) + ") builds its index while it " +
+                 lock_on(ctx, c, a.table) + ": all reads and writes wait for the whole build",
              "Build the unique index concurrently (outside a transaction block), then attach it, which is "
-             "instant:\n" + staged_sql(a.table, name_or(k.name, a.table, k.columns, "key"), k.columns) + plan_line(),
+             "instant:\n" +
+                 staged_sql(a.table, name_or(k.name, a.table, k.columns, "key"), k.columns) + plan_line(),
              where(c));
   });
   each<AddColumn>(ctx, [&](const Change& c, const AddColumn& a) {
@@ -29,9 +29,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     r.report("adding column " + tick(a.table, a.column.name) + " with UNIQUE builds a unique index while it " +
                  lock_on(ctx, c, a.table) + ": all reads and writes wait for the whole build",
              "Add the column without UNIQUE, then build the index concurrently and attach it:\n  ALTER TABLE " +
-                 quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " + a.column.type.str() +
-                 ";\n" + staged_sql(a.table, name_or("", a.table, {a.column.name}, "key"), {a.column.name}) +
-                 plan_line(),
+                 quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " + a.column.type.str() + ";\n" +
+                 staged_sql(a.table, name_or("", a.table, {a.column.name}, "key"), {a.column.name}) + plan_line(),
              loc);
   });
 }
@@ -43,16 +42,20 @@ extern const Rule rule_adding_unique_constraint = {
     .category = Category::Locking,
     .severity = Severity::Error,
     .summary = "ADD UNIQUE (or ADD COLUMN ... UNIQUE) without USING INDEX on an existing table",
-    .why = "Adding a UNIQUE constraint builds its index while holding ACCESS EXCLUSIVE: no query on the table runs "
-           "until the build ends.",
+    .why =
+        "Adding a UNIQUE constraint builds its index while holding ACCESS EXCLUSIVE: no query on the table runs "
+        "until the build ends.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole index build.",
-    .instead = "`CREATE UNIQUE INDEX CONCURRENTLY i ON t (c);` (outside a transaction block), then "
-               "`ALTER TABLE t ADD CONSTRAINT i UNIQUE USING INDEX i;` (instant).",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- pgstage:history-end\n"
-           "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
-            "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n-- pgstage:history-end\n"
-            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+    .instead =
+        "`CREATE UNIQUE INDEX CONCURRENTLY i ON t (c);` (outside a transaction block), then "
+        "`ALTER TABLE t ADD CONSTRAINT i UNIQUE USING INDEX i;` (instant).",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
     .check = check,
 };
 

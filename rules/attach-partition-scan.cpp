@@ -17,14 +17,17 @@ void check(const StatementContext& ctx, Reporter& r) {
     std::string parent_lock = ctx.settings.pg_version >= 12
                                   ? "SHARE UPDATE EXCLUSIVE on " + tick(a.parent)
                                   : "ACCESS EXCLUSIVE on " + tick(a.parent) + " (before PostgreSQL 12)";
-    r.report("ATTACH PARTITION " + tick(a.partition) + " scans every row of it to check the partition bound while "
-                 "holding an ACCESS EXCLUSIVE lock (blocks reads and writes) on it, and " + parent_lock +
-                 "; no validated CHECK constraint on " + tick(a.partition) + " lets Postgres skip the scan",
+    r.report("ATTACH PARTITION " + tick(a.partition) +
+                 " scans every row of it to check the partition bound while "
+                 "holding an ACCESS EXCLUSIVE lock (blocks reads and writes) on it, and " +
+                 parent_lock + "; no validated CHECK constraint on " + tick(a.partition) +
+                 " lets Postgres skip the scan",
              "Prove the bound first with a CHECK that matches it, validated without blocking, then attach (the scan "
-             "is skipped) and drop the check:\n  ALTER TABLE " + quote_name(a.partition) +
+             "is skipped) and drop the check:\n  ALTER TABLE " +
+                 quote_name(a.partition) +
                  " ADD CONSTRAINT bound_check CHECK (/* the partition bound */) NOT VALID;\n  ALTER TABLE " +
-                 quote_name(a.partition) + " VALIDATE CONSTRAINT bound_check;\n  ALTER TABLE " +
-                 quote_name(a.parent) + " ATTACH PARTITION " + quote_name(a.partition) + " FOR VALUES ...;",
+                 quote_name(a.partition) + " VALIDATE CONSTRAINT bound_check;\n  ALTER TABLE " + quote_name(a.parent) +
+                 " ATTACH PARTITION " + quote_name(a.partition) + " FOR VALUES ...;",
              where(c));
   });
 }
@@ -36,22 +39,27 @@ extern const Rule rule_attach_partition_scan = {
     .category = Category::Locking,
     .severity = Severity::Warning,
     .summary = "ATTACH PARTITION of an existing table with no validated CHECK matching the bound",
-    .why = "Attaching a table as a partition makes Postgres verify that every row fits the partition bound (and "
-           "scan the default partition for rows that now belong to the new one). The scan runs under ACCESS "
-           "EXCLUSIVE on the attached table. A validated CHECK constraint that implies the bound lets Postgres skip "
-           "it. pgstage cannot compare expressions, so any validated CHECK on the partition silences the rule.",
-    .lock = "ACCESS EXCLUSIVE on the attached table and the default partition; SHARE UPDATE EXCLUSIVE on the parent "
-            "(PostgreSQL 12+; ACCESS EXCLUSIVE before).",
-    .instead = "`ALTER TABLE part ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01') NOT VALID;`, "
-               "`VALIDATE CONSTRAINT b;`, then `ATTACH PARTITION`, then `DROP CONSTRAINT b`.",
-    .bad = "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
-           "CREATE TABLE events_2024 (id bigint, at date);\n-- pgstage:history-end\n"
-           "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
-    .good = "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
-            "CREATE TABLE events_2024 (id bigint, at date);\n"
-            "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01');\n"
-            "-- pgstage:history-end\n"
-            "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    .why =
+        "Attaching a table as a partition makes Postgres verify that every row fits the partition bound (and "
+        "scan the default partition for rows that now belong to the new one). The scan runs under ACCESS "
+        "EXCLUSIVE on the attached table. A validated CHECK constraint that implies the bound lets Postgres skip "
+        "it. pgstage cannot compare expressions, so any validated CHECK on the partition silences the rule.",
+    .lock =
+        "ACCESS EXCLUSIVE on the attached table and the default partition; SHARE UPDATE EXCLUSIVE on the parent "
+        "(PostgreSQL 12+; ACCESS EXCLUSIVE before).",
+    .instead =
+        "`ALTER TABLE part ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01') NOT VALID;`, "
+        "`VALIDATE CONSTRAINT b;`, then `ATTACH PARTITION`, then `DROP CONSTRAINT b`.",
+    .bad =
+        "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+        "CREATE TABLE events_2024 (id bigint, at date);\n-- pgstage:history-end\n"
+        "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    .good =
+        "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+        "CREATE TABLE events_2024 (id bigint, at date);\n"
+        "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01');\n"
+        "-- pgstage:history-end\n"
+        "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
     .check = check,
 };
 

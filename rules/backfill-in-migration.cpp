@@ -13,8 +13,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     const Change& c = changes[i];
     const Dml* d = c.as<Dml>();
     if (!d) continue;
-    bool backfill = d->kind == DmlKind::Update || d->kind == DmlKind::Merge ||
-                    (d->kind == DmlKind::Insert && d->from_select);
+    bool backfill =
+        d->kind == DmlKind::Update || d->kind == DmlKind::Merge || (d->kind == DmlKind::Insert && d->from_select);
     if (!backfill || !existing(ctx, d->table) || created_earlier(ctx, i, d->table)) continue;
     // DDL on the table earlier in the transaction, or earlier in the same DO block (one transaction).
     LockMode held = LockMode::None;
@@ -32,7 +32,9 @@ void check(const StatementContext& ctx, Reporter& r) {
     }
     if (!ddl) continue;
     std::string lock = held == LockMode::None ? std::string("its locks") : "its " + lock_phrase(held);
-    std::string verb = d->kind == DmlKind::Insert ? "INSERT ... SELECT" : d->kind == DmlKind::Merge ? "MERGE" : "UPDATE";
+    std::string verb = d->kind == DmlKind::Insert  ? "INSERT ... SELECT"
+                       : d->kind == DmlKind::Merge ? "MERGE"
+                                                   : "UPDATE";
     r.report(verb + " on " + tick(d->table) + " runs in the same transaction as DDL on it: the DDL keeps " + lock +
                  " on " + tick(d->table) + " for as long as the backfill runs",
              "Commit the DDL first, then backfill in batches, each in its own transaction:\n  COMMIT;\n  UPDATE " +
@@ -49,18 +51,22 @@ extern const Rule rule_backfill_in_migration = {
     .category = Category::Data,
     .severity = Severity::Error,
     .summary = "UPDATE / INSERT ... SELECT on an existing table in the same transaction as DDL on it",
-    .why = "DDL locks are held until the transaction commits. A backfill after an ALTER TABLE in the same "
-           "transaction keeps the ALTER's ACCESS EXCLUSIVE lock for the whole backfill, so the table is unreadable "
-           "for as long as the data takes to write.",
+    .why =
+        "DDL locks are held until the transaction commits. A backfill after an ALTER TABLE in the same "
+        "transaction keeps the ALTER's ACCESS EXCLUSIVE lock for the whole backfill, so the table is unreadable "
+        "for as long as the data takes to write.",
     .lock = "The DDL's lock (usually ACCESS EXCLUSIVE) plus row locks on every row written, until COMMIT.",
-    .instead = "Commit the DDL, then backfill in batches outside it (`pgstage plan` puts the backfill in its own "
-               "phase):\n  ALTER TABLE users ADD COLUMN active bool;\n  COMMIT;\n"
-               "  UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000; -- repeat per batch",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nBEGIN;\n"
-           "ALTER TABLE users ADD COLUMN active bool;\nUPDATE users SET active = true WHERE active IS NULL;\nCOMMIT;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nBEGIN;\n"
-            "ALTER TABLE users ADD COLUMN active bool;\nCOMMIT;\n"
-            "UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000;",
+    .instead =
+        "Commit the DDL, then backfill in batches outside it (`pgstage plan` puts the backfill in its own "
+        "phase):\n  ALTER TABLE users ADD COLUMN active bool;\n  COMMIT;\n"
+        "  UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000; -- repeat per batch",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nBEGIN;\n"
+        "ALTER TABLE users ADD COLUMN active bool;\nUPDATE users SET active = true WHERE active IS NULL;\nCOMMIT;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nBEGIN;\n"
+        "ALTER TABLE users ADD COLUMN active bool;\nCOMMIT;\n"
+        "UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000;",
     .check = check,
 };
 

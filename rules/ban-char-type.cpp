@@ -8,8 +8,7 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (!w.type->schema.empty() || w.type->name != "bpchar") return;
     r.report("column " + tick(w.table, w.column) + " is " + w.type->str() +
                  ": char(n) pads values with spaces, compares ignoring them, and is no faster or smaller than text",
-             "Use text (with a CHECK on the length if it matters):\n  " + quote_ident(w.column) + " text",
-             w.location);
+             "Use text (with a CHECK on the length if it matters):\n  " + quote_ident(w.column) + " text", w.location);
   });
 }
 
@@ -20,8 +19,9 @@ extern const Rule rule_ban_char_type = {
     .category = Category::Style,
     .severity = Severity::Hint,
     .summary = "char(n) columns",
-    .why = "`char(n)` blank-pads every value to n characters and strips the padding inconsistently (comparisons, "
-           "concatenation, casts). It saves no space in Postgres. The Postgres wiki lists it under \"Don't Do This\".",
+    .why =
+        "`char(n)` blank-pads every value to n characters and strips the padding inconsistently (comparisons, "
+        "concatenation, casts). It saves no space in Postgres. The Postgres wiki lists it under \"Don't Do This\".",
     .lock = "None (style).",
     .instead = "`code text` or `code text CHECK (char_length(code) = 2)`.",
     .bad = "CREATE TABLE countries (code char(2) PRIMARY KEY);",

@@ -13,10 +13,12 @@ void check(const StatementContext& ctx, Reporter& r) {
     std::string target = tick(a.table, a.column);
     std::string to = a.new_type.str();
     std::string lock = lock_on(ctx, c, a.table);
-    std::string staged = "Add a new column of type " + to + ", keep it in sync with a trigger, backfill it in "
+    std::string staged = "Add a new column of type " + to +
+                         ", keep it in sync with a trigger, backfill it in "
                          "batches, switch the code to it, then drop the old column in the next release:\n"
-                         "  ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column + "_new") +
-                         " " + to + ";" + plan_line();
+                         "  ALTER TABLE " +
+                         quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column + "_new") + " " + to + ";" +
+                         plan_line();
     if (tf.verdict == TypeChangeVerdict::NoRewrite) {
       if (column_is_new(ctx, a.table, a.column)) return;
       r.report(Reporter::Report{
@@ -29,8 +31,10 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (column_is_new(ctx, a.table, a.column) && tf.verdict == TypeChangeVerdict::Unknown) return;
     if (tf.verdict == TypeChangeVerdict::Unknown && old_type) {
       // The type is known; the verdict depends on a setting (the session TimeZone).
-      r.report(Reporter::Report{"changing the type of " + target + " to " + to + " may rewrite the whole table and "
-                                    "its indexes while it " + lock + ": " + tf.reason,
+      r.report(Reporter::Report{"changing the type of " + target + " to " + to +
+                                    " may rewrite the whole table and "
+                                    "its indexes while it " +
+                                    lock + ": " + tf.reason,
                                 staged + " If migrations run with TimeZone UTC, say so (`timezone = \"UTC\"`) and "
                                          "this is a catalog-only change.",
                                 where(c), Severity::Warning, std::nullopt});
@@ -40,10 +44,11 @@ void check(const StatementContext& ctx, Reporter& r) {
       r.report("changing the type of " + target + " to " + to +
                    ": the verdict is uncertain because the column's current type is not known (no earlier "
                    "migration or database defines it). Unless the change is binary-coercible (e.g. widening a "
-                   "varchar), Postgres rewrites the whole table and its indexes while it " + lock +
-                   ", and the running release may send values the new type rejects",
-               staged + " If the change is binary-coercible, lint with the earlier migrations as history "
-                        "(`--history DIR`) so pgstage can tell.",
+                   "varchar), Postgres rewrites the whole table and its indexes while it " +
+                   lock + ", and the running release may send values the new type rejects",
+               staged +
+                   " If the change is binary-coercible, lint with the earlier migrations as history "
+                   "(`--history DIR`) so pgstage can tell.",
                where(c));
       return;
     }
@@ -61,17 +66,21 @@ extern const Rule rule_changing_column_type = {
     .category = Category::Compat,
     .severity = Severity::Error,
     .summary = "ALTER COLUMN ... TYPE that is not binary-coercible",
-    .why = "Unless the old type is binary-coercible to the new one (varchar(n) -> varchar(m>n) or text, "
-           "numeric(p,s) -> numeric(p2>p,s), cidr -> inet, ...), Postgres rewrites every row and rebuilds every "
-           "index while holding ACCESS EXCLUSIVE: reads and writes stop for the whole rewrite. The running release "
-           "may also write values that the new type rejects. A binary-coercible change is reported as a hint.",
+    .why =
+        "Unless the old type is binary-coercible to the new one (varchar(n) -> varchar(m>n) or text, "
+        "numeric(p,s) -> numeric(p2>p,s), cidr -> inet, ...), Postgres rewrites every row and rebuilds every "
+        "index while holding ACCESS EXCLUSIVE: reads and writes stop for the whole rewrite. The running release "
+        "may also write values that the new type rejects. A binary-coercible change is reported as a hint.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole rewrite.",
-    .instead = "`ALTER TABLE t ADD COLUMN c_new <new type>;`, a trigger that copies writes into `c_new`, a batched "
-               "backfill, release code that uses `c_new`, then drop `c` and rename in the next release.",
-    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, total integer);\n-- pgstage:history-end\n"
-           "ALTER TABLE orders ALTER COLUMN total TYPE bigint;",
-    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total integer);\n-- pgstage:history-end\n"
-            "ALTER TABLE orders ADD COLUMN total_big bigint;",
+    .instead =
+        "`ALTER TABLE t ADD COLUMN c_new <new type>;`, a trigger that copies writes into `c_new`, a batched "
+        "backfill, release code that uses `c_new`, then drop `c` and rename in the next release.",
+    .bad =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total integer);\n-- pgstage:history-end\n"
+        "ALTER TABLE orders ALTER COLUMN total TYPE bigint;",
+    .good =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total integer);\n-- pgstage:history-end\n"
+        "ALTER TABLE orders ADD COLUMN total_big bigint;",
     .check = check,
 };
 

@@ -52,9 +52,10 @@ void check(const StatementContext& ctx, Reporter& r) {
       // Flyway detects non-transactional statements and runs such a migration without a transaction,
       // but only when nothing else in it needs one.
       if (transactional_statements(ctx) == 0) continue;
-      r.report(what + " sits in a Flyway migration with statements that need a transaction: Flyway refuses to "
-                      "run it (`Detected both transactional and non-transactional statements`), or with "
-                      "`mixed=true` runs the whole file without a transaction",
+      r.report(what +
+                   " sits in a Flyway migration with statements that need a transaction: Flyway refuses to "
+                   "run it (`Detected both transactional and non-transactional statements`), or with "
+                   "`mixed=true` runs the whole file without a transaction",
                "Put the CONCURRENTLY statement in a migration of its own." + plan_line(), where(c));
       continue;
     }
@@ -62,9 +63,10 @@ void check(const StatementContext& ctx, Reporter& r) {
       // golang-migrate sends the whole file as one query; Postgres runs a multi-statement query as one
       // implicit transaction block, which CONCURRENTLY refuses.
       if (ctx.file_view.size() <= 1) continue;
-      r.report(what + " shares a golang-migrate file with other statements: golang-migrate sends the file as one "
-                      "multi-statement query, which Postgres runs as a single implicit transaction, so it fails "
-                      "(`cannot run inside a transaction block`)",
+      r.report(what +
+                   " shares a golang-migrate file with other statements: golang-migrate sends the file as one "
+                   "multi-statement query, which Postgres runs as a single implicit transaction, so it fails "
+                   "(`cannot run inside a transaction block`)",
                "Put the CONCURRENTLY statement alone in a migration file of its own." + plan_line(), where(c));
       continue;
     }
@@ -82,16 +84,20 @@ extern const Rule rule_concurrently_in_transaction = {
     .category = Category::Transaction,
     .severity = Severity::Error,
     .summary = "CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY or DETACH ... CONCURRENTLY inside a transaction",
-    .why = "The CONCURRENTLY forms commit internally between their phases, so Postgres refuses to run them inside "
-           "a transaction block. Inside an explicit BEGIN, or in a file the migration runner wraps in a "
-           "transaction (goose, dbmate, Flyway, Diesel by default), the migration fails at deploy time.",
+    .why =
+        "The CONCURRENTLY forms commit internally between their phases, so Postgres refuses to run them inside "
+        "a transaction block. Inside an explicit BEGIN, or in a file the migration runner wraps in a "
+        "transaction (goose, dbmate, Flyway, Diesel by default), the migration fails at deploy time.",
     .lock = "None taken: the statement fails before it starts.",
-    .instead = "Run the statement in its own migration that is not wrapped in a transaction (goose "
-               "`-- +goose NO TRANSACTION`, dbmate `-- migrate:up transaction:false`), outside BEGIN/COMMIT.",
-    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
-           "BEGIN;\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\nCOMMIT;",
-    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
-            "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
+    .instead =
+        "Run the statement in its own migration that is not wrapped in a transaction (goose "
+        "`-- +goose NO TRANSACTION`, dbmate `-- migrate:up transaction:false`), outside BEGIN/COMMIT.",
+    .bad =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
+        "BEGIN;\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\nCOMMIT;",
+    .good =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
+        "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
     .check = check,
 };
 

@@ -21,7 +21,6 @@ inline const CatalogColumn* known_column(const StatementContext& ctx, const Qual
   return tab ? tab->column(c) : nullptr;
 }
 
-
 // "\"a\", \"b\"" for generated SQL; expression keys (with parentheses or spaces) are kept as written.
 inline std::string column_list_sql(const std::vector<std::string>& cols) {
   std::string out;

@@ -23,9 +23,10 @@ std::string partitioned_recipe(const StatementContext& ctx, const CreateIndex& a
   std::string kind = a.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
   std::string method = a.method.empty() || a.method == "btree" ? "" : " USING " + a.method;
   std::string cols = " (" + column_list_sql(a.columns) + ");";
-  std::string out = "Postgres refuses CONCURRENTLY on a partitioned table. Create the index on the parent alone "
-                    "(instant, left invalid), build each partition's index concurrently, then attach it:\n  " +
-                    kind + " " + quote_ident(name) + " ON ONLY " + quote_name(a.table) + method + cols;
+  std::string out =
+      "Postgres refuses CONCURRENTLY on a partitioned table. Create the index on the parent alone "
+      "(instant, left invalid), build each partition's index concurrently, then attach it:\n  " +
+      kind + " " + quote_ident(name) + " ON ONLY " + quote_name(a.table) + method + cols;
   std::vector<QualifiedName> parts;
   for (const CatalogTable* t : ctx.catalog.tables())
     if (!t->partition_of.empty() && Catalog::same(t->partition_of, a.table)) parts.push_back(t->name);
@@ -50,7 +51,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (t && t->kind == "partitioned") {
       if (a.only) return;  // the parent alone: no rows, no build; step one of the recipe
       r.report(kind + " on partitioned table " + tick(a.table) + " builds the index on every partition " +
-                   lock_on(ctx, c, a.table) + " (and on each partition): writes to all of them wait until the last "
+                   lock_on(ctx, c, a.table) +
+                   " (and on each partition): writes to all of them wait until the last "
                    "build ends",
                partitioned_recipe(ctx, a, name), where(c));
       return;
@@ -74,15 +76,19 @@ extern const Rule rule_create_index_non_concurrent = {
     .category = Category::Locking,
     .severity = Severity::Error,
     .summary = "CREATE INDEX without CONCURRENTLY on an existing table",
-    .why = "A plain CREATE INDEX holds a SHARE lock for the whole build. Reads continue, but every write to the "
-           "table waits, which on a large table means minutes of failed or stalled requests.",
+    .why =
+        "A plain CREATE INDEX holds a SHARE lock for the whole build. Reads continue, but every write to the "
+        "table waits, which on a large table means minutes of failed or stalled requests.",
     .lock = "SHARE on the table (blocks writes) for the whole build.",
-    .instead = "`CREATE INDEX CONCURRENTLY name ON t (cols);` in its own migration that does not run in a "
-               "transaction block. If it fails it leaves an INVALID index: drop it and retry.",
-    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
-           "CREATE INDEX orders_total_idx ON orders (total);",
-    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
-            "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
+    .instead =
+        "`CREATE INDEX CONCURRENTLY name ON t (cols);` in its own migration that does not run in a "
+        "transaction block. If it fails it leaves an INVALID index: drop it and retry.",
+    .bad =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
+        "CREATE INDEX orders_total_idx ON orders (total);",
+    .good =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
+        "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
     .check = check,
 };
 

@@ -15,7 +15,8 @@ void check(const StatementContext& ctx, Reporter& r) {
       r.report("DROP INDEX " + tick(n) + " without CONCURRENTLY" + on +
                    ": every query on the table waits, including behind any long transaction already using it",
                "Drop it concurrently, one index per statement, outside a transaction block:\n  DROP INDEX "
-               "CONCURRENTLY " + std::string(a.if_exists ? "IF EXISTS " : "") + quote_name(n) + ";" + plan_line(),
+               "CONCURRENTLY " +
+                   std::string(a.if_exists ? "IF EXISTS " : "") + quote_name(n) + ";" + plan_line(),
                where(c));
     }
   });
@@ -28,15 +29,18 @@ extern const Rule rule_drop_index_non_concurrent = {
     .category = Category::Locking,
     .severity = Severity::Warning,
     .summary = "DROP INDEX without CONCURRENTLY",
-    .why = "DROP INDEX takes ACCESS EXCLUSIVE on the index's table. The drop itself is quick, but it waits for every "
-           "transaction using the table, and all queries queue behind it while it waits.",
+    .why =
+        "DROP INDEX takes ACCESS EXCLUSIVE on the index's table. The drop itself is quick, but it waits for every "
+        "transaction using the table, and all queries queue behind it while it waits.",
     .lock = "ACCESS EXCLUSIVE on the table and the index (blocks reads and writes).",
     .instead = "`DROP INDEX CONCURRENTLY name;` (one index per statement, not in a transaction block).",
-    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
-           "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\nDROP INDEX orders_total_idx;",
-    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
-            "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\n"
-            "DROP INDEX CONCURRENTLY orders_total_idx;",
+    .bad =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
+        "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\nDROP INDEX orders_total_idx;",
+    .good =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
+        "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\n"
+        "DROP INDEX CONCURRENTLY orders_total_idx;",
     .check = check,
 };
 

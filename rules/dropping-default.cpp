@@ -14,8 +14,10 @@ bool sets_default(const Change& c, const QualifiedName& t, const std::string& co
 bool restored_before_commit(const StatementContext& ctx, const DropDefault& a) {
   bool after = false;
   for (const Change& c : ctx.lowered.changes) {
-    if (c.is<DropDefault>() && &std::get<DropDefault>(c.value) == &a) after = true;
-    else if (after && sets_default(c, a.table, a.column)) return true;
+    if (c.is<DropDefault>() && &std::get<DropDefault>(c.value) == &a)
+      after = true;
+    else if (after && sets_default(c, a.table, a.column))
+      return true;
   }
   if (!ctx.tx.in_transaction) return false;
   const auto& lowered = ctx.file_view.lowered();
@@ -61,14 +63,15 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (known && !has_default) return;  // no default to drop
     if (drops_not_null_too(ctx, a)) not_null = false;
     std::string target = tick(a.table, a.column);
-    std::string help = "Ship code that always sets " + target + " first, then drop the default in the next "
-                       "release:\n  ALTER TABLE " + quote_name(a.table) + " ALTER COLUMN " + quote_ident(a.column) +
-                       " DROP DEFAULT;";
+    std::string help = "Ship code that always sets " + target +
+                       " first, then drop the default in the next "
+                       "release:\n  ALTER TABLE " +
+                       quote_name(a.table) + " ALTER COLUMN " + quote_ident(a.column) + " DROP DEFAULT;";
     if (known && not_null) {
-      std::string relied = is_new ? "the release running during the deploy does not know " + target +
-                                        ", so its INSERTs leave it out"
-                                  : "INSERTs from the release running during the deploy that leave the column out "
-                                    "relied on the default";
+      std::string relied =
+          is_new ? "the release running during the deploy does not know " + target + ", so its INSERTs leave it out"
+                 : "INSERTs from the release running during the deploy that leave the column out "
+                   "relied on the default";
       r.report(Reporter::Report{"dropping the default of NOT NULL column " + target + ": " + relied +
                                     (default_sql.empty() ? std::string() : " (`" + default_sql + "`)") +
                                     " and now fail with a not-null violation",
@@ -92,15 +95,19 @@ extern const Rule rule_dropping_default = {
     .category = Category::Compat,
     .severity = Severity::Warning,
     .summary = "DROP DEFAULT on an existing column (error when the column is NOT NULL)",
-    .why = "INSERTs of the running release that leave the column out relied on the default. Without it they store "
-           "NULL, or fail with a not-null violation when the column is NOT NULL.",
+    .why =
+        "INSERTs of the running release that leave the column out relied on the default. Without it they store "
+        "NULL, or fail with a not-null violation when the column is NOT NULL.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes), briefly: catalog only.",
-    .instead = "Ship code that always sets the column, then `ALTER TABLE t ALTER COLUMN c DROP DEFAULT;` in the "
-               "next release.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY, role text NOT NULL DEFAULT 'member');\n"
-           "-- pgstage:history-end\nALTER TABLE users ALTER COLUMN role DROP DEFAULT;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY, role text NOT NULL);\n-- pgstage:history-end\n"
-            "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'member';",
+    .instead =
+        "Ship code that always sets the column, then `ALTER TABLE t ALTER COLUMN c DROP DEFAULT;` in the "
+        "next release.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY, role text NOT NULL DEFAULT 'member');\n"
+        "-- pgstage:history-end\nALTER TABLE users ALTER COLUMN role DROP DEFAULT;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY, role text NOT NULL);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'member';",
     .check = check,
 };
 

@@ -24,16 +24,20 @@ extern const Rule rule_dropping_not_null = {
     .category = Category::Compat,
     .severity = Severity::Warning,
     .summary = "DROP NOT NULL on an existing column",
-    .why = "Code written against the old schema assumes the column always has a value. As soon as anything writes "
-           "NULL into it, old readers can crash on the unexpected NULL.",
+    .why =
+        "Code written against the old schema assumes the column always has a value. As soon as anything writes "
+        "NULL into it, old readers can crash on the unexpected NULL.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes), briefly: catalog only.",
-    .instead = "Ship readers that handle NULL first, then `ALTER TABLE t ALTER COLUMN c DROP NOT NULL;` in a later "
-               "release.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n-- pgstage:history-end\n"
-           "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-            "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';\n"
-            "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
+    .instead =
+        "Ship readers that handle NULL first, then `ALTER TABLE t ALTER COLUMN c DROP NOT NULL;` in a later "
+        "release.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';\n"
+        "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
     .check = check,
 };
 

@@ -25,11 +25,11 @@ int known(const StatementContext& ctx, const std::string& kind, const QualifiedN
 bool recreated_later(const std::vector<Change>& later, const std::string& kind, const QualifiedName& n) {
   auto same = [&](const QualifiedName& m) { return Catalog::same(m, n); };
   for (const Change& c : later) {
-    if (auto* v = c.as<CreateView>(); v && is_view(kind) && v->materialized == (kind == "materialized view") &&
-                                      same(v->name))
+    if (auto* v = c.as<CreateView>();
+        v && is_view(kind) && v->materialized == (kind == "materialized view") && same(v->name))
       return true;
-    if (auto* o = c.as<CreateOther>(); o && (o->kind == kind || (kind == "type" && o->kind == "domain")) &&
-                                       same(o->name))
+    if (auto* o = c.as<CreateOther>();
+        o && (o->kind == kind || (kind == "type" && o->kind == "domain")) && same(o->name))
       return true;
     if (auto* e = c.as<CreateEnum>(); e && kind == "type" && same(e->name)) return true;
   }
@@ -48,9 +48,10 @@ void check(const StatementContext& ctx, Reporter& r) {
       if (recreated_later(*later, a.kind, n)) {
         // Drop and re-create in one transaction: readers wait on the lock and never see it missing.
         if (ctx.tx.in_transaction && a.kind != "schema") continue;
-        r.report(a.kind + " " + tick(n) + " is dropped and re-created later in this file, but not in one "
-                     "transaction: queries of the running release that arrive in between fail with `" + a.kind +
-                     " does not exist`" + cascade,
+        r.report(a.kind + " " + tick(n) +
+                     " is dropped and re-created later in this file, but not in one "
+                     "transaction: queries of the running release that arrive in between fail with `" +
+                     a.kind + " does not exist`" + cascade,
                  "Wrap the DROP and the CREATE in one transaction (BEGIN ... COMMIT), or use CREATE OR REPLACE "
                  "when the new definition allows it.",
                  where(c));
@@ -72,8 +73,9 @@ extern const Rule rule_dropping_object = {
     .category = Category::Compat,
     .severity = Severity::Warning,
     .summary = "DROP VIEW / FUNCTION / TYPE / SEQUENCE / SCHEMA that running code may use",
-    .why = "The release that runs during the deploy may still call the function, read the view or cast to the "
-           "type; those statements fail from the moment the drop commits.",
+    .why =
+        "The release that runs during the deploy may still call the function, read the view or cast to the "
+        "type; those statements fail from the moment the drop commits.",
     .lock = "ACCESS EXCLUSIVE on the dropped object (a view's readers block), briefly.",
     .instead = "Deprecate first: release N stops using the object; release N+1 drops it.",
     .bad = "CREATE VIEW active_users AS SELECT 1 AS id;\n-- pgstage:history-end\nDROP VIEW active_users;",

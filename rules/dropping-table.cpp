@@ -62,9 +62,13 @@ void check(const StatementContext& ctx, Reporter& r) {
         if (missing.empty()) continue;
         std::string list;
         for (auto& m : missing) list += (list.empty() ? "`" : ", `") + display_ident(m) + "`";
-        r.report("replacing table " + tick(t) + " in one transaction (drop, then another table takes its name): "
-                     "the replacement has no column " + list + ", so the release running during the deploy fails "
-                     "where it reads or writes " + (missing.size() == 1 ? "it" : "them"),
+        r.report("replacing table " + tick(t) +
+                     " in one transaction (drop, then another table takes its name): "
+                     "the replacement has no column " +
+                     list +
+                     ", so the release running during the deploy fails "
+                     "where it reads or writes " +
+                     (missing.size() == 1 ? "it" : "them"),
                  "Give the replacement every column the running release uses (drop the unused ones in the next "
                  "release), or ship code that no longer uses them first.",
                  where(c));
@@ -72,10 +76,13 @@ void check(const StatementContext& ctx, Reporter& r) {
       }
       r.report("dropping table " + tick(t) +
                    ": the release running during the deploy still queries it and fails with `relation does not "
-                   "exist`, and its rows are gone; the drop " + lock_on(ctx, c, t) +
+                   "exist`, and its rows are gone; the drop " +
+                   lock_on(ctx, c, t) +
                    (a.cascade ? " and CASCADE also drops the foreign keys and views that depend on it" : ""),
-               "Ship a release that no longer uses " + tick(t) + ", then drop it in a migration of the next release:"
-                   "\n  DROP TABLE " + quote_name(t) + ";" + plan_line(),
+               "Ship a release that no longer uses " + tick(t) +
+                   ", then drop it in a migration of the next release:"
+                   "\n  DROP TABLE " +
+                   quote_name(t) + ";" + plan_line(),
                where(c));
     }
   });
@@ -88,10 +95,12 @@ extern const Rule rule_dropping_table = {
     .category = Category::Compat,
     .severity = Severity::Error,
     .summary = "DROP TABLE of an existing table",
-    .why = "The release that runs during the deploy may still read or write the table; its queries fail from the "
-           "moment the drop commits, and the data cannot be recovered.",
-    .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes), and on every table whose foreign key "
-            "references it.",
+    .why =
+        "The release that runs during the deploy may still read or write the table; its queries fail from the "
+        "moment the drop commits, and the data cannot be recovered.",
+    .lock =
+        "ACCESS EXCLUSIVE on the table (blocks reads and writes), and on every table whose foreign key "
+        "references it.",
     .instead = "Deprecate first: release N stops using the table; release N+1 runs `DROP TABLE t;`.",
     .bad = "CREATE TABLE sessions (id bigint PRIMARY KEY);\n-- pgstage:history-end\nDROP TABLE sessions;",
     .good = "CREATE TABLE scratch (id bigint PRIMARY KEY);\nDROP TABLE scratch;",

@@ -69,18 +69,22 @@ extern const Rule rule_foreign_key_without_index = {
     .category = Category::Style,
     .severity = Severity::Warning,
     .summary = "A foreign key whose referencing columns have no index",
-    .why = "Postgres indexes the referenced side of a foreign key (it must be unique) but not the referencing side. "
-           "Without an index there, each DELETE or key UPDATE on the parent scans the whole child table while "
-           "holding locks, and cascades become slow. Checked at the end of the file, so an index created later in "
-           "the same file counts; only tables known from history or the database are checked.",
+    .why =
+        "Postgres indexes the referenced side of a foreign key (it must be unique) but not the referencing side. "
+        "Without an index there, each DELETE or key UPDATE on the parent scans the whole child table while "
+        "holding locks, and cascades become slow. Checked at the end of the file, so an index created later in "
+        "the same file counts; only tables known from history or the database are checked.",
     .lock = "None by itself; the missing index makes parent deletes take long row locks and scans.",
-    .instead = "Create an index whose leading columns are the foreign key's columns: "
-               "`CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);`.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
-           "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
-            "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
-            "CREATE INDEX orders_user_id_idx ON orders (user_id);",
+    .instead =
+        "Create an index whose leading columns are the foreign key's columns: "
+        "`CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);`.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
+        "CREATE INDEX orders_user_id_idx ON orders (user_id);",
     .check_file_end = check_end,
 };
 

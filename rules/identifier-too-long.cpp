@@ -65,7 +65,10 @@ void check(const StatementContext& ctx, Reporter& r) {
           continue;
         }
         if (s[i] == '\'') {
-          if (i + 1 < end && s[i + 1] == '\'') { ++i; continue; }
+          if (i + 1 < end && s[i + 1] == '\'') {
+            ++i;
+            continue;
+          }
           ++i;
           break;
         }
@@ -87,7 +90,11 @@ void check(const StatementContext& ctx, Reporter& r) {
       size_t at = i;
       for (++i; i < end; ++i) {
         if (s[i] == '"') {
-          if (i + 1 < end && s[i + 1] == '"') { name += '"'; ++i; continue; }
+          if (i + 1 < end && s[i + 1] == '"') {
+            name += '"';
+            ++i;
+            continue;
+          }
           ++i;
           break;
         }
@@ -118,14 +125,17 @@ extern const Rule rule_identifier_too_long = {
     .category = Category::Style,
     .severity = Severity::Warning,
     .summary = "An identifier longer than 63 bytes",
-    .why = "Postgres truncates identifiers to NAMEDATALEN-1 = 63 bytes with only a NOTICE. The object then has a "
-           "different name than the migration and the code use, and two long names with the same first 63 bytes "
-           "collide (\"relation already exists\"), or a DROP meant for one hits the other.",
+    .why =
+        "Postgres truncates identifiers to NAMEDATALEN-1 = 63 bytes with only a NOTICE. The object then has a "
+        "different name than the migration and the code use, and two long names with the same first 63 bytes "
+        "collide (\"relation already exists\"), or a DROP meant for one hits the other.",
     .lock = "None (naming).",
-    .instead = "Keep names at most 63 bytes: abbreviate (`orders_customer_created_idx` rather than the full "
-               "column list).",
-    .bad = "CREATE INDEX index_on_customer_orders_by_customer_id_and_created_at_and_status_and_total "
-           "ON orders (customer_id, created_at, status, total);",
+    .instead =
+        "Keep names at most 63 bytes: abbreviate (`orders_customer_created_idx` rather than the full "
+        "column list).",
+    .bad =
+        "CREATE INDEX index_on_customer_orders_by_customer_id_and_created_at_and_status_and_total "
+        "ON orders (customer_id, created_at, status, total);",
     .good = "CREATE INDEX orders_customer_created_status_idx ON orders (customer_id, created_at, status, total);",
     .check = check,
 };

@@ -16,7 +16,8 @@ void check(const StatementContext& ctx, Reporter& r) {
   if (!hit) return;
   r.report("this statement takes " + a_lock(hit->mode) + " on " + tick(hit->table) +
                " with no lock_timeout set: if a long query holds the table, the statement waits in the lock queue and "
-               "every later query on " + tick(hit->table) + " waits behind it",
+               "every later query on " +
+               tick(hit->table) + " waits behind it",
            "Set a lock timeout at the top of the migration (and retry on failure), so a blocked lock fails fast "
            "instead of stalling traffic:\n  SET lock_timeout = '2s';\nor run the migration with `pgstage apply`, "
            "which sets it and retries.");
@@ -29,18 +30,22 @@ extern const Rule rule_missing_lock_timeout = {
     .category = Category::Locking,
     .severity = Severity::Warning,
     .summary = "A blocking lock on an existing table with no lock_timeout set before it",
-    .why = "A statement that needs a lock conflicting with reads or writes waits for every transaction already "
-           "using the table. While it waits, it sits in the lock queue and every later query on the table waits "
-           "behind it: one slow report query turns an instant ALTER into an outage. `lock_timeout` bounds the wait. "
-           "Reported once per file, at the first such statement; silent when the file runs under `pgstage apply` "
-           "(runner = pgstage), which sets its own timeout and retries.",
+    .why =
+        "A statement that needs a lock conflicting with reads or writes waits for every transaction already "
+        "using the table. While it waits, it sits in the lock queue and every later query on the table waits "
+        "behind it: one slow report query turns an instant ALTER into an outage. `lock_timeout` bounds the wait. "
+        "Reported once per file, at the first such statement; silent when the file runs under `pgstage apply` "
+        "(runner = pgstage), which sets its own timeout and retries.",
     .lock = "Any lock from SHARE upwards (blocks writes; ACCESS EXCLUSIVE also blocks reads) on a table that exists.",
-    .instead = "Start the migration with `SET lock_timeout = '2s';` (or `SET LOCAL` inside the transaction) and "
-               "retry the migration when it times out.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-           "ALTER TABLE users ADD COLUMN nickname text;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nSET lock_timeout = '2s';\n"
-            "ALTER TABLE users ADD COLUMN nickname text;",
+    .instead =
+        "Start the migration with `SET lock_timeout = '2s';` (or `SET LOCAL` inside the transaction) and "
+        "retry the migration when it times out.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "ALTER TABLE users ADD COLUMN nickname text;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nSET lock_timeout = '2s';\n"
+        "ALTER TABLE users ADD COLUMN nickname text;",
     .check = check,
 };
 

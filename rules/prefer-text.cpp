@@ -25,9 +25,10 @@ extern const Rule rule_prefer_text = {
     .severity = Severity::Hint,
     .enabled_by_default = false,
     .summary = "varchar(n) columns (off by default)",
-    .why = "In Postgres `varchar(n)` is text plus a length check: no faster, no smaller. The limit tends to be "
-           "arbitrary and is painful to shrink (a rewrite). Off by default because varchar(n) is a legitimate "
-           "choice when the limit is real; enable it with `--enable prefer-text`.",
+    .why =
+        "In Postgres `varchar(n)` is text plus a length check: no faster, no smaller. The limit tends to be "
+        "arbitrary and is painful to shrink (a rewrite). Off by default because varchar(n) is a legitimate "
+        "choice when the limit is real; enable it with `--enable prefer-text`.",
     .lock = "None (style).",
     .instead = "`name text` or `name text CHECK (char_length(name) <= 200)`.",
     .bad = "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100));",

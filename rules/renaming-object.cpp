@@ -5,8 +5,8 @@ namespace {
 
 // Renames that break code which names the object; constraint and index names are not used by queries.
 bool watched(const std::string& kind) {
-  return kind != "constraint" && kind != "index" && kind != "trigger" && kind != "index schema" &&
-         kind != "policy" && kind != "rule" && kind != "role" && kind != "database" && kind != "table column";
+  return kind != "constraint" && kind != "index" && kind != "trigger" && kind != "index schema" && kind != "policy" &&
+         kind != "rule" && kind != "role" && kind != "database" && kind != "table column";
 }
 
 bool created_in_review(const StatementContext& ctx, const RenameObject& a) {
@@ -14,7 +14,8 @@ bool created_in_review(const StatementContext& ctx, const RenameObject& a) {
   if (const CatalogTable* t = ctx.catalog.table(a.name)) return t->created_in_review;
   std::string base = a.kind;
   for (const char* suffix : {" schema", " column"})
-    if (base.size() > std::string(suffix).size() && base.ends_with(suffix)) base.resize(base.size() - std::string(suffix).size());
+    if (base.size() > std::string(suffix).size() && base.ends_with(suffix))
+      base.resize(base.size() - std::string(suffix).size());
   if (base == "enum value") base = "type";
   const CatalogObject* o = ctx.catalog.object(base, a.name);
   return o && o->created_in_review;
@@ -47,22 +48,26 @@ void check(const StatementContext& ctx, Reporter& r) {
              "';`, ship code that uses it, migrate the rows, and stop using the old value.";
     } else if (a.kind.ends_with(" schema")) {
       what = "moving " + a.kind.substr(0, a.kind.size() - 7) + " " + tick(a.name) + " to schema `" +
-             display_ident(a.new_name) + "`: the release running during the deploy still finds it under its old "
+             display_ident(a.new_name) +
+             "`: the release running during the deploy still finds it under its old "
              "schema and fails with `does not exist`";
-      hint = "Create the object in the new schema alongside the old one (or a view/wrapper under the old name), "
-             "switch the code, then remove the old one in the next release.";
+      hint =
+          "Create the object in the new schema alongside the old one (or a view/wrapper under the old name), "
+          "switch the code, then remove the old one in the next release.";
     } else if (a.kind.ends_with(" column")) {
       what = "renaming column `" + display_ident(a.old_value) + "` of " + a.kind.substr(0, a.kind.size() - 7) + " " +
              tick(a.name) + " to `" + display_ident(a.new_name) +
              "`: the release running during the deploy still selects `" + display_ident(a.old_value) + "` and fails";
-      hint = "Add the new column name alongside the old one (e.g. `CREATE OR REPLACE VIEW` with both), switch the "
-             "code, then remove the old name in the next release.";
+      hint =
+          "Add the new column name alongside the old one (e.g. `CREATE OR REPLACE VIEW` with both), switch the "
+          "code, then remove the old name in the next release.";
     } else {
       QualifiedName to{a.name.schema, a.new_name};
       what = "renaming " + a.kind + " " + tick(a.name) + " to " + tick(to) +
              ": the release running during the deploy still uses the old name and fails with `" + a.kind +
              " does not exist`";
-      hint = "Create the " + a.kind + " under its new name alongside the old one (or keep a wrapper under the old "
+      hint = "Create the " + a.kind +
+             " under its new name alongside the old one (or keep a wrapper under the old "
              "name), switch the code, then drop the old one in the next release.";
     }
     r.report(what, hint, where(c));
@@ -76,15 +81,19 @@ extern const Rule rule_renaming_object = {
     .category = Category::Compat,
     .severity = Severity::Warning,
     .summary = "Renaming a schema, view, function, type, or enum value",
-    .why = "Running code refers to these objects by name. The release that runs during the deploy still uses the "
-           "old name and fails from the moment the rename commits.",
+    .why =
+        "Running code refers to these objects by name. The release that runs during the deploy still uses the "
+        "old name and fails from the moment the rename commits.",
     .lock = "ACCESS EXCLUSIVE on the renamed object, briefly (catalog only).",
-    .instead = "Create the object under the new name next to the old one (for an enum, `ADD VALUE` the new label), "
-               "switch the code, and remove the old name in the next release.",
-    .bad = "CREATE TYPE status AS ENUM ('active', 'gone');\n-- pgstage:history-end\n"
-           "ALTER TYPE status RENAME VALUE 'gone' TO 'deleted';",
-    .good = "CREATE TYPE status AS ENUM ('active', 'gone');\n-- pgstage:history-end\n"
-            "ALTER TYPE status ADD VALUE 'deleted';",
+    .instead =
+        "Create the object under the new name next to the old one (for an enum, `ADD VALUE` the new label), "
+        "switch the code, and remove the old name in the next release.",
+    .bad =
+        "CREATE TYPE status AS ENUM ('active', 'gone');\n-- pgstage:history-end\n"
+        "ALTER TYPE status RENAME VALUE 'gone' TO 'deleted';",
+    .good =
+        "CREATE TYPE status AS ENUM ('active', 'gone');\n-- pgstage:history-end\n"
+        "ALTER TYPE status ADD VALUE 'deleted';",
     .check = check,
 };
 

@@ -25,14 +25,17 @@ extern const Rule rule_renaming_table = {
     .category = Category::Compat,
     .severity = Severity::Error,
     .summary = "ALTER TABLE ... RENAME TO on an existing table",
-    .why = "The previous release keeps running during the deploy and names the table by its old name; every query "
-           "it sends fails with `relation does not exist` until it is gone.",
+    .why =
+        "The previous release keeps running during the deploy and names the table by its old name; every query "
+        "it sends fails with `relation does not exist` until it is gone.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes), briefly; it queues behind long transactions.",
-    .instead = "In one transaction: `ALTER TABLE old RENAME TO new; CREATE VIEW old AS SELECT * FROM new;` (a simple "
-               "view is updatable, so old INSERT/UPDATE/DELETE keep working). Drop the view in the next release.",
+    .instead =
+        "In one transaction: `ALTER TABLE old RENAME TO new; CREATE VIEW old AS SELECT * FROM new;` (a simple "
+        "view is updatable, so old INSERT/UPDATE/DELETE keep working). Drop the view in the next release.",
     .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nALTER TABLE users RENAME TO accounts;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
-            "CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE accounts RENAME TO members;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+        "CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE accounts RENAME TO members;",
     .check = check,
 };
 

@@ -27,17 +27,19 @@ void check(const StatementContext& ctx, Reporter& r) {
       msg += "a validated CHECK proves it, but before PostgreSQL 12 Postgres still scans the whole table while it " +
              holding(lf, a.table);
     else
-      msg += "the release running during the deploy may still write NULL into it and its INSERTs and UPDATEs then "
-             "fail, and Postgres scans the whole table to verify it while it " + holding(lf, a.table);
+      msg +=
+          "the release running during the deploy may still write NULL into it and its INSERTs and UPDATEs then "
+          "fail, and Postgres scans the whole table to verify it while it " +
+          holding(lf, a.table);
     std::string cname = a.table.name + "_" + a.column + "_not_null";
     r.report(msg,
              "Prove it with a constraint that does not block traffic, then set it (PG 12+ skips the scan):\n"
-             "  ALTER TABLE " + quote_name(a.table) + " ADD CONSTRAINT " + quote_ident(cname) + " CHECK (" +
-                 quote_ident(a.column) + " IS NOT NULL) NOT VALID;\n  ALTER TABLE " + quote_name(a.table) +
-                 " VALIDATE CONSTRAINT " + quote_ident(cname) + ";\n  ALTER TABLE " + quote_name(a.table) +
-                 " ALTER COLUMN " + quote_ident(a.column) + " SET NOT NULL;\n  ALTER TABLE " + quote_name(a.table) +
-                 " DROP CONSTRAINT " + quote_ident(cname) + ";\nShip the code that always writes the column first." +
-                 kPlanHint,
+             "  ALTER TABLE " +
+                 quote_name(a.table) + " ADD CONSTRAINT " + quote_ident(cname) + " CHECK (" + quote_ident(a.column) +
+                 " IS NOT NULL) NOT VALID;\n  ALTER TABLE " + quote_name(a.table) + " VALIDATE CONSTRAINT " +
+                 quote_ident(cname) + ";\n  ALTER TABLE " + quote_name(a.table) + " ALTER COLUMN " +
+                 quote_ident(a.column) + " SET NOT NULL;\n  ALTER TABLE " + quote_name(a.table) + " DROP CONSTRAINT " +
+                 quote_ident(cname) + ";\nShip the code that always writes the column first." + kPlanHint,
              where(c));
   });
 }
@@ -49,20 +51,24 @@ extern const Rule rule_setting_not_null = {
     .category = Category::Compat,
     .severity = Severity::Error,
     .summary = "SET NOT NULL on an existing column",
-    .why = "The release running during the deploy may still write NULL into the column; its writes fail once the "
-           "constraint is in place. Postgres also scans the whole table to check existing rows while it holds "
-           "ACCESS EXCLUSIVE, unless a validated CHECK (col IS NOT NULL) proves it (PostgreSQL 12+).",
+    .why =
+        "The release running during the deploy may still write NULL into the column; its writes fail once the "
+        "constraint is in place. Postgres also scans the whole table to check existing rows while it holds "
+        "ACCESS EXCLUSIVE, unless a validated CHECK (col IS NOT NULL) proves it (PostgreSQL 12+).",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole scan.",
-    .instead = "`ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID;` then `VALIDATE CONSTRAINT c;` (reads and writes "
-               "continue), then `ALTER COLUMN col SET NOT NULL;` (no scan on PG 12+) and `DROP CONSTRAINT c;`.",
-    .bad = "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n-- pgstage:history-end\n"
-           "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
-    .good = "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
-            "ALTER TABLE orders ADD CONSTRAINT orders_note_not_null CHECK (note IS NOT NULL) NOT VALID;\n"
-            "-- pgstage:history-end\n"
-            "ALTER TABLE orders VALIDATE CONSTRAINT orders_note_not_null;\n"
-            "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n"
-            "ALTER TABLE orders DROP CONSTRAINT orders_note_not_null;",
+    .instead =
+        "`ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID;` then `VALIDATE CONSTRAINT c;` (reads and writes "
+        "continue), then `ALTER COLUMN col SET NOT NULL;` (no scan on PG 12+) and `DROP CONSTRAINT c;`.",
+    .bad =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n-- pgstage:history-end\n"
+        "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
+    .good =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_note_not_null CHECK (note IS NOT NULL) NOT VALID;\n"
+        "-- pgstage:history-end\n"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_note_not_null;\n"
+        "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n"
+        "ALTER TABLE orders DROP CONSTRAINT orders_note_not_null;",
     .check = check,
 };
 

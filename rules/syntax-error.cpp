@@ -17,8 +17,9 @@ extern const Rule rule_syntax_error = {
     .category = Category::Meta,
     .severity = Severity::Error,
     .summary = "A statement that the Postgres 15 parser rejects",
-    .why = "A statement Postgres cannot parse fails the migration at deploy time. pgstage reports the parser's "
-           "message at the position where parsing stopped, and still lints every other statement of the file.",
+    .why =
+        "A statement Postgres cannot parse fails the migration at deploy time. pgstage reports the parser's "
+        "message at the position where parsing stopped, and still lints every other statement of the file.",
     .lock = "None: the statement never runs.",
     .instead = "Fix the statement. If it uses syntax newer than the configured `pg_version`, raise `pg_version`.",
     .bad = "ALTER TABLE users ADD COLUMN;",

@@ -29,7 +29,8 @@ void check(const StatementContext& ctx, Reporter& r) {
                              "tables; or schedule a maintenance window."
                            : "Avoid changing it on a live table: create a new table with the wanted setting, copy "
                              "the data in batches and swap (or use pg_repack); or schedule a maintenance window.";
-    r.report(std::string(clause) + " on " + what + " rewrites all of its data while holding an ACCESS EXCLUSIVE lock "
+    r.report(std::string(clause) + " on " + what +
+                 " rewrites all of its data while holding an ACCESS EXCLUSIVE lock "
                  "(blocks reads and writes) for the whole copy",
              help, where(c));
   });
@@ -42,11 +43,13 @@ extern const Rule rule_table_rewrite = {
     .category = Category::Rewrite,
     .severity = Severity::Warning,
     .summary = "SET LOGGED/UNLOGGED, SET TABLESPACE or SET ACCESS METHOD on an existing table",
-    .why = "These subcommands write a new copy of the table (or index) and swap it in. The copy takes time "
-           "proportional to the table size, and the table is locked ACCESS EXCLUSIVE throughout.",
+    .why =
+        "These subcommands write a new copy of the table (or index) and swap it in. The copy takes time "
+        "proportional to the table size, and the table is locked ACCESS EXCLUSIVE throughout.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole rewrite.",
-    .instead = "Create a new table with the wanted persistence, tablespace or access method, copy in batches and "
-               "swap names; or use pg_repack; or plan a maintenance window.",
+    .instead =
+        "Create a new table with the wanted persistence, tablespace or access method, copy in batches and "
+        "swap names; or use pg_repack; or plan a maintenance window.",
     .bad = "CREATE TABLE events (id bigint PRIMARY KEY);\n-- pgstage:history-end\nALTER TABLE events SET LOGGED;",
     .good = "CREATE UNLOGGED TABLE events (id bigint PRIMARY KEY);\nALTER TABLE events SET LOGGED;",
     .check = check,

@@ -8,18 +8,20 @@ void check(const StatementContext& ctx, Reporter& r) {
     const TxState& tx = ctx.tx;
     if (t.kind == TxKind::Begin) {
       if (tx.explicit_depth > 0) {
-        r.report("BEGIN inside a transaction that is already open (BEGIN earlier in the file, no COMMIT yet): "
-                     "Postgres only warns and continues, so the first COMMIT commits everything and later "
-                     "statements run outside any transaction",
-                 "Remove the inner BEGIN (use SAVEPOINT for a nested unit of work):\n  SAVEPOINT step;", where(c));
+        r.report(
+            "BEGIN inside a transaction that is already open (BEGIN earlier in the file, no COMMIT yet): "
+            "Postgres only warns and continues, so the first COMMIT commits everything and later "
+            "statements run outside any transaction",
+            "Remove the inner BEGIN (use SAVEPOINT for a nested unit of work):\n  SAVEPOINT step;", where(c));
       } else if (tx.runner_wraps) {
-        r.report("explicit BEGIN in a file that the migration runner already wraps in a transaction: the BEGIN is "
-                     "ignored with a warning, and the matching COMMIT ends the runner's transaction early, so the "
-                     "rest of the file runs outside it",
-                 "Remove BEGIN/COMMIT and let the runner's transaction cover the file, or mark the file as "
-                 "non-transactional (`-- pgstage:no-transaction`, goose `-- +goose NO TRANSACTION`) if it manages "
-                 "its own transactions.",
-                 where(c));
+        r.report(
+            "explicit BEGIN in a file that the migration runner already wraps in a transaction: the BEGIN is "
+            "ignored with a warning, and the matching COMMIT ends the runner's transaction early, so the "
+            "rest of the file runs outside it",
+            "Remove BEGIN/COMMIT and let the runner's transaction cover the file, or mark the file as "
+            "non-transactional (`-- pgstage:no-transaction`, goose `-- +goose NO TRANSACTION`) if it manages "
+            "its own transactions.",
+            where(c));
       }
       return;
     }
@@ -32,13 +34,17 @@ void check(const StatementContext& ctx, Reporter& r) {
                "(`-- pgstage:no-transaction`).",
                where(c));
     } else if (ends && !tx.runner_wraps && tx.explicit_depth == 0 && !c.from_do_block) {
-      std::string word = t.kind == TxKind::Rollback ? "ROLLBACK" : t.kind == TxKind::Prepare ? "PREPARE TRANSACTION"
-                                                                                             : "COMMIT";
-      r.report(word + " with no transaction open (no BEGIN before it): Postgres only warns \"there is no "
+      std::string word = t.kind == TxKind::Rollback  ? "ROLLBACK"
+                         : t.kind == TxKind::Prepare ? "PREPARE TRANSACTION"
+                                                     : "COMMIT";
+      r.report(word +
+                   " with no transaction open (no BEGIN before it): Postgres only warns \"there is no "
                    "transaction in progress\"; the statements before it already ran one by one, each committed on "
-                   "its own" + (t.kind == TxKind::Rollback ? ", and nothing is rolled back" : ""),
+                   "its own" +
+                   (t.kind == TxKind::Rollback ? ", and nothing is rolled back" : ""),
                "If those statements were meant to succeed or fail together, put BEGIN before them; otherwise remove "
-               "the " + word + ".",
+               "the " +
+                   word + ".",
                where(c));
     }
   });
@@ -50,15 +56,18 @@ extern const Rule rule_transaction_nesting = {
     .id = "transaction-nesting",
     .category = Category::Transaction,
     .severity = Severity::Warning,
-    .summary = "BEGIN inside a transaction, explicit BEGIN/COMMIT when the runner wraps the file, or a COMMIT with "
-               "no transaction open",
-    .why = "Postgres has no nested transactions: a second BEGIN only warns, and the first COMMIT ends the outer "
-           "transaction. When the runner (Flyway, goose, dbmate, diesel, or `transaction = \"per-file\"`) already "
-           "wraps the file, an explicit COMMIT splits it: the statements after it are no longer atomic with the "
-           "rest, and a failure leaves the migration half applied.",
+    .summary =
+        "BEGIN inside a transaction, explicit BEGIN/COMMIT when the runner wraps the file, or a COMMIT with "
+        "no transaction open",
+    .why =
+        "Postgres has no nested transactions: a second BEGIN only warns, and the first COMMIT ends the outer "
+        "transaction. When the runner (Flyway, goose, dbmate, diesel, or `transaction = \"per-file\"`) already "
+        "wraps the file, an explicit COMMIT splits it: the statements after it are no longer atomic with the "
+        "rest, and a failure leaves the migration half applied.",
     .lock = "None by itself; it changes how long the other statements' locks are held and what rolls back.",
-    .instead = "Write either the runner's transaction or your own, not both. Use `SAVEPOINT` for nested units; "
-               "mark files that manage their own transactions with `-- pgstage:no-transaction`.",
+    .instead =
+        "Write either the runner's transaction or your own, not both. Use `SAVEPOINT` for nested units; "
+        "mark files that manage their own transactions with `-- pgstage:no-transaction`.",
     .bad = "BEGIN;\nCREATE TABLE a (id bigint);\nBEGIN;\nCREATE TABLE b (id bigint);\nCOMMIT;",
     .good = "BEGIN;\nCREATE TABLE a (id bigint);\nSAVEPOINT s;\nCREATE TABLE b (id bigint);\nCOMMIT;",
     .check = check,

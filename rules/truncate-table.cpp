@@ -16,8 +16,9 @@ void check(const StatementContext& ctx, Reporter& r) {
              std::string(old.size() == 1 ? "it" : "them") + ", recursively";
     r.report(msg,
              "If the data must go, delete it in batches so the table stays usable and the deletion can be stopped:\n"
-             "  DELETE FROM " + quote_name(old.front()) +
-                 " WHERE id IN (SELECT id FROM " + quote_name(old.front()) + " LIMIT 10000);\n"
+             "  DELETE FROM " +
+                 quote_name(old.front()) + " WHERE id IN (SELECT id FROM " + quote_name(old.front()) +
+                 " LIMIT 10000);\n"
                  "Otherwise remove the TRUNCATE from the migration.",
              where(c));
   });
@@ -30,12 +31,14 @@ extern const Rule rule_truncate_table = {
     .category = Category::Data,
     .severity = Severity::Error,
     .summary = "TRUNCATE of an existing table",
-    .why = "TRUNCATE removes all rows instantly and irreversibly once committed, and takes ACCESS EXCLUSIVE. With "
-           "CASCADE it also empties every table that references it through a foreign key. In a migration that is "
-           "almost always data loss in production.",
+    .why =
+        "TRUNCATE removes all rows instantly and irreversibly once committed, and takes ACCESS EXCLUSIVE. With "
+        "CASCADE it also empties every table that references it through a foreign key. In a migration that is "
+        "almost always data loss in production.",
     .lock = "ACCESS EXCLUSIVE on each truncated table (blocks reads and writes).",
-    .instead = "Delete in batches (`DELETE ... WHERE id IN (SELECT id ... LIMIT 10000)`), or truncate only tables "
-               "created in the same migration.",
+    .instead =
+        "Delete in batches (`DELETE ... WHERE id IN (SELECT id ... LIMIT 10000)`), or truncate only tables "
+        "created in the same migration.",
     .bad = "CREATE TABLE sessions (id bigint PRIMARY KEY);\n-- pgstage:history-end\nTRUNCATE sessions;",
     .good = "CREATE TABLE import_staging (id bigint);\nTRUNCATE import_staging;",
     .check = check,

@@ -9,9 +9,10 @@ extern const Rule rule_unused_ignore = {
     .category = Category::Meta,
     .severity = Severity::Warning,
     .summary = "An ignore comment that suppressed nothing, or names an unknown rule",
-    .why = "`-- pgstage:ignore rule -- reason` comments outlive the code they were written for. One that no longer "
-           "suppresses anything (the statement changed, the rule id is misspelled) hides nothing today but will "
-           "silently hide a real finding later. A bare `pgstage:ignore` with no rule id is reported as an error.",
+    .why =
+        "`-- pgstage:ignore rule -- reason` comments outlive the code they were written for. One that no longer "
+        "suppresses anything (the statement changed, the rule id is misspelled) hides nothing today but will "
+        "silently hide a real finding later. A bare `pgstage:ignore` with no rule id is reported as an error.",
     .lock = "None (about comments).",
     .instead = "Delete the comment, or correct the rule id it names: `-- pgstage:ignore truncate-table -- reason`.",
     .bad = "-- pgstage:ignore truncate-table -- left over\nSELECT 1;",

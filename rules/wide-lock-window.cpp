@@ -23,12 +23,15 @@ bool do_block_window(const StatementContext& ctx, Reporter& r) {
       if (tl.mode == LockMode::AccessExclusive && existing(ctx, tl.table) && !created_earlier(ctx, i, tl.table))
         held.push_back(tl.table);
     if (held.empty()) continue;
-    r.report("this DO block runs more statements after taking an ACCESS EXCLUSIVE lock (blocks reads and writes) "
-                 "on " + tick_list(held) + ": a DO block is one transaction, so the lock is held until the whole "
-                 "block finishes",
-             "Move the statement that takes the ACCESS EXCLUSIVE lock into its own statement (or last in the "
-             "block), and run the rest separately.",
-             where(changes[i]));
+    r.report(
+        "this DO block runs more statements after taking an ACCESS EXCLUSIVE lock (blocks reads and writes) "
+        "on " +
+            tick_list(held) +
+            ": a DO block is one transaction, so the lock is held until the whole "
+            "block finishes",
+        "Move the statement that takes the ACCESS EXCLUSIVE lock into its own statement (or last in the "
+        "block), and run the rest separately.",
+        where(changes[i]));
     return true;
   }
   return false;
@@ -62,9 +65,10 @@ void check(const StatementContext& ctx, Reporter& r) {
   for (auto& t : ctx.tx.access_exclusive_tables)
     if (existing(ctx, t) && !recreated(t)) held.push_back(t);
   if (held.empty()) return;
-  std::string help = "Commit right after the statement that takes the ACCESS EXCLUSIVE lock, and run the rest in "
-                     "separate transactions (one table per transaction):\n  ALTER TABLE ...;\n  COMMIT;\n  BEGIN;\n"
-                     "  ...";
+  std::string help =
+      "Commit right after the statement that takes the ACCESS EXCLUSIVE lock, and run the rest in "
+      "separate transactions (one table per transaction):\n  ALTER TABLE ...;\n  COMMIT;\n  BEGIN;\n"
+      "  ...";
   if (!added.empty()) {
     std::vector<QualifiedName> all = held;
     for (auto* t : added) all.push_back(*t);
@@ -73,10 +77,13 @@ void check(const StatementContext& ctx, Reporter& r) {
              help);
     return;
   }
-  r.report("this statement runs while the transaction still holds an ACCESS EXCLUSIVE lock (blocks reads and "
-               "writes) on " + tick_list(held) + " from an earlier statement: the table stays blocked until COMMIT, "
-               "for as long as everything after the lock takes",
-           help);
+  r.report(
+      "this statement runs while the transaction still holds an ACCESS EXCLUSIVE lock (blocks reads and "
+      "writes) on " +
+          tick_list(held) +
+          " from an earlier statement: the table stays blocked until COMMIT, "
+          "for as long as everything after the lock takes",
+      help);
 }
 
 }  // namespace
@@ -85,21 +92,26 @@ extern const Rule rule_wide_lock_window = {
     .id = "wide-lock-window",
     .category = Category::Locking,
     .severity = Severity::Warning,
-    .summary = "More work after an ACCESS EXCLUSIVE lock in the same transaction, or ACCESS EXCLUSIVE on several "
-               "tables",
-    .why = "Locks are held until the transaction ends. Once a statement has taken ACCESS EXCLUSIVE on a busy table, "
-           "every further statement in the transaction extends the time that table is unreadable; locking several "
-           "tables this way also risks deadlocks with application transactions. Reported at the first statement "
-           "after the lock, and again whenever another table is added.",
+    .summary =
+        "More work after an ACCESS EXCLUSIVE lock in the same transaction, or ACCESS EXCLUSIVE on several "
+        "tables",
+    .why =
+        "Locks are held until the transaction ends. Once a statement has taken ACCESS EXCLUSIVE on a busy table, "
+        "every further statement in the transaction extends the time that table is unreadable; locking several "
+        "tables this way also risks deadlocks with application transactions. Reported at the first statement "
+        "after the lock, and again whenever another table is added.",
     .lock = "ACCESS EXCLUSIVE held from the first statement that takes it until COMMIT.",
-    .instead = "Put the statement that takes ACCESS EXCLUSIVE last in its transaction, or give it a transaction of "
-               "its own; touch one busy table per transaction.",
-    .bad = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n"
-           "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\n"
-           "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
-    .good = "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n"
-            "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nBEGIN;\n"
-            "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
+    .instead =
+        "Put the statement that takes ACCESS EXCLUSIVE last in its transaction, or give it a transaction of "
+        "its own; touch one busy table per transaction.",
+    .bad =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n"
+        "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\n"
+        "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
+    .good =
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n"
+        "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nBEGIN;\n"
+        "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
     .check = check,
 };
 

@@ -27,7 +27,7 @@ struct Relation {
   char relkind = 'r';
   long long relfilenode = 0;
 };
-using Relations = std::map<long long, Relation>;  // by oid
+using Relations = std::map<long long, Relation>;              // by oid
 using LockSet = std::set<std::pair<long long, std::string>>;  // (oid, pg mode name)
 
 std::string display(const std::string& full) { return full.rfind("public.", 0) == 0 ? full.substr(7) : full; }
@@ -36,16 +36,19 @@ bool is_table_kind(char k) { return k == 'r' || k == 'p' || k == 'm' || k == 'v'
 Relations read_relations(pqxx::transaction_base& tx) {
   Relations out;
   auto r = tx.exec(std::string("SELECT c.oid::int8, n.nspname || '.' || c.relname, c.relkind, c.relfilenode::int8 "
-                               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ") + kUserSchemas);
+                               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ") +
+                   kUserSchemas);
   for (const auto& row : r)
-    out[row[0].as<long long>()] = Relation{row[1].as<std::string>(), row[2].as<std::string>()[0], row[3].as<long long>()};
+    out[row[0].as<long long>()] =
+        Relation{row[1].as<std::string>(), row[2].as<std::string>()[0], row[3].as<long long>()};
   return out;
 }
 
 LockSet read_own_locks(pqxx::transaction_base& tx) {
   LockSet out;
-  auto r = tx.exec("SELECT relation::int8, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' "
-                   "AND relation IS NOT NULL");
+  auto r = tx.exec(
+      "SELECT relation::int8, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' "
+      "AND relation IS NOT NULL");
   for (const auto& row : r) out.emplace(row[0].as<long long>(), row[1].as<std::string>());
   return out;
 }
@@ -53,27 +56,36 @@ LockSet read_own_locks(pqxx::transaction_base& tx) {
 std::set<std::string> read_catalog(pqxx::transaction_base& tx) {
   std::string rel = "n.nspname || '.' || c.relname";
   std::string q =
-      "SELECT 'relation ' || " + rel + " || ' (' || c.relkind::text || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE '' END"
+      "SELECT 'relation ' || " + rel +
+      " || ' (' || c.relkind::text || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE '' END"
       " || coalesce(', ' || array_to_string(c.reloptions, ','), '') || ')' FROM pg_class c JOIN pg_namespace n ON "
-      "n.oid = c.relnamespace WHERE c.relkind IN ('r','p','v','m','f','i','I','S') AND " + std::string(kUserSchemas) +
-      " UNION ALL SELECT 'column ' || " + rel + " || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)"
-      " || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')"
+      "n.oid = c.relnamespace WHERE c.relkind IN ('r','p','v','m','f','i','I','S') AND " +
+      std::string(kUserSchemas) + " UNION ALL SELECT 'column ' || " + rel +
+      " || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)"
+      " || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || coalesce(' default ' || pg_get_expr(d.adbin, "
+      "d.adrelid), '')"
       " || CASE WHEN a.attidentity <> '' THEN ' identity' ELSE '' END"
       " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
       " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-      " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f') AND " + kUserSchemas +
-      " UNION ALL SELECT 'constraint ' || " + rel + " || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)"
+      " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f') AND " +
+      kUserSchemas + " UNION ALL SELECT 'constraint ' || " + rel +
+      " || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)"
       " || CASE WHEN k.convalidated THEN '' ELSE ' (not validated)' END FROM pg_constraint k JOIN pg_class c ON"
-      " c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + kUserSchemas +
-      " UNION ALL SELECT 'index ' || pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (invalid)' END"
+      " c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " +
+      kUserSchemas +
+      " UNION ALL SELECT 'index ' || pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (invalid)' "
+      "END"
       " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " +
+      kUserSchemas + " UNION ALL SELECT 'trigger ' || " + rel +
+      " || '.' || t.tgname || ' (enabled ' || t.tgenabled::text || ')' FROM pg_trigger t"
+      " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
+      "AND " +
       kUserSchemas +
-      " UNION ALL SELECT 'trigger ' || " + rel + " || '.' || t.tgname || ' (enabled ' || t.tgenabled::text || ')' FROM pg_trigger t"
-      " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND " +
-      kUserSchemas +
-      " UNION ALL SELECT 'enum ' || n.nspname || '.' || t.typname || ' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY"
+      " UNION ALL SELECT 'enum ' || n.nspname || '.' || t.typname || ' ' || (SELECT string_agg(e.enumlabel, ',' ORDER "
+      "BY"
       " e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) FROM pg_type t JOIN pg_namespace n ON n.oid ="
-      " t.typnamespace WHERE t.typtype = 'e' AND " + kUserSchemas;
+      " t.typnamespace WHERE t.typtype = 'e' AND " +
+      kUserSchemas;
   std::set<std::string> out;
   for (const auto& row : tx.exec(q))
     if (!row[0].is_null()) out.insert(row[0].as<std::string>());
@@ -95,7 +107,8 @@ void fill_observed(StatementTrace& t, const LockSet& acquired, const Relations& 
   for (auto& [oid, mode] : acquired) {
     const Relation* r = nullptr;
     bool is_new = false;
-    if (auto it = before.find(oid); it != before.end()) r = &it->second;
+    if (auto it = before.find(oid); it != before.end())
+      r = &it->second;
     else if (auto ia = after.find(oid); ia != after.end()) {
       r = &ia->second;
       is_new = true;
@@ -251,10 +264,14 @@ std::string lock_key(const std::string& rel, LockMode m) { return rel + "|" + st
 
 std::string_view trace_status_name(TraceStatus s) {
   switch (s) {
-    case TraceStatus::Confirmed: return "confirmed";
-    case TraceStatus::Mismatch: return "mismatch";
-    case TraceStatus::Skipped: return "skipped";
-    case TraceStatus::Failed: return "failed";
+    case TraceStatus::Confirmed:
+      return "confirmed";
+    case TraceStatus::Mismatch:
+      return "mismatch";
+    case TraceStatus::Skipped:
+      return "skipped";
+    case TraceStatus::Failed:
+      return "failed";
   }
   return "?";
 }
@@ -266,7 +283,8 @@ LockMode StatementTrace::traced_mode() const {
 }
 
 int TraceResult::count(TraceStatus s) const {
-  return int(std::count_if(statements.begin(), statements.end(), [&](const StatementTrace& t) { return t.status == s; }));
+  return int(
+      std::count_if(statements.begin(), statements.end(), [&](const StatementTrace& t) { return t.status == s; }));
 }
 
 void compare(StatementTrace& t, const std::vector<std::string>& held_before, const std::set<std::string>& non_tables) {
@@ -289,14 +307,16 @@ void compare(StatementTrace& t, const std::vector<std::string>& held_before, con
     if (got < mode && held.count(lock_key(name, mode))) {
       t.already_held.push_back(display(name) + " " + std::string(lock_mode_name(mode)));
       got = mode;
-      if (it == traced.end()) t.tables.push_back(TableMode{name, mode, true});
+      if (it == traced.end())
+        t.tables.push_back(TableMode{name, mode, true});
       else
         for (auto& tm : t.tables)
           if (tm.table == name) tm = TableMode{name, mode, true};
     }
     if (got == mode) continue;
     if (got == LockMode::None)
-      t.differences.push_back(display(name) + ": predicted " + std::string(lock_mode_name(mode)) + ", Postgres took no lock");
+      t.differences.push_back(display(name) + ": predicted " + std::string(lock_mode_name(mode)) +
+                              ", Postgres took no lock");
     else
       t.differences.push_back(display(name) + ": predicted " + std::string(lock_mode_name(mode)) + ", Postgres took " +
                               std::string(lock_mode_name(got)));
@@ -308,14 +328,17 @@ void compare(StatementTrace& t, const std::vector<std::string>& held_before, con
     if (mode == LockMode::AccessShare)
       t.notes.push_back(display(name) + ": Postgres also took ACCESS SHARE (a read; not modelled)");
     else
-      t.differences.push_back(display(name) + ": Postgres took " + std::string(lock_mode_name(mode)) + ", not predicted");
+      t.differences.push_back(display(name) + ": Postgres took " + std::string(lock_mode_name(mode)) +
+                              ", not predicted");
   }
   if (t.rewrite != t.predicted.rewrite) {
     std::string d = std::string("rewrite: predicted ") + (t.predicted.rewrite ? "yes" : "no") + ", Postgres " +
                     (t.rewrite ? "rewrote " + (t.rewritten.empty() ? std::string("a relation") : t.rewritten.front())
                                : std::string("rewrote nothing"));
-    if (t.predicted.rewrite_uncertain) t.notes.push_back(d + " (the prediction was uncertain)");
-    else t.differences.push_back(d);
+    if (t.predicted.rewrite_uncertain)
+      t.notes.push_back(d + " (the prediction was uncertain)");
+    else
+      t.differences.push_back(d);
   }
   t.status = t.differences.empty() ? TraceStatus::Confirmed : TraceStatus::Mismatch;
 }
@@ -401,7 +424,8 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
           if (work->in_tx) {
             if (!opts.throwaway && !opts.commit) {
               t.status = TraceStatus::Skipped;
-              t.error = "cannot run inside the transaction that trace rolls back; rerun with --temp-cluster (or --commit)";
+              t.error =
+                  "cannot run inside the transaction that trace rolls back; rerun with --temp-cluster (or --commit)";
               result.statements.push_back(std::move(t));
               continue;
             }
@@ -409,7 +433,8 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
             work->in_tx = false;
           } else if (!opts.throwaway && !opts.commit) {
             t.status = TraceStatus::Skipped;
-            t.error = "runs outside a transaction, so it cannot be rolled back; rerun with --temp-cluster (or --commit)";
+            t.error =
+                "runs outside a transaction, so it cannot be rolled back; rerun with --temp-cluster (or --commit)";
             result.statements.push_back(std::move(t));
             continue;
           }
@@ -450,7 +475,9 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
     }
   } catch (const std::exception& e) {
     result.error = where + ": " + one_line(db::redact_secrets(e.what(), opts.url));
-    if (where == "connect") result.error = "cannot connect to " + db::redact_url(opts.url) + ": " + one_line(db::redact_secrets(e.what(), opts.url));
+    if (where == "connect")
+      result.error =
+          "cannot connect to " + db::redact_url(opts.url) + ": " + one_line(db::redact_secrets(e.what(), opts.url));
     try {
       if (work && work->in_tx) work->exec("ROLLBACK");
     } catch (...) {

@@ -30,9 +30,9 @@ struct TraceOptions {
   // in a transaction block are skipped.
   bool throwaway = false;
   LintSettings settings;
-  const Catalog* base_catalog = nullptr;  // schema read from the database (or a snapshot)
-  std::chrono::milliseconds lock_timeout{10000};   // SET lock_timeout for every traced statement
-  std::chrono::milliseconds gate_timeout{10000};   // how long the observer holds its gate lock
+  const Catalog* base_catalog = nullptr;          // schema read from the database (or a snapshot)
+  std::chrono::milliseconds lock_timeout{10000};  // SET lock_timeout for every traced statement
+  std::chrono::milliseconds gate_timeout{10000};  // how long the observer holds its gate lock
 };
 
 struct ObservedLock {
@@ -58,18 +58,18 @@ struct StatementTrace {
   std::string kind;  // libpg_query node
   LockFacts predicted;
   LockMode predicted_table_mode = LockMode::None;  // strongest predicted over tables (not indexes)
-  std::vector<ObservedLock> locks;       // every newly acquired (relation, mode)
-  std::vector<TableMode> tables;         // strongest new lock per pre-existing table/view/matview
-  std::vector<std::string> already_held; // predicted locks this transaction held before the statement
+  std::vector<ObservedLock> locks;                 // every newly acquired (relation, mode)
+  std::vector<TableMode> tables;                   // strongest new lock per pre-existing table/view/matview
+  std::vector<std::string> already_held;           // predicted locks this transaction held before the statement
   bool rewrite = false;
-  std::vector<std::string> rewritten;    // relations whose relfilenode changed
+  std::vector<std::string> rewritten;        // relations whose relfilenode changed
   std::vector<std::string> catalog_changes;  // "+ column ...", "- index ..."
   double duration_ms = 0;
-  bool in_transaction = true;            // false: ran on its own, observed by a second connection
+  bool in_transaction = true;  // false: ran on its own, observed by a second connection
   TraceStatus status = TraceStatus::Confirmed;
   std::vector<std::string> differences;  // prediction vs Postgres, one line each
   std::vector<std::string> notes;
-  std::string error;                     // the Postgres error, or why it was skipped
+  std::string error;  // the Postgres error, or why it was skipped
   LockMode traced_mode() const;
 };
 

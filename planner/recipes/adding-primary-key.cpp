@@ -2,6 +2,7 @@
 
 namespace pgstage::planner {
 
-extern const Recipe recipe_adding_primary_key{"adding-primary-key", "not-null via CHECK -> unique index CONCURRENTLY -> USING INDEX"};
+extern const Recipe recipe_adding_primary_key{"adding-primary-key",
+                                              "not-null via CHECK -> unique index CONCURRENTLY -> USING INDEX"};
 
 }  // namespace pgstage::planner

@@ -2,6 +2,7 @@
 
 namespace pgstage::planner {
 
-extern const Recipe recipe_adding_unique_constraint{"adding-unique-constraint", "unique index CONCURRENTLY -> ADD CONSTRAINT ... USING INDEX"};
+extern const Recipe recipe_adding_unique_constraint{"adding-unique-constraint",
+                                                    "unique index CONCURRENTLY -> ADD CONSTRAINT ... USING INDEX"};
 
 }  // namespace pgstage::planner

@@ -2,6 +2,7 @@
 
 namespace pgstage::planner {
 
-extern const Recipe recipe_dropping_column{"dropping-column", "deprecate (code stops using it) -> drop in the next release"};
+extern const Recipe recipe_dropping_column{"dropping-column",
+                                           "deprecate (code stops using it) -> drop in the next release"};
 
 }  // namespace pgstage::planner

@@ -77,9 +77,8 @@ void routes(httplib::Server& svr, bool worker) {
       res.set_content("ok " + g_release + "\n", "text/plain");
     }
   });
-  svr.Get("/release", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(g_release + "\n", "text/plain");
-  });
+  svr.Get("/release",
+          [](const httplib::Request&, httplib::Response& res) { res.set_content(g_release + "\n", "text/plain"); });
   if (worker) return;
   svr.Get("/slow", [](const httplib::Request& req, httplib::Response& res) {
     int ms = req.has_param("ms") ? std::atoi(req.get_param_value("ms").c_str()) : 1000;
@@ -90,9 +89,9 @@ void routes(httplib::Server& svr, bool worker) {
     try {
       long id = with_db([&](pqxx::connection& c) {
         pqxx::work tx(c);
-        auto r = tx.exec_params1(std::string("INSERT INTO users (") + name_column() +
-                                     ", email) VALUES ($1, $2) RETURNING id",
-                                 req.body, req.body + "@example.com");
+        auto r = tx.exec_params1(
+            std::string("INSERT INTO users (") + name_column() + ", email) VALUES ($1, $2) RETURNING id", req.body,
+            req.body + "@example.com");
         tx.commit();
         return r[0].as<long>();
       });
@@ -108,8 +107,7 @@ void routes(httplib::Server& svr, bool worker) {
       std::string id = req.matches[1];
       auto r = with_db([&](pqxx::connection& c) {
         pqxx::nontransaction tx(c);
-        return tx.exec_params(std::string("SELECT ") + name_column() + " FROM users WHERE id = $1",
-                              std::stol(id));
+        return tx.exec_params(std::string("SELECT ") + name_column() + " FROM users WHERE id = $1", std::stol(id));
       });
       if (r.empty()) {
         res.status = 404;
@@ -178,8 +176,10 @@ int main() {
       long done = 0;
       while (!g_stopping) {
         try {
-          if (work_one()) ++done;
-          else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          if (work_one())
+            ++done;
+          else
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
         } catch (const std::exception& e) {
           std::cout << "worker: " << e.what() << "\n";
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -188,8 +188,7 @@ int main() {
       std::cout << "worker " << g_release << ": stopped after " << done << " jobs\n";
     });
   }
-  std::cout << "sample-app " << g_release << (worker ? " worker" : " web") << " listening on port "
-            << port << "\n";
+  std::cout << "sample-app " << g_release << (worker ? " worker" : " web") << " listening on port " << port << "\n";
   svr.listen_after_bind();  // returns after stop(), once in-flight requests are done
   if (jobs.joinable()) jobs.join();
   std::cout << "sample-app " << g_release << ": exited cleanly\n";

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   pgstage::deploy::HttpResponse resp;
   std::string err;
   if (!pgstage::deploy::http_request(ping, resp, err) || resp.status != 200) {
-    std::cerr << "e2e tests: no Docker engine answers on " << socket << " (" << (err.empty() ? "HTTP " + std::to_string(resp.status) : err)
+    std::cerr << "e2e tests: no Docker engine answers on " << socket << " ("
+              << (err.empty() ? "HTTP " + std::to_string(resp.status) : err)
               << "); start dockerd (scripts/services.sh does) or set PGSTAGE_DOCKER_SOCKET\n";
     return 1;
   }

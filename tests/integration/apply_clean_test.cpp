@@ -15,8 +15,9 @@ std::string with_password(const std::string& url, const std::string& pw) {
 void write_clean(const MigrationDir& d) {
   d.write("001_users.sql",
           "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nINSERT INTO users VALUES (1, 'a@b');\n");
-  d.write("002_index.sql", "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n"
-                           "ALTER TABLE users ADD COLUMN last_seen timestamptz;\n");
+  d.write("002_index.sql",
+          "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n"
+          "ALTER TABLE users ADD COLUMN last_seen timestamptz;\n");
 }
 
 }  // namespace
@@ -53,8 +54,9 @@ TEST_CASE("apply runs clean migrations as written, records them, and never shows
   CHECK(failed.err.find("***") != std::string::npos);
   for (auto* out : {&p.out, &p.err, &again.out, &again.err, &st.out, &failed.out, &failed.err})
     CHECK(out->find("s3cretpw") == std::string::npos);
-  CHECK(q1(url, "SELECT count(*) FROM pgstage.steps WHERE sql LIKE '%s3cretpw%' OR coalesce(last_error, '') LIKE '%s3cretpw%'") ==
-        "0");
+  CHECK(q1(url,
+           "SELECT count(*) FROM pgstage.steps WHERE sql LIKE '%s3cretpw%' OR coalesce(last_error, '') LIKE "
+           "'%s3cretpw%'") == "0");
 }
 
 TEST_CASE("apply refuses a migration whose file changed since it was applied, naming the file") {
@@ -111,7 +113,8 @@ TEST_CASE("two applies never run at once: the second waits for the lock or gives
   // Wait until the first apply holds the pgstage lock (bounded).
   bool held = false;
   for (int i = 0; i < 200 && !held; ++i) {
-    held = q1(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1885827956") == "1";
+    held = q1(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1885827956") ==
+           "1";
     if (!held) usleep(50 * 1000);
   }
   REQUIRE(held);

@@ -84,7 +84,9 @@ TEST_CASE("kill -9 while waiting to retry a lock-blocked step, then resume") {
     CHECK(child.signal == SIGKILL);
     holder.commit();
   }
-  CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'code'") == "0");
+  CHECK(
+      q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'code'") ==
+      "0");
   auto r = executor::apply_migrations(items_request(d, url, "r1", kBatch));
   CHECK(r.exit_code == 0);
   CHECK(final_state(url) == expected);
@@ -97,12 +99,14 @@ TEST_CASE("the pgstage binary killed between steps of a migration resumes where 
   std::string url = pg.fresh_database("crashbin");
   MigrationDir d;
   d.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY, n int);\nINSERT INTO t VALUES (1, 1);\n");
-  d.write("002_steps.sql", "CREATE INDEX CONCURRENTLY t_n_idx ON t (n);\nUPDATE t SET n = n + 1;\n"
-                           "CREATE INDEX CONCURRENTLY t_id_n_idx ON t (id, n);\n");
+  d.write("002_steps.sql",
+          "CREATE INDEX CONCURRENTLY t_n_idx ON t (n);\nUPDATE t SET n = n + 1;\n"
+          "CREATE INDEX CONCURRENTLY t_id_n_idx ON t (id, n);\n");
   for (std::string fault : {"after-step:2", "after-step:3", "before-record:2"}) {
     CAPTURE(fault);
     std::string db = pg.fresh_database("crashbin");
-    auto killed = run_pgstage({"apply", d.path(), "--database-url", db, "--release", "v1"}, {.env = {{"PGSTAGE_FAULT", fault}}});
+    auto killed =
+        run_pgstage({"apply", d.path(), "--database-url", db, "--release", "v1"}, {.env = {{"PGSTAGE_FAULT", fault}}});
     CHECK(killed.signal == SIGKILL);
     auto resumed = run_pgstage({"apply", d.path(), "--database-url", db, "--release", "v1"});
     INFO(resumed.out, resumed.err);

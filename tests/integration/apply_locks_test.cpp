@@ -55,7 +55,8 @@ TEST_CASE("a DDL step blocked by another session retries after each lock_timeout
   INFO(joined(log), r.error);
   CHECK(r.exit_code == 0);
   CHECK(count_lines(log, "lock not available within lock_timeout 200ms") == 2);
-  CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'extra'") == "1");
+  CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'extra'") ==
+        "1");
 }
 
 TEST_CASE("a DDL step still blocked after the last retry fails cleanly; the next apply finishes it") {
@@ -99,7 +100,9 @@ TEST_CASE("a failed concurrent index build leaves no INVALID index; an existing 
   REQUIRE(pg.ok());
   std::string url = pg.fresh_database("invalid");
   MigrationDir d;
-  d.write("001_t.sql", "CREATE TABLE t (id int PRIMARY KEY, n int);\nINSERT INTO t SELECT g, g % 3 FROM generate_series(1, 30) g;\n");
+  d.write(
+      "001_t.sql",
+      "CREATE TABLE t (id int PRIMARY KEY, n int);\nINSERT INTO t SELECT g, g % 3 FROM generate_series(1, 30) g;\n");
   auto req = plain_request(d, url);
   REQUIRE(executor::apply_migrations(req).exit_code == 0);
   d.write("002_idx.sql", "CREATE UNIQUE INDEX CONCURRENTLY t_n_key ON t (n);\n");

@@ -7,8 +7,10 @@ using namespace pgstage::test;
 namespace {
 
 void write_users(const MigrationDir& d, int rows) {
-  d.write("001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
-                           "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, " + std::to_string(rows) + ") g;\n");
+  d.write("001_users.sql",
+          "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
+          "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, " +
+              std::to_string(rows) + ") g;\n");
   d.write("002_plan.sql", "-- pgstage:fill 'free'\nALTER TABLE users ADD COLUMN plan text NOT NULL;\n");
 }
 
@@ -25,7 +27,8 @@ TEST_CASE("pgstage apply stages an unsafe migration: contract refused before mar
   MigrationDir d;
   write_users(d, 120);
 
-  auto dry = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1", "--dry-run", "--batch-size", "50"});
+  auto dry =
+      run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1", "--dry-run", "--batch-size", "50"});
   INFO(dry.out, dry.err);
   REQUIRE(dry.exit_code == 0);
   CHECK(dry.out.find("ADD COLUMN IF NOT EXISTS \"plan\" text") != std::string::npos);

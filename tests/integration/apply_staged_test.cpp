@@ -77,8 +77,9 @@ TEST_CASE("an unsafe finding without a recipe refuses the run before anything ru
   auto r2 = executor::apply_migrations(req);
   CHECK(r2.exit_code == 1);
   CHECK(q1(url, "SELECT to_regclass('t') IS NULL") == "t");
-  d2.write("002_req.sql", "-- pgstage:ignore adding-required-column -- the table is empty and the app sets it\n"
-                          "ALTER TABLE t ADD COLUMN y int NOT NULL;\n");
+  d2.write("002_req.sql",
+           "-- pgstage:ignore adding-required-column -- the table is empty and the app sets it\n"
+           "ALTER TABLE t ADD COLUMN y int NOT NULL;\n");
   auto r3 = executor::apply_migrations(req);
   INFO(r3.error, joined(log));
   CHECK(r3.exit_code == 0);

@@ -69,7 +69,8 @@ inline void exec(const std::string& url, const std::string& sql) {
 inline void write_items_migrations(const MigrationDir& d, int rows) {
   d.write("001_items.sql",
           "CREATE TABLE items (id bigint PRIMARY KEY, n int NOT NULL, hits int NOT NULL DEFAULT 0);\n"
-          "INSERT INTO items (id, n) SELECT g, g % 7 FROM generate_series(1, " + std::to_string(rows) + ") g;\n");
+          "INSERT INTO items (id, n) SELECT g, g % 7 FROM generate_series(1, " +
+              std::to_string(rows) + ") g;\n");
   d.write("002_code.sql", "ALTER TABLE items ADD COLUMN code text NOT NULL;\n");
 }
 
@@ -94,13 +95,15 @@ inline planner::Plan items_code_plan(int batch_size) {
   b.id = "backfill-3";
   b.phase = Phase::Backfill;
   b.kind = "backfill";
-  b.backfill = planner::BackfillSpec{{"", "items"}, {"id"}, "\"code\" = 'c' || \"id\", \"hits\" = \"hits\" + 1", "", batch_size};
+  b.backfill =
+      planner::BackfillSpec{{"", "items"}, {"id"}, "\"code\" = 'c' || \"id\", \"hits\" = \"hits\" + 1", "", batch_size};
   p.steps.push_back(b);
   step("contract-4-check", Phase::Contract, "add-constraint-not-valid",
        "ALTER TABLE \"items\" ADD CONSTRAINT \"items_code_not_null\" CHECK (\"code\" IS NOT NULL) NOT VALID");
   step("contract-5-validate", Phase::Contract, "validate-constraint",
        "ALTER TABLE \"items\" VALIDATE CONSTRAINT \"items_code_not_null\"");
-  step("contract-6-set-not-null", Phase::Contract, "set-not-null", "ALTER TABLE \"items\" ALTER COLUMN \"code\" SET NOT NULL");
+  step("contract-6-set-not-null", Phase::Contract, "set-not-null",
+       "ALTER TABLE \"items\" ALTER COLUMN \"code\" SET NOT NULL");
   step("contract-7-drop-check", Phase::Contract, "drop-constraint",
        "ALTER TABLE \"items\" DROP CONSTRAINT \"items_code_not_null\"");
   return p;

@@ -32,18 +32,22 @@ void write_three(const MigrationDir& d) {
 void run_by_hand(const std::string& url) {
   exec(url, k001);
   exec(url, "CREATE TYPE mood AS ENUM ('ok', 'sad')");
-  exec(url, "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), body text NOT "
-            "NULL DEFAULT '', mood mood)");
+  exec(url,
+       "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), body text NOT "
+       "NULL DEFAULT '', mood mood)");
   exec(url, "CREATE INDEX CONCURRENTLY posts_user_idx ON posts (user_id)");
 }
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 std::string state_rows(const std::string& url) {
-  return q1(url, "SELECT string_agg(name || '=' || status || '@' || release, ',' ORDER BY name) FROM pgstage.migrations");
+  return q1(url,
+            "SELECT string_agg(name || '=' || status || '@' || release, ',' ORDER BY name) FROM pgstage.migrations");
 }
 
-bool has_state(const std::string& url) { return q1(url, "SELECT to_regclass('pgstage.schema_version') IS NOT NULL") == "t"; }
+bool has_state(const std::string& url) {
+  return q1(url, "SELECT to_regclass('pgstage.schema_version') IS NOT NULL") == "t";
+}
 
 }  // namespace
 
@@ -59,8 +63,9 @@ TEST_CASE("baseline then apply: only the later migrations run, with the checksum
   INFO(b.out, b.err);
   REQUIRE(b.exit_code == 0);
   CHECK(has(b.out, "recorded 001_users.sql  sha256:"));
-  CHECK(has(b.out, "baseline: 2 migrations recorded as applied (release baseline) without running them; "
-                   "`pgstage apply` runs the 1 after 002_posts.sql"));
+  CHECK(has(b.out,
+            "baseline: 2 migrations recorded as applied (release baseline) without running them; "
+            "`pgstage apply` runs the 1 after 002_posts.sql"));
   CHECK(state_rows(url) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline");
   CHECK(q1(url, "SELECT checksum FROM pgstage.migrations WHERE name = '002_posts.sql'") ==
         pgstage::executor::sha256_checksum(k002));
@@ -77,9 +82,11 @@ TEST_CASE("baseline then apply: only the later migrations run, with the checksum
   CHECK_FALSE(has(a.out, "apply 002_posts.sql"));
   CHECK(has(a.out, "applied: 1 as written"));
   CHECK(q1(url, "SELECT count(*) FROM users") == "1");  // 001's INSERT did not run again
-  CHECK(q1(url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = "
-                "'last_seen'") == "1");
-  CHECK(state_rows(url) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline,003_last_seen.sql=applied@v2");
+  CHECK(q1(url,
+           "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = "
+           "'last_seen'") == "1");
+  CHECK(state_rows(url) ==
+        "001_users.sql=applied@baseline,002_posts.sql=applied@baseline,003_last_seen.sql=applied@v2");
   for (auto* out : {&b.out, &b.err, &a.out, &a.err}) CHECK_FALSE(has(*out, "s3cretpw"));
 }
 
@@ -130,14 +137,16 @@ TEST_CASE("baseline --up-to takes a name, a file name or a path, and refuses one
   std::string all = pg.fresh_database("baseline_all");
   auto a = run_pgstage({"baseline", d.path(), "--database-url", all});
   CHECK(a.exit_code == 0);
-  CHECK(state_rows(all) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline,003_last_seen.sql=applied@baseline");
+  CHECK(state_rows(all) ==
+        "001_users.sql=applied@baseline,002_posts.sql=applied@baseline,003_last_seen.sql=applied@baseline");
   CHECK(has(a.out, "baseline: 3 migrations recorded"));
 
   std::string none = with_password(pg.fresh_database("baseline_none"), "s3cretpw");
   auto bad = run_pgstage({"baseline", d.path(), "--database-url", none, "--up-to", "004_nope.sql"});
   CHECK(bad.exit_code == 2);
-  CHECK(has(bad.err, "--up-to 004_nope.sql: not a migration of this directory (its migrations run from 001_users.sql to "
-                     "003_last_seen.sql)"));
+  CHECK(has(bad.err,
+            "--up-to 004_nope.sql: not a migration of this directory (its migrations run from 001_users.sql to "
+            "003_last_seen.sql)"));
   CHECK_FALSE(has_state(none));  // nothing written, not even the state schema
 
   // --dry-run lists what it would record and writes nothing.
@@ -172,8 +181,9 @@ TEST_CASE("baseline --verify: a matching schema is recorded; a hand-made ALTER i
   auto ok = run_pgstage({"baseline", d.path(), "--database-url", same, "--up-to", "002_posts.sql", "--verify"});
   INFO(ok.out, ok.err);
   CHECK(ok.exit_code == 0);
-  CHECK(has(ok.out, "verify: the database's schema matches 001_users.sql .. 002_posts.sql replayed on a temporary "
-                    "cluster (2 tables, 3 indexes compared)"));
+  CHECK(has(ok.out,
+            "verify: the database's schema matches 001_users.sql .. 002_posts.sql replayed on a temporary "
+            "cluster (2 tables, 3 indexes compared)"));
   CHECK(state_rows(same) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline");
 
   std::string drifted = with_password(pg.fresh_database("verify_drift"), "s3cretpw");
@@ -190,8 +200,9 @@ TEST_CASE("baseline --verify: a matching schema is recorded; a hand-made ALTER i
   auto bad = run_pgstage({"baseline", d.path(), "--database-url", drifted, "--up-to", "002_posts.sql", "--verify"});
   INFO(bad.out, bad.err);
   CHECK(bad.exit_code == 1);
-  CHECK(has(bad.out, "verify: the database's schema differs from 001_users.sql .. 002_posts.sql replayed on a "
-                     "temporary cluster (9 differences):"));
+  CHECK(has(bad.out,
+            "verify: the database's schema differs from 001_users.sql .. 002_posts.sql replayed on a "
+            "temporary cluster (9 differences):"));
   for (auto line : {
            "  table audit: in the database, not created by the migrations",
            "  column users.email: NOT NULL in the database, nullable in the migrations",
@@ -223,9 +234,10 @@ TEST_CASE("apply on a populated database without pgstage state refuses and point
   auto a = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1"});
   INFO(a.out, a.err);
   CHECK(a.exit_code == 1);
-  CHECK(has(a.err, "this database has no pgstage state, but what its migrations create is already there "
-                   "(001_users.sql creates table users; 002_posts.sql creates type mood; 002_posts.sql creates table "
-                   "posts; and 1 more)"));
+  CHECK(has(a.err,
+            "this database has no pgstage state, but what its migrations create is already there "
+            "(001_users.sql creates table users; 002_posts.sql creates type mood; 002_posts.sql creates table "
+            "posts; and 1 more)"));
   CHECK(has(a.err, "pgstage baseline " + d.path() + " --database-url URL --up-to LAST_APPLIED_FILE"));
   // Nothing written: no state schema, 003 did not run, the data is as it was.
   CHECK_FALSE(has_state(url));
@@ -252,7 +264,8 @@ TEST_CASE("baseline killed half-way through recording leaves the database as it 
   write_three(d);
   std::string url = pg.fresh_database("baseline_killed");
   run_by_hand(url);
-  auto killed = run_pgstage({"baseline", d.path(), "--database-url", url}, {.env = {{"PGSTAGE_FAULT", "baseline-record:2"}}});
+  auto killed =
+      run_pgstage({"baseline", d.path(), "--database-url", url}, {.env = {{"PGSTAGE_FAULT", "baseline-record:2"}}});
   CHECK(killed.signal == SIGKILL);
   CHECK_FALSE(has_state(url));  // the state schema was created in the same transaction: rolled back too
   auto b = run_pgstage({"baseline", d.path(), "--database-url", url, "--up-to", "002_posts.sql"});

@@ -192,8 +192,8 @@ int old_release_errors_as_written(const Scenario& s) {
 void check_scenario(const ScenarioResult& r) {
   REQUIRE_MESSAGE(r.error.empty(), r.error);
   MESSAGE("old release " << r.old_requests << " requests / " << r.old_errors << " errors, new release "
-                          << r.new_requests << " requests / " << r.new_errors << " errors, rows " << r.initial_rows
-                          << " + " << r.inserted << " inserted = " << r.final_rows << ", steps " << r.plan.steps.size());
+                         << r.new_requests << " requests / " << r.new_errors << " errors, rows " << r.initial_rows
+                         << " + " << r.inserted << " inserted = " << r.final_rows << ", steps " << r.plan.steps.size());
   INFO("plan:\n" << planner::render_text(r.plan));
   CHECK(r.old_requests >= 40);
   CHECK(r.new_requests >= 40);

@@ -47,16 +47,16 @@ class Traffic {
 };
 
 struct Scenario {
-  std::string before;      // schema before the migration
-  std::string data;        // rows in the before schema
-  std::string migration;   // the migration under plan
-  std::string count_sql;   // SELECT count(*) of the rows that must all survive (run after contract)
-  std::string initial_count_sql;  // the same count before the migration, when it names other objects
-  std::string agree_sql;   // after the backfill: SELECT count(*) of rows where the old and new disagree
-  Release old_release;     // runs during expand and backfill
-  Release new_release;     // runs from the end of expand through contract
-  std::string after_contract_sql;  // optional extra check after contract: must return 0
-  std::string reference_migration; // what the original migration does when it cannot run as written
+  std::string before;               // schema before the migration
+  std::string data;                 // rows in the before schema
+  std::string migration;            // the migration under plan
+  std::string count_sql;            // SELECT count(*) of the rows that must all survive (run after contract)
+  std::string initial_count_sql;    // the same count before the migration, when it names other objects
+  std::string agree_sql;            // after the backfill: SELECT count(*) of rows where the old and new disagree
+  Release old_release;              // runs during expand and backfill
+  Release new_release;              // runs from the end of expand through contract
+  std::string after_contract_sql;   // optional extra check after contract: must return 0
+  std::string reference_migration;  // what the original migration does when it cannot run as written
 };
 
 struct ScenarioResult {

@@ -38,12 +38,14 @@ TEST_CASE("plan renaming-table: the old release keeps using users through the vi
   s.migration = "ALTER TABLE users RENAME TO accounts;\n";
   s.count_sql = "SELECT count(*) FROM accounts";
   s.initial_count_sql = "SELECT count(*) FROM users";
-  s.old_release = cycle("old", {[](int i) { return "INSERT INTO users (name) VALUES ('old" + n(i) + "')"; },
-                                [](int i) { return "UPDATE users SET email = 'o" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
-                                [](int) { return std::string("SELECT id, name FROM users ORDER BY id LIMIT 5"); }});
-  s.new_release = cycle("new", {[](int i) { return "INSERT INTO accounts (name) VALUES ('new" + n(i) + "')"; },
-                                [](int i) { return "UPDATE accounts SET email = 'n" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
-                                [](int) { return std::string("SELECT id, name FROM accounts ORDER BY id DESC LIMIT 5"); }});
+  s.old_release =
+      cycle("old", {[](int i) { return "INSERT INTO users (name) VALUES ('old" + n(i) + "')"; },
+                    [](int i) { return "UPDATE users SET email = 'o" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
+                    [](int) { return std::string("SELECT id, name FROM users ORDER BY id LIMIT 5"); }});
+  s.new_release =
+      cycle("new", {[](int i) { return "INSERT INTO accounts (name) VALUES ('new" + n(i) + "')"; },
+                    [](int i) { return "UPDATE accounts SET email = 'n" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
+                    [](int) { return std::string("SELECT id, name FROM accounts ORDER BY id DESC LIMIT 5"); }});
   check_scenario(run_scenario(s));
   CHECK(old_release_errors_as_written(s) > 0);  // control: as written, the old release breaks
 }
@@ -54,10 +56,11 @@ TEST_CASE("plan dropping-table: dropped in contract, after the old release stopp
   s.data = kData;
   s.migration = "DROP TABLE audit;\n";
   s.count_sql = "SELECT count(*) FROM users";
-  s.old_release = cycle("old", {[](int i) { return "INSERT INTO audit (msg) VALUES ('old" + n(i) + "')"; },
-                                [](int i) { return "INSERT INTO users (name) VALUES ('old" + n(i) + "')"; },
-                                [](int) { return std::string("SELECT count(*) FROM audit"); }},
-                      "INSERT INTO users");
+  s.old_release = cycle("old",
+                        {[](int i) { return "INSERT INTO audit (msg) VALUES ('old" + n(i) + "')"; },
+                         [](int i) { return "INSERT INTO users (name) VALUES ('old" + n(i) + "')"; },
+                         [](int) { return std::string("SELECT count(*) FROM audit"); }},
+                        "INSERT INTO users");
   s.new_release = cycle("new", {[](int i) { return "INSERT INTO users (name) VALUES ('new" + n(i) + "')"; },
                                 [](int) { return std::string("SELECT count(*) FROM users"); }});
   check_scenario(run_scenario(s));
@@ -67,13 +70,15 @@ TEST_CASE("plan adding-foreign-key and adding-check-constraint: NOT VALID, then 
   Scenario s;
   s.before = kBefore;
   s.data = kData;
-  s.migration = "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);\n"
-                "ALTER TABLE orders ADD CHECK (total >= 0);\n";
+  s.migration =
+      "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);\n"
+      "ALTER TABLE orders ADD CHECK (total >= 0);\n";
   s.count_sql = "SELECT count(*) FROM orders";
   auto writer = [](std::string who) {
-    return cycle(who, {[](int i) { return "INSERT INTO orders (user_id, total) VALUES (" + n(i % 50 + 1) + ", " + n(i) + ")"; },
-                       [](int i) { return "UPDATE orders SET total = total + 1 WHERE id = " + n(i % 50 + 1); },
-                       [](int) { return std::string("SELECT sum(total) FROM orders"); }});
+    return cycle(
+        who, {[](int i) { return "INSERT INTO orders (user_id, total) VALUES (" + n(i % 50 + 1) + ", " + n(i) + ")"; },
+              [](int i) { return "UPDATE orders SET total = total + 1 WHERE id = " + n(i % 50 + 1); },
+              [](int) { return std::string("SELECT sum(total) FROM orders"); }});
   };
   s.old_release = writer("old");
   s.new_release = writer("new");
@@ -101,17 +106,20 @@ TEST_CASE("plan create/drop index and reindex: CONCURRENTLY; concurrently-in-tra
   Scenario s;
   s.before = kBefore;
   s.data = kData;
-  s.migration = "CREATE INDEX ON users (lower(email));\nDROP INDEX users_name_idx;\nREINDEX TABLE users;\n"
-                "BEGIN;\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\nCOMMIT;\n";
+  s.migration =
+      "CREATE INDEX ON users (lower(email));\nDROP INDEX users_name_idx;\nREINDEX TABLE users;\n"
+      "BEGIN;\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\nCOMMIT;\n";
   // (run_scenario runs the reference one statement at a time, outside a transaction block)
   // As written, the last statement fails (CONCURRENTLY in a transaction block): the reference runs it alone.
-  s.reference_migration = "CREATE INDEX ON users (lower(email));\nDROP INDEX users_name_idx;\nREINDEX TABLE users;\n"
-                          "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\n";
+  s.reference_migration =
+      "CREATE INDEX ON users (lower(email));\nDROP INDEX users_name_idx;\nREINDEX TABLE users;\n"
+      "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);\n";
   s.count_sql = "SELECT count(*) FROM users";
   auto writer = [](std::string who) {
-    return cycle(who, {[who](int i) { return "INSERT INTO users (name, email) VALUES ('" + who + "', 'm" + n(i) + "')"; },
-                       [](int i) { return "UPDATE users SET email = 'u" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
-                       [](int) { return std::string("SELECT id FROM users WHERE lower(email) = 'e7'"); }});
+    return cycle(who,
+                 {[who](int i) { return "INSERT INTO users (name, email) VALUES ('" + who + "', 'm" + n(i) + "')"; },
+                  [](int i) { return "UPDATE users SET email = 'u" + n(i) + "' WHERE id = " + n(i % 50 + 1); },
+                  [](int) { return std::string("SELECT id FROM users WHERE lower(email) = 'e7'"); }});
   };
   s.old_release = writer("old");
   s.new_release = writer("new");

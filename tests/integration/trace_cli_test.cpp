@@ -84,7 +84,8 @@ TEST_CASE("trace --database-url rolls back by default and --commit keeps the cha
   apply_files(url, {"samples/migrations/001_create_users.sql"});
   std::string before = schema_json(url);
 
-  auto r = run({"trace", "samples/migrations/002_safe_additions.sql", "samples/migrations/003_rename_name.sql", "samples/migrations/004_unsafe.sql", "--database-url", url, "--format", "json"});
+  auto r = run({"trace", "samples/migrations/002_safe_additions.sql", "samples/migrations/003_rename_name.sql",
+                "samples/migrations/004_unsafe.sql", "--database-url", url, "--format", "json"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   json doc = json::parse(r.out);
@@ -170,20 +171,20 @@ TEST_CASE("a finding on a table over the row threshold is raised and names the s
   {
     pqxx::connection c(url);
     pqxx::nontransaction tx(c);
-    tx.exec("CREATE TABLE big (id int); INSERT INTO big SELECT generate_series(1, 5000); ANALYZE big;"
-            "CREATE TABLE small (id int)");
+    tx.exec(
+        "CREATE TABLE big (id int); INSERT INTO big SELECT generate_series(1, 5000); ANALYZE big;"
+        "CREATE TABLE small (id int)");
   }
   Catalog live;
   std::string err;
   REQUIRE_MESSAGE(db::read_live_catalog(url, live, err), err);
-  static const Rule warn_on_add{
-      .id = "test-add-column",
-      .category = Category::Locking,
-      .severity = Severity::Warning,
-      .check = [](const StatementContext& ctx, Reporter& rep) {
-        for (auto& c : ctx.lowered.changes)
-          if (c.is<AddColumn>()) rep.report("adds a column", "Do not.");
-      }};
+  static const Rule warn_on_add{.id = "test-add-column",
+                                .category = Category::Locking,
+                                .severity = Severity::Warning,
+                                .check = [](const StatementContext& ctx, Reporter& rep) {
+                                  for (auto& c : ctx.lowered.changes)
+                                    if (c.is<AddColumn>()) rep.report("adds a column", "Do not.");
+                                }};
   LintOptions opts;
   opts.base_catalog = &live;
   opts.large_table_rows = 1000;
@@ -202,9 +203,10 @@ TEST_CASE("a finding on a table over the row threshold is raised and names the s
 TEST_CASE("the password in a database URL never appears in output or errors") {
   const std::string secret = "TopSecret42";
   std::string bad = "postgresql://postgres:" + secret + "@127.0.0.1:1/nowhere";
-  for (std::vector<std::string> args : {std::vector<std::string>{"lint", "samples/migrations/004_unsafe.sql", "--database-url", bad},
-                                        std::vector<std::string>{"snapshot", "--database-url", bad},
-                                        std::vector<std::string>{"trace", "samples/migrations/004_unsafe.sql", "--database-url", bad}}) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"lint", "samples/migrations/004_unsafe.sql", "--database-url", bad},
+        std::vector<std::string>{"snapshot", "--database-url", bad},
+        std::vector<std::string>{"trace", "samples/migrations/004_unsafe.sql", "--database-url", bad}}) {
     auto r = run(args);
     INFO(proc::display(args) << "\n" << r.out << r.err);
     CHECK(r.exit_code != 0);
@@ -215,7 +217,8 @@ TEST_CASE("the password in a database URL never appears in output or errors") {
   // A working URL with a password (trust auth ignores it): the output never echoes it.
   auto& pg = test::PgCluster::shared();
   std::string url = "postgresql://postgres:" + secret + "@127.0.0.1:" + std::to_string(pg.port()) + "/postgres";
-  auto ok = run({"trace", "samples/migrations/003_rename_name.sql", "--no-history", "--database-url", url, "--format", "json"});
+  auto ok = run(
+      {"trace", "samples/migrations/003_rename_name.sql", "--no-history", "--database-url", url, "--format", "json"});
   CHECK(ok.out.find(secret) == std::string::npos);
   CHECK(ok.err.find(secret) == std::string::npos);
 }

@@ -81,8 +81,8 @@ TEST_CASE("builtin volatility matches pg_proc.provolatile of the test cluster (a
   pqxx::connection c(pg.url());
   pqxx::work tx(c);
   auto version = tx.exec1("SELECT current_setting('server_version'), current_setting('server_version_num')::int");
-  REQUIRE_MESSAGE(version[1].as<int>() / 10000 == 15, "the table is for Postgres 15; the cluster runs "
-                                                          << version[0].as<std::string>());
+  REQUIRE_MESSAGE(version[1].as<int>() / 10000 == 15,
+                  "the table is for Postgres 15; the cluster runs " << version[0].as<std::string>());
   auto rows = tx.exec(
       "SELECT proname, CASE WHEN bool_or(provolatile = 'v') THEN 'v' WHEN bool_or(provolatile = 's') THEN 's' "
       "ELSE 'i' END FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace GROUP BY proname");

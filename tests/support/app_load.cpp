@@ -38,8 +38,7 @@ void AppLoad::client(int id) {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   long n = 0;
   // One request; true on 2xx. Failures are counted with what they were.
-  auto request = [&](const std::string& method, const std::string& path, const std::string& body,
-                     std::string& resp) {
+  auto request = [&](const std::string& method, const std::string& path, const std::string& body, std::string& resp) {
     resp.clear();
     curl_easy_setopt(c, CURLOPT_URL, (base_ + path).c_str());
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);

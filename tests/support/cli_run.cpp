@@ -15,7 +15,11 @@ namespace pgstage::test {
 namespace {
 
 proc::Command command(std::vector<std::string> argv, const RunOptions& o) {
-  return {.argv = std::move(argv), .env = o.env, .cwd = o.cwd, .input = o.input, .merge_stderr = o.merge_stderr,
+  return {.argv = std::move(argv),
+          .env = o.env,
+          .cwd = o.cwd,
+          .input = o.input,
+          .merge_stderr = o.merge_stderr,
           .timeout = o.timeout};
 }
 
@@ -40,8 +44,8 @@ proc::Result run_pgstage(const std::vector<std::string>& args, const RunOptions&
 Started start_pgstage(const std::vector<std::string>& args, const RunOptions& o) {
   static std::atomic<int> counter{0};
   Started s;
-  s.output_file_ = (fs::temp_directory_path() / ("pgstage-started-" + std::to_string(getpid()) + "-" +
-                                                  std::to_string(++counter) + ".out"))
+  s.output_file_ = (fs::temp_directory_path() /
+                    ("pgstage-started-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".out"))
                        .string();
   proc::Command cmd = command(pgstage_argv(args), o);
   cmd.output_file = s.output_file_;

@@ -16,11 +16,11 @@
 namespace pgstage::test {
 
 struct RunOptions {
-  std::string cwd;                          // empty: the current directory
-  std::map<std::string, std::string> env;   // added to the environment
-  std::optional<std::string> input;         // stdin text; none: /dev/null
-  bool merge_stderr = false;                // stderr into `out`
-  std::chrono::seconds timeout{300};        // killed (SIGKILL) after this: `timed_out`
+  std::string cwd;                         // empty: the current directory
+  std::map<std::string, std::string> env;  // added to the environment
+  std::optional<std::string> input;        // stdin text; none: /dev/null
+  bool merge_stderr = false;               // stderr into `out`
+  std::chrono::seconds timeout{300};       // killed (SIGKILL) after this: `timed_out`
 };
 
 // Runs `argv` (argv[0] looked up in PATH) to its end and captures its output.

@@ -51,38 +51,53 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
   db_url = pg.fresh_database("deploy");
   if (opt.create_schema)
     sql("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, "
-      "email text NOT NULL);"
-      "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text, "
-      "done_at timestamptz, done_by text);");
+        "email text NOT NULL);"
+        "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text, "
+        "done_at timestamptz, done_by text);");
   dir = dir_.path();
   int n = ++g_counter;
   std::string tag = std::to_string(getpid()) + "-" + std::to_string(n);
   web = "web-" + tag;
   worker = "worker-" + tag;
   std::string app = PGSTAGE_SAMPLE_APP;
-  std::string run = opt.runtime == "docker" ? std::string("image = \"") + kE2eImage + "\""
-                                            : "command = \"exec " + app + "\"";
+  std::string run =
+      opt.runtime == "docker" ? std::string("image = \"") + kE2eImage + "\"" : "command = \"exec " + app + "\"";
   config_path = dir + "/pgstage.toml";
   std::ofstream f(config_path);
   f << "[deploy]\n"
-       "runtime = \"" << opt.runtime << "\"\n"
-       "haproxy_socket = \"" << haproxy.socket() << "\"\n"
+       "runtime = \""
+    << opt.runtime
+    << "\"\n"
+       "haproxy_socket = \""
+    << haproxy.socket()
+    << "\"\n"
        "backend = \"app\"\n"
        "database_url_env = \"DATABASE_URL\"\n\n"
-       "[services." << web << "]\n" << run << "\n"
+       "[services."
+    << web << "]\n"
+    << run
+    << "\n"
        "env = { APP_RELEASE = \"{release}\" }\n"
        "health_interval = \"100ms\"\n"
        "health_timeout = \"1s\"\n"
        "healthy_threshold = 2\n"
-       "deploy_timeout = \"" << opt.deploy_timeout << "\"\n"
-       "drain_timeout = \"" << opt.drain_timeout << "\"\n"
+       "deploy_timeout = \""
+    << opt.deploy_timeout
+    << "\"\n"
+       "drain_timeout = \""
+    << opt.drain_timeout
+    << "\"\n"
        "stop_timeout = \"10s\"\n";
   if (opt.worker)
-    f << "\n[services." << worker << "]\n" << run << "\n"
+    f << "\n[services." << worker << "]\n"
+      << run
+      << "\n"
          "proxied = false\n"
          "env = { APP_RELEASE = \"{release}\", APP_ROLE = \"worker\" }\n"
          "health_interval = \"100ms\"\n"
-         "deploy_timeout = \"" << opt.deploy_timeout << "\"\n"
+         "deploy_timeout = \""
+      << opt.deploy_timeout
+      << "\"\n"
          "drain_timeout = \"5s\"\n";
   f.close();
   std::string err;

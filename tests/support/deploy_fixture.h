@@ -37,7 +37,7 @@ class DeployFixture {
 
   std::string db_url;
   HaproxyProc haproxy;
-  std::string dir;          // holds pgstage.toml and the state directory (dir_)
+  std::string dir;  // holds pgstage.toml and the state directory (dir_)
   std::string config_path;
   std::string web, worker;  // service names (unique per fixture)
   deploy::DeployConfig config;

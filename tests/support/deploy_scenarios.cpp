@@ -145,7 +145,9 @@ void scenario_apply_flow_under_load(const std::string& runtime) {
   CHECK(out2.find("1 expanded") != std::string::npos);
   CHECK(f.get("/release") == "v2\n");
   wait_for_traffic(load, before + 50);
-  CHECK(f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") == "1");
+  CHECK(
+      f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") ==
+      "1");
 
   before = load.ok_so_far();
   std::string out3 = apply("v3", {"--verify-load", f.haproxy.url("/release")});
@@ -155,7 +157,9 @@ void scenario_apply_flow_under_load(const std::string& runtime) {
   LoadReport r = load.stop();
   check_clean_load(r);
   CHECK(f.get("/release") == "v3\n");
-  CHECK(f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") == "0");
+  CHECK(
+      f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") ==
+      "0");
 
   pqxx::connection c(f.db_url);
   pqxx::nontransaction tx(c);

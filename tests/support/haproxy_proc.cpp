@@ -38,7 +38,9 @@ HaproxyProc::HaproxyProc() {
   std::string cfg = dir_.path() + "/haproxy.cfg";
   std::ofstream f(cfg);
   f << "global\n"
-       "  stats socket " << socket_ << " mode 600 level admin\n"
+       "  stats socket "
+    << socket_
+    << " mode 600 level admin\n"
        "  stats timeout 30s\n"
        "defaults\n"
        "  mode http\n"
@@ -46,16 +48,17 @@ HaproxyProc::HaproxyProc() {
        "  timeout client 60s\n"
        "  timeout server 60s\n"
        "frontend web\n"
-       "  bind 127.0.0.1:" << port_ << "\n"
+       "  bind 127.0.0.1:"
+    << port_
+    << "\n"
        "  default_backend app\n"
        "backend app\n"
        "  balance roundrobin\n"
        "  server blue 127.0.0.1:1 disabled\n"
        "  server green 127.0.0.1:1 disabled\n";
   f.close();
-  pid_ = proc::spawn({.argv = {bin, "-db", "-f", cfg}, .output_file = dir_.path() + "/haproxy.log",
-                       .die_with_parent = true},
-                      error_);
+  pid_ = proc::spawn(
+      {.argv = {bin, "-db", "-f", cfg}, .output_file = dir_.path() + "/haproxy.log", .die_with_parent = true}, error_);
   if (pid_ < 0) return;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -24,12 +24,16 @@ class EnvVar {
  public:
   EnvVar(const char* name, const char* value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
   }
   ~EnvVar() {
-    if (old_) setenv(name_, old_->c_str(), 1);
-    else unsetenv(name_);
+    if (old_)
+      setenv(name_, old_->c_str(), 1);
+    else
+      unsetenv(name_);
   }
 
  private:
@@ -98,7 +102,8 @@ TEST_CASE("lint: [lint] is read like the top level; defaults without a file") {
   std::string err;
   LintFlags f;
   f.paths = {"x.sql"};
-  REQUIRE(resolve_lint(f, config("[lint]\npg_version = 12\ncolor = \"never\"\n[lint.rules]\nsyntax-error = \"warning\"\n"), a, err));
+  REQUIRE(resolve_lint(
+      f, config("[lint]\npg_version = 12\ncolor = \"never\"\n[lint.rules]\nsyntax-error = \"warning\"\n"), a, err));
   CHECK(a.options.settings.pg_version == 12);
   CHECK(a.color == "never");
   CHECK(a.options.severity.at("syntax-error") == Severity::Warning);
@@ -127,8 +132,9 @@ TEST_CASE("plan: [plan], then the top level, then the default; flags win") {
   CHECK(a.pg_version == 13);
   CHECK(a.transaction == "none");
 
-  Config c = config("pg_version = 13\n[plan]\npg_version = 14\nbatch_size = 500\nformat = \"json\"\n"
-                    "transaction = \"per-file\"\nhistory = [\"old\"]\nno_history = true\n");
+  Config c = config(
+      "pg_version = 13\n[plan]\npg_version = 14\nbatch_size = 500\nformat = \"json\"\n"
+      "transaction = \"per-file\"\nhistory = [\"old\"]\nno_history = true\n");
   REQUIRE(resolve_plan(f, c, a, err));
   CHECK(a.pg_version == 14);
   CHECK(a.batch_size == 500);
@@ -228,10 +234,12 @@ TEST_CASE("apply: defaults, the missing URL error, and when containers are swapp
   CHECK(a.statement_timeout == doctest::Approx(300));
   CHECK(a.pg_version == 15);
 
-  Config c = config("[apply]\nmigrations_only = true\n[deploy]\nruntime = \"process\"\ndatabase_url_env = \"PGSTAGE_TEST_DEPLOY_DB\"\n"
-                    "[services.web]\ncommand = \"x\"\n");
+  Config c = config(
+      "[apply]\nmigrations_only = true\n[deploy]\nruntime = \"process\"\ndatabase_url_env = "
+      "\"PGSTAGE_TEST_DEPLOY_DB\"\n"
+      "[services.web]\ncommand = \"x\"\n");
   REQUIRE(resolve_apply(f, c, a, err));
-  CHECK_FALSE(a.swap);  // migrations_only from the file
+  CHECK_FALSE(a.swap);        // migrations_only from the file
   f.migrations_only = false;  // --migrations-only=false
   REQUIRE(resolve_apply(f, c, a, err));
   CHECK(a.swap);
@@ -253,7 +261,8 @@ TEST_CASE("mark-deployed and status: --database-url, else [apply] database_url_e
   std::string url, err;
   CHECK(resolve_database_url("", config("[apply]\ndatabase_url_env = \"PGSTAGE_TEST_STATUS_DB\"\n"), url, err));
   CHECK(url == "postgres://status");
-  CHECK(resolve_database_url("postgres://flag", config("[apply]\ndatabase_url_env = \"PGSTAGE_TEST_STATUS_DB\"\n"), url, err));
+  CHECK(resolve_database_url("postgres://flag", config("[apply]\ndatabase_url_env = \"PGSTAGE_TEST_STATUS_DB\"\n"), url,
+                             err));
   CHECK(url == "postgres://flag");
   CHECK_FALSE(resolve_database_url("", config("[apply]\ndatabase_url_env = \"PGSTAGE_TEST_UNSET_DB\"\n"), url, err));
   CHECK(err == "--database-url (or the environment variable PGSTAGE_TEST_UNSET_DB) is required");
@@ -264,8 +273,9 @@ TEST_CASE("trace: [trace] names where to trace unless the command line does") {
   TraceFlags f;
   TraceArgs a;
   std::string err;
-  Config c = config("migrations = \"db\"\npg_version = 13\n[trace]\ndatabase_url_env = \"PGSTAGE_TEST_TRACE_DB\"\n"
-                    "format = \"json\"\nlayout = \"plain\"\nno_history = true\n");
+  Config c = config(
+      "migrations = \"db\"\npg_version = 13\n[trace]\ndatabase_url_env = \"PGSTAGE_TEST_TRACE_DB\"\n"
+      "format = \"json\"\nlayout = \"plain\"\nno_history = true\n");
   REQUIRE_MESSAGE(resolve_trace(f, c, a, err), err);
   CHECK(a.paths == std::vector<std::string>{"/proj/db"});
   CHECK(a.database_url == "postgres://trace");
@@ -289,13 +299,17 @@ TEST_CASE("trace: [trace] names where to trace unless the command line does") {
   TraceFlags none;
   REQUIRE(resolve_trace(none, config("migrations = \"db\"\n[trace]\ntemp_cluster = true\n"), a, err));
   CHECK(a.temp_cluster);
-  CHECK_FALSE(resolve_trace(none, config("migrations = \"db\"\n[trace]\ndatabase_url_env = \"PGSTAGE_TEST_UNSET_DB\"\n"), a, err));
-  CHECK(err.find("the environment variable PGSTAGE_TEST_UNSET_DB ([trace] database_url_env in /proj/pgstage.toml) is not set") == 0);
-  CHECK_FALSE(resolve_trace(none, config("migrations = \"db\"\n[trace]\ntemp_cluster = true\ndatabase_url_env = \"X\"\n"), a, err));
+  CHECK_FALSE(resolve_trace(
+      none, config("migrations = \"db\"\n[trace]\ndatabase_url_env = \"PGSTAGE_TEST_UNSET_DB\"\n"), a, err));
+  CHECK(err.find("the environment variable PGSTAGE_TEST_UNSET_DB ([trace] database_url_env in /proj/pgstage.toml) is "
+                 "not set") == 0);
+  CHECK_FALSE(resolve_trace(
+      none, config("migrations = \"db\"\n[trace]\ntemp_cluster = true\ndatabase_url_env = \"X\"\n"), a, err));
   CHECK(err.find("keep one") != std::string::npos);
   CHECK_FALSE(resolve_trace(none, config("migrations = \"db\"\n"), a, err));
-  CHECK(err == "give --database-url URL or --temp-cluster (or set [trace] database_url_env or temp_cluster in "
-               "/proj/pgstage.toml)");
+  CHECK(err ==
+        "give --database-url URL or --temp-cluster (or set [trace] database_url_env or temp_cluster in "
+        "/proj/pgstage.toml)");
 }
 
 TEST_CASE("snapshot: [snapshot] output and database_url_env; flags win") {
@@ -317,7 +331,8 @@ TEST_CASE("snapshot: [snapshot] output and database_url_env; flags win") {
 }
 
 TEST_CASE("deploy: needs a pgstage.toml; --verify-load over [deploy] verify_load") {
-  Config c = config("[deploy]\nruntime = \"process\"\nverify_load = \"http://file/\"\n[services.web]\ncommand = \"x\"\n");
+  Config c =
+      config("[deploy]\nruntime = \"process\"\nverify_load = \"http://file/\"\n[services.web]\ncommand = \"x\"\n");
   DeployFlags f;
   f.release = "v1";
   DeployRun run;

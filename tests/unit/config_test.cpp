@@ -80,10 +80,13 @@ TEST_CASE("[rules] off and on map to disable and enable") {
 }
 
 TEST_CASE("errors name the file, the line and the key") {
-  CHECK(parse_error("pg_version = 15\nfrobnicate = 1\n").rfind("pgstage.toml:2:1: unknown key `frobnicate` at the top level (known: pg_version, timezone, fail_on,", 0) == 0);
+  CHECK(parse_error("pg_version = 15\nfrobnicate = 1\n")
+            .rfind("pgstage.toml:2:1: unknown key `frobnicate` at the top level (known: pg_version, timezone, fail_on,",
+                   0) == 0);
   CHECK(parse_error("disable = [\"renaming-colum\"]\n") ==
         "pgstage.toml:1:12: unknown rule `renaming-colum` in `disable` (see `pgstage rules`)");
-  CHECK(parse_error("enable = \"syntax-error\"\n").find("pgstage.toml:1:10: `enable` must be an array of strings") == 0);
+  CHECK(parse_error("enable = \"syntax-error\"\n").find("pgstage.toml:1:10: `enable` must be an array of strings") ==
+        0);
   CHECK(parse_error("\n[rules]\nno-such-rule = \"warning\"\n") ==
         "pgstage.toml:3:1: unknown rule `no-such-rule` in [rules] (see `pgstage rules`)");
   CHECK(parse_error("[rules]\nsyntax-error = \"loud\"\n").find("pgstage.toml:2:16: [rules] syntax-error must be") == 0);
@@ -93,12 +96,14 @@ TEST_CASE("errors name the file, the line and the key") {
   CHECK(parse_error("fail_on = \"fatal\"\n").find("pgstage.toml:1:11: `fail_on` must be") == 0);
   CHECK(parse_error("transaction = \"sometimes\"\n").find("pgstage.toml:1:15: `transaction` must be one of") == 0);
   CHECK(parse_error("runner = 1\n").find("`runner` must be a string") != std::string::npos);
-  CHECK(parse_error("layout = \"rails\"\n").find("pgstage.toml:1:10: `layout` must be one of \"auto\", \"plain\"") == 0);
+  CHECK(parse_error("layout = \"rails\"\n").find("pgstage.toml:1:10: `layout` must be one of \"auto\", \"plain\"") ==
+        0);
   CHECK(parse_error("exclude = [1]\n").find("pgstage.toml:1:12: `exclude` must be an array of strings") == 0);
   CHECK(parse_error("large_table_rows = -1\n").find("`large_table_rows` must be a non-negative number") !=
         std::string::npos);
   CHECK(parse_error("[nonsense]\nx = 1\n").find("pgstage.toml:1:2: unknown key `nonsense`") == 0);
-  CHECK(parse_error("deploy = 1\n") == "pgstage.toml:1:10: `deploy` must be a table: write [deploy] followed by its keys");
+  CHECK(parse_error("deploy = 1\n") ==
+        "pgstage.toml:1:10: `deploy` must be a table: write [deploy] followed by its keys");
   CHECK(parse_error("disable = [\"syntax-error\"]\n[rules]\nsyntax-error = \"on\"\n").find("both turned on and off") !=
         std::string::npos);
 }
@@ -231,13 +236,20 @@ TEST_CASE("unknown keys in every section name file:line:column and the keys acce
     std::string text, expected;
   };
   for (const Case& k : std::vector<Case>{
-           {"\n[lint]\nfail_om = 1\n", "pgstage.toml:3:1: unknown key `fail_om` in [lint] (known: pg_version, timezone, fail_on,"},
-           {"[plan]\nbatchsize = 1\n", "pgstage.toml:2:1: unknown key `batchsize` in [plan] (known: pg_version, batch_size,"},
-           {"[apply]\n  lock_timeot = 2\n", "pgstage.toml:2:3: unknown key `lock_timeot` in [apply] (known: database_url_env, wait_lock,"},
-           {"[trace]\ncommit = true\n", "pgstage.toml:2:1: unknown key `commit` in [trace] (known: database_url_env, temp_cluster,"},
-           {"[snapshot]\nout = \"x\"\n", "pgstage.toml:2:1: unknown key `out` in [snapshot] (known: database_url_env, output)"},
-           {"[deploy]\nsocket = \"x\"\n", "pgstage.toml:2:1: unknown key `socket` in [deploy] (known: runtime, docker_socket,"},
-           {"[services.web]\nimage = \"x\"\ncmd = \"y\"\n", "pgstage.toml:3:1: unknown key `cmd` in [services.web] (known: image, command,"},
+           {"\n[lint]\nfail_om = 1\n",
+            "pgstage.toml:3:1: unknown key `fail_om` in [lint] (known: pg_version, timezone, fail_on,"},
+           {"[plan]\nbatchsize = 1\n",
+            "pgstage.toml:2:1: unknown key `batchsize` in [plan] (known: pg_version, batch_size,"},
+           {"[apply]\n  lock_timeot = 2\n",
+            "pgstage.toml:2:3: unknown key `lock_timeot` in [apply] (known: database_url_env, wait_lock,"},
+           {"[trace]\ncommit = true\n",
+            "pgstage.toml:2:1: unknown key `commit` in [trace] (known: database_url_env, temp_cluster,"},
+           {"[snapshot]\nout = \"x\"\n",
+            "pgstage.toml:2:1: unknown key `out` in [snapshot] (known: database_url_env, output)"},
+           {"[deploy]\nsocket = \"x\"\n",
+            "pgstage.toml:2:1: unknown key `socket` in [deploy] (known: runtime, docker_socket,"},
+           {"[services.web]\nimage = \"x\"\ncmd = \"y\"\n",
+            "pgstage.toml:3:1: unknown key `cmd` in [services.web] (known: image, command,"},
            {"[lint.rules]\nno-such-rule = \"off\"\n", "pgstage.toml:2:1: unknown rule `no-such-rule` in [lint.rules]"},
            {"[deploy]\n[aply]\n", "pgstage.toml:2:2: unknown key `aply` at the top level (known: pg_version,"},
        }) {
@@ -253,25 +265,37 @@ TEST_CASE("bad values in every section name file:line:column and what is accepte
   };
   for (const Case& k : std::vector<Case>{
            {"[lint]\njobs = -1\n", "pgstage.toml:2:8: `lint.jobs` must be an integer from 0 to 1024"},
-           {"[lint]\nformat = \"xml\"\n", "pgstage.toml:2:10: `lint.format` must be one of \"text\", \"json\", \"sarif\", \"github\", \"gitlab\", \"markdown\" (got \"xml\")"},
+           {"[lint]\nformat = \"xml\"\n",
+            "pgstage.toml:2:10: `lint.format` must be one of \"text\", \"json\", \"sarif\", \"github\", \"gitlab\", "
+            "\"markdown\" (got \"xml\")"},
            {"[lint]\nno_history = \"yes\"\n", "pgstage.toml:2:14: `lint.no_history` must be true or false"},
            {"[plan]\nbatch_size = 0\n", "pgstage.toml:2:14: `plan.batch_size` must be an integer from 1 to 1000000"},
-           {"[plan]\ntransaction = \"always\"\n", "pgstage.toml:2:15: `plan.transaction` must be one of \"auto\", \"per-file\", \"none\" (got \"always\")"},
+           {"[plan]\ntransaction = \"always\"\n",
+            "pgstage.toml:2:15: `plan.transaction` must be one of \"auto\", \"per-file\", \"none\" (got \"always\")"},
            {"[plan]\nhistory = \"old\"\n", "pgstage.toml:2:11: `plan.history` must be an array of strings"},
            {"[apply]\nlock_timeout = 0\n", "pgstage.toml:2:16: `apply.lock_timeout` must be a positive duration"},
-           {"[apply]\nlock_timeout = \"2h\"\n", "pgstage.toml:2:16: `apply.lock_timeout` must be a positive duration: seconds (e.g. 2 or 0.5) or a string like \"500ms\", \"30s\", \"2m\""},
+           {"[apply]\nlock_timeout = \"2h\"\n",
+            "pgstage.toml:2:16: `apply.lock_timeout` must be a positive duration: seconds (e.g. 2 or 0.5) or a string "
+            "like \"500ms\", \"30s\", \"2m\""},
            {"[apply]\nbatch_pause = -1\n", "pgstage.toml:2:15: `apply.batch_pause` must be a non-negative duration"},
-           {"[apply]\nlock_retries = 101\n", "pgstage.toml:2:16: `apply.lock_retries` must be an integer from 0 to 100"},
-           {"[apply]\nlock_retries = 1.5\n", "pgstage.toml:2:16: `apply.lock_retries` must be an integer from 0 to 100"},
+           {"[apply]\nlock_retries = 101\n",
+            "pgstage.toml:2:16: `apply.lock_retries` must be an integer from 0 to 100"},
+           {"[apply]\nlock_retries = 1.5\n",
+            "pgstage.toml:2:16: `apply.lock_retries` must be an integer from 0 to 100"},
            {"[apply]\npg_version = 8\n", "pgstage.toml:2:14: `apply.pg_version` must be an integer from 9 to 18"},
            {"[apply]\nlayout = \"rails\"\n", "pgstage.toml:2:10: `apply.layout` must be one of \"auto\", \"plain\""},
-           {"[apply]\ndatabase_url_env = \"postgres://u:pw@h/db\"\n", "pgstage.toml:2:20: `apply.database_url_env` must be the name of an environment variable"},
+           {"[apply]\ndatabase_url_env = \"postgres://u:pw@h/db\"\n",
+            "pgstage.toml:2:20: `apply.database_url_env` must be the name of an environment variable"},
            {"[trace]\ntemp_cluster = 1\n", "pgstage.toml:2:16: `trace.temp_cluster` must be true or false"},
-           {"[trace]\nformat = \"sarif\"\n", "pgstage.toml:2:10: `trace.format` must be one of \"text\", \"json\" (got \"sarif\")"},
+           {"[trace]\nformat = \"sarif\"\n",
+            "pgstage.toml:2:10: `trace.format` must be one of \"text\", \"json\" (got \"sarif\")"},
            {"[snapshot]\noutput = \"\"\n", "pgstage.toml:2:10: `snapshot.output` must not be empty"},
-           {"[deploy]\nnetwork = \"overlay\"\n", "pgstage.toml:2:11: `deploy.network` must be one of \"host\", \"bridge\" (got \"overlay\")"},
-           {"[services.web]\nimage = \"x\"\nport = 70000\n", "pgstage.toml:3:8: `services.web.port` must be an integer from 1 to 65535"},
-           {"[services.web]\nimage = \"x\"\nenv = { A = 1 }\n", "pgstage.toml:3:13: `services.web.env.A` must be a string"},
+           {"[deploy]\nnetwork = \"overlay\"\n",
+            "pgstage.toml:2:11: `deploy.network` must be one of \"host\", \"bridge\" (got \"overlay\")"},
+           {"[services.web]\nimage = \"x\"\nport = 70000\n",
+            "pgstage.toml:3:8: `services.web.port` must be an integer from 1 to 65535"},
+           {"[services.web]\nimage = \"x\"\nenv = { A = 1 }\n",
+            "pgstage.toml:3:13: `services.web.env.A` must be a string"},
            {"plan = 3\n", "pgstage.toml:1:8: `plan` must be a table: write [plan] followed by its keys"},
        }) {
     INFO(k.text);
@@ -284,7 +308,9 @@ TEST_CASE("every key the loader knows is read and type-checked") {
   // A table is the wrong type for every key (env and [rules] reject its non-string, unknown entry).
   for (auto& [section, keys] : config_keys()) {
     for (auto& key : keys) {
-      std::string header = section.empty() ? "" : section == "services.*" ? "[services.web]\nimage = \"x\"\n" : "[" + section + "]\n";
+      std::string header = section.empty()           ? ""
+                           : section == "services.*" ? "[services.web]\nimage = \"x\"\n"
+                                                     : "[" + section + "]\n";
       std::string text = header + key + " = { bogus = 1 }\n";
       INFO(text);
       std::string err = parse_error(text);
@@ -336,7 +362,9 @@ TEST_CASE("samples/pgstage.toml documents every key the loader knows, and loads"
   CHECK(documented.count({"lint", "fail_on"}) == 0);  // [lint] is documented as mirroring the top level
   for (auto& [sec, keys] : config_keys()) {
     if (sec == "lint") continue;
-    for (auto& k : keys) CHECK_MESSAGE(documented.count({sec, k}), "samples/pgstage.toml does not document " << (sec.empty() ? "" : "[" + sec + "] ") << k);
+    for (auto& k : keys)
+      CHECK_MESSAGE(documented.count({sec, k}),
+                    "samples/pgstage.toml does not document " << (sec.empty() ? "" : "[" + sec + "] ") << k);
   }
   std::ifstream again(path);
   std::string text((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
@@ -376,12 +404,16 @@ TEST_CASE("every command reads pgstage.toml: a bad key in its section exits 2 na
   for (const Case& k : std::vector<Case>{
            {{"lint", "../db"}, "[lint]\nfail_on = \"fatal\"\n", "pgstage.toml:2:11: `lint.fail_on` must be one of"},
            {{"plan", "../db/001.sql"}, "[plan]\nbatch_size = 0\n", "pgstage.toml:2:14: `plan.batch_size` must be"},
-           {{"apply", "../db", "--release", "v1"}, "[apply]\nlock_timeout = \"soon\"\n", "pgstage.toml:2:16: `apply.lock_timeout` must be"},
+           {{"apply", "../db", "--release", "v1"},
+            "[apply]\nlock_timeout = \"soon\"\n",
+            "pgstage.toml:2:16: `apply.lock_timeout` must be"},
            {{"status"}, "[apply]\nlock_retries = -1\n", "pgstage.toml:2:16: `apply.lock_retries` must be"},
            {{"mark-deployed", "v1"}, "[apply]\nbogus = 1\n", "pgstage.toml:2:1: unknown key `bogus` in [apply]"},
            {{"trace", "../db"}, "[trace]\ncommit = true\n", "pgstage.toml:2:1: unknown key `commit` in [trace]"},
            {{"snapshot"}, "[snapshot]\noutput = 1\n", "pgstage.toml:2:10: `snapshot.output` must be a string"},
-           {{"deploy", "--release", "v1"}, "[services.web]\nimage = \"x\"\nport = 0\n", "pgstage.toml:3:8: `services.web.port` must be"},
+           {{"deploy", "--release", "v1"},
+            "[services.web]\nimage = \"x\"\nport = 0\n",
+            "pgstage.toml:3:8: `services.web.port` must be"},
        }) {
     INFO(k.args[0]);
     d.write("pgstage.toml", k.toml);
@@ -438,7 +470,8 @@ TEST_CASE("lint reads pgstage.toml from a parent directory; flags override it") 
     CHECK(run_pgstage({"lint", "--no-config", "db/migrations"}, d.path()).exit_code == 1);
   }
   SUBCASE("a severity override in [rules], and --fail-on over fail_on") {
-    d.write("pgstage.toml", "migrations = \"db/migrations\"\nfail_on = \"error\"\n[rules]\nadding-required-column = \"warning\"\n");
+    d.write("pgstage.toml",
+            "migrations = \"db/migrations\"\nfail_on = \"error\"\n[rules]\nadding-required-column = \"warning\"\n");
     auto r = run_pgstage({"lint", "--format", "json"}, d.path());
     CHECK(r.exit_code == 0);
     auto doc = nlohmann::json::parse(r.out);
@@ -447,12 +480,15 @@ TEST_CASE("lint reads pgstage.toml from a parent directory; flags override it") 
     CHECK(run_pgstage({"lint", "--fail-on", "warning"}, d.path()).exit_code == 1);
   }
   SUBCASE("fail_on from the config") {
-    d.write("pgstage.toml", "migrations = \"db/migrations\"\nfail_on = \"hint\"\n[rules]\nadding-required-column = \"hint\"\n");
+    d.write("pgstage.toml",
+            "migrations = \"db/migrations\"\nfail_on = \"hint\"\n[rules]\nadding-required-column = \"hint\"\n");
     CHECK(run_pgstage({"lint"}, d.path()).exit_code == 1);
     CHECK(run_pgstage({"lint", "--fail-on", "error"}, d.path()).exit_code == 0);
   }
   SUBCASE("large_tables raises a warning to an error") {
-    d.write("pgstage.toml", "migrations = \"db/migrations\"\nlarge_tables = [\"users\"]\n[rules]\nadding-required-column = \"warning\"\n");
+    d.write(
+        "pgstage.toml",
+        "migrations = \"db/migrations\"\nlarge_tables = [\"users\"]\n[rules]\nadding-required-column = \"warning\"\n");
     auto r = run_pgstage({"lint"}, d.path());
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("large table") != std::string::npos);

@@ -54,16 +54,20 @@ TEST_CASE("deploy config: errors name the file, line, column and key") {
   DeployConfig cfg;
   std::string err;
   CHECK_FALSE(parse("[services.web]\nimage = \"x\"\ndrain_timeout = \"soon\"\n", cfg, err));
-  CHECK(err == "/srv/app/pgstage.toml:3:17: `services.web.drain_timeout` must be a positive duration: seconds (e.g. 2 "
-               "or 0.5) or a string like \"500ms\", \"30s\", \"2m\"");
+  CHECK(err ==
+        "/srv/app/pgstage.toml:3:17: `services.web.drain_timeout` must be a positive duration: seconds (e.g. 2 "
+        "or 0.5) or a string like \"500ms\", \"30s\", \"2m\"");
   CHECK_FALSE(parse("[deploy]\nruntime = \"k8s\"\n", cfg, err));
   CHECK(err == "/srv/app/pgstage.toml:2:11: `deploy.runtime` must be one of \"docker\", \"process\" (got \"k8s\")");
   CHECK_FALSE(parse("[deploy]\ndatabase_url_env = \"postgres://u:secret@h/db\"\n", cfg, err));
-  CHECK(err.find("/srv/app/pgstage.toml:2:20: `deploy.database_url_env` must be the name of an environment variable") == 0);
+  CHECK(err.find("/srv/app/pgstage.toml:2:20: `deploy.database_url_env` must be the name of an environment variable") ==
+        0);
   CHECK(err.find("not a URL") != std::string::npos);
   CHECK(err.find("secret") == std::string::npos);
   CHECK_FALSE(parse("[services.web]\nimage = \"x\"\nhealth_pth = \"/up\"\n", cfg, err));
-  CHECK(err.rfind("/srv/app/pgstage.toml:3:1: unknown key `health_pth` in [services.web] (known: image, command, workdir,", 0) == 0);
+  CHECK(err.rfind(
+            "/srv/app/pgstage.toml:3:1: unknown key `health_pth` in [services.web] (known: image, command, workdir,",
+            0) == 0);
   CHECK_FALSE(parse("[deploy]\nruntime = \"process\"\n[services.web]\nimage = \"x\"\n", cfg, err));
   CHECK(err == "/srv/app/pgstage.toml:3:1: [services.web] needs `command` with [deploy] runtime \"process\"");
   CHECK_FALSE(parse("[services.web]\nimage = \"x\"\nslots = [\"a\"]\n", cfg, err));

@@ -72,13 +72,15 @@ TEST_CASE("block comments work, on the statement's line and with * decorations")
     CHECK(findings_of(r, "unused-ignore").empty());
   }
   SUBCASE("multi-line with leading stars") {
-    auto r = lint_text(kUsers + "/*\n * pgstage:ignore adding-required-column\n * -- the column is filled by a trigger\n */\n" +
+    auto r = lint_text(kUsers +
+                       "/*\n * pgstage:ignore adding-required-column\n * -- the column is filled by a trigger\n */\n" +
                        kUnsafe + "\n");
     CHECK(findings_of(r, kRule).empty());
     CHECK(findings_of(r, "unused-ignore").empty());
   }
   SUBCASE("block ignore-file") {
-    auto r = lint_text(kUsers + "/* pgstage:ignore-file adding-required-column */\n" + kUnsafe + "\n" + kUnsafe2 + "\n");
+    auto r =
+        lint_text(kUsers + "/* pgstage:ignore-file adding-required-column */\n" + kUnsafe + "\n" + kUnsafe2 + "\n");
     CHECK(findings_of(r, kRule).empty());
   }
 }
@@ -154,8 +156,9 @@ TEST_CASE("a trailing ignore on the statement's own line applies to that stateme
 }
 
 TEST_CASE("an ignore inside a statement applies to that statement") {
-  auto r = lint_text(kUsers + "ALTER TABLE users\n  -- pgstage:ignore adding-required-column\n  ADD COLUMN email text NOT NULL;\n" +
-                     kUnsafe2 + "\n");
+  auto r = lint_text(
+      kUsers + "ALTER TABLE users\n  -- pgstage:ignore adding-required-column\n  ADD COLUMN email text NOT NULL;\n" +
+      kUnsafe2 + "\n");
   auto f = findings_of(r, kRule);
   REQUIRE(f.size() == 1);
   CHECK(f[0].start.line == 4);
@@ -177,7 +180,8 @@ TEST_CASE("disabling unused-ignore silences unused ignores") {
 }
 
 TEST_CASE("pgstage:ignore-file unused-ignore silences the file's unused ignores") {
-  auto r = lint_text(kUsers + "-- pgstage:ignore-file unused-ignore\n-- pgstage:ignore syntax-error\n" + kUnsafe + "\n");
+  auto r =
+      lint_text(kUsers + "-- pgstage:ignore-file unused-ignore\n-- pgstage:ignore syntax-error\n" + kUnsafe + "\n");
   CHECK(findings_of(r, "unused-ignore").empty());
   CHECK(findings_of(r, kRule).size() == 1);
 }

@@ -30,9 +30,15 @@ std::string dumped_string(const std::string& s, int indent) {
 }  // namespace
 
 TEST_CASE("JsonWriter: strings escape like nlohmann at every offset of the fast paths") {
-  const std::string specials[] = {"\"", "\\", "\n", "\t", "\r", "\b", "\f", std::string(1, '\0'), "\x01", "\x1f",
-                                  "\x7f", "é", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xFF", "\xC3", "\xED\xA0\x80",
-                                  "\xE0\x80\x80"};
+  const std::string specials[] = {"\"",           "\\",
+                                  "\n",           "\t",
+                                  "\r",           "\b",
+                                  "\f",           std::string(1, '\0'),
+                                  "\x01",         "\x1f",
+                                  "\x7f",         "é",
+                                  "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+                                  "\xFF",         "\xC3",
+                                  "\xED\xA0\x80", "\xE0\x80\x80"};
   for (const auto& sp : specials)
     for (size_t pos = 0; pos < 40; ++pos)
       for (size_t tail : {0, 1, 7, 8, 9, 16, 17}) {
@@ -86,7 +92,12 @@ TEST_CASE("JsonWriter: qualified names, and a captured value written again at th
   for (int indent : {2, -1}) {
     CAPTURE(indent);
     auto lock = [](JsonWriter& w) {
-      w.begin_object().key("tables").begin_array().qualified_value("app", "us\"ers").qualified_value("", "t").end_array();
+      w.begin_object()
+          .key("tables")
+          .begin_array()
+          .qualified_value("app", "us\"ers")
+          .qualified_value("", "t")
+          .end_array();
       w.end_object();
     };
     std::ostringstream direct, replayed;

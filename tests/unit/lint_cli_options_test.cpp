@@ -15,9 +15,8 @@ TEST_CASE("lint --enable RULE FILE: the option takes one value, the file is lint
   CHECK(r.out.find("prefer-text") != std::string::npos);
 
   // Comma-separated lists and repetition both work.
-  auto many = test::run_pgstage({"lint", "--disable", "prefer-text,prefer-bigint", "--disable", "prefer-identity",
-                                 "001_init.sql"},
-                                d.path());
+  auto many = test::run_pgstage(
+      {"lint", "--disable", "prefer-text,prefer-bigint", "--disable", "prefer-identity", "001_init.sql"}, d.path());
   CHECK_MESSAGE(many.exit_code == 0, many.err);
   CHECK(many.out.find("prefer-text") == std::string::npos);
   CHECK(many.out.find("prefer-bigint") == std::string::npos);

@@ -6,8 +6,8 @@
 //   -- expect-file: uncommitted-transaction   (a finding that belongs to the file, not a statement)
 //
 // Text before `-- pgstage:history-end` is replayed as history. Directives: `-- fixture: pg_version=10`,
-// `-- fixture: transaction=per-file`, `-- fixture: layout=flyway`, `-- fixture: enable=<rule>`, `-- fixture: disable=<rule>`.
-// Every finding must be expected and every expectation met; silence is tested as carefully as noise.
+// `-- fixture: transaction=per-file`, `-- fixture: layout=flyway`, `-- fixture: enable=<rule>`, `-- fixture:
+// disable=<rule>`. Every finding must be expected and every expectation met; silence is tested as carefully as noise.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -59,12 +59,18 @@ void parse_fixture(const std::string& text, const std::string& review, std::vect
       auto eq = d.find('=');
       REQUIRE_MESSAGE(eq != std::string::npos, "bad fixture directive: " << t);
       std::string k = d.substr(0, eq), v = d.substr(eq + 1);
-      if (k == "pg_version") opts.settings.pg_version = std::stoi(v);
-      else if (k == "transaction") opts.settings.transaction = v == "per-file" ? TxMode::PerFile : TxMode::None;
-      else if (k == "layout") opts.layout = parse_layout(v).value_or(Layout::Auto);
-      else if (k == "enable") opts.enable.insert(v);
-      else if (k == "disable") opts.disable.insert(v);
-      else FAIL("unknown fixture directive: " << t);
+      if (k == "pg_version")
+        opts.settings.pg_version = std::stoi(v);
+      else if (k == "transaction")
+        opts.settings.transaction = v == "per-file" ? TxMode::PerFile : TxMode::None;
+      else if (k == "layout")
+        opts.layout = parse_layout(v).value_or(Layout::Auto);
+      else if (k == "enable")
+        opts.enable.insert(v);
+      else if (k == "disable")
+        opts.disable.insert(v);
+      else
+        FAIL("unknown fixture directive: " << t);
     }
   }
   std::istringstream in(review);
@@ -149,16 +155,21 @@ TEST_CASE("lint fixtures: every finding expected, every expectation met") {
 
 TEST_CASE("the fixture harness fails on unexpected findings, unmet and misplaced expectations") {
   const std::string history = "CREATE TABLE t (id int, a text);\n-- pgstage:history-end\n";
-  CHECK(fixture_problems("ok.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column\n").empty());
+  CHECK(fixture_problems(
+            "ok.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column\n")
+            .empty());
   auto unexpected = fixture_problems("u.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n");
   REQUIRE(unexpected.size() == 1);
   CHECK(unexpected[0].find("unexpected finding u.sql:3: dropping-column") == 0);
-  auto unmet = fixture_problems("m.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
+  auto unmet = fixture_problems(
+      "m.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
   REQUIRE(unmet.size() == 1);
   CHECK(unmet[0].find("expectation not met m.sql:4: dropping-column") == 0);
-  auto misplaced = fixture_problems(
-      "p.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\nALTER TABLE t ADD COLUMN b text;\n-- expect: dropping-column\n");
+  auto misplaced = fixture_problems("p.sql", history +
+                                                 "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\nALTER TABLE t "
+                                                 "ADD COLUMN b text;\n-- expect: dropping-column\n");
   CHECK(misplaced.size() == 2);
-  auto severity = fixture_problems("s.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column:hint\n");
+  auto severity = fixture_problems(
+      "s.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column:hint\n");
   CHECK(severity.size() == 2);
 }

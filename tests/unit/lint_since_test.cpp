@@ -14,8 +14,15 @@ using pgstage::test::TempDir;
 namespace {
 
 void git(const TempDir& d, std::vector<std::string> args) {
-  std::vector<std::string> argv{"git", "-c", "user.name=pgstage test", "-c", "user.email=test@example.com",
-                                "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"};
+  std::vector<std::string> argv{"git",
+                                "-c",
+                                "user.name=pgstage test",
+                                "-c",
+                                "user.email=test@example.com",
+                                "-c",
+                                "commit.gpgsign=false",
+                                "-c",
+                                "init.defaultBranch=main"};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = run_program(argv, {.cwd = d.path()});
   REQUIRE_MESSAGE(r.exit_code == 0, "git failed: " << r.err);
@@ -66,8 +73,8 @@ TEST_CASE("--since lints only changed migrations, with the others as history and
     d.write("db/migrations/001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n");
     auto r2 = run_pgstage({"lint", "--no-config", "--since", "HEAD", "--format", "json", "db/migrations"}, d.path());
     json doc2 = json::parse(r2.out);
-    CHECK(reviewed_files(doc2) == std::set<std::string>{"db/migrations/001_users.sql",
-                                                        "db/migrations/005_orders_total.sql"});
+    CHECK(reviewed_files(doc2) ==
+          std::set<std::string>{"db/migrations/001_users.sql", "db/migrations/005_orders_total.sql"});
     // 005 alters a table created in history (004), so it is an existing table now.
     CHECK(r2.exit_code == 1);
   }

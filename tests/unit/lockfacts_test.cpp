@@ -48,17 +48,21 @@ TEST_CASE("lock modes per statement kind") {
   const Case cases[] = {
       {"ALTER TABLE users ADD COLUMN a text", "users", LockMode::AccessExclusive, false, false},
       {"ALTER TABLE users ADD COLUMN a timestamptz DEFAULT now()", "users", LockMode::AccessExclusive, false, false},
-      {"ALTER TABLE users ADD COLUMN a uuid DEFAULT gen_random_uuid()", "users", LockMode::AccessExclusive, true, false},
+      {"ALTER TABLE users ADD COLUMN a uuid DEFAULT gen_random_uuid()", "users", LockMode::AccessExclusive, true,
+       false},
       {"ALTER TABLE users ADD COLUMN a bigserial", "users", LockMode::AccessExclusive, true, false},
       {"ALTER TABLE users DROP COLUMN note", "users", LockMode::AccessExclusive, false, false},
       {"ALTER TABLE users ALTER COLUMN email TYPE varchar(100)", "users", LockMode::AccessExclusive, false, false},
-      {"ALTER TABLE users ALTER COLUMN email TYPE int USING email::int", "users", LockMode::AccessExclusive, true, false},
+      {"ALTER TABLE users ALTER COLUMN email TYPE int USING email::int", "users", LockMode::AccessExclusive, true,
+       false},
       {"ALTER TABLE users ALTER COLUMN note SET NOT NULL", "users", LockMode::AccessExclusive, false, true},
       {"ALTER TABLE users ADD CONSTRAINT c CHECK (id > 0)", "users", LockMode::AccessExclusive, false, true},
       {"ALTER TABLE users ADD CONSTRAINT c CHECK (id > 0) NOT VALID", "users", LockMode::AccessExclusive, false, false},
       {"ALTER TABLE users VALIDATE CONSTRAINT c", "users", LockMode::ShareUpdateExclusive, false, true},
-      {"ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id)", "orders", LockMode::ShareRowExclusive, false, true},
-      {"ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id)", "users", LockMode::ShareRowExclusive, false, true},
+      {"ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id)", "orders", LockMode::ShareRowExclusive,
+       false, true},
+      {"ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id)", "users", LockMode::ShareRowExclusive,
+       false, true},
       {"ALTER TABLE users ADD CONSTRAINT u UNIQUE (email)", "users", LockMode::AccessExclusive, false, true},
       {"CREATE INDEX i ON users (email)", "users", LockMode::Share, false, true},
       {"CREATE INDEX CONCURRENTLY i ON users (email)", "users", LockMode::ShareUpdateExclusive, false, true},
@@ -67,13 +71,15 @@ TEST_CASE("lock modes per statement kind") {
       {"ALTER TABLE users RENAME COLUMN note TO notes", "users", LockMode::AccessExclusive, false, false},
       {"ALTER TABLE users SET LOGGED", "users", LockMode::AccessExclusive, true, false},
       {"ALTER TABLE users SET (fillfactor = 70)", "users", LockMode::ShareUpdateExclusive, false, false},
-      {"CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()", "users", LockMode::ShareRowExclusive, false, false},
+      {"CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()", "users",
+       LockMode::ShareRowExclusive, false, false},
       {"DROP TABLE users", "users", LockMode::AccessExclusive, false, false},
       {"TRUNCATE users", "users", LockMode::AccessExclusive, true, false},  // new relfilenode (checked on PG)
       {"LOCK TABLE users IN SHARE MODE", "users", LockMode::Share, false, false},
       {"UPDATE users SET note = 'x'", "users", LockMode::RowExclusive, false, false},
       {"VACUUM FULL users", "users", LockMode::AccessExclusive, true, false},
-      {"REFRESH MATERIALIZED VIEW CONCURRENTLY users", "users", LockMode::Exclusive, false, false},  // diff-based, no new relfilenode
+      {"REFRESH MATERIALIZED VIEW CONCURRENTLY users", "users", LockMode::Exclusive, false,
+       false},  // diff-based, no new relfilenode
   };
   for (auto& c : cases) {
     INFO(c.sql << " on " << c.table);
@@ -123,7 +129,8 @@ TEST_CASE("lock conflict matrix") {
 // in ExecReindex (REINDEX SCHEMA/SYSTEM/DATABASE, any CONCURRENTLY) and, before 12, in AlterEnum.
 TEST_CASE("which statements may run inside a transaction block") {
   Facts fx;
-  fx.history("CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_i ON t (id);\nCREATE TYPE mood AS ENUM ('ok');\n");
+  fx.history(
+      "CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_i ON t (id);\nCREATE TYPE mood AS ENUM ('ok');\n");
   struct Case {
     const char* sql;
     int pg;

@@ -60,7 +60,8 @@ TEST_CASE("CREATE TABLE: columns, types, inline and table constraints") {
 
 TEST_CASE("ALTER TABLE subcommands lower one Change each, in order") {
   auto l = lower_all(
-      "ALTER TABLE users ADD COLUMN a text DEFAULT now()::text, DROP COLUMN b, ALTER COLUMN c TYPE bigint USING c::bigint, "
+      "ALTER TABLE users ADD COLUMN a text DEFAULT now()::text, DROP COLUMN b, ALTER COLUMN c TYPE bigint USING "
+      "c::bigint, "
       "ALTER COLUMN d SET NOT NULL, ALTER COLUMN e DROP NOT NULL, ALTER COLUMN f SET DEFAULT 1, "
       "ALTER COLUMN g DROP DEFAULT, ADD CONSTRAINT fk FOREIGN KEY (h) REFERENCES orgs (id) NOT VALID, "
       "VALIDATE CONSTRAINT fk, DROP CONSTRAINT old_chk, SET LOGGED");
@@ -119,7 +120,8 @@ TEST_CASE("renames") {
 }
 
 TEST_CASE("indexes") {
-  auto ci = only<CreateIndex>("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING gin (a, lower(b)) WHERE a > 0");
+  auto ci =
+      only<CreateIndex>("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING gin (a, lower(b)) WHERE a > 0");
   CHECK(ci.unique);
   CHECK(ci.concurrently);
   CHECK(ci.if_not_exists);

@@ -79,8 +79,8 @@ TEST_CASE("no migrations: lint --history, plan --history and apply refuse an emp
   CHECK(has(p.err, d.path() + "/empty: no migrations found"));
 
   // apply stops before connecting: the directory is checked first (the URL's password never shows).
-  auto a = run_pgstage({"apply", d.path() + "/empty", "--database-url",
-                        "postgresql://app:s3cret-pw@127.0.0.1:1/app", "--release", "v1", "--migrations-only"});
+  auto a = run_pgstage({"apply", d.path() + "/empty", "--database-url", "postgresql://app:s3cret-pw@127.0.0.1:1/app",
+                        "--release", "v1", "--migrations-only"});
   CHECK(a.exit_code == 2);
   CHECK(has(a.err, d.path() + "/empty: no migrations found"));
   CHECK_FALSE(has(a.err + a.out, "s3cret-pw"));

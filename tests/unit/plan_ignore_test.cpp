@@ -64,8 +64,10 @@ TEST_CASE("lint and plan agree on every ignore form") {
 }
 
 TEST_CASE("an ignore for one statement leaves the next one staged") {
-  std::string sql = "CREATE TABLE users (id bigint PRIMARY KEY, name text, email text);\n-- pgstage:history-end\n"
-                    "-- pgstage:ignore renaming-column\n" + kRename + "\nALTER TABLE users RENAME COLUMN email TO mail;\n";
+  std::string sql =
+      "CREATE TABLE users (id bigint PRIMARY KEY, name text, email text);\n-- pgstage:history-end\n"
+      "-- pgstage:ignore renaming-column\n" +
+      kRename + "\nALTER TABLE users RENAME COLUMN email TO mail;\n";
   auto lint = test::lint_text(sql);
   auto plan = test::plan_text(sql);
   REQUIRE(plan.ok);

@@ -41,12 +41,11 @@ TEST_CASE("renaming a column: new column, two-way sync trigger, copy, then drop 
   CHECK(bf[0]->backfill->set_sql == "\"full_name\" = \"name\"");
   CHECK(bf[0]->backfill->key_columns == std::vector<std::string>{"id"});
   CHECK(bf[0]->backfill->predicate == "\"full_name\" IS NULL AND \"name\" IS NOT NULL");
-  CHECK(kinds(p, Phase::Contract) ==
-        std::vector<std::string>{"drop-column", "rename-index", "add-constraint-not-valid",
-                                 "validate-constraint", "set-not-null", "drop-constraint"});
+  CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"drop-column", "rename-index", "add-constraint-not-valid",
+                                                              "validate-constraint", "set-not-null",
+                                                              "drop-constraint"});
   for (auto& s : p.steps) CHECK(s.rule == "renaming-column");
-  for (auto* s : p.steps_of(Phase::Expand))
-    CHECK(s->transactional == (s->kind != "create-index-concurrently"));
+  for (auto* s : p.steps_of(Phase::Expand)) CHECK(s->transactional == (s->kind != "create-index-concurrently"));
 }
 
 TEST_CASE("a required column needs a fill value; the error names file, line and column") {
@@ -58,7 +57,8 @@ TEST_CASE("a required column needs a fill value; the error names file, line and 
 }
 
 TEST_CASE("a required column with -- pgstage:fill: nullable + fill trigger, backfill, NOT NULL via CHECK") {
-  auto r = plan_text(std::string(kUsers) + "-- pgstage:fill 'free'\nALTER TABLE users ADD COLUMN tier text NOT NULL;\n");
+  auto r =
+      plan_text(std::string(kUsers) + "-- pgstage:fill 'free'\nALTER TABLE users ADD COLUMN tier text NOT NULL;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   const Plan& p = r.plan;
   CHECK(kinds(p, Phase::Expand) == std::vector<std::string>{"add-column", "create-trigger"});
@@ -66,7 +66,7 @@ TEST_CASE("a required column with -- pgstage:fill: nullable + fill trigger, back
   REQUIRE(p.steps_of(Phase::Backfill).size() == 1);
   CHECK(p.steps_of(Phase::Backfill)[0]->backfill->set_sql == "\"tier\" = ('free')");
   CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"add-constraint-not-valid", "validate-constraint",
-                                                               "set-not-null", "drop-constraint", "drop-trigger"});
+                                                              "set-not-null", "drop-constraint", "drop-trigger"});
   std::string ct = phase_text(p, Phase::Contract);
   CHECK(has(ct, "CHECK (\"tier\" IS NOT NULL) NOT VALID"));
   CHECK(has(ct, "ALTER TABLE \"users\" ALTER COLUMN \"tier\" SET NOT NULL"));
@@ -76,7 +76,8 @@ TEST_CASE("an empty or doubled fill annotation is an error at its position") {
   auto r = plan_text(std::string(kUsers) + "-- pgstage:fill\nALTER TABLE users ADD COLUMN tier text NOT NULL;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:1:1"));
-  r = plan_text(std::string(kUsers) + "-- pgstage:fill 1\n-- pgstage:fill 2\nALTER TABLE users ADD COLUMN t int NOT NULL;\n");
+  r = plan_text(std::string(kUsers) +
+                "-- pgstage:fill 1\n-- pgstage:fill 2\nALTER TABLE users ADD COLUMN t int NOT NULL;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:2:1"));
 }
@@ -96,8 +97,9 @@ TEST_CASE("changing a column type: converted shadow column, one-way trigger, swa
 }
 
 TEST_CASE("a binary-coercible type change passes through") {
-  auto r = plan_text("CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n-- pgstage:history-end\n"
-                     "ALTER TABLE t ALTER COLUMN v TYPE varchar(20);\n");
+  auto r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n-- pgstage:history-end\n"
+      "ALTER TABLE t ALTER COLUMN v TYPE varchar(20);\n");
   REQUIRE(r.ok);
   REQUIRE(r.plan.steps.size() == 1);
   CHECK(r.plan.steps[0].kind == "passthrough");
@@ -119,7 +121,8 @@ TEST_CASE("safe statements pass through in order, grouped; BEGIN/COMMIT belong t
 }
 
 TEST_CASE("create index becomes CONCURRENTLY, outside a transaction, with Postgres' default name") {
-  auto r = plan_text(std::string(kUsers) + "CREATE INDEX ON users (lower(email));\nCREATE UNIQUE INDEX ux ON users (email);\n");
+  auto r = plan_text(std::string(kUsers) +
+                     "CREATE INDEX ON users (lower(email));\nCREATE UNIQUE INDEX ux ON users (email);\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   auto ex = r.plan.steps_of(Phase::Expand);
   REQUIRE(ex.size() == 2);
@@ -150,17 +153,20 @@ TEST_CASE("CONCURRENTLY inside a transaction block gets its own non-transactiona
 }
 
 TEST_CASE("foreign keys and checks are added NOT VALID, validated in contract, named as Postgres would") {
-  auto r = plan_text(std::string(kUsers) + "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint, total int);\n"
-                                           "-- pgstage:history-end\n");
-  r = plan_text(std::string("CREATE TABLE users (id bigint PRIMARY KEY);\n"
+  auto r = plan_text(std::string(kUsers) +
+                     "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint, total int);\n"
+                     "-- pgstage:history-end\n");
+  r =
+      plan_text(std::string("CREATE TABLE users (id bigint PRIMARY KEY);\n"
                             "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint, total int);\n"
                             "-- pgstage:history-end\n"
                             "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\n"
                             "ALTER TABLE orders ADD CHECK (total >= 0);\n"));
   REQUIRE_MESSAGE(r.ok, r.error);
   std::string ex = phase_text(r.plan, Phase::Expand);
-  CHECK(has(ex, "ALTER TABLE orders ADD CONSTRAINT \"orders_user_id_fkey\" FOREIGN KEY (user_id) REFERENCES users "
-                "(id) ON DELETE CASCADE NOT VALID"));
+  CHECK(has(ex,
+            "ALTER TABLE orders ADD CONSTRAINT \"orders_user_id_fkey\" FOREIGN KEY (user_id) REFERENCES users "
+            "(id) ON DELETE CASCADE NOT VALID"));
   CHECK(has(ex, "ALTER TABLE orders ADD CONSTRAINT \"orders_total_check\" CHECK (total >= 0) NOT VALID"));
   std::string ct = phase_text(r.plan, Phase::Contract);
   CHECK(has(ct, "VALIDATE CONSTRAINT \"orders_user_id_fkey\""));
@@ -168,8 +174,9 @@ TEST_CASE("foreign keys and checks are added NOT VALID, validated in contract, n
 }
 
 TEST_CASE("unique and primary keys are built CONCURRENTLY and attached USING INDEX") {
-  auto r = plan_text("CREATE TABLE t (a int, b int);\n-- pgstage:history-end\n"
-                     "ALTER TABLE t ADD UNIQUE (b);\nALTER TABLE t ADD PRIMARY KEY (a);\n");
+  auto r = plan_text(
+      "CREATE TABLE t (a int, b int);\n-- pgstage:history-end\n"
+      "ALTER TABLE t ADD UNIQUE (b);\nALTER TABLE t ADD PRIMARY KEY (a);\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   std::string ex = phase_text(r.plan, Phase::Expand);
   CHECK(has(ex, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_b_key\" ON \"t\" (\"b\")"));
@@ -181,8 +188,9 @@ TEST_CASE("unique and primary keys are built CONCURRENTLY and attached USING IND
 }
 
 TEST_CASE("UPDATE becomes a batched backfill by primary key") {
-  auto r = plan_text(std::string(kUsers) + "UPDATE users SET email = lower(email) WHERE email <> lower(email);\n"
-                                           "UPDATE users SET age = age + 1;\n");
+  auto r = plan_text(std::string(kUsers) +
+                     "UPDATE users SET email = lower(email) WHERE email <> lower(email);\n"
+                     "UPDATE users SET age = age + 1;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   auto bf = r.plan.steps_of(Phase::Backfill);
   REQUIRE(bf.size() == 2);
@@ -200,13 +208,15 @@ TEST_CASE("UPDATE becomes a batched backfill by primary key") {
 }
 
 TEST_CASE("SET NOT NULL goes through a CHECK in contract, with a catch-up of the migration's backfill") {
-  auto r = plan_text(std::string(kUsers) + "UPDATE users SET email = '' WHERE email IS NULL;\n"
-                                           "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n");
+  auto r = plan_text(std::string(kUsers) +
+                     "UPDATE users SET email = '' WHERE email IS NULL;\n"
+                     "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"backfill", "add-constraint-not-valid",
                                                                    "validate-constraint", "set-not-null",
                                                                    "drop-constraint"});
-  auto f = plan_text(std::string(kUsers) + "-- pgstage:fill 'none'\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n");
+  auto f =
+      plan_text(std::string(kUsers) + "-- pgstage:fill 'none'\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n");
   REQUIRE_MESSAGE(f.ok, f.error);
   CHECK(f.plan.steps_of(Phase::Backfill).size() == 1);
 }
@@ -223,33 +233,37 @@ TEST_CASE("renaming a table: rename + updatable view in one step, drop the view 
   auto r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME TO accounts;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   std::string ex = phase_text(r.plan, Phase::Expand);
-  CHECK(has(ex, "ALTER TABLE \"users\" RENAME TO \"accounts\";\n    CREATE VIEW \"users\" AS SELECT * FROM \"accounts\""));
+  CHECK(has(ex,
+            "ALTER TABLE \"users\" RENAME TO \"accounts\";\n    CREATE VIEW \"users\" AS SELECT * FROM \"accounts\""));
   CHECK(phase_text(r.plan, Phase::Contract) == "DROP VIEW IF EXISTS \"users\";\n");
 }
 
 TEST_CASE("a statement that depends on something deferred to contract is refused") {
-  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users DROP COLUMN email;\nALTER TABLE users ADD COLUMN email int;\n");
+  auto r = plan_text(std::string(kUsers) +
+                     "ALTER TABLE users DROP COLUMN email;\nALTER TABLE users ADD COLUMN email int;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:2:1"));
   CHECK(has(r.error, "split the migration"));
 }
 
 TEST_CASE("new tables are not staged") {
-  auto r = plan_text("CREATE TABLE n (id int PRIMARY KEY, a text);\nALTER TABLE n RENAME COLUMN a TO b;\n"
-                     "CREATE INDEX ON n (b);\n");
+  auto r = plan_text(
+      "CREATE TABLE n (id int PRIMARY KEY, a text);\nALTER TABLE n RENAME COLUMN a TO b;\n"
+      "CREATE INDEX ON n (b);\n");
   REQUIRE(r.ok);
   REQUIRE(r.plan.steps.size() == 1);
   CHECK(r.plan.steps[0].kind == "passthrough");
 }
 
 TEST_CASE("identifiers are quoted everywhere: mixed case, reserved words, quotes inside names") {
-  auto r = plan_text("CREATE TABLE \"My Table\" (\"Id\" int PRIMARY KEY, \"select\" text, \"we\"\"ird\" int);\n"
-                     "-- pgstage:history-end\n"
-                     "ALTER TABLE \"My Table\" RENAME COLUMN \"select\" TO \"From\";\n"
-                     "ALTER TABLE \"My Table\" ALTER COLUMN \"we\"\"ird\" TYPE text;\n");
+  auto r = plan_text(
+      "CREATE TABLE \"My Table\" (\"Id\" int PRIMARY KEY, \"select\" text, \"we\"\"ird\" int);\n"
+      "-- pgstage:history-end\n"
+      "ALTER TABLE \"My Table\" RENAME COLUMN \"select\" TO \"From\";\n"
+      "ALTER TABLE \"My Table\" ALTER COLUMN \"we\"\"ird\" TYPE text;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
-  std::string all = phase_text(r.plan, Phase::Expand) + phase_text(r.plan, Phase::Backfill) +
-                    phase_text(r.plan, Phase::Contract);
+  std::string all =
+      phase_text(r.plan, Phase::Expand) + phase_text(r.plan, Phase::Backfill) + phase_text(r.plan, Phase::Contract);
   CHECK(has(all, "ALTER TABLE \"My Table\" ADD COLUMN IF NOT EXISTS \"From\" text"));
   CHECK(has(all, "NEW.\"From\" := NEW.\"select\""));
   CHECK(has(all, "\"we\"\"ird_pgstage_new\""));
@@ -267,8 +281,10 @@ TEST_CASE("generated names stay within 63 bytes and are deterministic") {
   CHECK(bounded_name("short") == "short");
   CHECK(pg_default_name(std::string(40, 'a'), std::string(40, 'b'), "fkey").size() == 63);
   CHECK(pg_default_name("orders", std::vector<std::string>{"user_id"}, "fkey") == "orders_user_id_fkey");
-  auto r = plan_text("CREATE TABLE " + longname + " (id int PRIMARY KEY, " + longname + " text);\n"
-                     "-- pgstage:history-end\nALTER TABLE " + longname + " RENAME COLUMN " + longname + " TO y;\n");
+  auto r = plan_text("CREATE TABLE " + longname + " (id int PRIMARY KEY, " + longname +
+                     " text);\n"
+                     "-- pgstage:history-end\nALTER TABLE " +
+                     longname + " RENAME COLUMN " + longname + " TO y;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   for (auto& s : r.plan.steps)
     for (auto& w : top_words(s.sql)) CHECK(w.end - w.begin <= 63);
@@ -306,19 +322,22 @@ TEST_CASE("a backfill needs a primary key; a rename needs the column's history")
   r = plan_text("ALTER TABLE unknown_t RENAME COLUMN b TO c;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "--history"));
-  r = plan_text("CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY);\n"
-                "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN n TO m;\n");
+  r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY);\n"
+      "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN n TO m;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "sequence-backed"));
-  r = plan_text("CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE);\n-- pgstage:history-end\n"
-                "ALTER TABLE t ALTER COLUMN u TYPE text;\n");
+  r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE);\n-- pgstage:history-end\n"
+      "ALTER TABLE t ALTER COLUMN u TYPE text;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "constraint"));
 }
 
 TEST_CASE("composite keys: the batch compares the key tuple with one parameter per column") {
-  auto r = plan_text("CREATE TABLE t (a int, b int, v text, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
-                     "UPDATE t SET v = 'x';\n");
+  auto r = plan_text(
+      "CREATE TABLE t (a int, b int, v text, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
+      "UPDATE t SET v = 'x';\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   auto bf = r.plan.steps_of(Phase::Backfill);
   REQUIRE(bf.size() == 1);
@@ -326,12 +345,14 @@ TEST_CASE("composite keys: the batch compares the key tuple with one parameter p
   CHECK(backfill_batch_sql(*bf[0]->backfill, false) ==
         "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" WHERE (\"a\", \"b\") > ($1, "
         "$2) ORDER BY \"a\", \"b\" LIMIT 7) RETURNING \"a\", \"b\"");
-  CHECK(backfill_batch_sql(*bf[0]->backfill, true) ==
-        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" ORDER BY \"a\", \"b\" LIMIT 7) "
-        "RETURNING \"a\", \"b\"");
+  CHECK(
+      backfill_batch_sql(*bf[0]->backfill, true) ==
+      "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" ORDER BY \"a\", \"b\" LIMIT 7) "
+      "RETURNING \"a\", \"b\"");
 }
 
-TEST_CASE("a fill annotation at the end of the statement's line counts; one on the previous statement's line does not") {
+TEST_CASE(
+    "a fill annotation at the end of the statement's line counts; one on the previous statement's line does not") {
   auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN a int NOT NULL; -- pgstage:fill 1\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   r = plan_text(std::string(kUsers) + "SELECT 1; -- pgstage:fill 1\nALTER TABLE users ADD COLUMN a int NOT NULL;\n");
@@ -372,7 +393,8 @@ TEST_CASE("an unbounded DELETE has no recipe: it passes through and is reported 
 }
 
 TEST_CASE("a volatile default: add without default, SET DEFAULT for new rows, batched backfill, NOT NULL in contract") {
-  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n");
+  auto r =
+      plan_text(std::string(kUsers) + "ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   CHECK(phase_text(r.plan, Phase::Expand) ==
         "ALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"token\" uuid;\n"
@@ -390,55 +412,65 @@ TEST_CASE("a volatile default: add without default, SET DEFAULT for new rows, ba
 }
 
 TEST_CASE("a later statement on a column the plan replaces is refused instead of silently reordered") {
-  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX ON users (age);\n");
+  auto r = plan_text(std::string(kUsers) +
+                     "ALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX ON users (age);\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:2:1"));
-  r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
-                                      "ALTER TABLE users ALTER COLUMN age TYPE numeric;\n");
+  r = plan_text(std::string(kUsers) +
+                "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                "ALTER TABLE users ALTER COLUMN age TYPE numeric;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:2:"));
-  r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN email TO mail;\nCREATE INDEX ON users (mail);\n");
+  r = plan_text(std::string(kUsers) +
+                "ALTER TABLE users RENAME COLUMN email TO mail;\nCREATE INDEX ON users (mail);\n");
   CHECK_MESSAGE(r.ok, r.error);
 }
 
 TEST_CASE("-- pgstage:ignore <rule> on a statement: the author accepts the hazard, it runs as written") {
-  auto r = plan_text(std::string(kUsers) +
-                     "-- pgstage:ignore renaming-column -- no release reads it yet\n"
-                     "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  auto r =
+      plan_text(std::string(kUsers) +
+                "-- pgstage:ignore renaming-column -- no release reads it yet\n"
+                "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users RENAME COLUMN name TO full_name;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   auto ex = r.plan.steps_of(Phase::Expand);
   REQUIRE(ex.size() >= 2);
   CHECK(ex[0]->sql == "ALTER TABLE users RENAME COLUMN email TO mail");
   CHECK(ex[1]->kind == "add-column");
-  auto other = plan_text(std::string(kUsers) + "-- pgstage:ignore dropping-column\n"
-                                               "ALTER TABLE users RENAME COLUMN email TO mail;\n");
+  auto other = plan_text(std::string(kUsers) +
+                         "-- pgstage:ignore dropping-column\n"
+                         "ALTER TABLE users RENAME COLUMN email TO mail;\n");
   REQUIRE(other.ok);
   CHECK(other.plan.steps[0].kind == "add-column");
 }
 
 TEST_CASE("an unnamed unique index gets Postgres' _idx name; UPDATE of a schema-qualified table is batched") {
-  auto r = plan_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
-                     "CREATE UNIQUE INDEX ON app.t (v);\nUPDATE app.t SET v = upper(v);\n");
+  auto r = plan_text(
+      "CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
+      "CREATE UNIQUE INDEX ON app.t (v);\nUPDATE app.t SET v = upper(v);\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   CHECK(r.plan.steps[0].sql == "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_v_idx\" ON app.t (v)");
   REQUIRE(r.plan.steps_of(Phase::Backfill).size() == 1);
-  CHECK(backfill_batch_sql(*r.plan.steps_of(Phase::Backfill)[0]->backfill, true).rfind("UPDATE \"app\".\"t\" SET", 0) == 0);
-  auto alias = plan_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
-                         "UPDATE app.t AS x SET v = upper(x.v);\n");
+  CHECK(backfill_batch_sql(*r.plan.steps_of(Phase::Backfill)[0]->backfill, true).rfind("UPDATE \"app\".\"t\" SET", 0) ==
+        0);
+  auto alias = plan_text(
+      "CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
+      "UPDATE app.t AS x SET v = upper(x.v);\n");
   CHECK(!alias.ok);
 }
 
 TEST_CASE("a later constraint on a column the plan swaps away is refused (it would be dropped with it)") {
-  auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
-                                           "ALTER TABLE users ADD CONSTRAINT age_pos CHECK (age > 0);\n");
+  auto r = plan_text(std::string(kUsers) +
+                     "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                     "ALTER TABLE users ADD CONSTRAINT age_pos CHECK (age > 0);\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:2:"));
   CHECK(has(r.error, "age"));
 }
 
 TEST_CASE("an expression index over a renamed column is refused with a clear message") {
-  auto r = plan_text("CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_lower ON t (lower(e));\n"
-                     "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN e TO f;\n");
+  auto r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_lower ON t (lower(e));\n"
+      "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN e TO f;\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:1:"));
   CHECK(has(r.error, "expression"));

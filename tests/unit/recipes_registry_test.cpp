@@ -48,8 +48,7 @@ TEST_CASE("plannable in `pgstage rules --format json` is the recipe registry") {
 
 TEST_CASE("findings in the JSON report are plannable exactly when a recipe exists") {
   test::TempDir dir;
-  std::string path = dir.write("001.sql",
-                               "CREATE TABLE t (id bigint PRIMARY KEY, a text);\n");
+  std::string path = dir.write("001.sql", "CREATE TABLE t (id bigint PRIMARY KEY, a text);\n");
   dir.write("002.sql",
             "BEGIN;\nLOCK TABLE t;\nALTER TABLE t RENAME COLUMN a TO b;\nALTER TABLE t ADD COLUMN c int;\n"
             "UPDATE t SET c = 1;\nCOMMIT;\n");

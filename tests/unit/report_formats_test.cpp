@@ -20,10 +20,10 @@ namespace {
 LintResult unsafe_result() {
   std::vector<const Rule*> only{rules::find("adding-required-column"), rules::find("syntax-error")};
   if (const Rule* u = rules::find("unused-ignore")) only.push_back(u);
-  std::vector<LintInput> in{{"history.sql", true, "CREATE TABLE users (id bigint PRIMARY KEY);\n", true},
-                            {"db/migrations/002 add email.sql", true,
-                             "SELECT 1;\n-- pgstage:ignore syntax-error\nALTER TABLE users\n  ADD COLUMN email text NOT NULL;\n",
-                             false}};
+  std::vector<LintInput> in{
+      {"history.sql", true, "CREATE TABLE users (id bigint PRIMARY KEY);\n", true},
+      {"db/migrations/002 add email.sql", true,
+       "SELECT 1;\n-- pgstage:ignore syntax-error\nALTER TABLE users\n  ADD COLUMN email text NOT NULL;\n", false}};
   return run_lint(in, only, {});
 }
 
@@ -171,7 +171,8 @@ TEST_CASE("lint --format sarif|github|gitlab from the command line") {
   CHECK(doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "m/002.sql");
   auto gh = lint("github");
   CHECK(gh.exit_code == 1);
-  CHECK(gh.out.rfind("::error file=m/002.sql,line=1,col=30,endLine=1,endColumn=49,title=adding-required-column::", 0) == 0);
+  CHECK(gh.out.rfind("::error file=m/002.sql,line=1,col=30,endLine=1,endColumn=49,title=adding-required-column::", 0) ==
+        0);
   auto gl = lint("gitlab");
   CHECK(gl.exit_code == 1);
   REQUIRE(json::parse(gl.out).size() == 1);

@@ -61,14 +61,16 @@ std::string without_code_spans(const std::string& line) {
       out += line[i++];
       continue;
     }
-    size_t n = line.find_first_not_of('`', i) == std::string::npos ? line.size() - i : line.find_first_not_of('`', i) - i;
+    size_t n =
+        line.find_first_not_of('`', i) == std::string::npos ? line.size() - i : line.find_first_not_of('`', i) - i;
     size_t close = std::string::npos;
     for (size_t j = i + n; j < line.size();) {
       if (line[j] != '`') {
         ++j;
         continue;
       }
-      size_t m = line.find_first_not_of('`', j) == std::string::npos ? line.size() - j : line.find_first_not_of('`', j) - j;
+      size_t m =
+          line.find_first_not_of('`', j) == std::string::npos ? line.size() - j : line.find_first_not_of('`', j) - j;
       if (m == n) {
         close = j;
         break;
@@ -133,7 +135,8 @@ TEST_CASE("markdown lint report: a table per file and each finding with its help
   CHECK(md.find("| Statement | Kind | Lock | Rewrite / scan | Errors | Warnings | Hints |") != std::string::npos);
   // One row per statement, at its position, with its lock and the findings it has.
   for (auto& s : r.statements) {
-    std::string row = "| " + std::to_string(s.start.line) + ":" + std::to_string(s.start.column) + " | `" + s.kind + "` | ";
+    std::string row =
+        "| " + std::to_string(s.start.line) + ":" + std::to_string(s.start.column) + " | `" + s.kind + "` | ";
     CHECK(md.find(row) != std::string::npos);
   }
   CHECK(md.find("ACCESS EXCLUSIVE on `users`") != std::string::npos);  // ADD COLUMN
@@ -208,7 +211,10 @@ TEST_CASE("markdown lint report: past --max-bytes it stops at a whole entry and 
   CHECK(md.size() <= o.max_bytes);
   CHECK(md.starts_with("## pgstage lint: "));  // the summary is always there
   std::smatch m;
-  REQUIRE(std::regex_search(md, m, std::regex(R"(\*\*Truncated:\*\* (\d+) findings? and (\d+) statement rows? \(in 1 file\) not shown, to keep this comment under 8000 bytes)")));
+  REQUIRE(std::regex_search(
+      md, m,
+      std::regex(
+          R"(\*\*Truncated:\*\* (\d+) findings? and (\d+) statement rows? \(in 1 file\) not shown, to keep this comment under 8000 bytes)")));
   size_t left_findings = std::stoul(m[1]), left_rows = std::stoul(m[2]);
   size_t shown_findings = count(md, "` at `db/002_indexes.sql:");
   size_t shown_rows = count(md, " | `IndexStmt` | ");
@@ -235,7 +241,8 @@ TEST_CASE("markdown plan report: phases, steps and their SQL in collapsed blocks
   INFO(md);
   CHECK(md.starts_with("## pgstage plan: `db/003_note.sql`"));
   CHECK(md.find("| Phase | Steps | Runs | Releases running |") != std::string::npos);
-  for (auto& info : p.phases) CHECK(md.find(": " + std::string(planner::phase_name(info.phase)) + "\n") != std::string::npos);
+  for (auto& info : p.phases)
+    CHECK(md.find(": " + std::string(planner::phase_name(info.phase)) + "\n") != std::string::npos);
   for (auto& s : p.steps) CHECK(md.find("**`" + s.id + "`**") != std::string::npos);
   CHECK(count(md, "<details><summary>SQL") == p.steps.size());
   // The SQL holds three backticks: its fence is four, so it cannot close early.
@@ -249,7 +256,8 @@ TEST_CASE("markdown plan report: phases, steps and their SQL in collapsed blocks
   std::string cut = cli::render_plan_markdown(p, {}, o);
   CHECK(cut.size() <= o.max_bytes);
   CHECK(cut.find("**Truncated:** ") != std::string::npos);
-  CHECK(cut.find("not shown, to keep this comment under " + std::to_string(o.max_bytes) + " bytes") != std::string::npos);
+  CHECK(cut.find("not shown, to keep this comment under " + std::to_string(o.max_bytes) + " bytes") !=
+        std::string::npos);
   check_structure(cut);
 }
 
@@ -264,7 +272,8 @@ TEST_CASE("markdown from the command line: lint and plan") {
   CHECK(lint.out.find("002_email.sql`") != std::string::npos);
   check_structure(lint.out);
 
-  auto small = test::run_pgstage({"lint", "--no-config", "--format", "markdown", "--max-bytes", "1024", d.path() + "/m"});
+  auto small =
+      test::run_pgstage({"lint", "--no-config", "--format", "markdown", "--max-bytes", "1024", d.path() + "/m"});
   CHECK(small.out.size() <= 1024);
   CHECK(small.out.find("**Truncated:**") != std::string::npos);
   auto bad = test::run_pgstage({"lint", "--no-config", "--format", "markdown", "--max-bytes", "10", d.path() + "/m"});

@@ -27,8 +27,8 @@ pgstage::proc::Result run_binary(const std::vector<std::string>& args) { return 
 struct TempFile {
   fs::path path;
   explicit TempFile(const std::string& text) {
-    path = fs::temp_directory_path() / ("pgstage-report-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++) + ".sql");
+    path = fs::temp_directory_path() /
+           ("pgstage-report-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++) + ".sql");
     std::ofstream(path) << text;
   }
   ~TempFile() {
@@ -52,9 +52,9 @@ LintOptions without_lock_timeout_rule() {
 
 TEST_CASE("a syntax error in statement 2 still reports statement 3") {
   auto r = test::lint_text(std::string(kHistory) +
-                           "ALTER TABLE users ADD COLUMN nickname text;\n"
-                           "ALTER TABLE users ADD COLUMN;\n"
-                           "ALTER TABLE users DROP COLUMN name;\n",
+                               "ALTER TABLE users ADD COLUMN nickname text;\n"
+                               "ALTER TABLE users ADD COLUMN;\n"
+                               "ALTER TABLE users DROP COLUMN name;\n",
                            without_lock_timeout_rule());
   auto ids = test::rule_ids(r);
   CHECK(ids == std::vector<std::string>{"syntax-error", "dropping-column"});
@@ -112,8 +112,9 @@ TEST_CASE("fingerprints are stable across unrelated edits and differ between fin
   REQUIRE(base.size() == 2);
   CHECK(base[0] != base[1]);
   // Unrelated statements and comments before it, and reformatting, keep the fingerprints.
-  auto edited = fp("-- cleanup\nALTER TABLE users ADD COLUMN nickname text;\n\n"
-                   "ALTER TABLE users\n  DROP COLUMN name;\nALTER TABLE users DROP COLUMN email;\n");
+  auto edited =
+      fp("-- cleanup\nALTER TABLE users ADD COLUMN nickname text;\n\n"
+         "ALTER TABLE users\n  DROP COLUMN name;\nALTER TABLE users DROP COLUMN email;\n");
   CHECK(edited == base);
   auto changed = fp("ALTER TABLE users DROP COLUMN email;\n");
   REQUIRE(changed.size() == 1);
@@ -121,8 +122,14 @@ TEST_CASE("fingerprints are stable across unrelated edits and differ between fin
 }
 
 TEST_CASE("fingerprint values: the one-pass hash is the documented definition, and pinned") {
-  const char* texts[] = {"", " ", "ALTER TABLE users DROP COLUMN name", "  ALTER\tTABLE\n\n users  DROP   COLUMN x  ",
-                         "SELECT 'A  B'", "CREATE TABLE \"Mixed\" (Id INT)\r\n", "<end of file>", "\xC3\xA9T\xC3\xA9"};
+  const char* texts[] = {"",
+                         " ",
+                         "ALTER TABLE users DROP COLUMN name",
+                         "  ALTER\tTABLE\n\n users  DROP   COLUMN x  ",
+                         "SELECT 'A  B'",
+                         "CREATE TABLE \"Mixed\" (Id INT)\r\n",
+                         "<end of file>",
+                         "\xC3\xA9T\xC3\xA9"};
   for (const char* t : texts)
     for (int n : {0, 1, 12}) {
       CAPTURE(t);
@@ -146,7 +153,8 @@ TEST_CASE("exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unr
   CHECK(run_binary({"lint", "/nonexistent/pgstage-missing.sql"}).exit_code == 2);
   CHECK(run_binary({"lint", "--fail-on", "sometimes", clean.path.string()}).exit_code == 2);
   CHECK(run_binary({"lint", "--no-such-flag", clean.path.string()}).exit_code == 2);
-  auto json = run_binary({"lint", "--no-history", "--disable", "missing-lock-timeout", "--format", "json", bad.path.string()});
+  auto json =
+      run_binary({"lint", "--no-history", "--disable", "missing-lock-timeout", "--format", "json", bad.path.string()});
   CHECK(json.exit_code == 1);
   auto doc = nlohmann::json::parse(json.out);
   REQUIRE(doc["findings"].size() == 1);
@@ -167,10 +175,9 @@ TEST_CASE("samples/migrations: findings per file") {
   CHECK(by_file["002_safe_additions.sql"] == std::vector<std::string>{"changing-column-type:hint"});
   CHECK(by_file["003_rename_name.sql"] == std::vector<std::string>{"renaming-column:error"});
   CHECK(by_file["004_unsafe.sql"] ==
-        std::vector<std::string>{"adding-required-column:error", "changing-column-type:error",
-                                 "setting-not-null:error", "create-index-non-concurrent:error",
-                                 "adding-check-constraint:error", "adding-column-volatile-default:error",
-                                 "dropping-column:error"});
+        std::vector<std::string>{"adding-required-column:error", "changing-column-type:error", "setting-not-null:error",
+                                 "create-index-non-concurrent:error", "adding-check-constraint:error",
+                                 "adding-column-volatile-default:error", "dropping-column:error"});
 }
 
 // `lint --format json` streams (JsonStream as the run's sink); the document must be the one
@@ -207,8 +214,10 @@ TEST_CASE("streamed JSON report: byte for byte the kept report (pretty and compa
     opts.jobs = 2;
     opts.sink = &stream;
     LintResult r = run_lint(inputs, rules::all(), opts);
-    if (saved.empty()) unsetenv("TMPDIR");
-    else setenv("TMPDIR", saved.c_str(), 1);
+    if (saved.empty())
+      unsetenv("TMPDIR");
+    else
+      setenv("TMPDIR", saved.c_str(), 1);
     CHECK(r.findings.empty());
     CHECK(r.statements.empty());
     CHECK(r.finding_count() == kept.findings.size());

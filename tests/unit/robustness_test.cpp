@@ -70,7 +70,8 @@ TEST_CASE("robustness: binary garbage is a syntax error, not a crash") {
 
 TEST_CASE("robustness: invalid UTF-8 still gives valid JSON and positions") {
   TempDir d;
-  std::string sql = "SELECT 1;\n\xff\xfe\xc3\x28 ALTER TABLE t ADD COLUMN \xe2\x82 int;\nALTER TABLE \"\xc3\" ADD COLUMN c int;\n";
+  std::string sql =
+      "SELECT 1;\n\xff\xfe\xc3\x28 ALTER TABLE t ADD COLUMN \xe2\x82 int;\nALTER TABLE \"\xc3\" ADD COLUMN c int;\n";
   auto j = lint_json(d.write("bad-utf8.sql", sql), 1);
   CHECK(j["summary"]["statements"].get<int>() >= 2);
   auto r = test::lint_text(sql);
@@ -96,13 +97,15 @@ TEST_CASE("robustness: a 50 MB file is refused with a clear error naming it") {
 
 TEST_CASE("robustness: 10,000 statements in one file") {
   std::string sql;
-  for (int i = 0; i < 10000; ++i) sql += "ALTER TABLE t" + std::to_string(i % 50) + " ADD COLUMN c" + std::to_string(i) + " int;\n";
+  for (int i = 0; i < 10000; ++i)
+    sql += "ALTER TABLE t" + std::to_string(i % 50) + " ADD COLUMN c" + std::to_string(i) + " int;\n";
   auto r = test::lint_text(sql);
   CHECK(r.statements.size() == 10000);
   CHECK(syntax_errors(r) == 0);
   // A section above the chunk size (256 KiB) with one bad statement in the middle.
   std::string big;
-  for (int i = 0; i < 12000; ++i) big += (i == 6000 ? "ALTER TABLE t ADD COLUMN;\n" : sql.substr(0, sql.find('\n') + 1));
+  for (int i = 0; i < 12000; ++i)
+    big += (i == 6000 ? "ALTER TABLE t ADD COLUMN;\n" : sql.substr(0, sql.find('\n') + 1));
   auto r2 = test::lint_text(big);
   CHECK(r2.statements.size() == 12000);
   CHECK(syntax_errors(r2) == 1);
@@ -135,8 +138,9 @@ TEST_CASE("robustness: unterminated dollar quotes and comments are syntax errors
 }
 
 TEST_CASE("robustness: templating placeholders are reported, not crashed on") {
-  for (std::string sql : {"CREATE TABLE $%NAME%$ (id int);\nSELECT $%VAR%$;\n", "ALTER TABLE {{table}} ADD COLUMN c int;",
-                          "CREATE TABLE ${schema}.t (id int);", "SELECT $1, $%, $$;"}) {
+  for (std::string sql :
+       {"CREATE TABLE $%NAME%$ (id int);\nSELECT $%VAR%$;\n", "ALTER TABLE {{table}} ADD COLUMN c int;",
+        "CREATE TABLE ${schema}.t (id int);", "SELECT $1, $%, $$;"}) {
     INFO(sql);
     auto r = test::lint_text(sql);
     CHECK(syntax_errors(r) >= 1);
@@ -166,7 +170,8 @@ TEST_CASE("robustness: a directory with unreadable entries names each one and li
   REQUIRE_FALSE(j.is_discarded());
   CHECK(j["summary"]["files"] == 1);
   // A FIFO named on the command line is refused too, without opening it.
-  auto f = run_pgstage({"lint", "--no-history", (dir / "002_fifo.sql").string()}, {.timeout = std::chrono::seconds(60)});
+  auto f =
+      run_pgstage({"lint", "--no-history", (dir / "002_fifo.sql").string()}, {.timeout = std::chrono::seconds(60)});
   REQUIRE_FALSE(f.timed_out);
   CHECK(f.exit_code == 2);
   CHECK(f.err.find("not a regular file") != std::string::npos);
@@ -176,7 +181,8 @@ TEST_CASE("robustness: a symlink loop given as the path is a clear error") {
   TempDir d;
   fs::create_symlink(fs::path(d.path()) / "b.sql", fs::path(d.path()) / "a.sql");
   fs::create_symlink(fs::path(d.path()) / "a.sql", fs::path(d.path()) / "b.sql");
-  auto r = run_pgstage({"lint", "--no-history", (fs::path(d.path()) / "a.sql").string()}, {.timeout = std::chrono::seconds(60)});
+  auto r = run_pgstage({"lint", "--no-history", (fs::path(d.path()) / "a.sql").string()},
+                       {.timeout = std::chrono::seconds(60)});
   REQUIRE_FALSE(r.timed_out);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("a.sql") != std::string::npos);

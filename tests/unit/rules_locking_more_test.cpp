@@ -78,9 +78,10 @@ TEST_CASE("validate-in-same-transaction: same transaction, runner wrapping, held
             "validate-in-same-transaction")
             .size() == 1);
   // A constraint added NOT VALID earlier, validated after other write-blocking DDL in the transaction.
-  const std::string hist = "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
-                           "ALTER TABLE orders ADD CONSTRAINT pos CHECK (total >= 0) NOT VALID;\n"
-                           "-- pgstage:history-end\n";
+  const std::string hist =
+      "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
+      "ALTER TABLE orders ADD CONSTRAINT pos CHECK (total >= 0) NOT VALID;\n"
+      "-- pgstage:history-end\n";
   auto held = run(hist + "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\n" + val + "COMMIT;",
                   "validate-in-same-transaction");
   REQUIRE(held.size() == 1);
@@ -93,9 +94,10 @@ TEST_CASE("validate-in-same-transaction: same transaction, runner wrapping, held
 }
 
 TEST_CASE("detach-partition-non-concurrent: the PG 14 gate") {
-  const std::string h = "CREATE TABLE ev (id bigint, at date) PARTITION BY RANGE (at);\n"
-                        "CREATE TABLE ev_2020 PARTITION OF ev FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');\n"
-                        "-- pgstage:history-end\n";
+  const std::string h =
+      "CREATE TABLE ev (id bigint, at date) PARTITION BY RANGE (at);\n"
+      "CREATE TABLE ev_2020 PARTITION OF ev FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');\n"
+      "-- pgstage:history-end\n";
   auto v15 = run(h + "ALTER TABLE ev DETACH PARTITION ev_2020;", "detach-partition-non-concurrent");
   REQUIRE(v15.size() == 1);
   CHECK(has(v15[0].help, "DETACH PARTITION \"ev_2020\" CONCURRENTLY"));
@@ -112,9 +114,11 @@ TEST_CASE("detach-partition-non-concurrent: the PG 14 gate") {
 }
 
 TEST_CASE("attach-partition-scan: new partitions and validated checks") {
-  const std::string h = "CREATE TABLE ev (id bigint, at date) PARTITION BY RANGE (at);\n"
-                        "CREATE TABLE ev_2024 (id bigint, at date);\n";
-  const std::string attach = "ALTER TABLE ev ATTACH PARTITION ev_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+  const std::string h =
+      "CREATE TABLE ev (id bigint, at date) PARTITION BY RANGE (at);\n"
+      "CREATE TABLE ev_2024 (id bigint, at date);\n";
+  const std::string attach =
+      "ALTER TABLE ev ATTACH PARTITION ev_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
   CHECK(run(h + "-- pgstage:history-end\n" + attach, "attach-partition-scan").size() == 1);
   CHECK(run(h + attach, "attach-partition-scan").empty());  // partition created in the change set
   const std::string check = "ALTER TABLE ev_2024 ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01')";
@@ -145,7 +149,8 @@ TEST_CASE("trigger-ddl: every trigger action on an existing table") {
   auto drop = run(kUsers + "DROP TRIGGER users_audit ON users;", "trigger-ddl");
   REQUIRE(drop.size() == 1);
   CHECK(has(drop[0].message, "ACCESS EXCLUSIVE"));
-  auto create = run(kUsers + "CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f();", "trigger-ddl");
+  auto create =
+      run(kUsers + "CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f();", "trigger-ddl");
   REQUIRE(create.size() == 1);
   CHECK(has(create[0].message, "SHARE ROW EXCLUSIVE"));
   CHECK(run("CREATE TABLE t (id int);\nCREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
@@ -166,8 +171,9 @@ TEST_CASE("missing-lock-timeout: once per file, runner pgstage, SET lock_timeout
   CHECK(run(kUsers + "SET lock_timeout = 0;\n" + two, "missing-lock-timeout").size() == 1);
   CHECK(run(kUsers + "SET lock_timeout = '2s';\nRESET lock_timeout;\n" + two, "missing-lock-timeout").size() == 1);
   // SET LOCAL ends with its transaction.
-  auto local = run(kUsers + "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN a text;\nCOMMIT;\n"
-                            "ALTER TABLE orders ADD COLUMN b text;",
+  auto local = run(kUsers +
+                       "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN a text;\nCOMMIT;\n"
+                       "ALTER TABLE orders ADD COLUMN b text;",
                    "missing-lock-timeout");
   REQUIRE(local.size() == 1);
   CHECK(has(local[0].message, "`orders`"));
@@ -178,13 +184,15 @@ TEST_CASE("missing-lock-timeout: once per file, runner pgstage, SET lock_timeout
 }
 
 TEST_CASE("wide-lock-window: once per transaction, again per extra table") {
-  auto same = run(kUsers + "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
-                           "ALTER TABLE users ADD COLUMN c text;\nCOMMIT;",
+  auto same = run(kUsers +
+                      "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
+                      "ALTER TABLE users ADD COLUMN c text;\nCOMMIT;",
                   "wide-lock-window");
   REQUIRE(same.size() == 1);
   CHECK(same[0].start.line == 3);
-  auto two = run(kUsers + "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;\nCOMMIT;",
-                 "wide-lock-window");
+  auto two =
+      run(kUsers + "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;\nCOMMIT;",
+          "wide-lock-window");
   REQUIRE(two.size() == 1);
   CHECK(has(two[0].message, "`users`, `orders`"));
   CHECK(run(kUsers + "ALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;", "wide-lock-window")
@@ -210,8 +218,9 @@ TEST_CASE("locking rules fire inside DO blocks and not inside function bodies") 
                      "DO $$ BEGIN ALTER TABLE orders VALIDATE CONSTRAINT pos; END $$;\nCOMMIT;",
             "validate-in-same-transaction")
             .size() == 1);
-  const std::string fn = "CREATE FUNCTION maint() RETURNS void LANGUAGE plpgsql AS $$ BEGIN REINDEX TABLE users; "
-                         "LOCK TABLE users; ALTER TABLE users DISABLE TRIGGER ALL; END $$;";
+  const std::string fn =
+      "CREATE FUNCTION maint() RETURNS void LANGUAGE plpgsql AS $$ BEGIN REINDEX TABLE users; "
+      "LOCK TABLE users; ALTER TABLE users DISABLE TRIGGER ALL; END $$;";
   auto r = test::lint_text(kUsers + fn);
   CHECK(test::findings_of(r, "reindex-non-concurrent").empty());
   CHECK(test::findings_of(r, "lock-table").empty());
@@ -240,8 +249,9 @@ TEST_CASE("validate-in-same-transaction and wide-lock-window inside one DO block
             "ALTER TABLE t VALIDATE CONSTRAINT pos; END $$;",
             "validate-in-same-transaction")
             .empty());
-  auto w = run(kUsers + "DO $$ BEGIN ALTER TABLE users ADD COLUMN a text; ALTER TABLE orders ADD COLUMN b text; "
-                        "END $$;",
+  auto w = run(kUsers +
+                   "DO $$ BEGIN ALTER TABLE users ADD COLUMN a text; ALTER TABLE orders ADD COLUMN b text; "
+                   "END $$;",
                "wide-lock-window");
   REQUIRE(w.size() == 1);
   CHECK(has(w[0].message, "DO block"));
@@ -261,8 +271,9 @@ TEST_CASE("missing-lock-timeout: a table created earlier in the same DO block is
 }
 
 TEST_CASE("wide-lock-window: dropping and re-creating a view in one transaction is silent") {
-  const std::string h = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
-                        "CREATE VIEW active_users AS SELECT id FROM users;\n-- pgstage:history-end\n";
+  const std::string h =
+      "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+      "CREATE VIEW active_users AS SELECT id FROM users;\n-- pgstage:history-end\n";
   CHECK(run(h + "BEGIN;\nDROP VIEW active_users;\nCREATE VIEW active_users AS SELECT id, email FROM users;\n"
                 "CREATE TABLE x (id int);\nCOMMIT;",
             "wide-lock-window")

@@ -19,8 +19,8 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 }  // namespace
 
 TEST_CASE("style rules: severities and which are off by default") {
-  for (const char* id : {"prefer-bigint", "prefer-identity", "prefer-text", "prefer-timestamptz", "prefer-jsonb",
-                         "ban-char-type"}) {
+  for (const char* id :
+       {"prefer-bigint", "prefer-identity", "prefer-text", "prefer-timestamptz", "prefer-jsonb", "ban-char-type"}) {
     INFO(id);
     const Rule* r = rules::find(id);
     REQUIRE(r);
@@ -61,8 +61,9 @@ TEST_CASE("prefer-bigint: key columns only, inline and table constraints, ALTER 
 }
 
 TEST_CASE("prefer-timestamptz, prefer-jsonb, ban-char-type: CREATE, ADD COLUMN and ALTER TYPE") {
-  CHECK(run("CREATE TABLE t (a timestamp, b timestamp without time zone, c timestamptz);", "prefer-timestamptz")
-            .size() == 2);
+  CHECK(
+      run("CREATE TABLE t (a timestamp, b timestamp without time zone, c timestamptz);", "prefer-timestamptz").size() ==
+      2);
   CHECK(run("ALTER TABLE t ADD COLUMN at timestamp(3);", "prefer-timestamptz").size() == 1);
   CHECK(run("ALTER TABLE t ALTER COLUMN at TYPE timestamp;", "prefer-timestamptz").size() == 1);
   CHECK(run("CREATE TABLE t (a json, b jsonb, c json[]);", "prefer-jsonb").size() == 2);
@@ -89,8 +90,9 @@ TEST_CASE("identifier-too-long: 63 bytes allowed, quoted names, literals and com
 }
 
 TEST_CASE("foreign-key-without-index: indexes anywhere in the file, leading columns, unknown tables") {
-  const std::string h = "CREATE TABLE users (id bigint PRIMARY KEY);\n"
-                        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, shop_id bigint);\n";
+  const std::string h =
+      "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+      "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, shop_id bigint);\n";
   auto f = run(h + "-- pgstage:history-end\n"
                    "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
                "foreign-key-without-index");
@@ -122,7 +124,8 @@ TEST_CASE("foreign-key-without-index: indexes anywhere in the file, leading colu
             "foreign-key-without-index")
             .empty());
   // Unknown table: its indexes are unknown, stay silent.
-  CHECK(run("ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);", "foreign-key-without-index").empty());
+  CHECK(
+      run("ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);", "foreign-key-without-index").empty());
   // Inline REFERENCES on an added column, inside a DO block.
   CHECK(run(h + "-- pgstage:history-end\n"
                 "DO $$ BEGIN ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id); END $$;",
@@ -159,8 +162,7 @@ TEST_CASE("unused-ignore: unused, unknown and bare ignore comments") {
 TEST_CASE("identifier-too-long: DO block bodies are scanned, function bodies are not") {
   const std::string n64(64, 'c');
   CHECK(run("DO $$ BEGIN CREATE TABLE " + n64 + " (id int); END $$;", "identifier-too-long").size() == 1);
-  CHECK(run("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE " + n64 +
-                " (id int); END $$;",
+  CHECK(run("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE " + n64 + " (id int); END $$;",
             "identifier-too-long")
             .empty());
 }

@@ -44,8 +44,8 @@ TEST_CASE("transaction-nesting: nested BEGIN and BEGIN/COMMIT under a wrapping r
   CHECK(run("-- pgstage:no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting", pg(15, TxMode::PerFile))
             .empty());
   // A stray COMMIT or ROLLBACK with nothing open: the statements before it were never atomic.
-  auto stray = run("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nCOMMIT;", "transaction-nesting",
-                   pg(15, TxMode::None));
+  auto stray =
+      run("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nCOMMIT;", "transaction-nesting", pg(15, TxMode::None));
   REQUIRE(stray.size() == 1);
   CHECK(stray[0].start.line == 3);
   CHECK(has(stray[0].message, "no transaction open"));
@@ -87,8 +87,8 @@ TEST_CASE("adding-enum-value: PG 12 gate, use in the same transaction, new types
   REQUIRE(v11.size() == 1);
   CHECK(has(v11[0].message, "before PostgreSQL 12"));
   CHECK(has(v11[0].message, "pg_version is 11"));
-  CHECK(run(kHist + add, "adding-enum-value", pg(11)).empty());                          // autocommit
-  CHECK(run(kHist + add, "adding-enum-value", pg(11, TxMode::PerFile)).size() == 1);     // runner wraps
+  CHECK(run(kHist + add, "adding-enum-value", pg(11)).empty());                           // autocommit
+  CHECK(run(kHist + add, "adding-enum-value", pg(11, TxMode::PerFile)).size() == 1);      // runner wraps
   CHECK(run(kHist + "BEGIN;\n" + add + "COMMIT;", "adding-enum-value", pg(12)).empty());  // allowed from 12
   auto used = run(kHist + "BEGIN;\n" + add + use + "COMMIT;", "adding-enum-value");
   REQUIRE(used.size() == 1);
@@ -155,9 +155,9 @@ TEST_CASE("backfill-in-migration: same transaction as DDL on the table") {
   CHECK(run(kHist + "BEGIN;\n" + ddl + "UPDATE orders SET user_id = 1 WHERE user_id IS NULL;\nCOMMIT;",
             "backfill-in-migration")
             .empty());
-  CHECK(run(kHist + "BEGIN;\n" + ddl + "INSERT INTO users (id) SELECT id FROM orders;\nCOMMIT;",
-            "backfill-in-migration")
-            .size() == 1);
+  CHECK(
+      run(kHist + "BEGIN;\n" + ddl + "INSERT INTO users (id) SELECT id FROM orders;\nCOMMIT;", "backfill-in-migration")
+          .size() == 1);
   CHECK(run(kHist + "BEGIN;\n" + ddl + "INSERT INTO users (id) VALUES (1);\nCOMMIT;", "backfill-in-migration").empty());
   CHECK(run("BEGIN;\nCREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN v int;\nUPDATE t SET v = 1;\nCOMMIT;",
             "backfill-in-migration")
@@ -173,8 +173,9 @@ TEST_CASE("data rules fire inside DO blocks and their EXECUTE strings, not in fu
   CHECK(run(kHist + "DO $$ BEGIN DELETE FROM orders; END $$;", "unbounded-dml").size() == 1);
   CHECK(run(kHist + "DO $$ BEGIN EXECUTE 'VACUUM FULL users'; END $$;", "vacuum-full").size() == 1);
   CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users SET UNLOGGED; END $$;", "table-rewrite").size() == 1);
-  const std::string fn = "CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE users; "
-                         "DELETE FROM orders; UPDATE users SET active = false; END $$;";
+  const std::string fn =
+      "CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE users; "
+      "DELETE FROM orders; UPDATE users SET active = false; END $$;";
   auto r = test::lint_text(kHist + fn);
   CHECK(test::findings_of(r, "truncate-table").empty());
   CHECK(test::findings_of(r, "unbounded-dml").empty());
@@ -207,8 +208,9 @@ TEST_CASE("adding-enum-value inside DO blocks") {
   REQUIRE(v11.size() == 1);
   CHECK(has(v11[0].message, "cannot be executed from a function"));
   CHECK(run(kHist + block, "adding-enum-value", pg(12)).empty());
-  auto used = run(kHist + "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; UPDATE users SET s = 'gone' WHERE id = 1; "
-                          "END $$;",
+  auto used = run(kHist +
+                      "DO $$ BEGIN ALTER TYPE status ADD VALUE 'gone'; UPDATE users SET s = 'gone' WHERE id = 1; "
+                      "END $$;",
                   "adding-enum-value");
   REQUIRE(used.size() == 1);
   CHECK(has(used[0].message, "DO block"));

@@ -57,6 +57,7 @@ TEST_CASE("a bad snapshot is refused with a message naming the file") {
   CHECK(err.find("s.json") == 0);
   CHECK_FALSE(db::catalog_from_json(R"({"kind":"pgstage-schema","version":99})", "s.json", c, err));
   CHECK(err.find("unsupported snapshot version 99") != std::string::npos);
-  CHECK_FALSE(db::catalog_from_json(R"({"kind":"pgstage-schema","version":1,"tables":[{"columns":[{}]}]})", "s.json", c, err));
+  CHECK_FALSE(
+      db::catalog_from_json(R"({"kind":"pgstage-schema","version":1,"tables":[{"columns":[{}]}]})", "s.json", c, err));
   CHECK(err.find("s.json: malformed") == 0);
 }

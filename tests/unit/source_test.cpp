@@ -39,9 +39,10 @@ std::vector<std::string> statement_texts(const SourceFile& f) {
 
 TEST_CASE("numeric prefixes sort numerically, not as strings") {
   TempDir d;
-  for (auto n : {"10_add_index.sql", "2_add_column.sql", "1_create.sql", "100_drop.sql", "0003_rename.sql"}) d.write(n, "SELECT 1;\n");
+  for (auto n : {"10_add_index.sql", "2_add_column.sql", "1_create.sql", "100_drop.sql", "0003_rename.sql"})
+    d.write(n, "SELECT 1;\n");
   CHECK(list(d) == std::vector<std::string>{"1_create.sql", "2_add_column.sql", "0003_rename.sql", "10_add_index.sql",
-                                             "100_drop.sql"});
+                                            "100_drop.sql"});
 }
 
 TEST_CASE("golang-migrate: .up.sql in order, .down.sql skipped") {
@@ -133,12 +134,14 @@ TEST_CASE("goose: only the Up section, StatementBegin/End, NO TRANSACTION") {
   CHECK(st[1].find("RETURN NEW;") != std::string::npos);
   for (auto& s : st) CHECK(s.find("DROP TABLE") == std::string::npos);
 
-  SourceFile nt = make_source("n.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
+  SourceFile nt =
+      make_source("n.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
   CHECK(nt.no_transaction_marker);
 }
 
 TEST_CASE("dbmate: up section only, transaction:false") {
-  SourceFile f = make_source("d.sql", "-- migrate:up\nALTER TABLE a ADD COLUMN b int;\n\n-- migrate:down\nALTER TABLE a DROP COLUMN b;\n");
+  SourceFile f = make_source(
+      "d.sql", "-- migrate:up\nALTER TABLE a ADD COLUMN b int;\n\n-- migrate:down\nALTER TABLE a DROP COLUMN b;\n");
   CHECK(f.layout == Layout::Dbmate);
   auto st = statement_texts(f);
   REQUIRE(st.size() == 1);
