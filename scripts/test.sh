@@ -81,8 +81,11 @@ if [ $# -gt 0 ]; then
   exit 0
 fi
 
-stage "configure build-asan" cmake -S . -B build-asan "${CONFIGURE[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPGSTAGE_SANITIZE=ON >/dev/null
+# The sanitizer tree keeps warnings as warnings: GCC's -fsanitize instrumentation makes its flow
+# warnings (-Wmaybe-uninitialized, -Wstringop-overflow) report false positives. The same code is
+# held to -Werror by the GCC tree above and the clang tree below.
+stage "configure build-asan" cmake -S . -B build-asan "${CONFIGURE[@]}" -DPGSTAGE_WERROR=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSTAGE_SANITIZE=ON >/dev/null
 stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DPGSTAGE_FUZZ=ON >/dev/null
 stage "unit" ctest --test-dir build --output-on-failure -L unit
