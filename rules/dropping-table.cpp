@@ -13,14 +13,11 @@ std::optional<std::vector<std::string>> replacement_columns(const StatementConte
       for (auto& col : x->columns) cols.push_back(col.name);
     return cols;
   };
-  auto same_schema = [&](const QualifiedName& a) {
-    return a.schema == t.schema || (a.schema.empty() && t.schema == "public") ||
-           (t.schema.empty() && a.schema == "public");
-  };
   auto scan = [&](const std::vector<Change>& changes, size_t from) -> std::optional<std::vector<std::string>> {
     for (size_t i = from; i < changes.size(); ++i) {
       const Change& c = changes[i];
-      if (auto* rt = c.as<RenameTable>(); rt && !rt->is_view && rt->new_name == t.name && same_schema(rt->table))
+      if (auto* rt = c.as<RenameTable>();
+          rt && !rt->is_view && Catalog::same(QualifiedName{rt->table.schema, rt->new_name}, t))
         return columns_of(rt->table);
       if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) {
         std::vector<std::string> cols;
