@@ -190,8 +190,9 @@ struct Gate {
 // it (a conflicting lock request, or waiting for the gate's transaction to end), or after `gate_timeout`.
 LockSet run_observed(Session& work, Session& observer, const std::string& url, const std::string& sql,
                      const std::vector<GateTable>& gate_tables, std::chrono::milliseconds gate_timeout,
-                     double& duration_ms, std::string& error) {
+                     double& duration_ms, std::string& error, std::vector<std::string>& notes) {
   LockSet seen;
+  int polls = 0, waits_seen = 0;
   int pid = work.conn.backendpid();
   std::vector<Gate> gates;
   for (auto& g : gate_tables) {
@@ -202,7 +203,8 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
     gate.session->exec("BEGIN");
     try {
       gate.session->exec("LOCK TABLE ONLY " + g.sql_name + " IN SHARE UPDATE EXCLUSIVE MODE");
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      notes.push_back("no gate on " + g.sql_name + " (" + one_line(e.what()) + "): its locks were observed by polling alone");
       gate.session->exec("ROLLBACK");
       continue;  // no gate on this table: its locks are observed by polling alone
     }
@@ -238,8 +240,14 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
         blocking.insert(std::stoi(blockers.substr(j, k - j)));
         i = k == std::string::npos ? blockers.size() : k;
       }
+      ++polls;
+      if (!blocking.empty()) ++waits_seen;
       for (auto& g : gates)
-        if (g.level < 2 && (blocking.count(g.pid) || Clock::now() - g.since > gate_timeout)) g.advance();
+        if (g.level < 2 && (blocking.count(g.pid) || Clock::now() - g.since > gate_timeout)) {
+          if (!blocking.count(g.pid))
+            notes.push_back("the gate on " + g.table.sql_name + " timed out before the statement waited for it");
+          g.advance();
+        }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   } catch (const std::exception& e) {
@@ -248,6 +256,10 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
   for (auto& g : gates)
     while (g.level < 2) g.advance();
   worker.join();
+  if (seen.empty())
+    notes.push_back("no lock seen in " + std::to_string(polls) + " polls of pg_locks (" + std::to_string(gates.size()) +
+                    " of " + std::to_string(gate_tables.size()) + " gates placed, the statement waited in " +
+                    std::to_string(waits_seen) + " polls)");
   return seen;
 }
 
@@ -451,7 +463,8 @@ TraceResult trace(const std::vector<TraceInput>& inputs, const TraceOptions& opt
                                              work->tx.quote_name(r.name.substr(r.name.find('.') + 1)),
                                          oid});
           std::string err;
-          LockSet seen = run_observed(*work, *observer, opts.url, t.sql, gate, opts.gate_timeout, t.duration_ms, err);
+          LockSet seen =
+              run_observed(*work, *observer, opts.url, t.sql, gate, opts.gate_timeout, t.duration_ms, err, t.notes);
           if (!err.empty()) {
             t.status = TraceStatus::Failed;
             t.error = err;
