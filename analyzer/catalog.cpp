@@ -229,6 +229,8 @@ void Catalog::apply(const Change& change, bool in_review) {
           if (c.partitioned) t.kind = "partitioned";
           t.partition_of = c.partition_of;
           t.created_in_review = in_review;
+          t.created_by_migrations = true;
+          if (c.as_select && c.with_data) t.rows = CatalogTable::Rows::Copied;
           t.columns.reserve(c.columns.size());
           for (auto& col : c.columns) {
             CatalogColumn cc{col.name,         col.type,     col.not_null || col.primary_key,
@@ -395,6 +397,17 @@ void Catalog::apply(const Change& change, bool in_review) {
               put_object(std::move(o));
             }
           }
+        } else if constexpr (std::is_same_v<T, Dml>) {
+          auto* t = table(c.table);
+          if (!t || t->row_estimate) return;
+          bool values = c.kind == DmlKind::Insert && !c.from_select;
+          if (values && t->rows == CatalogTable::Rows::Unknown && t->created_by_migrations)
+            t->rows = CatalogTable::Rows::Seeded;
+          else if (!values && c.kind != DmlKind::Update && c.kind != DmlKind::Delete)
+            t->rows = CatalogTable::Rows::Copied;
+        } else if constexpr (std::is_same_v<T, Truncate>) {
+          for (auto& n : c.tables)
+            if (auto* t = table(n); t && t->rows == CatalogTable::Rows::Copied) t->rows = CatalogTable::Rows::Unknown;
         } else if constexpr (std::is_same_v<T, AttachPartition>) {
           // The partition keeps its own columns; only the parent link is modelled.
           if (auto* t = table(c.partition)) t->partition_of = c.parent;

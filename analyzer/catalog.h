@@ -55,6 +55,13 @@ struct CatalogTable {
   bool created_in_review = false;
   std::optional<double> row_estimate;  // from a live database or a stats file
   std::optional<double> total_bytes;
+  // Where the rows come from, as far as the migrations show (a live database gives row_estimate).
+  // Seeded: the migrations created the table and wrote its rows with INSERT ... VALUES only (a lookup
+  // or seed table: small). Copied: CREATE TABLE AS (or INSERT ... SELECT / COPY / MERGE) filled it
+  // from other tables, so a constraint or index added later scans those rows.
+  enum class Rows { Unknown, Seeded, Copied };
+  Rows rows = Rows::Unknown;
+  bool created_by_migrations = false;  // by a CREATE TABLE the migrations hold (not read from a database)
 
   const CatalogColumn* column(const std::string& n) const;
   CatalogColumn* column(const std::string& n);

@@ -116,6 +116,7 @@ struct CreateTable {
   std::vector<Constraint> constraints;  // table-level constraints
   bool if_not_exists = false;
   bool as_select = false;      // CREATE TABLE AS / SELECT INTO
+  bool with_data = false;      // CREATE TABLE AS that copies rows (not WITH NO DATA)
   QualifiedName partition_of;  // CREATE TABLE ... PARTITION OF parent
   bool partitioned = false;    // CREATE TABLE ... PARTITION BY (a partitioned table)
   bool unlogged = false;

@@ -600,6 +600,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       CreateTable t;
       t.table = n;
       t.as_select = true;
+      t.with_data = !flag(into, "skipData");
       t.if_not_exists = flag(b, "if_not_exists");
       push(std::move(t));
     }

@@ -36,6 +36,8 @@ struct TxState {
   std::vector<QualifiedName> enum_values_added;                              // ALTER TYPE ... ADD VALUE earlier in it
   std::vector<std::pair<QualifiedName, std::string>> enum_labels_added;      // (type, label) of those ADD VALUEs
   std::vector<TableLock> held_locks;  // strongest lock per relation taken earlier in this transaction
+  // Tables written by UPDATE, MERGE or INSERT ... SELECT earlier in this transaction after DDL on them.
+  std::vector<QualifiedName> backfilled_tables;
   // Statements (not transaction control or SET) run in this transaction after it took an ACCESS
   // EXCLUSIVE lock on a table that exists before the change set.
   int work_after_access_exclusive = 0;

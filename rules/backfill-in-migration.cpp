@@ -7,15 +7,50 @@ bool is_ddl(const Change& c) {
   return !(c.is<Dml>() || c.is<TransactionControl>() || c.is<SetVariable>() || c.is<OtherStatement>());
 }
 
+bool is_backfill(const Dml& d) {
+  return d.kind == DmlKind::Update || d.kind == DmlKind::Merge || (d.kind == DmlKind::Insert && d.from_select);
+}
+
+std::string verb_of(const Dml& d) {
+  return d.kind == DmlKind::Insert ? "INSERT ... SELECT" : d.kind == DmlKind::Merge ? "MERGE" : "UPDATE";
+}
+
+// How many more backfill statements on `t` follow in this transaction (reported once, here).
+int later_writes(const StatementContext& ctx, size_t change_index, const QualifiedName& t) {
+  int n = 0;
+  const auto& changes = ctx.lowered.changes;
+  for (size_t j = change_index + 1; j < changes.size(); ++j)
+    if (auto* d = changes[j].as<Dml>(); d && is_backfill(*d) && Catalog::same(d->table, t)) ++n;
+  size_t end = transaction_end(ctx);
+  const auto& lowered = ctx.file_view.lowered();
+  for (size_t k = size_t(ctx.index) + 1; k < end; ++k)
+    for (const Change& c : lowered[k].changes)
+      if (auto* d = c.as<Dml>(); d && is_backfill(*d) && Catalog::same(d->table, t)) ++n;
+  return n;
+}
+
+// A table whose rows are known to be few: the migrations wrote them all (a seed or lookup table),
+// or a live database estimates fewer than 10,000.
+std::string known_small(const StatementContext& ctx, const QualifiedName& t) {
+  const CatalogTable* tab = ctx.catalog.table(t);
+  if (!tab) return {};
+  if (tab->row_estimate && *tab->row_estimate >= 0 && *tab->row_estimate < 10000)
+    return "is small (the database estimates " + std::to_string(static_cast<long long>(*tab->row_estimate)) +
+           " rows)";
+  if (tab->rows == CatalogTable::Rows::Seeded)
+    return "is a seed or lookup table (every row comes from INSERT ... VALUES in the migrations), so it is small";
+  return {};
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   const auto& changes = ctx.lowered.changes;
+  std::vector<QualifiedName> reported;  // one finding per table and transaction (a DO block is one)
   for (size_t i = 0; i < changes.size(); ++i) {
     const Change& c = changes[i];
     const Dml* d = c.as<Dml>();
-    if (!d) continue;
-    bool backfill =
-        d->kind == DmlKind::Update || d->kind == DmlKind::Merge || (d->kind == DmlKind::Insert && d->from_select);
-    if (!backfill || !existing(ctx, d->table) || created_earlier(ctx, i, d->table)) continue;
+    if (!d || !is_backfill(*d)) continue;
+    if (!existing(ctx, d->table) || created_earlier(ctx, i, d->table)) continue;
+    if (TxState::contains(ctx.tx.backfilled_tables, d->table) || TxState::contains(reported, d->table)) continue;
     // DDL on the table earlier in the transaction, or earlier in the same DO block (one transaction).
     LockMode held = LockMode::None;
     bool ddl = ctx.tx.in_transaction && TxState::contains(ctx.tx.ddl_tables, d->table);
@@ -31,15 +66,28 @@ void check(const StatementContext& ctx, Reporter& r) {
         }
     }
     if (!ddl) continue;
+    reported.push_back(d->table);
     std::string lock = held == LockMode::None ? std::string("its locks") : "its " + lock_phrase(held);
-    std::string verb = d->kind == DmlKind::Insert  ? "INSERT ... SELECT"
-                       : d->kind == DmlKind::Merge ? "MERGE"
-                                                   : "UPDATE";
-    r.report(verb + " on " + tick(d->table) + " runs in the same transaction as DDL on it: the DDL keeps " + lock +
-                 " on " + tick(d->table) + " for as long as the backfill runs",
-             "Commit the DDL first, then backfill in batches, each in its own transaction:\n  COMMIT;\n  UPDATE " +
-                 quote_name(d->table) + " SET ... WHERE id IN (SELECT id FROM " + quote_name(d->table) +
-                 " WHERE <not yet done> LIMIT 10000);" + kPlanHint,
+    int more = later_writes(ctx, i, d->table);
+    std::string message = verb_of(*d) + " on " + tick(d->table) +
+                          " runs in the same transaction as DDL on it: the DDL keeps " + lock + " on " +
+                          tick(d->table) + " for as long as the backfill runs";
+    if (more > 0)
+      message += " (with " + std::to_string(more) + " more backfill statement" + (more == 1 ? "" : "s") + " on " +
+                 tick(d->table) + " later in this transaction, reported once here)";
+    std::string batches = "  COMMIT;\n  UPDATE " + quote_name(d->table) + " SET ... WHERE id IN (SELECT id FROM " +
+                          quote_name(d->table) + " WHERE <not yet done> LIMIT 10000);";
+    std::string small = known_small(ctx, d->table);
+    if (!small.empty()) {
+      r.report(Reporter::Report{message + "; " + tick(d->table) + " " + small + " and the lock is held only briefly",
+                                "If the application also writes many rows to " + tick(d->table) +
+                                    ", commit the DDL first and backfill in batches:\n" + batches,
+                                where(c), Severity::Hint, std::nullopt});
+      continue;
+    }
+    r.report(message,
+             "Commit the DDL first, then backfill in batches, each in its own transaction:\n" + batches + "\n" +
+                 (kPlanHint + 1),
              where(c));
   }
 }

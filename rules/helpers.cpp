@@ -17,4 +17,16 @@ std::string holding(const LockFacts& f, const QualifiedName& t) {
   return std::string(vowel ? "holds an " : "holds a ") + phrase + " on " + tick(t);
 }
 
+size_t transaction_end(const StatementContext& ctx) {
+  size_t first = size_t(ctx.index) + 1;
+  if (!ctx.tx.in_transaction) return first;
+  const auto& lowered = ctx.file_view.lowered();
+  for (size_t k = first; k < lowered.size(); ++k)
+    for (const Change& c : lowered[k].changes)
+      if (auto* t = c.as<TransactionControl>();
+          t && (t->kind == TxKind::Commit || t->kind == TxKind::Rollback || t->kind == TxKind::Prepare))
+        return k;
+  return lowered.size();
+}
+
 }  // namespace pgstage::rules

@@ -41,6 +41,10 @@ inline int where(const Change& c) { return c.location; }
 // "while holding an ACCESS EXCLUSIVE lock (blocks reads and writes) on `users`"
 std::string holding(const LockFacts& f, const QualifiedName& t);
 
+// The statements after this one in the same transaction: [ctx.index + 1, end), where `end` is the
+// COMMIT, ROLLBACK or PREPARE TRANSACTION that ends it, or the end of the file. Empty outside a transaction.
+size_t transaction_end(const StatementContext& ctx);
+
 // Appended to help texts of rules that have a planner recipe.
 inline constexpr const char* kPlanHint = " `pgstage plan` can stage this for you.";
 

@@ -37,9 +37,41 @@ bool do_block_window(const StatementContext& ctx, Reporter& r) {
   return false;
 }
 
+// The tables the rest of this transaction locks ACCESS EXCLUSIVE, and how many statements of work
+// it still runs (so the finding made at its first statement after the lock can describe all of it).
+struct RestOfTransaction {
+  std::vector<QualifiedName> tables;
+  int statements = 0;
+  size_t end = 0;  // index of the statement that ends it (COMMIT ...), or the file's size
+};
+
+RestOfTransaction rest_of_transaction(const StatementContext& ctx) {
+  RestOfTransaction rest;
+  rest.end = transaction_end(ctx);
+  const auto& lowered = ctx.file_view.lowered();
+  LockContext lc = ctx.settings.lock_context(&ctx.catalog);
+  std::vector<QualifiedName> created;
+  for (size_t k = size_t(ctx.index) + 1; k < rest.end; ++k) {
+    bool work = false;
+    for (const Change& c : lowered[k].changes) {
+      if (c.is<TransactionControl>() || c.is<SetVariable>()) continue;
+      work = true;
+      if (auto* ct = c.as<CreateTable>()) created.push_back(ct->table);
+      for (auto& tl : lock_facts(c, lc).tables)
+        if (tl.mode == LockMode::AccessExclusive && !ctx.is_new(tl.table) && !TxState::contains(created, tl.table) &&
+            !TxState::contains(rest.tables, tl.table))
+          rest.tables.push_back(tl.table);
+    }
+    if (work) ++rest.statements;
+  }
+  return rest;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   if (ctx.lowered.do_block && do_block_window(ctx, r)) return;
   if (!ctx.tx.in_transaction || ctx.tx.access_exclusive_tables.empty() || !is_work(ctx)) return;
+  // One finding per transaction, at its first statement of work after an ACCESS EXCLUSIVE lock.
+  if (ctx.tx.work_after_access_exclusive > 0) return;
   // A relation dropped earlier in the transaction and re-created by this statement (DROP VIEW v;
   // CREATE VIEW v ...) is the usual atomic replacement: its lock is the point, not a hazard.
   auto recreated = [&](const QualifiedName& t) {
@@ -49,41 +81,43 @@ void check(const StatementContext& ctx, Reporter& r) {
     }
     return false;
   };
-  // Held: tables of existing relations ACCESS EXCLUSIVE-locked earlier in the transaction.
-  auto is_held = [&](const QualifiedName& t) {  // `t` exists
-    return TxState::contains(ctx.tx.access_exclusive_tables, t) && !recreated(t);
-  };
-  // This statement's new ACCESS EXCLUSIVE locks on existing tables. Computed first: a long
-  // transaction holds many tables, and the per-held-table lookups below are only needed when
-  // there is something to report.
-  std::vector<const QualifiedName*> added;
-  for (auto& tl : ctx.lock.tables)
-    if (tl.mode == LockMode::AccessExclusive && existing(ctx, tl.table) && !is_held(tl.table))
-      added.push_back(&tl.table);
-  if (added.empty() && ctx.tx.work_after_access_exclusive > 0) return;  // already reported for this transaction
   std::vector<QualifiedName> held;
   for (auto& t : ctx.tx.access_exclusive_tables)
     if (existing(ctx, t) && !recreated(t)) held.push_back(t);
   if (held.empty()) return;
+  std::vector<QualifiedName> all = held;
+  for (auto& tl : ctx.lock.tables)
+    if (tl.mode == LockMode::AccessExclusive && existing(ctx, tl.table) && !TxState::contains(all, tl.table))
+      all.push_back(tl.table);
+  RestOfTransaction rest = rest_of_transaction(ctx);
+  for (auto& t : rest.tables)
+    if (!TxState::contains(all, t)) all.push_back(t);
+  int after = 1 + rest.statements;  // this statement and the work after it
+  std::string until = rest.end < ctx.file_view.size()
+                          ? "until the COMMIT at line " +
+                                std::to_string(ctx.file.position(ctx.file_view.statements()[rest.end].begin).line)
+                          : std::string("until the transaction ends with the file");
+  std::string message =
+      all.size() > 1
+          ? "this transaction holds ACCESS EXCLUSIVE locks (blocking reads and writes) on " + tick_list(all) +
+                " at once, " + until + ": each stays blocked while the others are locked and altered (" +
+                std::to_string(after) + " statement" + (after == 1 ? "" : "s") + " run after the first lock)"
+          : "this transaction keeps its ACCESS EXCLUSIVE lock (blocks reads and writes) on " + tick_list(all) +
+                " while " + std::to_string(after) + " more statement" + (after == 1 ? " runs" : "s run") + ", " +
+                until;
   std::string help =
-      "Commit right after the statement that takes the ACCESS EXCLUSIVE lock, and run the rest in "
-      "separate transactions (one table per transaction):\n  ALTER TABLE ...;\n  COMMIT;\n  BEGIN;\n"
-      "  ...";
-  if (!added.empty()) {
-    std::vector<QualifiedName> all = held;
-    for (auto* t : added) all.push_back(*t);
-    r.report("this transaction now holds ACCESS EXCLUSIVE locks (blocking reads and writes) on " + tick_list(all) +
-                 " at once, until COMMIT; each table stays blocked while the others are locked and altered",
-             help);
-    return;
+      all.size() > 1
+          ? "Give each table its own short transaction, with the statement that takes ACCESS EXCLUSIVE last in it:\n"
+          : "Commit right after the statement that takes the ACCESS EXCLUSIVE lock, and run the rest separately:\n";
+  if (all.size() > 1) {
+    size_t shown = all.size() <= 4 ? all.size() : 3;
+    for (size_t k = 0; k < shown; ++k) help += "  BEGIN;\n  ALTER TABLE " + quote_name(all[k]) + " ...;\n  COMMIT;\n";
+    if (all.size() > shown) help += "  -- ... and the same for " + tick_list({all.begin() + long(shown), all.end()}) + "\n";
+  } else {
+    help += "  ALTER TABLE " + quote_name(all[0]) + " ...;\n  COMMIT;\n  -- then the rest, in its own transaction\n";
   }
-  r.report(
-      "this statement runs while the transaction still holds an ACCESS EXCLUSIVE lock (blocks reads and "
-      "writes) on " +
-          tick_list(held) +
-          " from an earlier statement: the table stays blocked until COMMIT, "
-          "for as long as everything after the lock takes",
-      help);
+  help += "Set lock_timeout first so that a busy table makes the migration fail fast instead of queueing traffic.";
+  r.report(message, help);
 }
 
 }  // namespace
@@ -98,8 +132,8 @@ extern const Rule rule_wide_lock_window = {
     .why =
         "Locks are held until the transaction ends. Once a statement has taken ACCESS EXCLUSIVE on a busy table, "
         "every further statement in the transaction extends the time that table is unreadable; locking several "
-        "tables this way also risks deadlocks with application transactions. Reported at the first statement "
-        "after the lock, and again whenever another table is added.",
+        "tables this way also risks deadlocks with application transactions. Reported once per transaction, at "
+        "its first statement after the lock, naming every table the transaction locks this way.",
     .lock = "ACCESS EXCLUSIVE held from the first statement that takes it until COMMIT.",
     .instead =
         "Put the statement that takes ACCESS EXCLUSIVE last in its transaction, or give it a transaction of "

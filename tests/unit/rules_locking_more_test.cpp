@@ -183,18 +183,33 @@ TEST_CASE("missing-lock-timeout: once per file, runner pgstage, SET lock_timeout
   CHECK(run(kUsers + "UPDATE users SET email = lower(email) WHERE id = 1;", "missing-lock-timeout").empty());
 }
 
-TEST_CASE("wide-lock-window: once per transaction, again per extra table") {
+TEST_CASE("wide-lock-window: once per transaction, naming every table it locks") {
   auto same = run(kUsers +
                       "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
                       "ALTER TABLE users ADD COLUMN c text;\nCOMMIT;",
                   "wide-lock-window");
   REQUIRE(same.size() == 1);
   CHECK(same[0].start.line == 3);
+  CHECK(has(same[0].message, "while 2 more statements run, until the COMMIT at line"));
   auto two =
       run(kUsers + "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;\nCOMMIT;",
           "wide-lock-window");
   REQUIRE(two.size() == 1);
   CHECK(has(two[0].message, "`users`, `orders`"));
+  CHECK(has(two[0].help, "ALTER TABLE \"orders\""));
+  // Tables locked later in the same transaction are named in the one finding, not in new ones.
+  auto many = run(kUsers +
+                      "BEGIN;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
+                      "ALTER TABLE orders ADD COLUMN c text;\nUPDATE orders SET c = 'x' WHERE id = 1;\n"
+                      "ALTER TABLE users ADD COLUMN d text;\nCOMMIT;\n"
+                      "BEGIN;\nALTER TABLE orders ADD COLUMN e text;\nALTER TABLE users ADD COLUMN f text;\nCOMMIT;",
+                  "wide-lock-window");
+  REQUIRE(many.size() == 2);  // one per transaction
+  CHECK(many[0].start.line == 3);
+  CHECK(has(many[0].message, "`users`, `orders`"));
+  CHECK(has(many[0].message, "(4 statements run after the first lock)"));
+  CHECK(many[1].start.line == 10);
+  CHECK(has(many[1].message, "`orders`, `users`"));
   CHECK(run(kUsers + "ALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;", "wide-lock-window")
             .empty());
   CHECK(run(kUsers + "ALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;", "wide-lock-window",

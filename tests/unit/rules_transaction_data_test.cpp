@@ -167,6 +167,51 @@ TEST_CASE("backfill-in-migration: same transaction as DDL on the table") {
             .size() == 1);
 }
 
+TEST_CASE("backfill-in-migration: one finding per table and transaction, seed tables are small") {
+  const std::string two_updates =
+      "BEGIN;\nALTER TABLE users ADD COLUMN l text;\nUPDATE users SET l = 'a' WHERE id = 1;\n"
+      "UPDATE users SET l = 'b' WHERE id = 2;\nUPDATE users SET l = 'c' WHERE id = 3;\nCOMMIT;\n";
+  auto f = run(kHist + two_updates, "backfill-in-migration");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].start.line == 3);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(has(f[0].message, "with 2 more backfill statements on `users` later in this transaction"));
+  // The next transaction is judged on its own; another table gets its own finding.
+  auto again = run(kHist + two_updates +
+                       "BEGIN;\nALTER TABLE users ADD COLUMN m text;\nUPDATE users SET m = 'x' WHERE id = 1;\n"
+                       "ALTER TABLE orders ADD COLUMN n text;\nUPDATE orders SET n = 'y' WHERE id = 1;\nCOMMIT;",
+                   "backfill-in-migration");
+  REQUIRE(again.size() == 3);
+  CHECK(again[1].start.line == 9);
+  CHECK(has(again[2].message, "`orders`"));
+  // An UPDATE before any DDL is not a backfill under the DDL's lock; the one after it is.
+  auto after = run(kHist + "BEGIN;\nUPDATE users SET active = true WHERE id = 1;\nALTER TABLE users ADD COLUMN l text;\n"
+                           "UPDATE users SET l = 'a' WHERE id = 1;\nCOMMIT;",
+                   "backfill-in-migration");
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].start.line == 4);
+  // Several UPDATEs in one DO block: one finding.
+  CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users ADD COLUMN l text; UPDATE users SET l = 'a' WHERE id = 1; "
+                    "UPDATE users SET l = 'b' WHERE id = 2; END $$;",
+            "backfill-in-migration")
+            .size() == 1);
+  // A table the migrations created and filled with INSERT ... VALUES only is a seed table: a hint.
+  const std::string seed =
+      "CREATE TABLE kinds (k text PRIMARY KEY, label text);\nINSERT INTO kinds VALUES ('a', 'A'), ('b', 'B');\n";
+  auto small = run(seed + "-- pgstage:history-end\nBEGIN;\nALTER TABLE kinds ADD COLUMN extra text;\n"
+                          "UPDATE kinds SET extra = 'x' WHERE k = 'a';\nCOMMIT;",
+                   "backfill-in-migration");
+  REQUIRE(small.size() == 1);
+  CHECK(small[0].severity == Severity::Hint);
+  CHECK(has(small[0].message, "seed or lookup table"));
+  // Rows copied from another table (INSERT ... SELECT) make it an ordinary table again.
+  auto copied = run(seed + "INSERT INTO kinds SELECT id::text, 'u' FROM users;\n" + "-- pgstage:history-end\nBEGIN;\n"
+                           "ALTER TABLE kinds ADD COLUMN extra text;\nUPDATE kinds SET extra = 'x';\nCOMMIT;",
+                    "backfill-in-migration");
+  REQUIRE(copied.size() == 1);
+  CHECK(copied[0].severity == Severity::Error);
+}
+
 TEST_CASE("data rules fire inside DO blocks and their EXECUTE strings, not in function bodies") {
   CHECK(run(kHist + "DO $$ BEGIN TRUNCATE users; END $$;", "truncate-table").size() == 1);
   CHECK(run(kHist + "DO $$ BEGIN EXECUTE 'TRUNCATE orders'; END $$;", "truncate-table").size() == 1);
