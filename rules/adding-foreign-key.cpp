@@ -16,10 +16,31 @@ std::string blocks(const StatementContext& ctx, const Change& c, const Qualified
   return holding(lf, t) + " and " + holding(lf, ref).substr(std::string("holds ").size());
 }
 
+// A table created in the change set by CREATE TABLE AS (or filled by INSERT ... SELECT): nobody
+// reads it yet, but it has rows, so validating a foreign key on it scans them while the referenced
+// table, which the running release uses, is locked against writes.
+bool copied_new_table(const StatementContext& ctx, const QualifiedName& t) {
+  const CatalogTable* tab = ctx.catalog.table(t);
+  return tab && ctx.is_new(t) && tab->rows == CatalogTable::Rows::Copied;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;
-    if (k.kind != ConstraintKind::ForeignKey || k.not_valid || !existing(ctx, a.table)) return;
+    if (k.kind != ConstraintKind::ForeignKey || k.not_valid) return;
+    if (!existing(ctx, a.table)) {
+      if (!copied_new_table(ctx, a.table) || !existing(ctx, k.ref_table)) return;
+      r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
+                   "on " + tick(a.table) + " -> " + tick(k.ref_table) + " validates every row " + tick(a.table) +
+                   " was filled with (CREATE TABLE AS / INSERT ... SELECT) while it " +
+                   blocks(ctx, c, a.table, k.ref_table) + ": writes to " + tick(k.ref_table) +
+                   " wait for the whole scan",
+               "Add it NOT VALID (instant), then validate it separately; VALIDATE takes SHARE UPDATE EXCLUSIVE, so "
+               "writes to " +
+                   tick(k.ref_table) + " continue:\n" + staged_sql(a.table, k),
+               where(c));
+      return;
+    }
     r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
                  tick(a.table) + " (" + column_list_display(k.columns) + ") -> " + tick(k.ref_table) +
                  " without NOT VALID scans all of " + tick(a.table) + " to validate it while it " +
@@ -60,7 +81,9 @@ extern const Rule rule_adding_foreign_key = {
     .id = "adding-foreign-key",
     .category = Category::Locking,
     .severity = Severity::Error,
-    .summary = "ADD FOREIGN KEY (or inline REFERENCES on a new column) without NOT VALID on an existing table",
+    .summary =
+        "ADD FOREIGN KEY (or inline REFERENCES on a new column) without NOT VALID on an existing table, or on a "
+        "new table filled from others",
     .why =
         "Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE on both the table and "
         "the referenced table: writes to both wait for the whole scan.",

@@ -332,6 +332,32 @@ TEST_CASE("create-index-non-concurrent on a partitioned table gives the ON ONLY 
   CHECK_FALSE(has(d[0].help, "events_2027"));
 }
 
+TEST_CASE("adding-foreign-key: a new table filled by CREATE TABLE AS has rows to validate") {
+  auto f = run(kUsers + "CREATE TABLE big_orders AS SELECT * FROM orders WHERE total > 100;\n"
+                        "ALTER TABLE big_orders ADD CONSTRAINT bo_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+               "adding-foreign-key");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "validates every row `big_orders` was filled with"));
+  CHECK(has(f[0].help, "NOT VALID"));
+  // WITH NO DATA, a plain CREATE TABLE, NOT VALID, or a referenced table that is new too: nothing to say.
+  CHECK(run(kUsers + "CREATE TABLE bo AS SELECT * FROM orders WITH NO DATA;\n"
+                     "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES users (id);",
+            "adding-foreign-key")
+            .empty());
+  CHECK(run(kUsers + "CREATE TABLE bo (id bigint, user_id bigint);\n"
+                     "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES users (id);",
+            "adding-foreign-key")
+            .empty());
+  CHECK(run(kUsers + "CREATE TABLE bo AS SELECT * FROM orders;\n"
+                     "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+            "adding-foreign-key")
+            .empty());
+  CHECK(run(kUsers + "CREATE TABLE p (id bigint PRIMARY KEY);\nCREATE TABLE bo AS SELECT * FROM orders;\n"
+                     "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES p (id);",
+            "adding-foreign-key")
+            .empty());
+}
+
 TEST_CASE("adding-foreign-key: inline REFERENCES on a column added without a default is not validated") {
   CHECK(run(kUsers + "ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id);", "adding-foreign-key")
             .empty());
