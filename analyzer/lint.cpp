@@ -109,9 +109,13 @@ bool runner_wraps(const SourceFile& f, const LintSettings& s) {
 // Tracks the transaction a statement runs in.
 class TxTracker {
  public:
-  TxTracker(const SourceFile& f, const LintSettings& s) {
+  // `statements`: how many statements the file runs (a query of one statement is not a block).
+  TxTracker(const SourceFile& f, const LintSettings& s, size_t statements) {
     state_.runner_wraps = runner_wraps(f, s);
-    state_.in_transaction = state_.runner_wraps;
+    implicit_ = !state_.runner_wraps && f.sent_as_one_query && !f.no_transaction_marker &&
+                s.transaction == TxMode::Auto && statements > 1;
+    state_.implicit_block = implicit_;
+    state_.in_transaction = state_.runner_wraps || implicit_;
   }
   const TxState& state() const { return state_; }
 
@@ -125,8 +129,10 @@ class TxTracker {
           case TxKind::Begin:
             if (state_.explicit_depth == 0) state_.open_begin_offset = int(st.begin);
             state_.explicit_depth++;
-            if (!state_.explicit_block && !state_.runner_wraps) reset_tx();
+            // An implicit block becomes explicit: what ran before BEGIN is part of the transaction.
+            if (!state_.explicit_block && !state_.runner_wraps && !state_.implicit_block) reset_tx();
             state_.explicit_block = true;
+            state_.implicit_block = false;
             state_.in_transaction = true;
             break;
           case TxKind::Commit:
@@ -135,8 +141,10 @@ class TxTracker {
             state_.explicit_depth = 0;
             state_.open_begin_offset = -1;
             state_.explicit_block = false;
-            // A COMMIT inside a runner-wrapped file ends the runner's transaction too.
-            state_.in_transaction = false;
+            // A COMMIT inside a runner-wrapped file ends the runner's transaction too. In a file sent
+            // as one query, the statements after it form a new implicit block.
+            state_.in_transaction = implicit_;
+            state_.implicit_block = implicit_;
             state_.runner_wraps = false;
             reset_tx();
             break;
@@ -173,12 +181,23 @@ class TxTracker {
     for (auto& tl : lock.tables)
       if (blocks_writes(tl.mode) && !catalog.is_new(tl.table)) blocks_on_existing = true;
     if (blocks_on_existing && !state_.lock_timeout_set) state_.unprotected_lock_statements++;
+    // A statement that cannot run in a transaction block (CONCURRENTLY, VACUUM, ...) holds nothing
+    // in it: either it fails there (concurrently-in-transaction says so) or the runner runs it on its
+    // own (Flyway, a file of CONCURRENTLY statements only).
+    if (state_.in_transaction && work && !lock.transactional) return;
+    std::vector<QualifiedName> indexes;  // named by this statement (the catalog no longer has dropped ones)
+    for (auto& c : ls.changes) {
+      if (auto* di = c.as<DropIndex>()) indexes.insert(indexes.end(), di->names.begin(), di->names.end());
+      if (auto* ri = c.as<Reindex>(); ri && ri->kind == "index") indexes.push_back(ri->name);
+    }
     if (state_.in_transaction) {
       if (work && was_in_tx && holds_access_exclusive_on_existing(catalog)) state_.work_after_access_exclusive++;
       state_.statements_in_tx++;
       state_.strongest_held = std::max(state_.strongest_held, lock.mode);
       for (auto& tl : lock.tables) {
-        if (tl.mode == LockMode::AccessExclusive && !TxState::contains(state_.access_exclusive_tables, tl.table))
+        // An index's own lock (DROP INDEX, REINDEX INDEX) is not a table that traffic waits on.
+        if (tl.mode == LockMode::AccessExclusive && !TxState::contains(state_.access_exclusive_tables, tl.table) &&
+            !catalog.index(tl.table) && !TxState::contains(indexes, tl.table))
           state_.access_exclusive_tables.push_back(tl.table);
         auto it = std::find_if(state_.held_locks.begin(), state_.held_locks.end(),
                                [&](const TableLock& h) { return Catalog::same(h.table, tl.table); });
@@ -215,6 +234,7 @@ class TxTracker {
   }
   TxState state_;
   bool local_lock_timeout_ = false;
+  bool implicit_ = false;  // the file is one multi-statement query
 };
 
 // Reports ignore comments that suppress nothing when the registry has no `unused-ignore` entry.
@@ -297,7 +317,7 @@ class Linter {
   void review(Prepared& p) {
     const SourceFile& f = p.file;
     FileSummary fs{f.path, 0, 0, std::string(layout_name(f.layout))};
-    TxTracker tx(f, opts_.settings);
+    TxTracker tx(f, opts_.settings, p.parsed.statements.size());
     auto ignores = find_ignores(p.parsed, f);
     std::map<std::string, int> occurrences;
     // Findings of one rule on identical statement text, numbered so their fingerprints differ.

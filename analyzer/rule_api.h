@@ -26,6 +26,10 @@ struct TxState {
   bool in_transaction = false;  // the statement runs inside a transaction block
   bool explicit_block = false;  // inside BEGIN ... COMMIT written in the file
   bool runner_wraps = false;    // the runner wraps the file in a transaction
+  // The runner sends the file as one multi-statement query (golang-migrate, Prisma), which Postgres
+  // runs as an implicit transaction block: BEGIN turns it into an explicit one, and after a COMMIT
+  // the rest of the file is a new implicit block.
+  bool implicit_block = false;
   int explicit_depth = 0;       // BEGINs seen without COMMIT (nesting > 1 is a mistake)
   bool lock_timeout_set = false;
   int statements_in_tx = 0;                            // statements earlier in the current transaction

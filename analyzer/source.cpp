@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <toml++/toml.h>
 
 namespace fs = std::filesystem;
 
@@ -186,6 +187,8 @@ SourceFile make_source(std::string path, std::string text, Layout layout) {
     }
   } else if (layout == Layout::Flyway || layout == Layout::Diesel) {
     f.layout_wraps = true;
+  } else if (layout == Layout::GolangMigrate || layout == Layout::Prisma) {
+    f.sent_as_one_query = true;
   }
   for (auto& m : find_marker_lines(f.text, "-- pgstage:no-transaction"))
     if (m.begin < f.up_end) f.no_transaction_marker = true;
@@ -240,6 +243,20 @@ bool read_source(const std::string& path, Layout layout, SourceFile& out, std::s
   ::close(fd);
   text.resize(len);
   out = make_source(path, std::move(text), layout);
+  // Diesel runs a migration outside a transaction when its metadata.toml says so.
+  if (out.layout == Layout::Diesel) {
+    fs::path meta = fs::path(path).parent_path() / "metadata.toml";
+    if (fs::is_regular_file(meta, ec)) {
+      try {
+        toml::table t = toml::parse_file(meta.string());
+        if (auto v = t["run_in_transaction"].value<bool>(); v && !*v) out.no_transaction_marker = true;
+      } catch (const toml::parse_error& e) {
+        err = meta.string() + ":" + std::to_string(e.source().begin.line) + ":" +
+              std::to_string(e.source().begin.column) + ": invalid TOML: " + std::string(e.description());
+        return false;
+      }
+    }
+  }
   return true;
 }
 

@@ -33,6 +33,9 @@ struct SourceFile {
   bool no_transaction_marker = false;
   // The layout's runner wraps each file in a transaction by default.
   bool layout_wraps = false;
+  // The layout's runner sends the whole file as one query string (golang-migrate, Prisma): Postgres
+  // runs a query of several statements as one implicit transaction block (docs/runners.md).
+  bool sent_as_one_query = false;
   // Explicit statement boundaries (goose StatementBegin/End): byte ranges that are one statement.
   std::vector<std::pair<size_t, size_t>> forced_statements;
 

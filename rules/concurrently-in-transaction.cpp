@@ -59,14 +59,13 @@ void check(const StatementContext& ctx, Reporter& r) {
                "Put the CONCURRENTLY statement in a migration of its own." + plan_line(), where(c));
       continue;
     }
-    if (!ctx.tx.in_transaction && ctx.file.layout == Layout::GolangMigrate) {
-      // golang-migrate sends the whole file as one query; Postgres runs a multi-statement query as one
-      // implicit transaction block, which CONCURRENTLY refuses.
-      if (ctx.file_view.size() <= 1) continue;
-      r.report(what +
-                   " shares a golang-migrate file with other statements: golang-migrate sends the file as one "
-                   "multi-statement query, which Postgres runs as a single implicit transaction, so it fails "
-                   "(`cannot run inside a transaction block`)",
+    if (ctx.tx.implicit_block) {
+      // golang-migrate and Prisma send the whole file as one query; Postgres runs a multi-statement
+      // query as one implicit transaction block, which CONCURRENTLY refuses.
+      std::string runner(layout_name(ctx.file.layout));
+      r.report(what + " shares a " + runner + " file with other statements: " + runner +
+                   " sends the file as one multi-statement query, which Postgres runs as a single implicit "
+                   "transaction, so it fails (`cannot run inside a transaction block`)",
                "Put the CONCURRENTLY statement alone in a migration file of its own." + plan_line(), where(c));
       continue;
     }
@@ -87,7 +86,9 @@ extern const Rule rule_concurrently_in_transaction = {
     .why =
         "The CONCURRENTLY forms commit internally between their phases, so Postgres refuses to run them inside "
         "a transaction block. Inside an explicit BEGIN, or in a file the migration runner wraps in a "
-        "transaction (goose, dbmate, Flyway, Diesel by default), the migration fails at deploy time.",
+        "transaction (goose, dbmate, Flyway, Diesel by default), or next to other statements in a file the "
+        "runner sends as one query (golang-migrate, Prisma: one implicit transaction), the migration fails at "
+        "deploy time.",
     .lock = "None taken: the statement fails before it starts.",
     .instead =
         "Run the statement in its own migration that is not wrapped in a transaction (goose "

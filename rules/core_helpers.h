@@ -60,6 +60,9 @@ inline std::string plan_line() { return std::string("\n") + (kPlanHint + 1); }
 // Where the statement's transaction comes from, for transaction-rule messages.
 inline std::string tx_origin(const StatementContext& ctx) {
   if (ctx.tx.explicit_block) return "inside the BEGIN ... COMMIT block of this file";
+  if (ctx.tx.implicit_block)
+    return "inside the implicit transaction Postgres runs a multi-statement query in (" +
+           std::string(layout_name(ctx.file.layout)) + " sends this file as one query)";
   if (ctx.file.layout == Layout::Plain || ctx.file.layout == Layout::Auto)
     return "inside the transaction the migration runner wraps around this file";
   return std::string("inside the transaction the ") + std::string(layout_name(ctx.file.layout)) +

@@ -33,6 +33,13 @@ void check(const StatementContext& ctx, Reporter& r) {
                "Remove it and let the runner commit, or mark the file as non-transactional "
                "(`-- pgstage:no-transaction`).",
                where(c));
+    } else if (ends && tx.implicit_block && tx.explicit_depth == 0 && !c.from_do_block) {
+      r.report(std::string(t.kind == TxKind::Rollback ? "ROLLBACK" : "COMMIT") + " with no BEGIN in a file " +
+                   std::string(layout_name(ctx.file.layout)) +
+                   " sends as one query: Postgres warns \"there is no transaction in progress\" and " +
+                   (t.kind == TxKind::Rollback ? "rolls back" : "commits") +
+                   " the implicit transaction of the statements before it; the rest of the file runs in a new one",
+               "Remove it, or put BEGIN before the statements it is meant to end.", where(c));
     } else if (ends && !tx.runner_wraps && tx.explicit_depth == 0 && !c.from_do_block) {
       std::string word = t.kind == TxKind::Rollback  ? "ROLLBACK"
                          : t.kind == TxKind::Prepare ? "PREPARE TRANSACTION"

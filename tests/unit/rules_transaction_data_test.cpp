@@ -212,6 +212,67 @@ TEST_CASE("backfill-in-migration: one finding per table and transaction, seed ta
   CHECK(copied[0].severity == Severity::Error);
 }
 
+TEST_CASE("golang-migrate and Prisma: a file of several statements is one implicit transaction") {
+  auto as = [](Layout l, TxMode mode = TxMode::Auto) {
+    LintOptions o;
+    o.layout = l;
+    o.settings.transaction = mode;
+    return o;
+  };
+  const std::string ddl_then_update = "ALTER TABLE users ADD COLUMN v int;\nUPDATE users SET v = 1 WHERE v IS NULL;\n";
+  CHECK(run(kHist + ddl_then_update, "backfill-in-migration", as(Layout::GolangMigrate)).size() == 1);
+  CHECK(run(kHist + ddl_then_update, "backfill-in-migration", as(Layout::Prisma)).size() == 1);
+  CHECK(run(kHist + ddl_then_update, "backfill-in-migration", as(Layout::Plain)).empty());
+  CHECK(run(kHist + ddl_then_update, "backfill-in-migration", as(Layout::GolangMigrate, TxMode::None)).empty());
+  CHECK(run(kHist + "-- pgstage:no-transaction\n" + ddl_then_update, "backfill-in-migration", as(Layout::GolangMigrate))
+            .empty());
+  // BEGIN turns the implicit block into an explicit one: the ALTER before it is in the same transaction,
+  // and the BEGIN is not a nested one.
+  CHECK(run(kHist + "ALTER TABLE users ADD COLUMN v int;\nBEGIN;\nUPDATE users SET v = 1 WHERE v IS NULL;\nCOMMIT;",
+            "backfill-in-migration", as(Layout::GolangMigrate))
+            .size() == 1);
+  CHECK(run(kHist + "ALTER TABLE users ADD COLUMN v int;\nBEGIN;\nSELECT 1;\nCOMMIT;", "transaction-nesting",
+            as(Layout::GolangMigrate))
+            .empty());
+  // After COMMIT the rest of the file is a new implicit transaction.
+  CHECK(run(kHist + "BEGIN;\nALTER TABLE users ADD COLUMN v int;\nCOMMIT;\nUPDATE users SET v = 1 WHERE v IS NULL;\n"
+                    "SELECT 1;",
+            "backfill-in-migration", as(Layout::GolangMigrate))
+            .empty());
+  auto stray = run(kHist + "ALTER TABLE users ADD COLUMN v int;\nCOMMIT;\nSELECT 1;", "transaction-nesting",
+                   as(Layout::GolangMigrate));
+  REQUIRE(stray.size() == 1);
+  CHECK(has(stray[0].message, "commits the implicit transaction of the statements before it"));
+  // CONCURRENTLY fails next to any other statement, and runs alone in a file of its own.
+  auto cic = run(kHist + "CREATE INDEX CONCURRENTLY users_s_idx ON users (s);\nSELECT 1;", "concurrently-in-transaction",
+                 as(Layout::Prisma));
+  REQUIRE(cic.size() == 1);
+  CHECK(has(cic[0].message, "prisma sends the file as one multi-statement query"));
+  CHECK(run(kHist + "CREATE INDEX CONCURRENTLY users_s_idx ON users (s);", "concurrently-in-transaction",
+            as(Layout::GolangMigrate))
+            .empty());
+}
+
+TEST_CASE("statements that cannot run in a transaction hold nothing in it; index names are not locked tables") {
+  LintOptions flyway;
+  flyway.layout = Layout::Flyway;
+  // A Flyway file of CONCURRENTLY statements only runs without a transaction: nothing is held.
+  auto only = test::lint_text(kHist + "CREATE INDEX CONCURRENTLY users_s_idx ON users (s);\n"
+                                      "CREATE INDEX CONCURRENTLY orders_u_idx ON orders (user_id);\n"
+                                      "DROP INDEX CONCURRENTLY users_s_idx;",
+                              flyway, "V2__idx.sql");
+  for (auto& f : only.findings) CHECK_MESSAGE(f.severity != Severity::Error, f.rule << ": " << f.message);
+  CHECK(test::findings_of(only, "wide-lock-window").empty());
+  auto drop = run(
+      "CREATE TABLE users (id bigint PRIMARY KEY, s text);\nCREATE INDEX users_s_idx ON users (s);\n"
+      "CREATE TABLE orders (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
+      "BEGIN;\nDROP INDEX users_s_idx;\nALTER TABLE orders ADD COLUMN n text;\nCOMMIT;",
+      "wide-lock-window");
+  REQUIRE(drop.size() == 1);
+  CHECK(has(drop[0].message, "`users`, `orders`"));
+  CHECK_FALSE(has(drop[0].message, "users_s_idx"));
+}
+
 TEST_CASE("data rules fire inside DO blocks and their EXECUTE strings, not in function bodies") {
   CHECK(run(kHist + "DO $$ BEGIN TRUNCATE users; END $$;", "truncate-table").size() == 1);
   CHECK(run(kHist + "DO $$ BEGIN EXECUTE 'TRUNCATE orders'; END $$;", "truncate-table").size() == 1);

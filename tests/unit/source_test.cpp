@@ -182,3 +182,32 @@ TEST_CASE("positions: 1-based lines, UTF-8 columns count characters, CRLF is one
   REQUIRE(st.size() == 2);
   CHECK(f.position(st[1].begin).line == 3);
 }
+
+TEST_CASE("diesel: metadata.toml with run_in_transaction = false runs the migration outside a transaction") {
+  TempDir d;
+  std::string off = d.write("2024-01-01-000000_idx/up.sql", "CREATE INDEX CONCURRENTLY i ON t (c);\n");
+  d.write("2024-01-01-000000_idx/metadata.toml", "run_in_transaction = false\n");
+  std::string on = d.write("2024-01-02-000000_col/up.sql", "ALTER TABLE t ADD COLUMN c int;\n");
+  std::string bad = d.write("2024-01-03-000000_bad/up.sql", "SELECT 1;\n");
+  d.write("2024-01-03-000000_bad/metadata.toml", "run_in_transaction = \n");
+  SourceFile f;
+  std::string err;
+  REQUIRE_MESSAGE(read_source(off, Layout::Diesel, f, err), err);
+  CHECK(f.layout_wraps);
+  CHECK(f.no_transaction_marker);
+  REQUIRE_MESSAGE(read_source(on, Layout::Diesel, f, err), err);
+  CHECK(f.layout_wraps);
+  CHECK_FALSE(f.no_transaction_marker);
+  // A metadata.toml that is not TOML is an error naming the file, line and column, not a guess.
+  CHECK_FALSE(read_source(bad, Layout::Diesel, f, err));
+  CHECK(err.find("2024-01-03-000000_bad/metadata.toml:1:") != std::string::npos);
+}
+
+TEST_CASE("golang-migrate and Prisma files are sent as one query") {
+  for (Layout l : {Layout::GolangMigrate, Layout::Prisma}) {
+    auto f = make_source("m.sql", "SELECT 1;\n", l);
+    CHECK(f.sent_as_one_query);
+    CHECK_FALSE(f.layout_wraps);
+  }
+  CHECK_FALSE(make_source("m.sql", "SELECT 1;\n", Layout::Plain).sent_as_one_query);
+}
