@@ -45,6 +45,18 @@ std::string holding(const LockFacts& f, const QualifiedName& t);
 // COMMIT, ROLLBACK or PREPARE TRANSACTION that ends it, or the end of the file. Empty outside a transaction.
 size_t transaction_end(const StatementContext& ctx);
 
+// Enum swaps, the way ORMs change an enum's values (Prisma, Rails, many hand-written migrations):
+//   CREATE TYPE s_new AS ENUM (...); ALTER TABLE t ALTER c TYPE s_new USING c::text::s_new;
+//   ALTER TYPE s RENAME TO s_old; ALTER TYPE s_new RENAME TO s; DROP TYPE s_old;
+// The type `s` goes on existing with other values: one type change, not a rename and a drop.
+// The RENAME of a type in the file that gives a type the name `n` (nullptr when none does).
+const RenameObject* type_renamed_into(const FileView& file, const QualifiedName& n);
+// The RENAME of a type in the file that takes the name `n` away (nullptr when none does).
+const RenameObject* type_renamed_away(const FileView& file, const QualifiedName& n);
+// The CREATE TYPE ... AS ENUM of the file that creates `n` (the other form of the swap: the old type
+// is renamed aside and a new one created under its name).
+const CreateEnum* enum_created(const FileView& file, const QualifiedName& n);
+
 // Appended to help texts of rules that have a planner recipe.
 inline constexpr const char* kPlanHint = " `pgstage plan` can stage this for you.";
 

@@ -36,8 +36,55 @@ bool internal_object(const StatementContext& ctx, const RenameObject& a) {
   return false;
 }
 
+// One step of an enum swap (see type_renamed_into). Moving the old type aside is silent; giving the
+// new type the old name is judged as the type change it is: values the new enum lacks break the
+// running release's writes.
+void report_removed_values(const CatalogObject& old_type, const std::vector<std::string>& new_values,
+                           const QualifiedName& type, const QualifiedName& replacement, const Change& c,
+                           Reporter& r) {
+  std::vector<std::string> removed;
+  for (auto& v : old_type.values)
+    if (std::find(new_values.begin(), new_values.end(), v) == new_values.end()) removed.push_back("'" + v + "'");
+  if (removed.empty()) return;
+  std::string list;
+  for (auto& v : removed) list += (list.empty() ? "" : ", ") + v;
+  std::string them = removed.size() == 1 ? "it" : "them";
+  std::string how = Catalog::same(type, replacement)
+                        ? "the old type renamed aside and created again"
+                        : "the old type renamed aside, " + tick(replacement) + " in its place";
+  r.report("this enum swap changes " + tick(type) + " (" + how + ") and removes " + list + ": the release running during the deploy may still write " +
+               them + ", and those writes fail with `invalid input value for enum`",
+           "Remove values in two releases: first ship code that no longer writes " + list +
+               " and update the rows that hold " + them + ", then swap the enum in the next release's migration.",
+           where(c));
+}
+
+// One step of an enum swap (see type_renamed_into): it is judged once, as the type change it is
+// (values the new enum lacks break the running release's writes), never as a rename.
+bool enum_swap(const StatementContext& ctx, const Change& c, const RenameObject& a, Reporter& r) {
+  if (a.kind != "type") return false;
+  QualifiedName to{a.name.schema, a.new_name};
+  // s -> s_old, then a new enum created as s: judged here, against the CREATE TYPE's values.
+  if (const CreateEnum* e = enum_created(ctx.file_view, a.name)) {
+    if (const CatalogObject* old_type = ctx.catalog.object("type", a.name); old_type && !old_type->created_in_review)
+      report_removed_values(*old_type, e->values, a.name, a.name, c, r);
+    return true;
+  }
+  // s -> s_old, then s_new -> s: silent here, judged at the second rename.
+  const RenameObject* other = type_renamed_into(ctx.file_view, a.name);
+  if (other && other != &a) return true;
+  const RenameObject* aside = type_renamed_away(ctx.file_view, to);
+  if (!aside || aside == &a) return false;
+  const CatalogObject* old_type = ctx.catalog.object("type", QualifiedName{aside->name.schema, aside->new_name});
+  const CatalogObject* new_type = ctx.catalog.object("type", a.name);
+  if (old_type && new_type && !old_type->created_in_review)
+    report_removed_values(*old_type, new_type->values, to, a.name, c, r);
+  return true;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<RenameObject>(ctx, [&](const Change& c, const RenameObject& a) {
+    if (enum_swap(ctx, c, a, r)) return;
     if (!watched(a.kind) || created_in_review(ctx, a) || internal_object(ctx, a)) return;
     std::string what, hint;
     if (a.kind == "enum value") {
