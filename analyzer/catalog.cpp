@@ -289,9 +289,19 @@ void Catalog::apply(const Change& change, bool in_review) {
           tables_.erase(it);
           t.name.name = c.new_name;
           std::string new_key = key(t.name);
+          QualifiedName old_name = t.name;
+          old_name.name = c.table.name;
           for (auto it : indexes_of(key(c.table))) {
             it->second.table = t.name;
             indexes_by_table_[new_key].insert(it->first);
+          }
+          indexes_by_table_.erase(key(c.table));  // a table created later under the old name has none of them
+          // Foreign keys to it and partitions of it follow the new name, so later lock facts and
+          // findings name the table as it is now called.
+          for (auto& [_, other] : tables_) {
+            for (auto& k : other.constraints)
+              if (!k.ref_table.empty() && same(k.ref_table, old_name)) k.ref_table = t.name;
+            if (!other.partition_of.empty() && same(other.partition_of, old_name)) other.partition_of = t.name;
           }
           put_table(std::move(t));
         } else if constexpr (std::is_same_v<T, AlterColumnType>) {

@@ -88,3 +88,31 @@ TEST_CASE("directory lint: each file is its own change set, earlier files are hi
   for (auto& f : r.findings) rename |= f.rule == "renaming-column" && f.file.find("003_") != std::string::npos;
   CHECK(rename);
 }
+
+TEST_CASE("a renamed table: foreign keys to it, its partitions and its indexes follow the new name") {
+  Catalog c;
+  replay(c,
+         "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+         "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n"
+         "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+         "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+         "CREATE INDEX accounts_id_idx ON accounts (id);\n"
+         "ALTER TABLE accounts RENAME TO customers;\n"
+         "ALTER TABLE events RENAME TO activity;\n"
+         "CREATE TABLE accounts (id bigint);\n",
+         false);
+  const CatalogTable* orders = c.table(QualifiedName{"", "orders"});
+  REQUIRE(orders);
+  bool fk = false;
+  for (auto& k : orders->constraints)
+    if (k.kind == ConstraintKind::ForeignKey) {
+      fk = true;
+      CHECK(k.ref_table.name == "customers");
+    }
+  CHECK(fk);
+  const CatalogTable* part = c.table(QualifiedName{"", "events_2024"});
+  REQUIRE(part);
+  CHECK(part->partition_of.name == "activity");
+  CHECK(c.indexes_on(QualifiedName{"", "accounts"}).empty());  // the new `accounts` has none of the old indexes
+  CHECK(c.indexes_on(QualifiedName{"", "customers"}).size() >= 1);
+}
