@@ -2,6 +2,9 @@
 
 #include <pg_query.h>
 
+#include <cctype>
+
+#include "analyzer/ascii.h"
 #include "analyzer/parse_tree.h"
 #include "analyzer/types.h"
 #include "analyzer/volatility.h"
@@ -850,8 +853,90 @@ std::string change_kind_name(const Change& c) {
   return kNames[c.value.index()];
 }
 
+namespace {
+
+// The words of an unparsed statement's head: identifiers lower-cased unless quoted, "." kept as a
+// word; stops at the first other character (a parenthesis, AS, ...). Comments are skipped.
+std::vector<std::pair<std::string, bool>> head_words(std::string_view t, size_t max_words) {
+  std::vector<std::pair<std::string, bool>> out;  // (word, quoted)
+  size_t i = 0;
+  while (i < t.size() && out.size() < max_words) {
+    char ch = t[i];
+    if (std::isspace(static_cast<unsigned char>(ch))) {
+      ++i;
+    } else if (t.substr(i, 2) == "--") {
+      while (i < t.size() && t[i] != '\n') ++i;
+    } else if (t.substr(i, 2) == "/*") {
+      size_t e = t.find("*/", i + 2);
+      i = e == std::string_view::npos ? t.size() : e + 2;
+    } else if (ch == '"') {
+      std::string w;
+      for (++i; i < t.size(); ++i) {
+        if (t[i] == '"' && i + 1 < t.size() && t[i + 1] == '"') {
+          w += '"';
+          ++i;
+        } else if (t[i] == '"') {
+          ++i;
+          break;
+        } else {
+          w += t[i];
+        }
+      }
+      out.emplace_back(w, true);
+    } else if (ch == '.') {
+      out.emplace_back(".", false);
+      ++i;
+    } else if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || static_cast<unsigned char>(ch) >= 0x80) {
+      std::string w;
+      while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '_' || t[i] == '$' ||
+                              static_cast<unsigned char>(t[i]) >= 0x80))
+        w += ascii_lower(t[i++]);
+      out.emplace_back(w, false);
+    } else {
+      break;
+    }
+  }
+  return out;
+}
+
+// What an unparsed statement creates, read from its head (`CREATE [OR REPLACE] [TEMP | UNLOGGED]
+// TABLE [IF NOT EXISTS] name`, `CREATE [MATERIALIZED] VIEW name`): a statement in syntax newer than
+// the bundled grammar still creates its table, so later statements on it are on a new table.
+LoweredStatement lower_unparsed(const Statement& st, const SourceFile& file) {
+  LoweredStatement out;
+  out.kind = "Unparsed";
+  if (st.begin > file.text.size() || st.end < st.begin) return out;
+  auto w = head_words(std::string_view(file.text).substr(st.begin, st.end - st.begin), 16);
+  size_t i = 0;
+  auto is = [&](std::string_view word) { return i < w.size() && !w[i].second && w[i].first == word; };
+  if (!is("create")) return out;
+  ++i;
+  if (is("or")) i += 2;  // OR REPLACE
+  while (is("temp") || is("temporary") || is("unlogged") || is("global") || is("local")) ++i;
+  bool materialized = is("materialized");
+  if (materialized) ++i;
+  bool table = is("table"), view = is("view");
+  if (!table && !view) return out;
+  ++i;
+  if (table && is("if")) i += 3;  // IF NOT EXISTS
+  if (i >= w.size() || w[i].first == ".") return out;
+  QualifiedName name{"", w[i].first};
+  if (i + 2 < w.size() && w[i + 1].first == "." && !w[i + 1].second) name = QualifiedName{w[i].first, w[i + 2].first};
+  if (table) {
+    CreateTable t;
+    t.table = name;
+    t.as_select = true;  // columns unknown
+    out.changes.push_back(Change{std::move(t), int(st.begin), false});
+  } else {
+    out.changes.push_back(Change{CreateView{name, materialized, false}, int(st.begin), false});
+  }
+  return out;
+}
+
+}  // namespace
+
 LoweredStatement lower(const Statement& st, const SourceFile& file) {
-  if (!st.tree) return LoweredStatement{};
+  if (!st.tree) return st.error ? lower_unparsed(st, file) : LoweredStatement{};
   try {
     Ctx cx{file, st.tree->base, st.end};
     return lower_node(cx, st.tree->node, st.begin, 0);

@@ -172,3 +172,30 @@ TEST_CASE("identifier-too-long: escape strings do not end early") {
   CHECK(run("SELECT E'it\\'s " + n64 + "';", "identifier-too-long").empty());
   CHECK(run("SELECT E'x\\\\', " + n64 + ";", "identifier-too-long").size() == 1);
 }
+
+TEST_CASE("syntax newer than the bundled grammar: a warning that it was not analysed, and what it creates is new") {
+  LintOptions pg16;
+  pg16.settings.pg_version = 16;
+  const std::string newer = "CREATE TABLE recent AS SELECT * FROM (SELECT 1 AS x);\nCREATE INDEX recent_x ON recent (x);\n";
+  auto r16 = test::lint_text(newer, pg16);
+  auto syntax = test::findings_of(r16, "syntax-error");
+  REQUIRE(syntax.size() == 1);
+  CHECK(syntax[0].severity == Severity::Warning);
+  CHECK(has(syntax[0].message, "could not analyse this statement"));
+  CHECK(has(syntax[0].message, "pg_version is 16"));
+  // The table it creates is new: an index on it locks nothing anyone uses.
+  CHECK(test::findings_of(r16, "create-index-non-concurrent").empty());
+  // On Postgres 15 the same statement is an error: it does not parse.
+  auto r15 = test::lint_text(newer);
+  auto e15 = test::findings_of(r15, "syntax-error");
+  REQUIRE(e15.size() == 1);
+  CHECK(e15[0].severity == Severity::Error);
+  // Schema-qualified and quoted names, views, IF NOT EXISTS.
+  auto q = test::lint_text(
+      "CREATE UNLOGGED TABLE IF NOT EXISTS \"App\".\"Recent\" AS SELECT * FROM (SELECT 1 AS x);\n"
+      "CREATE INDEX r_x ON \"App\".\"Recent\" (x);\n"
+      "CREATE MATERIALIZED VIEW mv AS SELECT * FROM (SELECT 1 AS x);\nCREATE INDEX mv_x ON mv (x);\n",
+      pg16);
+  CHECK(test::findings_of(q, "create-index-non-concurrent").empty());
+  CHECK(test::findings_of(q, "syntax-error").size() == 2);
+}
