@@ -6,6 +6,7 @@
 
 #include "analyzer/ascii.h"
 #include "analyzer/parse_tree.h"
+#include "analyzer/rule_api.h"
 #include "analyzer/types.h"
 #include "analyzer/volatility.h"
 
@@ -491,6 +492,110 @@ std::string unquote_sql_string(const std::string& q) {
   return {};
 }
 
+// Postgres's format(): %s, %I (quote_ident), %L (quote_literal), %% and positional %n$s. nullopt
+// for anything else (widths, a missing argument), so a guess never reaches the analysis.
+std::optional<std::string> pg_format(const std::string& fmt, const std::vector<std::string>& args) {
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%') {
+      out += fmt[i];
+      continue;
+    }
+    if (++i >= fmt.size()) return std::nullopt;
+    if (fmt[i] == '%') {
+      out += '%';
+      continue;
+    }
+    size_t arg = next;
+    if (std::isdigit(static_cast<unsigned char>(fmt[i]))) {
+      size_t n = 0;
+      while (i < fmt.size() && std::isdigit(static_cast<unsigned char>(fmt[i]))) n = n * 10 + size_t(fmt[i++] - '0');
+      if (i >= fmt.size() || fmt[i] != '$' || n == 0) return std::nullopt;
+      ++i;
+      if (i >= fmt.size()) return std::nullopt;
+      arg = n - 1;
+    }
+    if (arg >= args.size()) return std::nullopt;
+    next = arg + 1;
+    const std::string& a = args[arg];
+    if (fmt[i] == 's') {
+      out += a;
+    } else if (fmt[i] == 'I') {
+      bool plain = !a.empty() && (std::islower(static_cast<unsigned char>(a[0])) || a[0] == '_');
+      for (char ch : a)
+        if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_'))
+          plain = false;
+      out += plain ? a : quote_ident(a);
+    } else if (fmt[i] == 'L') {
+      std::string q = "'";
+      for (char ch : a) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+      out += q + "'";
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// The value of a constant text expression: 'literal', a || b, format('...', ...), quote_ident(...),
+// quote_literal(...), casts of those. nullopt when it depends on a variable or anything else.
+std::optional<std::string> constant_text(J node, int depth) {
+  if (depth > 16) return std::nullopt;
+  auto [k, b] = node_of(node);
+  if (k == "A_Const") {
+    if (at(b, "sval").is_object()) return str(at(b, "sval"), "sval");
+    if (at(b, "ival").is_object()) return std::to_string(num(at(b, "ival"), "ival", 0));
+    return std::nullopt;
+  }
+  if (k == "TypeCast") return constant_text(at(b, "arg"), depth + 1);
+  if (k == "A_Expr") {
+    if (sv(b, "kind") != "AEXPR_OP") return std::nullopt;
+    std::string op;
+    for (auto&& n : items(at(b, "name"))) op = string_node(n);
+    if (op != "||") return std::nullopt;
+    auto l = constant_text(at(b, "lexpr"), depth + 1);
+    auto r = l ? constant_text(at(b, "rexpr"), depth + 1) : std::nullopt;
+    if (!r) return std::nullopt;
+    return *l + *r;
+  }
+  if (k == "FuncCall") {
+    std::string fn;
+    for (auto&& n : items(at(b, "funcname"))) fn = string_node(n);
+    std::vector<std::string> args;
+    for (auto&& a : items(at(b, "args"))) {
+      auto v = constant_text(a, depth + 1);
+      if (!v) return std::nullopt;
+      args.push_back(*v);
+    }
+    if (fn == "format" && !args.empty())
+      return pg_format(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+    if ((fn == "quote_ident" || fn == "quote_literal") && args.size() == 1)
+      return pg_format(fn == "quote_ident" ? "%I" : "%L", args);
+    if (fn == "concat") {
+      std::string out;
+      for (auto& a : args) out += a;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+// An EXECUTE argument evaluated when it is built from constants only.
+std::optional<std::string> constant_text_expression(const std::string& expr) {
+  ParsedFile pf = parse_sql("SELECT " + expr);
+  if (pf.statements.size() != 1 || !pf.statements[0].tree) return std::nullopt;
+  auto [k, sel] = node_of(pf.statements[0].tree->node);
+  if (k != "SelectStmt" || !at(sel, "fromClause").is_null()) return std::nullopt;
+  std::optional<std::string> out;
+  int n = 0;
+  for (auto&& t : items(at(sel, "targetList"))) {
+    if (++n > 1) return std::nullopt;
+    out = constant_text(at(at(t, "ResTarget"), "val"), 0);
+  }
+  return out;
+}
+
 void collect_plpgsql(J j, std::vector<std::string>& sql, bool& dynamic) {
   walk_members(j, [&](std::string_view key, J value) {
     if (key == "PLpgSQL_stmt_execsql") {
@@ -501,6 +606,8 @@ void collect_plpgsql(J j, std::vector<std::string>& sql, bool& dynamic) {
     if (key == "PLpgSQL_stmt_dynexecute") {
       std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
       std::string lit = unquote_sql_string(q);
+      if (lit.empty())
+        if (auto v = constant_text_expression(q)) lit = *v;
       if (!lit.empty())
         sql.push_back(lit);
       else

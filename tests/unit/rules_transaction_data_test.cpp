@@ -325,3 +325,22 @@ TEST_CASE("adding-enum-value inside DO blocks") {
             "adding-enum-value")
             .empty());
 }
+
+TEST_CASE("EXECUTE format(...) of constants in a DO block is analysed; SQL built from variables is a hint") {
+  // format() with %I and %L, || concatenation, positional arguments: the statement it builds is linted.
+  CHECK(run(kHist + "DO $$ BEGIN EXECUTE format('TRUNCATE %I', 'orders'); END $$;", "truncate-table").size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN EXECUTE 'TRUNCATE ' || 'orders'; END $$;", "truncate-table").size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN EXECUTE format('ALTER TABLE %1$I ALTER COLUMN %2$I TYPE %3$s', 'users', 'id', "
+                    "'int'); END $$;",
+            "changing-column-type")
+            .size() == 1);
+  CHECK(run(kHist + "DO $$ BEGIN EXECUTE format('TRUNCATE %I', 'orders'); END $$;", "dynamic-sql").empty());
+  // Built from a variable: not analysable, and said so.
+  auto dyn = run(kHist + "DO $$ DECLARE t text := 'orders'; BEGIN EXECUTE format('TRUNCATE %I', t); END $$;",
+                 "dynamic-sql");
+  REQUIRE(dyn.size() == 1);
+  CHECK(dyn[0].severity == Severity::Hint);
+  CHECK(run(kHist + "DO $$ DECLARE t text := 'orders'; BEGIN EXECUTE format('TRUNCATE %I', t); END $$;",
+            "truncate-table")
+            .empty());
+}
