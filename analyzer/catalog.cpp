@@ -5,8 +5,6 @@
 
 namespace pgstage {
 
-namespace {
-
 std::string not_null_column_of_check(const std::string& sql) {
   // Recognizes `col IS NOT NULL` (optionally parenthesized / quoted) as proof of non-nullness.
   std::string s;
@@ -31,6 +29,9 @@ std::string not_null_column_of_check(const std::string& sql) {
   for (char c : col) lc += char(std::tolower(static_cast<unsigned char>(c)));
   return lc;
 }
+
+namespace {
+
 
 CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::string& table_name,
                              const std::string& column = {}) {
@@ -378,6 +379,11 @@ void Catalog::apply(const Change& change, bool in_review) {
         } else if constexpr (std::is_same_v<T, AlterEnumAddValue>) {
           auto it = objects_.find("type:" + key(c.type));
           if (it != objects_.end()) it->second.values.push_back(c.value);
+        } else if constexpr (std::is_same_v<T, AlterDomain>) {
+          if (c.action == AlterDomain::Action::AddConstraint || c.action == AlterDomain::Action::SetNotNull) {
+            auto it = objects_.find("domain:" + key(c.domain));
+            if (it != objects_.end()) it->second.constrained = true;
+          }
         } else if constexpr (std::is_same_v<T, CreateOther>) {
           put_object(CatalogObject{c.kind, c.name, {}, in_review, c.constrained, c.internal});
         } else if constexpr (std::is_same_v<T, DropObject>) {

@@ -24,6 +24,9 @@ struct CatalogColumn {
   bool created_in_review = false;
 };
 
+// The column a CHECK expression proves non-null (`col IS NOT NULL`, parenthesised or quoted), or "".
+std::string not_null_column_of_check(const std::string& sql);
+
 struct CatalogConstraint {
   std::string name;
   ConstraintKind kind = ConstraintKind::Check;

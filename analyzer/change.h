@@ -273,6 +273,16 @@ struct CreateEnum {
   QualifiedName name;
   std::vector<std::string> values;
 };
+// ALTER DOMAIN: adding a constraint (unless NOT VALID), SET NOT NULL and VALIDATE CONSTRAINT check
+// every column of the domain's type, in every table that has one.
+struct AlterDomain {
+  enum class Action { AddConstraint, ValidateConstraint, DropConstraint, SetNotNull, DropNotNull, Default, Other };
+  QualifiedName domain;
+  Action action = Action::Other;
+  std::string constraint;  // its name, when the statement names it
+  bool not_valid = false;  // ADD CONSTRAINT ... NOT VALID
+  bool check = false;      // the constraint added is a CHECK (else NOT NULL)
+};
 struct AlterEnumAddValue {
   QualifiedName type;
   std::string value;
@@ -329,7 +339,8 @@ using ChangeValue = std::variant<CreateTable, AddColumn, DropColumn, RenameColum
                                  DropConstraint, CreateIndex, DropIndex, Reindex, DropTable, DropObject, RenameObject,
                                  Truncate, DropDatabase, Vacuum, Cluster, RefreshMatView, LockTable, TriggerChange,
                                  AttachPartition, DetachPartition, AlterTableOther, CreateEnum, AlterEnumAddValue,
-                                 CreateView, CreateOther, TransactionControl, SetVariable, Dml, OtherStatement>;
+                                 CreateView, CreateOther, AlterDomain, TransactionControl, SetVariable, Dml,
+                                 OtherStatement>;
 
 struct Change {
   ChangeValue value;

@@ -145,6 +145,19 @@ bool adding_column_validates_foreign_key(const ColumnDef& column) {
   return column.default_expr.has_value() || column.generated_stored || column.type.is_serial;
 }
 
+std::vector<QualifiedName> tables_using_type(const Catalog& catalog, const QualifiedName& type) {
+  std::vector<QualifiedName> out;
+  for (const CatalogTable* t : catalog.tables()) {
+    if (t->kind == "view" || t->kind == "matview") continue;
+    for (const CatalogColumn& col : t->columns)
+      if (col.type.name == type.name && (type.schema.empty() || col.type.schema.empty() || col.type.schema == type.schema)) {
+        out.push_back(t->name);
+        break;
+      }
+  }
+  return out;
+}
+
 LockFacts lock_facts(const Change& change, const LockContext& ctx) {
   LockFacts f;
   std::visit(
@@ -335,6 +348,16 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
             QualifiedName parent =
                 dot == std::string::npos ? QualifiedName{"", p} : QualifiedName{p.substr(0, dot), p.substr(dot + 1)};
             f.add(parent, c.subcommand == "AT_AddInherit" ? LockMode::ShareUpdateExclusive : LockMode::AccessShare);
+          }
+        } else if constexpr (std::is_same_v<T, AlterDomain>) {
+          // validateDomainConstraint: SHARE on every table with a column of the domain, each scanned.
+          using A = AlterDomain::Action;
+          bool validates = (c.action == A::AddConstraint && !c.not_valid) || c.action == A::SetNotNull ||
+                           c.action == A::ValidateConstraint;
+          if (validates && ctx.catalog) {
+            for (auto& t : tables_using_type(*ctx.catalog, c.domain)) f.add(t, LockMode::Share);
+            f.scan = !f.tables.empty();
+            if (f.scan) f.note = "scan: every column of domain " + c.domain.str() + " is checked";
           }
         } else if constexpr (std::is_same_v<T, AlterEnumAddValue>) {
           f.transactional = ctx.pg_version >= 12;

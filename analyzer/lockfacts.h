@@ -55,6 +55,9 @@ struct LockContext {
   std::string timezone;  // the session TimeZone of the migration ("" unknown)
 };
 
+// The tables with a column of type `type` (a domain or an enum), from the catalog.
+std::vector<QualifiedName> tables_using_type(const Catalog& catalog, const QualifiedName& type);
+
 // The lock facts of one Change.
 LockFacts lock_facts(const Change& change, const LockContext& ctx);
 

@@ -701,6 +701,26 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
         t.constraints.push_back(constraint_of(cx, e));
     }
     push(std::move(t));
+  } else if (kind == "AlterDomainStmt") {
+    AlterDomain d;
+    d.domain = name_list(at(b, "typeName"));
+    d.constraint = str(b, "name");
+    std::string sub = str(b, "subtype");
+    using A = AlterDomain::Action;
+    d.action = sub == "C"   ? A::AddConstraint
+               : sub == "V" ? A::ValidateConstraint
+               : sub == "X" ? A::DropConstraint
+               : sub == "O" ? A::SetNotNull
+               : sub == "N" ? A::DropNotNull
+               : sub == "T" ? A::Default
+                            : A::Other;
+    if (d.action == A::AddConstraint) {
+      J k = at(at(b, "def"), "Constraint");
+      d.check = sv(k, "contype") == "CONSTR_CHECK";
+      d.not_valid = flag(k, "skip_validation");
+      if (d.constraint.empty()) d.constraint = str(k, "conname");
+    }
+    push(std::move(d));
   } else if (kind == "CreateTableAsStmt") {
     J into = at(b, "into");
     QualifiedName n = range_var(at(into, "rel"));
@@ -953,7 +973,8 @@ std::string change_kind_name(const Change& c) {
                                  "AttachPartition",   "DetachPartition",
                                  "AlterTableOther",   "CreateEnum",
                                  "AlterEnumAddValue", "CreateView",
-                                 "CreateOther",       "TransactionControl",
+                                 "CreateOther",       "AlterDomain",
+                                 "TransactionControl",
                                  "SetVariable",       "Dml",
                                  "OtherStatement"};
   static_assert(std::size(kNames) == std::variant_size_v<ChangeValue>);

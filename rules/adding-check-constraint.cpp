@@ -1,4 +1,5 @@
 #include "rules/core_helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -8,9 +9,63 @@ std::string staged_sql(const QualifiedName& t, const std::string& name, const st
          ") NOT VALID;\n  ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";";
 }
 
+// CHECK (col IS NOT NULL) NOT VALID skips the existing rows but checks every new one: when `col` was
+// added in this change set, the running release does not write it, so its INSERTs fail.
+void not_valid_on_new_column(const StatementContext& ctx, const Change& c, const AddConstraint& a, Reporter& r) {
+  const Constraint& k = a.constraint;
+  if (!k.check || !existing(ctx, a.table)) return;
+  std::string col = not_null_column_of_check(k.check->sql);
+  const CatalogTable* t = ctx.catalog.table(a.table);
+  const CatalogColumn* cc = t && !col.empty() ? t->column(col) : nullptr;
+  if (!cc || !cc->created_in_review || cc->default_expr || cc->identity || cc->generated) return;
+  r.report(Reporter::Report{
+      "CHECK (" + k.check->sql + ") NOT VALID on " + tick(a.table) +
+          ": NOT VALID skips the rows already there but checks every new one, and the release running during "
+          "the deploy does not write " +
+          tick(a.table, col) + " (added in this change set), so its INSERTs leave it NULL and fail",
+      "Give " + tick(a.table, col) +
+          " a default in the ADD COLUMN, or add the constraint in the next release's migration, once the code "
+          "that writes the column is deployed (`pgstage plan` stages a required column that way).",
+      where(c), Severity::Error, std::nullopt});
+}
+
+// ALTER DOMAIN ... ADD CONSTRAINT (without NOT VALID) and SET NOT NULL check every column of the
+// domain, in every table that has one, each under SHARE (blocks writes).
+void domain_validation(const StatementContext& ctx, const Change& c, const AlterDomain& d, Reporter& r) {
+  using A = AlterDomain::Action;
+  if (!((d.action == A::AddConstraint && !d.not_valid) || d.action == A::SetNotNull)) return;
+  std::vector<QualifiedName> tables;
+  for (auto& t : tables_using_type(ctx.catalog, d.domain))
+    if (existing(ctx, t)) tables.push_back(t);
+  if (tables.empty()) return;
+  std::string what = d.action == A::SetNotNull ? std::string("SET NOT NULL on domain ")
+                                               : "adding " + std::string(d.check ? "CHECK" : "NOT NULL") +
+                                                     " constraint " +
+                                                     (d.constraint.empty() ? "" : "`" + display_ident(d.constraint) + "` ") +
+                                                     "to domain ";
+  std::string name = d.constraint.empty() ? "<constraint>" : quote_ident(d.constraint);
+  r.report(what + tick(d.domain) + " checks every column of that domain, in " + tick_list(tables) +
+               ", while it holds a SHARE lock (blocks writes) on " + (tables.size() == 1 ? "it" : "each") +
+               ": writes wait for the scans",
+           d.action == A::SetNotNull
+               ? "Add a CHECK (VALUE IS NOT NULL) constraint NOT VALID instead, then validate it at a quiet time "
+                 "(on Postgres 15 validating a domain constraint still takes SHARE on these tables):\n  ALTER DOMAIN " +
+                     quote_name(d.domain) + " ADD CONSTRAINT " + quote_ident(d.domain.name + "_not_null") +
+                     " CHECK (VALUE IS NOT NULL) NOT VALID;"
+               : "Add it NOT VALID (values written from now on are checked), then validate it at a quiet time: on "
+                 "Postgres 15 validating a domain constraint still takes SHARE on these tables. For a large table, "
+                 "a table-level CHECK NOT VALID + VALIDATE (SHARE UPDATE EXCLUSIVE) keeps writes going:\n  ALTER "
+                 "DOMAIN " +
+                     quote_name(d.domain) + " ADD CONSTRAINT " + name + " CHECK (...) NOT VALID;\n  ALTER DOMAIN " +
+                     quote_name(d.domain) + " VALIDATE CONSTRAINT " + name + ";",
+           where(c));
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
+  each<AlterDomain>(ctx, [&](const Change& c, const AlterDomain& d) { domain_validation(ctx, c, d, r); });
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;
+    if (k.kind == ConstraintKind::Check && k.not_valid) not_valid_on_new_column(ctx, c, a, r);
     if (k.kind != ConstraintKind::Check || k.not_valid || !existing(ctx, a.table)) return;
     std::string expr = k.check ? k.check->sql : "...";
     r.report("adding CHECK constraint " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
@@ -47,10 +102,14 @@ extern const Rule rule_adding_check_constraint = {
     .id = "adding-check-constraint",
     .category = Category::Locking,
     .severity = Severity::Error,
-    .summary = "ADD CHECK without NOT VALID on an existing table",
+    .summary =
+        "ADD CHECK without NOT VALID on an existing table, a domain constraint that scans the tables using it, or "
+        "a NOT VALID NOT NULL check on a column the running release does not write",
     .why =
         "Adding a CHECK constraint verifies every existing row while holding ACCESS EXCLUSIVE: no query on the "
-        "table runs until the scan ends.",
+        "table runs until the scan ends. ALTER DOMAIN ... ADD CONSTRAINT (or SET NOT NULL) checks every column of "
+        "the domain in every table, under SHARE (writes wait). NOT VALID skips existing rows only: a check "
+        "that NULL fails, on a column added in the same change set, rejects the running release's INSERTs.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole scan.",
     .instead =
         "`ALTER TABLE t ADD CONSTRAINT c CHECK (expr) NOT VALID;` then, in a separate transaction, "

@@ -413,3 +413,49 @@ TEST_CASE("changing-column-type timestamp -> timestamptz depends on the session 
   CHECK(is_utc_zone("GMT"));
   CHECK_FALSE(is_utc_zone("Europe/London"));
 }
+
+TEST_CASE("adding-check-constraint: domain constraints scan every table using the domain") {
+  const std::string hist =
+      "CREATE DOMAIN positive AS int;\nCREATE TABLE a (id bigint PRIMARY KEY, n positive);\n"
+      "CREATE TABLE b (id bigint PRIMARY KEY, m positive);\nCREATE TABLE c (id bigint PRIMARY KEY);\n"
+      "-- pgstage:history-end\n";
+  auto f = run(hist + "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);",
+               "adding-check-constraint");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "checks every column of that domain, in `a`, `b`"));
+  CHECK(has(f[0].message, "SHARE lock"));
+  auto lint = test::lint_text(hist + "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);");
+  REQUIRE(!lint.statements.empty());
+  CHECK(lint.statements.back().lock.scan);
+  CHECK(lint.statements.back().lock.mode == LockMode::Share);
+  CHECK(run(hist + "ALTER DOMAIN positive SET NOT NULL;", "adding-check-constraint").size() == 1);
+  CHECK(run(hist + "ALTER DOMAIN positive ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID;", "adding-check-constraint")
+            .empty());
+  CHECK(run(hist + "ALTER DOMAIN positive DROP NOT NULL;", "adding-check-constraint").empty());
+  // A domain no table uses yet: nothing to scan.
+  CHECK(run("CREATE DOMAIN d2 AS int;\n-- pgstage:history-end\nALTER DOMAIN d2 ADD CONSTRAINT c CHECK (VALUE > 0);",
+            "adding-check-constraint")
+            .empty());
+}
+
+TEST_CASE("adding-check-constraint: NOT VALID IS NOT NULL on a column the running release does not write") {
+  auto f = run(kUsers + "ALTER TABLE orders ADD COLUMN note text;\n"
+                        "ALTER TABLE orders ADD CONSTRAINT orders_note_nn CHECK (note IS NOT NULL) NOT VALID;",
+               "adding-check-constraint");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(has(f[0].message, "does not write `orders.note`"));
+  // With a default, or on a column the running release knows, NOT VALID is the safe form.
+  CHECK(run(kUsers + "ALTER TABLE orders ADD COLUMN note text DEFAULT '';\n"
+                     "ALTER TABLE orders ADD CONSTRAINT orders_note_nn CHECK (note IS NOT NULL) NOT VALID;",
+            "adding-check-constraint")
+            .empty());
+  CHECK(run(kUsers + "ALTER TABLE orders ADD CONSTRAINT orders_total_nn CHECK (total IS NOT NULL) NOT VALID;",
+            "adding-check-constraint")
+            .empty());
+  // A check that NULL passes (note > '') does not reject the running release's INSERTs.
+  CHECK(run(kUsers + "ALTER TABLE orders ADD COLUMN note text;\n"
+                     "ALTER TABLE orders ADD CONSTRAINT orders_note_c CHECK (note > '') NOT VALID;",
+            "adding-check-constraint")
+            .empty());
+}
