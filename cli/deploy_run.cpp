@@ -53,9 +53,27 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
   deploy::DeployRequest req;
   req.config = &cfg;
   req.release = run.release;
+  req.from_state = run.from_state;
   if (!url.empty()) req.env[cfg.database_url_env] = url;
   if (run.predeploy) req.predeploy = [&](std::string& e) { return run.predeploy(url, e); };
-  if (run.record) req.record = [&](std::string& e) { return run.record(url, e); };
+  // --verify-load is judged once every service is swapped, before the release is recorded: the
+  // exit code (0, or 3 for failed requests) is decided before the state says "deployed".
+  deploy::LoadGenerator load;
+  bool load_stopped = false, load_failed = false;
+  auto stop_load = [&] {
+    if (run.verify_load_url.empty() || load_stopped) return;
+    load_stopped = true;
+    deploy::LoadStats s = load.stop();
+    out << "verify-load: " << s.requests << " requests served, " << s.non_2xx << " non-2xx, " << s.conn_errors
+        << " connection errors";
+    if (!s.first_error.empty()) out << " (first: " << s.first_error << ")";
+    out << "\n";
+    load_failed = s.non_2xx + s.conn_errors > 0;
+  };
+  req.record = [&](std::string& e) {
+    stop_load();
+    return run.record ? run.record(url, e) : true;
+  };
   req.on_step = [&](const deploy::StepReport& r) {
     out << "  " << pad(r.service.empty() ? "-" : r.service, 10) << pad(r.step, 14) << pad(r.ok ? "ok" : "FAILED", 7)
         << secs(r.elapsed);
@@ -66,29 +84,23 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
 
   out << "deploying release " << run.release << " (" << runtime->name() << " runtime, " << cfg.services.size()
       << " service" << (cfg.services.size() == 1 ? "" : "s") << ")\n";
-  deploy::LoadGenerator load;
   if (!run.verify_load_url.empty()) load.start(run.verify_load_url, run.verify_load_threads);
   auto t0 = std::chrono::steady_clock::now();
   bool ok = deploy::deploy(req, *runtime, router.get(), err);
   auto total = std::chrono::duration_cast<deploy::Millis>(std::chrono::steady_clock::now() - t0);
-  int code = ok ? kExitOk : kExitFailed;
-  if (!run.verify_load_url.empty()) {
-    deploy::LoadStats s = load.stop();
-    out << "verify-load: " << s.requests << " requests served, " << s.non_2xx << " non-2xx, " << s.conn_errors
-        << " connection errors";
-    if (!s.first_error.empty()) out << " (first: " << s.first_error << ")";
-    out << "\n";
-    if (s.non_2xx + s.conn_errors > 0) {
-      if (ok) errs << "pgstage: error: the deploy finished but --verify-load saw failed requests\n";
-      code = kExitFailed;
-    }
-  }
+  stop_load();
   if (!ok) {
     errs << "pgstage: error: " << err << "\n";
-    return code;
+    return kExitFailed;
+  }
+  if (load_failed) {
+    errs << "pgstage: error: release " << run.release
+         << " is deployed and recorded, but --verify-load saw failed requests during the swap (exit "
+         << kExitDeployedWithErrors << ")\n";
+    return kExitDeployedWithErrors;
   }
   out << "release " << run.release << " deployed in " << secs(total).substr(secs(total).find_first_not_of(' ')) << "\n";
-  return code;
+  return kExitOk;
 }
 
 }  // namespace pgstage::cli
