@@ -22,6 +22,9 @@ TEST_SUITE("deploy (process runtime)") {
   }
   TEST_CASE("a second apply is refused while one runs") { scenario_second_apply_refused("process"); }
   TEST_CASE("a deploy killed with SIGKILL is cleaned up by the next one") { scenario_crash_recovery("process"); }
+  TEST_CASE("contracts follow code, not release names; rollback and its refusals, under load") {
+    scenario_contracts_follow_code_and_rollback("process");
+  }
   TEST_CASE("all services or none: a failing worker swaps web back; verify-load failures exit 3") {
     scenario_all_services_or_none("process");
   }
