@@ -7,7 +7,9 @@
 
 #include "cli/commands.h"
 #include "deploy/apply_lock.h"
+#include "db/redact.h"
 #include "deploy/verify_load.h"
+#include "executor/apply.h"
 
 namespace fs = std::filesystem;
 
@@ -23,6 +25,36 @@ std::string secs(deploy::Millis d) {
 std::string pad(const std::string& s, size_t n) { return s.size() >= n ? s + " " : s + std::string(n - s.size(), ' '); }
 
 }  // namespace
+
+void guard_release(DeployRun& run, const std::string& what) {
+  const std::string target = run.release;
+  run.predeploy = [target, what](const std::string& url, std::string& e) {
+    if (url.empty()) {
+      std::cout << "no database URL: the contracts that ran since " << target << " was deployed are not checked\n";
+      return true;
+    }
+    executor::RollbackCheck chk;
+    if (auto r = executor::check_rollback(url, target, chk); !r.ok) {
+      e = db::redact_secrets(r.error, url);
+      return false;
+    }
+    if (!chk.blockers.empty()) {
+      e = "refused: release " + target + " cannot run against the schema as it is now:";
+      for (const auto& b : chk.blockers) e += "\n  " + b;
+      e += "\nnothing was changed; deploy a release that does not need it instead";
+      return false;
+    }
+    if (chk.known && what == "rollback")
+      std::cout << "contracts since " << target << " was deployed: none removed anything it uses\n";
+    return true;
+  };
+  run.record = [target](const std::string& url, std::string& e) {
+    if (url.empty()) return true;
+    auto r = executor::mark_deployed(url, target);
+    if (!r.ok) e = db::redact_secrets(r.error, url);
+    return r.ok;
+  };
+}
 
 int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
   std::string err;

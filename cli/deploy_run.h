@@ -24,6 +24,12 @@ struct DeployRun {
   std::function<bool(const std::string& database_url, std::string& err)> record;
 };
 
+// `deploy` and `rollback` (which run no migration): with a database URL, refuse a release that
+// was deployed before when a contract that ran since removed something it may use
+// (executor::check_rollback), and record the release as deployed (serving) in the pgstage state
+// once every service is swapped, so contracts wait while it serves. `what` names the command.
+void guard_release(DeployRun& run, const std::string& what);
+
 // Returns an exit code: 0 deployed; 1 failed and undone (every service serves the release it ran
 // before) or refused (another apply runs); 2 configuration error; 3 deployed and recorded, but
 // --verify-load saw failed requests (decided before the release was recorded).

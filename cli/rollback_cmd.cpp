@@ -8,9 +8,7 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/deploy_run.h"
-#include "db/redact.h"
 #include "deploy/deploy_state.h"
-#include "executor/apply.h"
 
 namespace pgstage::cli {
 namespace {
@@ -39,31 +37,7 @@ int run_rollback(DeployRun run) {
   std::cout << "rollback from release " << (current.empty() ? "?" : current) << " to " << target
             << " (no migration runs)\n";
   run.from_state = true;
-  run.predeploy = [target](const std::string& url, std::string& e) {
-    if (url.empty()) {
-      std::cout << "no database URL: the contracts that ran since " << target << " are not checked\n";
-      return true;
-    }
-    executor::RollbackCheck chk;
-    if (auto r = executor::check_rollback(url, target, chk); !r.ok) {
-      e = db::redact_secrets(r.error, url);
-      return false;
-    }
-    if (!chk.blockers.empty()) {
-      e = "refused: release " + target + " cannot run against the schema as it is now:";
-      for (const auto& b : chk.blockers) e += "\n  " + b;
-      e += "\nnothing was changed; deploy a release that does not need it instead";
-      return false;
-    }
-    std::cout << "contracts since " << target << ": none removed anything it uses\n";
-    return true;
-  };
-  run.record = [target](const std::string& url, std::string& e) {
-    if (url.empty()) return true;
-    auto r = executor::mark_deployed(url, target);
-    if (!r.ok) e = db::redact_secrets(r.error, url);
-    return r.ok;
-  };
+  guard_release(run, "rollback");
   return run_deploy(run, std::cout, std::cerr);
 }
 

@@ -444,31 +444,47 @@ DbResult check_rollback(const std::string& url, const std::string& release, Roll
     pqxx::read_transaction tx(c.raw());
     // Contract steps done, of migrations whose expand finished after the release's first deploy.
     auto rows = tx.exec(
-        "SELECT m.name, s.sql FROM pgstage.migrations m JOIN pgstage.steps s ON s.migration = m.name "
+        "SELECT m.name, s.kind, s.sql FROM pgstage.migrations m JOIN pgstage.steps s ON s.migration = m.name "
         "WHERE s.phase = 'contract' AND s.status = 'done' AND "
         "coalesce((SELECT max(e.finished_at) FROM pgstage.steps e WHERE e.migration = m.name AND e.phase <> "
         "'contract'), m.started_at) > (SELECT deployed_at FROM pgstage.releases WHERE name = " +
         tx.quote(release) + ") ORDER BY m.name, s.ord");
-    std::map<std::string, std::string> by;
+    // Per migration: its contract step kinds, and the statements that removed something (a DROP of
+    // a column, table, view or type), whitespace collapsed.
+    std::map<std::string, std::pair<std::string, std::string>> by;
     for (auto row : rows) {
-      std::string sql;
-      bool space = false;
-      for (char ch : std::string(row[1].c_str())) {
-        if (isspace(static_cast<unsigned char>(ch))) {
-          space = !sql.empty();
-          continue;
+      auto& [kinds, removed] = by[row[0].c_str()];
+      kinds += (kinds.empty() ? "" : ", ") + std::string(row[1].c_str());
+      std::string sql = row[2].c_str();
+      if (sql.rfind("DO ", 0) == 0) continue;
+      size_t start = 0;
+      while (start < sql.size()) {
+        size_t end = sql.find(';', start);
+        if (end == std::string::npos) end = sql.size();
+        std::string stmt;
+        bool space = false;
+        for (size_t i = start; i < end; ++i) {
+          char ch = sql[i];
+          if (isspace(static_cast<unsigned char>(ch))) {
+            space = !stmt.empty();
+            continue;
+          }
+          if (space) stmt += ' ';
+          space = false;
+          stmt += ch;
         }
-        if (space) sql += ' ';
-        space = false;
-        sql += ch;
+        for (const char* what : {"DROP COLUMN", "DROP TABLE", "DROP VIEW", "DROP TYPE"})
+          if (stmt.find(what) != std::string::npos) {
+            removed += (removed.empty() ? "" : "; ") + ("`" + stmt + "`");
+            break;
+          }
+        start = end + 1;
       }
-      while (!sql.empty() && sql.back() == ';') sql.pop_back();
-      std::string& b = by[row[0].c_str()];
-      b += (b.empty() ? "" : "; ") + ("`" + sql + "`");
     }
-    for (auto& [m, stmts] : by)
-      out.blockers.push_back(m + ": its contract ran after " + release + " was deployed and removed what " + release +
-                             " may still use: " + stmts);
+    for (auto& [m, kr] : by)
+      out.blockers.push_back(m + ": its contract ran after " + release + " was deployed (" + kr.first + ") and " +
+                             (kr.second.empty() ? "changed what " + release + " may rely on"
+                                                : "removed what " + release + " may still use: " + kr.second));
     return DbResult::success();
   } catch (...) {
     return current_exception_result("cannot read the pgstage state");

@@ -359,6 +359,10 @@ void scenario_contracts_follow_code_and_rollback(const std::string& runtime) {
   CHECK(refused.exit_code == 1);
   CHECK(refused.out.find("002_rename_name.sql: its contract ran after v1 was deployed") != std::string::npos);
   CHECK(refused.out.find("DROP COLUMN") != std::string::npos);
+  auto swap_v1 = f.deploy("v1");  // the swap alone checks the same
+  INFO("deploy --release v1 output:\n" << swap_v1.out);
+  CHECK(swap_v1.exit_code == 1);
+  CHECK(swap_v1.out.find("refused: release v1 cannot run against the schema as it is now") != std::string::npos);
   auto older = f.apply(dir, "v1");
   INFO("apply --release v1 output:\n" << older.out);
   CHECK(older.exit_code == 1);
@@ -414,6 +418,10 @@ void scenario_all_services_or_none(const std::string& runtime) {
   CHECK(v.out.find("is deployed and recorded, but --verify-load saw failed requests") != std::string::npos);
   CHECK(v.out.find("verify-load:") < v.out.find("recorded as deployed"));
   CHECK(f.get("/release") == "v2\n");
+  // The failed release was never recorded in the pgstage state; v2 is, and serves.
+  CHECK(f.query1("SELECT count(*) FROM pgstage.releases WHERE name = 'broken-worker' AND deployed_at IS NOT NULL") ==
+        "0");
+  CHECK(f.query1("SELECT name FROM pgstage.releases ORDER BY serving_since DESC NULLS LAST LIMIT 1") == "v2");
 }
 
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker) {
