@@ -115,10 +115,8 @@ int run_status(const std::string& url, const std::string& format) {
     for (auto& rel : s.state.releases) j["releases"].push_back({{"name", rel.name}, {"deployed", rel.deployed}});
     j["pending_contracts"] = nlohmann::json::array();
     for (auto& c : s.contracts)
-      j["pending_contracts"].push_back({{"migration", c.migration},
-                                        {"release", c.release},
-                                        {"ready", c.ready},
-                                        {"waits_for", c.waits_for}});
+      j["pending_contracts"].push_back(
+          {{"migration", c.migration}, {"release", c.release}, {"ready", c.ready}, {"waits_for", c.waits_for}});
     j["backfills"] = nlohmann::json::array();
     for (auto& b : s.backfills)
       j["backfills"].push_back({{"migration", b.state.migration},

@@ -20,7 +20,8 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     DeployRun run;
-    if (!configure("deploy", f->config, [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })) {
+    if (!configure("deploy", f->config,
+                   [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })) {
       exit_code = kExitUsage;
       return;
     }

@@ -18,7 +18,7 @@ struct DeployRun {
   std::string database_url;     // empty: read the variable named by [deploy] database_url_env
   std::string verify_load_url;  // empty: no load
   int verify_load_threads = 4;
-  bool from_state = false;      // rollback: image/command of `release` from the deploy state
+  bool from_state = false;  // rollback: image/command of `release` from the deploy state
   // The pre-deploy hook gets the database URL read from [deploy] database_url_env (may be empty).
   std::function<bool(const std::string& database_url, std::string& err)> predeploy;
   std::function<bool(const std::string& database_url, std::string& err)> record;

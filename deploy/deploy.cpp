@@ -31,8 +31,8 @@ std::string where(const Instance& i) {
 // failing step knows what to clean up. `prefix` names the steps of an undo ("undo:").
 class ServiceDeploy {
  public:
-  ServiceDeploy(const DeployRequest& req, const ServiceConfig& svc, std::string release, ReleaseSpec spec,
-                Runtime& rt, Router* router, DeployState& state, std::string prefix = "")
+  ServiceDeploy(const DeployRequest& req, const ServiceConfig& svc, std::string release, ReleaseSpec spec, Runtime& rt,
+                Router* router, DeployState& state, std::string prefix = "")
       : req_(req),
         svc_(svc),
         release_(std::move(release)),
@@ -105,13 +105,8 @@ class ServiceDeploy {
     std::string n = prefix_ + name;
     if (std::string_view(name) != "recover") {
       // Journal the step before it acts, then the test-only kill point.
-      state_.journal = Journal{release_,
-                               svc_.name,
-                               n,
-                               new_ ? new_->id : "",
-                               new_slot_,
-                               old_ ? old_->id : "",
-                               old_slot_};
+      state_.journal =
+          Journal{release_, svc_.name, n, new_ ? new_->id : "", new_slot_, old_ ? old_->id : "", old_slot_};
       std::string e;
       if (!save_deploy_state(req_.config->state_dir, state_, e)) {
         err = svc_.name + ": " + n + ": " + e;
@@ -153,8 +148,8 @@ class ServiceDeploy {
       if (since(t0) >= svc_.drain_timeout) break;
       std::this_thread::sleep_for(kDrainPollInterval);
     }
-    detail = svc_.backend + "/" + server + ": " + std::to_string(n) +
-             " session(s) still open at the drain timeout (" + secs(svc_.drain_timeout) + "), closing them";
+    detail = svc_.backend + "/" + server + ": " + std::to_string(n) + " session(s) still open at the drain timeout (" +
+             secs(svc_.drain_timeout) + "), closing them";
     return true;
   }
 
@@ -238,8 +233,7 @@ class ServiceDeploy {
     }
     for (const auto& i : instances) {
       if (old_ && i.id == old_->id) continue;
-      if (!rt_.stop(i, svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout, err) || !rt_.remove(i, err))
-        return false;
+      if (!rt_.stop(i, svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout, err) || !rt_.remove(i, err)) return false;
       notes.push_back("removed leftover " + where(i));
     }
     detail = old_ ? "serving: " + where(*old_) : (old_slot_.empty() ? "nothing serving yet" : "");

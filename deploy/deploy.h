@@ -34,7 +34,7 @@ using Hook = std::function<bool(std::string& err)>;
 struct DeployRequest {
   const DeployConfig* config = nullptr;
   std::string release;
-  std::map<std::string, std::string> env;          // added to every instance (e.g. the database URL)
+  std::map<std::string, std::string> env;  // added to every instance (e.g. the database URL)
   // Rollback: start each service from the image/command recorded for `release` in the deploy
   // state (a service with none recorded fails before anything starts) instead of the config's.
   bool from_state = false;

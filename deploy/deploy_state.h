@@ -30,8 +30,9 @@ struct Journal {
 
 struct DeployState {
   std::map<std::string, ServiceState> services;
-  std::vector<std::string> releases;  // releases fully deployed, oldest first (a release appears once, at its last deploy)
-  std::optional<Journal> journal;     // set while a deploy runs; cleared when it ends
+  std::vector<std::string>
+      releases;                    // releases fully deployed, oldest first (a release appears once, at its last deploy)
+  std::optional<Journal> journal;  // set while a deploy runs; cleared when it ends
 };
 
 // Missing file: empty state, true. Unreadable or corrupt: false and `err`.

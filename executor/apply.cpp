@@ -137,7 +137,8 @@ class Apply {
     if (!r || !r->deployed || !sv || sv->name == r->name || r->deployed_at >= sv->deployed_at) return true;
     fail("release " + req_.release + " was deployed before " + sv->name +
          ", which is serving now: apply only moves forward and would run contracts written for later releases; "
-         "nothing was run. To go back to " + req_.release + ", run `pgstage rollback --to " + req_.release + "`");
+         "nothing was run. To go back to " +
+         req_.release + ", run `pgstage rollback --to " + req_.release + "`");
     return false;
   }
 
@@ -359,9 +360,10 @@ class Apply {
       bool has_contract = false;
       for (auto& s : p.steps) has_contract = has_contract || s.phase == planner::Phase::Contract;
       out_.line((p.resumed ? "resume " : "apply ") + m.name +
-                (p.as_written   ? " (as written)"
-                 : has_contract ? " (expand and backfill; contract once a release deployed after it is the only one running)"
-                                : " (staged)"));
+                (p.as_written ? " (as written)"
+                 : has_contract
+                     ? " (expand and backfill; contract once a release deployed after it is the only one running)"
+                     : " (staged)"));
       if (!p.resumed) {
         if (auto r = runner.begin_migration(MigrationState{m.name, m.checksum, req_.release, "running"}, p.steps);
             !r.ok)
@@ -376,8 +378,10 @@ class Apply {
       if (has_contract) {
         std::string release = p.m->recorded ? p.m->recorded->release : req_.release;
         res_.expanded.push_back(m.name);
-        res_.waiting.push_back(m.name + ": contract waits until a release deployed after its expand (applied with "
-                                        "release " + release + ") is the only one running");
+        res_.waiting.push_back(m.name +
+                               ": contract waits until a release deployed after its expand (applied with "
+                               "release " +
+                               release + ") is the only one running");
       } else {
         res_.ran.push_back(m.name);
       }

@@ -98,7 +98,8 @@ std::string contract_wait(const State& s, const MigrationState& m) {
   if (sv && sv->deployed_at > m.finished_at) return "";
   return "contract waits until a release deployed after its expand (applied with release " + m.release +
          ") is the only one running; " +
-         (sv ? "serving now: " + sv->name + ", deployed before the expand" : std::string("no release is deployed yet")) +
+         (sv ? "serving now: " + sv->name + ", deployed before the expand"
+             : std::string("no release is deployed yet")) +
          " (apply with [services] records the release it deploys; otherwise run pgstage mark-deployed RELEASE)";
 }
 

@@ -30,7 +30,8 @@ inline constexpr int kStateVersion = 1;
 // backfill done, contract pending), contracting (contract in progress), complete (contract done).
 struct MigrationState {
   std::string name, checksum, release, status;
-  std::string finished_at;  // UTC "YYYY-MM-DD HH:MM:SS.US" of its last status change ("expanded": when the expand ended)
+  std::string
+      finished_at;  // UTC "YYYY-MM-DD HH:MM:SS.US" of its last status change ("expanded": when the expand ended)
 };
 
 struct StepState {

@@ -6,8 +6,8 @@
 //   APP_STARTUP_DELAY_MS  sleep before listening (to test slow starts)
 //   APP_DB_POOL  Postgres connections at most (default 4): old and new instances together stay
 //                far below max_connections; a request waits up to 5s for a free one
-// GET /healthz is 200 only when it gets a connection and Postgres answers a query (else 503). SIGTERM: stop accepting, finish
-// in-flight requests (and the current job), exit 0.
+// GET /healthz is 200 only when it gets a connection and Postgres answers a query (else 503). SIGTERM: stop accepting,
+// finish in-flight requests (and the current job), exit 0.
 #include <signal.h>
 
 #include <atomic>

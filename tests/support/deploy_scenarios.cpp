@@ -469,8 +469,9 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
     }
     // The sample app's bounded pool (APP_DB_POOL, default 4): the instances running now hold at
     // most 4 connections each, however many requests the load sends (before: one per server thread).
-    long conns = std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-                                    "pid <> pg_backend_pid()"));
+    long conns =
+        std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                           "pid <> pg_backend_pid()"));
     CHECK(conns <= (worker ? 8 : 4));
     // One slot serves, the other is out.
     REQUIRE(router.slots("app", slots, err));
