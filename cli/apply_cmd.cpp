@@ -115,10 +115,8 @@ int run_status(const std::string& url, const std::string& format) {
     for (auto& rel : s.state.releases) j["releases"].push_back({{"name", rel.name}, {"deployed", rel.deployed}});
     j["pending_contracts"] = nlohmann::json::array();
     for (auto& c : s.contracts)
-      j["pending_contracts"].push_back({{"migration", c.migration},
-                                        {"release", c.release},
-                                        {"ready", c.ready},
-                                        {"waits_for", c.ready ? "" : "pgstage mark-deployed " + c.release}});
+      j["pending_contracts"].push_back(
+          {{"migration", c.migration}, {"release", c.release}, {"ready", c.ready}, {"waits_for", c.waits_for}});
     j["backfills"] = nlohmann::json::array();
     for (auto& b : s.backfills)
       j["backfills"].push_back({{"migration", b.state.migration},
@@ -142,8 +140,8 @@ int run_status(const std::string& url, const std::string& format) {
   std::cout << "pending contracts:" << (s.contracts.empty() ? " none" : "") << "\n";
   for (auto& c : s.contracts)
     std::cout << "  " << c.migration << ": "
-              << (c.ready ? "ready (release " + c.release + " is deployed); the next apply runs it"
-                          : "waits for release " + c.release + " (pgstage mark-deployed " + c.release + ")")
+              << (c.ready ? "ready (the release serving now was deployed after its expand); the next apply runs it"
+                          : c.waits_for)
               << "\n";
   for (auto& b : s.backfills) {
     std::cout << "backfill in progress: " << b.state.migration << " step " << b.state.step_id << " on " << b.table

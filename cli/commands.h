@@ -10,12 +10,16 @@ namespace pgstage::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+// apply/deploy/rollback: every service swapped and the release recorded, but --verify-load saw
+// failed requests during the swap.
+inline constexpr int kExitDeployedWithErrors = 3;
 
 void add_lint_command(CLI::App& app, int& exit_code);
 void add_rules_commands(CLI::App& app, int& exit_code);  // `rules` and `explain`
 void add_plan_command(CLI::App& app, int& exit_code);
 void add_apply_commands(CLI::App& app, int& exit_code);  // `apply`, `mark-deployed`, `status`
 void add_deploy_command(CLI::App& app, int& exit_code);
+void add_rollback_command(CLI::App& app, int& exit_code);
 void add_trace_command(CLI::App& app, int& exit_code);
 void add_snapshot_command(CLI::App& app, int& exit_code);
 void add_baseline_command(CLI::App& app, int& exit_code);

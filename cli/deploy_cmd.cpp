@@ -1,4 +1,6 @@
-// `pgstage deploy --release NAME`: the container swap alone (no migrations).
+// `pgstage deploy --release NAME`: the container swap alone (no migrations). With the database URL
+// ([deploy] database_url_env) it refuses an earlier release a contract since removed something
+// from, and records the release as serving, like rollback.
 #include <iostream>
 
 #include "cli/command_options.h"
@@ -18,10 +20,13 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     DeployRun run;
-    exit_code =
-        configure("deploy", f->config, [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })
-            ? run_deploy(run, std::cout, std::cerr)
-            : kExitUsage;
+    if (!configure("deploy", f->config,
+                   [&](const Config& c, std::string& e) { return resolve_deploy(*f, c, run, e); })) {
+      exit_code = kExitUsage;
+      return;
+    }
+    guard_release(run, "deploy");
+    exit_code = run_deploy(run, std::cout, std::cerr);
   });
 }
 

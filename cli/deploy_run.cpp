@@ -7,7 +7,9 @@
 
 #include "cli/commands.h"
 #include "deploy/apply_lock.h"
+#include "db/redact.h"
 #include "deploy/verify_load.h"
+#include "executor/apply.h"
 
 namespace fs = std::filesystem;
 
@@ -23,6 +25,36 @@ std::string secs(deploy::Millis d) {
 std::string pad(const std::string& s, size_t n) { return s.size() >= n ? s + " " : s + std::string(n - s.size(), ' '); }
 
 }  // namespace
+
+void guard_release(DeployRun& run, const std::string& what) {
+  const std::string target = run.release;
+  run.predeploy = [target, what](const std::string& url, std::string& e) {
+    if (url.empty()) {
+      std::cout << "no database URL: the contracts that ran since " << target << " was deployed are not checked\n";
+      return true;
+    }
+    executor::RollbackCheck chk;
+    if (auto r = executor::check_rollback(url, target, chk); !r.ok) {
+      e = db::redact_secrets(r.error, url);
+      return false;
+    }
+    if (!chk.blockers.empty()) {
+      e = "refused: release " + target + " cannot run against the schema as it is now:";
+      for (const auto& b : chk.blockers) e += "\n  " + b;
+      e += "\nnothing was changed; deploy a release that does not need it instead";
+      return false;
+    }
+    if (chk.known && what == "rollback")
+      std::cout << "contracts since " << target << " was deployed: none removed anything it uses\n";
+    return true;
+  };
+  run.record = [target](const std::string& url, std::string& e) {
+    if (url.empty()) return true;
+    auto r = executor::mark_deployed(url, target);
+    if (!r.ok) e = db::redact_secrets(r.error, url);
+    return r.ok;
+  };
+}
 
 int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
   std::string err;
@@ -53,9 +85,27 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
   deploy::DeployRequest req;
   req.config = &cfg;
   req.release = run.release;
+  req.from_state = run.from_state;
   if (!url.empty()) req.env[cfg.database_url_env] = url;
   if (run.predeploy) req.predeploy = [&](std::string& e) { return run.predeploy(url, e); };
-  if (run.record) req.record = [&](std::string& e) { return run.record(url, e); };
+  // --verify-load is judged once every service is swapped, before the release is recorded: the
+  // exit code (0, or 3 for failed requests) is decided before the state says "deployed".
+  deploy::LoadGenerator load;
+  bool load_stopped = false, load_failed = false;
+  auto stop_load = [&] {
+    if (run.verify_load_url.empty() || load_stopped) return;
+    load_stopped = true;
+    deploy::LoadStats s = load.stop();
+    out << "verify-load: " << s.requests << " requests served, " << s.non_2xx << " non-2xx, " << s.conn_errors
+        << " connection errors";
+    if (!s.first_error.empty()) out << " (first: " << s.first_error << ")";
+    out << "\n";
+    load_failed = s.non_2xx + s.conn_errors > 0;
+  };
+  req.record = [&](std::string& e) {
+    stop_load();
+    return run.record ? run.record(url, e) : true;
+  };
   req.on_step = [&](const deploy::StepReport& r) {
     out << "  " << pad(r.service.empty() ? "-" : r.service, 10) << pad(r.step, 14) << pad(r.ok ? "ok" : "FAILED", 7)
         << secs(r.elapsed);
@@ -66,29 +116,23 @@ int run_deploy(const DeployRun& run, std::ostream& out, std::ostream& errs) {
 
   out << "deploying release " << run.release << " (" << runtime->name() << " runtime, " << cfg.services.size()
       << " service" << (cfg.services.size() == 1 ? "" : "s") << ")\n";
-  deploy::LoadGenerator load;
   if (!run.verify_load_url.empty()) load.start(run.verify_load_url, run.verify_load_threads);
   auto t0 = std::chrono::steady_clock::now();
   bool ok = deploy::deploy(req, *runtime, router.get(), err);
   auto total = std::chrono::duration_cast<deploy::Millis>(std::chrono::steady_clock::now() - t0);
-  int code = ok ? kExitOk : kExitFailed;
-  if (!run.verify_load_url.empty()) {
-    deploy::LoadStats s = load.stop();
-    out << "verify-load: " << s.requests << " requests served, " << s.non_2xx << " non-2xx, " << s.conn_errors
-        << " connection errors";
-    if (!s.first_error.empty()) out << " (first: " << s.first_error << ")";
-    out << "\n";
-    if (s.non_2xx + s.conn_errors > 0) {
-      if (ok) errs << "pgstage: error: the deploy finished but --verify-load saw failed requests\n";
-      code = kExitFailed;
-    }
-  }
+  stop_load();
   if (!ok) {
     errs << "pgstage: error: " << err << "\n";
-    return code;
+    return kExitFailed;
+  }
+  if (load_failed) {
+    errs << "pgstage: error: release " << run.release
+         << " is deployed and recorded, but --verify-load saw failed requests during the swap (exit "
+         << kExitDeployedWithErrors << ")\n";
+    return kExitDeployedWithErrors;
   }
   out << "release " << run.release << " deployed in " << secs(total).substr(secs(total).find_first_not_of(' ')) << "\n";
-  return code;
+  return kExitOk;
 }
 
 }  // namespace pgstage::cli

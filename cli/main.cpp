@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   pgstage::cli::add_plan_command(app, exit_code);
   pgstage::cli::add_apply_commands(app, exit_code);
   pgstage::cli::add_deploy_command(app, exit_code);
+  pgstage::cli::add_rollback_command(app, exit_code);
   pgstage::cli::add_trace_command(app, exit_code);
   pgstage::cli::add_snapshot_command(app, exit_code);
   pgstage::cli::add_baseline_command(app, exit_code);

@@ -109,6 +109,7 @@ class Apply {
     if (!refuse_unbaselined()) return res_;
     if (auto r = ensure_state_schema(conn_, !req_.dry_run); !r.ok) return fail(r.error);
     if (auto r = load_state(conn_, state_); !r.ok) return fail(r.error);
+    if (!refuse_older_release()) return res_;
     for (auto& m : files_) m.recorded = state_.migration(m.name);
     if (!verify_checksums()) return res_;
     if (!decide_pending()) return res_;
@@ -128,6 +129,19 @@ class Apply {
   }
 
  private:
+  // Apply moves forward only: a release first deployed before the one serving now may not
+  // survive the contracts that ran since, and apply would run more of them.
+  bool refuse_older_release() {
+    const ReleaseState* r = state_.release(req_.release);
+    const ReleaseState* sv = state_.serving();
+    if (!r || !r->deployed || !sv || sv->name == r->name || r->deployed_at >= sv->deployed_at) return true;
+    fail("release " + req_.release + " was deployed before " + sv->name +
+         ", which is serving now: apply only moves forward and would run contracts written for later releases; "
+         "nothing was run. To go back to " +
+         req_.release + ", run `pgstage rollback --to " + req_.release + "`");
+    return false;
+  }
+
   ApplyResult usage(const std::string& msg) {
     res_.exit_code = 2;
     res_.error = db::redact_secrets(msg, req_.database_url);
@@ -318,15 +332,17 @@ class Apply {
   bool run_contracts(StepRunner& runner) {
     for (auto& m : files_) {
       if (!m.recorded || (m.recorded->status != "expanded" && m.recorded->status != "contracting")) continue;
-      const ReleaseState* rel = state_.release(m.recorded->release);
-      if (!rel || !rel->deployed) {
-        std::string w = m.name + ": contract waits for release " + m.recorded->release +
-                        " to be marked deployed (pgstage mark-deployed " + m.recorded->release + ")";
+      if (std::string w = contract_wait(state_, *m.recorded); !w.empty()) {
+        w = m.name + ": " + w;
         out_.line(w);
         res_.waiting.push_back(w);
         continue;
       }
-      out_.line("contract " + m.name + " (release " + m.recorded->release + " is deployed)");
+      const ReleaseState* sv = state_.serving();
+      out_.line("contract " + m.name +
+                (m.recorded->status == "contracting"
+                     ? std::string(" (resumed)")
+                     : " (release " + (sv ? sv->name : std::string("?")) + ", deployed after its expand, is serving)"));
       std::vector<ExecStep> steps;
       for (auto& ss : state_.steps[m.name])
         if (ss.step.phase == planner::Phase::Contract) steps.push_back(ss.step);
@@ -344,9 +360,10 @@ class Apply {
       bool has_contract = false;
       for (auto& s : p.steps) has_contract = has_contract || s.phase == planner::Phase::Contract;
       out_.line((p.resumed ? "resume " : "apply ") + m.name +
-                (p.as_written   ? " (as written)"
-                 : has_contract ? " (expand and backfill; contract after release " + req_.release + " is deployed)"
-                                : " (staged)"));
+                (p.as_written ? " (as written)"
+                 : has_contract
+                     ? " (expand and backfill; contract once a release deployed after it is the only one running)"
+                     : " (staged)"));
       if (!p.resumed) {
         if (auto r = runner.begin_migration(MigrationState{m.name, m.checksum, req_.release, "running"}, p.steps);
             !r.ok)
@@ -361,8 +378,10 @@ class Apply {
       if (has_contract) {
         std::string release = p.m->recorded ? p.m->recorded->release : req_.release;
         res_.expanded.push_back(m.name);
-        res_.waiting.push_back(m.name + ": contract waits for release " + release +
-                               " to be marked deployed (pgstage mark-deployed " + release + ")");
+        res_.waiting.push_back(m.name +
+                               ": contract waits until a release deployed after its expand (applied with "
+                               "release " +
+                               release + ") is the only one running");
       } else {
         res_.ran.push_back(m.name);
       }
@@ -414,6 +433,68 @@ DbResult mark_deployed(const std::string& url, const std::string& release) {
   return r;
 }
 
+DbResult check_rollback(const std::string& url, const std::string& release, RollbackCheck& out) {
+  out = RollbackCheck{};
+  Connection c;
+  if (auto r = c.open(url); !r.ok) return r;
+  if (auto r = ensure_state_schema(c, false); !r.ok) return r;
+  State st;
+  if (auto r = load_state(c, st); !r.ok) return r;
+  if (const ReleaseState* sv = st.serving()) out.serving = sv->name;
+  const ReleaseState* target = st.release(release);
+  if (!target || !target->deployed) return DbResult::success();
+  out.known = true;
+  try {
+    pqxx::read_transaction tx(c.raw());
+    // Contract steps done, of migrations whose expand finished after the release's first deploy.
+    auto rows = tx.exec(
+        "SELECT m.name, s.kind, s.sql FROM pgstage.migrations m JOIN pgstage.steps s ON s.migration = m.name "
+        "WHERE s.phase = 'contract' AND s.status = 'done' AND "
+        "coalesce((SELECT max(e.finished_at) FROM pgstage.steps e WHERE e.migration = m.name AND e.phase <> "
+        "'contract'), m.started_at) > (SELECT deployed_at FROM pgstage.releases WHERE name = " +
+        tx.quote(release) + ") ORDER BY m.name, s.ord");
+    // Per migration: its contract step kinds, and the statements that removed something (a DROP of
+    // a column, table, view or type), whitespace collapsed.
+    std::map<std::string, std::pair<std::string, std::string>> by;
+    for (auto row : rows) {
+      auto& [kinds, removed] = by[row[0].c_str()];
+      kinds += (kinds.empty() ? "" : ", ") + std::string(row[1].c_str());
+      std::string sql = row[2].c_str();
+      if (sql.rfind("DO ", 0) == 0) continue;
+      size_t start = 0;
+      while (start < sql.size()) {
+        size_t end = sql.find(';', start);
+        if (end == std::string::npos) end = sql.size();
+        std::string stmt;
+        bool space = false;
+        for (size_t i = start; i < end; ++i) {
+          char ch = sql[i];
+          if (isspace(static_cast<unsigned char>(ch))) {
+            space = !stmt.empty();
+            continue;
+          }
+          if (space) stmt += ' ';
+          space = false;
+          stmt += ch;
+        }
+        for (const char* what : {"DROP COLUMN", "DROP TABLE", "DROP VIEW", "DROP TYPE"})
+          if (stmt.find(what) != std::string::npos) {
+            removed += (removed.empty() ? "" : "; ") + ("`" + stmt + "`");
+            break;
+          }
+        start = end + 1;
+      }
+    }
+    for (auto& [m, kr] : by)
+      out.blockers.push_back(m + ": its contract ran after " + release + " was deployed (" + kr.first + ") and " +
+                             (kr.second.empty() ? "changed what " + release + " may rely on"
+                                                : "removed what " + release + " may still use: " + kr.second));
+    return DbResult::success();
+  } catch (...) {
+    return current_exception_result("cannot read the pgstage state");
+  }
+}
+
 DbResult read_status(const std::string& url, StatusReport& out) {
   Connection c;
   if (auto r = c.open(url); !r.ok) return r;
@@ -421,8 +502,8 @@ DbResult read_status(const std::string& url, StatusReport& out) {
   if (auto r = load_state(c, out.state); !r.ok) return r;
   for (auto& m : out.state.migrations) {
     if (m.status != "expanded" && m.status != "contracting") continue;
-    const ReleaseState* rel = out.state.release(m.release);
-    out.contracts.push_back({m.name, m.release, rel && rel->deployed});
+    std::string w = contract_wait(out.state, m);
+    out.contracts.push_back({m.name, m.release, w.empty(), w});
   }
   for (auto& b : out.state.backfills) {
     if (b.done) continue;

@@ -62,9 +62,21 @@ bool load_migration_files(const std::string& dir, Layout layout, const std::vect
 DbResult mark_deployed(const std::string& url, const std::string& release);
 
 struct PendingContract {
-  std::string migration, release;
-  bool ready = false;  // the release is marked deployed
+  std::string migration, release;  // release: the one whose apply ran the expand
+  bool ready = false;              // contract_wait() is empty: the next apply runs it
+  std::string waits_for;           // contract_wait(): what it waits for, when not ready
 };
+
+// `pgstage rollback --to RELEASE`: whether RELEASE may run against the schema as it is now.
+// Refused (in `blockers`, one per migration, naming the contract's statements) when a contract
+// ran that the release predates: the migration's expand finished after RELEASE was first
+// deployed, so its code may still need what the contract removed.
+struct RollbackCheck {
+  bool known = false;                 // RELEASE was recorded as deployed in this database
+  std::string serving;                // the release serving now
+  std::vector<std::string> blockers;  // "002_x.sql: its contract ran `ALTER TABLE ...`"
+};
+DbResult check_rollback(const std::string& url, const std::string& release, RollbackCheck& out);
 struct BackfillProgress {
   BackfillState state;
   std::string table;

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS pgstage.schema_version (version int NOT NULL);
 CREATE TABLE IF NOT EXISTS pgstage.releases (
   name text PRIMARY KEY,
   started_at timestamptz NOT NULL DEFAULT now(),
-  deployed_at timestamptz
+  deployed_at timestamptz,
+  serving_since timestamptz
 );
 CREATE TABLE IF NOT EXISTS pgstage.migrations (
   name text PRIMARY KEY,
@@ -61,6 +62,14 @@ CREATE TABLE IF NOT EXISTS pgstage.backfills (
 
 std::string str(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
 
+// A timestamptz column as UTC text that sorts as time does.
+std::string utc(const std::string& col) {
+  return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
+}
+
+// Added after schema_version 1 shipped (older pgstage versions ignore it).
+const char* kAddServingSince = "ALTER TABLE pgstage.releases ADD COLUMN IF NOT EXISTS serving_since timestamptz";
+
 }  // namespace
 
 const MigrationState* State::migration(const std::string& name) const {
@@ -73,6 +82,27 @@ const ReleaseState* State::release(const std::string& name) const {
     if (r.name == name) return &r;
   return nullptr;
 }
+const ReleaseState* State::serving() const {
+  const ReleaseState* best = nullptr;
+  for (auto& r : releases) {
+    if (!r.deployed) continue;
+    const std::string& t = r.serving_since.empty() ? r.deployed_at : r.serving_since;
+    if (!best || t > (best->serving_since.empty() ? best->deployed_at : best->serving_since)) best = &r;
+  }
+  return best;
+}
+
+std::string contract_wait(const State& s, const MigrationState& m) {
+  if (m.status == "contracting") return "";
+  const ReleaseState* sv = s.serving();
+  if (sv && sv->deployed_at > m.finished_at) return "";
+  return "contract waits until a release deployed after its expand (applied with release " + m.release +
+         ") is the only one running; " +
+         (sv ? "serving now: " + sv->name + ", deployed before the expand"
+             : std::string("no release is deployed yet")) +
+         " (apply with [services] records the release it deploys; otherwise run pgstage mark-deployed RELEASE)";
+}
+
 const BackfillState* State::backfill(const std::string& migration, const std::string& step_id) const {
   for (auto& b : backfills)
     if (b.migration == migration && b.step_id == step_id) return &b;
@@ -99,6 +129,10 @@ DbResult ensure_state_schema(Connection& c, bool create) {
                                ", newer than this pgstage understands (" + std::to_string(kStateVersion) +
                                "); upgrade pgstage");
     if (v < 1) return DbResult::failure("the pgstage schema in this database has no schema_version row");
+    if (create && tx.exec1("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'pgstage' AND "
+                           "table_name = 'releases' AND column_name = 'serving_since'")[0]
+                          .as<int>() == 0)
+      tx.exec(kAddServingSince);
     tx.commit();
     return DbResult::success();
   } catch (...) {
@@ -112,10 +146,14 @@ DbResult load_state(Connection& c, State& out) {
     pqxx::read_transaction tx(c.raw());
     if (!tx.exec1("SELECT to_regclass('pgstage.schema_version') IS NOT NULL")[0].as<bool>()) return DbResult::success();
     out.exists = true;
-    for (auto row : tx.exec("SELECT name, checksum, release, status FROM pgstage.migrations ORDER BY name"))
-      out.migrations.push_back({str(row[0]), str(row[1]), str(row[2]), str(row[3])});
-    for (auto row : tx.exec("SELECT name, deployed_at IS NOT NULL FROM pgstage.releases ORDER BY started_at, name"))
-      out.releases.push_back({str(row[0]), row[1].as<bool>()});
+    for (auto row : tx.exec("SELECT name, checksum, release, status, " + utc("finished_at") +
+                            " FROM pgstage.migrations ORDER BY name"))
+      out.migrations.push_back({str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4])});
+    // serving_since through to_jsonb: a state written before the column existed reads as null.
+    for (auto row : tx.exec("SELECT name, deployed_at IS NOT NULL, " + utc("deployed_at") + ", " +
+                            utc("(to_jsonb(r)->>'serving_since')::timestamptz") +
+                            " FROM pgstage.releases r ORDER BY started_at, name"))
+      out.releases.push_back({str(row[0]), row[1].as<bool>(), str(row[2]), str(row[3])});
     for (auto row : tx.exec("SELECT migration, step_id, ord, phase, kind, sql, transactional, spec::text, status "
                             "FROM pgstage.steps ORDER BY migration, ord")) {
       StepState s;
@@ -172,8 +210,9 @@ DbResult record_release(Connection& c, const std::string& release) {
 
 DbResult mark_release_deployed(Connection& c, const std::string& release) {
   return exec_one(c, "cannot mark release " + release + " deployed", [&](pqxx::work& tx) {
-    tx.exec("INSERT INTO pgstage.releases (name, deployed_at) VALUES (" + tx.quote(release) +
-            ", now()) ON CONFLICT (name) DO UPDATE SET deployed_at = coalesce(pgstage.releases.deployed_at, now())");
+    tx.exec("INSERT INTO pgstage.releases (name, deployed_at, serving_since) VALUES (" + tx.quote(release) +
+            ", clock_timestamp(), clock_timestamp()) ON CONFLICT (name) DO UPDATE SET deployed_at = "
+            "coalesce(pgstage.releases.deployed_at, clock_timestamp()), serving_since = clock_timestamp()");
   });
 }
 

@@ -30,6 +30,8 @@ inline constexpr int kStateVersion = 1;
 // backfill done, contract pending), contracting (contract in progress), complete (contract done).
 struct MigrationState {
   std::string name, checksum, release, status;
+  std::string
+      finished_at;  // UTC "YYYY-MM-DD HH:MM:SS.US" of its last status change ("expanded": when the expand ended)
 };
 
 struct StepState {
@@ -46,9 +48,12 @@ struct BackfillState {
   std::string updated_at;
 };
 
+// Timestamps are UTC text ("YYYY-MM-DD HH:MM:SS.US", so they compare as strings); empty: never.
 struct ReleaseState {
   std::string name;
   bool deployed = false;
+  std::string deployed_at;    // first time it was recorded as deployed
+  std::string serving_since;  // last time it was recorded as deployed (deploy, apply, rollback, mark-deployed)
 };
 
 struct State {
@@ -61,7 +66,15 @@ struct State {
   const MigrationState* migration(const std::string& name) const;
   const ReleaseState* release(const std::string& name) const;
   const BackfillState* backfill(const std::string& migration, const std::string& step_id) const;
+  // The release serving now: the one most recently recorded as deployed (null: none yet).
+  const ReleaseState* serving() const;
 };
+
+// Contracts follow code, not names: the contract of `m` may run once the release serving now
+// was first deployed after m's expand finished (so every release running was built against the
+// expanded schema; a release that failed its deploy is never recorded, so it never counts).
+// A contract already in progress resumes. Returns "" when it may run, else what it waits for.
+std::string contract_wait(const State& s, const MigrationState& m);
 
 // Creates the schema when missing (create=true) and checks its version. Errors name what failed.
 DbResult ensure_state_schema(Connection& c, bool create);
@@ -70,6 +83,7 @@ DbResult load_state(Connection& c, State& out);
 
 // Writes, each in its own transaction unless it takes one.
 DbResult record_release(Connection& c, const std::string& release);
+// Sets deployed_at (first time only) and serving_since (every time) to now.
 DbResult mark_release_deployed(Connection& c, const std::string& release);
 // Inserts the migration (status running) with all its steps (status pending), once.
 DbResult begin_migration(Connection& c, const MigrationState& m, const std::vector<ExecStep>& steps);

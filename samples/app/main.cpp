@@ -1,14 +1,21 @@
 // The sample application pgstage deploys in its README and end-to-end tests.
-//   APP_RELEASE  v1 (reads/writes users.name) | v2, v3 (users.full_name) | broken (never healthy)
+//   APP_RELEASE  v1 (reads/writes users.name) | any other name (users.full_name) | broken (never
+//                healthy) | broken-worker (healthy as web, never healthy as worker)
 //   APP_ROLE     web (default) | worker (consumes the jobs table)
 //   PORT         where to listen (default 8080); DATABASE_URL the Postgres URL
 //   APP_STARTUP_DELAY_MS  sleep before listening (to test slow starts)
-// GET /healthz is 200 only when Postgres answers a query. SIGTERM: stop accepting, finish
-// in-flight requests (and the current job), exit 0.
+//   APP_DB_POOL  Postgres connections at most (default 4): old and new instances together stay
+//                far below max_connections; a request waits up to 5s for a free one
+// GET /healthz is 200 only when it gets a connection and Postgres answers a query (else 503). SIGTERM: stop accepting,
+// finish in-flight requests (and the current job), exit 0.
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -29,19 +36,62 @@ std::string g_url;
 std::string g_release;
 std::atomic<bool> g_stopping{false};
 
-// One connection per server thread, re-opened after a failure.
-pqxx::connection& db() {
-  thread_local std::unique_ptr<pqxx::connection> c;
-  if (!c || !c->is_open()) c = std::make_unique<pqxx::connection>(g_url);
-  return *c;
-}
+// A bounded pool: at most `max_` connections, opened on demand, dropped when broken.
+class Pool {
+ public:
+  void set_max(int n) { max_ = n < 1 ? 1 : n; }
+  std::unique_ptr<pqxx::connection> acquire() {
+    std::unique_lock<std::mutex> lk(mu_);
+    if (!cv_.wait_for(lk, std::chrono::seconds(5), [&] { return !idle_.empty() || open_ < max_; }))
+      throw std::runtime_error("no free database connection within 5s (pool of " + std::to_string(max_) + ")");
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    ++open_;
+    lk.unlock();
+    try {
+      return std::make_unique<pqxx::connection>(g_url);
+    } catch (...) {
+      release(nullptr);
+      throw;
+    }
+  }
+  void release(std::unique_ptr<pqxx::connection> c) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (c && c->is_open())
+      idle_.push_back(std::move(c));
+    else
+      --open_;
+    cv_.notify_one();
+  }
 
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;
+  int max_ = 4;
+};
+Pool g_pool;
+
+// Runs f on a pooled connection; one retry on a fresh connection when it was broken.
 template <typename F>
 auto with_db(F&& f) {
-  try {
-    return f(db());
-  } catch (const pqxx::broken_connection&) {
-    return f(db());  // one retry on a fresh connection
+  for (int attempt = 0;; ++attempt) {
+    auto c = g_pool.acquire();
+    try {
+      auto r = f(*c);
+      g_pool.release(std::move(c));
+      return r;
+    } catch (const pqxx::broken_connection&) {
+      g_pool.release(nullptr);
+      if (attempt > 0) throw;
+    } catch (...) {
+      g_pool.release(c && c->is_open() ? std::move(c) : nullptr);
+      throw;
+    }
   }
 }
 
@@ -62,9 +112,9 @@ bool db_ok(std::string& why) {
 }
 
 void routes(httplib::Server& svr, bool worker) {
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  svr.Get("/healthz", [worker](const httplib::Request&, httplib::Response& res) {
     std::string why;
-    if (g_release == "broken") {
+    if (g_release == "broken" || (worker && g_release == "broken-worker")) {
       res.status = 503;
       res.set_content("release \"broken\" is never healthy\n", "text/plain");
     } else if (g_stopping) {
@@ -140,6 +190,7 @@ bool work_one() {
 int main() {
   g_url = env("DATABASE_URL");
   g_release = env("APP_RELEASE", "v1");
+  g_pool.set_max(std::atoi(env("APP_DB_POOL", "4").c_str()));
   bool worker = env("APP_ROLE", "web") == "worker";
   int port = std::atoi(env("PORT", "8080").c_str());
   std::cout.setf(std::ios::unitbuf);

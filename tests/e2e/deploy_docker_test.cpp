@@ -22,4 +22,15 @@ TEST_SUITE("deploy (docker runtime)") {
   }
   TEST_CASE("a second apply is refused while one runs") { scenario_second_apply_refused("docker"); }
   TEST_CASE("a deploy killed with SIGKILL is cleaned up by the next one") { scenario_crash_recovery("docker"); }
+  TEST_CASE("contracts follow code, not release names; rollback and its refusals, under load") {
+    scenario_contracts_follow_code_and_rollback("docker");
+  }
+  TEST_CASE("all services or none: a failing worker swaps web back; verify-load failures exit 3") {
+    scenario_all_services_or_none("docker");
+  }
+  TEST_CASE("kill -9 right after switch and during drain_old under load: no failed request") {
+    scenario_kill_at_every_step("docker",
+                                {"deploy-before-drain_old:1", "deploy-in-drain_old:1", "deploy-before-stop_old:1"},
+                                /*worker=*/false);
+  }
 }

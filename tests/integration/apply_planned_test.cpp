@@ -44,10 +44,11 @@ TEST_CASE("pgstage apply stages an unsafe migration: contract refused before mar
 
   auto r2 = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r2"});
   CHECK(r2.exit_code == 0);
-  CHECK(r2.out.find("contract waits for release r1") != std::string::npos);
+  CHECK(r2.out.find("contract waits until a release deployed after its expand (applied with release r1) is the "
+                    "only one running; no release is deployed yet") != std::string::npos);
   CHECK(not_null(url) == "f");
   auto st = run_pgstage({"status", "--database-url", url});
-  CHECK(st.out.find("002_plan.sql: waits for release r1 (pgstage mark-deployed r1)") != std::string::npos);
+  CHECK(st.out.find("002_plan.sql: contract waits until a release deployed after its expand") != std::string::npos);
 
   auto mark = run_pgstage({"mark-deployed", "r1", "--database-url", url});
   CHECK(mark.exit_code == 0);

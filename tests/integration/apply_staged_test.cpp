@@ -28,7 +28,8 @@ TEST_CASE("an unsafe migration runs expand+backfill now and its contract only af
   CHECK(r2.exit_code == 0);
   CHECK(r2.contracted.empty());
   REQUIRE(r2.waiting.size() == 1);
-  CHECK(r2.waiting[0].find("waits for release r1") != std::string::npos);
+  CHECK(r2.waiting[0].find("contract waits until a release deployed after its expand (applied with release r1)") !=
+        std::string::npos);
   CHECK(q1(url, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'code'") == "f");
 
   executor::StatusReport st;

@@ -22,4 +22,17 @@ TEST_SUITE("deploy (process runtime)") {
   }
   TEST_CASE("a second apply is refused while one runs") { scenario_second_apply_refused("process"); }
   TEST_CASE("a deploy killed with SIGKILL is cleaned up by the next one") { scenario_crash_recovery("process"); }
+  TEST_CASE("contracts follow code, not release names; rollback and its refusals, under load") {
+    scenario_contracts_follow_code_and_rollback("process");
+  }
+  TEST_CASE("all services or none: a failing worker swaps web back; verify-load failures exit 3") {
+    scenario_all_services_or_none("process");
+  }
+  TEST_CASE("kill -9 at every step boundary under load: no failed request, one release afterwards") {
+    scenario_kill_at_every_step("process",
+                                {"deploy-before-start_new:1", "deploy-before-wait_healthy:1", "deploy-before-switch:1",
+                                 "deploy-before-drain_old:1", "deploy-in-drain_old:1", "deploy-before-stop_old:1",
+                                 "deploy-before-record:1", "deploy-between-services:1", "deploy-before-wait_healthy:2",
+                                 "deploy-before-stop_old:2", "deploy-before-release-record:1"});
+  }
 }

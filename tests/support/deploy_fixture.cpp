@@ -119,23 +119,35 @@ DeployFixture::~DeployFixture() {
   }
 }
 
+std::map<std::string, std::string> DeployFixture::run_env() const {
+  auto e = env;
+  e["DATABASE_URL"] = db_url;
+  return e;
+}
+
+proc::Result DeployFixture::rollback(const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"rollback", "--config", config_path};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_pgstage(args, {.env = run_env(), .merge_stderr = true});
+}
+
 Started DeployFixture::start_deploy(const std::string& release, const std::vector<std::string>& extra) {
   std::vector<std::string> args = {"deploy", "--release", release, "--config", config_path};
   args.insert(args.end(), extra.begin(), extra.end());
-  return start_pgstage(args, {.env = {{"DATABASE_URL", db_url}}});
+  return start_pgstage(args, {.env = run_env()});
 }
 
 proc::Result DeployFixture::apply(const std::string& migrations_dir, const std::string& release,
                                   const std::vector<std::string>& extra) {
   std::vector<std::string> args = {"apply", migrations_dir, "--release", release, "--config", config_path};
   args.insert(args.end(), extra.begin(), extra.end());
-  return run_pgstage(args, {.env = {{"DATABASE_URL", db_url}}, .merge_stderr = true});
+  return run_pgstage(args, {.env = run_env(), .merge_stderr = true});
 }
 
 proc::Result DeployFixture::deploy(const std::string& release, const std::vector<std::string>& extra) {
   std::vector<std::string> args = {"deploy", "--release", release, "--config", config_path};
   args.insert(args.end(), extra.begin(), extra.end());
-  return run_pgstage(args, {.env = {{"DATABASE_URL", db_url}}, .merge_stderr = true});
+  return run_pgstage(args, {.env = run_env(), .merge_stderr = true});
 }
 
 std::vector<deploy::Instance> DeployFixture::instances(const std::string& service) {

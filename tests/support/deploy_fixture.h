@@ -41,6 +41,8 @@ class DeployFixture {
   std::string config_path;
   std::string web, worker;  // service names (unique per fixture)
   deploy::DeployConfig config;
+  // Added to the environment of every pgstage this fixture runs (e.g. PGSTAGE_FAULT).
+  std::map<std::string, std::string> env;
 
   // `pgstage deploy --release R --config ...` with DATABASE_URL set; extra args appended.
   // Output (stdout and stderr together) in `out`.
@@ -49,6 +51,8 @@ class DeployFixture {
   proc::Result apply(const std::string& migrations_dir, const std::string& release,
                      const std::vector<std::string>& extra = {});
   Started start_deploy(const std::string& release, const std::vector<std::string>& extra = {});
+  // `pgstage rollback [--to R] --config ...` with DATABASE_URL set.
+  proc::Result rollback(const std::vector<std::string>& extra = {});
   std::vector<deploy::Instance> instances(const std::string& service);
   void sql(const std::string& statements);
   std::string query1(const std::string& query);  // first column of the first row, "" if none
@@ -56,6 +60,7 @@ class DeployFixture {
   std::string get(const std::string& path, long* status = nullptr);
 
  private:
+  std::map<std::string, std::string> run_env() const;
   TempDir dir_;
   std::unique_ptr<deploy::Runtime> runtime_;
   std::string error_;

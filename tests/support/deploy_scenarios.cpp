@@ -298,4 +298,201 @@ void scenario_crash_recovery(const std::string& runtime) {
   CHECK(webs[0].release == "v2");
 }
 
+void scenario_contracts_follow_code_and_rollback(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .deploy_timeout = "3s", .worker = false, .create_schema = false});
+  REQUIRE_FIXTURE(f);
+  std::string src = std::string(PGSTAGE_SOURCE_DIR) + "/samples/app/migrations/";
+  std::string dir = f.dir + "/migrations";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(src + "001_create_users.sql", dir + "/001_create_users.sql");
+  auto apply = [&](const std::string& release, int want) {
+    auto p = f.apply(dir, release);
+    INFO("pgstage apply --release " << release << " output:\n" << p.out);
+    REQUIRE(p.exit_code == want);
+    return p.out;
+  };
+  auto has_name = [&] {
+    return f.query1(
+               "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") ==
+           "1";
+  };
+  apply("v1", 0);
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+
+  // A release that fails its health check ran the expand; it never counts for the contract.
+  std::filesystem::copy_file(src + "002_rename_name.sql", dir + "/002_rename_name.sql");
+  std::string bad = apply("broken", 1);
+  CHECK(bad.find("1 expanded") != std::string::npos);
+  CHECK(f.get("/release") == "v1\n");
+  auto st = run_pgstage({"status", "--database-url", f.db_url}, {.merge_stderr = true});
+  INFO("status:\n" << st.out);
+  CHECK(st.out.find("002_rename_name.sql: contract waits until a release deployed after its expand (applied with "
+                    "release broken) is the only one running; serving now: v1, deployed before the expand") !=
+        std::string::npos);
+  std::string out2 = apply("v2", 0);
+  CHECK(out2.find("0 contracted") != std::string::npos);
+  CHECK(out2.find("serving now: v1, deployed before the expand") != std::string::npos);
+  CHECK(has_name());
+
+  // Back to v1 (deployed before the expand, which v1 survives): the contract still waits.
+  auto back = f.rollback();
+  INFO("rollback output:\n" << back.out);
+  REQUIRE(back.exit_code == 0);
+  CHECK(back.out.find("rollback from release v2 to v1") != std::string::npos);
+  CHECK(f.get("/release") == "v1\n");
+  std::string again = apply("v2", 0);
+  CHECK(again.find("0 contracted") != std::string::npos);
+  CHECK(has_name());
+  CHECK(f.get("/release") == "v2\n");
+
+  std::string out3 = apply("v3", 0);
+  CHECK(out3.find("1 contracted") != std::string::npos);
+  CHECK_FALSE(has_name());
+  CHECK(f.get("/release") == "v3\n");
+
+  // v1 reads users.name, which the contract dropped: refused, nothing changed.
+  auto webs_before = f.instances(f.web);
+  auto refused = f.rollback({"--to", "v1"});
+  INFO("rollback --to v1 output:\n" << refused.out);
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out.find("002_rename_name.sql: its contract ran after v1 was deployed") != std::string::npos);
+  CHECK(refused.out.find("DROP COLUMN") != std::string::npos);
+  auto swap_v1 = f.deploy("v1");  // the swap alone checks the same
+  INFO("deploy --release v1 output:\n" << swap_v1.out);
+  CHECK(swap_v1.exit_code == 1);
+  CHECK(swap_v1.out.find("refused: release v1 cannot run against the schema as it is now") != std::string::npos);
+  auto older = f.apply(dir, "v1");
+  INFO("apply --release v1 output:\n" << older.out);
+  CHECK(older.exit_code == 1);
+  CHECK(older.out.find("pgstage rollback --to v1") != std::string::npos);
+  auto webs_after = f.instances(f.web);
+  REQUIRE(webs_after.size() == 1);
+  CHECK(webs_after[0].id == webs_before[0].id);
+  CHECK(f.get("/release") == "v3\n");
+
+  auto to_v2 = f.rollback({"--to", "v2"});
+  INFO("rollback --to v2 output:\n" << to_v2.out);
+  CHECK(to_v2.exit_code == 0);
+  CHECK(f.get("/release") == "v2\n");
+  CHECK(f.query1("SELECT name FROM pgstage.releases ORDER BY serving_since DESC NULLS LAST LIMIT 1") == "v2");
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v2");
+}
+
+void scenario_all_services_or_none(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .deploy_timeout = "3s"});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);
+  require_deployed(f, "v1");
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+
+  auto p = f.deploy("broken-worker");
+  INFO("output:\n" << p.out);
+  CHECK(p.exit_code == 1);
+  CHECK(p.out.find(f.worker + ": wait_healthy: not healthy within the deploy timeout") != std::string::npos);
+  CHECK(p.out.find(f.web + " swapped back to release v1") != std::string::npos);
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v1");
+  auto workers = f.instances(f.worker);
+  REQUIRE(workers.size() == 1);
+  CHECK(workers[0].release == "v1");
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+
+  // Deployed, but the verify-load URL answers 404: exit 3, decided before the release is recorded,
+  // and the release is recorded (it serves).
+  auto v = f.deploy("v2", {"--verify-load", f.haproxy.url("/no-such-page")});
+  INFO("output:\n" << v.out);
+  CHECK(v.exit_code == 3);
+  CHECK(v.out.find("is deployed and recorded, but --verify-load saw failed requests") != std::string::npos);
+  CHECK(v.out.find("verify-load:") < v.out.find("recorded as deployed"));
+  CHECK(f.get("/release") == "v2\n");
+  // The failed release was never recorded in the pgstage state; v2 is, and serves.
+  CHECK(f.query1("SELECT count(*) FROM pgstage.releases WHERE name = 'broken-worker' AND deployed_at IS NOT NULL") ==
+        "0");
+  CHECK(f.query1("SELECT name FROM pgstage.releases ORDER BY serving_since DESC NULLS LAST LIMIT 1") == "v2");
+}
+
+void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker) {
+  DeployFixture f({.runtime = runtime, .drain_timeout = "2s", .deploy_timeout = "20s", .worker = worker});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);  // v1 (users.name) and later releases (full_name) both run against it
+  require_deployed(f, "v1");
+  f.sql("INSERT INTO jobs (payload) SELECT 'job ' || g FROM generate_series(1, 100) g");
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  deploy::HaproxyRouter router(f.haproxy.socket());
+  int n = 0;
+  std::string last = "v1";
+  for (const auto& point : points) {
+    ++n;
+    std::string crashed = "c" + std::to_string(n), next = "r" + std::to_string(n);
+    f.env["PGSTAGE_FAULT"] = point;
+    auto p = f.start_deploy(crashed);
+    auto killed = p.finish(std::chrono::seconds(60));
+    f.env.erase("PGSTAGE_FAULT");
+    INFO("kill point " << point << "; the killed deploy printed:\n" << killed.out);
+    REQUIRE(killed.signal == SIGKILL);
+    // Right after the kill, HAProxy still has a ready server.
+    std::vector<deploy::Slot> slots;
+    std::string err;
+    REQUIRE_MESSAGE(router.slots("app", slots, err), err);
+    int ready = 0;
+    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
+    CHECK(ready >= 1);
+    long before = load.ok_so_far();
+    wait_for_traffic(load, before + 20);
+
+    auto d = f.deploy(next);
+    INFO("the next deploy printed:\n" << d.out);
+    REQUIRE(d.exit_code == 0);
+    CHECK(f.get("/release") == next + "\n");
+    auto webs = f.instances(f.web);
+    REQUIRE(webs.size() == 1);
+    CHECK(webs[0].release == next);
+    if (worker) {
+      auto workers = f.instances(f.worker);
+      REQUIRE(workers.size() == 1);
+      CHECK(workers[0].release == next);
+    }
+    // The sample app's bounded pool (APP_DB_POOL, default 4): the instances running now hold at
+    // most 4 connections each, however many requests the load sends (before: one per server thread).
+    long conns =
+        std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                           "pid <> pg_backend_pid()"));
+    CHECK(conns <= (worker ? 8 : 4));
+    // One slot serves, the other is out.
+    REQUIRE(router.slots("app", slots, err));
+    ready = 0;
+    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
+    CHECK(ready == 1);
+    last = next;
+    before = load.ok_so_far();
+    wait_for_traffic(load, before + 20);
+  }
+  LoadReport r = load.stop();
+  check_clean_load(r);
+  pqxx::connection c(f.db_url);
+  pqxx::nontransaction tx(c);
+  long missing = 0;
+  for (const auto& [id, name] : r.acked) {
+    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
+    if (row.empty() || row[0][0].is_null() || row[0][0].as<std::string>() != name) ++missing;
+  }
+  INFO(r.acked.size() << " acknowledged writes");
+  CHECK(missing == 0);
+}
+
 }  // namespace pgstage::test

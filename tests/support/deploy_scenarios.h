@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pgstage::test {
 
@@ -24,5 +25,22 @@ void scenario_long_request_cut_at_drain_timeout(const std::string& runtime);
 void scenario_second_apply_refused(const std::string& runtime);
 // A deploy killed with SIGKILL leaves an instance behind; the next deploy removes it.
 void scenario_crash_recovery(const std::string& runtime);
+// Contracts follow code and rollback, with `pgstage apply` and the sample migrations under load:
+// v1; `broken` runs 002's expand and fails its health check (v1 keeps serving); v2 deploys but
+// the contract waits (v1 was serving, deployed before the expand); `rollback` goes back to v1 and
+// `apply v2` again still does not contract; v3 runs the contract (v2 was deployed after the
+// expand); `rollback --to v1` and `apply --release v1` are refused naming the dropped column,
+// nothing changed; `rollback --to v2` swaps back. Zero failed requests throughout.
+void scenario_contracts_follow_code_and_rollback(const std::string& runtime);
+// All services or none: web swaps to a release whose worker never turns healthy; web is swapped
+// back to the old release, exit 1, the release not recorded, no failed request. Then a
+// --verify-load that sees failed requests exits 3 with the release deployed and recorded.
+void scenario_all_services_or_none(const std::string& runtime);
+// One fixture, steady load: for each fault point (deploy/fault.h, PGSTAGE_FAULT=POINT) a deploy
+// is killed there with SIGKILL, then the next deploy recovers and swaps. Zero failed requests over
+// the whole run, a ready slot right after every kill, one instance per service afterwards, on
+// the release deployed last; every acknowledged write readable.
+void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points,
+                                 bool worker = true);
 
 }  // namespace pgstage::test
