@@ -87,27 +87,31 @@ class Shadow {
     }
     return true;
   }
-  // Creates an empty database and returns its URL.
-  bool create(const std::string& role, std::string& url, std::string& err) {
+  // Creates a database (empty, or a copy of `from`, another scratch database) and returns its URL.
+  bool create(const std::string& role, std::string& url, std::string& err, const std::string& from = "") {
     std::string name = "pgstage_verify_" + role + "_" + std::to_string(getpid()) + "_" + std::to_string(++n_);
     try {
       pqxx::connection c(admin_url_);
       pqxx::nontransaction tx(c);
       tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name));
-      tx.exec("CREATE DATABASE " + tx.quote_name(name) + " TEMPLATE template0");
+      tx.exec("CREATE DATABASE " + tx.quote_name(name) + " TEMPLATE " +
+              tx.quote_name(from.empty() ? "template0" : from));
     } catch (...) {
       err = db::redact_secrets(db::current_exception_result("cannot create a scratch database").error, admin_url_);
       return false;
     }
     created_.push_back(name);
     url = with_database(admin_url_, name);
+    last_ = name;
     return true;
   }
+  const std::string& last_name() const { return last_; }
 
  private:
   db::TempCluster cluster_;
   std::string admin_url_;
   std::vector<std::string> created_;
+  std::string last_;
   int n_ = 0;
 };
 
@@ -210,7 +214,7 @@ std::string value_sql(const std::string& type, const std::string& category, cons
     return "(enum_range(NULL::" + type + "))[1 + " + g + " % array_length(enum_range(NULL::" + type + "), 1)]";
   if (category == "I") return "('10.0.' || " + g + " || '.0/24')::" + type;
   if (type == "uuid") return "md5('sample' || " + g + ")::uuid";
-  if (type == "json" || type == "jsonb") return "jsonb_build_object('sample', " + g + ")::" + type;
+  if (type == "json" || type == "jsonb") return "jsonb_build_array('sample', " + g + ")::" + type;
   if (type == "bytea") return "convert_to('sample' || " + g + ", 'UTF8')";
   return "";
 }
@@ -357,7 +361,8 @@ struct ScratchDir {
 
 }  // namespace
 
-VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, int sample_rows) {
+// One comparison from `before` (a scratch database holding the schema before the migration).
+VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::string& before, int sample_rows) {
   VerifyReport rep;
   auto t0 = Clock::now();
   auto log = [&](const std::string& s) {
@@ -377,24 +382,9 @@ VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, int sample_ro
   SourceFile migration;
   std::string err;
   if (!read_source(req.migration_path, req.lint.layout, migration, err)) return done(Outcome::Setup, err);
-  std::vector<SourceFile> history;
-  for (auto& h : req.history) {
-    SourceFile f;
-    if (!read_source(h.path, h.layout, f, err)) return done(Outcome::Setup, err);
-    history.push_back(std::move(f));
-  }
-
   std::string written_url, staged_url;
-  if (!shadow.create("written", written_url, err) || !shadow.create("staged", staged_url, err))
+  if (!shadow.create("written", written_url, err, before) || !shadow.create("staged", staged_url, err, before))
     return done(Outcome::Setup, err);
-
-  // The schema before the migration, in both.
-  log("verify: building the schema before the migration (" + std::to_string(history.size()) + " file(s))" +
-      (sample_rows > 0 ? ", with sample rows" : ", tables left empty"));
-  for (auto& url : {written_url, staged_url})
-    for (auto& f : history)
-      if (!run_as_written(url, f, err))
-        return done(Outcome::Setup, "the history does not run on a fresh database: " + err);
 
   // Sample rows in the tables the plan touches (and what their foreign keys reference).
   std::vector<QualifiedName> touched;
@@ -500,12 +490,32 @@ VerifyReport verify_plan(const VerifyRequest& req) {
     rep.error = "no throwaway database: " + err;
     return rep;
   }
-  VerifyReport rep = verify_once(req, shadow, req.sample_rows);
+  // The schema before the migration, built once: both databases are copies of it (roles and other
+  // cluster-wide objects the history creates exist once).
+  std::string before_url;
+  auto setup_failed = [&](std::string e) {
+    VerifyReport rep;
+    rep.shadow = req.shadow_url.empty() ? "temporary cluster" : db::redact_url(req.shadow_url);
+    rep.error = std::move(e);
+    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return rep;
+  };
+  if (!shadow.create("before", before_url, err)) return setup_failed(err);
+  std::string before = shadow.last_name();
+  if (req.log)
+    req.log("verify: building the schema before the migration (" + std::to_string(req.history.size()) + " file(s))");
+  for (auto& h : req.history) {
+    SourceFile f;
+    if (!read_source(h.path, h.layout, f, err)) return setup_failed(err);
+    if (!run_as_written(before_url, f, err))
+      return setup_failed("the history does not run on a fresh database: " + err);
+  }
+  VerifyReport rep = verify_once(req, shadow, before, req.sample_rows);
   if (rep.outcome == Outcome::Unverified && req.sample_rows > 0) {
     // The migration as written cannot run on a table with rows (ADD COLUMN ... NOT NULL with no
     // default): it would fail in production too. Compare the schemas on empty tables instead.
     std::string why = rep.error;
-    rep = verify_once(req, shadow, 0);
+    rep = verify_once(req, shadow, before, 0);
     rep.notes.insert(rep.notes.begin(), "rows not compared: " + why +
                                             " (as it would on any table with rows); the schemas were compared on "
                                             "empty tables");
