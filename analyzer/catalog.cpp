@@ -394,6 +394,16 @@ void Catalog::apply(const Change& change, bool in_review) {
               o.name.name = c.new_name;
               put_object(std::move(o));
             }
+            // A renamed type (enum, domain, composite): the columns that use it follow the new name.
+            if (c.kind == "type" || c.kind == "domain") {
+              auto same_schema = [&](const std::string& s) {
+                return s == c.name.schema || (s.empty() && c.name.schema == "public") ||
+                       (c.name.schema.empty() && s == "public");
+              };
+              for (auto& [k, t] : tables_)
+                for (auto& col : t.columns)
+                  if (col.type.name == c.old_value && same_schema(col.type.schema)) col.type.name = c.new_name;
+            }
           }
         } else if constexpr (std::is_same_v<T, AttachPartition>) {
           // The partition keeps its own columns; only the parent link is modelled.

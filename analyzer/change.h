@@ -77,7 +77,8 @@ struct TypeName {
   int array_dims = 0;
   bool is_serial = false;  // serial / bigserial / smallserial (sugar for int + sequence)
 
-  std::string str() const;  // SQL spelling, e.g. varchar(10), numeric(10,2)[]
+  std::string str() const;  // SQL spelling, e.g. varchar(10), numeric(10,2)[] (for messages)
+  std::string sql() const;  // for generated SQL: user-created types quoted ("Status2"[], "app"."mood")
 };
 
 enum class ConstraintKind { Check, ForeignKey, Unique, PrimaryKey, Exclusion, NotNull };

@@ -80,7 +80,7 @@ Step make_backfill(Ctx& cx, Phase phase, std::string description, BackfillSpec s
 }
 
 std::string add_nullable_column_sql(const QualifiedName& t, const std::string& column, const TypeName& type) {
-  return "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + quote_ident(column) + " " + type.str();
+  return "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + quote_ident(column) + " " + type.sql();
 }
 
 void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule, int stmt) {

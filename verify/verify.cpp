@@ -144,7 +144,7 @@ bool file_statements(const SourceFile& f, bool with_fill, std::vector<std::strin
           for (auto& k : ac->column.constraints) only_not_null = only_not_null && k.kind == ConstraintKind::NotNull;
           if (only_not_null) {
             std::string t = quote_name(ac->table), c = quote_ident(ac->column.name);
-            stmts.push_back("ALTER TABLE " + t + " ADD COLUMN " + c + " " + ac->column.type.str());
+            stmts.push_back("ALTER TABLE " + t + " ADD COLUMN " + c + " " + ac->column.type.sql());
             stmts.push_back("UPDATE " + t + " SET " + c + " = (" + *fill + ")");
             stmts.push_back("ALTER TABLE " + t + " ALTER COLUMN " + c + " SET NOT NULL");
             continue;
