@@ -345,7 +345,8 @@ void Catalog::apply(const Change& change, bool in_review) {
             name += "_idx";
           }
           if (index(QualifiedName{c.table.schema, name})) return;
-          put_index(CatalogIndex{name, c.table, c.columns, c.unique, true, in_review || is_new(c.table)});
+          put_index(CatalogIndex{name, c.table, c.columns, c.unique, true, in_review || is_new(c.table), c.method,
+                                 c.key_options, c.include, c.where_sql});
         } else if constexpr (std::is_same_v<T, DropIndex>) {
           for (auto& n : c.names) indexes_.erase(key(n));
         } else if constexpr (std::is_same_v<T, DropTable>) {

@@ -190,6 +190,12 @@ struct CreateIndex {
   bool partial = false;
   bool only = false;   // ON ONLY: the partitioned parent alone, no partition is indexed
   std::string method;  // btree, gin, ...
+  // The rest of the definition, so that a recipe can copy the index whole: per key (same order as
+  // `columns`) its options as SQL (" COLLATE \"C\" text_pattern_ops DESC NULLS LAST", "" when
+  // default), the INCLUDE columns and the predicate's SQL ("" when not partial).
+  std::vector<std::string> key_options;
+  std::vector<std::string> include;
+  std::string where_sql;
 };
 struct DropIndex {
   std::vector<QualifiedName> names;

@@ -49,3 +49,30 @@ TEST_CASE("plan --verify: a column rename after a type rename uses the type's ne
   check_verified(r);
   CHECK(r.out.find("ADD COLUMN IF NOT EXISTS \"f\" \"feeling\"") != std::string::npos);
 }
+
+TEST_CASE("plan --verify: copied indexes keep DESC, WHERE, INCLUDE, the access method and the operator class") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, deleted boolean NOT NULL DEFAULT false, tags jsonb);\n"
+      "CREATE UNIQUE INDEX accounts_email_live ON accounts (email DESC) WHERE email IS NOT NULL AND NOT deleted;\n"
+      "CREATE INDEX accounts_email_inc ON accounts (email text_pattern_ops) INCLUDE (id);\n"
+      "CREATE INDEX accounts_tags ON accounts USING gin (tags jsonb_path_ops);\n",
+      "ALTER TABLE accounts RENAME COLUMN email TO mail;\n"
+      "ALTER TABLE accounts RENAME COLUMN tags TO labels;\n");
+  check_verified(r);
+  CHECK(r.out.find("ON \"accounts\" (\"mail\" DESC) WHERE \"mail\" IS NOT NULL AND NOT deleted") != std::string::npos);
+  CHECK(r.out.find("(\"mail\" \"text_pattern_ops\") INCLUDE (\"id\")") != std::string::npos);
+  CHECK(r.out.find("USING \"gin\" (\"labels\" \"jsonb_path_ops\")") != std::string::npos);
+}
+
+TEST_CASE("plan --verify refuses a plan that loses a CHECK constraint (int -> bigint keeps no CHECK yet)") {
+  // A recipe defect verification catches: changing-column-type does not carry the column's CHECK
+  // over to the new column, so the plan ends without it. Refused (exit 1), the difference named.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified("CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, CHECK (n >= 0));\n",
+                         "ALTER TABLE counters ALTER COLUMN n TYPE bigint;\n");
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("constraint counters_n_check on counters: as written it exists (CHECK ((n >= 0))); after the "
+                   "plan it is missing") != std::string::npos);
+}
