@@ -358,7 +358,8 @@ void Catalog::apply(const Change& change, bool in_review) {
             name += "_idx";
           }
           if (index(QualifiedName{c.table.schema, name})) return;
-          put_index(CatalogIndex{name, c.table, c.columns, c.unique, true, in_review || is_new(c.table)});
+          put_index(CatalogIndex{name, c.table, c.columns, c.unique, true, in_review || is_new(c.table), c.method,
+                                 c.key_options, c.include, c.where_sql});
         } else if constexpr (std::is_same_v<T, DropIndex>) {
           for (auto& n : c.names) indexes_.erase(key(n));
         } else if constexpr (std::is_same_v<T, DropTable>) {
@@ -411,6 +412,16 @@ void Catalog::apply(const Change& change, bool in_review) {
               objects_.erase(it);
               o.name.name = c.new_name;
               put_object(std::move(o));
+            }
+            // A renamed type (enum, domain, composite): the columns that use it follow the new name.
+            if (c.kind == "type" || c.kind == "domain") {
+              auto same_schema = [&](const std::string& s) {
+                return s == c.name.schema || (s.empty() && c.name.schema == "public") ||
+                       (c.name.schema.empty() && s == "public");
+              };
+              for (auto& [k, t] : tables_)
+                for (auto& col : t.columns)
+                  if (col.type.name == c.old_value && same_schema(col.type.schema)) col.type.name = c.new_name;
             }
           }
         } else if constexpr (std::is_same_v<T, Dml>) {

@@ -47,6 +47,12 @@ struct CatalogIndex {
   bool unique = false;
   bool valid = true;
   bool created_in_review = false;
+  // The whole definition (see CreateIndex): access method ("" = btree), per-key options, INCLUDE
+  // columns, predicate.
+  std::string method;
+  std::vector<std::string> key_options;
+  std::vector<std::string> include;
+  std::string where_sql;
 };
 
 struct CatalogTable {

@@ -77,7 +77,8 @@ struct TypeName {
   int array_dims = 0;
   bool is_serial = false;  // serial / bigserial / smallserial (sugar for int + sequence)
 
-  std::string str() const;  // SQL spelling, e.g. varchar(10), numeric(10,2)[]
+  std::string str() const;  // SQL spelling, e.g. varchar(10), numeric(10,2)[] (for messages)
+  std::string sql() const;  // for generated SQL: user-created types quoted ("Status2"[], "app"."mood")
 };
 
 enum class ConstraintKind { Check, ForeignKey, Unique, PrimaryKey, Exclusion, NotNull };
@@ -190,6 +191,12 @@ struct CreateIndex {
   bool partial = false;
   bool only = false;   // ON ONLY: the partitioned parent alone, no partition is indexed
   std::string method;  // btree, gin, ...
+  // The rest of the definition, so that a recipe can copy the index whole: per key (same order as
+  // `columns`) its options as SQL (" COLLATE \"C\" text_pattern_ops DESC NULLS LAST", "" when
+  // default), the INCLUDE columns and the predicate's SQL ("" when not partial).
+  std::vector<std::string> key_options;
+  std::vector<std::string> include;
+  std::string where_sql;
 };
 struct DropIndex {
   std::vector<QualifiedName> names;

@@ -780,7 +780,23 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       std::string n = str(ie, "name");
       if (n.empty()) n = make_expr(cx, at(ie, "expr"), false).sql;
       ci.columns.push_back(n);
+      // COLLATE, operator class, ASC/DESC, NULLS FIRST/LAST: kept so that a copy keeps them.
+      std::string opts;
+      auto quoted_list = [](const std::vector<std::string>& parts) {
+        std::string q;
+        for (auto& x : parts) q += (q.empty() ? "" : ".") + quote_ident(x);
+        return q;
+      };
+      if (auto coll = string_list(at(ie, "collation")); !coll.empty()) opts += " COLLATE " + quoted_list(coll);
+      if (auto opc = string_list(at(ie, "opclass")); !opc.empty()) opts += " " + quoted_list(opc);
+      std::string ord(sv(ie, "ordering")), nulls(sv(ie, "nulls_ordering"));
+      if (ord == "SORTBY_DESC") opts += " DESC";
+      if (nulls == "SORTBY_NULLS_FIRST") opts += " NULLS FIRST";
+      if (nulls == "SORTBY_NULLS_LAST") opts += " NULLS LAST";
+      ci.key_options.push_back(opts);
     }
+    for (auto&& p : items(at(b, "indexIncludingParams"))) ci.include.push_back(str(at(p, "IndexElem"), "name"));
+    if (ci.partial) ci.where_sql = make_expr(cx, at(b, "whereClause"), false).sql;
     push(std::move(ci));
   } else if (kind == "DropStmt") {
     std::string rt = str(b, "removeType");

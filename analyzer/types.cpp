@@ -1,6 +1,9 @@
 #include "analyzer/types.h"
 
+#include <set>
+
 #include "analyzer/ascii.h"
+#include "analyzer/rule_api.h"
 
 #include <cctype>
 #include <map>
@@ -51,7 +54,9 @@ std::string normalize_type_name(const std::string& in, bool* serial) {
   for (char& c : n) c = ascii_lower(c);
   if (serial) *serial = n.find("serial") != std::string::npos && kAliases.count(n);
   auto it = kAliases.find(n);
-  return it == kAliases.end() ? n : it->second;
+  // Not a built-in alias: the parser's name as is (it already folded unquoted names; a quoted
+  // "Status2" keeps its case).
+  return it == kAliases.end() ? in : it->second;
 }
 
 std::string TypeName::str() const {
@@ -75,6 +80,28 @@ std::string TypeName::str() const {
     s += "char";
   else
     s += name;
+  if (!typmods.empty()) {
+    s += "(";
+    for (size_t i = 0; i < typmods.size(); ++i) s += (i ? "," : "") + std::to_string(typmods[i]);
+    s += ")";
+  }
+  for (int i = 0; i < array_dims; ++i) s += "[]";
+  return s;
+}
+
+std::string TypeName::sql() const {
+  // Built-in types keep their SQL spelling (typmods of interval, time zones, ...); any other type
+  // is a name a user created: quoted, with its schema, so "Status2" stays Status2.
+  static const std::set<std::string, std::less<>> builtin = {
+      "int2",      "int4",      "int8",        "float4",  "float8",    "bool",      "bpchar",   "varchar",  "text",
+      "numeric",   "timestamp", "timestamptz", "date",    "time",      "timetz",    "interval", "bit",      "varbit",
+      "uuid",      "json",      "jsonb",       "bytea",   "inet",      "cidr",      "macaddr",  "macaddr8", "money",
+      "xml",       "oid",       "char",        "name",    "tsvector",  "tsquery",   "point",    "line",     "lseg",
+      "box",       "path",      "polygon",     "circle",  "int4range", "int8range", "numrange", "tsrange",  "tstzrange",
+      "daterange", "regclass",  "pg_lsn",      "jsonpath"};
+  if (is_serial || (schema.empty() && builtin.count(name)) || schema == "pg_catalog") return str();
+  std::string s = schema.empty() ? "" : quote_ident(schema) + ".";
+  s += quote_ident(name);
   if (!typmods.empty()) {
     s += "(";
     for (size_t i = 0; i < typmods.size(); ++i) s += (i ? "," : "") + std::to_string(typmods[i]);

@@ -12,6 +12,7 @@
 #include "executor/apply.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
+#include "verify/verify.h"
 
 namespace pgstage::cli {
 
@@ -48,6 +49,24 @@ int run_apply(const ApplyArgs& a) {
   req.rules = rules::all();
   req.plan = [](const FileAnalysis& f, const planner::PlanOptions& o) { return planner::make_plan(f, o); };
   req.out = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
+  if (a.verify) {
+    req.verify = [&a, &req](const executor::VerifyTarget& t) -> std::string {
+      verify::VerifyRequest vr;
+      for (auto* m : t.before) vr.history.push_back(MigrationEntry{m->file.path, m->layout});
+      vr.migration_path = t.migration->file.path;
+      vr.plan = *t.plan;
+      vr.shadow_url = a.shadow_url;
+      vr.lint = req.lint;
+      vr.rules = req.rules;
+      verify::VerifyReport r = verify::verify_plan(vr);
+      std::string text = verify::render_report(r);
+      if (r.verified()) {
+        std::cout << "  " << text << std::flush;
+        return "";
+      }
+      return db::redact_secrets(text, a.shadow_url);
+    };
+  }
   req.tty = isatty(STDERR_FILENO);
   if (a.swap) {
     DeployRun run;
@@ -163,6 +182,12 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
                   "Postgres URL (default: $PGSTAGE_DATABASE_URL, or the variable [apply] database_url_env names)");
   cmd->add_option("--release", f->release, "Name of the application release this apply prepares")->required();
   cmd->add_flag("--dry-run", f->dry_run, "Print exactly what would run, in order; change nothing");
+  cmd->add_flag("--no-verify", f->no_verify,
+                "Do not prove each new plan on a throwaway Postgres before running anything (verification is on by "
+                "default)");
+  cmd->add_option("--shadow-url", f->shadow_url,
+                  "Verify plans on this server (scratch databases are created and dropped) instead of a temporary "
+                  "cluster");
   auto seconds = CLI::Range(0.0, 7 * 24 * 3600.0);
   cmd->add_option("--wait-lock", f->wait_lock, "Seconds to wait for another apply to finish (default 60)")
       ->check(seconds);

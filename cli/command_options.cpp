@@ -161,6 +161,8 @@ bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::str
   out.timezone = pick(f.timezone, c.timezone, cfg.project.timezone, std::string());
   out.max_bytes = f.max_bytes;
   out.transaction = pick(f.transaction, c.transaction, cfg.project.transaction, out.transaction);
+  out.verify = f.verify || !f.shadow_url.empty();
+  out.shadow_url = f.shadow_url;
   return true;
 }
 
@@ -183,6 +185,8 @@ bool resolve_apply(const ApplyFlags& f, const Config& cfg, ApplyArgs& out, std::
   out.layout = pick(f.layout, c.layout, cfg.project.layout, out.layout);
   out.exclude = pick(f.exclude, c.exclude, cfg.project.exclude, {});
   out.migrations_only = pick(f.migrations_only, c.migrations_only, false);
+  out.verify = !f.no_verify;
+  out.shadow_url = f.shadow_url;
   out.verify_load = !f.verify_load.empty() ? f.verify_load : cfg.verify_load.value_or("");
   out.config_path = cfg.path;
   out.deploy = cfg.deploy;

@@ -75,6 +75,8 @@ struct PlanFlags {
   std::optional<int> pg_version, batch_size;
   std::optional<std::string> timezone;
   size_t max_bytes = 60000;  // --format markdown
+  bool verify = false;       // --verify
+  std::string shadow_url;    // --shadow-url (implies --verify)
   ConfigFlags config;
 };
 
@@ -89,6 +91,8 @@ struct PlanArgs {
   int batch_size = 1000;
   std::string transaction = "auto";
   size_t max_bytes = 60000;  // --format markdown
+  bool verify = false;       // prove the plan on a throwaway database (--verify or --shadow-url)
+  std::string shadow_url;    // "" = a temporary cluster
 };
 bool resolve_plan(const PlanFlags& flags, const Config& cfg, PlanArgs& out, std::string& err);
 
@@ -104,6 +108,8 @@ struct ApplyFlags {
   std::optional<std::vector<std::string>> exclude;
   std::string verify_load;
   std::optional<bool> migrations_only;
+  bool no_verify = false;  // --no-verify
+  std::string shadow_url;  // --shadow-url
   ConfigFlags config;
 };
 
@@ -127,6 +133,8 @@ struct ApplyArgs {
   std::vector<std::string> exclude;
   std::string verify_load;  // URL to load during the container swap
   bool migrations_only = false;
+  bool verify = true;       // prove each plan on a throwaway database before anything runs
+  std::string shadow_url;   // "" = a temporary cluster
   bool swap = false;        // [services.NAME] exist and this is neither a dry run nor --migrations-only
   std::string config_path;  // the pgstage.toml read ("" when none)
   deploy::DeployConfig deploy;

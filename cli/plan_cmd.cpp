@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "analyzer/history.h"
 #include "analyzer/lint.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
@@ -11,6 +12,7 @@
 #include "executor/sha256.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
+#include "verify/verify.h"
 
 namespace fs = std::filesystem;
 
@@ -27,6 +29,27 @@ bool write_file(const fs::path& p, const std::string& text, std::string& err) {
     return false;
   }
   return true;
+}
+
+// The migrations replayed before `a.path`, in the order lint replays them: --history, then the
+// earlier migrations of the file's directory.
+std::vector<MigrationEntry> history_entries(const PlanArgs& a, std::string& err) {
+  std::vector<MigrationEntry> out;
+  for (auto& h : a.history) {
+    std::error_code ec;
+    if (fs::is_directory(h, ec)) {
+      std::vector<MigrationEntry> entries;
+      if (!list_migrations(h, Layout::Auto, {}, entries, err)) return {};
+      out.insert(out.end(), entries.begin(), entries.end());
+    } else {
+      out.push_back(MigrationEntry{h, Layout::Auto});
+    }
+  }
+  if (!a.no_history) {
+    EarlierMigrations earlier = migrations_before(a.path, canonical_path(a.path), Layout::Auto, {});
+    out.insert(out.end(), earlier.before.begin(), earlier.before.end());
+  }
+  return out;
 }
 
 int run_plan_command(const PlanArgs& a) {
@@ -68,6 +91,24 @@ int run_plan_command(const PlanArgs& a) {
   for (auto& f : lint.findings)
     if (f.severity == Severity::Error && !planner::has_recipe(f.rule)) unplannable.push_back(f);
 
+  std::optional<verify::VerifyReport> verified;
+  if (a.verify) {
+    verify::VerifyRequest vr;
+    vr.history = history_entries(a, err);
+    if (!err.empty()) {
+      std::cerr << "pgstage plan: " << err << "\n";
+      return kExitUsage;
+    }
+    vr.migration_path = a.path;
+    vr.plan = plan;
+    vr.shadow_url = a.shadow_url;
+    vr.lint.settings = settings;
+    vr.rules = rules::all();
+    vr.log = [](const std::string& l) { std::cerr << l << "\n"; };
+    verified = verify::verify_plan(vr);
+    plan.verification = verify::summary(*verified);
+  }
+
   if (!a.out.empty()) {
     std::error_code ec;
     fs::create_directories(a.out, ec);
@@ -99,12 +140,15 @@ int run_plan_command(const PlanArgs& a) {
   }
   if (!a.out.empty())
     std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
+  if (verified && a.format != "text") std::cerr << verify::render_report(*verified);
   bool refused = false;
   for (auto& f : unplannable) {
     std::cerr << f.file << ":" << f.start.line << ":" << f.start.column << ": " << severity_name(f.severity) << "["
               << f.rule << "]: no recipe stages this; it runs as written in expand: " << f.message << "\n";
     refused = refused || f.severity == Severity::Error;
   }
+  if (verified && verified->outcome == verify::Outcome::Setup) return kExitUsage;
+  if (verified && !verified->verified()) return kExitFailed;
   return refused ? kExitFailed : kExitOk;
 }
 
@@ -131,6 +175,11 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--batch-size", f->batch_size, "Rows per backfill batch")->check(CLI::Range(1, 1000000));
   cmd->add_option("--transaction", f->transaction, "Whether the runner wraps each file in a transaction")
       ->check(CLI::IsMember({"auto", "per-file", "none"}));
+  cmd->add_flag("--verify", f->verify,
+                "Prove the plan on a throwaway Postgres: the migration as written and the plan through the executor, "
+                "from the same schema and sample rows, must end with the same schema and rows (exit 1 if not)");
+  cmd->add_option("--shadow-url", f->shadow_url,
+                  "--verify on this server (scratch databases are created and dropped) instead of a temporary cluster");
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     PlanArgs a;

@@ -175,8 +175,27 @@ void read_into(pqxx::work& tx, Catalog& out) {
           "ARRAY(SELECT coalesce(a.attname, pg_get_indexdef(i.indexrelid, u.o::int, true)) "
           "      FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) "
           "      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n "
-          "      WHERE u.o <= i.indnkeyatts ORDER BY u.o)::text "
-          "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace "
+          "      WHERE u.o <= i.indnkeyatts ORDER BY u.o)::text, "
+          // The rest of the definition: method, per-key options, INCLUDE columns, predicate.
+          "am.amname, "
+          "array_to_json(ARRAY(SELECT CASE WHEN a.attnum IS NOT NULL AND i.indcollation[u.o - 1] <> 0 AND "
+          "      i.indcollation[u.o - 1] <> a.attcollation THEN ' COLLATE ' || i.indcollation[u.o - "
+          "1]::regcollation::text ELSE '' END "
+          "    || CASE WHEN NOT oc.opcdefault THEN ' ' || quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) "
+          "       ELSE '' END "
+          "    || CASE WHEN i.indoption[u.o - 1] & 1 = 1 THEN ' DESC' ELSE '' END "
+          "    || CASE WHEN i.indoption[u.o - 1] & 3 = 1 THEN ' NULLS LAST' WHEN i.indoption[u.o - 1] & 3 = 2 "
+          "       THEN ' NULLS FIRST' ELSE '' END "
+          "      FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) "
+          "      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n "
+          "      JOIN pg_opclass oc ON oc.oid = i.indclass[u.o - 1] JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace "
+          "      WHERE u.o <= i.indnkeyatts ORDER BY u.o))::text, "
+          "array_to_json(ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) "
+          "      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n "
+          "      WHERE u.o > i.indnkeyatts ORDER BY u.o))::text, "
+          "coalesce(pg_get_expr(i.indpred, i.indrelid), '') "
+          "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+          "JOIN pg_namespace n ON n.oid = ic.relnamespace "
           "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace WHERE ") +
       kUserSchemas + " ORDER BY 1, 2");
   for (const auto& r : idx) {
@@ -186,6 +205,10 @@ void read_into(pqxx::work& tx, Catalog& out) {
     i.unique = r[4].as<bool>();
     i.valid = r[5].as<bool>();
     i.columns = split_array(r[6].as<std::string>());
+    i.method = r[7].as<std::string>();
+    i.key_options = json::parse(r[8].as<std::string>()).get<std::vector<std::string>>();
+    i.include = json::parse(r[9].as<std::string>()).get<std::vector<std::string>>();
+    i.where_sql = r[10].as<std::string>();
     out.put_index(std::move(i));
   }
   auto enums = tx.exec(
@@ -274,7 +297,11 @@ std::string catalog_to_json(const Catalog& c) {
                            {"table", name_json(i.table)},
                            {"columns", i.columns},
                            {"unique", i.unique},
-                           {"valid", i.valid}});
+                           {"valid", i.valid},
+                           {"method", i.method},
+                           {"key_options", i.key_options},
+                           {"include", i.include},
+                           {"where", i.where_sql}});
   }
   json objects = json::array();
   for (const CatalogObject* o : c.objects())
@@ -350,6 +377,10 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
       i.columns = ji.value("columns", std::vector<std::string>{});
       i.unique = ji.value("unique", false);
       i.valid = ji.value("valid", true);
+      i.method = ji.value("method", std::string());
+      i.key_options = ji.value("key_options", std::vector<std::string>{});
+      i.include = ji.value("include", std::vector<std::string>{});
+      i.where_sql = ji.value("where", std::string());
       cat.put_index(std::move(i));
     }
     for (auto& jo : doc.value("objects", json::array()))

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <set>
 
@@ -30,6 +31,7 @@ struct PendingRun {
   std::vector<ExecStep> steps;
   bool resumed = false;
   bool as_written = true;
+  std::optional<planner::Plan> plan;  // a new planned migration: the plan (verified before anything runs)
 };
 
 // The migration as written: one transaction for the whole file, or, when it holds statements that
@@ -296,13 +298,36 @@ class Apply {
       for (auto& f : pr.unplannable)
         if (reported.count({f.rule, f.begin}))
           res_.refused.push_back(where(f) + ": " + f.rule + ": " + f.message + " (no recipe stages it)");
-      pending_.push_back(PendingRun{&m, plan_steps(m, pr.plan), false, false});
+      pending_.push_back(PendingRun{&m, plan_steps(m, pr.plan), false, false, pr.plan});
     }
     if (!res_.refused.empty()) {
       fail("refused: " + std::to_string(res_.refused.size()) +
            " unsafe finding(s) have no recipe; nothing was run. Rewrite the statement, or add "
            "`-- pgstage:ignore <rule> -- <reason>` above it to run it as written");
       return false;
+    }
+    return verify_plans();
+  }
+
+  // Every new plan is proven on a throwaway database before the first statement runs.
+  bool verify_plans() {
+    if (!req_.verify || req_.dry_run) return true;
+    for (auto& p : pending_) {
+      if (!p.plan) continue;
+      VerifyTarget t;
+      t.migration = p.m;
+      t.plan = &*p.plan;
+      for (auto& m : files_) {
+        if (&m == p.m) break;
+        t.before.push_back(&m);
+      }
+      out_.line("verify " + p.m->name + " (the migration as written and its plan, on a throwaway database)");
+      std::string why = req_.verify(t);
+      if (!why.empty()) {
+        fail(p.m->name + ": the plan is not verified, nothing was run: " + why +
+             " (apply --no-verify skips the verification)");
+        return false;
+      }
     }
     return true;
   }

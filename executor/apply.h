@@ -19,6 +19,17 @@ namespace pgstage::executor {
 
 using PlanFn = std::function<planner::PlanResult(const FileAnalysis&, const planner::PlanOptions&)>;
 
+struct MigrationFile;
+// A plan to prove before anything runs (verify/ does it on a throwaway database; the executor does
+// not know how). `before`: every migration of the directory before it, in run order.
+struct VerifyTarget {
+  const MigrationFile* migration = nullptr;
+  std::vector<const MigrationFile*> before;
+  const planner::Plan* plan = nullptr;
+};
+// Returns "" when the plan is proven, else why not (the run is refused before anything runs).
+using VerifyFn = std::function<std::string(const VerifyTarget&)>;
+
 struct ApplyRequest {
   std::string migrations_dir;
   std::string database_url;
@@ -29,6 +40,7 @@ struct ApplyRequest {
   LintOptions lint;                             // pg_version, layout, exclude (runner is forced to pgstage)
   std::vector<const Rule*> rules;               // the rules that decide what is unsafe
   PlanFn plan;                                  // planner::make_plan (tests may pass their own)
+  VerifyFn verify;                              // null: plans are not verified (not called on a dry run)
   std::function<void(const std::string&)> out;  // one line at a time, password redacted
   bool tty = false;                             // progress bar instead of log lines
 };

@@ -136,6 +136,13 @@ std::string to_json(const Plan& p) {
   json j{{"version", p.version},
          {"source", {{"path", p.source_path}, {"checksum", p.source_checksum}}},
          {"phases", phases}};
+  if (p.verification) {
+    const Verification& v = *p.verification;
+    j["verification"] = json{{"outcome", v.outcome}, {"verified", v.outcome == "verified"}, {"shadow", v.shadow},
+                             {"tables", v.tables},   {"sample_rows", v.sample_rows},        {"compared", v.compared},
+                             {"objects", v.objects}, {"differences", v.differences},        {"notes", v.notes},
+                             {"error", v.error}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -195,6 +202,20 @@ bool from_json(const std::string& text, Plan& out, std::string& err) {
         }
         p.steps.push_back(std::move(s));
       }
+    }
+    if (j.contains("verification") && j["verification"].is_object()) {
+      const json& jv = j["verification"];
+      Verification v;
+      v.outcome = jv.value("outcome", std::string());
+      v.shadow = jv.value("shadow", std::string());
+      v.tables = jv.value("tables", std::vector<std::string>());
+      v.sample_rows = jv.value("sample_rows", 0L);
+      v.compared = jv.value("compared", std::vector<std::string>());
+      v.objects = jv.value("objects", size_t(0));
+      v.differences = jv.value("differences", std::vector<std::string>());
+      v.notes = jv.value("notes", std::vector<std::string>());
+      v.error = jv.value("error", std::string());
+      p.verification = std::move(v);
     }
     out = std::move(p);
     return true;

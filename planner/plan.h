@@ -53,12 +53,27 @@ struct PhaseInfo {
   std::string releases_running;  // which application releases may run during it: "old and new"
 };
 
+// What `plan --verify` (or apply's verification) proved on a throwaway database: the migration as
+// written and the plan through the executor, from the same schema and sample rows, compared.
+struct Verification {
+  std::string outcome;              // verified, different, plan-failed, unverified, setup
+  std::string shadow;               // "temporary cluster" or the redacted --shadow-url
+  std::vector<std::string> tables;  // tables that received sample rows
+  long sample_rows = 0;
+  std::vector<std::string> compared;     // kinds of objects compared
+  size_t objects = 0;                    // entries compared
+  std::vector<std::string> differences;  // as written vs the plan, in the user's terms
+  std::vector<std::string> notes;        // what was not proven
+  std::string error;
+};
+
 struct Plan {
   int version = kPlanVersion;
   std::string source_path;
   std::string source_checksum;  // "sha256:<hex>" of the source file's bytes
   std::vector<PhaseInfo> phases;
-  std::vector<Step> steps;  // in run order; phases are contiguous: expand, backfill, contract
+  std::vector<Step> steps;                   // in run order; phases are contiguous: expand, backfill, contract
+  std::optional<Verification> verification;  // set by `plan --verify`
 
   bool has_contract() const;
   std::vector<const Step*> steps_of(Phase p) const;

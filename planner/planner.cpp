@@ -129,7 +129,7 @@ std::optional<std::string> render_change(const Change& c) {
     for (auto& k : col.constraints)
       if (k.kind != ConstraintKind::NotNull) return std::nullopt;
     return "ALTER TABLE " + quote_name(a->table) + " ADD COLUMN " + (a->if_not_exists ? "IF NOT EXISTS " : "") +
-           quote_ident(col.name) + " " + col.type.str() +
+           quote_ident(col.name) + " " + col.type.sql() +
            (col.default_expr ? " DEFAULT " + col.default_expr->sql : "") + (col.not_null ? " NOT NULL" : "");
   }
   if (auto* d = c.as<SetDefault>())

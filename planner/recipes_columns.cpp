@@ -195,8 +195,8 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
   CatalogColumn oldc = *old;
   std::string tmp = bounded_name(a.column + "_pgstage_new");
   std::string qc = quote_ident(a.column), qt = quote_ident(tmp);
-  std::string conv = a.using_expr ? "(" + a.using_expr->sql + ")" : "(" + qc + ")::" + a.new_type.str();
-  std::string type_sql = a.new_type.str() + (a.collation.empty() ? "" : " COLLATE " + quote_ident(a.collation));
+  std::string conv = a.using_expr ? "(" + a.using_expr->sql + ")" : "(" + qc + ")::" + a.new_type.sql();
+  std::string type_sql = a.new_type.sql() + (a.collation.empty() ? "" : " COLLATE " + quote_ident(a.collation));
   cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
                                 "Add " + who(t, tmp) + " of type " + a.new_type.str() +
                                     " (nullable, catalog-only) "

@@ -80,7 +80,7 @@ Step make_backfill(Ctx& cx, Phase phase, std::string description, BackfillSpec s
 }
 
 std::string add_nullable_column_sql(const QualifiedName& t, const std::string& column, const TypeName& type) {
-  return "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + quote_ident(column) + " " + type.str();
+  return "ALTER TABLE " + quote_name(t) + " ADD COLUMN IF NOT EXISTS " + quote_ident(column) + " " + type.sql();
 }
 
 void not_null_via_check(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule, int stmt) {
@@ -144,6 +144,49 @@ std::string drop_trigger_sql(const QualifiedName& t, const std::string& trigger,
 
 std::string row_expr(const std::string& expr) { return "(SELECT " + expr + " FROM (SELECT NEW.*) AS pgstage_row)"; }
 
+static std::string rename_column_in_sql(const std::string& sql, const std::string& from, const std::string& to) {
+  // Identifier tokens naming `from` (unquoted: folded to lower case; quoted: exactly) become `to`;
+  // string literals, function names (followed by "(") and qualified names' other parts are kept.
+  std::string out;
+  size_t i = 0, n = sql.size();
+  auto ident_char = [](char ch, bool first) {
+    return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_' ||
+           (!first && (std::isdigit(static_cast<unsigned char>(ch)) || ch == '$'));
+  };
+  while (i < n) {
+    char ch = sql[i];
+    if (ch == '\'') {
+      size_t e = i + 1;
+      while (e < n && !(sql[e] == '\'' && (e + 1 >= n || sql[e + 1] != '\''))) e += sql[e] == '\'' ? 2 : 1;
+      out += sql.substr(i, e + 1 - i);
+      i = e + 1;
+      continue;
+    }
+    std::string name;
+    size_t e = i;
+    if (ch == '"') {
+      e = i + 1;
+      while (e < n && !(sql[e] == '"' && (e + 1 >= n || sql[e + 1] != '"'))) {
+        name += sql[e];
+        e += sql[e] == '"' ? 2 : 1;
+      }
+      ++e;
+    } else if (ident_char(ch, true)) {
+      while (e < n && ident_char(sql[e], false)) name += char(std::tolower(static_cast<unsigned char>(sql[e++])));
+    } else {
+      out += ch;
+      ++i;
+      continue;
+    }
+    size_t after = e;
+    while (after < n && std::isspace(static_cast<unsigned char>(sql[after]))) ++after;
+    bool call = after < n && sql[after] == '(';
+    out += (name == from && !call) ? quote_ident(to) : sql.substr(i, e - i);
+    i = e;
+  }
+  return out;
+}
+
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
                   const std::string& rule, int stmt, int offset, std::vector<Step>& renames) {
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
@@ -165,17 +208,24 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
                           "migration and re-create it on the new column afterwards");
       return;
     }
+    // The whole definition: method, per-key COLLATE / operator class / order, INCLUDE, predicate.
     std::string list;
-    for (auto& c : ix->columns) {
-      std::string n = c == from ? to : c;
-      list += (list.empty() ? "" : ", ") + quote_ident(n);
+    for (size_t k = 0; k < ix->columns.size(); ++k) {
+      const std::string& c = ix->columns[k];
+      list += (list.empty() ? "" : ", ") + quote_ident(c == from ? to : c);
+      if (k < ix->key_options.size()) list += ix->key_options[k];
     }
+    std::string include;
+    for (auto& c : ix->include) include += (include.empty() ? "" : ", ") + quote_ident(c == from ? to : c);
     std::string tmp = bounded_name(ix->name + "_pgstage");
+    std::string method = ix->method.empty() || ix->method == "btree" ? "" : " USING " + quote_ident(ix->method);
     cx.expand.push_back(
         make_step(cx, Phase::Expand, "create-index-concurrently",
                   "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
                   std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
-                      quote_ident(tmp) + " ON " + quote_name(t) + " (" + list + ")",
+                      quote_ident(tmp) + " ON " + quote_name(t) + method + " (" + list + ")" +
+                      (include.empty() ? "" : " INCLUDE (" + include + ")") +
+                      (ix->where_sql.empty() ? "" : " WHERE " + rename_column_in_sql(ix->where_sql, from, to)),
                   {t}, rule, stmt));
     renames.push_back(
         make_step(cx, Phase::Contract, "rename-index",

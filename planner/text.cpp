@@ -55,6 +55,28 @@ std::string render_text(const Plan& p) {
       }
     }
   }
+  if (p.verification) {
+    const Verification& v = *p.verification;
+    out += "\nVerification (" + v.outcome + ", on a " + v.shadow + "): ";
+    if (v.outcome == "verified") {
+      out +=
+          "the migration as written and this plan (expand, backfill, mark-deployed, contract through the "
+          "executor) end with the same schema" +
+          std::string(v.sample_rows > 0 ? " and rows" : "") + ": " + std::to_string(v.objects) + " entries compared, " +
+          std::to_string(v.sample_rows) + " sample rows";
+      if (!v.tables.empty()) {
+        out += " in";
+        for (size_t i = 0; i < v.tables.size(); ++i) out += (i ? ", " : " ") + v.tables[i];
+      }
+      out += ".\n";
+    } else if (v.outcome == "different") {
+      out += "the plan does NOT end with the schema the migration as written produces:\n";
+      for (auto& d : v.differences) out += "  - " + d + "\n";
+    } else {
+      out += v.error + "\n";
+    }
+    for (auto& n : v.notes) out += "  note: " + n + "\n";
+  }
   return out;
 }
 

@@ -1,0 +1,575 @@
+#include "verify/verify.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "analyzer/history.h"
+#include "analyzer/lower.h"
+#include "analyzer/parse.h"
+#include "analyzer/rule_api.h"
+#include "db/pg.h"
+#include "db/redact.h"
+#include "db/temp_cluster.h"
+#include "executor/apply.h"
+#include "executor/fault.h"
+#include "planner/fill.h"
+
+namespace fs = std::filesystem;
+
+namespace pgstage::verify {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Verified:
+      return "verified";
+    case Outcome::Different:
+      return "different";
+    case Outcome::PlanFailed:
+      return "plan-failed";
+    case Outcome::Unverified:
+      return "unverified";
+    case Outcome::Setup:
+      return "setup";
+  }
+  return "setup";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The URL of database `db` on the server of `url` (a postgresql:// URI or a key=value string).
+std::string with_database(const std::string& url, const std::string& db) {
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    size_t scheme = url.find("://") + 3;
+    size_t slash = url.find('/', scheme);
+    size_t qm = url.find('?', scheme);
+    std::string head = url.substr(0, std::min(slash, qm));
+    std::string query = qm == std::string::npos ? "" : url.substr(qm);
+    return head + "/" + db + query;
+  }
+  return url + " dbname=" + db;
+}
+
+// Scratch databases on a server: on a temporary cluster (dropped with it) or on --shadow-url
+// (dropped when verification ends).
+class Shadow {
+ public:
+  ~Shadow() {
+    if (!admin_url_.empty()) {
+      try {
+        pqxx::connection c(admin_url_);
+        pqxx::nontransaction tx(c);
+        for (auto& d : created_) tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(d) + " WITH (FORCE)");
+      } catch (...) {
+      }
+    }
+  }
+  bool start(const std::string& shadow_url, std::string& err) {
+    if (shadow_url.empty()) {
+      if (!cluster_.start(err)) return false;
+      admin_url_ = cluster_.url();
+      return true;
+    }
+    admin_url_ = shadow_url;
+    try {
+      pqxx::connection c(admin_url_);
+    } catch (...) {
+      err = db::redact_secrets(db::current_exception_result("cannot connect to --shadow-url").error, shadow_url);
+      admin_url_.clear();
+      return false;
+    }
+    return true;
+  }
+  // Creates a database (empty, or a copy of `from`, another scratch database) and returns its URL.
+  bool create(const std::string& role, std::string& url, std::string& err, const std::string& from = "") {
+    std::string name = "pgstage_verify_" + role + "_" + std::to_string(getpid()) + "_" + std::to_string(++n_);
+    try {
+      pqxx::connection c(admin_url_);
+      pqxx::nontransaction tx(c);
+      tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name));
+      tx.exec("CREATE DATABASE " + tx.quote_name(name) + " TEMPLATE " +
+              tx.quote_name(from.empty() ? "template0" : from));
+    } catch (...) {
+      err = db::redact_secrets(db::current_exception_result("cannot create a scratch database").error, admin_url_);
+      return false;
+    }
+    created_.push_back(name);
+    url = with_database(admin_url_, name);
+    last_ = name;
+    return true;
+  }
+  const std::string& last_name() const { return last_; }
+
+ private:
+  db::TempCluster cluster_;
+  std::string admin_url_;
+  std::vector<std::string> created_;
+  std::string last_;
+  int n_ = 0;
+};
+
+// The statements of a file as a migration runner would run them (BEGIN/COMMIT dropped). With
+// `with_fill`, a statement annotated `-- pgstage:fill EXPR` that adds a NOT NULL column without a
+// default (or sets NOT NULL) runs as what the annotation means: existing rows get EXPR, then NOT
+// NULL; as written it cannot run on a table with rows, so it is no reference for them.
+bool file_statements(const SourceFile& f, bool with_fill, std::vector<std::string>& stmts, std::string& err) {
+  ParsedFile parsed = parse_source(f);
+  for (size_t i = 0; i < parsed.statements.size(); ++i) {
+    auto& st = parsed.statements[i];
+    if (st.error) {
+      err = f.path + ": a statement does not parse: " + st.error->message;
+      return false;
+    }
+    LoweredStatement lo = lower(st, f);
+    bool tx_control = false;
+    for (auto& c : lo.changes) tx_control = tx_control || c.is<TransactionControl>();
+    if (tx_control) continue;
+    if (with_fill && lo.changes.size() == 1) {
+      size_t prev_end = i == 0 ? f.up_begin : parsed.statements[i - 1].end;
+      size_t next_begin = i + 1 < parsed.statements.size() ? parsed.statements[i + 1].begin : f.up_end;
+      std::string fill_err;
+      auto fill = planner::find_fill(f, parsed.comments, prev_end, st.begin, st.end, next_begin, fill_err);
+      if (fill) {
+        if (auto* ac = lo.changes[0].as<AddColumn>(); ac && ac->column.not_null && !ac->column.default_expr &&
+                                                      !ac->column.identity && !ac->column.generated_stored &&
+                                                      !ac->column.primary_key && !ac->column.unique) {
+          bool only_not_null = true;
+          for (auto& k : ac->column.constraints) only_not_null = only_not_null && k.kind == ConstraintKind::NotNull;
+          if (only_not_null) {
+            std::string t = quote_name(ac->table), c = quote_ident(ac->column.name);
+            stmts.push_back("ALTER TABLE " + t + " ADD COLUMN " + c + " " + ac->column.type.sql());
+            stmts.push_back("UPDATE " + t + " SET " + c + " = (" + *fill + ")");
+            stmts.push_back("ALTER TABLE " + t + " ALTER COLUMN " + c + " SET NOT NULL");
+            continue;
+          }
+        }
+        if (auto* sn = lo.changes[0].as<SetNotNull>()) {
+          std::string c = quote_ident(sn->column);
+          stmts.push_back("UPDATE " + quote_name(sn->table) + " SET " + c + " = (" + *fill + ") WHERE " + c +
+                          " IS NULL");
+        }
+      }
+    }
+    stmts.push_back(st.text(f));
+  }
+  return true;
+}
+
+// Runs a file's statements as a migration runner would: in one transaction, or (when a statement
+// cannot run in a transaction block) one statement at a time.
+bool run_as_written(const std::string& url, const SourceFile& f, std::string& err, bool with_fill = false) {
+  std::vector<std::string> stmts;
+  if (!file_statements(f, with_fill, stmts, err)) return false;
+  try {
+    pqxx::connection c(url);
+    bool own = f.no_transaction_marker;
+    if (!own) {
+      try {
+        pqxx::work tx(c);
+        for (auto& s : stmts) tx.exec(s);
+        tx.commit();
+        return true;
+      } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() != "25001") throw;  // active_sql_transaction: CONCURRENTLY and friends
+      }
+    }
+    for (auto& s : stmts) {
+      pqxx::nontransaction tx(c);
+      tx.exec(s);
+    }
+    return true;
+  } catch (...) {
+    err = db::current_exception_result(f.path).error;
+    return false;
+  }
+}
+
+// Sample rows: a few type-aware rows in each table the migration touches (and the tables their
+// foreign keys reference, first), generated by SQL so that both databases get the same rows.
+struct ColumnInfo {
+  std::string name, type, category, elem_type, elem_category;
+  bool not_null = false, skip = false;
+  std::string fk_table, fk_column;
+};
+
+std::string value_sql(const std::string& type, const std::string& category, const std::string& g) {
+  std::string n = "(1000 + " + g + ")";
+  if (category == "N") return "(" + n + ")::" + type;
+  if (category == "S") return "('sample-' || " + n + ")::" + type;
+  if (category == "B") return "(" + g + " % 2 = 0)::" + type;
+  if (category == "D") {
+    if (type.find("time without") == 0 || type.find("time with") == 0 || type == "time")
+      return "(time '10:00' + " + g + " * interval '1 minute')::" + type;
+    return "(timestamp '2024-01-01 12:00' + " + g + " * interval '1 day')::" + type;
+  }
+  if (category == "T") return "(" + g + " * interval '1 hour')::" + type;
+  if (category == "E")
+    return "(enum_range(NULL::" + type + "))[1 + " + g + " % array_length(enum_range(NULL::" + type + "), 1)]";
+  if (category == "I") return "('10.0.' || " + g + " || '.0/24')::" + type;
+  if (type == "uuid") return "md5('sample' || " + g + ")::uuid";
+  if (type == "json" || type == "jsonb") return "jsonb_build_array('sample', " + g + ")::" + type;
+  if (type == "bytea") return "convert_to('sample' || " + g + ", 'UTF8')";
+  return "";
+}
+
+struct SampleResult {
+  long rows = 0;                    // inserted
+  std::vector<std::string> sql;     // one INSERT per table, in order
+  std::vector<std::string> tables;  // their names
+  std::vector<std::string> notes;
+};
+
+// Inserts the rows into `url` (committed) and returns the statements that did it, to run on the
+// other database: the same statements from the same state give the same rows and sequence values.
+SampleResult insert_sample_rows(const std::string& url, const std::vector<QualifiedName>& touched, int rows) {
+  SampleResult out;
+  try {
+    pqxx::connection c(url);
+    pqxx::work tx(c);
+    // Resolve touched tables that exist before the migration; add what their foreign keys reference.
+    std::vector<std::string> order;  // regclass text, referenced tables first
+    std::set<std::string> seen;
+    std::function<void(const std::string&, int)> add = [&](const std::string& rel, int depth) {
+      if (seen.count(rel) || depth > 8) return;
+      seen.insert(rel);
+      for (auto r : tx.exec_params(
+               "SELECT DISTINCT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f' AND conrelid = "
+               "$1::regclass AND confrelid <> conrelid",
+               rel))
+        add(r[0].as<std::string>(), depth + 1);
+      order.push_back(rel);
+    };
+    for (auto& t : touched) {
+      pqxx::result r = tx.exec_params(
+          "SELECT c.oid::regclass::text FROM pg_class c WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')",
+          quote_name(t));
+      if (!r.empty()) add(r[0][0].as<std::string>(), 0);
+    }
+    for (auto& rel : order) {
+      std::vector<ColumnInfo> cols;
+      for (auto r : tx.exec_params(
+               "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), bt.typcategory::text, "
+               "coalesce(format_type(et.oid, NULL), ''), coalesce(et.typcategory::text, ''), a.attnotnull, "
+               "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '', "
+               "(SELECT fc.confrelid::regclass::text FROM pg_constraint fc WHERE fc.contype = 'f' AND fc.conrelid = "
+               "a.attrelid AND fc.conkey = ARRAY[a.attnum] LIMIT 1), "
+               "(SELECT quote_ident(ra.attname) FROM pg_constraint fc JOIN pg_attribute ra ON ra.attrelid = "
+               "fc.confrelid AND ra.attnum = fc.confkey[1] WHERE fc.contype = 'f' AND fc.conrelid = a.attrelid AND "
+               "fc.conkey = ARRAY[a.attnum] LIMIT 1) "
+               "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+               "JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END "
+               "LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A' "
+               "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+               rel)) {
+        ColumnInfo ci;
+        ci.name = r[0].as<std::string>();
+        ci.type = r[1].as<std::string>();
+        ci.category = r[2].as<std::string>();
+        ci.elem_type = r[3].as<std::string>();
+        ci.elem_category = r[4].as<std::string>();
+        ci.not_null = r[5].as<bool>();
+        ci.skip = r[6].as<bool>();  // a default, identity or generated column fills itself
+        if (!r[7].is_null()) ci.fk_table = r[7].as<std::string>();
+        if (!r[8].is_null()) ci.fk_column = r[8].as<std::string>();
+        cols.push_back(ci);
+      }
+      std::vector<std::string> names, values;
+      bool missing_required = false;
+      for (auto& ci : cols) {
+        if (ci.skip) continue;
+        std::string v;
+        if (!ci.fk_table.empty()) {
+          v = "(SELECT r." + ci.fk_column + " FROM " + ci.fk_table +
+              " r ORDER BY 1 OFFSET ((g - 1) % greatest((SELECT count(*) FROM " + ci.fk_table + "), 1)) LIMIT 1)";
+        } else if (ci.category == "A") {
+          std::string e = value_sql(ci.elem_type, ci.elem_category, "g");
+          v = e.empty() ? "'{}'::" + ci.type : "ARRAY[" + e + "]::" + ci.type;
+        } else {
+          v = value_sql(ci.type, ci.category, "g");  // a domain: the base type's value, cast to the domain
+        }
+        if (v.empty()) {
+          if (ci.not_null) missing_required = true;
+          continue;
+        }
+        names.push_back(ci.name);
+        values.push_back(v);
+      }
+      if (missing_required) {
+        out.notes.push_back("no sample rows in " + rel +
+                            ": a required column has a type pgstage cannot make values for");
+        continue;
+      }
+      std::string cols_sql, vals_sql;
+      for (size_t i = 0; i < names.size(); ++i) {
+        cols_sql += (i ? ", " : "") + names[i];
+        vals_sql += (i ? ", " : "") + values[i];
+      }
+      std::string sql = names.empty() ? "INSERT INTO " + rel + " DEFAULT VALUES"
+                                      : "INSERT INTO " + rel + " (" + cols_sql + ") SELECT " + vals_sql +
+                                            " FROM generate_series(1, " + std::to_string(rows) + ") g";
+      // Try it here first: a CHECK or unique constraint may refuse generated values.
+      try {
+        pqxx::subtransaction sp(tx, "sample");
+        out.rows += sp.exec(sql).affected_rows();
+        sp.commit();
+        out.sql.push_back(sql);
+        out.tables.push_back(rel);
+      } catch (const std::exception& e) {
+        std::string msg = e.what();
+        if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+        out.notes.push_back("no sample rows in " + rel + ": " + msg);
+      }
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    out.notes.push_back(std::string("sample rows: ") + e.what());
+  }
+  return out;
+}
+
+bool exec_all(const std::string& url, const std::vector<std::string>& sql, long& rows, std::string& err) {
+  try {
+    pqxx::connection c(url);
+    pqxx::work tx(c);
+    for (auto& s : sql) rows += tx.exec(s).affected_rows();
+    tx.commit();
+    return true;
+  } catch (...) {
+    err = db::current_exception_result("sample rows").error;
+    return false;
+  }
+}
+
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    char tmpl[] = "/tmp/pgstage-verify-XXXXXX";
+    if (mkdtemp(tmpl)) path = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+// One comparison from `before` (a scratch database holding the schema before the migration).
+VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::string& before, int sample_rows) {
+  VerifyReport rep;
+  auto t0 = Clock::now();
+  auto log = [&](const std::string& s) {
+    if (req.log) req.log(s);
+  };
+  auto done = [&](Outcome o, std::string error = {}) {
+    rep.outcome = o;
+    rep.error = std::move(error);
+    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return rep;
+  };
+  rep.shadow = req.shadow_url.empty() ? "temporary cluster" : db::redact_url(req.shadow_url);
+  rep.compared = {"schemas", "extensions", "relations", "columns (by name)", "constraints",
+                  "indexes", "triggers",   "views",     "functions",         "sequences",
+                  "types",   "comments",   "grants",    "policies",          "rows of every table"};
+
+  SourceFile migration;
+  std::string err;
+  if (!read_source(req.migration_path, req.lint.layout, migration, err)) return done(Outcome::Setup, err);
+  std::string written_url, staged_url;
+  if (!shadow.create("written", written_url, err, before) || !shadow.create("staged", staged_url, err, before))
+    return done(Outcome::Setup, err);
+
+  // Sample rows in the tables the plan touches (and what their foreign keys reference).
+  std::vector<QualifiedName> touched;
+  for (auto& s : req.plan.steps) {
+    for (auto& t : s.tables) touched.push_back(t);
+    if (s.backfill) touched.push_back(s.backfill->table);
+  }
+  SampleResult samples;
+  if (sample_rows > 0) samples = insert_sample_rows(written_url, touched, sample_rows);
+  rep.tables = samples.tables;
+  rep.notes = samples.notes;
+  rep.sample_rows = samples.rows;
+  long staged_rows = 0;
+  if (!exec_all(staged_url, samples.sql, staged_rows, err)) return done(Outcome::Setup, err);
+  if (staged_rows != samples.rows)
+    return done(Outcome::Setup, "the sample rows differ between the two databases (" + std::to_string(samples.rows) +
+                                    " and " + std::to_string(staged_rows) + ")");
+
+  // As written.
+  log("verify: running " + migration.path + " as written");
+  if (!run_as_written(written_url, migration, err, true))
+    return done(Outcome::Unverified, "the migration as written fails on the sample database: " + err);
+
+  // The plan, through the executor: expand and backfill, mark-deployed, contract.
+  log("verify: running the plan through the executor (expand, backfill, mark-deployed, contract)");
+  ScratchDir scratch;
+  if (scratch.path.empty()) return done(Outcome::Setup, "cannot create a scratch directory");
+  std::string dir = migration_directory(req.migration_path);
+  std::string name = fs::path(req.migration_path).lexically_relative(dir).generic_string();
+  if (name.empty() || name.starts_with("..")) name = fs::path(req.migration_path).filename().string();
+  {
+    fs::path target = fs::path(scratch.path) / name;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    std::ofstream o(target, std::ios::binary);
+    o << migration.text;
+    if (!o) return done(Outcome::Setup, "cannot write " + target.string());
+  }
+  executor::ApplyRequest ar;
+  ar.migrations_dir = scratch.path;
+  ar.database_url = staged_url;
+  ar.release = "pgstage-verify-expand";
+  ar.lint = req.lint;
+  ar.lint.no_history = true;
+  ar.lint.history.clear();
+  for (auto& h : req.history) ar.lint.history.push_back(h.path);
+  ar.rules = req.rules;
+  ar.settings.lock_timeout = std::chrono::seconds(10);
+  ar.settings.progress_log_interval = std::chrono::hours(1);
+  bool plan_used = false;
+  planner::Plan plan = req.plan;
+  ar.plan = [&](const FileAnalysis&, const planner::PlanOptions&) {
+    plan_used = true;
+    planner::PlanResult r;
+    r.ok = true;
+    r.plan = plan;
+    return r;
+  };
+  executor::FaultPointsOff no_faults;  // PGSTAGE_FAULT counts the real apply's steps, not these
+  std::string exec_log;
+  ar.out = [&](const std::string& l) { exec_log += "  " + l + "\n"; };
+  executor::ApplyResult first = executor::apply_migrations(ar);
+  auto exec_error = [&](const executor::ApplyResult& r) {
+    std::string e = r.error;
+    // On the throwaway database nothing resumes: drop the executor's advice for a real run.
+    const std::string resume = "; the run stopped here, earlier steps stay applied and the next apply resumes";
+    if (auto at = e.find(resume); at != std::string::npos) e.erase(at, resume.size());
+    for (auto& x : r.refused) e += "\n  " + x;
+    return e;
+  };
+  if (first.exit_code != 0) return done(Outcome::PlanFailed, "the plan failed in the executor: " + exec_error(first));
+  if (!plan_used) {
+    bool generated = false;
+    for (auto& s : req.plan.steps) generated = generated || s.kind != "passthrough";
+    if (generated)
+      return done(Outcome::Setup,
+                  "the executor found nothing unsafe in the migration and ran it as written; the plan was not run");
+  }
+  if (!first.expanded.empty()) {
+    if (auto r = executor::mark_deployed(staged_url, ar.release); !r.ok)
+      return done(Outcome::Setup, "mark-deployed: " + r.error);
+    ar.release = "pgstage-verify-contract";
+    executor::ApplyResult second = executor::apply_migrations(ar);
+    if (second.exit_code != 0)
+      return done(Outcome::PlanFailed, "the contract failed in the executor: " + exec_error(second));
+  }
+
+  // Compare.
+  SchemaDump a, b;
+  if (!dump_schema(written_url, a, err) || !dump_schema(staged_url, b, err)) return done(Outcome::Setup, err);
+  rep.objects = a.entries.size();
+  compare_dumps(a, b, rep.differences, rep.notes);
+  return done(rep.differences.empty() ? Outcome::Verified : Outcome::Different);
+}
+
+VerifyReport verify_plan(const VerifyRequest& req) {
+  auto t0 = Clock::now();
+  Shadow shadow;
+  std::string err;
+  if (req.log)
+    req.log(std::string("verify: starting a ") +
+            (req.shadow_url.empty() ? "temporary cluster" : "scratch database on --shadow-url"));
+  if (!shadow.start(req.shadow_url, err)) {
+    VerifyReport rep;
+    rep.shadow = req.shadow_url.empty() ? "temporary cluster" : db::redact_url(req.shadow_url);
+    rep.error = "no throwaway database: " + err;
+    return rep;
+  }
+  // The schema before the migration, built once: both databases are copies of it (roles and other
+  // cluster-wide objects the history creates exist once).
+  std::string before_url;
+  auto setup_failed = [&](std::string e) {
+    VerifyReport rep;
+    rep.shadow = req.shadow_url.empty() ? "temporary cluster" : db::redact_url(req.shadow_url);
+    rep.error = std::move(e);
+    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return rep;
+  };
+  if (!shadow.create("before", before_url, err)) return setup_failed(err);
+  std::string before = shadow.last_name();
+  if (req.log)
+    req.log("verify: building the schema before the migration (" + std::to_string(req.history.size()) + " file(s))");
+  for (auto& h : req.history) {
+    SourceFile f;
+    if (!read_source(h.path, h.layout, f, err)) return setup_failed(err);
+    if (!run_as_written(before_url, f, err))
+      return setup_failed("the history does not run on a fresh database: " + err);
+  }
+  VerifyReport rep = verify_once(req, shadow, before, req.sample_rows);
+  if (rep.outcome == Outcome::Unverified && req.sample_rows > 0) {
+    // The migration as written cannot run on a table with rows (ADD COLUMN ... NOT NULL with no
+    // default): it would fail in production too. Compare the schemas on empty tables instead.
+    std::string why = rep.error;
+    rep = verify_once(req, shadow, before, 0);
+    rep.notes.insert(rep.notes.begin(), "rows not compared: " + why +
+                                            " (as it would on any table with rows); the schemas were compared on "
+                                            "empty tables");
+  }
+  rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return rep;
+}
+
+planner::Verification summary(const VerifyReport& r) {
+  planner::Verification v;
+  v.outcome = std::string(outcome_name(r.outcome));
+  v.shadow = r.shadow;
+  v.tables = r.tables;
+  v.sample_rows = r.sample_rows;
+  v.compared = r.compared;
+  v.objects = r.objects;
+  v.differences = r.differences;
+  v.notes = r.notes;
+  v.error = r.error;
+  return v;
+}
+
+std::string render_report(const VerifyReport& r) {
+  std::string out;
+  auto secs = std::to_string(static_cast<int>(r.seconds * 10) / 10) + "." +
+              std::to_string(static_cast<int>(r.seconds * 10) % 10) + "s";
+  switch (r.outcome) {
+    case Outcome::Verified:
+      out = "verified on a " + r.shadow + " in " + secs +
+            ": the migration as written and the plan (expand, backfill, "
+            "mark-deployed, contract through the executor) end with the same schema" +
+            (r.sample_rows > 0 ? " and rows" : "") + " (" + std::to_string(r.objects) + " entries compared; " +
+            std::to_string(r.sample_rows) + " sample rows in " + std::to_string(r.tables.size()) + " table(s))\n";
+      break;
+    case Outcome::Different:
+      out = "NOT verified: the plan ends with a different schema or rows than the migration as written (" +
+            std::to_string(r.differences.size()) + " difference(s)):\n";
+      for (auto& d : r.differences) out += "  - " + d + "\n";
+      break;
+    case Outcome::PlanFailed:
+      out = "NOT verified: " + r.error + "\n";
+      break;
+    case Outcome::Unverified:
+      out = "NOT verified: " + r.error + "\n";
+      break;
+    case Outcome::Setup:
+      out = "verification could not run: " + r.error + "\n";
+      break;
+  }
+  for (auto& n : r.notes) out += "  note: " + n + "\n";
+  return out;
+}
+
+}  // namespace pgstage::verify
