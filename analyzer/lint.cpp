@@ -177,19 +177,21 @@ class TxTracker {
         for (auto& tl : lock_facts(c, LockContext{nullptr, 15}).tables)
           if (!TxState::contains(state_.ddl_tables, tl.table)) state_.ddl_tables.push_back(tl.table);
     }
-    bool blocks_on_existing = false;
-    for (auto& tl : lock.tables)
-      if (blocks_writes(tl.mode) && !catalog.is_new(tl.table)) blocks_on_existing = true;
-    if (blocks_on_existing && !state_.lock_timeout_set) state_.unprotected_lock_statements++;
-    // A statement that cannot run in a transaction block (CONCURRENTLY, VACUUM, ...) holds nothing
-    // in it: either it fails there (concurrently-in-transaction says so) or the runner runs it on its
-    // own (Flyway, a file of CONCURRENTLY statements only).
-    if (state_.in_transaction && work && !lock.transactional) return;
     std::vector<QualifiedName> indexes;  // named by this statement (the catalog no longer has dropped ones)
     for (auto& c : ls.changes) {
       if (auto* di = c.as<DropIndex>()) indexes.insert(indexes.end(), di->names.begin(), di->names.end());
       if (auto* ri = c.as<Reindex>(); ri && ri->kind == "index") indexes.push_back(ri->name);
     }
+    bool blocks_on_existing = false;
+    for (auto& tl : lock.tables)
+      if (blocks_writes(tl.mode) && !catalog.is_new(tl.table) && !catalog.index(tl.table) &&
+          !TxState::contains(indexes, tl.table))
+        blocks_on_existing = true;
+    if (blocks_on_existing && !state_.lock_timeout_set) state_.unprotected_lock_statements++;
+    // A statement that cannot run in a transaction block (CONCURRENTLY, VACUUM, ...) holds nothing
+    // in it: either it fails there (concurrently-in-transaction says so) or the runner runs it on its
+    // own (Flyway, a file of CONCURRENTLY statements only).
+    if (state_.in_transaction && work && !lock.transactional) return;
     if (state_.in_transaction) {
       if (work && was_in_tx && holds_access_exclusive_on_existing(catalog)) state_.work_after_access_exclusive++;
       state_.statements_in_tx++;

@@ -421,8 +421,14 @@ bool list_migrations(const std::string& dir, Layout layout, const std::vector<st
         break;
       case Layout::Flyway:
         if (is_dir || !ends_with(name, ".sql")) break;
-        if (name[0] == 'V' || name[0] == 'v')
-          items.push_back({name.substr(1), p.string(), 0});
+        if (name[0] == 'V' || name[0] == 'v') {
+          // Flyway orders by the version before `__`, whose parts `.` or `_` separate (V13__a before
+          // V13.1__b, V1_2 = 1.2), compared numerically part by part.
+          std::string version = name.substr(1, name.find("__") == std::string::npos ? std::string::npos
+                                                                                    : name.find("__") - 1);
+          std::replace(version.begin(), version.end(), '_', '.');
+          items.push_back({version, p.string(), 0});
+        }
         else if (name[0] == 'R' || name[0] == 'r')
           items.push_back({name.substr(1), p.string(), 1});
         // U (undo) and B (baseline) scripts are not part of the forward chain.

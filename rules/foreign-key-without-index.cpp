@@ -3,10 +3,13 @@
 namespace pgstage::rules {
 namespace {
 
-// An index whose leading columns are exactly the foreign key's columns (in any order).
+// An index whose leading columns are exactly the foreign key's columns (in any order). A partial
+// index does not count: the referenced table's DELETEs look rows up by the key alone, and a WHERE
+// the lookup cannot prove leaves those rows to a scan. Nor does an index that cannot look up equality.
 bool covered(const Catalog& cat, const QualifiedName& table, const std::vector<std::string>& cols) {
   for (const CatalogIndex* idx : cat.indexes_on(table)) {
-    if (idx->columns.size() < cols.size()) continue;
+    if (idx->columns.size() < cols.size() || !idx->where_sql.empty()) continue;
+    if (!idx->method.empty() && idx->method != "btree" && idx->method != "hash") continue;
     bool all = true;
     for (size_t i = 0; i < cols.size(); ++i)
       if (!lists(cols, idx->columns[i])) all = false;

@@ -8,10 +8,17 @@ void check(const StatementContext& ctx, Reporter& r) {
   if (ctx.tx.lock_timeout_set || ctx.tx.unprotected_lock_statements > 0) return;  // report the first one only
   std::optional<TableLock> hit;
   const auto& changes = ctx.lowered.changes;
+  // An index's own lock (DROP INDEX CONCURRENTLY takes ACCESS EXCLUSIVE on the index once nothing
+  // uses it) queues no query: only tables count.
+  std::vector<QualifiedName> indexes;
+  for (const Change& c : changes) {
+    if (auto* di = c.as<DropIndex>()) indexes.insert(indexes.end(), di->names.begin(), di->names.end());
+    if (auto* ri = c.as<Reindex>(); ri && ri->kind == "index") indexes.push_back(ri->name);
+  }
   for (size_t i = 0; i < changes.size(); ++i)
     for (auto& tl : ctx.lock_of(changes[i]).tables)
       if (blocks_writes(tl.mode) && existing(ctx, tl.table) && !created_earlier(ctx, i, tl.table) &&
-          (!hit || tl.mode > hit->mode))
+          !ctx.catalog.index(tl.table) && !TxState::contains(indexes, tl.table) && (!hit || tl.mode > hit->mode))
         hit = tl;
   if (!hit) return;
   r.report("this statement takes " + a_lock(hit->mode) + " on " + tick(hit->table) +

@@ -459,3 +459,17 @@ TEST_CASE("adding-check-constraint: NOT VALID IS NOT NULL on a column the runnin
             "adding-check-constraint")
             .empty());
 }
+
+TEST_CASE("missing-lock-timeout: an index's own lock is not a table that traffic queues on") {
+  CHECK(run(kUsers + "DROP INDEX CONCURRENTLY users_email_idx;", "missing-lock-timeout").empty());
+  CHECK(run(kUsers + "REINDEX INDEX CONCURRENTLY users_email_idx;", "missing-lock-timeout").empty());
+  // ... and does not use up the one report per file: the ALTER after it is still reported.
+  auto f = run(kUsers + "DROP INDEX CONCURRENTLY users_email_idx;\nALTER TABLE orders ADD COLUMN note text;",
+               "missing-lock-timeout");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].start.line == 2);
+  // A plain DROP INDEX locks the table ACCESS EXCLUSIVE: reported, naming the table.
+  auto plain = run(kUsers + "DROP INDEX users_email_idx;", "missing-lock-timeout");
+  REQUIRE(plain.size() == 1);
+  CHECK(has(plain[0].message, "`users`"));
+}

@@ -199,3 +199,22 @@ TEST_CASE("syntax newer than the bundled grammar: a warning that it was not anal
   CHECK(test::findings_of(q, "create-index-non-concurrent").empty());
   CHECK(test::findings_of(q, "syntax-error").size() == 2);
 }
+
+TEST_CASE("foreign-key-without-index: a partial or GIN index does not serve the foreign key") {
+  const std::string h =
+      "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+      "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, open bool);\n";
+  const std::string fk = "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);";
+  CHECK(run(h + "CREATE INDEX orders_open_user ON orders (user_id) WHERE open;\n-- pgstage:history-end\n" + fk,
+            "foreign-key-without-index")
+            .size() == 1);
+  CHECK(run(h + "CREATE INDEX orders_user_brin ON orders USING brin (user_id);\n-- pgstage:history-end\n" + fk,
+            "foreign-key-without-index")
+            .size() == 1);
+  CHECK(run(h + "CREATE INDEX orders_user ON orders (user_id);\n-- pgstage:history-end\n" + fk,
+            "foreign-key-without-index")
+            .empty());
+  CHECK(run(h + "CREATE INDEX orders_user_h ON orders USING hash (user_id);\n-- pgstage:history-end\n" + fk,
+            "foreign-key-without-index")
+            .empty());
+}

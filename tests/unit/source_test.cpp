@@ -66,6 +66,17 @@ TEST_CASE("Flyway: versioned then repeatable; undo (U) files skipped") {
   CHECK(list(d) == std::vector<std::string>{"V1__init.sql", "V2__second.sql", "V10__later.sql", "R__views.sql"});
 }
 
+TEST_CASE("Flyway: versions compare part by part (13 before 13.1, 1_2 is 1.2)") {
+  TempDir d;
+  d.write("V13.1__b.sql", "SELECT 1;\n");
+  d.write("V13__a.sql", "SELECT 1;\n");
+  d.write("V1_2__c.sql", "SELECT 1;\n");
+  d.write("V1_10__d.sql", "SELECT 1;\n");
+  d.write("V2__e.sql", "SELECT 1;\n");
+  CHECK(list(d, Layout::Flyway) ==
+        std::vector<std::string>{"V1_2__c.sql", "V1_10__d.sql", "V2__e.sql", "V13__a.sql", "V13.1__b.sql"});
+}
+
 TEST_CASE("Diesel and Prisma: one folder per migration") {
   SUBCASE("diesel up.sql, down.sql skipped") {
     TempDir d;
