@@ -7,18 +7,14 @@
 
 #include <string_view>
 
+#include "proc/fault.h"
+
 namespace pgstage::executor {
 
 void fault_point(std::string_view point);
 
 // While one exists, fault points do nothing (apply's verification runs the executor on a throwaway
 // database: its steps and batches are not the ones PGSTAGE_FAULT counts).
-class FaultPointsOff {
- public:
-  FaultPointsOff();
-  ~FaultPointsOff();
-  FaultPointsOff(const FaultPointsOff&) = delete;
-  FaultPointsOff& operator=(const FaultPointsOff&) = delete;
-};
+using FaultPointsOff = proc::FaultPointsOff;
 
 }  // namespace pgstage::executor
