@@ -1,4 +1,5 @@
 #include "analyzer/catalog.h"
+#include "analyzer/rule_api.h"
 
 #include <algorithm>
 #include <functional>
@@ -33,8 +34,10 @@ std::string not_null_column_of_check(const std::string& sql) {
 namespace {
 
 
+// `columns`: the table's, to name an unnamed table CHECK as Postgres does (after the first column
+// its expression references).
 CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::string& table_name,
-                             const std::string& column = {}) {
+                             const std::string& column = {}, const std::vector<CatalogColumn>* columns = nullptr) {
   CatalogConstraint cc;
   cc.kind = c.kind;
   cc.columns = c.columns;
@@ -51,6 +54,12 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
   if (cc.name.empty()) {
     // Postgres' default names: <table>_<col>_check / _fkey / _key / _pkey.
     std::string cols = cc.columns.empty() ? std::string() : cc.columns.front();
+    if (cols.empty() && c.kind == ConstraintKind::Check && columns)
+      for (auto& ref : column_refs_in(cc.check_sql))
+        if (std::any_of(columns->begin(), columns->end(), [&](auto& col) { return col.name == ref.name; })) {
+          cols = ref.name;
+          break;
+        }
     switch (c.kind) {
       case ConstraintKind::Check:
         cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check";
@@ -241,7 +250,7 @@ void Catalog::apply(const Change& change, bool in_review) {
             for (auto& k : col.constraints) t.constraints.push_back(to_catalog(k, in_review, c.table.name, col.name));
           }
           for (auto& k : c.constraints) {
-            t.constraints.push_back(to_catalog(k, in_review, c.table.name));
+            t.constraints.push_back(to_catalog(k, in_review, c.table.name, {}, &t.columns));
             if (k.kind == ConstraintKind::PrimaryKey)
               for (auto& colname : k.columns)
                 if (auto* col = t.column(colname)) col->not_null = true;
@@ -323,7 +332,7 @@ void Catalog::apply(const Change& change, bool in_review) {
         } else if constexpr (std::is_same_v<T, AddConstraint>) {
           auto* t = table(c.table);
           if (!t) return;
-          auto cc = to_catalog(c.constraint, in_review, c.table.name);
+          auto cc = to_catalog(c.constraint, in_review, c.table.name, {}, &t->columns);
           if (!c.constraint.using_index.empty()) {
             if (auto* idx = index(QualifiedName{c.table.schema, c.constraint.using_index})) cc.columns = idx->columns;
             if (c.constraint.name.empty()) cc.name = c.constraint.using_index;

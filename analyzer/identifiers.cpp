@@ -1,4 +1,7 @@
 // Identifier quoting and lock wording shared by rules, the planner and reports (declared in rule_api.h).
+#include <algorithm>
+#include <cctype>
+
 #include "analyzer/rule_api.h"
 
 namespace pgstage {
@@ -21,6 +24,49 @@ std::string quote_ident(std::string_view name) {
     out += c;
   }
   return out + "\"";
+}
+
+std::vector<ColumnRef> column_refs_in(std::string_view sql) {
+  std::vector<ColumnRef> out;
+  auto ident_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || (c & 0x80);
+  };
+  auto next_is_call = [&](size_t j) {
+    while (j < sql.size() && sql[j] == ' ') ++j;
+    return j < sql.size() && sql[j] == '(';
+  };
+  auto after_type_cast_or_dot = [&](size_t i) {
+    return (i > 0 && sql[i - 1] == '.') || (i >= 2 && sql.substr(i - 2, 2) == "::");
+  };
+  for (size_t i = 0; i < sql.size();) {
+    char c = sql[i];
+    if (c == '\'') {  // a string literal ('' inside is a quote)
+      size_t j = i + 1;
+      while (j < sql.size() && !(sql[j] == '\'' && (j + 1 >= sql.size() || sql[j + 1] != '\''))) j += sql[j] == '\'' ? 2 : 1;
+      i = j + 1;
+    } else if (c == '"') {  // a quoted identifier ("" inside is a quote)
+      size_t j = i + 1;
+      std::string name;
+      while (j < sql.size() && !(sql[j] == '"' && (j + 1 >= sql.size() || sql[j + 1] != '"'))) {
+        name += sql[j];
+        j += sql[j] == '"' ? 2 : 1;
+      }
+      if (!after_type_cast_or_dot(i) && !next_is_call(j + 1)) out.push_back({name, i, std::min(j + 1, sql.size())});
+      i = j + 1;
+    } else if (ident_char(c) && !std::isdigit(static_cast<unsigned char>(c))) {
+      size_t j = i;
+      while (j < sql.size() && ident_char(sql[j])) ++j;
+      std::string name;
+      for (size_t k = i; k < j; ++k) name += char(std::tolower(static_cast<unsigned char>(sql[k])));
+      if (!after_type_cast_or_dot(i) && !next_is_call(j)) out.push_back({name, i, j});
+      i = j;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      while (i < sql.size() && ident_char(sql[i])) ++i;  // 1e5, 0x1F
+    } else {
+      ++i;
+    }
+  }
+  return out;
 }
 
 std::string quote_name(const QualifiedName& n) {

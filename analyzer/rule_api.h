@@ -150,6 +150,15 @@ struct Rule {
 std::string display_ident(std::string_view name);  // users -> users; User -> "User" (quoted only when needed)
 std::string display_name(const QualifiedName& n);  // schema.table, quoted as needed, for messages
 std::string quote_ident(std::string_view name);    // always quoted, for generated SQL: "users"
+// The column references in an expression's source text, with their byte ranges, named as Postgres
+// folds them (unquoted lower-cased, quoted as written). String literals, function names, types after
+// `::` and qualified fields (`x.col`) are not references. A scanner, not a parser: for rewriting a
+// CHECK's text onto a renamed column, and finding the column Postgres names an unnamed CHECK after.
+struct ColumnRef {
+  std::string name;
+  size_t begin = 0, end = 0;
+};
+std::vector<ColumnRef> column_refs_in(std::string_view sql);
 std::string quote_name(const QualifiedName& n);    // "schema"."table"
 std::string lock_phrase(LockMode m);               // "ACCESS EXCLUSIVE lock (blocks reads and writes)"
 

@@ -31,6 +31,12 @@ struct Ctx {
   std::vector<std::pair<QualifiedName, std::string>> deferred_columns;  // dropped or renamed away in contract
   std::vector<QualifiedName> deferred_tables;
   std::vector<QualifiedName> backfilled_tables;
+  // What the plan keeps until contract, so that a later statement that removes or renames it runs in
+  // contract too, after the steps that still need it (the statement as written would have run later
+  // than the change it depends on, so running it later still keeps the migration's order).
+  std::vector<std::pair<QualifiedName, std::string>> replaced_columns;  // type changed: same name after contract
+  std::vector<std::string> kept_functions;  // user functions a staged trigger or backfill, or a kept column, calls
+  std::vector<QualifiedName> kept_types;    // types a kept column or a staged conversion uses (by name)
 
   std::string where(int offset) const;  // "path:line:column"
   LockContext lock_ctx() const { return opts.settings.lock_context(&catalog); }
@@ -63,6 +69,17 @@ std::string row_expr(const std::string& expr);
 // (CONCURRENTLY in expand); contract renames them to the original names once `from` is gone.
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
                   const std::string& rule, int stmt, int offset, std::vector<Step>& renames);
+// `sql` (an expression) with every reference to `column` replaced by `to`, quoted; `found` says
+// whether there was one. String literals, function names, types and qualified fields are left alone.
+std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,
+                                  bool& found);
+// The CHECK constraints of `t` that use `column` (dropped with it in contract), re-added on the
+// column that takes its place under the name `to`: returns the ADD CONSTRAINT ... NOT VALID
+// statements to run in the transaction that drops the old column, and a VALIDATE step for each
+// one that was validated (to push after that step).
+std::vector<std::string> carry_checks(Ctx& cx, const QualifiedName& t, const std::string& column,
+                                      const std::string& to, const std::string& rule, int stmt,
+                                      std::vector<Step>& validates);
 // Fails when `column` is part of a constraint the recipe cannot carry over.
 bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
                         int offset);
@@ -82,5 +99,7 @@ bool plan_reindex(Ctx& cx, const StatementInput& in, const Change& c);
 bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c);
 
 bool existing(const Ctx& cx, const QualifiedName& t);  // not created in this migration
+// Records that the plan keeps `functions` (Expr::unknown_functions) until contract.
+void keep_functions(Ctx& cx, const std::vector<std::string>& functions);
 
 }  // namespace pgstage::planner::detail

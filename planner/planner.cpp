@@ -8,6 +8,7 @@
 
 #include "analyzer/lower.h"
 #include "analyzer/rule_api.h"
+#include "analyzer/types.h"
 #include "planner/context.h"
 #include "planner/fill.h"
 #include "planner/sql.h"
@@ -191,6 +192,105 @@ void flush(Ctx& cx, Passthrough& p) {
   p = Passthrough{};
 }
 
+bool same_type(const QualifiedName& a, const QualifiedName& b) {
+  return a.name == b.name && (a.schema.empty() || b.schema.empty() || a.schema == b.schema);
+}
+bool kept_type(const Ctx& cx, const QualifiedName& t) {
+  return std::any_of(cx.kept_types.begin(), cx.kept_types.end(), [&](auto& k) { return same_type(k, t); });
+}
+// Expr::unknown_functions spells a function `name` or `schema.name`.
+bool kept_function(const Ctx& cx, const QualifiedName& f) {
+  return std::any_of(cx.kept_functions.begin(), cx.kept_functions.end(), [&](const std::string& k) {
+    auto dot = k.rfind('.');
+    return same_type(dot == std::string::npos ? QualifiedName{"", k} : QualifiedName{k.substr(0, dot), k.substr(dot + 1)},
+                     f);
+  });
+}
+bool replaced(const Ctx& cx, const QualifiedName& t, const std::string& column) {
+  return std::any_of(cx.replaced_columns.begin(), cx.replaced_columns.end(),
+                     [&](auto& r) { return same(r.first, t) && r.second == column; });
+}
+
+// Whether a later statement of the file changes the type of t.column in a way the plan stages
+// (the DROP DEFAULT / ALTER TYPE / SET DEFAULT sequence ORMs write for an enum change).
+bool staged_type_change_follows(const Ctx& cx, const FileAnalysis& fa, size_t i, const QualifiedName& t,
+                                const std::string& column) {
+  const CatalogTable* tab = cx.catalog.table(t);
+  const CatalogColumn* col = tab ? tab->column(column) : nullptr;
+  if (!col || !existing(cx, t)) return false;
+  for (size_t j = i + 1; j < fa.lowered.size(); ++j) {
+    if (fa.lowered[j].do_block || fa.is_suppressed(j, "changing-column-type")) continue;
+    for (auto& c : fa.lowered[j].changes)
+      if (auto* a = c.as<AlterColumnType>(); a && same(a->table, t) && a->column == column)
+        return type_change_facts(&col->type, a->new_type, a->column, a->using_expr, cx.opts.settings.pg_version)
+                   .verdict != TypeChangeVerdict::NoRewrite;
+  }
+  return false;
+}
+
+// A statement that removes or renames what the plan keeps until contract (a helper function that a
+// staged trigger calls, a type that a kept column uses or a trigger names, the default of a column
+// the plan replaces) cannot run in expand: as written it ran after the change it depends on, so it
+// runs in contract, after the steps that still need the object. Returns why, or "" to run it as
+// written. Only statements made of such changes move; anything else stays (and verification proves it).
+std::string contract_dependency(Ctx& cx, const FileAnalysis& fa, size_t i, const LoweredStatement& lo) {
+  if (lo.do_block || lo.changes.empty()) return "";
+  std::string why;
+  std::vector<QualifiedName> renamed_to;
+  for (auto& c : lo.changes) {
+    std::string w;
+    if (auto* d = c.as<DropObject>()) {
+      bool function = d->kind == "function" || d->kind == "procedure";
+      if (!function && d->kind != "type" && d->kind != "domain") return "";
+      for (auto& n : d->names) {
+        if (function && kept_function(cx, n))
+          w = "it drops function " + display_name(n) + ", which a trigger, backfill or column default that the plan keeps until contract calls";
+        else if (!function && kept_type(cx, n))
+          w = "it drops " + d->kind + " " + display_name(n) +
+              ", which a column or trigger that the plan keeps until contract uses";
+      }
+    } else if (auto* r = c.as<RenameObject>()) {
+      if (r->kind != "type" && r->kind != "domain") return "";
+      QualifiedName to{r->name.schema, r->new_name};
+      if (kept_type(cx, r->name))
+        w = "it renames " + r->kind + " " + display_name(r->name) +
+            ", which a column or trigger that the plan keeps until contract uses by that name";
+      else if (kept_type(cx, to))
+        w = "it takes the name " + display_name(to) + ", which a type the plan keeps until contract still has";
+      renamed_to.push_back(to);
+    } else if (auto* sd = c.as<SetDefault>()) {
+      if (replaced(cx, sd->table, sd->column))
+        w = "it sets the default of " + display_name(sd->table) + "." + display_ident(sd->column) +
+            ", which the converted column replaces only in contract";
+    } else if (auto* dd = c.as<DropDefault>()) {
+      if (replaced(cx, dd->table, dd->column) || staged_type_change_follows(cx, fa, i, dd->table, dd->column))
+        w = "it drops the default of " + display_name(dd->table) + "." + display_ident(dd->column) +
+            ", whose type the plan changes: the old release keeps inserting with the default until contract";
+    } else {
+      return "";
+    }
+    if (why.empty()) why = w;
+  }
+  if (!why.empty())
+    for (auto& t : renamed_to) cx.kept_types.push_back(t);
+  return why;
+}
+
+// Columns and tables a statement's recipes keep until contract keep their types and the functions
+// of their defaults alive until then too.
+void keep_deferred_dependencies(Ctx& cx, size_t first_column, size_t first_table) {
+  auto keep_column = [&](const CatalogColumn& col) {
+    cx.kept_types.push_back(QualifiedName{col.type.schema, col.type.name});
+    if (col.default_expr) keep_functions(cx, col.default_expr->unknown_functions);
+  };
+  for (size_t k = first_column; k < cx.deferred_columns.size(); ++k)
+    if (const CatalogTable* tab = cx.catalog.table(cx.deferred_columns[k].first))
+      if (const CatalogColumn* col = tab->column(cx.deferred_columns[k].second)) keep_column(*col);
+  for (size_t k = first_table; k < cx.deferred_tables.size(); ++k)
+    if (const CatalogTable* tab = cx.catalog.table(cx.deferred_tables[k]))
+      for (auto& col : tab->columns) keep_column(col);
+}
+
 void assign_ids(Plan& plan) {
   int n = 0;
   for (auto& s : plan.steps) s.id = std::string(phase_name(s.phase)) + "-" + std::to_string(++n) + "-" + s.kind;
@@ -202,7 +302,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
   PlanResult result;
   const SourceFile& file = *fa.file;
   Catalog catalog = *fa.catalog_before;
-  Ctx cx{file, catalog, opts, {}, {}, {}, {}, {}, {}, {}, {}};
+  Ctx cx{file, catalog, opts, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   const std::vector<Statement>& statements = fa.statements;
 
   Passthrough pass;
@@ -301,10 +401,18 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
       cx.expand.resize(before);
       flush(cx, pass);
       for (auto& s : mine) cx.expand.push_back(std::move(s));
+    } else if (std::string why = contract_dependency(cx, fa, i, lo); !why.empty()) {
+      Step s = make_step(cx, Phase::Contract, "deferred", "Run the migration's statement in contract: " + why,
+                         st.text(file), {}, "", int(i));
+      for (auto& t : in.lock.tables) add_table(s.tables, t.table);
+      cx.contract.push_back(std::move(s));
+      for (auto& c : lo.changes) catalog.apply(c, true);
+      continue;
     } else {
       for (auto& c : lo.changes) check_dependencies(cx, in, c);
       if (!cx.error.empty()) break;
     }
+    if (any) keep_deferred_dependencies(cx, saved.deferred_columns, saved.deferred_tables);
     for (auto& c : lo.changes) catalog.apply(c, true);
     if (any) continue;
 

@@ -104,6 +104,7 @@ bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
                                   "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + value, {t},
                                   rule, in.index));
   }
+  if (!required) keep_functions(cx, col.default_expr->unknown_functions);
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Fill " + who(t, col.name) + " in existing rows with " + value + ", in batches by key",
       BackfillSpec{t, key, qc + " = (" + value + ")", qc + " IS NULL", cx.opts.batch_size}, rule, in.index));
@@ -161,11 +162,16 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
       in.index));
   // One transaction: between dropping the trigger and the column, an INSERT from the new release
   // would leave the old NOT NULL column empty.
+  std::vector<Step> validates;
+  std::string checks;
+  for (auto& add : carry_checks(cx, t, r.column, r.new_name, rule, in.index, validates)) checks += ";\n" + add;
   cx.contract.push_back(make_step(
       cx, Phase::Contract, "drop-column",
-      "Drop the sync trigger and the old column " + who(t, r.column) + " together: no release uses it any more",
-      drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + o, {t}, rule,
-      in.index));
+      "Drop the sync trigger and the old column " + who(t, r.column) + " together: no release uses it any more" +
+          (checks.empty() ? "" : "; its CHECK constraints move to " + who(t, r.new_name) + " (NOT VALID, validated next)"),
+      drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + o + checks, {t},
+      rule, in.index));
+  for (auto& s : validates) cx.contract.push_back(std::move(s));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   if (oldc.not_null) not_null_via_check(cx, t, r.new_name, rule, in.index);
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
@@ -228,6 +234,8 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
     swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
             ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
+  std::vector<Step> validates;
+  for (auto& add : carry_checks(cx, t, a.column, a.column, rule, in.index, validates)) swap += "    " + add + ";\n";
   cx.contract.push_back(make_step(cx, Phase::Contract, "swap-column",
                                   "In one transaction: drop the trigger and the old " + who(t, a.column) +
                                       ", and rename " + who(t, tmp) +
@@ -235,9 +243,13 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
                                   do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") +
                                       ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()",
                                   {t}, rule, in.index));
+  for (auto& s : validates) cx.contract.push_back(std::move(s));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   cx.backfilled_tables.push_back(t);
   cx.deferred_columns.push_back({t, a.column});  // the old column goes in contract
+  cx.replaced_columns.push_back({t, a.column});
+  if (a.using_expr) keep_functions(cx, a.using_expr->unknown_functions);  // the trigger calls them
+  cx.kept_types.push_back(QualifiedName{a.new_type.schema, a.new_type.name});  // and names the new type
   return true;
 }
 

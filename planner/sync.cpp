@@ -11,6 +11,12 @@ namespace pgstage::planner::detail {
 
 bool existing(const Ctx& cx, const QualifiedName& t) { return !cx.catalog.is_new(t); }
 
+void keep_functions(Ctx& cx, const std::vector<std::string>& functions) {
+  for (auto& f : functions)
+    if (std::find(cx.kept_functions.begin(), cx.kept_functions.end(), f) == cx.kept_functions.end())
+      cx.kept_functions.push_back(f);
+}
+
 std::string Ctx::where(int offset) const {
   Position p = file.position(offset < 0 ? 0 : size_t(offset));
   return file.path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
@@ -236,12 +242,51 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
   }
 }
 
+std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,
+                                  bool& found) {
+  std::string out;
+  size_t at = 0;
+  found = false;
+  for (auto& ref : column_refs_in(sql)) {
+    if (ref.name != column) continue;
+    out.append(sql, at, ref.begin - at);
+    out += quote_ident(to);
+    at = ref.end;
+    found = true;
+  }
+  return out + sql.substr(at);
+}
+
+std::vector<std::string> carry_checks(Ctx& cx, const QualifiedName& t, const std::string& column,
+                                      const std::string& to, const std::string& rule, int stmt,
+                                      std::vector<Step>& validates) {
+  std::vector<std::string> adds;
+  const CatalogTable* tab = cx.catalog.table(t);
+  if (!tab) return adds;
+  for (auto& k : tab->constraints) {
+    if (k.kind != ConstraintKind::Check || !k.not_null_column.empty()) continue;
+    bool found = false;
+    std::string sql = rename_column_in_expr(k.check_sql, column, to, found);
+    if (!found) continue;
+    adds.push_back("ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) + " CHECK (" + sql +
+                   ") NOT VALID");
+    if (k.validated)
+      validates.push_back(make_step(
+          cx, Phase::Contract, "validate-constraint",
+          "VALIDATE CONSTRAINT " + display_ident(k.name) +
+              " (carried over to the new column): scans under SHARE UPDATE EXCLUSIVE; reads and writes continue",
+          "ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(k.name), {t}, rule, stmt));
+  }
+  return adds;
+}
+
 bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
                         int offset) {
   const CatalogTable* tab = cx.catalog.table(t);
   if (!tab) return false;
   for (auto& k : tab->constraints) {
     if (k.kind == ConstraintKind::NotNull) continue;
+    if (k.kind == ConstraintKind::Check && k.not_null_column.empty()) continue;  // carry_checks re-adds it
     if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end() && k.not_null_column != column)
       continue;
     cx.fail(offset, rule + ": column " + display_name(t) + "." + display_ident(column) + " is part of constraint " +

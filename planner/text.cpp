@@ -57,13 +57,13 @@ std::string render_text(const Plan& p) {
   }
   if (p.verification) {
     const Verification& v = *p.verification;
-    out += "\nVerification (" + v.outcome + ", on a " + v.shadow + "): ";
+    out += "\nVerification (" + v.outcome + ", on " + (v.shadow == "temporary cluster" ? "a " : "") + v.shadow + "): ";
     if (v.outcome == "verified") {
       out +=
           "the migration as written and this plan (expand, backfill, mark-deployed, contract through the "
           "executor) end with the same schema" +
           std::string(v.sample_rows > 0 ? " and rows" : "") + ": " + std::to_string(v.objects) + " entries compared, " +
-          std::to_string(v.sample_rows) + " sample rows";
+          std::to_string(v.sample_rows) + (v.sample_rows == 1 ? " sample row" : " sample rows");
       if (!v.tables.empty()) {
         out += " in";
         for (size_t i = 0; i < v.tables.size(); ++i) out += (i ? ", " : " ") + v.tables[i];

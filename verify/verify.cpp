@@ -547,7 +547,7 @@ std::string render_report(const VerifyReport& r) {
               std::to_string(static_cast<int>(r.seconds * 10) % 10) + "s";
   switch (r.outcome) {
     case Outcome::Verified:
-      out = "verified on a " + r.shadow + " in " + secs +
+      out = "verified on " + std::string(r.shadow == "temporary cluster" ? "a " : "") + r.shadow + " in " + secs +
             ": the migration as written and the plan (expand, backfill, "
             "mark-deployed, contract through the executor) end with the same schema" +
             (r.sample_rows > 0 ? " and rows" : "") + " (" + std::to_string(r.objects) + " entries compared; " +

@@ -65,14 +65,91 @@ TEST_CASE("plan --verify: copied indexes keep DESC, WHERE, INCLUDE, the access m
   CHECK(r.out.find("USING \"gin\" (\"labels\" \"jsonb_path_ops\")") != std::string::npos);
 }
 
-TEST_CASE("plan --verify refuses a plan that loses a CHECK constraint (int -> bigint keeps no CHECK yet)") {
-  // A recipe defect verification catches: changing-column-type does not carry the column's CHECK
-  // over to the new column, so the plan ends without it. Refused (exit 1), the difference named.
+TEST_CASE("plan --verify: CHECK constraints follow a type change and a rename to the new column") {
+  // Dropping the old column in contract drops its CHECKs: the recipe re-adds them on the column that
+  // takes its place (NOT VALID in the same transaction, then VALIDATE), under Postgres' own names.
   REQUIRE(PgCluster::shared().ok());
-  auto r = plan_verified("CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, CHECK (n >= 0));\n",
-                         "ALTER TABLE counters ALTER COLUMN n TYPE bigint;\n");
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
-  CHECK(r.out.find("constraint counters_n_check on counters: as written it exists (CHECK ((n >= 0))); after the "
-                   "plan it is missing") != std::string::npos);
+  auto r = plan_verified(
+      "CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, m int CHECK (m > 0), CHECK (n >= 0),\n"
+      "  CONSTRAINT both_pos CHECK (n + coalesce(\"m\", 1) > -5 AND 'm' <> 'n'));\n"
+      "INSERT INTO counters VALUES (1, 3, 4), (2, 0, NULL);\n",
+      "ALTER TABLE counters ALTER COLUMN n TYPE bigint;\n"
+      "ALTER TABLE counters RENAME COLUMN m TO amount;\n");
+  check_verified(r);
+  CHECK(r.out.find("ADD CONSTRAINT \"counters_n_check\" CHECK (\"n\" >= 0) NOT VALID") != std::string::npos);
+  CHECK(r.out.find("ADD CONSTRAINT \"counters_m_check\" CHECK (\"amount\" > 0) NOT VALID") != std::string::npos);
+  // The string literal 'm' is not a column reference.
+  CHECK(r.out.find("coalesce(\"amount\", 1) > -5 AND 'm' <> 'n'") != std::string::npos);
+  CHECK(r.out.find("VALIDATE CONSTRAINT \"counters_m_check\"") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a helper function used in USING and dropped later is dropped in contract") {
+  // The backfill and the sync trigger call to_arr until contract: dropping it in expand would make
+  // every INSERT and UPDATE on t fail.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE t (id bigint PRIMARY KEY, tags jsonb);\n"
+      "INSERT INTO t VALUES (1, '[\"a\",\"b\"]'), (2, '[]');\n",
+      "CREATE FUNCTION to_arr(j jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE AS\n"
+      "  $$ SELECT coalesce(array_agg(x), '{}') FROM jsonb_array_elements_text(j) x $$;\n"
+      "ALTER TABLE t ALTER COLUMN tags TYPE text[] USING to_arr(tags);\n"
+      "DROP FUNCTION to_arr(jsonb);\n");
+  check_verified(r);
+  auto contract = r.out.find("== contract ==");
+  REQUIRE(contract != std::string::npos);
+  auto drop = r.out.find("DROP FUNCTION to_arr(jsonb)");
+  CHECK(drop > r.out.find("ALTER TABLE \"t\" DROP COLUMN \"tags\"", contract));
+  CHECK(r.out.find("it drops function to_arr, which a trigger, backfill or column default that the plan keeps until "
+                   "contract calls") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: the enum change Prisma writes (DROP DEFAULT, ALTER TYPE, type renames, SET DEFAULT)") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN', 'GUEST');\n"
+      "CREATE TABLE \"User\" (\"id\" SERIAL PRIMARY KEY, \"role\" \"Role\" NOT NULL DEFAULT 'USER');\n"
+      "INSERT INTO \"User\" (\"role\") VALUES ('USER'), ('ADMIN');\n",
+      "BEGIN;\n"
+      "CREATE TYPE \"Role_new\" AS ENUM ('USER', 'ADMIN');\n"
+      "ALTER TABLE \"User\" ALTER COLUMN \"role\" DROP DEFAULT;\n"
+      "ALTER TABLE \"User\" ALTER COLUMN \"role\" TYPE \"Role_new\" USING (\"role\"::text::\"Role_new\");\n"
+      "ALTER TYPE \"Role\" RENAME TO \"Role_old\";\n"
+      "ALTER TYPE \"Role_new\" RENAME TO \"Role\";\n"
+      "DROP TYPE \"Role_old\";\n"
+      "ALTER TABLE \"User\" ALTER COLUMN \"role\" SET DEFAULT 'USER';\n"
+      "COMMIT;\n");
+  check_verified(r);
+  auto contract = r.out.find("== contract ==");
+  REQUIRE(contract != std::string::npos);
+  // The old release keeps its default and its type's name until contract.
+  CHECK(r.out.find("DROP DEFAULT") > contract);
+  auto swap = r.out.find("RENAME COLUMN \"role_pgstage_new\" TO \"role\"", contract);
+  REQUIRE(swap != std::string::npos);
+  auto r1 = r.out.find("ALTER TYPE \"Role\" RENAME TO \"Role_old\"");
+  auto r2 = r.out.find("ALTER TYPE \"Role_new\" RENAME TO \"Role\"");
+  auto drop = r.out.find("DROP TYPE \"Role_old\"");
+  auto def = r.out.find("SET DEFAULT 'USER'", contract);
+  CHECK(swap < r1);
+  CHECK(r1 < r2);
+  CHECK(r2 < drop);
+  CHECK(drop < def);
+  CHECK(def != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a type and a function that a table or column dropped in contract uses follow it there") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TYPE op AS ENUM ('add', 'del');\n"
+      "CREATE FUNCTION gen_code() RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT md5(random()::text) $$;\n"
+      "CREATE TABLE w (id bigint PRIMARY KEY, o op NOT NULL, note text);\n"
+      "CREATE TABLE keep (id bigint PRIMARY KEY, legacy text DEFAULT gen_code());\n",
+      "DROP TABLE w;\n"
+      "DROP TYPE op;\n"
+      "ALTER TABLE keep DROP COLUMN legacy;\n"
+      "DROP FUNCTION gen_code();\n");
+  check_verified(r);
+  auto contract = r.out.find("== contract ==");
+  REQUIRE(contract != std::string::npos);
+  CHECK(r.out.find("DROP TYPE op;") > r.out.find("DROP TABLE IF EXISTS \"w\"", contract));
+  CHECK(r.out.find("DROP FUNCTION gen_code();") > r.out.find("DROP COLUMN IF EXISTS \"legacy\"", contract));
 }

@@ -46,7 +46,7 @@ TEST_CASE("plan --verify proves the sample plans (as written vs through the exec
     INFO(r.out, r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("Verification (verified, on a temporary cluster)") == std::string::npos);
-    CHECK(r.out.find("Verification (verified, on a postgresql://postgres@127.0.0.1") != std::string::npos);
+    CHECK(r.out.find("Verification (verified, on postgresql://postgres@127.0.0.1") != std::string::npos);
     auto j = nlohmann::json::parse(slurp(out.path() + "/plan.json"));
     CHECK(j["verification"]["verified"] == true);
     CHECK(j["verification"]["objects"].get<int>() > 10);
@@ -151,6 +151,6 @@ TEST_CASE("apply verifies each plan by default and refuses one that does not ver
   auto ok = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2", "--shadow-url", pg.url()});
   INFO(ok.out, ok.err);
   CHECK(ok.exit_code == 0);
-  CHECK(ok.out.find("verified on a postgresql://postgres@127.0.0.1") != std::string::npos);
+  CHECK(ok.out.find("verified on postgresql://postgres@127.0.0.1") != std::string::npos);
   CHECK(ok.out.find("1 expanded") != std::string::npos);
 }

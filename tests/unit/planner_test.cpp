@@ -1,6 +1,8 @@
 // The planner: the steps each recipe emits, quoting, names, and plan.json round-trips.
 #include <doctest/doctest.h>
 
+#include "analyzer/rule_api.h"
+#include "planner/context.h"
 #include "planner/sql.h"
 #include "tests/support/plan_helpers.h"
 
@@ -474,4 +476,28 @@ TEST_CASE("an expression index over a renamed column is refused with a clear mes
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:1:"));
   CHECK(has(r.error, "expression"));
+}
+
+TEST_CASE("column_refs_in: column references in an expression's text, not literals, calls, types or fields") {
+  auto names = [](std::string_view sql) {
+    std::vector<std::string> out;
+    for (auto& r : column_refs_in(sql)) out.push_back(r.name);
+    return out;
+  };
+  CHECK(names("n >= 0") == std::vector<std::string>{"n"});
+  CHECK(names("(\"Amount\" > 0 AND 'amount' <> x.amount)") == std::vector<std::string>{"Amount", "and", "x"});
+  CHECK(names("length(Email) > 3 AND email::text <> ''") == std::vector<std::string>{"email", "and", "email"});
+  CHECK(names("a = 'it''s a' OR \"we\"\"ird\" IS NULL") == std::vector<std::string>{"a", "or", "we\"ird", "is", "null"});
+  CHECK(names("price * 1e5 > 0") == std::vector<std::string>{"price"});
+  auto refs = column_refs_in("coalesce(\"m\", 1) + m");
+  REQUIRE(refs.size() == 2);
+  CHECK(refs[0].begin == 9);
+  CHECK(refs[0].end == 12);
+  CHECK(refs[1].begin == 19);
+  bool found = false;
+  CHECK(planner::detail::rename_column_in_expr("coalesce(\"m\", 1) + m > 'm'", "m", "Amount", found) ==
+        "coalesce(\"Amount\", 1) + \"Amount\" > 'm'");
+  CHECK(found);
+  planner::detail::rename_column_in_expr("x > 0", "m", "n", found);
+  CHECK_FALSE(found);
 }
