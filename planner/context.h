@@ -7,6 +7,7 @@
 
 #include "analyzer/catalog.h"
 #include "analyzer/lint.h"
+#include "planner/fill.h"
 #include "planner/planner.h"
 
 namespace pgstage::planner::detail {
@@ -17,7 +18,8 @@ struct StatementInput {
   const LoweredStatement* lowered = nullptr;
   LockFacts lock;                   // lock facts of the whole statement
   bool in_transaction = false;      // the source ran it inside a transaction block
-  std::optional<std::string> fill;  // `-- pgstage:fill <expression>` annotation
+  std::vector<FillComment> fills;    // `-- pgstage:fill [column =] <expression>` annotations
+  std::vector<std::string> filled;   // the columns they can be for (filled_columns)
 };
 
 struct Ctx {
@@ -99,6 +101,8 @@ bool plan_reindex(Ctx& cx, const StatementInput& in, const Change& c);
 bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c);
 
 bool existing(const Ctx& cx, const QualifiedName& t);  // not created in this migration
+// The fill value for `column` of the statement (fill_for); fails the plan when the comments are ambiguous.
+std::optional<std::string> fill_of(Ctx& cx, const StatementInput& in, const std::string& column);
 // Records that the plan keeps `functions` (Expr::unknown_functions) until contract.
 void keep_functions(Ctx& cx, const std::vector<std::string>& functions);
 

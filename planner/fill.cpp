@@ -1,5 +1,7 @@
 #include "planner/fill.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace pgstage::planner {
@@ -15,8 +17,8 @@ std::string where(const SourceFile& f, size_t offset) {
 }
 }  // namespace
 
-std::optional<std::string> find_fill(const SourceFile& f, const std::vector<Comment>& comments, size_t prev_end,
-                                     size_t begin, size_t end, size_t next_begin, std::string& err) {
+std::vector<FillComment> find_fills(const SourceFile& f, const std::vector<Comment>& comments, size_t prev_end,
+                                    size_t begin, size_t end, size_t next_begin, std::string& err) {
   size_t line_end = f.text.find('\n', end);
   if (line_end == std::string::npos) line_end = f.text.size();
   size_t limit = std::min(line_end, std::max(next_begin, end));
@@ -27,7 +29,7 @@ std::optional<std::string> find_fill(const SourceFile& f, const std::vector<Comm
     size_t nl = f.text.find('\n', prev_end);
     from = nl == std::string::npos ? f.text.size() : nl;
   }
-  std::optional<std::string> out;
+  std::vector<FillComment> out;
   for (auto& c : comments) {
     if (c.begin < from || c.begin >= limit) continue;
     std::string t = trim(c.text);
@@ -36,14 +38,80 @@ std::optional<std::string> find_fill(const SourceFile& f, const std::vector<Comm
     if (!rest.empty() && rest[0] != ' ' && rest[0] != '\t') continue;  // pgstage:fillx is not ours
     std::string expr = trim(rest);
     if (expr.empty()) {
-      err = where(f, c.begin) + ": `-- pgstage:fill` needs an expression, e.g. `-- pgstage:fill 0`";
+      err = where(f, c.begin) +
+            ": `-- pgstage:fill` needs an expression, e.g. `-- pgstage:fill 0` or `-- pgstage:fill column = 0`";
+      return {};
+    }
+    out.push_back({expr, c.begin});
+  }
+  return out;
+}
+
+namespace {
+// `name = rest` (name plain or double-quoted; `=` alone, not part of <=, >=, <>, !=, ==): the column
+// as Postgres names it and the expression; nullopt otherwise.
+std::optional<std::pair<std::string, std::string>> column_form(const std::string& t) {
+  std::string name;
+  size_t i = 0;
+  if (!t.empty() && t[0] == '"') {
+    for (i = 1; i < t.size(); ++i) {
+      if (t[i] == '"') {
+        if (i + 1 < t.size() && t[i + 1] == '"') {
+          name += '"';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      name += t[i];
+    }
+    if (i >= t.size()) return std::nullopt;
+    ++i;
+  } else {
+    while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '_' || (t[i] & 0x80)))
+      name += char(std::tolower(static_cast<unsigned char>(t[i++])));
+  }
+  if (name.empty()) return std::nullopt;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+  if (i >= t.size() || t[i] != '=' || (i + 1 < t.size() && t[i + 1] == '=')) return std::nullopt;
+  std::string expr = trim(t.substr(i + 1));
+  if (expr.empty()) return std::nullopt;
+  return std::make_pair(name, expr);
+}
+}  // namespace
+
+std::optional<std::string> fill_for(const SourceFile& f, const std::vector<FillComment>& fills,
+                                    const std::vector<std::string>& filled, const std::string& column,
+                                    std::string& err) {
+  std::optional<std::string> own, all;
+  for (auto& fc : fills) {
+    auto form = column_form(fc.text);
+    bool per_column = form && std::find(filled.begin(), filled.end(), form->first) != filled.end();
+    if (per_column && form->first != column) continue;
+    std::optional<std::string>& slot = per_column ? own : all;
+    if (slot) {
+      err = where(f, fc.offset) + (per_column ? ": a second `-- pgstage:fill` for column " + form->first
+                                              : std::string(": a second `-- pgstage:fill <expression>` for the same "
+                                                            "statement; name the column each one is for: "
+                                                            "`-- pgstage:fill column = <expression>`"));
       return std::nullopt;
     }
-    if (out) {
-      err = where(f, c.begin) + ": a second `-- pgstage:fill` for the same statement; give one per statement";
-      return std::nullopt;
+    slot = per_column ? form->second : fc.text;
+  }
+  return own ? own : all;
+}
+
+std::vector<std::string> filled_columns(const LoweredStatement& lo) {
+  std::vector<std::string> out;
+  for (auto& c : lo.changes) {
+    if (auto* a = c.as<AddColumn>()) {
+      const ColumnDef& col = a->column;
+      bool has_default = col.default_expr && !col.default_expr->is_null_constant;
+      if (col.not_null && !has_default && !col.identity && !col.generated_stored && !col.type.is_serial)
+        out.push_back(col.name);
+    } else if (auto* s = c.as<SetNotNull>()) {
+      out.push_back(s->column);
     }
-    out = expr;
   }
   return out;
 }

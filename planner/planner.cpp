@@ -322,7 +322,8 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     size_t prev_end = i == 0 ? file.up_begin : statements[i - 1].end;
     size_t next_begin = i + 1 < statements.size() ? statements[i + 1].begin : file.up_end;
     std::string fill_err;
-    in.fill = find_fill(file, fa.comments, prev_end, st.begin, st.end, next_begin, fill_err);
+    in.fills = find_fills(file, fa.comments, prev_end, st.begin, st.end, next_begin, fill_err);
+    in.filled = filled_columns(lo);
     if (!fill_err.empty()) {
       cx.fail(int(st.begin), fill_err);
       break;

@@ -76,14 +76,18 @@ bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
   }
   std::string value;
   if (required) {
-    if (!in.fill) {
+    auto fill = fill_of(cx, in, col.name);
+    if (!cx.error.empty()) return true;
+    if (!fill) {
       cx.fail(at(in, c), "adding-required-column: no value for the existing rows of " + who(a.table, col.name) +
                              " (NOT NULL, no default). Add a comment `-- pgstage:fill <expression>` on the line above "
-                             "the statement, e.g. `-- pgstage:fill ''` or `-- pgstage:fill lower(email)`; rows written "
-                             "by the old release get the same value");
+                             "the statement, e.g. `-- pgstage:fill ''` or `-- pgstage:fill lower(email)` (one per "
+                             "column when the statement adds several: `-- pgstage:fill " +
+                             display_ident(col.name) + " = <expression>`); rows written by the old release get the "
+                             "same value");
       return true;
     }
-    value = *in.fill;
+    value = *fill;
   } else {
     value = col.default_expr->sql;
   }
@@ -266,12 +270,14 @@ bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c) {
   std::string qc = quote_ident(s.column);
   // Rows the old release writes with NULL until it stops: fill them once more just before the CHECK.
   std::vector<BackfillSpec> catch_up;
-  if (in.fill) {
+  auto fill = fill_of(cx, in, s.column);
+  if (!cx.error.empty()) return true;
+  if (fill) {
     auto key = cx.key_of(t, at(in, c), rule);
     if (key.empty()) return true;
-    BackfillSpec spec{t, key, qc + " = (" + *in.fill + ")", qc + " IS NULL", cx.opts.batch_size};
+    BackfillSpec spec{t, key, qc + " = (" + *fill + ")", qc + " IS NULL", cx.opts.batch_size};
     cx.backfill.push_back(make_backfill(cx, Phase::Backfill,
-                                        "Fill NULLs in " + who(t, s.column) + " with " + *in.fill + ", in batches",
+                                        "Fill NULLs in " + who(t, s.column) + " with " + *fill + ", in batches",
                                         spec, rule, in.index));
     catch_up.push_back(spec);
   }

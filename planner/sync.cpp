@@ -11,6 +11,13 @@ namespace pgstage::planner::detail {
 
 bool existing(const Ctx& cx, const QualifiedName& t) { return !cx.catalog.is_new(t); }
 
+std::optional<std::string> fill_of(Ctx& cx, const StatementInput& in, const std::string& column) {
+  std::string err;
+  auto v = fill_for(cx.file, in.fills, in.filled, column, err);
+  if (!err.empty() && cx.error.empty()) cx.error = err;  // err names the comment's file:line:column
+  return v;
+}
+
 void keep_functions(Ctx& cx, const std::vector<std::string>& functions) {
   for (auto& f : functions)
     if (std::find(cx.kept_functions.begin(), cx.kept_functions.end(), f) == cx.kept_functions.end())

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -131,30 +132,39 @@ bool file_statements(const SourceFile& f, bool with_fill, std::vector<std::strin
     bool tx_control = false;
     for (auto& c : lo.changes) tx_control = tx_control || c.is<TransactionControl>();
     if (tx_control) continue;
-    if (with_fill && lo.changes.size() == 1) {
+    if (with_fill) {
       size_t prev_end = i == 0 ? f.up_begin : parsed.statements[i - 1].end;
       size_t next_begin = i + 1 < parsed.statements.size() ? parsed.statements[i + 1].begin : f.up_end;
       std::string fill_err;
-      auto fill = planner::find_fill(f, parsed.comments, prev_end, st.begin, st.end, next_begin, fill_err);
-      if (fill) {
-        if (auto* ac = lo.changes[0].as<AddColumn>(); ac && ac->column.not_null && !ac->column.default_expr &&
-                                                      !ac->column.identity && !ac->column.generated_stored &&
-                                                      !ac->column.primary_key && !ac->column.unique) {
-          bool only_not_null = true;
-          for (auto& k : ac->column.constraints) only_not_null = only_not_null && k.kind == ConstraintKind::NotNull;
-          if (only_not_null) {
-            std::string t = quote_name(ac->table), c = quote_ident(ac->column.name);
-            stmts.push_back("ALTER TABLE " + t + " ADD COLUMN " + c + " " + ac->column.type.sql());
-            stmts.push_back("UPDATE " + t + " SET " + c + " = (" + *fill + ")");
-            stmts.push_back("ALTER TABLE " + t + " ALTER COLUMN " + c + " SET NOT NULL");
-            continue;
-          }
+      auto fills = planner::find_fills(f, parsed.comments, prev_end, st.begin, st.end, next_begin, fill_err);
+      auto filled = planner::filled_columns(lo);
+      std::vector<std::string> parts;
+      bool ok = !fills.empty() && !filled.empty();
+      for (size_t k = 0; ok && k < lo.changes.size(); ++k) {
+        const Change& c = lo.changes[k];
+        auto* ac = c.as<AddColumn>();
+        auto* sn = c.as<SetNotNull>();
+        std::string column = ac ? ac->column.name : sn ? sn->column : "";
+        bool is_filled = std::find(filled.begin(), filled.end(), column) != filled.end();
+        auto fill = is_filled ? planner::fill_for(f, fills, filled, column, fill_err) : std::nullopt;
+        if (ac && is_filled && fill && !ac->column.primary_key && !ac->column.unique &&
+            std::all_of(ac->column.constraints.begin(), ac->column.constraints.end(),
+                        [](const Constraint& k) { return k.kind == ConstraintKind::NotNull; })) {
+          std::string t = quote_name(ac->table), col = quote_ident(column);
+          parts.push_back("ALTER TABLE " + t + " ADD COLUMN " + col + " " + ac->column.type.sql());
+          parts.push_back("UPDATE " + t + " SET " + col + " = (" + *fill + ")");
+          parts.push_back("ALTER TABLE " + t + " ALTER COLUMN " + col + " SET NOT NULL");
+        } else if (sn) {
+          std::string t = quote_name(sn->table), col = quote_ident(column);
+          if (fill) parts.push_back("UPDATE " + t + " SET " + col + " = (" + *fill + ") WHERE " + col + " IS NULL");
+          parts.push_back("ALTER TABLE " + t + " ALTER COLUMN " + col + " SET NOT NULL");
+        } else {
+          ok = false;  // a change the fill does not explain: the statement runs as written
         }
-        if (auto* sn = lo.changes[0].as<SetNotNull>()) {
-          std::string c = quote_ident(sn->column);
-          stmts.push_back("UPDATE " + quote_name(sn->table) + " SET " + c + " = (" + *fill + ") WHERE " + c +
-                          " IS NULL");
-        }
+      }
+      if (ok && fill_err.empty()) {
+        for (auto& p : parts) stmts.push_back(std::move(p));
+        continue;
       }
     }
     stmts.push_back(st.text(f));

@@ -153,3 +153,19 @@ TEST_CASE("plan --verify: a type and a function that a table or column dropped i
   CHECK(r.out.find("DROP TYPE op;") > r.out.find("DROP TABLE IF EXISTS \"w\"", contract));
   CHECK(r.out.find("DROP FUNCTION gen_code();") > r.out.find("DROP COLUMN IF EXISTS \"legacy\"", contract));
 }
+
+TEST_CASE("plan --verify: one fill value per column (a foreign key column and a text column in one statement)") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE orgs (id bigint PRIMARY KEY);\n"
+      "INSERT INTO orgs VALUES (1), (2);\n"
+      "CREATE TABLE members (id bigint PRIMARY KEY, email text, org_hint bigint);\n"
+      "INSERT INTO members VALUES (1, 'A@x.io', 2), (2, 'b@y.io', NULL);\n",
+      "-- pgstage:fill org_id = coalesce(org_hint, 1)\n"
+      "-- pgstage:fill \"Login\" = lower(email)\n"
+      "ALTER TABLE members ADD COLUMN org_id bigint NOT NULL, ADD COLUMN \"Login\" text NOT NULL;\n"
+      "ALTER TABLE members ADD CONSTRAINT members_org_fkey FOREIGN KEY (org_id) REFERENCES orgs (id);\n");
+  check_verified(r);
+  CHECK(r.out.find("SET \"org_id\" = (coalesce(org_hint, 1))") != std::string::npos);
+  CHECK(r.out.find("SET \"Login\" = (lower(email))") != std::string::npos);
+}

@@ -84,6 +84,33 @@ TEST_CASE("an empty or doubled fill annotation is an error at its position") {
   CHECK(has(r.error, "migration.sql:2:1"));
 }
 
+TEST_CASE("-- pgstage:fill column = expression: one value per column of a statement that adds several") {
+  auto r = plan_text(std::string(kUsers) +
+                     "-- pgstage:fill 0\n"
+                     "-- pgstage:fill \"Tier\" = lower(name)\n"
+                     "ALTER TABLE users ADD COLUMN \"Tier\" text NOT NULL, ADD COLUMN score int NOT NULL,\n"
+                     "  ADD COLUMN flag boolean NOT NULL; -- pgstage:fill flag = (age = 0)\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 3);
+  CHECK(bf[0]->backfill->set_sql == "\"Tier\" = (lower(name))");
+  CHECK(bf[1]->backfill->set_sql == "\"score\" = (0)");  // the statement's fill without a column
+  CHECK(bf[2]->backfill->set_sql == "\"flag\" = ((age = 0))");
+  // `x = ...` names a column only when the statement fills one of that name: else it is the expression.
+  r = plan_text(std::string(kUsers) + "-- pgstage:fill age = 0\nALTER TABLE users ADD COLUMN adult boolean NOT NULL;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(r.plan.steps_of(Phase::Backfill)[0]->backfill->set_sql == "\"adult\" = (age = 0)");
+  // Two values for one column, or two without a column, are ambiguous.
+  r = plan_text(std::string(kUsers) +
+                "-- pgstage:fill a = 1\n-- pgstage:fill a = 2\nALTER TABLE users ADD COLUMN a int NOT NULL;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:2:1: a second `-- pgstage:fill` for column a"));
+  r = plan_text(std::string(kUsers) +
+                "-- pgstage:fill 1\n-- pgstage:fill 2\nALTER TABLE users ADD COLUMN a int NOT NULL, ADD b int NOT NULL;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "name the column each one is for"));
+}
+
 TEST_CASE("changing a column type: converted shadow column, one-way trigger, swap in contract") {
   auto r = plan_text(std::string(kUsers) + "ALTER TABLE users ALTER COLUMN age TYPE bigint USING age::bigint * 2;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
