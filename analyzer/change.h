@@ -93,7 +93,8 @@ struct Constraint {
   bool not_valid = false;                // NOT VALID (skip_validation)
   std::string using_index;               // ADD CONSTRAINT ... USING INDEX name
   bool deferrable = false;
-  int location = -1;  // byte offset in the file
+  std::string fk_options;  // FK: its MATCH / ON UPDATE / ON DELETE / DEFERRABLE clauses as SQL (" ON DELETE CASCADE")
+  int location = -1;       // byte offset in the file
 };
 
 struct ColumnDef {

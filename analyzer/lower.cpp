@@ -296,6 +296,22 @@ Constraint constraint_of(const Ctx& cx, J cnode) {
     k.columns = string_list(at(c, "fk_attrs"));
     k.ref_table = range_var(at(c, "pktable"));
     k.ref_columns = string_list(at(c, "pk_attrs"));
+    auto action = [](std::string_view a) -> std::string {
+      if (a == "r") return "RESTRICT";
+      if (a == "c") return "CASCADE";
+      if (a == "n") return "SET NULL";
+      if (a == "d") return "SET DEFAULT";
+      return "";  // a: NO ACTION, the default
+    };
+    if (sv(c, "fk_matchtype") == "f") k.fk_options += " MATCH FULL";
+    if (auto u = action(sv(c, "fk_upd_action")); !u.empty()) k.fk_options += " ON UPDATE " + u;
+    if (auto d = action(sv(c, "fk_del_action")); !d.empty()) {
+      k.fk_options += " ON DELETE " + d;
+      auto cols = string_list(at(c, "fk_del_set_cols"));  // PG 15: ON DELETE SET NULL (col, ...)
+      for (size_t i = 0; i < cols.size(); ++i) k.fk_options += (i ? ", " : " (") + quote_ident(cols[i]);
+      if (!cols.empty()) k.fk_options += ")";
+    }
+    if (k.deferrable) k.fk_options += flag(c, "initdeferred") ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
   } else {
     k.columns = string_list(at(c, "keys"));
   }
@@ -336,8 +352,17 @@ ColumnDef column_def(const Ctx& cx, J cdnode) {
       col.identity = true;
     else if (t == "CONSTR_GENERATED")
       col.generated_stored = true;
-    else if (t == "CONSTR_PRIMARY" || t == "CONSTR_UNIQUE" || t == "CONSTR_FOREIGN" || t == "CONSTR_CHECK" ||
-             t == "CONSTR_EXCLUSION") {
+    else if ((t == "CONSTR_ATTR_DEFERRABLE" || t == "CONSTR_ATTR_DEFERRED") && !col.constraints.empty()) {
+      // In a column definition DEFERRABLE / INITIALLY DEFERRED are nodes of their own after the
+      // constraint they qualify (a table constraint carries them as flags).
+      Constraint& k = col.constraints.back();
+      k.deferrable = true;
+      if (k.kind == ConstraintKind::ForeignKey) {
+        if (k.fk_options.find(" DEFERRABLE") == std::string::npos) k.fk_options += " DEFERRABLE";
+        if (t == "CONSTR_ATTR_DEFERRED") k.fk_options += " INITIALLY DEFERRED";
+      }
+    } else if (t == "CONSTR_PRIMARY" || t == "CONSTR_UNIQUE" || t == "CONSTR_FOREIGN" || t == "CONSTR_CHECK" ||
+               t == "CONSTR_EXCLUSION") {
       Constraint k = constraint_of(cx, c);
       if (k.columns.empty()) k.columns = {col.name};
       if (k.kind == ConstraintKind::PrimaryKey) col.primary_key = true;

@@ -38,6 +38,40 @@ void fill_trigger(Ctx& cx, const QualifiedName& t, const std::string& column, co
                                   drop_trigger_sql(t, trg, fn), {t}, rule, stmt));
 }
 
+// Inline constraints of an added column that can be split off: FOREIGN KEY and CHECK (added NOT
+// VALID right after the column, validated later). PRIMARY KEY, UNIQUE and EXCLUDE cannot.
+bool splittable_constraints(const ColumnDef& col) {
+  if (col.primary_key || col.unique) return false;
+  return std::all_of(col.constraints.begin(), col.constraints.end(), [](const Constraint& k) {
+    return k.kind == ConstraintKind::NotNull || k.kind == ConstraintKind::ForeignKey ||
+           (k.kind == ConstraintKind::Check && k.check);
+  });
+}
+
+// The column's inline FOREIGN KEY and CHECK constraints as ADD CONSTRAINT ... NOT VALID steps in
+// expand (new rows are checked from then on) and a VALIDATE step for each, in `validate_phase`
+// (contract when a backfill must fill the column first).
+void split_constraints(Ctx& cx, const QualifiedName& t, const ColumnDef& col, Phase validate_phase,
+                       const std::string& rule, int stmt) {
+  for (auto& k : col.constraints) {
+    if (k.kind != ConstraintKind::ForeignKey && k.kind != ConstraintKind::Check) continue;
+    bool fk = k.kind == ConstraintKind::ForeignKey;
+    std::string name;
+    std::string def = inline_constraint_sql(t, col.name, k, name);
+    std::string add = "ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) + " " + def + " NOT VALID";
+    cx.expand.push_back(make_step(cx, Phase::Expand, "add-constraint-not-valid",
+                                  "Add the column's inline " + std::string(fk ? "foreign key " : "CHECK ") +
+                                      display_ident(name) +
+                                      " NOT VALID: new rows are checked, existing rows are not scanned (brief lock)",
+                                  add, {t}, rule, stmt));
+    Step v = make_step(cx, validate_phase, "validate-constraint",
+                       "VALIDATE CONSTRAINT " + display_ident(name) +
+                           ": scans the existing rows under SHARE UPDATE EXCLUSIVE; reads and writes continue",
+                       "ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name), {t}, rule, stmt);
+    (validate_phase == Phase::Expand ? cx.expand : cx.contract).push_back(std::move(v));
+  }
+}
+
 // Identity, generated and sequence-owned columns cannot be copied: the copy would lose what makes
 // them special (and dropping the old column drops its sequence).
 bool refuse_special(Ctx& cx, const QualifiedName& t, const CatalogColumn& c, const std::string& rule, int offset) {
@@ -61,17 +95,33 @@ bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
                           (col.default_expr->volatility == Volatility::Volatile || cx.opts.settings.pg_version < 11);
   bool required = col.not_null && !has_default && !special;
   if (!volatile_default && !required) {
-    if (has_extra_constraints(col) && !special)
+    if (!has_extra_constraints(col) || special) return false;
+    if (!splittable_constraints(col) || col.not_null) {
       cx.fail(at(in, c), "column " + who(a.table, col.name) +
-                             " is added with an inline constraint, which locks and scans the existing table; split it: "
-                             "ADD COLUMN in one statement, then ADD CONSTRAINT in its own statement, and plan again");
-    return !cx.error.empty();
+                             " is added with an inline PRIMARY KEY, UNIQUE or EXCLUDE constraint (or NOT NULL with a "
+                             "default and a constraint), which locks and scans the existing table; split it: ADD "
+                             "COLUMN in one statement, then the constraint in its own statement, and plan again");
+      return true;
+    }
+    // A nullable column with a constant default or none: add it bare (catalog-only), then each
+    // constraint NOT VALID and validated online.
+    std::string rule = "adding-foreign-key";
+    for (auto& k : col.constraints)
+      if (k.kind == ConstraintKind::Check) rule = "adding-check-constraint";
+    cx.expand.push_back(make_step(
+        cx, Phase::Expand, "add-column",
+        "Add " + who(a.table, col.name) + " without its inline constraints (catalog-only); they follow NOT VALID",
+        "ALTER TABLE " + quote_name(a.table) + " ADD COLUMN " + (a.if_not_exists ? "IF NOT EXISTS " : "") +
+            quote_ident(col.name) + " " + col.type.sql() + (has_default ? " DEFAULT " + col.default_expr->sql : ""),
+        {a.table}, rule, in.index));
+    split_constraints(cx, a.table, col, Phase::Expand, rule, in.index);
+    return true;
   }
   std::string rule = required ? "adding-required-column" : "adding-column-volatile-default";
-  if (has_extra_constraints(col)) {
+  if (has_extra_constraints(col) && !splittable_constraints(col)) {
     cx.fail(at(in, c), rule + ": column " + who(a.table, col.name) +
-                           " has an inline constraint; split it into ADD COLUMN and a separate ADD CONSTRAINT, then "
-                           "plan again");
+                           " has an inline PRIMARY KEY, UNIQUE or EXCLUDE constraint; split it into ADD COLUMN and a "
+                           "separate ADD CONSTRAINT (or CREATE UNIQUE INDEX CONCURRENTLY), then plan again");
     return true;
   }
   std::string value;
@@ -100,6 +150,7 @@ bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c) {
                                     " as a nullable column without default: catalog-only, "
                                     "the old release keeps working",
                                 add_nullable_column_sql(t, col.name, col.type), {t}, rule, in.index));
+  split_constraints(cx, t, col, Phase::Contract, rule, in.index);  // validated after the backfill
   if (required) {
     fill_trigger(cx, t, col.name, value, rule, in.index);
   } else {

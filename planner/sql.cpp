@@ -138,4 +138,15 @@ std::vector<Word> top_words(std::string_view s) {
   return out;
 }
 
+std::string inline_constraint_sql(const QualifiedName& t, const std::string& column, const Constraint& k,
+                                  std::string& name) {
+  bool fk = k.kind == ConstraintKind::ForeignKey;
+  name = !k.name.empty() ? k.name : pg_default_name(t.name, column, fk ? "fkey" : "check");
+  if (!fk) return "CHECK (" + (k.check ? k.check->sql : std::string("true")) + ")";
+  std::string refs;
+  for (auto& r : k.ref_columns) refs += (refs.empty() ? "" : ", ") + quote_ident(r);
+  return "FOREIGN KEY (" + quote_ident(column) + ") REFERENCES " + quote_name(k.ref_table) +
+         (refs.empty() ? "" : " (" + refs + ")") + k.fk_options;
+}
+
 }  // namespace pgstage::planner

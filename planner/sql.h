@@ -40,4 +40,10 @@ struct Word {
 };
 std::vector<Word> top_words(std::string_view sql);
 
+// An inline FOREIGN KEY or CHECK of `column` (ADD COLUMN ... REFERENCES / CHECK) written as a table
+// constraint: `FOREIGN KEY ("c") REFERENCES "t" ("id") ON DELETE ...` or `CHECK (...)`; `name` gets
+// the constraint's name, Postgres' default (<table>_<column>_fkey / _check) when it has none.
+std::string inline_constraint_sql(const QualifiedName& t, const std::string& column, const Constraint& k,
+                                  std::string& name);
+
 }  // namespace pgstage::planner

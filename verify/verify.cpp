@@ -20,6 +20,7 @@
 #include "executor/apply.h"
 #include "executor/fault.h"
 #include "planner/fill.h"
+#include "planner/sql.h"
 
 namespace fs = std::filesystem;
 
@@ -148,12 +149,19 @@ bool file_statements(const SourceFile& f, bool with_fill, std::vector<std::strin
         bool is_filled = std::find(filled.begin(), filled.end(), column) != filled.end();
         auto fill = is_filled ? planner::fill_for(f, fills, filled, column, fill_err) : std::nullopt;
         if (ac && is_filled && fill && !ac->column.primary_key && !ac->column.unique &&
-            std::all_of(ac->column.constraints.begin(), ac->column.constraints.end(),
-                        [](const Constraint& k) { return k.kind == ConstraintKind::NotNull; })) {
+            std::all_of(ac->column.constraints.begin(), ac->column.constraints.end(), [](const Constraint& k) {
+              return k.kind == ConstraintKind::NotNull || k.kind == ConstraintKind::ForeignKey ||
+                     k.kind == ConstraintKind::Check;
+            })) {
           std::string t = quote_name(ac->table), col = quote_ident(column);
           parts.push_back("ALTER TABLE " + t + " ADD COLUMN " + col + " " + ac->column.type.sql());
           parts.push_back("UPDATE " + t + " SET " + col + " = (" + *fill + ")");
           parts.push_back("ALTER TABLE " + t + " ALTER COLUMN " + col + " SET NOT NULL");
+          for (auto& k : ac->column.constraints) {
+            if (k.kind == ConstraintKind::NotNull) continue;
+            std::string name, def = planner::inline_constraint_sql(ac->table, column, k, name);
+            parts.push_back("ALTER TABLE " + t + " ADD CONSTRAINT " + quote_ident(name) + " " + def);
+          }
         } else if (sn) {
           std::string t = quote_name(sn->table), col = quote_ident(column);
           if (fill) parts.push_back("UPDATE " + t + " SET " + col + " = (" + *fill + ") WHERE " + col + " IS NULL");

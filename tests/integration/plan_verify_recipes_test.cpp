@@ -169,3 +169,24 @@ TEST_CASE("plan --verify: one fill value per column (a foreign key column and a 
   CHECK(r.out.find("SET \"org_id\" = (coalesce(org_hint, 1))") != std::string::npos);
   CHECK(r.out.find("SET \"Login\" = (lower(email))") != std::string::npos);
 }
+
+TEST_CASE("plan --verify: inline foreign keys and CHECKs of an added column are split off (NOT VALID, then VALIDATE)") {
+  // Django adds a foreign key column inline (DEFERRABLE INITIALLY DEFERRED); Rails writes REFERENCES.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE orgs (id bigint PRIMARY KEY);\n"
+      "INSERT INTO orgs VALUES (1), (2);\n"
+      "CREATE TABLE members (id bigint PRIMARY KEY, org_hint bigint);\n"
+      "INSERT INTO members VALUES (1, 2), (2, NULL);\n",
+      "ALTER TABLE members ADD COLUMN \"team_id\" bigint NULL CONSTRAINT \"members_team_id_fk_orgs_id\" "
+      "REFERENCES \"orgs\"(\"id\") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;\n"
+      "-- pgstage:fill coalesce(org_hint, 1)\n"
+      "ALTER TABLE members ADD COLUMN org_id bigint NOT NULL REFERENCES orgs (id) ON DELETE CASCADE CHECK (org_id > 0);\n");
+  check_verified(r);
+  CHECK(r.out.find("ADD CONSTRAINT \"members_team_id_fk_orgs_id\" FOREIGN KEY (\"team_id\") REFERENCES \"orgs\" "
+                   "(\"id\") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED NOT VALID") != std::string::npos);
+  CHECK(r.out.find("ADD CONSTRAINT \"members_org_id_fkey\" FOREIGN KEY (\"org_id\") REFERENCES \"orgs\" (\"id\") ON "
+                   "DELETE CASCADE NOT VALID") != std::string::npos);
+  CHECK(r.out.find("ADD CONSTRAINT \"members_org_id_check\" CHECK (org_id > 0) NOT VALID") != std::string::npos);
+  CHECK(r.out.find("VALIDATE CONSTRAINT \"members_org_id_fkey\"", r.out.find("== contract ==")) != std::string::npos);
+}
