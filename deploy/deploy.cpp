@@ -362,7 +362,8 @@ class ServiceDeploy {
     std::vector<std::string> why(n, "no probe answered yet");
     auto started = Clock::now();
     auto count = [](const std::vector<bool>& v) { return static_cast<int>(std::count(v.begin(), v.end(), true)); };
-    const int threshold = svc_.health_path.empty() ? 1 : svc_.healthy_threshold;
+    const bool by_time = svc_.health_path.empty() || (!svc_.proxied && n > 0 && news_[0].port == 0);
+    const int threshold = by_time ? 1 : svc_.healthy_threshold;
     while (Clock::now() < deadline_) {
       for (size_t k = 0; k < n; ++k) {
         if (passed[k] || exited[k]) continue;
@@ -377,7 +378,9 @@ class ServiceDeploy {
           continue;
         }
         bool healthy;
-        if (!svc_.health_path.empty()) {
+        // A worker on a runtime that gives it no port (a Swarm service without ports) is healthy
+        // once it ran `min_running`, like a worker without health path.
+        if (!svc_.health_path.empty() && (svc_.proxied || news_[k].port > 0)) {
           healthy = probe_health(news_[k], svc_, why[k]);
         } else {
           healthy = since(started) >= svc_.min_running;
@@ -407,7 +410,7 @@ class ServiceDeploy {
     std::string ignored;
     for (const auto& i : drop) rt_.remove(i, ignored);
     news_ = keep;
-    if (svc_.health_path.empty())
+    if (by_time)
       detail = n == 1 ? why[0] : std::to_string(healthy) + " of " + std::to_string(n) + " running for " +
                                      secs(svc_.min_running);
     else

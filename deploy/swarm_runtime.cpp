@@ -29,9 +29,25 @@ std::string random_suffix() {
   return s;
 }
 
+// A service's labels (Spec.Labels).
 std::string labels_of(const json& j, std::string_view key) {
   if (!j.contains("Spec") || !j["Spec"].contains("Labels") || !j["Spec"]["Labels"].is_object()) return "";
   return j["Spec"]["Labels"].value(std::string(key), "");
+}
+
+// A task's labels (its container's, Spec.ContainerSpec.Labels).
+std::string task_label(const json& t, std::string_view key) {
+  if (!t.contains("Spec") || !t["Spec"].contains("ContainerSpec")) return "";
+  const json& c = t["Spec"]["ContainerSpec"];
+  if (!c.contains("Labels") || !c["Labels"].is_object()) return "";
+  return c["Labels"].value(std::string(key), "");
+}
+
+// Task states on the way to running (the engine's order): not failed yet.
+bool on_the_way(const std::string& s) {
+  for (const char* x : {"new", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"})
+    if (s == x) return true;
+  return false;
 }
 
 }  // namespace
@@ -69,8 +85,9 @@ bool SwarmRuntime::node_addr(const std::string& node_id, std::string& out, std::
 // The tasks of a Swarm service that should run (desired state running), as instances. A task
 // whose port is not known yet has port 0. `last_error` gets the latest task error the engine gave.
 bool SwarmRuntime::tasks_of(const std::string& service_id, std::vector<Instance>& out, std::string& last_error,
-                            std::string& err) {
+                            std::string& err, std::vector<bool>* running) {
   out.clear();
+  if (running) running->clear();
   json filters = {{"service", {service_id}}};
   long status = 0;
   std::string body;
@@ -80,7 +97,7 @@ bool SwarmRuntime::tasks_of(const std::string& service_id, std::vector<Instance>
     return false;
   }
   try {
-    std::vector<std::pair<std::string, Instance>> found;
+    std::vector<std::pair<std::string, std::pair<Instance, bool>>> found;
     for (const auto& t : json::parse(body)) {
       const json& st = t.at("Status");
       if (st.contains("Err") && st["Err"].is_string()) last_error = st["Err"].get<std::string>();
@@ -88,8 +105,9 @@ bool SwarmRuntime::tasks_of(const std::string& service_id, std::vector<Instance>
       Instance i;
       i.id = t.value("ID", "");
       i.group = service_id;
-      i.service = labels_of(t, kLabelService);
-      i.release = labels_of(t, kLabelRelease);
+      i.service = task_label(t, kLabelService);
+      i.release = task_label(t, kLabelRelease);
+      const bool is_running = st.value("State", "") == "running";
       if (st.value("State", "") == "running" && st.contains("PortStatus") && st["PortStatus"].contains("Ports"))
         for (const auto& p : st["PortStatus"]["Ports"])
           if (p.value("PublishMode", "") == "host" && p.value("PublishedPort", 0) > 0) {
@@ -98,10 +116,13 @@ bool SwarmRuntime::tasks_of(const std::string& service_id, std::vector<Instance>
           }
       std::string node = t.value("NodeID", "");
       if (!node.empty() && !node_addr(node, i.host, err)) return false;
-      found.emplace_back(t.value("CreatedAt", ""), i);
+      found.push_back({t.value("CreatedAt", ""), {i, is_running}});
     }
     std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [_, i] : found) out.push_back(std::move(i));
+    for (auto& [_, ir] : found) {
+      out.push_back(std::move(ir.first));
+      if (running) running->push_back(ir.second);
+    }
   } catch (const std::exception& e) {
     err = std::string("listing Swarm tasks: unexpected response: ") + e.what();
     return false;
@@ -164,15 +185,16 @@ bool SwarmRuntime::start_many(const InstanceSpec& spec, int n, Millis timeout, s
   // N running tasks, each with its published port (a proxied service).
   std::string last_error;
   std::vector<Instance> tasks;
+  std::vector<bool> running;
   int ready = 0;
   while (true) {
-    if (!tasks_of(id, tasks, last_error, err)) break;
+    if (!tasks_of(id, tasks, last_error, err, &running)) break;
+    auto is_ready = [&](size_t k) { return running[k] && (spec.container_port == 0 || tasks[k].port > 0); };
     ready = 0;
-    for (const auto& t : tasks) ready += spec.container_port > 0 ? t.port > 0 : !t.host.empty();
+    for (size_t k = 0; k < tasks.size(); ++k) ready += is_ready(k);
     if (ready >= n) {
-      for (const auto& t : tasks)
-        if ((spec.container_port > 0 ? t.port > 0 : !t.host.empty()) && static_cast<int>(out.size()) < n)
-          out.push_back(t);
+      for (size_t k = 0; k < tasks.size(); ++k)
+        if (is_ready(k) && static_cast<int>(out.size()) < n) out.push_back(tasks[k]);
       return true;
     }
     if (Clock::now() >= deadline) {
@@ -206,7 +228,7 @@ bool SwarmRuntime::state(const Instance& inst, InstanceState& out, std::string& 
   }
   try {
     auto j = json::parse(body);
-    out = j.value("DesiredState", "") == "running" && j.at("Status").value("State", "") == "running"
+    out = j.value("DesiredState", "") == "running" && on_the_way(j.at("Status").value("State", ""))
               ? InstanceState::Running
               : InstanceState::Exited;
   } catch (const std::exception& e) {
@@ -241,9 +263,7 @@ bool SwarmRuntime::stop(const Instance& inst, Millis timeout, std::string& err) 
     try {
       if (status == 200)
         for (const auto& t : json::parse(body)) {
-          std::string s = t.at("Status").value("State", "");
-          running = running || s == "running" || s == "starting" || s == "preparing" || s == "assigned" ||
-                    s == "accepted" || s == "ready" || s == "pending" || s == "new";
+          running = running || on_the_way(t.at("Status").value("State", ""));
         }
     } catch (const std::exception&) {
     }

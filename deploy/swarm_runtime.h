@@ -31,7 +31,9 @@ class SwarmRuntime : public DockerRuntime {
 
  private:
   bool get_json(const std::string& path, long& status, std::string& body, std::string& err);
-  bool tasks_of(const std::string& service_id, std::vector<Instance>& out, std::string& last_error, std::string& err);
+  // `running` (optional): for each task, whether it runs (else it is on its way).
+  bool tasks_of(const std::string& service_id, std::vector<Instance>& out, std::string& last_error, std::string& err,
+                std::vector<bool>* running = nullptr);
   bool node_addr(const std::string& node_id, std::string& out, std::string& err);
   std::map<std::string, std::string> node_addrs_;
 };

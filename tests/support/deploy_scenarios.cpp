@@ -523,8 +523,11 @@ std::vector<std::string> addresses(const std::vector<deploy::Instance>& v) {
 
 }  // namespace
 
-void scenario_replicas_under_load(const std::string& runtime, int replicas) {
-  DeployFixture f({.runtime = runtime, .replicas = replicas});
+void scenario_replicas_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host) {
+  DeployFixture f({.runtime = runtime,
+                   .deploy_timeout = runtime == "swarm" ? "90s" : "10s",
+                   .replicas = replicas,
+                   .db_forward_host = db_forward_host});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);  // v1 (users.name) and v2, v3 (full_name) all run against it
   require_deployed(f, "v1");

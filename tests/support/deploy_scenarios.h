@@ -45,7 +45,8 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
                                  bool worker = true, int replicas = 1);
 // replicas = N for web and worker: v1 -> v2 -> v3 under load, zero failed requests, N instances
 // of each service on the last release afterwards, exactly N HAProxy servers ready, pointing at them.
-void scenario_replicas_under_load(const std::string& runtime, int replicas);
+// runtime "swarm": `db_forward_host` is the Docker bridge gateway (see FixtureOptions).
+void scenario_replicas_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host = "");
 // replicas = 3, process runtime: one of the three new instances never turns healthy (its command
 // starts it as release "broken"): the release is refused, the three old instances keep serving
 // with no failed request. Then with min_healthy = 2 the same release deploys on the two healthy

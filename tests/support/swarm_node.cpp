@@ -46,7 +46,10 @@ SingleNodeSwarm::SingleNodeSwarm() {
 }
 
 SingleNodeSwarm::~SingleNodeSwarm() {
-  if (started_) docker({"swarm", "leave", "--force"});
+  if (!started_) return;
+  docker({"swarm", "leave", "--force"});
+  docker({"network", "rm", "docker_gwbridge"});  // `swarm leave` leaves it behind
+
 }
 
 }  // namespace pgstage::test
