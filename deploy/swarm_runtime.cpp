@@ -250,29 +250,59 @@ bool SwarmRuntime::remove(const Instance& inst, std::string& err) {
 }
 
 bool SwarmRuntime::stop(const Instance& inst, Millis timeout, std::string& err) {
-  if (!remove(inst, err)) return false;
-  // The engine stops the tasks on their nodes; wait (bounded) until none runs any more.
+  const std::string svc = inst.group.empty() ? inst.id : inst.group;
+  // Scale the service to 0 first: its tasks get SIGTERM (SIGKILL after the stop grace period)
+  // and stay listed until their containers ended, so we can wait for that on every node. Only
+  // then the service is removed.
+  long status = 0;
+  std::string body;
+  if (!get_json("/services/" + svc, status, body, err)) return false;
+  if (status == 404) return true;
+  if (status != 200) {
+    err = "inspecting Swarm service " + svc.substr(0, 12) + " failed (HTTP " + std::to_string(status) +
+          "): " + docker_api_message(body);
+    return false;
+  }
+  try {
+    auto j = json::parse(body);
+    long long version = j.at("Version").at("Index").get<long long>();
+    json spec = j.at("Spec");
+    if (spec.contains("Mode") && spec["Mode"].contains("Replicated") &&
+        spec["Mode"]["Replicated"].value("Replicas", 0) > 0) {
+      spec["Mode"]["Replicated"]["Replicas"] = 0;
+      std::string resp;
+      if (!call("POST", "/services/" + svc + "/update?version=" + std::to_string(version), spec.dump(),
+                kRuntimeRequestTimeout, status, resp, err))
+        return false;
+      if (status != 200 && status != 404) {
+        err = "scaling Swarm service " + svc.substr(0, 12) + " to 0 failed (HTTP " + std::to_string(status) +
+              "): " + docker_api_message(resp);
+        return false;
+      }
+    }
+  } catch (const std::exception& e) {
+    err = std::string("inspecting Swarm service: unexpected response: ") + e.what();
+    return false;
+  }
   auto deadline = Clock::now() + timeout + std::chrono::seconds(15);
-  const std::string& svc = inst.group.empty() ? inst.id : inst.group;
-  while (Clock::now() < deadline) {
+  bool running = true;
+  while (running && Clock::now() < deadline) {
     json filters = {{"service", {svc}}};
-    long status = 0;
-    std::string body;
     if (!get_json("/tasks?filters=" + url_encode(filters.dump()), status, body, err)) return false;
-    bool running = false;
+    running = false;
     try {
       if (status == 200)
-        for (const auto& t : json::parse(body)) {
-          running = running || on_the_way(t.at("Status").value("State", ""));
-        }
+        for (const auto& t : json::parse(body)) running = running || on_the_way(t.at("Status").value("State", ""));
     } catch (const std::exception&) {
     }
-    if (!running) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (running) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  err = "the tasks of Swarm service " + svc.substr(0, 12) + " did not stop within " +
-        std::to_string(timeout.count() / 1000 + 15) + "s";
-  return false;
+  if (running) {
+    err = "the tasks of Swarm service " + svc.substr(0, 12) + " did not stop within " +
+          std::to_string(timeout.count() / 1000 + 15) + "s";
+    return false;
+  }
+  return remove(inst, err);
 }
 
 std::string SwarmRuntime::logs(const Instance& inst, int lines) {

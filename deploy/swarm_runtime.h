@@ -22,8 +22,9 @@ class SwarmRuntime : public DockerRuntime {
   bool start_many(const InstanceSpec& spec, int n, Millis timeout, std::vector<Instance>& out,
                   std::string& err) override;
   bool state(const Instance& inst, InstanceState& out, std::string& err) override;
-  // Removes the task's Swarm service (its tasks get SIGTERM, SIGKILL after the service's stop
-  // grace period) and waits, bounded by `timeout` and a margin, for its tasks to end.
+  // Scales the task's Swarm service to 0 (its tasks get SIGTERM, SIGKILL after the service's stop
+  // grace period), waits, bounded by `timeout` and a margin, for every task to end, then removes
+  // the service.
   bool stop(const Instance& inst, Millis timeout, std::string& err) override;
   bool remove(const Instance& inst, std::string& err) override;
   std::string logs(const Instance& inst, int lines) override;

@@ -427,9 +427,13 @@ void scenario_all_services_or_none(const std::string& runtime) {
 }
 
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker,
-                                 int replicas) {
-  DeployFixture f(
-      {.runtime = runtime, .drain_timeout = "2s", .deploy_timeout = "20s", .worker = worker, .replicas = replicas});
+                                 int replicas, const std::string& db_forward_host) {
+  DeployFixture f({.runtime = runtime,
+                   .drain_timeout = "2s",
+                   .deploy_timeout = runtime == "swarm" ? "90s" : "20s",
+                   .worker = worker,
+                   .replicas = replicas,
+                   .db_forward_host = db_forward_host});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);  // v1 (users.name) and later releases (full_name) both run against it
   require_deployed(f, "v1");
@@ -633,6 +637,36 @@ void scenario_replica_never_healthy_process() {
   REQUIRE(webs.size() == 2);
   for (const auto& w : webs) CHECK(w.release == "v2");
   CHECK(ready_servers(f) == addresses(webs));
+}
+
+void scenario_swarm_unhealthy_release(const std::string& db_forward_host) {
+  DeployFixture f({.runtime = "swarm",
+                   .deploy_timeout = "30s",
+                   .worker = false,
+                   .replicas = 3,
+                   .db_forward_host = db_forward_host});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  auto v1 = addresses(f.instances(f.web));
+  REQUIRE(v1.size() == 3);
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  auto p = f.deploy("broken");
+  INFO("output:\n" << p.out);
+  CHECK(p.exit_code == 1);
+  CHECK(p.out.find("wait_healthy: 0 of 3 new instances healthy, 3 needed") != std::string::npos);
+  CHECK(p.out.find("the old instances keep serving") != std::string::npos);
+  CHECK(p.out.find("sample-app broken web listening") != std::string::npos);
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 3);
+  for (const auto& w : webs) CHECK(w.release == "v1");
+  CHECK(addresses(webs) == v1);
+  CHECK(ready_servers(f) == v1);
 }
 
 }  // namespace pgstage::test
