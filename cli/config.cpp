@@ -417,9 +417,7 @@ Keys service_keys(deploy::ServiceConfig& s) {
          return true;
        }},
       {"placement",
-       [&s](Reader& r, const toml::node& v, const std::string& n) {
-         return r.strings(v, n, s.placement);
-       }},
+       [&s](Reader& r, const toml::node& v, const std::string& n) { return r.strings(v, n, s.placement); }},
       {"replicas",
        [&s](Reader& r, const toml::node& v, const std::string& n) { return r.integer(v, n, 1, 100, s.replicas); }},
       {"min_healthy",

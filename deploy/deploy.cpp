@@ -107,7 +107,8 @@ class ServiceDeploy {
             if (!router_->slots(svc_.backend, slots, e)) return false;
             std::vector<std::string> live;
             for (const auto& s : slots)
-              if (s.state != SlotState::Maint && (in_colour(s.server, svc_.slots[0]) || in_colour(s.server, svc_.slots[1])))
+              if (s.state != SlotState::Maint &&
+                  (in_colour(s.server, svc_.slots[0]) || in_colour(s.server, svc_.slots[1])))
                 live.push_back(s.server);
             if (!live.empty() && !drain_slots(live, d, e)) return false;
             for (const auto& s : live)
@@ -136,8 +137,8 @@ class ServiceDeploy {
     std::string n = prefix_ + name;
     if (std::string_view(name) != "recover") {
       // Journal the step before it acts, then the test-only kill point.
-      state_.journal = Journal{release_,          svc_.name, n, join(ids(news_)), join(new_slots_), join(ids(olds_)),
-                               join(old_slots_)};
+      state_.journal =
+          Journal{release_, svc_.name, n, join(ids(news_)), join(new_slots_), join(ids(olds_)), join(old_slots_)};
       std::string e;
       if (!save_deploy_state(req_.config->state_dir, state_, e)) {
         err = svc_.name + ": " + n + ": " + e;
@@ -228,13 +229,14 @@ class ServiceDeploy {
           }
       for (int c = 0; c < 2; ++c)
         if (static_cast<int>(colour[c].size()) < replicas()) {
-          err = replicas() == 1 ? "HAProxy backend " + svc_.backend + " needs servers \"" + svc_.slots[0] +
-                                      "\" and \"" + svc_.slots[1] + "\" (see samples/haproxy.cfg)"
-                                : "HAProxy backend " + svc_.backend + " has " + std::to_string(colour[c].size()) +
-                                      " server(s) named " + svc_.slots[c] + "<n>, replicas = " +
-                                      std::to_string(replicas()) + " needs " + std::to_string(replicas()) +
-                                      " of each colour, e.g. `server-template " + svc_.slots[c] + " " +
-                                      std::to_string(replicas()) + " 127.0.0.1:1 disabled` (see samples/haproxy.cfg)";
+          err = replicas() == 1
+                    ? "HAProxy backend " + svc_.backend + " needs servers \"" + svc_.slots[0] + "\" and \"" +
+                          svc_.slots[1] + "\" (see samples/haproxy.cfg)"
+                    : "HAProxy backend " + svc_.backend + " has " + std::to_string(colour[c].size()) +
+                          " server(s) named " + svc_.slots[c] + "<n>, replicas = " + std::to_string(replicas()) +
+                          " needs " + std::to_string(replicas()) + " of each colour, e.g. `server-template " +
+                          svc_.slots[c] + " " + std::to_string(replicas()) +
+                          " 127.0.0.1:1 disabled` (see samples/haproxy.cfg)";
           return false;
         }
       auto owner = [&](const Slot& s) -> const Instance* {
@@ -255,7 +257,8 @@ class ServiceDeploy {
         return false;
       };
       auto any_ready = [&](int c) {
-        return std::any_of(colour[c].begin(), colour[c].end(), [](const Slot* s) { return s->state == SlotState::Ready; });
+        return std::any_of(colour[c].begin(), colour[c].end(),
+                           [](const Slot* s) { return s->state == SlotState::Ready; });
       };
       int keep = -1;
       if (any_live(0) && any_live(1)) {
@@ -372,8 +375,9 @@ class ServiceDeploy {
         if (st != InstanceState::Running) {
           exited[k] = true;
           if (static_cast<int>(n) - count(exited) < min_healthy())
-            return fail_new(k, n == 1 ? "the new instance exited before it became healthy"
-                                      : "new instance " + where(news_[k]) + " exited before it became healthy",
+            return fail_new(k,
+                            n == 1 ? "the new instance exited before it became healthy"
+                                   : "new instance " + where(news_[k]) + " exited before it became healthy",
                             err);
           continue;
         }
@@ -397,8 +401,8 @@ class ServiceDeploy {
     if (healthy < min_healthy()) {
       size_t k = 0;
       while (k < n && passed[k]) ++k;
-      std::string msg = "not healthy within the deploy timeout (" + secs(svc_.deploy_timeout) + "); last probe: " +
-                        why[k < n ? k : 0];
+      std::string msg = "not healthy within the deploy timeout (" + secs(svc_.deploy_timeout) +
+                        "); last probe: " + why[k < n ? k : 0];
       if (n > 1)
         msg = std::to_string(healthy) + " of " + std::to_string(n) + " new instances healthy, " +
               std::to_string(min_healthy()) + " needed: " + where(news_[k < n ? k : 0]) + " " + msg;
@@ -411,11 +415,11 @@ class ServiceDeploy {
     for (const auto& i : drop) rt_.remove(i, ignored);
     news_ = keep;
     if (by_time)
-      detail = n == 1 ? why[0] : std::to_string(healthy) + " of " + std::to_string(n) + " running for " +
-                                     secs(svc_.min_running);
+      detail = n == 1 ? why[0]
+                      : std::to_string(healthy) + " of " + std::to_string(n) + " running for " + secs(svc_.min_running);
     else
-      detail = (n == 1 ? std::to_string(streak[0]) : std::to_string(healthy) + " of " + std::to_string(n) + " with " +
-                                                         std::to_string(threshold)) +
+      detail = (n == 1 ? std::to_string(streak[0])
+                       : std::to_string(healthy) + " of " + std::to_string(n) + " with " + std::to_string(threshold)) +
                " consecutive 2xx on " + svc_.health_path;
     if (!drop.empty()) detail += "; removed the unhealthy " + where_all(drop);
     return true;
@@ -430,8 +434,8 @@ class ServiceDeploy {
     const bool one = news_.size() == 1 && olds_.size() <= 1;
     err = why + "; removed " + where_all(news_) + ", " +
           (olds_.empty() && old_slots_.empty() ? "nothing was serving"
-           : one                              ? "the old instance keeps serving"
-                                              : "the old instances keep serving") +
+           : one                               ? "the old instance keeps serving"
+                                               : "the old instances keep serving") +
           (logs.empty() ? std::string("; it logged nothing") : "\n--- last log lines of the new instance ---\n" + logs);
     news_.clear();
     return false;

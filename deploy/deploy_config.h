@@ -18,8 +18,8 @@ struct ServiceConfig {
   std::string command;                     // process runtime (run with /bin/sh -c); "{release}" replaced too
   std::string workdir;                     // process runtime: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;  // values may contain "{release}"
-  int port = 0;  // port the app listens on inside the container (bridge network and swarm)
-  std::vector<std::string> placement;  // swarm: the service's placement constraints
+  int port = 0;                            // port the app listens on inside the container (bridge network and swarm)
+  std::vector<std::string> placement;      // swarm: the service's placement constraints
   bool proxied = true;                     // false: a worker, not behind HAProxy
   std::string backend;                     // HAProxy backend; defaults to [deploy] backend
   // The backend's two colours of server slots. With replicas = 1 the servers are named exactly

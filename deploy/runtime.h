@@ -19,7 +19,7 @@ struct InstanceSpec {
   std::string command;  // process
   std::string workdir;  // process: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;
-  int container_port = 0;  // bridge network / swarm: the port the app listens on inside the container
+  int container_port = 0;              // bridge network / swarm: the port the app listens on inside the container
   std::vector<std::string> placement;  // swarm: placement constraints ("node.role==worker")
   Millis stop_grace{0};                // swarm: SIGTERM -> SIGKILL when a task is stopped (0: engine default)
 };
@@ -30,7 +30,7 @@ struct Instance {
   std::string release;
   std::string host;  // where the router and health checks reach it
   int port = 0;
-  long created = 0;  // unix time, for ordering
+  long created = 0;   // unix time, for ordering
   std::string group;  // swarm: the Swarm service the task belongs to (removed as a whole); else empty
 };
 

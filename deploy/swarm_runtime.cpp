@@ -148,26 +148,23 @@ bool SwarmRuntime::start_many(const InstanceSpec& spec, int n, Millis timeout, s
   for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
   if (spec.container_port > 0) env.push_back("PORT=" + std::to_string(spec.container_port));
   json container = {{"Image", spec.image}, {"Env", env}, {"Labels", labels}};
-  if (spec.stop_grace.count() > 0) container["StopGracePeriod"] = static_cast<long long>(spec.stop_grace.count()) * 1000000LL;
-  json task = {{"ContainerSpec", container},
-               {"RestartPolicy", {{"Condition", "on-failure"}, {"Delay", 1000000000LL}}}};
+  if (spec.stop_grace.count() > 0)
+    container["StopGracePeriod"] = static_cast<long long>(spec.stop_grace.count()) * 1000000LL;
+  json task = {{"ContainerSpec", container}, {"RestartPolicy", {{"Condition", "on-failure"}, {"Delay", 1000000000LL}}}};
   if (!spec.placement.empty()) task["Placement"] = {{"Constraints", spec.placement}};
   json body = {{"Name", "pgstage-" + safe_name(spec.service) + "-" + safe_name(spec.release) + "-" + random_suffix()},
                {"Labels", labels},
                {"TaskTemplate", task},
                {"Mode", {{"Replicated", {{"Replicas", n}}}}}};
   if (spec.container_port > 0)
-    body["EndpointSpec"] = {{"Ports",
-                             {{{"Protocol", "tcp"},
-                               {"TargetPort", spec.container_port},
-                               {"PublishedPort", 0},
-                               {"PublishMode", "host"}}}}};
+    body["EndpointSpec"] = {
+        {"Ports",
+         {{{"Protocol", "tcp"}, {"TargetPort", spec.container_port}, {"PublishedPort", 0}, {"PublishMode", "host"}}}}};
   long status = 0;
   std::string resp;
   if (!call("POST", "/services/create", body.dump(), kRuntimeRequestTimeout, status, resp, err)) return false;
   if (status == 503) {
-    err = "this docker engine is not a Swarm manager (" + docker_api_message(resp) +
-          "); run `docker swarm init` first";
+    err = "this docker engine is not a Swarm manager (" + docker_api_message(resp) + "); run `docker swarm init` first";
     return false;
   }
   if (status != 201) {

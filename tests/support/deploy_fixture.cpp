@@ -76,7 +76,7 @@ DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
   worker = "worker-" + tag;
   std::string app = PGSTAGE_SAMPLE_APP;
   std::string run = opt.runtime == "docker" || opt.runtime == "swarm" ? std::string("image = \"") + kE2eImage + "\""
-                                                                    : "command = \"exec " + app + "\"";
+                                                                      : "command = \"exec " + app + "\"";
   config_path = dir + "/pgstage.toml";
   std::ofstream f(config_path);
   f << "[deploy]\n"

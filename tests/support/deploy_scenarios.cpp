@@ -600,8 +600,8 @@ void scenario_replica_never_healthy_process() {
   auto at = toml.find(plain);
   REQUIRE(at != std::string::npos);
   toml.replace(at, plain.size(),
-               "command = \"if mkdir " + marker + " 2>/dev/null; then APP_RELEASE=broken exec " + app +
-                   "; else exec " + app + "; fi\"");
+               "command = \"if mkdir " + marker + " 2>/dev/null; then APP_RELEASE=broken exec " + app + "; else exec " +
+                   app + "; fi\"");
   std::ofstream(f.config_path) << toml;
 
   AppLoad load(f.haproxy.url(""));

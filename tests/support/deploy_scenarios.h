@@ -42,8 +42,8 @@ void scenario_all_services_or_none(const std::string& runtime);
 // the release deployed last; every acknowledged write readable.
 // With `replicas` > 1: that many instances per service and per colour of HAProxy servers.
 // runtime "swarm": `db_forward_host` as in FixtureOptions.
-void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points,
-                                 bool worker = true, int replicas = 1, const std::string& db_forward_host = "");
+void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker = true,
+                                 int replicas = 1, const std::string& db_forward_host = "");
 // replicas = N for web and worker: v1 -> v2 -> v3 under load, zero failed requests, N instances
 // of each service on the last release afterwards, exactly N HAProxy servers ready, pointing at them.
 // runtime "swarm": `db_forward_host` is the Docker bridge gateway (see FixtureOptions).

@@ -49,7 +49,6 @@ SingleNodeSwarm::~SingleNodeSwarm() {
   if (!started_) return;
   docker({"swarm", "leave", "--force"});
   docker({"network", "rm", "docker_gwbridge"});  // `swarm leave` leaves it behind
-
 }
 
 }  // namespace pgstage::test

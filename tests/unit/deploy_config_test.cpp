@@ -58,7 +58,8 @@ TEST_CASE("deploy config: errors name the file, line, column and key") {
         "/srv/app/pgstage.toml:3:17: `services.web.drain_timeout` must be a positive duration: seconds (e.g. 2 "
         "or 0.5) or a string like \"500ms\", \"30s\", \"2m\"");
   CHECK_FALSE(parse("[deploy]\nruntime = \"k8s\"\n", cfg, err));
-  CHECK(err == "/srv/app/pgstage.toml:2:11: `deploy.runtime` must be one of \"docker\", \"process\", \"swarm\" (got \"k8s\")");
+  CHECK(err ==
+        "/srv/app/pgstage.toml:2:11: `deploy.runtime` must be one of \"docker\", \"process\", \"swarm\" (got \"k8s\")");
   CHECK_FALSE(parse("[deploy]\ndatabase_url_env = \"postgres://u:secret@h/db\"\n", cfg, err));
   CHECK(err.find("/srv/app/pgstage.toml:2:20: `deploy.database_url_env` must be the name of an environment variable") ==
         0);
@@ -124,7 +125,7 @@ TEST_CASE("deploy config: runtime swarm") {
   CHECK(err.find("needs `image` with [deploy] runtime \"swarm\"") != std::string::npos);
   CHECK_FALSE(parse("[services.web]\nimage = \"x\"\nplacement = [\"node.role==worker\"]\n", cfg, err));
   CHECK(err.find("`placement` applies only with [deploy] runtime \"swarm\"") != std::string::npos);
-  CHECK_FALSE(parse("[deploy]\nruntime = \"swarm\"\n[services.web]\nimage = \"x\"\nport = 1\nplacement = \"a\"\n",
-                    cfg, err));
+  CHECK_FALSE(
+      parse("[deploy]\nruntime = \"swarm\"\n[services.web]\nimage = \"x\"\nport = 1\nplacement = \"a\"\n", cfg, err));
   CHECK(err.find("`services.web.placement` must be an array of strings") != std::string::npos);
 }

@@ -291,8 +291,8 @@ TEST_CASE("replicas = 3: new instances that never turn healthy are all removed; 
   CHECK_FALSE(deploy(req, rt, &router, err));
   CHECK(err.find("web: wait_healthy: 0 of 3 new instances healthy, 3 needed") == 0);
   CHECK(err.find("the old instances keep serving") != std::string::npos);
-  CHECK(rt.calls == std::vector<std::string>{"start i4 v2", "start i5 v2", "start i6 v2", "remove i4", "remove i5",
-                                             "remove i6"});
+  CHECK(rt.calls ==
+        std::vector<std::string>{"start i4 v2", "start i5 v2", "start i6 v2", "remove i4", "remove i5", "remove i6"});
   CHECK(router.calls.empty());
   REQUIRE(rt.live.size() == 3);
   for (const auto& i : rt.live) CHECK(i.release == "v1");
