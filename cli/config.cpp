@@ -361,8 +361,10 @@ Keys deploy_keys(deploy::DeployConfig& c, std::optional<std::string>& verify_loa
       {"runtime",
        [&c](Reader& r, const toml::node& v, const std::string& n) {
          std::string s;
-         if (!r.one_of(v, n, {"docker", "process"}, s)) return false;
-         c.runtime = s == "docker" ? deploy::RuntimeKind::Docker : deploy::RuntimeKind::Process;
+         if (!r.one_of(v, n, {"docker", "process", "swarm"}, s)) return false;
+         c.runtime = s == "docker"  ? deploy::RuntimeKind::Docker
+                     : s == "swarm" ? deploy::RuntimeKind::Swarm
+                                    : deploy::RuntimeKind::Process;
          return true;
        }},
       {"docker_socket", path(c.docker_socket)},
@@ -414,6 +416,12 @@ Keys service_keys(deploy::ServiceConfig& s) {
          s.slots = slots;
          return true;
        }},
+      {"placement",
+       [&s](Reader& r, const toml::node& v, const std::string& n) { return r.strings(v, n, s.placement); }},
+      {"replicas",
+       [&s](Reader& r, const toml::node& v, const std::string& n) { return r.integer(v, n, 1, 100, s.replicas); }},
+      {"min_healthy",
+       [&s](Reader& r, const toml::node& v, const std::string& n) { return r.integer(v, n, 1, 100, s.min_healthy); }},
       {"health_path",
        [&s](Reader& r, const toml::node& v, const std::string& n) { return r.string(v, n, s.health_path); }},
       {"health_interval", ms(s.health_interval)},
@@ -483,12 +491,23 @@ bool read_services(Reader& r, const toml::table& services, Config& out) {
     if (!read_table(r, *t, shown, service_keys(s))) return false;
     if (s.backend.empty()) s.backend = d.backend;
     bool docker = d.runtime == deploy::RuntimeKind::Docker;
-    if ((docker ? s.image : s.command).empty())
-      return r.fail(*t, docker ? "[" + shown + "] needs `image` with [deploy] runtime \"docker\""
-                               : "[" + shown + "] needs `command` with [deploy] runtime \"process\"");
+    bool swarm = d.runtime == deploy::RuntimeKind::Swarm;
+    if ((docker || swarm ? s.image : s.command).empty())
+      return r.fail(*t, docker  ? "[" + shown + "] needs `image` with [deploy] runtime \"docker\""
+                        : swarm ? "[" + shown + "] needs `image` with [deploy] runtime \"swarm\""
+                                : "[" + shown + "] needs `command` with [deploy] runtime \"process\"");
+    if (swarm && s.proxied && s.port == 0)
+      return r.fail(*t, "[" + shown +
+                            "] needs `port` (the port the app listens on in its container, published in host mode "
+                            "on each task's node) with [deploy] runtime \"swarm\"");
+    if (!swarm && !s.placement.empty())
+      return r.fail(*t, "[" + shown + "] `placement` applies only with [deploy] runtime \"swarm\"");
     if (s.proxied && s.health_path.empty())
       return r.fail(
           *t, "[" + shown + "] is proxied and needs a `health_path` (traffic is switched only to a healthy instance)");
+    if (s.min_healthy > s.replicas)
+      return r.fail(*t, "[" + shown + "] min_healthy (" + std::to_string(s.min_healthy) + ") is more than replicas (" +
+                            std::to_string(s.replicas) + ")");
     if (docker && d.network == "bridge" && s.proxied && s.port == 0)
       return r.fail(*t, "[" + shown +
                             "] needs `port` (the port the app listens on in its container) with [deploy] network "

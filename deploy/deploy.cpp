@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 #include <optional>
 #include <thread>
 
@@ -27,8 +28,30 @@ std::string where(const Instance& i) {
          std::to_string(i.port);
 }
 
-// One service's swap. Each step is a member; `old_`/`new_` hold what exists at each point so a
-// failing step knows what to clean up. `prefix` names the steps of an undo ("undo:").
+std::string join(const std::vector<std::string>& v, const char* sep = ",") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string where_all(const std::vector<Instance>& v) {
+  std::string out;
+  for (const auto& i : v) out += (out.empty() ? "" : ", ") + where(i);
+  return out;
+}
+
+// True when `server` belongs to the colour `base`: named exactly so, or <base><digits> (the
+// names `server-template base N ...` gives).
+bool in_colour(const std::string& server, const std::string& base) {
+  if (server.size() < base.size() || server.compare(0, base.size(), base) != 0) return false;
+  for (size_t i = base.size(); i < server.size(); ++i)
+    if (!isdigit(static_cast<unsigned char>(server[i]))) return false;
+  return true;
+}
+
+// One service's swap of its `replicas` instances. Each step is a member; `olds_`/`news_` hold what
+// exists at each point so a failing step knows what to clean up. `prefix` names the steps of an
+// undo ("undo:").
 class ServiceDeploy {
  public:
   ServiceDeploy(const DeployRequest& req, const ServiceConfig& svc, std::string release, ReleaseSpec spec, Runtime& rt,
@@ -71,8 +94,8 @@ class ServiceDeploy {
         "record", [&](std::string& d, std::string& e) { return record(d, e); }, err);
   }
 
-  // Nothing served this service before the deploy: take the new instance out again (undo of a
-  // first deploy). The slot goes to maint only after its sessions drained.
+  // Nothing served this service before the deploy: take the new instances out again (undo of a
+  // first deploy). The slots go to maint only after their sessions drained.
   bool retire_new(std::string& err) {
     return step(
         "retire",
@@ -82,15 +105,18 @@ class ServiceDeploy {
           if (svc_.proxied) {
             std::vector<Slot> slots;
             if (!router_->slots(svc_.backend, slots, e)) return false;
-            for (const auto& s : slots) {
-              if (s.state == SlotState::Maint) continue;
-              if (!drain_slot(s.server, d, e) || !router_->shutdown_sessions(svc_.backend, s.server, e) ||
-                  !router_->set_state(svc_.backend, s.server, SlotState::Maint, e))
+            std::vector<std::string> live;
+            for (const auto& s : slots)
+              if (s.state != SlotState::Maint &&
+                  (in_colour(s.server, svc_.slots[0]) || in_colour(s.server, svc_.slots[1])))
+                live.push_back(s.server);
+            if (!live.empty() && !drain_slots(live, d, e)) return false;
+            for (const auto& s : live)
+              if (!router_->shutdown_sessions(svc_.backend, s, e) ||
+                  !router_->set_state(svc_.backend, s, SlotState::Maint, e))
                 return false;
-            }
           }
-          for (const auto& i : instances)
-            if (!rt_.stop(i, svc_.stop_timeout, e) || !rt_.remove(i, e)) return false;
+          if (!stop_all(instances, svc_.stop_timeout, e)) return false;
           state_.services.erase(svc_.name);
           d = "nothing ran " + svc_.name + " before this deploy: removed its " + std::to_string(instances.size()) +
               " instance(s)";
@@ -100,13 +126,19 @@ class ServiceDeploy {
   }
 
  private:
+  static std::vector<std::string> ids(const std::vector<Instance>& v) {
+    std::vector<std::string> out;
+    for (const auto& i : v) out.push_back(i.id);
+    return out;
+  }
+
   template <typename F>
   bool step(const char* name, F&& f, std::string& err) {
     std::string n = prefix_ + name;
     if (std::string_view(name) != "recover") {
       // Journal the step before it acts, then the test-only kill point.
       state_.journal =
-          Journal{release_, svc_.name, n, new_ ? new_->id : "", new_slot_, old_ ? old_->id : "", old_slot_};
+          Journal{release_, svc_.name, n, join(ids(news_)), join(new_slots_), join(ids(olds_)), join(old_slots_)};
       std::string e;
       if (!save_deploy_state(req_.config->state_dir, state_, e)) {
         err = svc_.name + ": " + n + ": " + e;
@@ -122,6 +154,9 @@ class ServiceDeploy {
     return ok;
   }
 
+  int replicas() const { return std::max(1, svc_.replicas); }
+  int min_healthy() const { return svc_.min_healthy > 0 ? std::min(svc_.min_healthy, replicas()) : replicas(); }
+
   // `healthy_threshold` consecutive 2xx answers, `health_interval` apart (a proxied instance).
   bool healthy_now(const Instance& inst) {
     std::string why;
@@ -132,33 +167,52 @@ class ServiceDeploy {
     return true;
   }
 
-  // Sets `server` to drain and waits (bounded by the drain timeout) for its sessions to reach zero.
-  // Only called while another slot is ready.
-  bool drain_slot(const std::string& server, std::string& detail, std::string& err) {
-    if (!router_->set_state(svc_.backend, server, SlotState::Drain, err)) return false;
+  // Stops and removes every instance in `v`, one after the other (each gets the whole grace
+  // period after its SIGTERM).
+  bool stop_all(const std::vector<Instance>& v, Millis grace, std::string& err) {
+    for (const auto& i : v)
+      if (!rt_.stop(i, grace, err) || !rt_.remove(i, err)) return false;
+    return true;
+  }
+
+  // Sets `servers` to drain and waits (bounded by the drain timeout) for their sessions to reach
+  // zero. Only called while other servers are ready.
+  bool drain_slots(const std::vector<std::string>& servers, std::string& detail, std::string& err) {
+    for (const auto& s : servers)
+      if (!router_->set_state(svc_.backend, s, SlotState::Drain, err)) return false;
     fault_point("deploy-in-drain_old");
     auto t0 = Clock::now();
-    int n = 0;
+    int total = 0;
+    const std::string names = svc_.backend + "/" + join(servers);
     while (true) {
-      if (!router_->sessions(svc_.backend, server, n, err)) return false;
-      if (n == 0) {
-        detail = svc_.backend + "/" + server + " drained";
+      total = 0;
+      for (const auto& s : servers) {
+        int n = 0;
+        if (!router_->sessions(svc_.backend, s, n, err)) return false;
+        total += n;
+      }
+      if (total == 0) {
+        detail = names + " drained";
         return true;
       }
       if (since(t0) >= svc_.drain_timeout) break;
       std::this_thread::sleep_for(kDrainPollInterval);
     }
-    detail = svc_.backend + "/" + server + ": " + std::to_string(n) + " session(s) still open at the drain timeout (" +
+    detail = names + ": " + std::to_string(total) + " session(s) still open at the drain timeout (" +
              secs(svc_.drain_timeout) + "), closing them";
     return true;
   }
 
-  // What an interrupted deploy (kill -9) left: first make sure one healthy instance serves (the
-  // recorded one first), only then drain and remove everything else.
+  // What an interrupted deploy (kill -9) left: first make sure healthy instances serve (the
+  // recorded ones first), only then drain and remove everything else.
   bool recover(std::string& detail, std::string& err) {
     std::vector<Instance> instances;
     if (!rt_.list(svc_.name, instances, err)) return false;
-    const std::string recorded = state_.services.count(svc_.name) ? state_.services[svc_.name].instance : "";
+    std::vector<std::string> recorded;
+    if (auto it = state_.services.find(svc_.name); it != state_.services.end()) recorded = it->second.instances;
+    auto is_recorded = [&](const Instance& i) {
+      return std::find(recorded.begin(), recorded.end(), i.id) != recorded.end();
+    };
     std::vector<std::string> notes;
     if (state_.journal && state_.journal->service == svc_.name)
       notes.push_back("a deploy of release " + state_.journal->release + " was interrupted at its step " +
@@ -166,77 +220,120 @@ class ServiceDeploy {
     if (svc_.proxied) {
       std::vector<Slot> slots;
       if (!router_->slots(svc_.backend, slots, err)) return false;
-      const Slot* a = find_slot(slots, svc_.slots[0]);
-      const Slot* b = find_slot(slots, svc_.slots[1]);
-      if (!a || !b) {
-        err = "HAProxy backend " + svc_.backend + " needs servers \"" + svc_.slots[0] + "\" and \"" + svc_.slots[1] +
-              "\" (see samples/haproxy.cfg)";
-        return false;
-      }
+      std::vector<const Slot*> colour[2];
+      for (const auto& s : slots)
+        for (int c = 0; c < 2; ++c)
+          if (in_colour(s.server, svc_.slots[c])) {
+            colour[c].push_back(&s);
+            break;
+          }
+      for (int c = 0; c < 2; ++c)
+        if (static_cast<int>(colour[c].size()) < replicas()) {
+          err = replicas() == 1
+                    ? "HAProxy backend " + svc_.backend + " needs servers \"" + svc_.slots[0] + "\" and \"" +
+                          svc_.slots[1] + "\" (see samples/haproxy.cfg)"
+                    : "HAProxy backend " + svc_.backend + " has " + std::to_string(colour[c].size()) +
+                          " server(s) named " + svc_.slots[c] + "<n>, replicas = " + std::to_string(replicas()) +
+                          " needs " + std::to_string(replicas()) + " of each colour, e.g. `server-template " +
+                          svc_.slots[c] + " " + std::to_string(replicas()) +
+                          " 127.0.0.1:1 disabled` (see samples/haproxy.cfg)";
+          return false;
+        }
       auto owner = [&](const Slot& s) -> const Instance* {
         for (const auto& i : instances)
           if (i.host == s.addr && i.port == s.port) return &i;
         return nullptr;
       };
       auto live = [](const Slot* s) { return s->state != SlotState::Maint; };
-      const Slot* keep = nullptr;
-      if (live(a) && live(b)) {
-        // Both slots take (or finish) traffic: the swap was interrupted between switch and
-        // stop_old. Keep a healthy one, the recorded (last fully deployed) instance first.
-        std::vector<const Slot*> order = {a, b};
-        if (const Instance* ib = owner(*b); ib && ib->id == recorded) order = {b, a};
-        for (const Slot* s : order)
-          if (const Instance* i = owner(*s); i && healthy_now(*i)) {
-            keep = s;
+      auto any_live = [&](int c) { return std::any_of(colour[c].begin(), colour[c].end(), live); };
+      auto any_healthy = [&](int c) {
+        for (const Slot* s : colour[c])
+          if (const Instance* i = owner(*s); i && live(s) && healthy_now(*i)) return true;
+        return false;
+      };
+      auto any_recorded = [&](int c) {
+        for (const Slot* s : colour[c])
+          if (const Instance* i = owner(*s); i && live(s) && is_recorded(*i)) return true;
+        return false;
+      };
+      auto any_ready = [&](int c) {
+        return std::any_of(colour[c].begin(), colour[c].end(),
+                           [](const Slot* s) { return s->state == SlotState::Ready; });
+      };
+      int keep = -1;
+      if (any_live(0) && any_live(1)) {
+        // Both colours take (or finish) traffic: the swap was interrupted between switch and
+        // stop_old. Keep a healthy one, the recorded (last fully deployed) release first.
+        std::vector<int> order = any_recorded(1) ? std::vector<int>{1, 0} : std::vector<int>{0, 1};
+        for (int c : order)
+          if (any_healthy(c)) {
+            keep = c;
             break;
           }
-        if (!keep) keep = a->state == SlotState::Ready ? a : b;  // nothing healthy: do not make it worse
-      } else if (live(a) || live(b)) {
-        keep = live(a) ? a : b;
+        if (keep < 0) keep = any_ready(0) ? 0 : 1;  // nothing healthy: do not make it worse
+      } else if (any_live(0) || any_live(1)) {
+        keep = any_live(0) ? 0 : 1;
       }
-      if (keep) {
-        const Slot* other = keep == a ? b : a;
-        if (keep->state != SlotState::Ready) {
-          // A slot left in drain while the other is (or goes) out: it must serve again first.
-          if (!router_->set_state(svc_.backend, keep->server, SlotState::Ready, err)) return false;
-          notes.push_back("slot " + keep->server + " set back to ready");
+      if (keep >= 0) {
+        const int other = 1 - keep;
+        for (const Slot* s : colour[keep]) {
+          if (!live(s)) continue;
+          if (s->state != SlotState::Ready) {
+            // A slot left in drain while the other colour is (or goes) out: it must serve again first.
+            if (!router_->set_state(svc_.backend, s->server, SlotState::Ready, err)) return false;
+            notes.push_back("slot " + s->server + " set back to ready");
+          }
+          old_slots_.push_back(s->server);
+          if (const Instance* i = owner(*s))
+            olds_.push_back(*i);
+          else
+            notes.push_back("slot " + s->server + " serves " + s->addr + ":" + std::to_string(s->port) +
+                            ", not started by pgstage; it is drained but not stopped");
         }
-        if (live(other)) {
-          // Only now, with `keep` ready, the other slot may drain and leave.
+        std::vector<std::string> drain;
+        for (const Slot* s : colour[other])
+          if (live(s)) drain.push_back(s->server);
+        if (!drain.empty()) {
+          // Only now, with the kept colour ready, the other one may drain and leave.
           std::string d;
-          if (!drain_slot(other->server, d, err) || !router_->shutdown_sessions(svc_.backend, other->server, err) ||
-              !router_->set_state(svc_.backend, other->server, SlotState::Maint, err))
-            return false;
+          if (!drain_slots(drain, d, err)) return false;
+          for (const auto& s : drain)
+            if (!router_->shutdown_sessions(svc_.backend, s, err) ||
+                !router_->set_state(svc_.backend, s, SlotState::Maint, err))
+              return false;
           notes.push_back(d + ", set to maint (interrupted deploy)");
         }
-        old_slot_ = keep->server;
-        new_slot_ = other->server;
-        if (const Instance* i = owner(*keep))
-          old_ = *i;
-        else
-          notes.push_back("slot " + keep->server + " serves " + keep->addr + ":" + std::to_string(keep->port) +
-                          ", not started by pgstage; it is drained but not stopped");
+        for (int i = 0; i < replicas(); ++i) new_slots_.push_back(colour[other][i]->server);
       } else {
-        new_slot_ = svc_.slots[0];
+        for (int i = 0; i < replicas(); ++i) new_slots_.push_back(colour[0][i]->server);
       }
     } else {
-      // Workers: keep the recorded instance if it runs, else the newest one that runs.
+      // Workers: keep the recorded instances that run, else those of the newest release that run.
+      std::vector<Instance> running;
       for (const auto& i : instances) {
         InstanceState st;
-        if (i.id == recorded && rt_.state(i, st, err) && st == InstanceState::Running) old_ = i;
+        if (rt_.state(i, st, err) && st == InstanceState::Running) running.push_back(i);
       }
-      if (!old_)
-        for (auto it = instances.rbegin(); it != instances.rend() && !old_; ++it) {
-          InstanceState st;
-          if (rt_.state(*it, st, err) && st == InstanceState::Running) old_ = *it;
-        }
+      for (const auto& i : running)
+        if (is_recorded(i)) olds_.push_back(i);
+      if (olds_.empty() && !running.empty())
+        for (const auto& i : running)
+          if (i.release == running.back().release) olds_.push_back(i);
     }
+    std::vector<Instance> leftovers;
     for (const auto& i : instances) {
-      if (old_ && i.id == old_->id) continue;
-      if (!rt_.stop(i, svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout, err) || !rt_.remove(i, err)) return false;
-      notes.push_back("removed leftover " + where(i));
+      if (std::any_of(olds_.begin(), olds_.end(), [&](const Instance& o) { return o.id == i.id; })) continue;
+      // Swarm: a task is removed with its whole service; never one that also runs a kept task.
+      if (!i.group.empty() &&
+          std::any_of(olds_.begin(), olds_.end(), [&](const Instance& o) { return o.group == i.group; })) {
+        notes.push_back("kept " + where(i) + ": its Swarm service also runs instances that serve");
+        continue;
+      }
+      leftovers.push_back(i);
     }
-    detail = old_ ? "serving: " + where(*old_) : (old_slot_.empty() ? "nothing serving yet" : "");
+    if (!stop_all(leftovers, svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout, err)) return false;
+    for (const auto& i : leftovers) notes.push_back("removed leftover " + where(i));
+    detail = !olds_.empty() ? "serving: " + where_all(olds_) : (old_slots_.empty() ? "nothing serving yet" : "");
     for (const auto& n : notes) detail += (detail.empty() ? "" : "; ") + n;
     return true;
   }
@@ -252,104 +349,156 @@ class ServiceDeploy {
     spec.container_port = svc_.port;
     for (const auto& [k, v] : svc_.env) spec.env[k] = expand_release(v, release_);
     for (const auto& [k, v] : req_.env) spec.env[k] = v;
-    Instance inst;
-    if (!rt_.start(spec, inst, err)) return false;
-    new_ = inst;
-    detail = where(inst);
+    spec.placement = svc_.placement;
+    spec.stop_grace = svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout;
+    std::vector<Instance> started;
+    if (!rt_.start_many(spec, replicas(), svc_.deploy_timeout, started, err)) return false;
+    news_ = std::move(started);
+    detail = where_all(news_);
     return true;
   }
+
   bool wait_healthy(std::string& detail, std::string& err) {
-    int streak = 0;
-    std::string why = "no probe answered yet";
+    const size_t n = news_.size();
+    std::vector<int> streak(n, 0);
+    std::vector<bool> passed(n, false), exited(n, false);
+    std::vector<std::string> why(n, "no probe answered yet");
     auto started = Clock::now();
+    auto count = [](const std::vector<bool>& v) { return static_cast<int>(std::count(v.begin(), v.end(), true)); };
+    const bool by_time = svc_.health_path.empty() || (!svc_.proxied && n > 0 && news_[0].port == 0);
+    const int threshold = by_time ? 1 : svc_.healthy_threshold;
     while (Clock::now() < deadline_) {
-      InstanceState st;
-      if (!rt_.state(*new_, st, err)) return fail_new(err, err);
-      if (st != InstanceState::Running) return fail_new("the new instance exited before it became healthy", err);
-      bool healthy;
-      if (!svc_.health_path.empty()) {
-        healthy = probe_health(*new_, svc_, why);
-      } else {
-        healthy = since(started) >= svc_.min_running;
-        why = "running for " + secs(since(started));
+      for (size_t k = 0; k < n; ++k) {
+        if (passed[k] || exited[k]) continue;
+        InstanceState st;
+        if (!rt_.state(news_[k], st, err)) return fail_new(k, err, err);
+        if (st != InstanceState::Running) {
+          exited[k] = true;
+          if (static_cast<int>(n) - count(exited) < min_healthy())
+            return fail_new(k,
+                            n == 1 ? "the new instance exited before it became healthy"
+                                   : "new instance " + where(news_[k]) + " exited before it became healthy",
+                            err);
+          continue;
+        }
+        bool healthy;
+        // A worker on a runtime that gives it no port (a Swarm service without ports) is healthy
+        // once it ran `min_running`, like a worker without health path.
+        if (!svc_.health_path.empty() && (svc_.proxied || news_[k].port > 0)) {
+          healthy = probe_health(news_[k], svc_, why[k]);
+        } else {
+          healthy = since(started) >= svc_.min_running;
+          why[k] = "running for " + secs(since(started));
+        }
+        streak[k] = healthy ? streak[k] + 1 : 0;
+        if (streak[k] >= threshold) passed[k] = true;
       }
-      streak = healthy ? streak + 1 : 0;
-      if (streak >= (svc_.health_path.empty() ? 1 : svc_.healthy_threshold)) {
-        detail = svc_.health_path.empty() ? why : std::to_string(streak) + " consecutive 2xx on " + svc_.health_path;
-        return true;
-      }
+      if (count(passed) + count(exited) == static_cast<int>(n)) break;
       std::this_thread::sleep_for(std::min(
           svc_.health_interval, std::max(Millis(1), std::chrono::duration_cast<Millis>(deadline_ - Clock::now()))));
     }
-    return fail_new("not healthy within the deploy timeout (" + secs(svc_.deploy_timeout) + "); last probe: " + why,
-                    err);
+    const int healthy = count(passed);
+    if (healthy < min_healthy()) {
+      size_t k = 0;
+      while (k < n && passed[k]) ++k;
+      std::string msg = "not healthy within the deploy timeout (" + secs(svc_.deploy_timeout) +
+                        "); last probe: " + why[k < n ? k : 0];
+      if (n > 1)
+        msg = std::to_string(healthy) + " of " + std::to_string(n) + " new instances healthy, " +
+              std::to_string(min_healthy()) + " needed: " + where(news_[k < n ? k : 0]) + " " + msg;
+      return fail_new(k < n ? k : 0, msg, err);
+    }
+    // Fewer than all but at least min_healthy: the others are removed, the healthy ones serve.
+    std::vector<Instance> keep, drop;
+    for (size_t k = 0; k < n; ++k) (passed[k] ? keep : drop).push_back(news_[k]);
+    std::string ignored;
+    for (const auto& i : drop) rt_.remove(i, ignored);
+    news_ = keep;
+    if (by_time)
+      detail = n == 1 ? why[0]
+                      : std::to_string(healthy) + " of " + std::to_string(n) + " running for " + secs(svc_.min_running);
+    else
+      detail = (n == 1 ? std::to_string(streak[0])
+                       : std::to_string(healthy) + " of " + std::to_string(n) + " with " + std::to_string(threshold)) +
+               " consecutive 2xx on " + svc_.health_path;
+    if (!drop.empty()) detail += "; removed the unhealthy " + where_all(drop);
+    return true;
   }
 
-  // The new instance failed: remove it, keep the old one serving, explain with its last logs.
-  bool fail_new(std::string why, std::string& err) {
-    std::string logs = rt_.logs(*new_, kFailureLogLines);
+  // The new instances failed: remove them, keep the old ones serving, explain with the last logs
+  // of the one that failed (`k`).
+  bool fail_new(size_t k, std::string why, std::string& err) {
+    std::string logs = rt_.logs(news_[k], kFailureLogLines);
     std::string ignored;
-    rt_.remove(*new_, ignored);
-    err = why + "; removed " + where(*new_) + ", " + (old_ ? "the old instance keeps serving" : "nothing was serving") +
+    for (const auto& i : news_) rt_.remove(i, ignored);
+    const bool one = news_.size() == 1 && olds_.size() <= 1;
+    err = why + "; removed " + where_all(news_) + ", " +
+          (olds_.empty() && old_slots_.empty() ? "nothing was serving"
+           : one                               ? "the old instance keeps serving"
+                                               : "the old instances keep serving") +
           (logs.empty() ? std::string("; it logged nothing") : "\n--- last log lines of the new instance ---\n" + logs);
-    new_.reset();
+    news_.clear();
     return false;
   }
 
   bool switch_traffic(std::string& detail, std::string& err) {
-    if (!router_->set_addr(svc_.backend, new_slot_, new_->host, new_->port, err) ||
-        !router_->set_state(svc_.backend, new_slot_, SlotState::Ready, err)) {
-      std::string ignored;
-      router_->set_state(svc_.backend, new_slot_, SlotState::Maint, ignored);
-      rt_.remove(*new_, ignored);
-      err += "; removed the new instance, the old one keeps serving";
-      return false;
+    std::vector<std::string> shown;
+    for (size_t k = 0; k < news_.size(); ++k) {
+      const Instance& n = news_[k];
+      if (!router_->set_addr(svc_.backend, new_slots_[k], n.host, n.port, err) ||
+          !router_->set_state(svc_.backend, new_slots_[k], SlotState::Ready, err)) {
+        // The old servers are still ready: the new ones may go back to maint.
+        std::string ignored;
+        for (size_t j = 0; j <= k; ++j) router_->set_state(svc_.backend, new_slots_[j], SlotState::Maint, ignored);
+        for (const auto& i : news_) rt_.remove(i, ignored);
+        err += olds_.size() > 1 ? "; removed the new instances, the old ones keep serving"
+                                : "; removed the new instance, the old one keeps serving";
+        return false;
+      }
+      shown.push_back(svc_.backend + "/" + new_slots_[k] + " -> " + n.host + ":" + std::to_string(n.port));
     }
-    detail = svc_.backend + "/" + new_slot_ + " -> " + new_->host + ":" + std::to_string(new_->port) + " ready";
+    detail = join(shown, ", ") + " ready";
     return true;
   }
 
   bool drain_old(std::string& detail, std::string& err) {
-    if (old_slot_.empty()) {
+    if (old_slots_.empty()) {
       detail = "nothing to drain";
       return true;
     }
-    return drain_slot(old_slot_, detail, err);
+    return drain_slots(old_slots_, detail, err);
   }
 
   bool stop_old(std::string& detail, std::string& err) {
-    if (svc_.proxied && !old_slot_.empty()) {
-      // The new slot is ready (switch): the old one is not the only one serving.
-      if (!router_->shutdown_sessions(svc_.backend, old_slot_, err) ||
-          !router_->set_state(svc_.backend, old_slot_, SlotState::Maint, err))
-        return false;
+    if (svc_.proxied) {
+      // The new slots are ready (switch): the old ones are not the only ones serving.
+      for (const auto& s : old_slots_)
+        if (!router_->shutdown_sessions(svc_.backend, s, err) ||
+            !router_->set_state(svc_.backend, s, SlotState::Maint, err))
+          return false;
     }
-    if (!old_) {
-      detail = old_slot_.empty() ? "nothing to stop" : svc_.backend + "/" + old_slot_ + " in maint";
+    if (olds_.empty()) {
+      detail = old_slots_.empty() ? "nothing to stop" : svc_.backend + "/" + join(old_slots_) + " in maint";
       return true;
     }
     // Workers get the drain timeout to finish their current job after SIGTERM.
     Millis grace = svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout;
-    if (!rt_.stop(*old_, grace, err) || !rt_.remove(*old_, err)) return false;
-    detail = "stopped " + where(*old_);
+    if (!stop_all(olds_, grace, err)) return false;
+    detail = "stopped " + where_all(olds_);
     return true;
   }
 
   bool record(std::string& detail, std::string& err) {
     ServiceState& st = state_.services[svc_.name];
-    st.instance = new_->id;
+    st.instances = ids(news_);
+    st.instance = st.instances.empty() ? "" : st.instances.front();
     st.release = release_;
     st.specs[release_] = spec_;
     state_.journal.reset();
     if (!save_deploy_state(req_.config->state_dir, state_, err)) return false;
-    detail = svc_.name + " runs release " + release_;
+    detail = svc_.name + " runs release " + release_ +
+             (news_.size() > 1 ? " (" + std::to_string(news_.size()) + " instances)" : "");
     return true;
-  }
-
-  static const Slot* find_slot(const std::vector<Slot>& slots, const std::string& name) {
-    for (const auto& s : slots)
-      if (s.server == name) return &s;
-    return nullptr;
   }
 
  private:
@@ -361,8 +510,8 @@ class ServiceDeploy {
   Router* router_;
   DeployState& state_;
   std::string prefix_;
-  std::optional<Instance> old_, new_;
-  std::string old_slot_, new_slot_;
+  std::vector<Instance> olds_, news_;
+  std::vector<std::string> old_slots_, new_slots_;
   Clock::time_point deadline_;
 };
 

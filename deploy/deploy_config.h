@@ -10,7 +10,7 @@
 
 namespace pgstage::deploy {
 
-enum class RuntimeKind { Docker, Process };
+enum class RuntimeKind { Docker, Process, Swarm };
 
 struct ServiceConfig {
   std::string name;
@@ -18,10 +18,16 @@ struct ServiceConfig {
   std::string command;                     // process runtime (run with /bin/sh -c); "{release}" replaced too
   std::string workdir;                     // process runtime: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;  // values may contain "{release}"
-  int port = 0;                            // port the app listens on inside the container (bridge network only)
+  int port = 0;                            // port the app listens on inside the container (bridge network and swarm)
+  std::vector<std::string> placement;      // swarm: the service's placement constraints
   bool proxied = true;                     // false: a worker, not behind HAProxy
   std::string backend;                     // HAProxy backend; defaults to [deploy] backend
-  std::vector<std::string> slots = {"blue", "green"};         // the backend's two server names
+  // The backend's two colours of server slots. With replicas = 1 the servers are named exactly
+  // so; with replicas = N each colour has N (or more) servers named <colour><i> (i from 1), as
+  // `server-template blue N ...` creates them (a server named exactly <colour> also counts).
+  std::vector<std::string> slots = {"blue", "green"};
+  int replicas = 1;     // instances per release
+  int min_healthy = 0;  // new instances that must pass the health gate; 0: all `replicas`
   std::string health_path = std::string(kDefaultHealthPath);  // empty: none (workers only)
   Millis health_interval = kDefaultHealthInterval;
   Millis health_timeout = kDefaultHealthTimeout;

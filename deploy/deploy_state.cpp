@@ -16,7 +16,11 @@ bool load_deploy_state(const std::string& state_dir, DeployState& out, std::stri
     nlohmann::json j;
     f >> j;
     for (const auto& [name, s] : j.at("services").items()) {
-      ServiceState st{s.value("instance", ""), s.value("release", ""), {}};
+      ServiceState st{s.value("instance", ""), {}, s.value("release", ""), {}};
+      if (s.contains("instances"))
+        for (const auto& i : s["instances"]) st.instances.push_back(i.get<std::string>());
+      else if (!st.instance.empty())
+        st.instances.push_back(st.instance);
       if (s.contains("specs"))
         for (const auto& [rel, spec] : s["specs"].items())
           st.specs[rel] = ReleaseSpec{spec.value("image", ""), spec.value("command", "")};
@@ -44,7 +48,8 @@ bool save_deploy_state(const std::string& state_dir, const DeployState& s, std::
   for (const auto& [name, st] : s.services) {
     nlohmann::json specs = nlohmann::json::object();
     for (const auto& [rel, spec] : st.specs) specs[rel] = {{"image", spec.image}, {"command", spec.command}};
-    j["services"][name] = {{"instance", st.instance}, {"release", st.release}, {"specs", specs}};
+    j["services"][name] = {
+        {"instance", st.instance}, {"instances", st.instances}, {"release", st.release}, {"specs", specs}};
   }
   j["releases"] = s.releases;
   if (s.journal) {

@@ -17,7 +17,8 @@ struct ReleaseSpec {
 };
 
 struct ServiceState {
-  std::string instance;
+  std::string instance;                // the first of `instances` (kept for older readers)
+  std::vector<std::string> instances;  // every instance of the recorded release
   std::string release;
   std::map<std::string, ReleaseSpec> specs;  // every release this service ran, by name
 };
@@ -25,6 +26,7 @@ struct ServiceState {
 // The step a deploy was about to take (or taking) when it last wrote the state.
 struct Journal {
   std::string release, service, step;
+  // With replicas > 1 these hold comma-separated lists.
   std::string new_instance, new_slot, old_instance, old_slot;
 };
 

@@ -63,6 +63,9 @@ Instance from_labels(const nlohmann::json& c, const std::string& host) {
 
 }  // namespace
 
+std::string docker_api_message(const std::string& body) { return api_message(body); }
+std::string docker_demux(const std::string& raw) { return demux(raw); }
+
 DockerRuntime::DockerRuntime(std::string socket, std::string network, std::string host)
     : socket_(std::move(socket)), network_(std::move(network)), host_(std::move(host)) {}
 

@@ -20,10 +20,15 @@ class DockerRuntime : public Runtime {
   std::string logs(const Instance& inst, int lines) override;
   bool list(const std::string& service, std::vector<Instance>& out, std::string& err) override;
 
- private:
+ protected:
   bool call(const std::string& method, const std::string& path, const std::string& body, Millis timeout, long& status,
             std::string& resp, std::string& err);
   std::string socket_, network_, host_;
 };
+
+// The message of an Engine API error body ({"message": ...}), else its start.
+std::string docker_api_message(const std::string& body);
+// Docker multiplexes stdout/stderr of a container without a TTY (8-byte frame headers): the text.
+std::string docker_demux(const std::string& raw);
 
 }  // namespace pgstage::deploy

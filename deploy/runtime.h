@@ -19,7 +19,9 @@ struct InstanceSpec {
   std::string command;  // process
   std::string workdir;  // process: the command's working directory (empty: pgstage's)
   std::map<std::string, std::string> env;
-  int container_port = 0;  // bridge network: the port the app listens on inside the container
+  int container_port = 0;              // bridge network / swarm: the port the app listens on inside the container
+  std::vector<std::string> placement;  // swarm: placement constraints ("node.role==worker")
+  Millis stop_grace{0};                // swarm: SIGTERM -> SIGKILL when a task is stopped (0: engine default)
 };
 
 struct Instance {
@@ -28,7 +30,8 @@ struct Instance {
   std::string release;
   std::string host;  // where the router and health checks reach it
   int port = 0;
-  long created = 0;  // unix time, for ordering
+  long created = 0;   // unix time, for ordering
+  std::string group;  // swarm: the Swarm service the task belongs to (removed as a whole); else empty
 };
 
 enum class InstanceState { Running, Exited, Missing };
@@ -39,6 +42,10 @@ class Runtime {
   virtual std::string name() const = 0;
   // Creates and starts an instance. On failure nothing is left behind.
   virtual bool start(const InstanceSpec& spec, Instance& out, std::string& err) = 0;
+  // Creates and starts `n` instances, ready to be health-checked before `timeout` passes. On
+  // failure nothing is left behind. By default `start` n times.
+  virtual bool start_many(const InstanceSpec& spec, int n, Millis timeout, std::vector<Instance>& out,
+                          std::string& err);
   virtual bool state(const Instance& inst, InstanceState& out, std::string& err) = 0;
   // SIGTERM, then SIGKILL once `timeout` passes. Stopping a stopped instance succeeds.
   virtual bool stop(const Instance& inst, Millis timeout, std::string& err) = 0;
@@ -50,7 +57,7 @@ class Runtime {
   virtual bool list(const std::string& service, std::vector<Instance>& out, std::string& err) = 0;
 };
 
-// The runtime named by the config (docker or process).
+// The runtime named by the config (docker, swarm or process).
 std::unique_ptr<Runtime> make_runtime(const DeployConfig& cfg);
 
 }  // namespace pgstage::deploy

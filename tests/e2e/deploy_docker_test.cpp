@@ -34,3 +34,14 @@ TEST_SUITE("deploy (docker runtime)") {
                                 /*worker=*/false);
   }
 }
+
+TEST_SUITE("deploy (docker runtime, replicas = 3)") {
+  TEST_CASE("v1 -> v2 -> v3 with 3 web and 3 worker containers under load: no failed request") {
+    scenario_replicas_under_load("docker", 3);
+  }
+  TEST_CASE("kill -9 mid-swap with 3 replicas under load, then recovery: no failed request") {
+    scenario_kill_at_every_step("docker",
+                                {"deploy-before-switch:1", "deploy-in-drain_old:1", "deploy-before-stop_old:1"},
+                                /*worker=*/false, /*replicas=*/3);
+  }
+}

@@ -36,3 +36,18 @@ TEST_SUITE("deploy (process runtime)") {
                                  "deploy-before-stop_old:2", "deploy-before-release-record:1"});
   }
 }
+
+TEST_SUITE("deploy (process runtime, replicas = 3)") {
+  TEST_CASE("v1 -> v2 -> v3 with 3 web and 3 worker instances under load: no failed request") {
+    scenario_replicas_under_load("process", 3);
+  }
+  TEST_CASE("one of three new instances never healthy: refused, the old three serve; min_healthy = 2 deploys") {
+    scenario_replica_never_healthy_process();
+  }
+  TEST_CASE("kill -9 mid-swap with 3 replicas under load, then recovery: no failed request") {
+    scenario_kill_at_every_step("process",
+                                {"deploy-before-wait_healthy:1", "deploy-before-switch:1", "deploy-in-drain_old:1",
+                                 "deploy-before-stop_old:1", "deploy-between-services:1", "deploy-before-stop_old:2"},
+                                /*worker=*/true, /*replicas=*/3);
+  }
+}

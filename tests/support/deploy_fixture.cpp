@@ -38,7 +38,7 @@ namespace {
 std::atomic<int> g_counter{0};
 }
 
-DeployFixture::DeployFixture(FixtureOptions opt) {
+DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
   auto& pg = PgCluster::shared();
   if (!pg.ok()) {
     error_ = "test Postgres cluster: " + pg.error();
@@ -49,6 +49,21 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
     return;
   }
   db_url = pg.fresh_database("deploy");
+  if (!opt.db_forward_host.empty()) {
+    // postgresql://USER@127.0.0.1:PORT/DB -> the same through the forwarder.
+    db_forward_ = std::make_unique<TcpForward>(opt.db_forward_host, "127.0.0.1", pg.port());
+    if (!db_forward_->ok()) {
+      error_ = "database forwarder: " + db_forward_->error();
+      return;
+    }
+    std::string from = "127.0.0.1:" + std::to_string(pg.port());
+    auto at = db_url.find(from);
+    if (at == std::string::npos) {
+      error_ = "unexpected test database URL shape";
+      return;
+    }
+    db_url.replace(at, from.size(), opt.db_forward_host + ":" + std::to_string(db_forward_->port()));
+  }
   if (opt.create_schema)
     sql("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, "
         "email text NOT NULL);"
@@ -60,8 +75,8 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
   web = "web-" + tag;
   worker = "worker-" + tag;
   std::string app = PGSTAGE_SAMPLE_APP;
-  std::string run =
-      opt.runtime == "docker" ? std::string("image = \"") + kE2eImage + "\"" : "command = \"exec " + app + "\"";
+  std::string run = opt.runtime == "docker" || opt.runtime == "swarm" ? std::string("image = \"") + kE2eImage + "\""
+                                                                      : "command = \"exec " + app + "\"";
   config_path = dir + "/pgstage.toml";
   std::ofstream f(config_path);
   f << "[deploy]\n"
@@ -87,7 +102,10 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
        "drain_timeout = \""
     << opt.drain_timeout
     << "\"\n"
-       "stop_timeout = \"10s\"\n";
+       "stop_timeout = \"10s\"\n"
+       "replicas = "
+    << opt.replicas << "\n"
+    << (opt.runtime == "swarm" ? "port = 8080\n" : "");
   if (opt.worker)
     f << "\n[services." << worker << "]\n"
       << run
@@ -98,7 +116,9 @@ DeployFixture::DeployFixture(FixtureOptions opt) {
          "deploy_timeout = \""
       << opt.deploy_timeout
       << "\"\n"
-         "drain_timeout = \"5s\"\n";
+         "drain_timeout = \"5s\"\n"
+         "replicas = "
+      << opt.replicas << "\n";
   f.close();
   std::string err;
   cli::Config project;

@@ -13,6 +13,7 @@
 #include "deploy/runtime.h"
 #include "tests/support/haproxy_proc.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/tcp_forward.h"
 
 namespace pgstage::test {
 
@@ -22,6 +23,10 @@ struct FixtureOptions {
   std::string deploy_timeout = "10s";
   bool worker = true;
   bool create_schema = true;  // false: the test's migrations create it (pgstage apply)
+  int replicas = 1;           // per service; HAProxy gets server templates of this size
+  // runtime "swarm": task containers sit on Docker's bridge; the database is reached through a
+  // forwarder on this address (the bridge's gateway) to the test Postgres on 127.0.0.1.
+  std::string db_forward_host;
 };
 
 // The docker image the e2e tests deploy (built by samples/app/build-image.sh).
@@ -62,6 +67,7 @@ class DeployFixture {
  private:
   std::map<std::string, std::string> run_env() const;
   TempDir dir_;
+  std::unique_ptr<TcpForward> db_forward_;
   std::unique_ptr<deploy::Runtime> runtime_;
   std::string error_;
 };

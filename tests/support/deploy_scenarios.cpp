@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -424,8 +426,14 @@ void scenario_all_services_or_none(const std::string& runtime) {
   CHECK(f.query1("SELECT name FROM pgstage.releases ORDER BY serving_since DESC NULLS LAST LIMIT 1") == "v2");
 }
 
-void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker) {
-  DeployFixture f({.runtime = runtime, .drain_timeout = "2s", .deploy_timeout = "20s", .worker = worker});
+void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker,
+                                 int replicas, const std::string& db_forward_host) {
+  DeployFixture f({.runtime = runtime,
+                   .drain_timeout = "2s",
+                   .deploy_timeout = runtime == "swarm" ? "90s" : "20s",
+                   .worker = worker,
+                   .replicas = replicas,
+                   .db_forward_host = db_forward_host});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);  // v1 (users.name) and later releases (full_name) both run against it
   require_deployed(f, "v1");
@@ -460,24 +468,24 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
     REQUIRE(d.exit_code == 0);
     CHECK(f.get("/release") == next + "\n");
     auto webs = f.instances(f.web);
-    REQUIRE(webs.size() == 1);
-    CHECK(webs[0].release == next);
+    REQUIRE(webs.size() == static_cast<size_t>(replicas));
+    for (const auto& w : webs) CHECK(w.release == next);
     if (worker) {
       auto workers = f.instances(f.worker);
-      REQUIRE(workers.size() == 1);
-      CHECK(workers[0].release == next);
+      REQUIRE(workers.size() == static_cast<size_t>(replicas));
+      for (const auto& w : workers) CHECK(w.release == next);
     }
     // The sample app's bounded pool (APP_DB_POOL, default 4): the instances running now hold at
     // most 4 connections each, however many requests the load sends (before: one per server thread).
     long conns =
         std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
                            "pid <> pg_backend_pid()"));
-    CHECK(conns <= (worker ? 8 : 4));
-    // One slot serves, the other is out.
+    CHECK(conns <= (worker ? 8 : 4) * replicas);
+    // One colour serves, the other is out.
     REQUIRE(router.slots("app", slots, err));
     ready = 0;
     for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    CHECK(ready == 1);
+    CHECK(ready == replicas);
     last = next;
     before = load.ok_so_far();
     wait_for_traffic(load, before + 20);
@@ -493,6 +501,172 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
   }
   INFO(r.acked.size() << " acknowledged writes");
   CHECK(missing == 0);
+}
+
+namespace {
+
+// The servers of backend `app` that are ready, as host:port.
+std::vector<std::string> ready_servers(DeployFixture& f) {
+  deploy::HaproxyRouter router(f.haproxy.socket());
+  std::vector<deploy::Slot> slots;
+  std::string err;
+  REQUIRE_MESSAGE(router.slots("app", slots, err), err);
+  std::vector<std::string> out;
+  for (const auto& s : slots)
+    if (s.state == deploy::SlotState::Ready) out.push_back(s.addr + ":" + std::to_string(s.port));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> addresses(const std::vector<deploy::Instance>& v) {
+  std::vector<std::string> out;
+  for (const auto& i : v) out.push_back(i.host + ":" + std::to_string(i.port));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+void scenario_replicas_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host) {
+  DeployFixture f({.runtime = runtime,
+                   .deploy_timeout = runtime == "swarm" ? "90s" : "10s",
+                   .replicas = replicas,
+                   .db_forward_host = db_forward_host});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);  // v1 (users.name) and v2, v3 (full_name) all run against it
+  require_deployed(f, "v1");
+  CHECK(f.instances(f.web).size() == static_cast<size_t>(replicas));
+  CHECK(f.instances(f.worker).size() == static_cast<size_t>(replicas));
+  CHECK(ready_servers(f) == addresses(f.instances(f.web)));
+  f.sql("INSERT INTO jobs (payload) SELECT 'job ' || g FROM generate_series(1, 200) g");
+
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  for (const char* release : {"v2", "v3"}) {
+    long before = load.ok_so_far();
+    auto p = f.deploy(release);
+    INFO("pgstage deploy --release " << release << " output:\n" << p.out);
+    REQUIRE(p.exit_code == 0);
+    CHECK(p.out.find(std::to_string(replicas) + " of " + std::to_string(replicas) + " with 2 consecutive 2xx") !=
+          std::string::npos);
+    wait_for_traffic(load, before + 50);
+    CHECK(f.get("/release") == std::string(release) + "\n");
+  }
+  LoadReport r = load.stop();
+  check_clean_load(r);
+
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == static_cast<size_t>(replicas));
+  for (const auto& w : webs) CHECK(w.release == "v3");
+  CHECK(ready_servers(f) == addresses(webs));
+  auto workers = f.instances(f.worker);
+  REQUIRE(workers.size() == static_cast<size_t>(replicas));
+  for (const auto& w : workers) CHECK(w.release == "v3");
+  // Every acknowledged write is there.
+  pqxx::connection c(f.db_url);
+  pqxx::nontransaction tx(c);
+  long missing = 0;
+  for (const auto& [id, name] : r.acked) {
+    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
+    if (row.empty() || row[0][0].is_null() || row[0][0].as<std::string>() != name) ++missing;
+  }
+  INFO(r.acked.size() << " acknowledged writes");
+  CHECK(r.acked.size() > 100);
+  CHECK(missing == 0);
+  auto deadline = Clock::now() + 20s;
+  while (f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") != "0" && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") == "0");
+}
+
+void scenario_replica_never_healthy_process() {
+  DeployFixture f({.runtime = "process", .deploy_timeout = "3s", .worker = false, .replicas = 3});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);
+  require_deployed(f, "v1");
+  auto v1 = addresses(f.instances(f.web));
+  REQUIRE(v1.size() == 3);
+
+  // From now on the first instance each deploy starts runs as release "broken" (never healthy).
+  std::string marker = f.dir + "/first-started";
+  std::string app = PGSTAGE_SAMPLE_APP;
+  std::string toml;
+  {
+    std::ifstream in(f.config_path);
+    toml.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string plain = "command = \"exec " + app + "\"";
+  auto at = toml.find(plain);
+  REQUIRE(at != std::string::npos);
+  toml.replace(at, plain.size(),
+               "command = \"if mkdir " + marker + " 2>/dev/null; then APP_RELEASE=broken exec " + app + "; else exec " +
+                   app + "; fi\"");
+  std::ofstream(f.config_path) << toml;
+
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  auto p = f.deploy("v2");
+  INFO("output:\n" << p.out);
+  CHECK(p.exit_code == 1);
+  CHECK(p.out.find("wait_healthy: 2 of 3 new instances healthy, 3 needed") != std::string::npos);
+  CHECK(p.out.find("the old instances keep serving") != std::string::npos);
+  CHECK(p.out.find("sample-app broken web listening") != std::string::npos);
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 3);
+  for (const auto& w : webs) CHECK(w.release == "v1");
+  CHECK(addresses(webs) == v1);
+  CHECK(ready_servers(f) == v1);
+
+  // With min_healthy = 2 the two healthy instances are enough; the unhealthy one is removed.
+  std::filesystem::remove(marker);
+  std::ofstream(f.config_path, std::ios::app) << "min_healthy = 2\n";
+  auto q = f.deploy("v2");
+  INFO("output:\n" << q.out);
+  CHECK(q.exit_code == 0);
+  CHECK(q.out.find("2 of 3 with 2 consecutive 2xx on /healthz; removed the unhealthy") != std::string::npos);
+  before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  CHECK(f.get("/release") == "v2\n");
+  webs = f.instances(f.web);
+  REQUIRE(webs.size() == 2);
+  for (const auto& w : webs) CHECK(w.release == "v2");
+  CHECK(ready_servers(f) == addresses(webs));
+}
+
+void scenario_swarm_unhealthy_release(const std::string& db_forward_host) {
+  DeployFixture f({.runtime = "swarm",
+                   .deploy_timeout = "30s",
+                   .worker = false,
+                   .replicas = 3,
+                   .db_forward_host = db_forward_host});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  auto v1 = addresses(f.instances(f.web));
+  REQUIRE(v1.size() == 3);
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  auto p = f.deploy("broken");
+  INFO("output:\n" << p.out);
+  CHECK(p.exit_code == 1);
+  CHECK(p.out.find("wait_healthy: 0 of 3 new instances healthy, 3 needed") != std::string::npos);
+  CHECK(p.out.find("the old instances keep serving") != std::string::npos);
+  CHECK(p.out.find("sample-app broken web listening") != std::string::npos);
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 3);
+  for (const auto& w : webs) CHECK(w.release == "v1");
+  CHECK(addresses(webs) == v1);
+  CHECK(ready_servers(f) == v1);
 }
 
 }  // namespace pgstage::test

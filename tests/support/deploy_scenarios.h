@@ -40,7 +40,21 @@ void scenario_all_services_or_none(const std::string& runtime);
 // is killed there with SIGKILL, then the next deploy recovers and swaps. Zero failed requests over
 // the whole run, a ready slot right after every kill, one instance per service afterwards, on
 // the release deployed last; every acknowledged write readable.
-void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points,
-                                 bool worker = true);
+// With `replicas` > 1: that many instances per service and per colour of HAProxy servers.
+// runtime "swarm": `db_forward_host` as in FixtureOptions.
+void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker = true,
+                                 int replicas = 1, const std::string& db_forward_host = "");
+// replicas = N for web and worker: v1 -> v2 -> v3 under load, zero failed requests, N instances
+// of each service on the last release afterwards, exactly N HAProxy servers ready, pointing at them.
+// runtime "swarm": `db_forward_host` is the Docker bridge gateway (see FixtureOptions).
+void scenario_replicas_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host = "");
+// replicas = 3, process runtime: one of the three new instances never turns healthy (its command
+// starts it as release "broken"): the release is refused, the three old instances keep serving
+// with no failed request. Then with min_healthy = 2 the same release deploys on the two healthy
+// instances and the unhealthy one is removed.
+void scenario_replica_never_healthy_process();
+// replicas = 3 on a swarm: a release that never turns healthy is refused (exit 1), every new
+// Swarm service is removed, the three old tasks keep serving with no failed request.
+void scenario_swarm_unhealthy_release(const std::string& db_forward_host);
 
 }  // namespace pgstage::test

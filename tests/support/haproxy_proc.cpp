@@ -17,7 +17,7 @@
 
 namespace pgstage::test {
 
-HaproxyProc::HaproxyProc() {
+HaproxyProc::HaproxyProc(int replicas) {
   std::string bin;
   for (const char* b : {"/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"})
     if (access(b, X_OK) == 0) bin = b;
@@ -54,8 +54,10 @@ HaproxyProc::HaproxyProc() {
        "  default_backend app\n"
        "backend app\n"
        "  balance roundrobin\n"
-       "  server blue 127.0.0.1:1 disabled\n"
-       "  server green 127.0.0.1:1 disabled\n";
+    << (replicas <= 1 ? std::string("  server blue 127.0.0.1:1 disabled\n"
+                                    "  server green 127.0.0.1:1 disabled\n")
+                      : "  server-template blue " + std::to_string(replicas) + " 127.0.0.1:1 disabled\n" +
+                            "  server-template green " + std::to_string(replicas) + " 127.0.0.1:1 disabled\n");
   f.close();
   pid_ = proc::spawn(
       {.argv = {bin, "-db", "-f", cfg}, .output_file = dir_.path() + "/haproxy.log", .die_with_parent = true}, error_);

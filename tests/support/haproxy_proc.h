@@ -1,5 +1,6 @@
 // A private HAProxy for deploy tests: a frontend on a free port of 127.0.0.1, a backend `app` with
-// two server slots `blue` and `green` (both in maintenance at start, like samples/haproxy.cfg),
+// two server slots `blue` and `green` (both in maintenance at start, like samples/haproxy.cfg), or
+// with replicas > 1 `server-template blue N` and `server-template green N` (blue1..blueN, ...),
 // and the runtime API on a unix socket in a temporary directory. Killed when the test process
 // dies (PR_SET_PDEATHSIG).
 #pragma once
@@ -14,7 +15,7 @@ namespace pgstage::test {
 
 class HaproxyProc {
  public:
-  HaproxyProc();
+  explicit HaproxyProc(int replicas = 1);
   ~HaproxyProc();
   bool ok() const { return ok_; }
   const std::string& error() const { return error_; }

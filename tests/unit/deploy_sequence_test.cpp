@@ -224,3 +224,103 @@ TEST_CASE("recover: a slot left alone in drain is set back to ready before anyth
   CHECK(rt.live[0].id == v1.id);
   std::filesystem::remove_all(cfg.state_dir);
 }
+
+namespace {
+
+// A backend with `n` servers per colour, as `server-template blue n` and `server-template green n`
+// create them: blue1..bluen, green1..greenn.
+WatchfulRouter templated(int n) {
+  WatchfulRouter r;
+  r.s.clear();
+  for (const char* c : {"blue", "green"})
+    for (int i = 1; i <= n; ++i) r.s.push_back(Slot{c + std::to_string(i), "127.0.0.1", 1, SlotState::Maint, 0});
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("replicas = 3 workers: three new ones start, then the three old ones stop") {
+  DeployConfig cfg = config(false);
+  cfg.services[0].replicas = 3;
+  FakeRuntime rt;
+  std::string err;
+  DeployRequest req{&cfg, "v1"};
+  REQUIRE_MESSAGE(deploy(req, rt, nullptr, err), err);
+  CHECK(rt.live.size() == 3);
+  req.release = "v2";
+  rt.calls.clear();
+  REQUIRE_MESSAGE(deploy(req, rt, nullptr, err), err);
+  CHECK(rt.calls == std::vector<std::string>{"start i4 v2", "start i5 v2", "start i6 v2", "stop i1", "remove i1",
+                                             "stop i2", "remove i2", "stop i3", "remove i3"});
+  REQUIRE(rt.live.size() == 3);
+  for (const auto& i : rt.live) CHECK(i.release == "v2");
+  DeployState st;
+  REQUIRE(load_deploy_state(cfg.state_dir, st, err));
+  CHECK(st.services["web"].instances == std::vector<std::string>{"i4", "i5", "i6"});
+  std::filesystem::remove_all(cfg.state_dir);
+}
+
+TEST_CASE("replicas = 3: a backend without 3 servers per colour is refused before anything starts") {
+  DeployConfig cfg = config(true);
+  cfg.services[0].replicas = 3;
+  FakeRuntime rt;
+  WatchfulRouter router = templated(2);
+  std::string err;
+  DeployRequest req{&cfg, "v1"};
+  CHECK_FALSE(deploy(req, rt, &router, err));
+  CHECK(err.find("HAProxy backend app has 2 server(s) named blue<n>, replicas = 3 needs 3 of each colour, e.g. "
+                 "`server-template blue 3 127.0.0.1:1 disabled`") != std::string::npos);
+  CHECK(rt.calls.empty());
+  CHECK(router.calls.empty());
+  std::filesystem::remove_all(cfg.state_dir);
+}
+
+TEST_CASE("replicas = 3: new instances that never turn healthy are all removed; the old ones keep serving") {
+  DeployConfig cfg = config(true);
+  cfg.services[0].replicas = 3;
+  FakeRuntime rt;
+  WatchfulRouter router = templated(3);
+  std::string err;
+  for (int i = 0; i < 3; ++i) {
+    Instance v1;
+    rt.start(InstanceSpec{"web", "v1"}, v1, err);
+    router.s[i] = Slot{"blue" + std::to_string(i + 1), v1.host, v1.port, SlotState::Ready, 0};
+  }
+  rt.calls.clear();
+  DeployRequest req{&cfg, "v2"};
+  CHECK_FALSE(deploy(req, rt, &router, err));
+  CHECK(err.find("web: wait_healthy: 0 of 3 new instances healthy, 3 needed") == 0);
+  CHECK(err.find("the old instances keep serving") != std::string::npos);
+  CHECK(rt.calls ==
+        std::vector<std::string>{"start i4 v2", "start i5 v2", "start i6 v2", "remove i4", "remove i5", "remove i6"});
+  CHECK(router.calls.empty());
+  REQUIRE(rt.live.size() == 3);
+  for (const auto& i : rt.live) CHECK(i.release == "v1");
+  std::filesystem::remove_all(cfg.state_dir);
+}
+
+TEST_CASE("replicas = 3: recover after a kill during drain_old keeps the ready colour, drains the other") {
+  DeployConfig cfg = config(true);
+  cfg.services[0].replicas = 3;
+  cfg.services[0].drain_timeout = Millis(50);
+  FakeRuntime rt;
+  WatchfulRouter router = templated(3);
+  std::string err;
+  for (int i = 0; i < 3; ++i) {
+    Instance v1, v2;
+    rt.start(InstanceSpec{"web", "v1"}, v1, err);
+    rt.start(InstanceSpec{"web", "v2"}, v2, err);
+    router.s[i] = Slot{"blue" + std::to_string(i + 1), v1.host, v1.port, SlotState::Drain, 0};
+    router.s[3 + i] = Slot{"green" + std::to_string(i + 1), v2.host, v2.port, SlotState::Ready, 0};
+  }
+  rt.calls.clear();
+  DeployRequest req{&cfg, "v3"};
+  CHECK_FALSE(deploy(req, rt, &router, err));  // v3 never healthy (fake ports)
+  CHECK(router.calls == std::vector<std::string>{"state blue1 drain", "state blue2 drain", "state blue3 drain",
+                                                 "shutdown blue1", "state blue1 maint", "shutdown blue2",
+                                                 "state blue2 maint", "shutdown blue3", "state blue3 maint"});
+  CHECK(router.ready() == 3);
+  REQUIRE(rt.live.size() == 3);
+  for (const auto& i : rt.live) CHECK(i.release == "v2");
+  std::filesystem::remove_all(cfg.state_dir);
+}

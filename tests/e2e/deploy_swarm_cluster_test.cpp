@@ -1,0 +1,52 @@
+// The deploy on a two-node Docker Swarm built on this machine by scripts/swarm-cluster.sh (node 2
+// is a second dockerd in a network namespace): 3 replicas spread over both nodes, HAProxy on the
+// host pointed at each task's node address and host-mode port. Fails, naming the reason, when the
+// cluster cannot be built; tears it down afterwards.
+#include <doctest/doctest.h>
+
+#include "proc/process.h"
+#include "tests/support/deploy_fixture.h"
+#include "tests/support/deploy_scenarios.h"
+
+using namespace pgstage::test;
+
+namespace {
+
+pgstage::proc::Result cluster(const std::vector<std::string>& args) {
+  pgstage::proc::Command c;
+  c.argv = {"bash", std::string(PGSTAGE_SOURCE_DIR) + "/scripts/swarm-cluster.sh"};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.merge_stderr = true;
+  c.timeout = std::chrono::seconds(240);
+  return pgstage::proc::run(c);
+}
+
+struct TwoNodeSwarm {
+  pgstage::proc::Result up;
+  bool was_active = false;
+  TwoNodeSwarm() {
+    auto st = pgstage::proc::run({.argv = {"docker", "info", "--format", "{{.Swarm.LocalNodeState}}"}});
+    was_active = st.out.rfind("active", 0) == 0;
+    if (!was_active) up = cluster({"up", kE2eImage});
+  }
+  ~TwoNodeSwarm() {
+    if (!was_active) cluster({"down"});
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("deploy (swarm runtime, two nodes)") {
+  TEST_CASE("two-node swarm, 3 replicas over both nodes: v1 -> v2 -> v3 under load, zero failed requests") {
+    auto image = pgstage::proc::run({.argv = {"docker", "image", "inspect", kE2eImage}, .merge_stderr = true});
+    REQUIRE_MESSAGE(image.exit_code == 0, "image " << kE2eImage << " is missing: build it with "
+                                                   << "samples/app/build-image.sh build/samples/pgstage-sample-app "
+                                                   << kE2eImage);
+    TwoNodeSwarm swarm;
+    REQUIRE_MESSAGE(!swarm.was_active, "a swarm is already active on this dockerd; the test builds its own");
+    REQUIRE_MESSAGE(swarm.up.exit_code == 0, "scripts/swarm-cluster.sh up failed:\n" << swarm.up.out);
+    REQUIRE_MESSAGE(swarm.up.out.find("pgstage-node2") != std::string::npos, swarm.up.out);
+    // Task containers on either node reach the host's Postgres through the host's veth address.
+    scenario_replicas_under_load("swarm", 3, "10.213.0.1");
+  }
+}

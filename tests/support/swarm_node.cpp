@@ -1,0 +1,54 @@
+#include "tests/support/swarm_node.h"
+
+#include <chrono>
+
+#include "proc/process.h"
+
+namespace pgstage::test {
+namespace {
+
+proc::Result docker(const std::vector<std::string>& args) {
+  proc::Command c;
+  c.argv = {"docker"};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.merge_stderr = true;
+  c.timeout = std::chrono::seconds(90);
+  return proc::run(c);
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+SingleNodeSwarm::SingleNodeSwarm() {
+  auto info = docker({"info", "--format", "{{.Swarm.LocalNodeState}}"});
+  if (info.exit_code != 0) {
+    error_ = "the swarm e2e tests need dockerd (start it: . scripts/services.sh; start_services): docker info: " +
+             trim(info.out + info.error);
+    return;
+  }
+  std::string state = trim(info.out);
+  if (state != "active") {
+    auto init = docker({"swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377"});
+    if (init.exit_code != 0) {
+      error_ = "cannot start a single-node swarm: docker swarm init --advertise-addr 127.0.0.1 failed: " +
+               trim(init.out + init.error);
+      return;
+    }
+    started_ = true;
+  }
+  auto gw = docker({"network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"});
+  gateway_ = trim(gw.out);
+  if (gw.exit_code != 0 || gateway_.empty()) error_ = "cannot read the gateway of docker's bridge network: " + gw.out;
+}
+
+SingleNodeSwarm::~SingleNodeSwarm() {
+  if (!started_) return;
+  docker({"swarm", "leave", "--force"});
+  docker({"network", "rm", "docker_gwbridge"});  // `swarm leave` leaves it behind
+}
+
+}  // namespace pgstage::test
