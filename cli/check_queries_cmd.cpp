@@ -91,7 +91,7 @@ std::string render_text(const std::string& path, const verify::QueryCheckReport&
       for (size_t i = 0; i < results.size(); ++i) {
         auto& o = results[i];
         if (o.status == verify::QueryStatus::Ok) continue;
-        std::string tag = o.status == verify::QueryStatus::Failed          ? "FAILED"
+        std::string tag = o.status == verify::QueryStatus::Failed          ? "FAILED " + p.name
                           : o.status == verify::QueryStatus::Expected      ? "expected (only the new release runs now)"
                           : o.status == verify::QueryStatus::FailingBefore ? "already failing before the migration"
                                                                            : "not required yet";
@@ -105,7 +105,8 @@ std::string render_text(const std::string& path, const verify::QueryCheckReport&
   if (r.failed == 0)
     out += "ok: every query works where it must\n";
   else
-    out += "FAILED: " + std::to_string(r.failed) + " time(s) a query of a release that runs at that point fails\n";
+    out += "FAILED: " + std::to_string(r.failed) +
+           " failure(s) of a query at a point where its release still runs\n";
   return out;
 }
 

@@ -40,10 +40,12 @@ size_t skip_noise(const std::string& sql, size_t i = 0) {
   return i;
 }
 
-// pgstage's own statements: its state schema, and the statements that read pg_stat_statements.
+// pgstage's own statements: its state schema, the ones marked /* pgstage */ (pg_stat_statements
+// keeps comments, and replaces the literals that would otherwise say what a statement reads), and
+// the statements that read pg_stat_statements.
 bool is_pgstage_statement(const std::string& sql) {
   std::string l = lower(sql);
-  return l.find("pgstage.") != std::string::npos || l.find("\"pgstage\".") != std::string::npos ||
+  return l.find("pgstage.") != std::string::npos || l.find("/* pgstage */") != std::string::npos || l.find("\"pgstage\".") != std::string::npos ||
          l.find("pg_stat_statements") != std::string::npos;
 }
 
@@ -145,14 +147,14 @@ bool load_pg_stat_statements(const std::string& url, const StatsFilter& filter, 
   try {
     pqxx::connection c(url);
     pqxx::read_transaction tx(c);
-    pqxx::result ext = tx.exec("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");
+    pqxx::result ext = tx.exec("/* pgstage */ SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");
     if (ext.empty()) {
       err = "pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements; "
             "it also needs shared_preload_libraries = 'pg_stat_statements')";
       return false;
     }
     pqxx::result r = tx.exec_params(
-        "SELECT s.queryid, s.query, sum(s.calls)::bigint AS calls "
+        "/* pgstage */ SELECT s.queryid, s.query, sum(s.calls)::bigint AS calls "
         "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
         "LEFT JOIN pg_roles r ON r.oid = s.userid "
         "WHERE ($1 = '*' OR d.datname = CASE WHEN $1 = '' THEN current_database() ELSE $1 END) "

@@ -1,0 +1,138 @@
+// The running release's queries read from pg_stat_statements (issue #17): a cluster started with
+// shared_preload_libraries = pg_stat_statements, an "old release" running its statements, then
+// `pgstage check-queries --queries pg_stat_statements` against a rename.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "db/temp_cluster.h"
+#include "queries/queries.h"
+#include "tests/support/cli_run.h"
+
+using namespace pgstage;
+using json = nlohmann::json;
+
+namespace {
+
+// One cluster with pg_stat_statements loaded, for this file's tests.
+db::TempCluster& stats_cluster(std::string& err) {
+  static db::TempCluster c;
+  static std::string start_err;
+  static bool started = [] {
+    c.add_setting("shared_preload_libraries=pg_stat_statements");
+    c.add_setting("pg_stat_statements.track=top");
+    return c.start(start_err);
+  }();
+  (void)started;
+  err = start_err;
+  return c;
+}
+
+// A "production" database with the schema of 001 and the old release's statements run `calls` times
+// by role `app`.
+std::string production(db::TempCluster& c, int calls) {
+  std::string url = c.fresh_database("prod");
+  std::string dbname = url.substr(url.rfind('/') + 1);
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    tx.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    tx.exec("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') THEN CREATE ROLE app LOGIN; "
+            "END IF; END$$");
+    tx.exec("CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL)");
+    tx.exec("GRANT SELECT, INSERT, UPDATE ON users TO app");
+    tx.exec("SELECT pg_stat_statements_reset()");
+  }
+  std::string app_url = "postgresql://app@127.0.0.1:" + std::to_string(c.port()) + "/" + dbname;
+  pqxx::connection app(app_url);
+  for (int i = 0; i < calls; ++i) {
+    pqxx::work tx(app);
+    tx.exec_params("INSERT INTO users (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", i, "u");
+    tx.exec("SELECT name FROM users WHERE id = " + std::to_string(i));
+    tx.commit();
+  }
+  return url;
+}
+
+}  // namespace
+
+TEST_CASE("pg_stat_statements as a query source: the old release's statements with their call counts") {
+  std::string err;
+  auto& c = stats_cluster(err);
+  REQUIRE_MESSAGE(c.running(), err);
+  std::string url = production(c, 3);
+  // pgstage's own statements and the ones that read the view are left out.
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    tx.exec("CREATE SCHEMA IF NOT EXISTS pgstage");
+    tx.exec("CREATE TABLE IF NOT EXISTS pgstage.state (id int)");
+    tx.exec("SELECT id FROM pgstage.state");
+  }
+  std::vector<queries::Query> qs;
+  queries::StatsSkipped skipped;
+  REQUIRE_MESSAGE(queries::load_pg_stat_statements(url, {}, qs, skipped, err), err);
+  std::map<std::string, long long> calls;
+  for (auto& q : qs) {
+    calls[q.sql] = q.calls;
+    CHECK(q.from_stats);
+    CHECK(q.origin.find("pg_stat_statements queryid ") == 0);
+    CHECK(q.sql.find("pgstage.") == std::string::npos);
+  }
+  CHECK(calls["SELECT name FROM users WHERE id = $1"] == 3);
+  CHECK(calls["INSERT INTO users (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING"] == 3);
+  CHECK(skipped.pgstage >= 1);
+  CHECK(skipped.utility >= 1);  // CREATE TABLE, GRANT, ...
+
+  // Filters: the role that ran them, another role, another database.
+  qs.clear();
+  REQUIRE(queries::load_pg_stat_statements(url, {"", "app"}, qs, skipped, err));
+  CHECK(qs.size() == 2);
+  qs.clear();
+  REQUIRE(queries::load_pg_stat_statements(url, {"", "postgres"}, qs, skipped, err));
+  CHECK((qs.empty() ? std::string() : qs[0].sql) == "");
+  qs.clear();
+  REQUIRE(queries::load_pg_stat_statements(url, {"postgres", ""}, qs, skipped, err));
+  CHECK(qs.empty());
+}
+
+TEST_CASE("check-queries --queries pg_stat_statements: a rename keeps the running release's statements working") {
+  std::string err;
+  auto& c = stats_cluster(err);
+  REQUIRE_MESSAGE(c.running(), err);
+  std::string url = production(c, 2);
+  test::TempDir dir;
+  dir.write("migrations/001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n");
+  dir.write("migrations/002_rename.sql", "ALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  auto r = test::run_pgstage({"check-queries", "migrations/002_rename.sql", "--queries", "pg_stat_statements",
+                              "--database-url", url, "--stats-role", "app", "--shadow-url", c.url(), "--format",
+                              "json"},
+                             dir.path());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = json::parse(r.out);
+  REQUIRE(doc["queries"].size() == 2);
+  for (auto& q : doc["queries"]) {
+    CHECK(q["source"] == "pg_stat_statements");
+    CHECK(q["calls"] == 2);
+  }
+  // Both statements work through expand and backfill and fail (as expected) after the contract.
+  for (auto& p : doc["points"]) {
+    for (auto& res : p["results"]) {
+      if (p["name"] == "after-contract")
+        CHECK(res["status"] == "expected");
+      else
+        CHECK(res["status"] == "ok");
+    }
+  }
+  CHECK(doc["notes"][0].get<std::string>().find("2 queries read") != std::string::npos);
+
+  // Without the extension in the database: a setup error (exit 2) that says how to enable it.
+  std::string plain = c.fresh_database("plain");
+  r = test::run_pgstage({"check-queries", "migrations/002_rename.sql", "--queries", "pg_stat_statements",
+                         "--database-url", plain, "--shadow-url", c.url()},
+                        dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("CREATE EXTENSION pg_stat_statements") != std::string::npos);
+}
