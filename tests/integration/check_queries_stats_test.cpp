@@ -3,7 +3,9 @@
 // `pgstage check-queries --queries pg_stat_statements` against a rename.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <pqxx/pqxx>
 
 #include "db/temp_cluster.h"
@@ -135,4 +137,77 @@ TEST_CASE("check-queries --queries pg_stat_statements: a rename keeps the runnin
                         dir.path());
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("CREATE EXTENSION pg_stat_statements") != std::string::npos);
+}
+
+TEST_CASE("the contract gate refuses the contract while the old release still runs its statements") {
+  std::string err;
+  auto& c = stats_cluster(err);
+  REQUIRE_MESSAGE(c.running(), err);
+  std::string url = c.fresh_database("gate");
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    tx.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  }
+  test::TempDir dir;
+  auto pgstage = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--database-url", url, "--no-config"});
+    return test::run_pgstage(args, dir.path());
+  };
+  dir.write("migrations/001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n");
+  auto r = pgstage({"apply", "migrations", "--release", "v1", "--migrations-only"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    tx.exec("INSERT INTO users VALUES (1, 'ada')");
+  }
+  dir.write("migrations/002_rename.sql", "ALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  r = pgstage({"apply", "migrations", "--release", "v2", "--migrations-only"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  r = pgstage({"mark-deployed", "v2"});
+  REQUIRE(r.exit_code == 0);
+
+  // Release v1 still runs: it reads users.name every few milliseconds.
+  std::atomic<bool> stop{false};
+  std::thread v1([&] {
+    pqxx::connection conn(url);
+    while (!stop) {
+      pqxx::nontransaction tx(conn);
+      tx.exec("SELECT name FROM users WHERE id = 1");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  r = pgstage({"apply", "migrations", "--release", "v2", "--migrations-only", "--contract-gate-interval", "1"});
+  stop = true;
+  v1.join();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  std::string all = r.out + r.err;
+  CHECK(all.find("contract of 002_rename.sql refused") != std::string::npos);
+  CHECK(all.find("using users.name still run") != std::string::npos);
+  CHECK(all.find("SELECT name FROM users WHERE id = $1 (calls ") != std::string::npos);
+  CHECK(all.find("--force-contract") != std::string::npos);
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    CHECK(tx.exec("SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'name' AND NOT "
+                  "attisdropped")
+              .size() == 1);
+  }
+
+  // v1 has stopped: its statement's calls no longer grow, and the contract runs.
+  r = pgstage({"apply", "migrations", "--release", "v2", "--migrations-only", "--contract-gate-interval", "1"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("contract 002_rename.sql") != std::string::npos);
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    CHECK(tx.exec("SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'name' AND NOT "
+                  "attisdropped")
+              .empty());
+  }
 }
