@@ -211,3 +211,48 @@ TEST_CASE("the contract gate refuses the contract while the old release still ru
               .empty());
   }
 }
+
+TEST_CASE("the contract gate: --force-contract runs the contract with a warning naming the statements") {
+  std::string err;
+  auto& c = stats_cluster(err);
+  REQUIRE_MESSAGE(c.running(), err);
+  std::string url = c.fresh_database("force");
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    tx.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  }
+  test::TempDir dir;
+  auto pgstage = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--database-url", url, "--no-config", "--migrations-only"});
+    return test::run_pgstage(args, dir.path());
+  };
+  dir.write("migrations/001_items.sql", "CREATE TABLE items (id bigint PRIMARY KEY, legacy text);\n");
+  REQUIRE(pgstage({"apply", "migrations", "--release", "v1"}).exit_code == 0);
+  dir.write("migrations/002_drop.sql", "ALTER TABLE items DROP COLUMN legacy;\n");
+  auto r = pgstage({"apply", "migrations", "--release", "v2"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(test::run_pgstage({"mark-deployed", "v2", "--database-url", url, "--no-config"}, dir.path()).exit_code == 0);
+  std::atomic<bool> stop{false};
+  std::thread v1([&] {
+    pqxx::connection conn(url);
+    while (!stop) {
+      pqxx::nontransaction tx(conn);
+      tx.exec("SELECT legacy FROM items WHERE id = 7");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  r = pgstage({"apply", "migrations", "--release", "v2", "--contract-gate-interval", "1", "--force-contract"});
+  stop = true;
+  v1.join();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("warning: --force-contract: 1 statement(s) using items.legacy still run") != std::string::npos);
+  CHECK(r.err.find("SELECT legacy FROM items WHERE id = $1") != std::string::npos);
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  CHECK(tx.exec("SELECT 1 FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'legacy' AND NOT "
+                "attisdropped")
+            .empty());
+}
