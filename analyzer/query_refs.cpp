@@ -13,8 +13,8 @@ namespace {
 struct Walk {
   const Catalog& catalog;
   std::set<std::string> cte_names;
-  std::map<std::string, std::string> aliases;  // alias or bare name -> table key
-  std::vector<std::pair<std::string, std::string>> colrefs;  // (qualifier or "", column or "*")
+  std::map<std::string, std::string> aliases;                    // alias or bare name -> table key
+  std::vector<std::pair<std::string, std::string>> colrefs;      // (qualifier or "", column or "*")
   std::vector<std::pair<std::string, std::string>> target_cols;  // (table key, column) of INSERT/UPDATE targets
   std::string unknown;
   std::map<std::string, const CatalogTable*> by_key;

@@ -16,10 +16,10 @@ namespace pgstage {
 
 struct QueryRefs {
   bool resolved = false;
-  std::string unresolved;  // why not: does not parse, an unknown table, ...
-  std::set<std::string> tables;                            // QualifiedName::str() of catalog tables
-  std::set<std::pair<std::string, std::string>> columns;   // (table, column) named by the query
-  std::set<std::string> star_tables;                       // tables read with * (all their columns)
+  std::string unresolved;                                 // why not: does not parse, an unknown table, ...
+  std::set<std::string> tables;                           // QualifiedName::str() of catalog tables
+  std::set<std::pair<std::string, std::string>> columns;  // (table, column) named by the query
+  std::set<std::string> star_tables;                      // tables read with * (all their columns)
   bool uses_table(const QualifiedName& t) const;
   bool uses_column(const QualifiedName& t, const std::string& column) const;  // named, or through *
 };

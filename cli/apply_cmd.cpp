@@ -263,7 +263,8 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
                   "Before a contract: seconds between two samples of pg_stat_statements; the contract is refused "
                   "while statements using what it removes still run (default 10)")
       ->check(CLI::Range(0.0, 3600.0));
-  cmd->add_flag("--force-contract", gate->force, "Run a contract the gate refuses (with a warning naming the statements)");
+  cmd->add_flag("--force-contract", gate->force,
+                "Run a contract the gate refuses (with a warning naming the statements)");
   cmd->add_flag("--no-contract-gate", gate->off, "Do not sample pg_stat_statements before a contract");
   add_config_flags(*cmd, f->config);
   cmd->callback([f, gate, &exit_code] {

@@ -84,7 +84,8 @@ std::string render_text(const std::string& path, const verify::QueryCheckReport&
     for (auto& o : p.old_results) old_ok += o.status == verify::QueryStatus::Ok;
     for (auto& o : p.new_results) new_ok += o.status == verify::QueryStatus::Ok;
     out += p.name + ": " + std::to_string(old_ok) + "/" + std::to_string(p.old_results.size()) + " old ok";
-    if (!p.new_results.empty()) out += ", " + std::to_string(new_ok) + "/" + std::to_string(p.new_results.size()) + " new ok";
+    if (!p.new_results.empty())
+      out += ", " + std::to_string(new_ok) + "/" + std::to_string(p.new_results.size()) + " new ok";
     out += "\n";
     auto lines = [&](const std::vector<verify::QueryOutcome>& results, const std::vector<queries::Query>& qs,
                      const std::string& release) {
@@ -105,8 +106,7 @@ std::string render_text(const std::string& path, const verify::QueryCheckReport&
   if (r.failed == 0)
     out += "ok: every query works where it must\n";
   else
-    out += "FAILED: " + std::to_string(r.failed) +
-           " failure(s) of a query at a point where its release still runs\n";
+    out += "FAILED: " + std::to_string(r.failed) + " failure(s) of a query at a point where its release still runs\n";
   return out;
 }
 

@@ -97,8 +97,8 @@ void attach_query_evidence(LintResult& result, const std::vector<queries::Query>
     if (e.using_queries.empty()) {
       if (e.unresolved.empty()) {
         f.severity = Severity::Hint;
-        f.message += " [no query of the running release uses " + what + ": " + std::to_string(e.checked) +
-                     " queries checked]";
+        f.message +=
+            " [no query of the running release uses " + what + ": " + std::to_string(e.checked) + " queries checked]";
       } else {
         f.message += " [no resolved query of the running release uses " + what + ": " + std::to_string(e.checked) +
                      " queries checked" + unresolved + "]";
@@ -106,8 +106,8 @@ void attach_query_evidence(LintResult& result, const std::vector<queries::Query>
     } else {
       std::string list;
       for (size_t i = 0; i < e.using_queries.size() && i < 3; ++i)
-        list += (i ? "; " : "") + e.using_queries[i].first + " `" + queries::one_line(e.using_queries[i].second, 60) +
-                "`";
+        list +=
+            (i ? "; " : "") + e.using_queries[i].first + " `" + queries::one_line(e.using_queries[i].second, 60) + "`";
       if (e.using_queries.size() > 3) list += "; ...";
       f.message += " [" + std::to_string(e.using_queries.size()) + " of " + std::to_string(e.checked) +
                    " queries of the running release use " + what + ": " + list + unresolved + "]";
@@ -166,8 +166,10 @@ int run_lint_command(const LintArgs& a, const std::string& queries_source) {
   // JSON for a program (a file, a pipe) is compact; on a terminal it is indented for reading.
   int json_indent = a.json_style == "pretty" || (a.json_style == "auto" && isatty(STDOUT_FILENO)) ? 2 : -1;
   std::optional<JsonStream> json;
-  if (!qs.empty()) opts.keep_analysis = true;  // the evidence needs each statement's Changes and schema
-  else if (a.format == "json") opts.sink = &json.emplace(json_indent);
+  if (!qs.empty())
+    opts.keep_analysis = true;  // the evidence needs each statement's Changes and schema
+  else if (a.format == "json")
+    opts.sink = &json.emplace(json_indent);
   LintResult result = run_lint(inputs, rules::all(), opts);
   std::map<std::string, QueryEvidence> evidence;
   if (!qs.empty()) {

@@ -22,8 +22,8 @@ namespace pgstage::cli {
 
 // `lint --queries`: the running release's queries that use what a compatibility finding changes.
 struct QueryEvidence {
-  size_t checked = 0;                                    // queries resolved against the catalog
-  std::vector<std::string> objects;                      // what the statement changes: users.name
+  size_t checked = 0;                                              // queries resolved against the catalog
+  std::vector<std::string> objects;                                // what the statement changes: users.name
   std::vector<std::pair<std::string, std::string>> using_queries;  // (origin, sql)
   std::vector<std::pair<std::string, std::string>> unresolved;     // (origin, why)
 };

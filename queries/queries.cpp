@@ -45,8 +45,8 @@ size_t skip_noise(const std::string& sql, size_t i = 0) {
 // the statements that read pg_stat_statements.
 bool is_pgstage_statement(const std::string& sql) {
   std::string l = lower(sql);
-  return l.find("pgstage.") != std::string::npos || l.find("/* pgstage */") != std::string::npos || l.find("\"pgstage\".") != std::string::npos ||
-         l.find("pg_stat_statements") != std::string::npos;
+  return l.find("pgstage.") != std::string::npos || l.find("/* pgstage */") != std::string::npos ||
+         l.find("\"pgstage\".") != std::string::npos || l.find("pg_stat_statements") != std::string::npos;
 }
 
 bool load_one_file(const std::string& path, std::vector<Query>& out, std::string& err) {
@@ -88,8 +88,8 @@ bool preparable(const std::string& sql) {
   size_t j = i;
   while (j < sql.size() && std::isalpha(static_cast<unsigned char>(sql[j]))) ++j;
   std::string kw = lower(sql.substr(i, j - i));
-  return kw == "select" || kw == "insert" || kw == "update" || kw == "delete" || kw == "merge" ||
-         kw == "values" || kw == "table" || kw == "with";
+  return kw == "select" || kw == "insert" || kw == "update" || kw == "delete" || kw == "merge" || kw == "values" ||
+         kw == "table" || kw == "with";
 }
 
 std::string one_line(const std::string& sql, size_t max) {
@@ -149,8 +149,9 @@ bool load_pg_stat_statements(const std::string& url, const StatsFilter& filter, 
     pqxx::read_transaction tx(c);
     pqxx::result ext = tx.exec("/* pgstage */ SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");
     if (ext.empty()) {
-      err = "pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements; "
-            "it also needs shared_preload_libraries = 'pg_stat_statements')";
+      err =
+          "pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements; "
+          "it also needs shared_preload_libraries = 'pg_stat_statements')";
       return false;
     }
     pqxx::result r = tx.exec_params(

@@ -25,8 +25,8 @@ namespace pgstage::verify {
 struct QueryCheckRequest {
   std::vector<MigrationEntry> history;  // the migrations before the file, in run order
   std::string migration_path;
-  planner::Plan plan;                   // the plan (steps all "passthrough": not staged)
-  std::string shadow_url;               // "" = temporary cluster
+  planner::Plan plan;      // the plan (steps all "passthrough": not staged)
+  std::string shadow_url;  // "" = temporary cluster
   LintOptions lint;
   std::vector<const Rule*> rules;
   std::vector<queries::Query> old_queries, new_queries;
@@ -35,17 +35,17 @@ struct QueryCheckRequest {
 
 // What one query did at one point.
 enum class QueryStatus {
-  Ok,            // prepared
-  Failed,        // must work here and does not: the migration (or plan) breaks it
-  FailingBefore, // an old query that already fails before the migration: not blamed
-  Expected,      // an old query failing after the contract: only the new release runs then
-  NotRequired,   // a new query failing before the migration: it may need the new schema
+  Ok,             // prepared
+  Failed,         // must work here and does not: the migration (or plan) breaks it
+  FailingBefore,  // an old query that already fails before the migration: not blamed
+  Expected,       // an old query failing after the contract: only the new release runs then
+  NotRequired,    // a new query failing before the migration: it may need the new schema
 };
 std::string_view status_name(QueryStatus s);
 
 struct QueryOutcome {
   QueryStatus status = QueryStatus::Ok;
-  std::string error;     // Postgres's message (first line)
+  std::string error;  // Postgres's message (first line)
   std::string sqlstate;
   std::vector<std::string> parameter_types;  // what it was prepared with
 };

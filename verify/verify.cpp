@@ -658,12 +658,12 @@ QueryCheckReport check_queries(const QueryCheckRequest& req) {
   std::string before_url;
   if (!shadow.create("before", before_url, err)) return setup_failed(err);
   std::string before = shadow.last_name();
-  log("check-queries: building the schema before the migration (" + std::to_string(req.history.size()) +
-      " file(s))");
+  log("check-queries: building the schema before the migration (" + std::to_string(req.history.size()) + " file(s))");
   for (auto& h : req.history) {
     SourceFile f;
     if (!read_source(h.path, h.layout, f, err)) return setup_failed(err);
-    if (!run_as_written(before_url, f, err)) return setup_failed("the history does not run on a fresh database: " + err);
+    if (!run_as_written(before_url, f, err))
+      return setup_failed("the history does not run on a fresh database: " + err);
   }
 
   // Parameter types: pinned where a query first prepares.
@@ -837,4 +837,3 @@ QueryCheckReport check_queries(const QueryCheckRequest& req) {
 }
 
 }  // namespace pgstage::verify
-

@@ -65,8 +65,7 @@ TEST_CASE("check-queries: a column rename plan keeps the old release's queries w
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
   CHECK(doc["staged"] == true);
-  CHECK(point_names(doc) ==
-        std::vector<std::string>{"before", "after-expand", "after-backfill", "after-contract"});
+  CHECK(point_names(doc) == std::vector<std::string>{"before", "after-expand", "after-backfill", "after-contract"});
   CHECK(doc["queries"][0]["origin"] == "old/users.sql:2");
   CHECK(doc["queries"][2]["origin"] == "old/users.sql:4");
   // The old release's reader and writer work until the contract, then fail as expected.
@@ -78,7 +77,8 @@ TEST_CASE("check-queries: a column rename plan keeps the old release's queries w
     CHECK(error_at(doc, "after-contract", id).find("column \"name\"") != std::string::npos);
   }
   // SELECT * prepares at every point (its columns change; PREPARE cannot see how the code reads them).
-  for (auto p : {"before", "after-expand", "after-backfill", "after-contract"}) CHECK(status_at(doc, p, "old-2") == "ok");
+  for (auto p : {"before", "after-expand", "after-backfill", "after-contract"})
+    CHECK(status_at(doc, p, "old-2") == "ok");
   // The new release's reader: not there yet before, works from the expand on.
   CHECK(status_at(doc, "before", "new-1") == "not-required");
   CHECK(status_at(doc, "after-expand", "new-1") == "ok");
@@ -176,9 +176,9 @@ TEST_CASE("check-queries: usage and input errors exit 2 with file:line:col") {
   r = test::run_pgstage({"check-queries", "migrations/001_users.sql", "--queries", "ddl.sql"}, f.dir.path());
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("exactly one of --temp-cluster and --shadow-url") != std::string::npos);
-  r = test::run_pgstage({"check-queries", "migrations/001_users.sql", "--queries", "pg_stat_statements",
-                         "--temp-cluster"},
-                        test::RunOptions{.cwd = f.dir.path(), .env = {{"PGSTAGE_DATABASE_URL", ""}}});
+  r = test::run_pgstage(
+      {"check-queries", "migrations/001_users.sql", "--queries", "pg_stat_statements", "--temp-cluster"},
+      test::RunOptions{.cwd = f.dir.path(), .env = {{"PGSTAGE_DATABASE_URL", ""}}});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("needs --database-url") != std::string::npos);
   // A password in the shadow URL is never printed.

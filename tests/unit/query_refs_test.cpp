@@ -35,9 +35,10 @@ TEST_CASE("query resolution: columns through aliases, joins, CTEs, subqueries an
   CHECK_FALSE(col(r, "users", "email"));
   CHECK_FALSE(col(r, "orders", "name"));
 
-  r = resolve_query("WITH recent AS (SELECT user_id FROM orders) SELECT email FROM users WHERE id IN "
-                    "(SELECT user_id FROM recent)",
-                    c);
+  r = resolve_query(
+      "WITH recent AS (SELECT user_id FROM orders) SELECT email FROM users WHERE id IN "
+      "(SELECT user_id FROM recent)",
+      c);
   REQUIRE(r.resolved);
   CHECK(col(r, "users", "email"));
   CHECK(col(r, "orders", "user_id"));
@@ -82,10 +83,11 @@ TEST_CASE("query resolution: INSERT columns, UPDATE SET, DELETE, and what cannot
 TEST_CASE("lint --queries: evidence on compatibility findings, a hint when no query uses the object") {
   test::TempDir d;
   d.write("m/001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text, nickname text);\n");
-  d.write("m/002_drop.sql", "ALTER TABLE users DROP COLUMN nickname;\nALTER TABLE users RENAME COLUMN name TO full_name;\n");
+  d.write("m/002_drop.sql",
+          "ALTER TABLE users DROP COLUMN nickname;\nALTER TABLE users RENAME COLUMN name TO full_name;\n");
   d.write("q.sql", "SELECT u.name FROM users u WHERE u.id = $1;\nSELECT id FROM users;\nSELECT a FROM elsewhere;\n");
-  auto r = test::run_pgstage({"lint", "--no-config", "m/002_drop.sql", "--queries", "q.sql", "--format", "json"},
-                             d.path());
+  auto r =
+      test::run_pgstage({"lint", "--no-config", "m/002_drop.sql", "--queries", "q.sql", "--format", "json"}, d.path());
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);  // the rename is still an error: a query reads users.name
   auto doc = nlohmann::json::parse(r.out);
