@@ -1,6 +1,7 @@
 // `pgstage apply`, `pgstage mark-deployed`, `pgstage status`: the executor's commands.
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "db/redact.h"
 #include "executor/apply.h"
 #include "planner/planner.h"
+#include "queries/contract_gate.h"
 #include "rules/registry.h"
 #include "verify/verify.h"
 
@@ -22,7 +24,20 @@ using namespace std::chrono;
 
 milliseconds secs(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
 
-int run_apply(const ApplyArgs& a) {
+// The contract gate's flags (issue #17), beside ApplyFlags.
+struct ContractGateFlags {
+  double interval = 10;  // seconds between the two pg_stat_statements samples
+  bool force = false;    // run the contract anyway (a warning names the statements)
+  bool off = false;      // do not sample
+};
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gs", s);
+  return buf;
+}
+
+int run_apply(const ApplyArgs& a, const ContractGateFlags& gate = {}) {
   auto layout = parse_layout(a.layout);
   if (!layout) {
     std::cerr << "pgstage apply: unknown --layout `" << a.layout << "`\n";
@@ -65,6 +80,31 @@ int run_apply(const ApplyArgs& a) {
         return "";
       }
       return db::redact_secrets(text, a.shadow_url);
+    };
+  }
+  if (!gate.off) {
+    req.contract_gate = [&a, &gate](const std::string& migration, const std::vector<std::string>& sql) -> std::string {
+      auto interval = std::chrono::milliseconds(static_cast<long>(gate.interval * 1000));
+      std::cout << "contract gate: " << migration << ": sampling pg_stat_statements twice, "
+                << seconds_text(gate.interval) << " apart\n"
+                << std::flush;
+      queries::GateReport r = queries::sample_contract_gate(a.url, sql, interval);
+      if (!r.error.empty()) return "the contract gate could not read the database: " + r.error;
+      if (!r.available) {
+        std::cerr << "pgstage apply: warning: contract gate skipped for " << migration << ": " << r.note << "\n";
+        return "";
+      }
+      if (!r.refuse()) return "";
+      std::string what;
+      for (auto& o : r.objects) what += (what.empty() ? "" : ", ") + o;
+      std::string msg = std::to_string(r.running.size()) + " statement(s) using " + what +
+                        " still run (their calls grew in " + seconds_text(gate.interval) + "):";
+      for (auto& x : r.running) msg += "\n  " + x;
+      if (gate.force) {
+        std::cerr << "pgstage apply: warning: --force-contract: " << msg << "\n";
+        return "";
+      }
+      return msg + "\n  (stop the release that runs them, or pass --force-contract)";
     };
   }
   req.tty = isatty(STDERR_FILENO);
@@ -175,6 +215,7 @@ int run_status(const std::string& url, const std::string& format) {
 
 void add_apply_commands(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<ApplyFlags>();
+  auto gate = std::make_shared<ContractGateFlags>();
   CLI::App* cmd =
       app.add_subcommand("apply", "Run pending migrations against Postgres, staging unsafe ones across releases");
   cmd->add_option("migrations_dir", f->dir, "Directory of migrations (default: `migrations` from pgstage.toml)");
@@ -218,12 +259,19 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--verify-load", f->verify_load, "Send GET traffic to URL during the container swap; report errors");
   add_bool_flag(*cmd, "--migrations-only", f->migrations_only,
                 "Run the migrations but do not swap the [services] containers");
+  cmd->add_option("--contract-gate-interval", gate->interval,
+                  "Before a contract: seconds between two samples of pg_stat_statements; the contract is refused "
+                  "while statements using what it removes still run (default 10)")
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_flag("--force-contract", gate->force,
+                "Run a contract the gate refuses (with a warning naming the statements)");
+  cmd->add_flag("--no-contract-gate", gate->off, "Do not sample pg_stat_statements before a contract");
   add_config_flags(*cmd, f->config);
-  cmd->callback([f, &exit_code] {
+  cmd->callback([f, gate, &exit_code] {
     ApplyArgs a;
     exit_code =
         configure("apply", f->config, [&](const Config& c, std::string& e) { return resolve_apply(*f, c, a, e); })
-            ? run_apply(a)
+            ? run_apply(a, *gate)
             : kExitUsage;
   });
 

@@ -23,5 +23,6 @@ void add_rollback_command(CLI::App& app, int& exit_code);
 void add_trace_command(CLI::App& app, int& exit_code);
 void add_snapshot_command(CLI::App& app, int& exit_code);
 void add_baseline_command(CLI::App& app, int& exit_code);
+void add_check_queries_command(CLI::App& app, int& exit_code);
 
 }  // namespace pgstage::cli

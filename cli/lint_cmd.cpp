@@ -5,13 +5,17 @@
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/git.h"
 #include "cli/report.h"
+#include "analyzer/query_refs.h"
 #include "planner/planner.h"
+#include "queries/queries.h"
 #include "rules/registry.h"
 
 namespace fs = std::filesystem;
@@ -46,8 +50,86 @@ std::string render(const std::string& format, const LintResult& result, const Re
   return render_text(result, ro);
 }
 
-int run_lint_command(const LintArgs& a) {
+// `lint --queries`: each compatibility finding gets the running release's queries that use what its
+// statement changes (resolved against the schema before the file); with none, it becomes a hint.
+void attach_query_evidence(LintResult& result, const std::vector<queries::Query>& qs,
+                           std::map<std::string, QueryEvidence>& out, std::vector<std::string>& unresolved_notes) {
+  std::map<const FileAnalysis*, std::vector<QueryRefs>> refs;
+  std::set<std::string> noted;
+  for (auto& f : result.findings) {
+    if (f.category != Category::Compat) continue;
+    const FileAnalysis* an = nullptr;
+    size_t idx = 0;
+    for (auto& a : result.analyses) {
+      if (!a.file || a.file->path != f.file) continue;
+      for (size_t i = 0; i < a.statements.size(); ++i)
+        if (f.begin >= a.statements[i].begin && f.begin <= a.statements[i].end) {
+          an = &a;
+          idx = i;
+        }
+    }
+    if (!an || idx >= an->lowered.size() || !an->catalog_before) continue;
+    std::vector<ChangedObject> objects = changed_objects(an->lowered[idx]);
+    if (objects.empty()) continue;
+    auto& rs = refs[an];
+    if (rs.empty())
+      for (auto& q : qs) rs.push_back(resolve_query(q.sql, *an->catalog_before));
+    QueryEvidence e;
+    for (auto& o : objects) e.objects.push_back(o.str());
+    for (size_t i = 0; i < qs.size(); ++i) {
+      if (!rs[i].resolved) {
+        e.unresolved.push_back({qs[i].origin, rs[i].unresolved});
+        if (noted.insert(qs[i].origin).second)
+          unresolved_notes.push_back(qs[i].origin + ": " + rs[i].unresolved + ": " + queries::one_line(qs[i].sql, 80));
+        continue;
+      }
+      ++e.checked;
+      for (auto& o : objects)
+        if (uses(rs[i], o)) {
+          e.using_queries.push_back({qs[i].origin, qs[i].sql});
+          break;
+        }
+    }
+    std::string what;
+    for (auto& o : e.objects) what += (what.empty() ? "" : ", ") + o;
+    std::string unresolved =
+        e.unresolved.empty() ? "" : "; " + std::to_string(e.unresolved.size()) + " could not be resolved";
+    if (e.using_queries.empty()) {
+      if (e.unresolved.empty()) {
+        f.severity = Severity::Hint;
+        f.message +=
+            " [no query of the running release uses " + what + ": " + std::to_string(e.checked) + " queries checked]";
+      } else {
+        f.message += " [no resolved query of the running release uses " + what + ": " + std::to_string(e.checked) +
+                     " queries checked" + unresolved + "]";
+      }
+    } else {
+      std::string list;
+      for (size_t i = 0; i < e.using_queries.size() && i < 3; ++i)
+        list +=
+            (i ? "; " : "") + e.using_queries[i].first + " `" + queries::one_line(e.using_queries[i].second, 60) + "`";
+      if (e.using_queries.size() > 3) list += "; ...";
+      f.message += " [" + std::to_string(e.using_queries.size()) + " of " + std::to_string(e.checked) +
+                   " queries of the running release use " + what + ": " + list + unresolved + "]";
+    }
+    out[f.fingerprint] = std::move(e);
+  }
+}
+
+int run_lint_command(const LintArgs& a, const std::string& queries_source) {
   std::string err;
+  std::vector<queries::Query> qs;
+  if (!queries_source.empty()) {
+    queries::StatsSkipped skipped;
+    bool ok = queries::is_stats_source(queries_source)
+                  ? (a.database_url.empty() ? (err = "--queries pg_stat_statements needs --database-url", false)
+                                            : queries::load_pg_stat_statements(a.database_url, {}, qs, skipped, err))
+                  : queries::load_query_files(queries_source, qs, err);
+    if (!ok) {
+      std::cerr << "pgstage lint: --queries: " << err << "\n";
+      return kExitUsage;
+    }
+  }
   LintOptions opts = a.options;
   opts.plannable = planner::has_recipe;
 
@@ -84,13 +166,26 @@ int run_lint_command(const LintArgs& a) {
   // JSON for a program (a file, a pipe) is compact; on a terminal it is indented for reading.
   int json_indent = a.json_style == "pretty" || (a.json_style == "auto" && isatty(STDOUT_FILENO)) ? 2 : -1;
   std::optional<JsonStream> json;
-  if (a.format == "json") opts.sink = &json.emplace(json_indent);
+  if (!qs.empty())
+    opts.keep_analysis = true;  // the evidence needs each statement's Changes and schema
+  else if (a.format == "json")
+    opts.sink = &json.emplace(json_indent);
   LintResult result = run_lint(inputs, rules::all(), opts);
+  std::map<std::string, QueryEvidence> evidence;
+  if (!qs.empty()) {
+    std::vector<std::string> notes;
+    attach_query_evidence(result, qs, evidence, notes);
+    std::cerr << "pgstage lint: --queries: " << qs.size() << " queries of the running release";
+    if (!notes.empty()) std::cerr << "; " << notes.size() << " could not be resolved (counted on each finding):";
+    std::cerr << "\n";
+    for (auto& n : notes) std::cerr << "  " << n << "\n";
+  }
 
   ReportOptions ro;
   ro.fail_on = opts.fail_on;
   ro.json_indent = json_indent;
   ro.max_bytes = a.max_bytes;
+  ro.query_evidence = evidence.empty() ? nullptr : &evidence;
   ro.color = a.color == "always" || (a.color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
   if (json) {
     if (!json->finish(result, ro, std::cout, err)) {
@@ -111,6 +206,7 @@ int run_lint_command(const LintArgs& a) {
 
 void add_lint_command(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<LintFlags>();
+  auto queries_source = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("lint", "Report statements that break the running release or stall its traffic");
   cmd->add_option("paths", f->paths,
                   "Migration files or directories (- for stdin; default: `migrations` from pgstage.toml)");
@@ -163,10 +259,14 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--since", f->since,
                   "Lint only migrations added or changed since this git ref (committed or not); the other "
                   "migrations are history");
-  cmd->callback([f, &exit_code] {
+  cmd->add_option("--queries", *queries_source,
+                  "The running release's queries (a .sql file, a directory of .sql files, or pg_stat_statements "
+                  "with --database-url): each compatibility finding lists those that use what it changes, and "
+                  "becomes a hint when none does");
+  cmd->callback([f, queries_source, &exit_code] {
     LintArgs a;
     exit_code = configure("lint", f->config, [&](const Config& c, std::string& e) { return resolve_lint(*f, c, a, e); })
-                    ? run_lint_command(a)
+                    ? run_lint_command(a, *queries_source)
                     : kExitUsage;
   });
 }

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   pgstage::cli::add_trace_command(app, exit_code);
   pgstage::cli::add_snapshot_command(app, exit_code);
   pgstage::cli::add_baseline_command(app, exit_code);
+  pgstage::cli::add_check_queries_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

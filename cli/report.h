@@ -1,6 +1,10 @@
 // Lint report renderers. Each takes the whole result and returns the document to print.
 #pragma once
 
+#include <map>
+#include <utility>
+#include <vector>
+
 #include <memory>
 #include <ostream>
 #include <string>
@@ -16,11 +20,21 @@ struct Plan;
 
 namespace pgstage::cli {
 
+// `lint --queries`: the running release's queries that use what a compatibility finding changes.
+struct QueryEvidence {
+  size_t checked = 0;                                              // queries resolved against the catalog
+  std::vector<std::string> objects;                                // what the statement changes: users.name
+  std::vector<std::pair<std::string, std::string>> using_queries;  // (origin, sql)
+  std::vector<std::pair<std::string, std::string>> unresolved;     // (origin, why)
+};
+
 struct ReportOptions {
   bool color = false;
   int json_indent = 2;  // `--format json`: spaces per level, or -1 for compact (one line)
   Severity fail_on = Severity::Error;
   size_t max_bytes = 60000;  // `--format markdown`: size limit (a GitHub comment holds 65536 characters)
+  // `lint --queries`: per finding (by fingerprint), the running release's queries checked against it.
+  const std::map<std::string, QueryEvidence>* query_evidence = nullptr;
 };
 
 std::string render_text(const LintResult& r, const ReportOptions& o);

@@ -64,7 +64,8 @@ bool same_lock_json(const LockFacts& a, const LockFacts& b) {
 
 // `lock_bytes`: the lock's JSON when already rendered at this depth (most findings repeat their
 // statement's lock facts), else null.
-void write_finding(JsonWriter& w, const Finding& f, const std::string* lock_bytes = nullptr) {
+void write_finding(JsonWriter& w, const Finding& f, const std::string* lock_bytes = nullptr,
+                   const std::map<std::string, QueryEvidence>* evidence = nullptr) {
   w.begin_object();
   w.member("rule", f.rule);
   w.member("category", category_name(f.category));
@@ -86,6 +87,37 @@ void write_finding(JsonWriter& w, const Finding& f, const std::string* lock_byte
   w.member("scan", f.lock.scan);
   w.member("plannable", f.plannable);
   w.member("fingerprint", f.fingerprint);
+  if (evidence) {
+    if (auto it = evidence->find(f.fingerprint); it != evidence->end()) {
+      auto& e = it->second;
+      w.key("queries");
+      w.begin_object();
+      w.member("checked", e.checked);
+      w.key("objects");
+      w.begin_array();
+      for (auto& o : e.objects) w.value(o);
+      w.end_array();
+      w.key("using");
+      w.begin_array();
+      for (auto& [origin, sql] : e.using_queries) {
+        w.begin_object();
+        w.member("origin", origin);
+        w.member("sql", sql);
+        w.end_object();
+      }
+      w.end_array();
+      w.key("unresolved");
+      w.begin_array();
+      for (auto& [origin, why] : e.unresolved) {
+        w.begin_object();
+        w.member("origin", origin);
+        w.member("reason", why);
+        w.end_object();
+      }
+      w.end_array();
+      w.end_object();
+    }
+  }
   w.end_object();
 }
 
@@ -292,7 +324,7 @@ void write_json(const LintResult& r, const ReportOptions& o, std::ostream& out) 
         for (auto& s : r.statements) write_statement(w, s);
       },
       [&](JsonWriter& w) {
-        for (auto& f : r.findings) write_finding(w, f);
+        for (auto& f : r.findings) write_finding(w, f, nullptr, o.query_evidence);
       });
 }
 

@@ -76,6 +76,7 @@ bool TempCluster::start(std::string& err) {
     std::string opts = "-p " + std::to_string(port_) + " -k " + dir_ +
                        " -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off -c synchronous_commit=off"
                        " -c full_page_writes=off -c max_connections=200 -c max_locks_per_transaction=256";
+    for (auto& setting : settings_) opts += " -c " + setting;
     if (run_as_owner({bin_dir_ + "/pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start"}))
       running_ = true;
   }
@@ -88,7 +89,10 @@ bool TempCluster::start(std::string& err) {
   if (pipe(fds) == 0) {
     pid_t pid = fork();
     if (pid == 0) {
-      close(fds[1]);
+      // Keep only the read end: an inherited write end of another cluster's watchdog pipe would
+      // keep that watchdog (and its stop()) waiting for this one.
+      for (int fd = 3; fd < 1024; ++fd)
+        if (fd != fds[0]) close(fd);
       setsid();
       char b;
       while (read(fds[0], &b, 1) > 0) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pgstage::db {
 
@@ -18,6 +19,8 @@ class TempCluster {
   // Creates and starts the cluster. Returns false and fills `err` (naming the step) on failure,
   // after removing whatever it created.
   bool start(std::string& err);
+  // Server settings added to the defaults at start(), e.g. {"shared_preload_libraries=pg_stat_statements"}.
+  void add_setting(const std::string& name_eq_value) { settings_.push_back(name_eq_value); }
 
   bool running() const { return running_; }
   int port() const { return port_; }
@@ -39,6 +42,7 @@ class TempCluster {
   int counter_ = 0;
   int watchdog_pipe_ = -1;
   int watchdog_pid_ = -1;
+  std::vector<std::string> settings_;
 };
 
 // The directory holding initdb/pg_ctl ($PGSTAGE_PG_BIN or /usr/lib/postgresql/*/bin), or "".

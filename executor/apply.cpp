@@ -371,6 +371,13 @@ class Apply {
       std::vector<ExecStep> steps;
       for (auto& ss : state_.steps[m.name])
         if (ss.step.phase == planner::Phase::Contract) steps.push_back(ss.step);
+      if (req_.contract_gate && !req_.dry_run && m.recorded->status != "contracting") {
+        std::vector<std::string> sql;
+        for (auto& st : steps)
+          if (!st.sql.empty()) sql.push_back(st.sql);
+        if (std::string why = req_.contract_gate(m.name, sql); !why.empty())
+          return fail("contract of " + m.name + " refused: " + why), false;
+      }
       if (auto r = runner.set_migration_status(m.name, "contracting"); !r.ok) return fail(r.error), false;
       if (!run_steps(runner, m.name, steps)) return false;
       if (auto r = runner.set_migration_status(m.name, "complete"); !r.ok) return fail(r.error), false;

@@ -29,6 +29,10 @@ struct VerifyTarget {
 };
 // Returns "" when the plan is proven, else why not (the run is refused before anything runs).
 using VerifyFn = std::function<std::string(const VerifyTarget&)>;
+// Asked before a pending contract starts (not on a dry run, not when resuming one already started),
+// with the SQL of its steps: "" lets it run; anything else refuses it (the run stops, exit 1, nothing
+// of the contract ran) and says why. `pgstage apply` passes the pg_stat_statements gate (issue #17).
+using ContractGateFn = std::function<std::string(const std::string& migration, const std::vector<std::string>& sql)>;
 
 struct ApplyRequest {
   std::string migrations_dir;
@@ -41,6 +45,7 @@ struct ApplyRequest {
   std::vector<const Rule*> rules;               // the rules that decide what is unsafe
   PlanFn plan;                                  // planner::make_plan (tests may pass their own)
   VerifyFn verify;                              // null: plans are not verified (not called on a dry run)
+  ContractGateFn contract_gate;                 // null: contracts run once their wait is over
   std::function<void(const std::string&)> out;  // one line at a time, password redacted
   bool tty = false;                             // progress bar instead of log lines
 };

@@ -1,5 +1,7 @@
 #include "verify/verify.h"
 
+#include "verify/check_queries.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -588,6 +590,268 @@ std::string render_report(const VerifyReport& r) {
   }
   for (auto& n : r.notes) out += "  note: " + n + "\n";
   return out;
+}
+
+// ---- check-queries --------------------------------------------------------------------------
+
+std::string_view status_name(QueryStatus s) {
+  switch (s) {
+    case QueryStatus::Ok:
+      return "ok";
+    case QueryStatus::Failed:
+      return "failed";
+    case QueryStatus::FailingBefore:
+      return "failing-before";
+    case QueryStatus::Expected:
+      return "expected";
+    case QueryStatus::NotRequired:
+      return "not-required";
+  }
+  return "failed";
+}
+
+namespace {
+
+// PREPAREs `sql` (with `types` when given, else inferred) on `c`, fills the types Postgres used,
+// DEALLOCATEs it. False with Postgres's message and SQLSTATE when it does not prepare.
+bool prepare_query(pqxx::connection& c, const std::string& sql, std::vector<std::string>& types, std::string& error,
+                   std::string& sqlstate) {
+  static int n = 0;
+  std::string name = "pgstage_check_" + std::to_string(++n);
+  try {
+    pqxx::nontransaction tx(c);
+    std::string list;
+    for (size_t i = 0; i < types.size(); ++i) list += (i ? ", " : "") + types[i];
+    tx.exec("PREPARE " + name + (types.empty() ? "" : " (" + list + ")") + " AS " + sql);
+    std::vector<std::string> used;
+    for (auto r : tx.exec_params(
+             "SELECT t::text FROM pg_prepared_statements p, unnest(p.parameter_types) WITH ORDINALITY AS u(t, i) "
+             "WHERE p.name = $1 ORDER BY i",
+             name))
+      used.push_back(r[0].as<std::string>());
+    types = used;
+    tx.exec("DEALLOCATE " + name);
+    return true;
+  } catch (const pqxx::sql_error& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    if (msg.starts_with("ERROR:")) msg = msg.substr(6);
+    while (!msg.empty() && msg.front() == ' ') msg.erase(0, 1);
+    error = msg;
+    sqlstate = e.sqlstate();
+    return false;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+}
+
+}  // namespace
+
+QueryCheckReport check_queries(const QueryCheckRequest& req) {
+  auto t0 = Clock::now();
+  QueryCheckReport rep;
+  rep.old_queries = req.old_queries;
+  rep.new_queries = req.new_queries;
+  rep.shadow = req.shadow_url.empty() ? "temporary cluster" : db::redact_url(req.shadow_url);
+  auto log = [&](const std::string& s) {
+    if (req.log) req.log(s);
+  };
+  auto setup_failed = [&](std::string e) {
+    rep.setup_ok = false;
+    rep.error = db::redact_secrets(e, req.shadow_url);
+    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return rep;
+  };
+  for (auto& s : req.plan.steps) rep.staged = rep.staged || s.kind != "passthrough";
+
+  SourceFile migration;
+  std::string err;
+  if (!read_source(req.migration_path, req.lint.layout, migration, err)) return setup_failed(err);
+
+  log(std::string("check-queries: starting a ") +
+      (req.shadow_url.empty() ? "temporary cluster" : "scratch database on --shadow-url"));
+  Shadow shadow;
+  if (!shadow.start(req.shadow_url, err)) return setup_failed("no throwaway database: " + err);
+  std::string before_url;
+  if (!shadow.create("before", before_url, err)) return setup_failed(err);
+  std::string before = shadow.last_name();
+  log("check-queries: building the schema before the migration (" + std::to_string(req.history.size()) + " file(s))");
+  for (auto& h : req.history) {
+    SourceFile f;
+    if (!read_source(h.path, h.layout, f, err)) return setup_failed(err);
+    if (!run_as_written(before_url, f, err))
+      return setup_failed("the history does not run on a fresh database: " + err);
+  }
+
+  // Parameter types: pinned where a query first prepares.
+  std::vector<std::vector<std::string>> old_types(req.old_queries.size());
+  std::vector<bool> old_before_ok(req.old_queries.size(), false);
+  enum class Kind { Before, During, AfterContract };
+  auto check_point = [&](const std::string& name, const std::string& url, Kind kind) -> bool {
+    log("check-queries: " + name + ": preparing " + std::to_string(req.old_queries.size() + req.new_queries.size()) +
+        " queries");
+    CheckPoint cp;
+    cp.name = name;
+    try {
+      pqxx::connection c(url);
+      for (size_t i = 0; i < req.old_queries.size(); ++i) {
+        QueryOutcome o;
+        std::vector<std::string> types = old_types[i];
+        bool ok = prepare_query(c, req.old_queries[i].sql, types, o.error, o.sqlstate);
+        if (ok) {
+          o.parameter_types = types;
+          if (kind == Kind::Before) {
+            old_before_ok[i] = true;
+            old_types[i] = types;
+          }
+        } else {
+          o.parameter_types = old_types[i];
+          o.status = kind == Kind::Before || !old_before_ok[i] ? QueryStatus::FailingBefore
+                     : kind == Kind::AfterContract             ? QueryStatus::Expected
+                                                               : QueryStatus::Failed;
+        }
+        cp.old_results.push_back(o);
+      }
+      for (size_t i = 0; i < req.new_queries.size(); ++i) {
+        QueryOutcome o;
+        std::vector<std::string> types;  // inferred at each point: the new release binds the new schema's types
+        bool ok = prepare_query(c, req.new_queries[i].sql, types, o.error, o.sqlstate);
+        if (ok) {
+          o.parameter_types = types;
+        } else {
+          o.status = kind == Kind::Before ? QueryStatus::NotRequired : QueryStatus::Failed;
+        }
+        cp.new_results.push_back(o);
+      }
+    } catch (...) {
+      err = db::current_exception_result(name).error;
+      return false;
+    }
+    for (auto* v : {&cp.old_results, &cp.new_results})
+      for (auto& o : *v) rep.failed += o.status == QueryStatus::Failed;
+    rep.points.push_back(std::move(cp));
+    return true;
+  };
+
+  if (!check_point("before", before_url, Kind::Before)) return setup_failed(err);
+
+  if (!rep.staged) {
+    std::string url;
+    if (!shadow.create("written", url, err, before)) return setup_failed(err);
+    log("check-queries: running " + migration.path + " as written");
+    if (!run_as_written(url, migration, err)) return setup_failed("the migration as written fails: " + err);
+    if (!check_point("after-migration", url, Kind::During)) return setup_failed(err);
+    rep.setup_ok = true;
+    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return rep;
+  }
+
+  // The plan through the executor, from a copy of `before`.
+  ScratchDir scratch;
+  if (scratch.path.empty()) return setup_failed("cannot create a scratch directory");
+  std::string dir = migration_directory(req.migration_path);
+  std::string fname = fs::path(req.migration_path).lexically_relative(dir).generic_string();
+  if (fname.empty() || fname.starts_with("..")) fname = fs::path(req.migration_path).filename().string();
+  {
+    fs::path target = fs::path(scratch.path) / fname;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    std::ofstream o(target, std::ios::binary);
+    o << migration.text;
+    if (!o) return setup_failed("cannot write " + target.string());
+  }
+  executor::FaultPointsOff no_faults;
+  std::string exec_log;
+  auto run_plan = [&](const std::string& url, const planner::Plan& plan, std::string& e) {
+    executor::ApplyRequest ar;
+    ar.migrations_dir = scratch.path;
+    ar.database_url = url;
+    ar.release = "pgstage-check-expand";
+    ar.lint = req.lint;
+    ar.lint.no_history = true;
+    ar.lint.history.clear();
+    for (auto& h : req.history) ar.lint.history.push_back(h.path);
+    ar.rules = req.rules;
+    ar.settings.lock_timeout = std::chrono::seconds(10);
+    ar.settings.progress_log_interval = std::chrono::hours(1);
+    bool used = false;
+    ar.plan = [&](const FileAnalysis&, const planner::PlanOptions&) {
+      used = true;
+      planner::PlanResult r;
+      r.ok = true;
+      r.plan = plan;
+      return r;
+    };
+    ar.out = [&](const std::string& l) { exec_log += "  " + l + "\n"; };
+    executor::ApplyResult first = executor::apply_migrations(ar);
+    auto fail = [&](const std::string& what, const executor::ApplyResult& r) {
+      e = what + ": " + r.error;
+      for (auto& x : r.refused) e += "\n  " + x;
+      return false;
+    };
+    if (first.exit_code != 0) return fail("the plan failed in the executor", first);
+    if (!used) {
+      e = "the executor found nothing unsafe in the migration and ran it as written; the plan was not run";
+      return false;
+    }
+    return true;
+  };
+
+  bool has_backfill = !req.plan.steps_of(planner::Phase::Backfill).empty();
+  if (has_backfill) {
+    // After expand, before the backfill: a copy that runs the expand steps only.
+    planner::Plan expand_only = req.plan;
+    std::erase_if(expand_only.steps, [](const planner::Step& s) { return s.phase != planner::Phase::Expand; });
+    std::string url;
+    if (!shadow.create("expand", url, err, before)) return setup_failed(err);
+    log("check-queries: running the plan's expand through the executor");
+    if (!run_plan(url, expand_only, err)) return setup_failed(err);
+    if (!check_point("after-expand", url, Kind::During)) return setup_failed(err);
+  }
+  std::string staged_url;
+  if (!shadow.create("staged", staged_url, err, before)) return setup_failed(err);
+  log(std::string("check-queries: running the plan's expand") + (has_backfill ? " and backfill" : "") +
+      " through the executor");
+  if (!run_plan(staged_url, req.plan, err)) return setup_failed(err);
+  if (!check_point(has_backfill ? "after-backfill" : "after-expand", staged_url, Kind::During))
+    return setup_failed(err);
+  if (req.plan.has_contract()) {
+    log("check-queries: mark-deployed, then the plan's contract through the executor");
+    // The expand is recorded as done for release pgstage-check-expand: once it is marked deployed,
+    // the next apply runs the pending contract.
+    if (auto r = executor::mark_deployed(staged_url, "pgstage-check-expand"); !r.ok)
+      return setup_failed("mark-deployed: " + r.error);
+    executor::ApplyRequest ar;
+    ar.migrations_dir = scratch.path;
+    ar.database_url = staged_url;
+    ar.release = "pgstage-check-contract";
+    ar.lint = req.lint;
+    ar.lint.no_history = true;
+    ar.lint.history.clear();
+    for (auto& h : req.history) ar.lint.history.push_back(h.path);
+    ar.rules = req.rules;
+    ar.settings.lock_timeout = std::chrono::seconds(10);
+    ar.settings.progress_log_interval = std::chrono::hours(1);
+    planner::Plan plan = req.plan;
+    ar.plan = [&](const FileAnalysis&, const planner::PlanOptions&) {
+      planner::PlanResult r;
+      r.ok = true;
+      r.plan = plan;
+      return r;
+    };
+    ar.out = [&](const std::string& l) { exec_log += "  " + l + "\n"; };
+    executor::ApplyResult second = executor::apply_migrations(ar);
+    if (second.exit_code != 0) {
+      std::string e = "the contract failed in the executor: " + second.error;
+      for (auto& x : second.refused) e += "\n  " + x;
+      return setup_failed(e);
+    }
+    if (!check_point("after-contract", staged_url, Kind::AfterContract)) return setup_failed(err);
+  }
+  rep.setup_ok = true;
+  rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return rep;
 }
 
 }  // namespace pgstage::verify

@@ -1,0 +1,258 @@
+// `pgstage check-queries MIGRATION --queries OLD [--new-queries NEW] (--temp-cluster | --shadow-url URL)`:
+// the running release's queries PREPAREd on a throwaway database at every point of the migration's
+// plan (issue #17). Exit 0 every query works where it must, 1 one does not, 2 usage or setup error.
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "analyzer/history.h"
+#include "analyzer/lint.h"
+#include "cli/commands.h"
+#include "db/redact.h"
+#include "planner/planner.h"
+#include "queries/queries.h"
+#include "rules/registry.h"
+#include "verify/check_queries.h"
+
+namespace fs = std::filesystem;
+
+namespace pgstage::cli {
+
+namespace {
+
+struct CheckQueriesArgs {
+  std::string path;
+  std::string old_source, new_source;
+  std::string database_url;
+  std::string stats_database, stats_role;
+  bool temp_cluster = false;
+  std::string shadow_url;
+  std::vector<std::string> history;
+  bool no_history = false;
+  int pg_version = 15;
+  std::string format = "text";
+};
+
+bool load_source(const CheckQueriesArgs& a, const std::string& source, std::vector<queries::Query>& out,
+                 std::string& note, std::string& err) {
+  if (!queries::is_stats_source(source)) return queries::load_query_files(source, out, err);
+  if (a.database_url.empty()) {
+    err = "--queries pg_stat_statements needs --database-url (or $PGSTAGE_DATABASE_URL)";
+    return false;
+  }
+  queries::StatsSkipped skipped;
+  if (!queries::load_pg_stat_statements(a.database_url, {a.stats_database, a.stats_role}, out, skipped, err))
+    return false;
+  note = "pg_stat_statements on " + db::redact_url(a.database_url) + ": " + std::to_string(out.size()) +
+         " queries read; left out: " + std::to_string(skipped.pgstage) + " of pgstage's own, " +
+         std::to_string(skipped.utility) + " not queries (utility statements), " + std::to_string(skipped.unparsed) +
+         " that do not parse";
+  return true;
+}
+
+std::vector<MigrationEntry> history_entries(const CheckQueriesArgs& a, std::string& err) {
+  std::vector<MigrationEntry> out;
+  for (auto& h : a.history) {
+    std::error_code ec;
+    if (fs::is_directory(h, ec)) {
+      std::vector<MigrationEntry> entries;
+      if (!list_migrations(h, Layout::Auto, {}, entries, err)) return {};
+      out.insert(out.end(), entries.begin(), entries.end());
+    } else {
+      out.push_back(MigrationEntry{h, Layout::Auto});
+    }
+  }
+  if (!a.no_history) {
+    EarlierMigrations earlier = migrations_before(a.path, canonical_path(a.path), Layout::Auto, {});
+    out.insert(out.end(), earlier.before.begin(), earlier.before.end());
+  }
+  return out;
+}
+
+std::string query_label(const std::string& release, const queries::Query& q) {
+  return release + " query " + q.origin + ": " + queries::one_line(q.sql);
+}
+
+std::string render_text(const std::string& path, const verify::QueryCheckReport& r) {
+  std::string out = "check-queries " + path + " (" +
+                    (r.staged ? "staged: checked after each phase of its plan" : "not staged: checked as written") +
+                    ") on a " + r.shadow + ": " + std::to_string(r.old_queries.size()) + " old and " +
+                    std::to_string(r.new_queries.size()) + " new queries\n";
+  for (auto& p : r.points) {
+    size_t old_ok = 0, new_ok = 0;
+    for (auto& o : p.old_results) old_ok += o.status == verify::QueryStatus::Ok;
+    for (auto& o : p.new_results) new_ok += o.status == verify::QueryStatus::Ok;
+    out += p.name + ": " + std::to_string(old_ok) + "/" + std::to_string(p.old_results.size()) + " old ok";
+    if (!p.new_results.empty())
+      out += ", " + std::to_string(new_ok) + "/" + std::to_string(p.new_results.size()) + " new ok";
+    out += "\n";
+    auto lines = [&](const std::vector<verify::QueryOutcome>& results, const std::vector<queries::Query>& qs,
+                     const std::string& release) {
+      for (size_t i = 0; i < results.size(); ++i) {
+        auto& o = results[i];
+        if (o.status == verify::QueryStatus::Ok) continue;
+        std::string tag = o.status == verify::QueryStatus::Failed          ? "FAILED " + p.name
+                          : o.status == verify::QueryStatus::Expected      ? "expected (only the new release runs now)"
+                          : o.status == verify::QueryStatus::FailingBefore ? "already failing before the migration"
+                                                                           : "not required yet";
+        out += "  " + tag + ": " + query_label(release, qs[i]) + "\n    " + o.error +
+               (o.sqlstate.empty() ? "" : " (SQLSTATE " + o.sqlstate + ")") + "\n";
+      }
+    };
+    lines(p.old_results, r.old_queries, "old");
+    lines(p.new_results, r.new_queries, "new");
+  }
+  if (r.failed == 0)
+    out += "ok: every query works where it must\n";
+  else
+    out += "FAILED: " + std::to_string(r.failed) + " failure(s) of a query at a point where its release still runs\n";
+  return out;
+}
+
+nlohmann::ordered_json render_json(const std::string& path, const verify::QueryCheckReport& r,
+                                   const std::vector<std::string>& notes) {
+  using J = nlohmann::ordered_json;
+  J doc;
+  doc["version"] = 1;
+  doc["tool"] = {{"name", "pgstage"}, {"version", PGSTAGE_VERSION}};
+  doc["migration"] = path;
+  doc["staged"] = r.staged;
+  doc["shadow"] = r.shadow;
+  J qs = J::array();
+  auto add_queries = [&](const std::vector<queries::Query>& v, const std::string& release) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      J q;
+      q["id"] = release + "-" + std::to_string(i + 1);
+      q["release"] = release;
+      q["origin"] = v[i].origin;
+      if (v[i].from_stats) {
+        q["source"] = "pg_stat_statements";
+        q["queryid"] = v[i].queryid;
+        q["calls"] = v[i].calls;
+      } else {
+        q["source"] = "file";
+        q["file"] = v[i].file;
+        q["line"] = v[i].line;
+        q["column"] = v[i].column;
+      }
+      q["sql"] = v[i].sql;
+      qs.push_back(q);
+    }
+  };
+  add_queries(r.old_queries, "old");
+  add_queries(r.new_queries, "new");
+  doc["queries"] = qs;
+  J points = J::array();
+  for (auto& p : r.points) {
+    J results = J::array();
+    auto add = [&](const std::vector<verify::QueryOutcome>& v, const std::string& release) {
+      for (size_t i = 0; i < v.size(); ++i) {
+        J o;
+        o["query"] = release + "-" + std::to_string(i + 1);
+        o["status"] = std::string(verify::status_name(v[i].status));
+        o["parameter_types"] = v[i].parameter_types;
+        if (v[i].status != verify::QueryStatus::Ok) {
+          o["error"] = v[i].error;
+          o["sqlstate"] = v[i].sqlstate;
+        }
+        results.push_back(o);
+      }
+    };
+    add(p.old_results, "old");
+    add(p.new_results, "new");
+    points.push_back({{"name", p.name}, {"results", results}});
+  }
+  doc["points"] = points;
+  doc["notes"] = notes;
+  doc["summary"] = {{"queries", r.old_queries.size() + r.new_queries.size()},
+                    {"points", r.points.size()},
+                    {"failed", r.failed},
+                    {"ok", r.failed == 0}};
+  return doc;
+}
+
+int run_check_queries(const CheckQueriesArgs& a) {
+  auto usage = [](const std::string& e) {
+    std::cerr << "pgstage check-queries: " << e << "\n";
+    return kExitUsage;
+  };
+  if (a.temp_cluster == !a.shadow_url.empty())
+    return usage("give exactly one of --temp-cluster and --shadow-url URL (where the throwaway databases live)");
+  std::vector<std::string> notes;
+  std::string err, note;
+  verify::QueryCheckRequest req;
+  if (!load_source(a, a.old_source, req.old_queries, note, err)) return usage(err);
+  if (!note.empty()) notes.push_back(note);
+  note.clear();
+  if (!a.new_source.empty()) {
+    if (!load_source(a, a.new_source, req.new_queries, note, err)) return usage(err);
+    if (!note.empty()) notes.push_back(note);
+  }
+
+  LintSettings settings;
+  settings.pg_version = a.pg_version;
+  LintOptions lo;
+  lo.settings = settings;
+  lo.history = a.history;
+  lo.no_history = a.no_history;
+  lo.keep_analysis = true;
+  lo.plannable = planner::has_recipe;
+  LintResult lint = run_lint({LintInput{a.path, false, {}}}, rules::all(), lo);
+  if (!lint.errors.empty() || lint.analyses.empty())
+    return usage(lint.errors.empty() ? a.path + ": nothing to check" : lint.errors.front());
+  planner::PlanOptions po;
+  po.settings = settings;
+  planner::PlanResult plan = planner::make_plan(lint.analyses.front(), po);
+  if (!plan.ok) return usage(plan.error);
+
+  req.history = history_entries(a, err);
+  if (!err.empty()) return usage(err);
+  req.migration_path = a.path;
+  req.plan = plan.plan;
+  req.shadow_url = a.shadow_url;
+  req.lint.settings = settings;
+  req.rules = rules::all();
+  req.log = [](const std::string& l) { std::cerr << l << "\n"; };
+  verify::QueryCheckReport r = verify::check_queries(req);
+  for (auto& n : notes) std::cerr << "note: " << n << "\n";
+  if (!r.setup_ok) return usage("the check could not run: " + db::redact_secrets(r.error, a.database_url));
+  if (a.format == "json")
+    std::cout << render_json(a.path, r, notes).dump(2) << "\n";
+  else
+    std::cout << render_text(a.path, r);
+  return r.failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void add_check_queries_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<CheckQueriesArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "check-queries",
+      "PREPARE the running release's queries on a throwaway database before the migration and after each phase of "
+      "its plan (exit 1 when a query fails where its release still runs)");
+  cmd->add_option("migration", a->path, "The migration file to check")->required();
+  cmd->add_option("--queries", a->old_source,
+                  "The running (old) release's queries: a .sql file, a directory of .sql files, or "
+                  "pg_stat_statements (with --database-url)")
+      ->required();
+  cmd->add_option("--new-queries", a->new_source, "The queries of the release being deployed (same forms)");
+  cmd->add_option("--database-url", a->database_url,
+                  "Read pg_stat_statements here, read-only (default $PGSTAGE_DATABASE_URL)")
+      ->envname("PGSTAGE_DATABASE_URL");
+  cmd->add_option("--stats-database", a->stats_database,
+                  "pg_stat_statements: only statements of this database (default: the URL's; * for all)");
+  cmd->add_option("--stats-role", a->stats_role, "pg_stat_statements: only statements run by this role");
+  cmd->add_flag("--temp-cluster", a->temp_cluster, "Check on a temporary Postgres cluster (initdb, removed after)");
+  cmd->add_option("--shadow-url", a->shadow_url,
+                  "Check on this server instead (scratch databases are created and dropped)");
+  cmd->add_option("--history", a->history, "Replay these files or directories as schema history first")
+      ->allow_extra_args(false);
+  cmd->add_flag("--no-history", a->no_history, "Do not replay earlier migrations of the file's directory");
+  cmd->add_option("--pg-version", a->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  cmd->add_option("-f,--format", a->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([a, &exit_code] { exit_code = run_check_queries(*a); });
+}
+
+}  // namespace pgstage::cli
