@@ -91,7 +91,9 @@ int run_apply(const ApplyArgs& a, const ContractGateFlags& gate = {}) {
       queries::GateReport r = queries::sample_contract_gate(a.url, sql, interval);
       if (!r.error.empty()) return "the contract gate could not read the database: " + r.error;
       if (!r.available) {
-        std::cerr << "pgstage apply: warning: contract gate skipped for " << migration << ": " << r.note << "\n";
+        std::cout << "contract gate: " << migration << ": not checked (" << r.note
+                  << "); load pg_stat_statements to have contracts wait for the old release's statements "
+                     "(README: contract gate), or pass --no-contract-gate\n";
         return "";
       }
       if (!r.refuse()) return "";
