@@ -48,4 +48,24 @@ EarlierMigrations migrations_before(const std::string& file, const std::string& 
   return out;
 }
 
+std::vector<MigrationEntry> history_before(const std::vector<std::string>& history, const std::string& file,
+                                           bool no_history, std::string& err) {
+  std::vector<MigrationEntry> out;
+  for (auto& h : history) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(h, ec)) {
+      std::vector<MigrationEntry> entries;
+      if (!list_migrations(h, Layout::Auto, {}, entries, err)) return {};
+      out.insert(out.end(), entries.begin(), entries.end());
+    } else {
+      out.push_back(MigrationEntry{h, Layout::Auto});
+    }
+  }
+  if (!no_history) {
+    EarlierMigrations earlier = migrations_before(file, canonical_path(file), Layout::Auto, {});
+    out.insert(out.end(), earlier.before.begin(), earlier.before.end());
+  }
+  return out;
+}
+
 }  // namespace pgstage

@@ -28,4 +28,10 @@ struct EarlierMigrations {
 EarlierMigrations migrations_before(const std::string& file, const std::string& canonical_file, Layout layout,
                                     const std::vector<std::string>& exclude);
 
+// The migrations replayed before `file`, in the order lint replays them: `history` (files, or
+// directories listed in their runner's order), then, unless `no_history`, the earlier migrations of
+// the file's own directory. Empty with `err` set when a directory cannot be listed.
+std::vector<MigrationEntry> history_before(const std::vector<std::string>& history, const std::string& file,
+                                           bool no_history, std::string& err);
+
 }  // namespace pgstage

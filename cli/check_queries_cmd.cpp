@@ -51,25 +51,6 @@ bool load_source(const CheckQueriesArgs& a, const std::string& source, std::vect
   return true;
 }
 
-std::vector<MigrationEntry> history_entries(const CheckQueriesArgs& a, std::string& err) {
-  std::vector<MigrationEntry> out;
-  for (auto& h : a.history) {
-    std::error_code ec;
-    if (fs::is_directory(h, ec)) {
-      std::vector<MigrationEntry> entries;
-      if (!list_migrations(h, Layout::Auto, {}, entries, err)) return {};
-      out.insert(out.end(), entries.begin(), entries.end());
-    } else {
-      out.push_back(MigrationEntry{h, Layout::Auto});
-    }
-  }
-  if (!a.no_history) {
-    EarlierMigrations earlier = migrations_before(a.path, canonical_path(a.path), Layout::Auto, {});
-    out.insert(out.end(), earlier.before.begin(), earlier.before.end());
-  }
-  return out;
-}
-
 std::string query_label(const std::string& release, const queries::Query& q) {
   return release + " query " + q.origin + ": " + queries::one_line(q.sql);
 }
@@ -206,7 +187,7 @@ int run_check_queries(const CheckQueriesArgs& a) {
   planner::PlanResult plan = planner::make_plan(lint.analyses.front(), po);
   if (!plan.ok) return usage(plan.error);
 
-  req.history = history_entries(a, err);
+  req.history = history_before(a.history, a.path, a.no_history, err);
   if (!err.empty()) return usage(err);
   req.migration_path = a.path;
   req.plan = plan.plan;

@@ -31,27 +31,6 @@ bool write_file(const fs::path& p, const std::string& text, std::string& err) {
   return true;
 }
 
-// The migrations replayed before `a.path`, in the order lint replays them: --history, then the
-// earlier migrations of the file's directory.
-std::vector<MigrationEntry> history_entries(const PlanArgs& a, std::string& err) {
-  std::vector<MigrationEntry> out;
-  for (auto& h : a.history) {
-    std::error_code ec;
-    if (fs::is_directory(h, ec)) {
-      std::vector<MigrationEntry> entries;
-      if (!list_migrations(h, Layout::Auto, {}, entries, err)) return {};
-      out.insert(out.end(), entries.begin(), entries.end());
-    } else {
-      out.push_back(MigrationEntry{h, Layout::Auto});
-    }
-  }
-  if (!a.no_history) {
-    EarlierMigrations earlier = migrations_before(a.path, canonical_path(a.path), Layout::Auto, {});
-    out.insert(out.end(), earlier.before.begin(), earlier.before.end());
-  }
-  return out;
-}
-
 int run_plan_command(const PlanArgs& a) {
   LintSettings settings;
   settings.pg_version = a.pg_version;
@@ -94,7 +73,7 @@ int run_plan_command(const PlanArgs& a) {
   std::optional<verify::VerifyReport> verified;
   if (a.verify) {
     verify::VerifyRequest vr;
-    vr.history = history_entries(a, err);
+    vr.history = history_before(a.history, a.path, a.no_history, err);
     if (!err.empty()) {
       std::cerr << "pgstage plan: " << err << "\n";
       return kExitUsage;

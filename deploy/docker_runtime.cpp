@@ -64,7 +64,6 @@ Instance from_labels(const nlohmann::json& c, const std::string& host) {
 }  // namespace
 
 std::string docker_api_message(const std::string& body) { return api_message(body); }
-std::string docker_demux(const std::string& raw) { return demux(raw); }
 
 DockerRuntime::DockerRuntime(std::string socket, std::string network, std::string host)
     : socket_(std::move(socket)), network_(std::move(network)), host_(std::move(host)) {}
@@ -189,14 +188,18 @@ bool DockerRuntime::remove(const Instance& inst, std::string& err) {
   return false;
 }
 
-std::string DockerRuntime::logs(const Instance& inst, int lines) {
+std::string DockerRuntime::logs_at(const std::string& path, int lines) {
   long status = 0;
   std::string resp, err;
-  if (!call("GET", "/containers/" + inst.id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(lines), "",
-            kRuntimeRequestTimeout, status, resp, err) ||
+  if (!call("GET", path + "?stdout=1&stderr=1&tail=" + std::to_string(lines), "", kRuntimeRequestTimeout, status,
+            resp, err) ||
       status != 200)
     return "";
   return last_lines(demux(resp), lines);
+}
+
+std::string DockerRuntime::logs(const Instance& inst, int lines) {
+  return logs_at("/containers/" + inst.id + "/logs", lines);
 }
 
 bool DockerRuntime::list(const std::string& service, std::vector<Instance>& out, std::string& err) {

@@ -23,12 +23,13 @@ class DockerRuntime : public Runtime {
  protected:
   bool call(const std::string& method, const std::string& path, const std::string& body, Millis timeout, long& status,
             std::string& resp, std::string& err);
+  // The last `lines` lines of the output the Engine API serves at `path` (.../logs), demultiplexed;
+  // "" when unavailable.
+  std::string logs_at(const std::string& path, int lines);
   std::string socket_, network_, host_;
 };
 
 // The message of an Engine API error body ({"message": ...}), else its start.
 std::string docker_api_message(const std::string& body);
-// Docker multiplexes stdout/stderr of a container without a TTY (8-byte frame headers): the text.
-std::string docker_demux(const std::string& raw);
 
 }  // namespace pgstage::deploy

@@ -302,15 +302,7 @@ bool SwarmRuntime::stop(const Instance& inst, Millis timeout, std::string& err) 
   return remove(inst, err);
 }
 
-std::string SwarmRuntime::logs(const Instance& inst, int lines) {
-  long status = 0;
-  std::string resp, err;
-  if (!call("GET", "/tasks/" + inst.id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(lines), "",
-            kRuntimeRequestTimeout, status, resp, err) ||
-      status != 200)
-    return "";
-  return last_lines(docker_demux(resp), lines);
-}
+std::string SwarmRuntime::logs(const Instance& inst, int lines) { return logs_at("/tasks/" + inst.id + "/logs", lines); }
 
 bool SwarmRuntime::list(const std::string& service, std::vector<Instance>& out, std::string& err) {
   out.clear();

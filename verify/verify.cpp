@@ -379,6 +379,63 @@ struct ScratchDir {
   }
 };
 
+// Writes the migration into `scratch` under its name relative to its migration directory, where
+// the executor finds it as the one pending file.
+bool write_scratch_migration(const ScratchDir& scratch, const std::string& path, const SourceFile& migration,
+                             std::string& err) {
+  if (scratch.path.empty()) {
+    err = "cannot create a scratch directory";
+    return false;
+  }
+  std::string name = fs::path(path).lexically_relative(migration_directory(path)).generic_string();
+  if (name.empty() || name.starts_with("..")) name = fs::path(path).filename().string();
+  fs::path target = fs::path(scratch.path) / name;
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  std::ofstream o(target, std::ios::binary);
+  o << migration.text;
+  if (!o) err = "cannot write " + target.string();
+  return bool(o);
+}
+
+// An apply of the scratch directory on `url` as `release` that runs `plan` as given (not planned
+// again) through the real executor; `used` is set when the executor asks for the plan. `plan` and
+// `used` must outlive the request.
+executor::ApplyRequest plan_request(const ScratchDir& scratch, const std::string& url, const std::string& release,
+                                    const std::vector<MigrationEntry>& history, const LintOptions& lint,
+                                    const std::vector<const Rule*>& rules, const planner::Plan& plan, bool& used) {
+  executor::ApplyRequest ar;
+  ar.migrations_dir = scratch.path;
+  ar.database_url = url;
+  ar.release = release;
+  ar.lint = lint;
+  ar.lint.no_history = true;
+  ar.lint.history.clear();
+  for (auto& h : history) ar.lint.history.push_back(h.path);
+  ar.rules = rules;
+  ar.settings.lock_timeout = std::chrono::seconds(10);
+  ar.settings.progress_log_interval = std::chrono::hours(1);
+  ar.plan = [&plan, &used](const FileAnalysis&, const planner::PlanOptions&) {
+    used = true;
+    planner::PlanResult r;
+    r.ok = true;
+    r.plan = plan;
+    return r;
+  };
+  ar.out = [](const std::string&) {};  // the executor's progress lines are not the user's
+  return ar;
+}
+
+// The executor's error on a throwaway database, with the statements it refused.
+std::string exec_error(const executor::ApplyResult& r) {
+  std::string e = r.error;
+  // On the throwaway database nothing resumes: drop the executor's advice for a real run.
+  const std::string resume = "; the run stopped here, earlier steps stay applied and the next apply resumes";
+  if (auto at = e.find(resume); at != std::string::npos) e.erase(at, resume.size());
+  for (auto& x : r.refused) e += "\n  " + x;
+  return e;
+}
+
 }  // namespace
 
 // One comparison from `before` (a scratch database holding the schema before the migration).
@@ -431,50 +488,12 @@ VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::st
   // The plan, through the executor: expand and backfill, mark-deployed, contract.
   log("verify: running the plan through the executor (expand, backfill, mark-deployed, contract)");
   ScratchDir scratch;
-  if (scratch.path.empty()) return done(Outcome::Setup, "cannot create a scratch directory");
-  std::string dir = migration_directory(req.migration_path);
-  std::string name = fs::path(req.migration_path).lexically_relative(dir).generic_string();
-  if (name.empty() || name.starts_with("..")) name = fs::path(req.migration_path).filename().string();
-  {
-    fs::path target = fs::path(scratch.path) / name;
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    std::ofstream o(target, std::ios::binary);
-    o << migration.text;
-    if (!o) return done(Outcome::Setup, "cannot write " + target.string());
-  }
-  executor::ApplyRequest ar;
-  ar.migrations_dir = scratch.path;
-  ar.database_url = staged_url;
-  ar.release = "pgstage-verify-expand";
-  ar.lint = req.lint;
-  ar.lint.no_history = true;
-  ar.lint.history.clear();
-  for (auto& h : req.history) ar.lint.history.push_back(h.path);
-  ar.rules = req.rules;
-  ar.settings.lock_timeout = std::chrono::seconds(10);
-  ar.settings.progress_log_interval = std::chrono::hours(1);
+  if (!write_scratch_migration(scratch, req.migration_path, migration, err)) return done(Outcome::Setup, err);
   bool plan_used = false;
-  planner::Plan plan = req.plan;
-  ar.plan = [&](const FileAnalysis&, const planner::PlanOptions&) {
-    plan_used = true;
-    planner::PlanResult r;
-    r.ok = true;
-    r.plan = plan;
-    return r;
-  };
+  executor::ApplyRequest ar = plan_request(scratch, staged_url, "pgstage-verify-expand", req.history, req.lint,
+                                           req.rules, req.plan, plan_used);
   executor::FaultPointsOff no_faults;  // PGSTAGE_FAULT counts the real apply's steps, not these
-  std::string exec_log;
-  ar.out = [&](const std::string& l) { exec_log += "  " + l + "\n"; };
   executor::ApplyResult first = executor::apply_migrations(ar);
-  auto exec_error = [&](const executor::ApplyResult& r) {
-    std::string e = r.error;
-    // On the throwaway database nothing resumes: drop the executor's advice for a real run.
-    const std::string resume = "; the run stopped here, earlier steps stay applied and the next apply resumes";
-    if (auto at = e.find(resume); at != std::string::npos) e.erase(at, resume.size());
-    for (auto& x : r.refused) e += "\n  " + x;
-    return e;
-  };
   if (first.exit_code != 0) return done(Outcome::PlanFailed, "the plan failed in the executor: " + exec_error(first));
   if (!plan_used) {
     bool generated = false;
@@ -749,48 +768,17 @@ QueryCheckReport check_queries(const QueryCheckRequest& req) {
 
   // The plan through the executor, from a copy of `before`.
   ScratchDir scratch;
-  if (scratch.path.empty()) return setup_failed("cannot create a scratch directory");
-  std::string dir = migration_directory(req.migration_path);
-  std::string fname = fs::path(req.migration_path).lexically_relative(dir).generic_string();
-  if (fname.empty() || fname.starts_with("..")) fname = fs::path(req.migration_path).filename().string();
-  {
-    fs::path target = fs::path(scratch.path) / fname;
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    std::ofstream o(target, std::ios::binary);
-    o << migration.text;
-    if (!o) return setup_failed("cannot write " + target.string());
-  }
-  executor::FaultPointsOff no_faults;
-  std::string exec_log;
+  if (!write_scratch_migration(scratch, req.migration_path, migration, err)) return setup_failed(err);
+  executor::FaultPointsOff no_faults;  // PGSTAGE_FAULT counts the real apply's steps, not these
   auto run_plan = [&](const std::string& url, const planner::Plan& plan, std::string& e) {
-    executor::ApplyRequest ar;
-    ar.migrations_dir = scratch.path;
-    ar.database_url = url;
-    ar.release = "pgstage-check-expand";
-    ar.lint = req.lint;
-    ar.lint.no_history = true;
-    ar.lint.history.clear();
-    for (auto& h : req.history) ar.lint.history.push_back(h.path);
-    ar.rules = req.rules;
-    ar.settings.lock_timeout = std::chrono::seconds(10);
-    ar.settings.progress_log_interval = std::chrono::hours(1);
     bool used = false;
-    ar.plan = [&](const FileAnalysis&, const planner::PlanOptions&) {
-      used = true;
-      planner::PlanResult r;
-      r.ok = true;
-      r.plan = plan;
-      return r;
-    };
-    ar.out = [&](const std::string& l) { exec_log += "  " + l + "\n"; };
+    executor::ApplyRequest ar =
+        plan_request(scratch, url, "pgstage-check-expand", req.history, req.lint, req.rules, plan, used);
     executor::ApplyResult first = executor::apply_migrations(ar);
-    auto fail = [&](const std::string& what, const executor::ApplyResult& r) {
-      e = what + ": " + r.error;
-      for (auto& x : r.refused) e += "\n  " + x;
+    if (first.exit_code != 0) {
+      e = "the plan failed in the executor: " + exec_error(first);
       return false;
-    };
-    if (first.exit_code != 0) return fail("the plan failed in the executor", first);
+    }
     if (!used) {
       e = "the executor found nothing unsafe in the migration and ran it as written; the plan was not run";
       return false;
@@ -822,31 +810,11 @@ QueryCheckReport check_queries(const QueryCheckRequest& req) {
     // the next apply runs the pending contract.
     if (auto r = executor::mark_deployed(staged_url, "pgstage-check-expand"); !r.ok)
       return setup_failed("mark-deployed: " + r.error);
-    executor::ApplyRequest ar;
-    ar.migrations_dir = scratch.path;
-    ar.database_url = staged_url;
-    ar.release = "pgstage-check-contract";
-    ar.lint = req.lint;
-    ar.lint.no_history = true;
-    ar.lint.history.clear();
-    for (auto& h : req.history) ar.lint.history.push_back(h.path);
-    ar.rules = req.rules;
-    ar.settings.lock_timeout = std::chrono::seconds(10);
-    ar.settings.progress_log_interval = std::chrono::hours(1);
-    planner::Plan plan = req.plan;
-    ar.plan = [&](const FileAnalysis&, const planner::PlanOptions&) {
-      planner::PlanResult r;
-      r.ok = true;
-      r.plan = plan;
-      return r;
-    };
-    ar.out = [&](const std::string& l) { exec_log += "  " + l + "\n"; };
+    bool used = false;
+    executor::ApplyRequest ar = plan_request(scratch, staged_url, "pgstage-check-contract", req.history, req.lint,
+                                             req.rules, req.plan, used);
     executor::ApplyResult second = executor::apply_migrations(ar);
-    if (second.exit_code != 0) {
-      std::string e = "the contract failed in the executor: " + second.error;
-      for (auto& x : second.refused) e += "\n  " + x;
-      return setup_failed(e);
-    }
+    if (second.exit_code != 0) return setup_failed("the contract failed in the executor: " + exec_error(second));
     if (!check_point("after-contract", staged_url, Kind::AfterContract)) return setup_failed(err);
   }
   rep.setup_ok = true;
