@@ -224,11 +224,16 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
   std::string q = "SELECT relation::int8, mode, pg_blocking_pids(" + std::to_string(pid) +
                   ")::text FROM (SELECT 1) one LEFT JOIN pg_locks ON pid = " + std::to_string(pid) +
                   " AND locktype = 'relation' AND relation IS NOT NULL";
+  int blocked_unseen = 0;  // consecutive polls that saw the worker blocked but no request on a gated table
   try {
     while (!done) {
       std::string blockers;
+      std::set<long long> polled;  // relations the worker holds or requests in this poll
       for (const auto& row : observer.exec(q)) {
-        if (!row[0].is_null()) seen.emplace(row[0].as<long long>(), row[1].as<std::string>());
+        if (!row[0].is_null()) {
+          seen.emplace(row[0].as<long long>(), row[1].as<std::string>());
+          polled.insert(row[0].as<long long>());
+        }
         blockers = row[2].as<std::string>();
       }
       // Advance exactly the gates the worker waits for (a lock request or their transaction's end).
@@ -242,8 +247,14 @@ LockSet run_observed(Session& work, Session& observer, const std::string& url, c
       }
       ++polls;
       if (!blocking.empty()) ++waits_seen;
+      // pg_locks is read before pg_blocking_pids within the poll: a request made in between shows
+      // the worker blocked with no lock yet. Opening the gate then would let a fast statement end
+      // before any poll saw its lock; poll once more first (the waiting request stays in pg_locks).
+      bool gated_seen = std::any_of(gates.begin(), gates.end(), [&](auto& g) { return polled.count(g.table.oid); });
+      blocked_unseen = !blocking.empty() && !gated_seen ? blocked_unseen + 1 : 0;
+      bool lock_seen_or_waited = blocked_unseen == 0 || blocked_unseen > 2;
       for (auto& g : gates)
-        if (g.level < 2 && (blocking.count(g.pid) || Clock::now() - g.since > gate_timeout)) {
+        if (g.level < 2 && ((blocking.count(g.pid) && lock_seen_or_waited) || Clock::now() - g.since > gate_timeout)) {
           if (!blocking.count(g.pid))
             notes.push_back("the gate on " + g.table.sql_name + " timed out before the statement waited for it");
           g.advance();
