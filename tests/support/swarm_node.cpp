@@ -1,6 +1,7 @@
 #include "tests/support/swarm_node.h"
 
 #include <chrono>
+#include <thread>
 
 #include "proc/process.h"
 
@@ -46,9 +47,24 @@ SingleNodeSwarm::SingleNodeSwarm() {
 }
 
 SingleNodeSwarm::~SingleNodeSwarm() {
-  if (!started_) return;
-  docker({"swarm", "leave", "--force"});
+  if (started_) leave_single_node_swarm();
+}
+
+std::string swarm_state() {
+  auto info = docker({"info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.NodeAddr}}"});
+  return info.exit_code == 0 ? trim(info.out) : "";
+}
+
+bool leave_single_node_swarm() {
+  // `swarm leave --force` can return before the node has left, or time out on a loaded machine:
+  // retry until the engine says it is no longer in a swarm, so the next test starts clean.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (swarm_state().rfind("active", 0) != 0) break;
+    docker({"swarm", "leave", "--force"});
+    std::this_thread::sleep_for(std::chrono::seconds(attempt));
+  }
   docker({"network", "rm", "docker_gwbridge"});  // `swarm leave` leaves it behind
+  return swarm_state().rfind("active", 0) != 0;
 }
 
 }  // namespace pgstage::test

@@ -22,4 +22,10 @@ class SingleNodeSwarm {
   std::string error_, gateway_;
 };
 
+// "<LocalNodeState> <NodeAddr>" of the host's dockerd ("active 127.0.0.1" for the swarm above),
+// empty when dockerd does not answer.
+std::string swarm_state();
+// Leaves the swarm and waits until the engine says it has left; false if it is still in one.
+bool leave_single_node_swarm();
+
 }  // namespace pgstage::test
