@@ -565,22 +565,33 @@ std::optional<std::string> pg_format(const std::string& fmt, const std::vector<s
 
 // The value of a constant text expression: 'literal', a || b, format('...', ...), quote_ident(...),
 // quote_literal(...), casts of those. nullopt when it depends on a variable or anything else.
-std::optional<std::string> constant_text(J node, int depth) {
+// PL/pgSQL variables whose value is known at this point of a DO block: a loop variable over a
+// constant list, bound once per iteration.
+using PlEnv = std::map<std::string, std::string, std::less<>>;
+
+std::optional<std::string> constant_text(J node, int depth, const PlEnv* env = nullptr) {
   if (depth > 16) return std::nullopt;
   auto [k, b] = node_of(node);
+  if (k == "ColumnRef" && env) {
+    auto f = items(at(b, "fields"));
+    if (f.size() != 1) return std::nullopt;
+    auto it = env->find(string_node(f[0]));
+    if (it == env->end()) return std::nullopt;
+    return it->second;
+  }
   if (k == "A_Const") {
     if (at(b, "sval").is_object()) return str(at(b, "sval"), "sval");
     if (at(b, "ival").is_object()) return std::to_string(num(at(b, "ival"), "ival", 0));
     return std::nullopt;
   }
-  if (k == "TypeCast") return constant_text(at(b, "arg"), depth + 1);
+  if (k == "TypeCast") return constant_text(at(b, "arg"), depth + 1, env);
   if (k == "A_Expr") {
     if (sv(b, "kind") != "AEXPR_OP") return std::nullopt;
     std::string op;
     for (auto&& n : items(at(b, "name"))) op = string_node(n);
     if (op != "||") return std::nullopt;
-    auto l = constant_text(at(b, "lexpr"), depth + 1);
-    auto r = l ? constant_text(at(b, "rexpr"), depth + 1) : std::nullopt;
+    auto l = constant_text(at(b, "lexpr"), depth + 1, env);
+    auto r = l ? constant_text(at(b, "rexpr"), depth + 1, env) : std::nullopt;
     if (!r) return std::nullopt;
     return *l + *r;
   }
@@ -589,7 +600,7 @@ std::optional<std::string> constant_text(J node, int depth) {
     for (auto&& n : items(at(b, "funcname"))) fn = string_node(n);
     std::vector<std::string> args;
     for (auto&& a : items(at(b, "args"))) {
-      auto v = constant_text(a, depth + 1);
+      auto v = constant_text(a, depth + 1, env);
       if (!v) return std::nullopt;
       args.push_back(*v);
     }
@@ -606,8 +617,8 @@ std::optional<std::string> constant_text(J node, int depth) {
   return std::nullopt;
 }
 
-// An EXECUTE argument evaluated when it is built from constants only.
-std::optional<std::string> constant_text_expression(const std::string& expr) {
+// An EXECUTE argument evaluated when it is built from constants (and known loop variables) only.
+std::optional<std::string> constant_text_expression(const std::string& expr, const PlEnv& env) {
   ParsedFile pf = parse_sql("SELECT " + expr);
   if (pf.statements.size() != 1 || !pf.statements[0].tree) return std::nullopt;
   auto [k, sel] = node_of(pf.statements[0].tree->node);
@@ -616,31 +627,190 @@ std::optional<std::string> constant_text_expression(const std::string& expr) {
   int n = 0;
   for (auto&& t : items(at(sel, "targetList"))) {
     if (++n > 1) return std::nullopt;
-    out = constant_text(at(at(t, "ResTarget"), "val"), 0);
+    out = constant_text(at(at(t, "ResTarget"), "val"), 0, &env);
   }
   return out;
 }
 
+constexpr size_t kMaxLoopValues = 100;  // a longer constant list is read as dynamic
+
+// The elements of ARRAY[...] (or '{a,b}'::text[]) when each is constant.
+std::optional<std::vector<std::string>> constant_array(J node, const PlEnv& env) {
+  auto [k, b] = node_of(node);
+  if (k == "TypeCast" && !at(at(b, "typeName"), "arrayBounds").is_null() &&
+      node_of(at(b, "arg")).first == "A_Const") {
+    auto lit = constant_text(at(b, "arg"), 0, &env);
+    if (!lit || lit->size() < 2 || lit->front() != '{' || lit->back() != '}') return std::nullopt;
+    std::vector<std::string> out;
+    std::string inner = lit->substr(1, lit->size() - 2), cur;
+    if (inner.find_first_of("\"{}") != std::string::npos) return std::nullopt;  // quoting, nesting
+    for (char c : inner + ",") {
+      if (c != ',') { cur += c; continue; }
+      while (!cur.empty() && cur.front() == ' ') cur.erase(0, 1);
+      while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+      out.push_back(cur);
+      cur.clear();
+    }
+    return out;
+  }
+  if (k == "TypeCast") return constant_array(at(b, "arg"), env);
+  if (k != "A_ArrayExpr") return std::nullopt;
+  std::vector<std::string> out;
+  for (auto&& e : items(at(b, "elements"))) {
+    auto v = constant_text(e, 0, &env);
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
+// The values a PL/pgSQL loop binds its variable to, when they are constants: FOREACH over
+// ARRAY[...], FOR over `SELECT unnest(ARRAY[...])` / `SELECT * FROM unnest(ARRAY[...])` /
+// `VALUES (..), (..)`. nullopt otherwise (the loop's EXECUTEs are then dynamic).
+std::optional<std::vector<std::string>> constant_loop_values(const std::string& expr, bool is_query,
+                                                             const PlEnv& env) {
+  ParsedFile pf = parse_sql(is_query ? expr : "SELECT " + expr);
+  if (pf.statements.size() != 1 || !pf.statements[0].tree) return std::nullopt;
+  auto [k, sel] = node_of(pf.statements[0].tree->node);
+  if (k != "SelectStmt") return std::nullopt;
+  std::optional<std::vector<std::string>> out;
+  if (!at(sel, "valuesLists").is_null()) {  // VALUES ('a'), ('b')
+    out.emplace();
+    for (auto&& row : items(at(sel, "valuesLists"))) {
+      auto cells = items(row);
+      if (cells.size() != 1) return std::nullopt;
+      auto v = constant_text(cells[0], 0, &env);
+      if (!v) return std::nullopt;
+      out->push_back(*v);
+    }
+  } else {
+    auto targets = items(at(sel, "targetList"));
+    auto from = items(at(sel, "fromClause"));
+    if (targets.size() != 1 || !at(sel, "whereClause").is_null()) return std::nullopt;
+    J val = at(at(targets[0], "ResTarget"), "val");
+    J call;  // unnest(...) in the target list, or `SELECT * FROM unnest(...)`
+    if (!is_query && from.size() == 0)
+      return constant_array(val, env);
+    if (from.size() == 0 && node_of(val).first == "FuncCall") call = node_of(val).second;
+    if (from.size() == 1 && node_of(from[0]).first == "RangeFunction") {
+      auto fl = items(at(node_of(from[0]).second, "functions"));
+      if (fl.size() == 1 && items(fl[0]).size() >= 1) {
+        auto [fk, fb] = node_of(items(fl[0])[0]);
+        if (fk == "FuncCall") call = fb;
+      }
+    }
+    if (!call.is_object()) return std::nullopt;
+    std::string fn;
+    for (auto&& n : items(at(call, "funcname"))) fn = string_node(n);
+    auto args = items(at(call, "args"));
+    if (fn != "unnest" || args.size() != 1) return std::nullopt;
+    out = constant_array(args[0], env);
+  }
+  if (out && out->size() > kMaxLoopValues) return std::nullopt;
+  return out;
+}
+
+struct PlCollector {
+  std::vector<std::string> names;  // datum number -> variable name
+  std::vector<std::string>& sql;
+  bool& dynamic;
+  size_t budget = 1000;  // statements built by loops, at most
+
+  void collect(J j, PlEnv& env, bool first_pass) {
+    walk_members(j, [&](std::string_view key, J value) {
+      if (key == "PLpgSQL_stmt_execsql") {
+        // Static SQL in a loop body is the same statement each time: once.
+        std::string q = str(at(at(value, "sqlstmt"), "PLpgSQL_expr"), "query");
+        if (!q.empty() && first_pass) sql.push_back(q);
+        return false;
+      }
+      if (key == "PLpgSQL_stmt_dynexecute") {
+        std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
+        std::string lit = unquote_sql_string(q);
+        if (lit.empty())
+          if (auto v = constant_text_expression(q, env)) lit = *v;
+        if (!lit.empty() && budget > 0) {
+          --budget;
+          // A later iteration building the same statement again adds nothing.
+          if (first_pass || std::find(sql.begin(), sql.end(), lit) == sql.end()) sql.push_back(lit);
+        } else {
+          dynamic = true;  // built from something unknown, or past the budget: not analysed
+        }
+        return false;
+      }
+      std::string var;
+      std::optional<std::vector<std::string>> values;
+      if (key == "PLpgSQL_stmt_foreach_a") {
+        int varno = num(value, "varno", -1);
+        if (varno >= 0 && size_t(varno) < names.size()) var = names[size_t(varno)];
+        if (num(value, "slice", 0) == 0)
+          values = constant_loop_values(str(at(at(value, "expr"), "PLpgSQL_expr"), "query"), false, env);
+      } else if (key == "PLpgSQL_stmt_fors") {
+        J v = at(value, "var");
+        if (auto row = at(v, "PLpgSQL_row"); row.is_object()) {
+          auto fields = items(at(row, "fields"));
+          if (fields.size() == 1) var = str(fields[0], "name");
+        } else if (auto pv = at(v, "PLpgSQL_var"); pv.is_object()) {
+          var = str(pv, "refname");
+        }
+        values = constant_loop_values(str(at(at(value, "query"), "PLpgSQL_expr"), "query"), true, env);
+      } else if (key == "PLpgSQL_stmt_fori") {
+        var = str(at(at(value, "var"), "PLpgSQL_var"), "refname");
+        auto lo = constant_text_expression(str(at(at(value, "lower"), "PLpgSQL_expr"), "query"), env);
+        auto hi = constant_text_expression(str(at(at(value, "upper"), "PLpgSQL_expr"), "query"), env);
+        std::string step_sql = str(at(at(value, "step"), "PLpgSQL_expr"), "query");
+        auto step = step_sql.empty() ? std::optional<std::string>("1") : constant_text_expression(step_sql, env);
+        try {
+          if (lo && hi && step) {
+            long a = std::stol(*lo), z = std::stol(*hi), d = std::stol(*step);
+            if (flag(value, "reverse")) std::swap(a, z);
+            constexpr long kRange = 1'000'000'000;  // keeps z - a from overflowing
+            if (d > 0 && a > -kRange && z < kRange && a < kRange && z > -kRange && (z - a) / d < long(kMaxLoopValues)) {
+              values.emplace();
+              if (flag(value, "reverse"))
+                for (long x = z; x >= a; x -= d) values->push_back(std::to_string(x));
+              else
+                for (long x = a; x <= z; x += d) values->push_back(std::to_string(x));
+            }
+          }
+        } catch (const std::exception&) {
+          values.reset();  // not integers
+        }
+      } else {
+        return true;
+      }
+      J body = at(value, "body");
+      if (var.empty() || !values) {  // unknown values: the body's EXECUTEs that use var are dynamic
+        PlEnv inner = env;
+        if (!var.empty()) inner.erase(var);
+        collect(body, inner, first_pass);
+        return false;
+      }
+      if (values->empty()) {  // the body never runs; its static SQL is still read, once
+        collect(body, env, first_pass);
+        return false;
+      }
+      for (size_t i = 0; i < values->size(); ++i) {
+        PlEnv inner = env;
+        inner[var] = (*values)[i];
+        collect(body, inner, first_pass && i == 0);
+      }
+      return false;
+    });
+  }
+};
+
 void collect_plpgsql(J j, std::vector<std::string>& sql, bool& dynamic) {
-  walk_members(j, [&](std::string_view key, J value) {
-    if (key == "PLpgSQL_stmt_execsql") {
-      std::string q = str(at(at(value, "sqlstmt"), "PLpgSQL_expr"), "query");
-      if (!q.empty()) sql.push_back(q);
-      return false;
+  PlCollector c{{}, sql, dynamic};
+  for (auto&& fn : items(j)) {
+    J f = at(fn, "PLpgSQL_function");
+    for (auto&& d : items(at(f, "datums"))) {
+      auto [dk, db] = node_of(d);
+      c.names.push_back(dk == "PLpgSQL_var" ? str(db, "refname") : std::string());
     }
-    if (key == "PLpgSQL_stmt_dynexecute") {
-      std::string q = str(at(at(value, "query"), "PLpgSQL_expr"), "query");
-      std::string lit = unquote_sql_string(q);
-      if (lit.empty())
-        if (auto v = constant_text_expression(q)) lit = *v;
-      if (!lit.empty())
-        sql.push_back(lit);
-      else
-        dynamic = true;
-      return false;
-    }
-    return true;
-  });
+    PlEnv env;
+    c.collect(at(f, "action"), env, true);
+  }
 }
 
 LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth);

@@ -61,7 +61,9 @@ void check(const StatementContext& ctx, Reporter& r) {
       }
     }
     if (known && !has_default) return;  // no default to drop
-    if (drops_not_null_too(ctx, a)) not_null = false;
+    // Dropping NOT NULL in the same statement makes the column optional on purpose: old INSERTs
+    // store NULL, which is the one risk dropping-not-null reports (naming the default too).
+    if (drops_not_null_too(ctx, a)) return;
     std::string target = tick(a.table, a.column);
     std::string help = "Ship code that always sets " + target +
                        " first, then drop the default in the next "

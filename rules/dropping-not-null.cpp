@@ -8,9 +8,17 @@ void check(const StatementContext& ctx, Reporter& r) {
     if (!existing(ctx, a.table) || column_is_new(ctx, a.table, a.column)) return;
     const CatalogColumn* col = known_column(ctx, a.table, a.column);
     if (col && !col->not_null) return;  // already nullable: a no-op
+    bool default_too = false;  // `ALTER c DROP NOT NULL, ALTER c DROP DEFAULT`: one finding, here
+    for (const Change& o : ctx.lowered.changes)
+      if (auto* d = o.as<DropDefault>(); d && d->column == a.column && Catalog::same(d->table, a.table))
+        default_too = true;
+    bool had_default = !col || col->default_expr || col->identity;
     r.report("dropping NOT NULL on " + tick(a.table, a.column) +
-                 ": once new code writes NULL, the release running during the deploy may read NULL where it "
-                 "expects a value and fail",
+                 (default_too && had_default
+                      ? " and its default: INSERTs from the release running during the deploy that leave the column "
+                        "out now store NULL, and that release may read NULL where it expects a value and fail"
+                      : ": once new code writes NULL, the release running during the deploy may read NULL where "
+                        "it expects a value and fail"),
              "Make sure every running release handles NULL in " + tick(a.table, a.column) +
                  " before new code writes it, or keep the constraint and write a default value instead.",
              where(c));

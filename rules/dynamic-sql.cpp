@@ -7,7 +7,8 @@ void check(const StatementContext& ctx, Reporter& r) {
   if (!ctx.lowered.do_block || !ctx.lowered.do_block_dynamic) return;
   r.report(
       "this DO block EXECUTEs SQL built at run time from variables or queries: pgstage analysed the "
-      "statements it could read (constant strings, format() and || of constants) but not this one, so its "
+      "statements it could read (constant strings, format() and || of constants, loops over constant "
+      "lists) but not this one, so its "
       "locks and compatibility were not checked",
       "Write the DDL as plain statements when the names are known, or build it from constants only "
       "(`EXECUTE format('ALTER TABLE %I ...', 'users')`) so it can be checked; otherwise review it by hand, or "
@@ -23,7 +24,8 @@ extern const Rule rule_dynamic_sql = {
     .summary = "A DO block EXECUTEs SQL built at run time, which pgstage cannot check",
     .why =
         "pgstage checks the statements inside DO blocks, including EXECUTE of constant strings and of format() "
-        "or || over constants. SQL built from variables or query results is only known when it runs, so a lock "
+        "or || over constants, once per value when a FOREACH/FOR loop runs over a constant list (ARRAY[...], "
+        "unnest(ARRAY[...]), VALUES, an integer range). SQL built from variables or query results is only known when it runs, so a lock "
         "or a breaking change in it would pass unseen; this hint says where that blind spot is.",
     .lock = "Whatever the built statement takes: unknown before it runs.",
     .instead =
