@@ -241,6 +241,7 @@ void Catalog::apply(const Change& change, bool in_review) {
           t.created_in_review = in_review;
           t.created_by_migrations = true;
           if (c.as_select && c.with_data) t.rows = CatalogTable::Rows::Copied;
+          t.copied_from = c.copied_from;
           t.columns.reserve(c.columns.size());
           for (auto& col : c.columns) {
             CatalogColumn cc{col.name,         col.type,     col.not_null || col.primary_key,
@@ -435,7 +436,11 @@ void Catalog::apply(const Change& change, bool in_review) {
           }
         } else if constexpr (std::is_same_v<T, Dml>) {
           auto* t = table(c.table);
-          if (!t || t->row_estimate) return;
+          if (!t) return;
+          for (auto& src : c.copied_from)
+            if (std::none_of(t->copied_from.begin(), t->copied_from.end(), [&](auto& x) { return same(x, src); }))
+              t->copied_from.push_back(src);
+          if (t->row_estimate) return;
           bool values = c.kind == DmlKind::Insert && !c.from_select;
           if (values && t->rows == CatalogTable::Rows::Unknown && t->created_by_migrations)
             t->rows = CatalogTable::Rows::Seeded;
@@ -443,7 +448,10 @@ void Catalog::apply(const Change& change, bool in_review) {
             t->rows = CatalogTable::Rows::Copied;
         } else if constexpr (std::is_same_v<T, Truncate>) {
           for (auto& n : c.tables)
-            if (auto* t = table(n); t && t->rows == CatalogTable::Rows::Copied) t->rows = CatalogTable::Rows::Unknown;
+            if (auto* t = table(n)) {
+              if (t->rows == CatalogTable::Rows::Copied) t->rows = CatalogTable::Rows::Unknown;
+              t->copied_from.clear();
+            }
         } else if constexpr (std::is_same_v<T, AttachPartition>) {
           // The partition keeps its own columns; only the parent link is modelled.
           if (auto* t = table(c.partition)) t->partition_of = c.parent;

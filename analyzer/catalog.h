@@ -70,6 +70,7 @@ struct CatalogTable {
   // from other tables, so a constraint or index added later scans those rows.
   enum class Rows { Unknown, Seeded, Copied };
   Rows rows = Rows::Unknown;
+  std::vector<QualifiedName> copied_from;  // the tables CREATE TABLE AS / INSERT ... SELECT copied rows from
   bool created_by_migrations = false;  // by a CREATE TABLE the migrations hold (not read from a database)
 
   const CatalogColumn* column(const std::string& n) const;

@@ -119,6 +119,7 @@ struct CreateTable {
   bool if_not_exists = false;
   bool as_select = false;      // CREATE TABLE AS / SELECT INTO
   bool with_data = false;      // CREATE TABLE AS that copies rows (not WITH NO DATA)
+  std::vector<QualifiedName> copied_from;  // CREATE TABLE AS: the tables its query reads
   QualifiedName partition_of;  // CREATE TABLE ... PARTITION OF parent
   bool partitioned = false;    // CREATE TABLE ... PARTITION BY (a partitioned table)
   bool unlogged = false;
@@ -335,6 +336,7 @@ struct Dml {
   QualifiedName table;
   bool has_where = false;
   bool from_select = false;
+  std::vector<QualifiedName> copied_from;  // INSERT ... SELECT: the tables its query reads
 };
 // A statement that touches nothing in the schema we model (SELECT, GRANT, COMMENT, ...).
 struct OtherStatement {

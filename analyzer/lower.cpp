@@ -2,6 +2,7 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "analyzer/ascii.h"
@@ -267,6 +268,23 @@ Expr make_expr(const Ctx& cx, J node, bool column_context) {
 std::vector<std::string> string_list(J j) {
   std::vector<std::string> out;
   for (auto&& x : items(j)) out.push_back(string_node(x));
+  return out;
+}
+
+// The tables a query reads (its FROM items, subqueries and CTEs included; CTE names left out).
+std::vector<QualifiedName> tables_read(J query) {
+  std::vector<std::string> ctes;
+  std::vector<QualifiedName> out;
+  walk_members(query, [&](std::string_view key, J value) {
+    if (key == "CommonTableExpr") ctes.push_back(str(value, "ctename"));
+    if (key != "RangeVar") return true;
+    QualifiedName n = range_var(value);
+    if (!n.name.empty() && std::none_of(out.begin(), out.end(), [&](auto& o) { return o == n; })) out.push_back(n);
+    return false;
+  });
+  std::erase_if(out, [&](const QualifiedName& n) {
+    return n.schema.empty() && std::find(ctes.begin(), ctes.end(), n.name) != ctes.end();
+  });
   return out;
 }
 
@@ -927,6 +945,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       t.as_select = true;
       t.with_data = !flag(into, "skipData");
       t.if_not_exists = flag(b, "if_not_exists");
+      if (t.with_data) t.copied_from = tables_read(at(b, "query"));
       push(std::move(t));
     }
   } else if (kind == "AlterTableStmt") {
@@ -1132,7 +1151,8 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
   } else if (kind == "InsertStmt") {
     J sel = at(at(b, "selectStmt"), "SelectStmt");
     bool from_select = sel.is_object() && at(sel, "valuesLists").is_null();
-    push(Dml{DmlKind::Insert, range_var(at(b, "relation")), false, from_select});
+    push(Dml{DmlKind::Insert, range_var(at(b, "relation")), false, from_select,
+             from_select ? tables_read(at(b, "selectStmt")) : std::vector<QualifiedName>{}});
   } else if (kind == "MergeStmt") {
     push(Dml{DmlKind::Merge, range_var(at(b, "relation")), true, true});
   } else if (kind == "CopyStmt") {

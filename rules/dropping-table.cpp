@@ -3,26 +3,31 @@
 namespace pgstage::rules {
 namespace {
 
-// The columns of the table that takes `t`'s name later in the same transaction (an atomic swap:
-// DROP TABLE t; ALTER TABLE t_new RENAME TO t;), or nullopt when nothing replaces it before COMMIT.
-// Column names are empty when the replacement's columns are not known.
-std::optional<std::vector<std::string>> replacement_columns(const StatementContext& ctx, const QualifiedName& t) {
+// The table that takes `t`'s name later in the same transaction (an atomic swap: DROP TABLE t;
+// ALTER TABLE t_new RENAME TO t;): its columns (empty when not known) and, for a rename, the name
+// it had. nullopt when nothing replaces `t` before COMMIT.
+struct Replacement {
+  std::vector<std::string> columns;
+  std::optional<QualifiedName> renamed_from;
+};
+
+std::optional<Replacement> replacement_of(const StatementContext& ctx, const QualifiedName& t) {
   auto columns_of = [&](const QualifiedName& n) {
     std::vector<std::string> cols;
     if (const CatalogTable* x = ctx.catalog.table(n))
       for (auto& col : x->columns) cols.push_back(col.name);
     return cols;
   };
-  auto scan = [&](const std::vector<Change>& changes, size_t from) -> std::optional<std::vector<std::string>> {
+  auto scan = [&](const std::vector<Change>& changes, size_t from) -> std::optional<Replacement> {
     for (size_t i = from; i < changes.size(); ++i) {
       const Change& c = changes[i];
       if (auto* rt = c.as<RenameTable>();
           rt && !rt->is_view && Catalog::same(QualifiedName{rt->table.schema, rt->new_name}, t))
-        return columns_of(rt->table);
+        return Replacement{columns_of(rt->table), rt->table};
       if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) {
         std::vector<std::string> cols;
         for (auto& col : ct->columns) cols.push_back(col.name);
-        return cols;
+        return Replacement{cols, std::nullopt};
       }
     }
     return std::nullopt;
@@ -45,13 +50,75 @@ std::optional<std::vector<std::string>> replacement_columns(const StatementConte
   return std::nullopt;
 }
 
+bool blocks_writes(const std::string& mode) {
+  return mode == "SHARE" || mode == "SHARE ROW EXCLUSIVE" || mode == "EXCLUSIVE" || mode == "ACCESS EXCLUSIVE";
+}
+
+// A swap that replaces `t` by `copy`, whose rows were copied from `t` (CREATE TABLE AS, INSERT ...
+// SELECT): what the running release writes to `t` after the copy is lost, unless the copy ran in
+// this transaction after a LOCK TABLE that blocks writes to `t`. Returns the statement index of the
+// copy in this file (-1: in an earlier file), or nullopt when the copy is protected.
+std::optional<int> unprotected_copy(const StatementContext& ctx, const QualifiedName& t, const QualifiedName& copy) {
+  const auto& lowered = ctx.file_view.lowered();
+  auto ends_or_starts_tx = [&](size_t s) {
+    for (const Change& c : lowered[s].changes)
+      if (c.as<TransactionControl>()) return true;
+    return false;
+  };
+  int copy_at = -1;  // the last statement before this one that filled `copy`
+  for (size_t s = size_t(ctx.index); s-- > 0 && copy_at < 0;)
+    for (const Change& c : lowered[s].changes) {
+      auto* ct = c.as<CreateTable>();
+      auto* d = c.as<Dml>();
+      if ((ct && Catalog::same(ct->table, copy)) || (d && Catalog::same(d->table, copy) && !d->copied_from.empty()))
+        copy_at = int(s);
+    }
+  if (copy_at < 0 || !ctx.tx.in_transaction) return copy_at;
+  for (size_t s = size_t(copy_at) + 1; s < size_t(ctx.index); ++s)
+    if (ends_or_starts_tx(s)) return copy_at;  // the copy committed before the swap's transaction
+  // Same transaction: protected when a LOCK TABLE blocking writes to `t` ran before the copy in it.
+  for (size_t s = size_t(copy_at) + 1; s-- > 0;) {
+    for (const Change& c : lowered[s].changes)
+      if (auto* l = c.as<LockTable>(); l && blocks_writes(l->mode))
+        for (auto& x : l->tables)
+          if (Catalog::same(x, t)) return std::nullopt;
+    if (ends_or_starts_tx(s)) break;
+  }
+  return copy_at;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropTable>(ctx, [&](const Change& c, const DropTable& a) {
     for (const QualifiedName& t : a.tables) {
       if (!existing(ctx, t) || absent_if_exists(ctx, a.if_exists, ctx.catalog.table(t) != nullptr)) continue;
-      if (auto cols = replacement_columns(ctx, t)) {
-        // An atomic swap: the running release keeps finding a table named t. It breaks only on the
-        // columns the replacement lacks.
+      if (auto rep = replacement_of(ctx, t)) {
+        // An atomic swap: the running release keeps finding a table named t. It breaks on the
+        // columns the replacement lacks, and loses the writes made to t after a copy was taken.
+        const CatalogTable* copy = rep->renamed_from ? ctx.catalog.table(*rep->renamed_from) : nullptr;
+        bool copied = copy && std::any_of(copy->copied_from.begin(), copy->copied_from.end(),
+                                          [&](auto& x) { return Catalog::same(x, t); });
+        if (copied)
+          if (auto at = unprotected_copy(ctx, t, *rep->renamed_from)) {
+            std::string when = *at >= 0 ? "at line " + std::to_string(ctx.file.position(
+                                                           ctx.file_view.statements()[size_t(*at)].begin).line)
+                                        : std::string("earlier");
+            r.report(Reporter::Report{
+                "replacing table " + tick(t) + " with " + tick(*rep->renamed_from) + ", a copy of its rows taken " +
+                    when +
+                    ": rows the release running during the deploy inserts, updates or deletes in " + tick(t) +
+                    " after the copy was taken are lost when the copy takes its place",
+                "Block writes to " + tick(t) +
+                    " from the copy to the swap, in one transaction (writes wait while it copies):\n  BEGIN;\n  "
+                    "LOCK TABLE " +
+                    quote_name(t) + " IN SHARE MODE;\n  CREATE TABLE " + quote_name(*rep->renamed_from) +
+                    " AS SELECT ... FROM " + quote_name(t) + ";\n  DROP TABLE " + quote_name(t) +
+                    ";\n  ALTER TABLE " + quote_name(*rep->renamed_from) + " RENAME TO " + quote_ident(t.name) +
+                    ";\n  COMMIT;\nFor a large table, change it in place instead (`pgstage plan` stages column "
+                    "changes online), or keep the copy in sync with a trigger until the swap.",
+                where(c), Severity::Error, std::nullopt});
+            continue;
+          }
+        const std::vector<std::string>* cols = &rep->columns;
         std::vector<std::string> missing;
         if (const CatalogTable* old = ctx.catalog.table(t); old && !cols->empty())
           for (auto& col : old->columns)

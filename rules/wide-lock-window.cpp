@@ -73,11 +73,15 @@ void check(const StatementContext& ctx, Reporter& r) {
   // One finding per transaction, at its first statement of work after an ACCESS EXCLUSIVE lock.
   if (ctx.tx.work_after_access_exclusive > 0) return;
   // A relation dropped earlier in the transaction and re-created by this statement (DROP VIEW v;
-  // CREATE VIEW v ...) is the usual atomic replacement: its lock is the point, not a hazard.
+  // CREATE VIEW v ..., or a table renamed into its place) is the usual atomic replacement: its lock
+  // is the point, not a hazard.
   auto recreated = [&](const QualifiedName& t) {
     for (auto& c : ctx.lowered.changes) {
       if (auto* v = c.as<CreateView>(); v && Catalog::same(v->name, t)) return true;
       if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) return true;
+      // DROP TABLE t; ALTER TABLE t_new RENAME TO t: the atomic table swap.
+      if (auto* rt = c.as<RenameTable>(); rt && Catalog::same(QualifiedName{rt->table.schema, rt->new_name}, t))
+        return true;
     }
     return false;
   };
