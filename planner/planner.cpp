@@ -296,6 +296,35 @@ void assign_ids(Plan& plan) {
   for (auto& s : plan.steps) s.id = std::string(phase_name(s.phase)) + "-" + std::to_string(++n) + "-" + s.kind;
 }
 
+// The statements of atomic table swaps: DROP TABLE t and, later in the same transaction, ALTER
+// TABLE x RENAME TO t (or CREATE TABLE t). Staging either half on its own would break the swap
+// (the rename would meet the table the plan keeps until contract, and contract would drop the
+// replacement), so both run as written.
+std::vector<char> swap_statements(const FileAnalysis& fa) {
+  std::vector<char> swap(fa.lowered.size(), 0);
+  for (size_t i = 0; i < fa.lowered.size(); ++i) {
+    if (!fa.in_transaction[i] || fa.lowered[i].do_block) continue;
+    for (const Change& c : fa.lowered[i].changes) {
+      auto* d = c.as<DropTable>();
+      if (!d) continue;
+      for (size_t j = i + 1; j < fa.lowered.size(); ++j) {
+        bool ends = false, replaces = false;
+        for (const Change& x : fa.lowered[j].changes) {
+          if (x.is<TransactionControl>()) ends = true;
+          for (auto& t : d->tables) {
+            if (auto* r = x.as<RenameTable>(); r && !r->is_view && same(QualifiedName{r->table.schema, r->new_name}, t))
+              replaces = true;
+            if (auto* ct = x.as<CreateTable>(); ct && same(ct->table, t)) replaces = true;
+          }
+        }
+        if (ends) break;
+        if (replaces) swap[i] = swap[j] = 1;
+      }
+    }
+  }
+  return swap;
+}
+
 }  // namespace
 
 PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
@@ -306,6 +335,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
   const std::vector<Statement>& statements = fa.statements;
 
   Passthrough pass;
+  std::vector<char> swap = swap_statements(fa);
   for (size_t i = 0; i < statements.size() && cx.error.empty(); ++i) {
     const Statement& st = statements[i];
     if (st.error) {
@@ -349,8 +379,16 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     std::vector<bool> planned;
     for (auto& c : lo.changes) check_column_dependencies(cx, in, c);
     if (!cx.error.empty()) break;
+    if (swap[i])  // a swap lint found unsafe cannot be staged either: say why instead of running it
+      for (const Finding& f : fa.findings)
+        if (f.statement_index == int(i) && f.rule == "dropping-table" && f.severity == Severity::Error) {
+          cx.fail(int(f.begin), "this DROP TABLE is half of a table swap that pgstage cannot stage: " + f.message);
+          break;
+        }
+    if (!cx.error.empty()) break;
     for (auto& c : lo.changes) {
-      if (lo.do_block) {  // DDL inside DO runs as written: we cannot take the block apart
+      // DDL inside DO runs as written (we cannot take the block apart), and so does a table swap.
+      if (lo.do_block || swap[i]) {
         planned.push_back(false);
         continue;
       }

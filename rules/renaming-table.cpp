@@ -3,10 +3,45 @@
 namespace pgstage::rules {
 namespace {
 
+// Whether `name` was dropped earlier in this transaction (or earlier in this statement): the rename
+// is the second half of an atomic swap (DROP TABLE t; ALTER TABLE t_new RENAME TO t), which
+// dropping-table judges.
+bool completes_swap(const StatementContext& ctx, const Change& rename, const QualifiedName& name) {
+  auto drops = [&](const Change& c) {
+    if (auto* d = c.as<DropTable>())
+      for (auto& x : d->tables)
+        if (Catalog::same(x, name)) return true;
+    return false;
+  };
+  for (const Change& c : ctx.lowered.changes) {
+    if (&c == &rename) break;
+    if (drops(c)) return true;
+  }
+  if (!ctx.tx.in_transaction) return false;
+  const auto& lowered = ctx.file_view.lowered();
+  for (size_t s = size_t(ctx.index); s-- > 0;) {
+    for (const Change& c : lowered[s].changes) {
+      if (c.as<TransactionControl>()) return false;
+      if (drops(c)) return true;
+    }
+  }
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<RenameTable>(ctx, [&](const Change& c, const RenameTable& a) {
     if (!existing(ctx, a.table)) return;
     QualifiedName to{a.table.schema, a.new_name};
+    if (!a.is_view && completes_swap(ctx, c, to)) {
+      r.report(Reporter::Report{
+          "renaming table " + tick(a.table) + " to " + tick(to) + " completes a swap (" + tick(to) +
+              " was dropped earlier in this transaction): the running release keeps finding " + tick(to) +
+              ", and breaks only if it also queries " + tick(a.table) + " itself",
+          "Nothing to do when " + tick(a.table) + " is a table made for the swap; otherwise ship code that no "
+          "longer uses it first.",
+          where(c), Severity::Hint, std::nullopt});
+      return;
+    }
     r.report("renaming table " + tick(a.table) + " to " + tick(to) +
                  ": the release running during the deploy still queries " + tick(a.table) +
                  " and fails with `relation does not exist`; the rename also " + lock_on(ctx, c, a.table),

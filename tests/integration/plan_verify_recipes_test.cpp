@@ -190,3 +190,22 @@ TEST_CASE("plan --verify: inline foreign keys and CHECKs of an added column are 
   CHECK(r.out.find("ADD CONSTRAINT \"members_org_id_check\" CHECK (org_id > 0) NOT VALID") != std::string::npos);
   CHECK(r.out.find("VALIDATE CONSTRAINT \"members_org_id_fkey\"", r.out.find("== contract ==")) != std::string::npos);
 }
+
+TEST_CASE("plan --verify: an atomic table swap runs as written, next to a staged rename") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n"
+      "CREATE TABLE invoices (id bigint PRIMARY KEY);\n"
+      "INSERT INTO accounts VALUES (1, 'a'), (2, 'b');\n",
+      "BEGIN;\n"
+      "CREATE TABLE accounts_staging (id bigint PRIMARY KEY, name text, tier text);\n"
+      "LOCK TABLE accounts IN SHARE MODE;\n"
+      "INSERT INTO accounts_staging (id, name) SELECT id, name FROM accounts;\n"
+      "DROP TABLE accounts;\n"
+      "ALTER TABLE accounts_staging RENAME TO accounts;\n"
+      "COMMIT;\n"
+      "ALTER TABLE invoices RENAME TO bills;\n");
+  check_verified(r);
+  CHECK(r.out.find("DROP TABLE IF EXISTS \"accounts\"") == std::string::npos);  // the replacement stays
+  CHECK(r.out.find("CREATE VIEW \"invoices\"") != std::string::npos);
+}

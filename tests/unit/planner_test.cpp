@@ -528,3 +528,36 @@ TEST_CASE("column_refs_in: column references in an expression's text, not litera
   planner::detail::rename_column_in_expr("x > 0", "m", "n", found);
   CHECK_FALSE(found);
 }
+
+TEST_CASE("an atomic table swap runs as written: neither half is staged on its own") {
+  // Staging the DROP (kept until contract) and the RENAME (rename + view) separately made a plan
+  // whose rename met the kept table and whose contract dropped the replacement.
+  auto r = plan_text(
+      "BEGIN;\nDROP TABLE accounts;\nALTER TABLE accounts_staging RENAME TO accounts;\nCOMMIT;\n"
+      "ALTER TABLE invoices RENAME TO bills;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const Plan& p = r.plan;
+  CHECK(kinds(p, Phase::Expand) == std::vector<std::string>{"passthrough", "rename-table"});
+  std::string ex = phase_text(p, Phase::Expand);
+  CHECK(has(ex, "DROP TABLE accounts;\n"));
+  CHECK(has(ex, "ALTER TABLE accounts_staging RENAME TO accounts;"));
+  CHECK(has(ex, "ALTER TABLE \"invoices\" RENAME TO \"bills\""));
+  std::string co = phase_text(p, Phase::Contract);
+  CHECK(!has(co, "DROP TABLE"));
+  CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"drop-view"});
+}
+
+TEST_CASE("a table swap that loses the running release's writes is refused with lint's reason") {
+  auto r = plan_text(std::string(kUsers) +
+                     "CREATE TABLE users_new AS SELECT id, name, email, age FROM users;\n"
+                     "BEGIN;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;\nCOMMIT;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "half of a table swap that pgstage cannot stage"));
+  CHECK(has(r.error, "a copy of its rows taken at line"));
+  auto locked = plan_text(std::string(kUsers) +
+                          "BEGIN;\nLOCK TABLE users IN SHARE MODE;\n"
+                          "CREATE TABLE users_new AS SELECT id, name, email, age FROM users;\n"
+                          "DROP TABLE users;\nALTER TABLE users_new RENAME TO users;\nCOMMIT;\n");
+  REQUIRE_MESSAGE(locked.ok, locked.error);
+  CHECK(kinds(locked.plan, Phase::Contract).empty());
+}
