@@ -5,6 +5,7 @@
 
 #include "analyzer/lint.h"
 #include "analyzer/query_refs.h"
+#include "queries/contract_gate.h"
 #include "tests/support/cli_run.h"
 
 using namespace pgstage;
@@ -126,4 +127,30 @@ TEST_CASE("lint --queries: evidence on compatibility findings, a hint when no qu
 
   r = test::run_pgstage({"lint", "--no-config", "m2/002_drop.sql", "--queries", "missing.sql"}, d.path());
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("the contract gate: statements whose calls grew, or that first ran between the samples") {
+  Catalog c = schema();
+  auto q = [](std::int64_t id, const std::string& sql, long long calls) {
+    queries::Query x;
+    x.sql = sql;
+    x.from_stats = true;
+    x.queryid = id;
+    x.calls = calls;
+    return x;
+  };
+  std::vector<ChangedObject> removed{{QualifiedName{"", "users"}, "name"}};
+  std::vector<queries::Query> first{q(1, "SELECT name FROM users WHERE id = $1", 10),
+                                    q(2, "SELECT email FROM users WHERE id = $1", 4),
+                                    q(3, "SELECT id, name FROM users", 7)};
+  std::vector<queries::Query> second{q(1, "SELECT name FROM users WHERE id = $1", 12),   // grew: still running
+                                     q(2, "SELECT email FROM users WHERE id = $1", 9),   // grew, other column
+                                     q(3, "SELECT id, name FROM users", 7),              // idle since
+                                     q(4, "SELECT * FROM users WHERE id = $1", 1),       // new: uses name via *
+                                     q(5, "SELECT total FROM orders", 3)};               // new, unrelated
+  auto running = queries::grown_statements(first, second, removed, c);
+  REQUIRE(running.size() == 2);
+  CHECK(running[0] == "queryid 1: SELECT name FROM users WHERE id = $1 (calls 10 -> 12)");
+  CHECK(running[1] == "queryid 4: SELECT * FROM users WHERE id = $1 (calls 0 -> 1, first seen in the interval)");
+  CHECK(queries::grown_statements(first, first, removed, c).empty());
 }
