@@ -6,9 +6,12 @@
 //   APP_STARTUP_DELAY_MS  sleep before listening (to test slow starts)
 //   APP_DB_POOL  Postgres connections at most (default 4): old and new instances together stay
 //                far below max_connections; a request waits up to 5s for a free one
+//   APP_STOP_DELAY_MS  after SIGTERM, take this long before exiting (a long job being finished)
+//   APP_STOP_LOG  append "<release> <pid> <epoch ms>" to this file when SIGTERM arrives
 // GET /healthz is 200 only when it gets a connection and Postgres answers a query (else 503). SIGTERM: stop accepting,
 // finish in-flight requests (and the current job), exit 0.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +20,7 @@
 #include <stdexcept>
 #include <vector>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -216,6 +220,12 @@ int main() {
   std::thread signals([&] {
     int sig = 0;
     sigwait(&set, &sig);
+    if (std::string log = env("APP_STOP_LOG"); !log.empty()) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+      std::ofstream(log, std::ios::app) << g_release << " " << getpid() << " " << ms << "\n";
+    }
     std::cout << "sample-app " << g_release << ": signal " << sig
               << ", no new connections; finishing in-flight requests\n";
     g_stopping = true;
@@ -242,6 +252,8 @@ int main() {
   std::cout << "sample-app " << g_release << (worker ? " worker" : " web") << " listening on port " << port << "\n";
   svr.listen_after_bind();  // returns after stop(), once in-flight requests are done
   if (jobs.joinable()) jobs.join();
+  if (int d = std::atoi(env("APP_STOP_DELAY_MS", "0").c_str()); d > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(d));
   std::cout << "sample-app " << g_release << ": exited cleanly\n";
   signals.detach();
   return 0;

@@ -2,6 +2,11 @@
 // local processes. Fast enough for the default test set.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <fstream>
+
+#include "tests/support/cli_run.h"
+#include "tests/support/deploy_fixture.h"
 #include "tests/support/deploy_scenarios.h"
 
 using namespace pgstage::test;
@@ -49,5 +54,34 @@ TEST_SUITE("deploy (process runtime, replicas = 3)") {
                                 {"deploy-before-wait_healthy:1", "deploy-before-switch:1", "deploy-in-drain_old:1",
                                  "deploy-before-stop_old:1", "deploy-between-services:1", "deploy-before-stop_old:2"},
                                 /*worker=*/true, /*replicas=*/3);
+  }
+}
+
+TEST_SUITE("deploy (process runtime, replicas = 3, stop)") {
+  TEST_CASE("the old workers are stopped together: their stop grace periods overlap") {
+    // Each v1 worker takes 1.5 s to exit after SIGTERM (a long job being finished). Stopped one
+    // after another, the last would get its SIGTERM 3 s after the first; stopped together, all
+    // three get it at once.
+    TempDir tmp;
+    std::string log = tmp.path() + "/stops.log";
+    DeployFixture f({.replicas = 3, .worker_stop_delay_ms = 1500, .worker_stop_log = log});
+    REQUIRE_MESSAGE(f.ok(), f.error());
+    f.sql(kExpandRenameSql);
+    auto p = f.deploy("v1");
+    INFO(p.out);
+    REQUIRE(p.exit_code == 0);
+    p = f.deploy("v2");
+    INFO(p.out);
+    REQUIRE(p.exit_code == 0);
+    std::ifstream in(log);
+    std::vector<long long> v1_terms;
+    std::string release;
+    long long pid = 0, ms = 0;
+    while (in >> release >> pid >> ms)
+      if (release == "v1") v1_terms.push_back(ms);
+    REQUIRE(v1_terms.size() == 3);  // the three v1 workers (web instances do not log)
+    auto [first, last] = std::minmax_element(v1_terms.begin(), v1_terms.end());
+    INFO("SIGTERM spread over the old workers: " << (*last - *first) << " ms");
+    CHECK(*last - *first < 1000);  // one after another: at least 1500 ms apart
   }
 }

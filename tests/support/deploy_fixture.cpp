@@ -111,7 +111,10 @@ DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
       << run
       << "\n"
          "proxied = false\n"
-         "env = { APP_RELEASE = \"{release}\", APP_ROLE = \"worker\" }\n"
+         "env = { APP_RELEASE = \"{release}\", APP_ROLE = \"worker\""
+      << (opt.worker_stop_delay_ms > 0 ? ", APP_STOP_DELAY_MS = \"" + std::to_string(opt.worker_stop_delay_ms) + "\"" : "")
+      << (opt.worker_stop_log.empty() ? "" : ", APP_STOP_LOG = \"" + opt.worker_stop_log + "\"")
+      << " }\n"
          "health_interval = \"100ms\"\n"
          "deploy_timeout = \""
       << opt.deploy_timeout

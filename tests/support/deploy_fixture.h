@@ -24,6 +24,10 @@ struct FixtureOptions {
   bool worker = true;
   bool create_schema = true;  // false: the test's migrations create it (pgstage apply)
   int replicas = 1;           // per service; HAProxy gets server templates of this size
+  // Worker env: after SIGTERM each worker takes this long to exit (APP_STOP_DELAY_MS) and writes
+  // the moment the signal came to this file (APP_STOP_LOG). Empty/0: not set.
+  int worker_stop_delay_ms = 0;
+  std::string worker_stop_log;
   // runtime "swarm": task containers sit on Docker's bridge; the database is reached through a
   // forwarder on this address (the bridge's gateway) to the test Postgres on 127.0.0.1.
   std::string db_forward_host;
