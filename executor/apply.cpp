@@ -271,7 +271,7 @@ class Apply {
       std::vector<const Finding*> unsafe;
       for (auto& f : fa.findings)
         if (f.severity == Severity::Error) unsafe.push_back(&f);
-      if (unsafe.empty()) {
+      if (unsafe.empty() && !req_.plan_every_file) {
         pending_.push_back(PendingRun{&m, as_written_steps(m, fa), false, true});
         continue;
       }

@@ -44,6 +44,9 @@ struct ApplyRequest {
   LintOptions lint;                             // pg_version, layout, exclude (runner is forced to pgstage)
   std::vector<const Rule*> rules;               // the rules that decide what is unsafe
   PlanFn plan;                                  // planner::make_plan (tests may pass their own)
+  // Verification: run every file through `plan`, also one lint finds nothing unsafe in (the plan
+  // `pgstage plan` prints stages warnings too: an unbounded UPDATE, a foreign key on a new column).
+  bool plan_every_file = false;
   VerifyFn verify;                              // null: plans are not verified (not called on a dry run)
   ContractGateFn contract_gate;                 // null: contracts run once their wait is over
   std::function<void(const std::string&)> out;  // one line at a time, password redacted

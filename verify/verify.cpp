@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -241,13 +242,11 @@ std::string value_sql(const std::string& type, const std::string& category, cons
 
 struct SampleResult {
   long rows = 0;                    // inserted
-  std::vector<std::string> sql;     // one INSERT per table, in order
   std::vector<std::string> tables;  // their names
   std::vector<std::string> notes;
 };
 
-// Inserts the rows into `url` (committed) and returns the statements that did it, to run on the
-// other database: the same statements from the same state give the same rows and sequence values.
+// Inserts the rows into `url` (committed); the other database is then copied from it.
 SampleResult insert_sample_rows(const std::string& url, const std::vector<QualifiedName>& touched, int rows) {
   SampleResult out;
   try {
@@ -339,7 +338,6 @@ SampleResult insert_sample_rows(const std::string& url, const std::vector<Qualif
         pqxx::subtransaction sp(tx, "sample");
         out.rows += sp.exec(sql).affected_rows();
         sp.commit();
-        out.sql.push_back(sql);
         out.tables.push_back(rel);
       } catch (const std::exception& e) {
         std::string msg = e.what();
@@ -352,19 +350,6 @@ SampleResult insert_sample_rows(const std::string& url, const std::vector<Qualif
     out.notes.push_back(std::string("sample rows: ") + e.what());
   }
   return out;
-}
-
-bool exec_all(const std::string& url, const std::vector<std::string>& sql, long& rows, std::string& err) {
-  try {
-    pqxx::connection c(url);
-    pqxx::work tx(c);
-    for (auto& s : sql) rows += tx.exec(s).affected_rows();
-    tx.commit();
-    return true;
-  } catch (...) {
-    err = db::current_exception_result("sample rows").error;
-    return false;
-  }
 }
 
 struct ScratchDir {
@@ -415,6 +400,7 @@ executor::ApplyRequest plan_request(const ScratchDir& scratch, const std::string
   ar.rules = rules;
   ar.settings.lock_timeout = std::chrono::seconds(10);
   ar.settings.progress_log_interval = std::chrono::hours(1);
+  ar.plan_every_file = true;  // the plan is what is proven, whatever the executor would decide alone
   ar.plan = [&plan, &used](const FileAnalysis&, const planner::PlanOptions&) {
     used = true;
     planner::PlanResult r;
@@ -460,8 +446,8 @@ VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::st
   std::string err;
   if (!read_source(req.migration_path, req.lint.layout, migration, err)) return done(Outcome::Setup, err);
   std::string written_url, staged_url;
-  if (!shadow.create("written", written_url, err, before) || !shadow.create("staged", staged_url, err, before))
-    return done(Outcome::Setup, err);
+  if (!shadow.create("written", written_url, err, before)) return done(Outcome::Setup, err);
+  const std::string written_name = shadow.last_name();
 
   // Sample rows in the tables the plan touches (and what their foreign keys reference).
   std::vector<QualifiedName> touched;
@@ -474,11 +460,15 @@ VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::st
   rep.tables = samples.tables;
   rep.notes = samples.notes;
   rep.sample_rows = samples.rows;
-  long staged_rows = 0;
-  if (!exec_all(staged_url, samples.sql, staged_rows, err)) return done(Outcome::Setup, err);
-  if (staged_rows != samples.rows)
-    return done(Outcome::Setup, "the sample rows differ between the two databases (" + std::to_string(samples.rows) +
-                                    " and " + std::to_string(staged_rows) + ")");
+  // The plan's database is a copy of that one, sample rows included: the same values, also where a
+  // default such as now() or gen_random_uuid() chose them (inserted twice, they differed).
+  bool copied = false;
+  for (int attempt = 0; attempt < 50 && !copied; ++attempt) {
+    // CREATE DATABASE ... TEMPLATE waits for no one: the sample session may still be closing.
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    copied = shadow.create("staged", staged_url, err, written_name);
+  }
+  if (!copied) return done(Outcome::Setup, err);
 
   // As written.
   log("verify: running " + migration.path + " as written");

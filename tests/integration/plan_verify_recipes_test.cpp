@@ -209,3 +209,24 @@ TEST_CASE("plan --verify: an atomic table swap runs as written, next to a staged
   CHECK(r.out.find("DROP TABLE IF EXISTS \"accounts\"") == std::string::npos);  // the replacement stays
   CHECK(r.out.find("CREATE VIEW \"invoices\"") != std::string::npos);
 }
+
+TEST_CASE("plan --verify: rows whose defaults call now() and gen_random_uuid() compare equal") {
+  // The sample rows were inserted into each database on its own: every Prisma `createdAt
+  // @default(now())` column differed by a few milliseconds and the plan was reported different.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE \"Post\" (\"id\" text PRIMARY KEY, \"title\" text NOT NULL,\n"
+      "  \"createdAt\" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, \"key\" uuid DEFAULT gen_random_uuid());\n",
+      "ALTER TABLE \"Post\" RENAME COLUMN \"title\" TO \"name\";\n");
+  check_verified(r);
+  CHECK(r.out.find("sample rows in") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a plan that stages a warning (an unbounded UPDATE) is run and proven") {
+  // The executor alone runs a file without error findings as written; verification runs the plan.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified("CREATE TABLE accounts (id bigint PRIMARY KEY, tier text);\n",
+                         "UPDATE accounts SET tier = 'free';\n");
+  check_verified(r);
+  CHECK(r.out.find("[backfill-1-backfill]") != std::string::npos);
+}
