@@ -732,7 +732,8 @@ struct PlCollector {
   std::vector<std::string> names;  // datum number -> variable name
   std::vector<std::string>& sql;
   bool& dynamic;
-  size_t budget = 1000;  // statements built by loops, at most
+  size_t budget = 1000;      // statements built by loops, at most
+  size_t iterations = 2000;  // loop bodies walked, at most (nested loops multiply)
 
   void collect(J j, PlEnv& env, bool first_pass) {
     walk_members(j, [&](std::string_view key, J value) {
@@ -809,6 +810,11 @@ struct PlCollector {
         return false;
       }
       for (size_t i = 0; i < values->size(); ++i) {
+        if (iterations == 0) {  // too much to unroll: what is left is not analysed
+          dynamic = true;
+          break;
+        }
+        --iterations;
         PlEnv inner = env;
         inner[var] = (*values)[i];
         collect(body, inner, first_pass && i == 0);
