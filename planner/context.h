@@ -20,6 +20,7 @@ struct StatementInput {
   bool in_transaction = false;      // the source ran it inside a transaction block
   std::vector<FillComment> fills;    // `-- pgstage:fill [column =] <expression>` annotations
   std::vector<std::string> filled;   // the columns they can be for (filled_columns)
+  std::vector<std::string> rules;    // the rules lint reported on this statement (ignores applied)
 };
 
 struct Ctx {
@@ -88,6 +89,7 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
 
 // Recipes. Each returns true when it planned the Change (or failed with cx.error set).
 bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c);
+bool plan_drop_default(Ctx& cx, const StatementInput& in, const Change& c);
 bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c);
 bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c);
 bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c);

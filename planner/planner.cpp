@@ -40,6 +40,7 @@ bool plan_change(Ctx& cx, const StatementInput& in, const Change& c) {
   if (c.is<DropColumn>()) return plan_drop_column(cx, in, c);
   if (c.is<RenameTable>()) return plan_rename_table(cx, in, c);
   if (c.is<DropTable>()) return plan_drop_table(cx, in, c);
+  if (c.is<DropDefault>()) return plan_drop_default(cx, in, c);
   if (c.is<AddConstraint>()) return plan_add_constraint(cx, in, c);
   if (c.is<CreateIndex>()) return plan_create_index(cx, in, c);
   if (c.is<DropIndex>()) return plan_drop_index(cx, in, c);
@@ -354,6 +355,8 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     std::string fill_err;
     in.fills = find_fills(file, fa.comments, prev_end, st.begin, st.end, next_begin, fill_err);
     in.filled = filled_columns(lo);
+    for (const Finding& f : fa.findings)
+      if (f.statement_index == int(i)) in.rules.push_back(f.rule);
     if (!fill_err.empty()) {
       cx.fail(int(st.begin), fill_err);
       break;

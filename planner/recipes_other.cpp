@@ -96,6 +96,22 @@ bool plan_rename_table(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
+// DROP DEFAULT that the running release relies on (lint's dropping-default: its INSERTs leave the
+// column out): contract, once only the new release runs. A drop lint is silent on (the default set
+// again before COMMIT, a new column, no default) runs as written.
+bool plan_drop_default(Ctx& cx, const StatementInput& in, const Change& c) {
+  const DropDefault& d = *c.as<DropDefault>();
+  if (!existing(cx, d.table) || std::find(in.rules.begin(), in.rules.end(), "dropping-default") == in.rules.end())
+    return false;
+  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-default",
+                                  "Drop the default of " + display_name(d.table) + "." + display_ident(d.column) +
+                                      " once no release leaves the column out of its INSERTs",
+                                  "ALTER TABLE " + quote_name(d.table) + " ALTER COLUMN " + quote_ident(d.column) +
+                                      " DROP DEFAULT",
+                                  {d.table}, "dropping-default", in.index));
+  return true;
+}
+
 bool plan_drop_table(Ctx& cx, const StatementInput& in, const Change& c) {
   const DropTable& d = *c.as<DropTable>();
   bool any = std::any_of(d.tables.begin(), d.tables.end(), [&](const QualifiedName& t) { return existing(cx, t); });

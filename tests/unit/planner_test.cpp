@@ -561,3 +561,18 @@ TEST_CASE("a table swap that loses the running release's writes is refused with 
   REQUIRE_MESSAGE(locked.ok, locked.error);
   CHECK(kinds(locked.plan, Phase::Contract).empty());
 }
+
+TEST_CASE("dropping a default the running release relies on: DROP DEFAULT moves to contract") {
+  auto r = plan_text("CREATE TABLE t (id bigint PRIMARY KEY, status text NOT NULL DEFAULT 'new');\n"
+                     "-- pgstage:history-end\nALTER TABLE t ALTER COLUMN status DROP DEFAULT;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(kinds(r.plan, Phase::Expand).empty());
+  CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"drop-default"});
+  CHECK(has(phase_text(r.plan, Phase::Contract), "ALTER TABLE \"t\" ALTER COLUMN \"status\" DROP DEFAULT"));
+  // Lint is silent (the default is set again before COMMIT): it runs as written, nothing in contract.
+  auto again = plan_text("CREATE TABLE t (id bigint PRIMARY KEY, status text NOT NULL DEFAULT 'new');\n"
+                         "-- pgstage:history-end\nBEGIN;\nALTER TABLE t ALTER COLUMN status DROP DEFAULT;\n"
+                         "ALTER TABLE t ALTER COLUMN status SET DEFAULT 'open';\nCOMMIT;\n");
+  REQUIRE_MESSAGE(again.ok, again.error);
+  CHECK(kinds(again.plan, Phase::Contract).empty());
+}
