@@ -1,8 +1,8 @@
 # Sourced by setup.sh and test.sh: installs the Debian packages pgstage needs, once.
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libpg-query-dev libpqxx-dev libcli11-dev nlohmann-json3-dev
   libsimdjson-dev libmimalloc-dev doctest-dev libtomlplusplus-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev ccache)
-TEST_PACKAGES=(postgresql-15 haproxy wrk clang libclang-rt-14-dev docker.io debootstrap groff-base)
-# debootstrap: the image test's Debian 12 base (scripts/base-image.sh); groff: the man page check.
+TEST_PACKAGES=(postgresql-15 haproxy wrk clang libclang-rt-14-dev lld docker.io debootstrap groff-base)
+# lld: links the clang (sanitizer + fuzz) tree. debootstrap: the image test's Debian 12 base (scripts/base-image.sh); groff: the man page check.
 # scripts/package.sh: dpkg-shlibdeps computes the .deb's Depends; CPack finds executables with file.
 PACKAGE_PACKAGES=(dpkg-dev file)
 
@@ -25,7 +25,7 @@ install_deps() {
   if command -v pg_ctlcluster >/dev/null 2>&1; then pg_ctlcluster 15 main stop >/dev/null 2>&1 || true; fi
 }
 
-# Compiler cache shared by every build tree (build, build-asan, build-fuzz, build-release) and kept
+# Compiler cache shared by every build tree (build, build-fuzz, build-release, ...) and kept
 # across CI runs and clones: CCACHE_DIR defaults to /var/cache/pgstage/ccache (or ~/.cache/ccache
 # when that is not writable). Paths are made relative to the checkout, so another clone of the
 # repository hits the same entries. Sets CCACHE_LAUNCHER to the cmake arguments that use it.
