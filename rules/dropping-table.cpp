@@ -50,10 +50,6 @@ std::optional<Replacement> replacement_of(const StatementContext& ctx, const Qua
   return std::nullopt;
 }
 
-bool blocks_writes(const std::string& mode) {
-  return mode == "SHARE" || mode == "SHARE ROW EXCLUSIVE" || mode == "EXCLUSIVE" || mode == "ACCESS EXCLUSIVE";
-}
-
 // A swap that replaces `t` by `copy`, whose rows were copied from `t` (CREATE TABLE AS, INSERT ...
 // SELECT): what the running release writes to `t` after the copy is lost, unless the copy ran in
 // this transaction after a LOCK TABLE that blocks writes to `t`. Returns the statement index of the
@@ -79,7 +75,7 @@ std::optional<int> unprotected_copy(const StatementContext& ctx, const Qualified
   // Same transaction: protected when a LOCK TABLE blocking writes to `t` ran before the copy in it.
   for (size_t s = size_t(copy_at) + 1; s-- > 0;) {
     for (const Change& c : lowered[s].changes)
-      if (auto* l = c.as<LockTable>(); l && blocks_writes(l->mode))
+      if (auto* l = c.as<LockTable>(); l && blocks_writes(lock_mode_from_name(l->mode)))
         for (auto& x : l->tables)
           if (Catalog::same(x, t)) return std::nullopt;
     if (ends_or_starts_tx(s)) break;
