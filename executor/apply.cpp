@@ -176,10 +176,21 @@ class Apply {
     size_t total = 0;
     try {
       pqxx::read_transaction tx(conn_.raw());
+      // A name the migrations drop (or rename away) before creating it again says nothing.
+      std::set<std::string> freed;
+      auto key = [](const QualifiedName& n) { return n.name; };
       for (auto& m : files_) {
         ParsedFile parsed = parse_source(m.file);
         for (auto& st : parsed.statements)
           for (auto& c : lower(st, m.file).changes) {
+            if (auto* d = c.as<DropTable>())
+              for (auto& n : d->tables) freed.insert(key(n));
+            if (auto* d = c.as<DropIndex>())
+              for (auto& n : d->names) freed.insert(key(n));
+            if (auto* d = c.as<DropObject>())
+              for (auto& n : d->names) freed.insert(key(n));
+            if (auto* r = c.as<RenameTable>()) freed.insert(key(r->table));
+            if (auto* r = c.as<RenameObject>()) freed.insert(key(r->name));
             const char* what = nullptr;
             const char* reg = "to_regclass";
             QualifiedName n;
@@ -191,7 +202,7 @@ class Apply {
               what = "view", n = cv->name;
             else if (auto* ce = c.as<CreateEnum>())
               what = "type", n = ce->name, reg = "to_regtype";
-            if (!what) continue;
+            if (!what || freed.count(key(n))) continue;
             if (!tx.exec1(std::string("SELECT ") + reg + "(" + tx.quote(quote_name(n)) + ") IS NOT NULL")[0].as<bool>())
               continue;
             if (++total <= 3) clashes.push_back(m.name + " creates " + what + " " + n.str());
@@ -492,7 +503,10 @@ DbResult check_rollback(const std::string& url, const std::string& release, Roll
       auto& [kinds, removed] = by[row[0].c_str()];
       kinds += (kinds.empty() ? "" : ", ") + std::string(row[1].c_str());
       std::string sql = row[2].c_str();
-      if (sql.rfind("DO ", 0) == 0) continue;
+      // A staged rename's contract drops the copy and renames the old column onto its name: what
+      // the older release loses is the old name.
+      bool rename = std::string(row[1].c_str()) == "rename-column";
+      if (sql.rfind("DO ", 0) == 0 && !rename) continue;
       size_t start = 0;
       while (start < sql.size()) {
         size_t end = sql.find(';', start);
@@ -509,8 +523,11 @@ DbResult check_rollback(const std::string& url, const std::string& release, Roll
           space = false;
           stmt += ch;
         }
+        if (auto at = stmt.find("ALTER TABLE "); rename && at != std::string::npos &&
+                                                   stmt.find("RENAME COLUMN") != std::string::npos)
+          removed += (removed.empty() ? "" : "; ") + ("`" + stmt.substr(at) + "`");
         for (const char* what : {"DROP COLUMN", "DROP TABLE", "DROP VIEW", "DROP TYPE"})
-          if (stmt.find(what) != std::string::npos) {
+          if (!rename && stmt.find(what) != std::string::npos) {
             removed += (removed.empty() ? "" : "; ") + ("`" + stmt + "`");
             break;
           }

@@ -23,6 +23,20 @@ struct StatementInput {
   std::vector<std::string> rules;    // the rules lint reported on this statement (ignores applied)
 };
 
+// A column rename the plan stages: until contract the new name is a copy kept equal by a trigger;
+// contract drops the copy and renames the old column onto it (so the column keeps its constraints,
+// indexes, default, comment, grants and the views over it). A later statement that attaches
+// something to the new name therefore runs after that step, and a view the migration creates over
+// the copy is dropped before it and created again after it (`before`, `after`).
+struct PendingRename {
+  QualifiedName table;
+  std::string from, to;
+  size_t contract_step = 0;  // index in Ctx::contract of the swap step
+  std::string trigger;
+  QualifiedName function;
+  std::vector<std::string> before, after;
+};
+
 struct Ctx {
   const SourceFile& file;
   Catalog& catalog;  // the schema before the statement being planned
@@ -40,6 +54,7 @@ struct Ctx {
   std::vector<std::pair<QualifiedName, std::string>> replaced_columns;  // type changed: same name after contract
   std::vector<std::string> kept_functions;  // user functions a staged trigger or backfill, or a kept column, calls
   std::vector<QualifiedName> kept_types;    // types a kept column or a staged conversion uses (by name)
+  std::vector<PendingRename> pending_renames;
 
   std::string where(int offset) const;  // "path:line:column"
   LockContext lock_ctx() const { return opts.settings.lock_context(&catalog); }
@@ -70,8 +85,15 @@ std::string drop_trigger_sql(const QualifiedName& t, const std::string& trigger,
 std::string row_expr(const std::string& expr);
 // Copies every index on `t` that covers `from` to the same columns with `from` replaced by `to`
 // (CONCURRENTLY in expand); contract renames them to the original names once `from` is gone.
+// With `skip_expressions`, indexes over an expression of `from` are not copied (instead of failing).
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames);
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames,
+                  bool skip_expressions = false);
+// Whether `sql` names the identifier `name` (quoted as written or unquoted and folded), outside
+// string literals and comments.
+bool mentions_identifier(std::string_view sql, const std::string& name);
+// (Re)writes the contract step of a staged rename from its current `before`/`after` lists.
+void render_rename_swap(Ctx& cx, const PendingRename& pr, int stmt);
 // `sql` (an expression) with every reference to `column` replaced by `to`, quoted; `found` says
 // whether there was one. String literals, function names, types and qualified fields are left alone.
 std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,

@@ -292,6 +292,113 @@ void keep_deferred_dependencies(Ctx& cx, size_t first_column, size_t first_table
       for (auto& col : tab->columns) keep_column(col);
 }
 
+// How a statement after a staged column rename uses the new name (see PendingRename).
+enum class RenameUse { None, Contract, Both };
+
+// Whether a statement that stays in expand uses the new name of a column a staged rename keeps as
+// a copy until contract, and what to do about it: a constraint, index, NOT NULL or other attribute
+// attached to the copy would go with it, so the statement runs in contract after the rename
+// (Contract); a default, comment or grant is set on the copy for the new release and again after
+// the rename (Both); a view over the copy is created in expand as written and dropped and created
+// again around the rename (recorded in the PendingRename). Changes that replace or remove the
+// column again, or a new table referencing it, cannot be staged in one plan: fails.
+RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& text, int at, std::string& why) {
+  if (lo.do_block || cx.pending_renames.empty()) return RenameUse::None;
+  RenameUse use = RenameUse::None;
+  size_t uses = 0;
+  const char* split = "; split the migration in two after the rename and plan each";
+  for (const Change& c : lo.changes) {
+    RenameUse mine = RenameUse::None;
+    for (PendingRename& pr : cx.pending_renames) {
+      const QualifiedName& t = pr.table;
+      const std::string& col = pr.to;
+      std::string name = display_name(t) + "." + display_ident(col);
+      auto on = [&](const QualifiedName& x, const std::string& column) { return same(x, t) && column == col; };
+      auto any_of = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), col) != v.end(); };
+      auto refs = [&](const Constraint& k) { return same(k.ref_table, t) && any_of(k.ref_columns); };
+      RenameUse u = RenameUse::None;
+      if (auto* ix = c.as<CreateIndex>(); ix && same(ix->table, t)) {
+        bool uses_col = any_of(ix->include) || mentions_identifier(ix->where_sql, col);
+        for (auto& k : ix->columns) uses_col = uses_col || k == col || mentions_identifier(k, col);
+        if (uses_col) u = RenameUse::Contract;
+      } else if (auto* k = c.as<AddConstraint>()) {
+        if ((same(k->table, t) && (any_of(k->constraint.columns) ||
+                                   (k->constraint.check && mentions_identifier(k->constraint.check->sql, col)))) ||
+            refs(k->constraint))
+          u = RenameUse::Contract;
+      } else if (auto* x = c.as<SetNotNull>(); x && on(x->table, x->column)) {
+        u = RenameUse::Contract;
+      } else if (auto* x = c.as<DropNotNull>(); x && on(x->table, x->column)) {
+        u = RenameUse::Contract;
+      } else if (auto* x = c.as<AlterTableOther>(); x && on(x->table, x->column)) {
+        u = RenameUse::Contract;
+      } else if (auto* x = c.as<SetDefault>(); x && on(x->table, x->column)) {
+        u = RenameUse::Both;
+      } else if (auto* x = c.as<DropDefault>(); x && on(x->table, x->column)) {
+        u = RenameUse::Both;
+      } else if (auto* o = c.as<OtherStatement>(); o && (o->node == "CommentStmt" || o->node == "GrantStmt") &&
+                                                  (o->node == "GrantStmt" || same(o->table, t)) &&
+                                                  mentions_identifier(text, col) &&
+                                                  mentions_identifier(text, t.name)) {
+        u = RenameUse::Both;
+      } else if (auto* v = c.as<CreateView>(); v && mentions_identifier(text, col) && mentions_identifier(text, t.name)) {
+        // Created in expand over the copy (the new release may read it); around the rename in
+        // contract it is dropped and created again, over the renamed column.
+        std::string drop = std::string("DROP ") + (v->materialized ? "MATERIALIZED " : "") + "VIEW IF EXISTS " +
+                           quote_name(v->name);
+        pr.before.insert(pr.before.begin(), drop);
+        pr.after.push_back(text);
+        render_rename_swap(cx, pr, 0);
+      } else if ((c.is<AlterColumnType>() && on(c.as<AlterColumnType>()->table, c.as<AlterColumnType>()->column)) ||
+                 (c.is<DropColumn>() && on(c.as<DropColumn>()->table, c.as<DropColumn>()->column)) ||
+                 (c.is<RenameColumn>() && on(c.as<RenameColumn>()->table, c.as<RenameColumn>()->column))) {
+        cx.fail(c.location >= 0 ? c.location : at,
+                "this statement changes column " + name +
+                    " again, which an earlier statement renames (the plan renames it only in contract)" + split);
+        return RenameUse::None;
+      } else if (auto* ct = c.as<CreateTable>()) {
+        bool r = std::any_of(ct->constraints.begin(), ct->constraints.end(), refs);
+        for (auto& cd : ct->columns) r = r || std::any_of(cd.constraints.begin(), cd.constraints.end(), refs);
+        if (r) {
+          cx.fail(at, "this statement creates a foreign key to " + name +
+                          ", which an earlier statement renames (the plan renames it only in contract)" + split);
+          return RenameUse::None;
+        }
+      } else if (auto* ac = c.as<AddColumn>();
+                 ac && std::any_of(ac->column.constraints.begin(), ac->column.constraints.end(), refs)) {
+        cx.fail(c.location >= 0 ? c.location : at,
+                "this column references " + name +
+                    ", which an earlier statement renames (the plan renames it only in contract)" + split);
+        return RenameUse::None;
+      }
+      if (u != RenameUse::None && why.empty())
+        why = "it uses " + name + ", which is a copy until the rename in contract";
+      if (u == RenameUse::Contract || (u == RenameUse::Both && mine == RenameUse::None)) mine = u;
+    }
+    if (mine != RenameUse::None) ++uses;
+    if (mine == RenameUse::Contract || (mine == RenameUse::Both && use == RenameUse::None)) use = mine;
+  }
+  if (use != RenameUse::None && uses != lo.changes.size()) {
+    cx.fail(at, "this statement mixes a change to " + why.substr(std::string("it uses ").size()) +
+                    " with other changes; put them in statements of their own and plan again");
+    return RenameUse::None;
+  }
+  return use;
+}
+
+// A statement moved to contract as written; a CREATE INDEX there is built CONCURRENTLY.
+std::string contract_sql(const std::string& text, const LoweredStatement& lo) {
+  if (lo.changes.size() != 1) return text;
+  auto* ix = lo.changes[0].as<CreateIndex>();
+  if (!ix || ix->concurrently || ix->only) return text;
+  auto words = top_words(text);
+  auto w = std::find_if(words.begin(), words.end(), [](const Word& x) { return x.upper == "INDEX"; });
+  if (w == words.end()) return text;
+  std::string out = text;
+  out.insert(w->end, " CONCURRENTLY");
+  return out;
+}
+
 void assign_ids(Plan& plan) {
   int n = 0;
   for (auto& s : plan.steps) s.id = std::string(phase_name(s.phase)) + "-" + std::to_string(++n) + "-" + s.kind;
@@ -332,7 +439,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
   PlanResult result;
   const SourceFile& file = *fa.file;
   Catalog catalog = *fa.catalog_before;
-  Ctx cx{file, catalog, opts, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  Ctx cx{file, catalog, opts, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   const std::vector<Statement>& statements = fa.statements;
 
   Passthrough pass;
@@ -368,16 +475,35 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
       if (auto* sv = lo.changes[0].as<SetVariable>(); sv && is_session_setting(*sv)) continue;
     }
 
+    std::string why_rename;
+    RenameUse use = swap[i] ? RenameUse::None : rename_use(cx, lo, st.text(file), int(st.begin), why_rename);
+    if (!cx.error.empty()) break;
+    if (use != RenameUse::None) {
+      Step s = make_step(cx, Phase::Contract, "deferred",
+                         std::string(use == RenameUse::Both ? "Run the migration's statement again in contract, "
+                                                              "after the rename: "
+                                                            : "Run the migration's statement in contract, after "
+                                                              "the rename: ") +
+                             why_rename,
+                         use == RenameUse::Both ? st.text(file) : contract_sql(st.text(file), lo), {}, "", int(i));
+      for (auto& t : in.lock.tables) add_table(s.tables, t.table);
+      cx.contract.push_back(std::move(s));
+      if (use == RenameUse::Contract) {
+        for (auto& c : lo.changes) catalog.apply(c, true);
+        continue;
+      }
+    }
     size_t before = cx.expand.size();
     // Recipes only append: a statement's own steps and facts are undone by truncating.
     struct Mark {
-      size_t expand, backfill, contract, deferred_columns, deferred_tables, backfilled_tables;
+      size_t expand, backfill, contract, deferred_columns, deferred_tables, backfilled_tables, pending_renames;
     } saved{cx.expand.size(),           cx.backfill.size(),        cx.contract.size(),
-            cx.deferred_columns.size(), cx.deferred_tables.size(), cx.backfilled_tables.size()};
+            cx.deferred_columns.size(), cx.deferred_tables.size(), cx.backfilled_tables.size(),
+            cx.pending_renames.size()};
     auto undo = [&] {
       cx.expand.resize(saved.expand), cx.backfill.resize(saved.backfill), cx.contract.resize(saved.contract);
       cx.deferred_columns.resize(saved.deferred_columns), cx.deferred_tables.resize(saved.deferred_tables);
-      cx.backfilled_tables.resize(saved.backfilled_tables);
+      cx.backfilled_tables.resize(saved.backfilled_tables), cx.pending_renames.resize(saved.pending_renames);
     };
     std::vector<bool> planned;
     for (auto& c : lo.changes) check_column_dependencies(cx, in, c);

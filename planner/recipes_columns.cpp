@@ -175,16 +175,23 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
   const std::string rule = "renaming-column";
   const QualifiedName& t = r.table;
   const CatalogColumn* old = cx.column_of(t, r.column, at(in, c), rule);
-  if (!old || refuse_constraints(cx, t, r.column, rule, at(in, c)) || refuse_special(cx, t, *old, rule, at(in, c)))
+  if (!old) return true;
+  if (old->generated) {
+    cx.fail(at(in, c), rule + ": column " + who(t, r.column) +
+                           " is a generated column, which a sync trigger cannot write; stage this rename by hand");
     return true;
+  }
   auto key = cx.key_of(t, at(in, c), rule);
   if (key.empty()) return true;
   CatalogColumn oldc = *old;
+  TypeName copy_type = oldc.type;
+  copy_type.is_serial = false;  // the copy is a plain integer: the sequence stays with the old column
   std::string o = quote_ident(r.column), n = quote_ident(r.new_name);
-  cx.expand.push_back(make_step(
-      cx, Phase::Expand, "add-column",
-      "Add the new column " + who(t, r.new_name) + " beside " + who(t, r.column) + " (nullable, catalog-only)",
-      add_nullable_column_sql(t, r.new_name, oldc.type), {t}, rule, in.index));
+  cx.expand.push_back(make_step(cx, Phase::Expand, "add-column",
+                                "Add " + who(t, r.new_name) + " beside " + who(t, r.column) +
+                                    " for the new release (nullable, catalog-only). It is a copy until contract, "
+                                    "where the old column takes its name",
+                                add_nullable_column_sql(t, r.new_name, copy_type), {t}, rule, in.index));
   QualifiedName fn = trigger_function_name(t, r.new_name, "sync");
   std::string trg = trigger_name(r.new_name, "sync");
   std::string body =
@@ -206,37 +213,51 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
       cx, Phase::Expand, "create-trigger",
       "Keep " + who(t, r.column) + " (old release) and " + who(t, r.new_name) +
           " (new release) equal: on INSERT the missing one is copied from the other, on UPDATE the changed one "
-          "wins. A BEFORE trigger edits the row in place, so it never fires itself again",
+          "wins. A BEFORE trigger edits the row in place, so it never fires itself again. The old column's "
+          "constraints, defaults and sequence keep applying to both releases' writes",
       create_trigger_sql(t, trg, fn, body), {t}, rule, in.index));
-  std::vector<Step> renames;
-  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, at(in, c), renames);
+  // Copies of the column's indexes serve the new release's lookups (and ON CONFLICT) until
+  // contract; they go with the copy there, and the originals follow the rename.
+  std::vector<Step> unused;
+  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, at(in, c), unused, /*skip_expressions=*/true);
   if (!cx.error.empty()) return true;
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Copy " + who(t, r.column) + " into " + who(t, r.new_name) + " in batches by key",
       BackfillSpec{t, key, n + " = " + o, n + " IS NULL AND " + o + " IS NOT NULL", cx.opts.batch_size}, rule,
       in.index));
-  // One transaction: between dropping the trigger and the column, an INSERT from the new release
-  // would leave the old NOT NULL column empty.
-  std::vector<Step> validates;
-  std::string checks;
-  for (auto& add : carry_checks(cx, t, r.column, r.new_name, rule, in.index, validates)) checks += ";\n" + add;
-  cx.contract.push_back(make_step(
-      cx, Phase::Contract, "drop-column",
-      "Drop the sync trigger and the old column " + who(t, r.column) + " together: no release uses it any more" +
-          (checks.empty() ? "" : "; its CHECK constraints move to " + who(t, r.new_name) + " (NOT VALID, validated next)"),
-      drop_trigger_sql(t, trg, fn) + ";\nALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + o + checks, {t},
-      rule, in.index));
-  for (auto& s : validates) cx.contract.push_back(std::move(s));
-  for (auto& s : renames) cx.contract.push_back(std::move(s));
-  if (oldc.not_null) not_null_via_check(cx, t, r.new_name, rule, in.index);
-  if (oldc.default_expr && !oldc.default_expr->is_null_constant)
-    cx.contract.push_back(
-        make_step(cx, Phase::Contract, "set-default", "Carry the old column's default over to " + who(t, r.new_name),
-                  "ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + n + " SET DEFAULT " + oldc.default_expr->sql, {t},
-                  rule, in.index));
-  cx.deferred_columns.push_back({t, r.column});
+  PendingRename pr{t, r.column, r.new_name, cx.contract.size(), trg, fn, {}, {}};
+  cx.contract.push_back(Step{});
+  cx.pending_renames.push_back(pr);
+  render_rename_swap(cx, cx.pending_renames.back(), in.index);
+  cx.deferred_columns.push_back({t, r.column});  // the name is free only after contract
   cx.backfilled_tables.push_back(t);
   return true;
+}
+
+void render_rename_swap(Ctx& cx, const PendingRename& pr, int stmt) {
+  const QualifiedName& t = pr.table;
+  std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
+                            " AND attname = " + quote_literal(pr.from) + " AND NOT attisdropped";
+  std::string sql;
+  for (auto& b : pr.before) sql += b + ";\n";
+  sql += do_block("  IF EXISTS (" + attr_exists + ") THEN\n    DROP TRIGGER IF EXISTS " + quote_ident(pr.trigger) +
+                  " ON " + quote_name(t) + ";\n    ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " +
+                  quote_ident(pr.to) + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + quote_ident(pr.from) +
+                  " TO " + quote_ident(pr.to) + ";\n  END IF;\n") +
+         ";\nDROP FUNCTION IF EXISTS " + quote_name(pr.function) + "()";
+  for (auto& a : pr.after) sql += ";\n" + a;
+  std::string views = pr.before.empty() ? ""
+                                        : "; the migration's views over the new name are dropped before and created "
+                                          "again after it";
+  Step& slot = cx.contract[pr.contract_step];
+  int source = slot.sql.empty() ? stmt : slot.source_statement;
+  slot = make_step(cx, Phase::Contract, "rename-column",
+                   "In one transaction: drop the sync trigger and the copy " + who(t, pr.to) + ", and rename " +
+                       who(t, pr.from) + " to " + display_ident(pr.to) +
+                       " (catalog-only, brief ACCESS EXCLUSIVE). The column keeps its place, constraints, indexes, "
+                       "default, comment, grants and statistics, and views over it follow" +
+                       views,
+                   sql, {t}, "renaming-column", source);
 }
 
 bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {

@@ -157,10 +157,12 @@ std::string drop_trigger_sql(const QualifiedName& t, const std::string& trigger,
 
 std::string row_expr(const std::string& expr) { return "(SELECT " + expr + " FROM (SELECT NEW.*) AS pgstage_row)"; }
 
-static std::string rename_column_in_sql(const std::string& sql, const std::string& from, const std::string& to) {
-  // Identifier tokens naming `from` (unquoted: folded to lower case; quoted: exactly) become `to`;
-  // string literals, function names (followed by "(") and qualified names' other parts are kept.
-  std::string out;
+namespace {
+// Calls ident(name, text, is_call) for each identifier token of `sql` (name: unquoted folded to lower
+// case, quoted as written; is_call: followed by "(") and other(text) for everything between them
+// (string literals and `--` comments whole), in order, so that a caller can rebuild the SQL.
+template <class Ident, class Other>
+void scan_identifiers(std::string_view sql, Ident ident, Other other) {
   size_t i = 0, n = sql.size();
   auto ident_char = [](char ch, bool first) {
     return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_' ||
@@ -171,8 +173,15 @@ static std::string rename_column_in_sql(const std::string& sql, const std::strin
     if (ch == '\'') {
       size_t e = i + 1;
       while (e < n && !(sql[e] == '\'' && (e + 1 >= n || sql[e + 1] != '\''))) e += sql[e] == '\'' ? 2 : 1;
-      out += sql.substr(i, e + 1 - i);
+      other(sql.substr(i, std::min(n, e + 1) - i));
       i = e + 1;
+      continue;
+    }
+    if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
+      size_t e = sql.find('\n', i);
+      e = e == std::string_view::npos ? n : e;
+      other(sql.substr(i, e - i));
+      i = e;
       continue;
     }
     std::string name;
@@ -183,25 +192,48 @@ static std::string rename_column_in_sql(const std::string& sql, const std::strin
         name += sql[e];
         e += sql[e] == '"' ? 2 : 1;
       }
-      ++e;
+      e = std::min(n, e + 1);
     } else if (ident_char(ch, true)) {
       while (e < n && ident_char(sql[e], false)) name += char(std::tolower(static_cast<unsigned char>(sql[e++])));
     } else {
-      out += ch;
+      other(sql.substr(i, 1));
       ++i;
       continue;
     }
     size_t after = e;
     while (after < n && std::isspace(static_cast<unsigned char>(sql[after]))) ++after;
-    bool call = after < n && sql[after] == '(';
-    out += (name == from && !call) ? quote_ident(to) : sql.substr(i, e - i);
+    ident(name, sql.substr(i, e - i), after < n && sql[after] == '(');
     i = e;
   }
+}
+
+// Identifier tokens naming `from` become `to`; string literals, function names (followed by "(")
+// and everything else are kept.
+std::string rename_column_in_sql(const std::string& sql, const std::string& from, const std::string& to) {
+  std::string out;
+  scan_identifiers(
+      sql,
+      [&](const std::string& name, std::string_view text, bool call) {
+        if (name == from && !call)
+          out += quote_ident(to);
+        else
+          out += text;
+      },
+      [&](std::string_view text) { out += text; });
   return out;
+}
+}  // namespace
+
+bool mentions_identifier(std::string_view sql, const std::string& name) {
+  bool found = false;
+  scan_identifiers(
+      sql, [&](const std::string& id, std::string_view, bool call) { found = found || (id == name && !call); },
+      [](std::string_view) {});
+  return found;
 }
 
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames) {
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames, bool skip_expressions) {
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
     std::string upper_from;
     for (char ch : from) upper_from += char(std::toupper(static_cast<unsigned char>(ch)));
@@ -211,10 +243,11 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
       return std::any_of(words.begin(), words.end(), [&](const Word& w) { return w.upper == upper_from; });
     });
     if (!involves) continue;
-    // Unique and primary-key constraints are refused before this (refuse_constraints).
+    // A unique or primary-key index is copied as a unique index (lookups and ON CONFLICT).
     const CatalogTable* tab = cx.catalog.table(t);
     bool plain = tab && std::all_of(ix->columns.begin(), ix->columns.end(),
                                     [&](const std::string& c) { return tab->column(c) != nullptr; });
+    if (!plain && skip_expressions) continue;
     if (!plain) {
       cx.fail(offset, rule + ": index " + display_ident(ix->name) + " on " + display_name(t) +
                           " indexes an expression over the column, which the recipe cannot copy; drop it in this "

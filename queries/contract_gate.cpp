@@ -35,16 +35,23 @@ GateReport sample_contract_gate(const std::string& url, const std::vector<std::s
                                 std::chrono::milliseconds interval) {
   GateReport rep;
   std::vector<ChangedObject> objects;
+  std::vector<ChangedObject> renamed_onto;  // a staged rename drops the copy, then renames onto its name
   for (auto& sql : contract_sql) {
     SourceFile f = make_source("contract", sql, Layout::Plain);
     for (auto& st : parse_source(f).statements) {
       if (st.error) continue;
-      for (auto& o : changed_objects(lower(st, f))) {
-        objects.push_back(o);
-        rep.objects.push_back(o.str());
-      }
+      LoweredStatement lo = lower(st, f);
+      for (auto& c : lo.changes)
+        if (auto* r = c.as<RenameColumn>()) renamed_onto.push_back(ChangedObject{r->table, r->new_name});
+      for (auto& o : changed_objects(lo)) objects.push_back(o);
     }
   }
+  std::erase_if(objects, [&](const ChangedObject& o) {
+    return !o.column.empty() && std::any_of(renamed_onto.begin(), renamed_onto.end(), [&](const ChangedObject& r) {
+      return Catalog::same(r.table, o.table) && r.column == o.column;
+    });
+  });
+  for (auto& o : objects) rep.objects.push_back(o.str());
   if (objects.empty()) {
     rep.available = true;
     return rep;

@@ -66,8 +66,9 @@ TEST_CASE("plan --verify: copied indexes keep DESC, WHERE, INCLUDE, the access m
 }
 
 TEST_CASE("plan --verify: CHECK constraints follow a type change and a rename to the new column") {
-  // Dropping the old column in contract drops its CHECKs: the recipe re-adds them on the column that
-  // takes its place (NOT VALID in the same transaction, then VALIDATE), under Postgres' own names.
+  // Dropping the old column of a type change in contract drops its CHECKs: the recipe re-adds them on
+  // the column that takes its place (NOT VALID in the same transaction, then VALIDATE), under
+  // Postgres' own names. A rename keeps them: contract renames the old column itself.
   REQUIRE(PgCluster::shared().ok());
   auto r = plan_verified(
       "CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, m int CHECK (m > 0), CHECK (n >= 0),\n"
@@ -77,10 +78,37 @@ TEST_CASE("plan --verify: CHECK constraints follow a type change and a rename to
       "ALTER TABLE counters RENAME COLUMN m TO amount;\n");
   check_verified(r);
   CHECK(r.out.find("ADD CONSTRAINT \"counters_n_check\" CHECK (\"n\" >= 0) NOT VALID") != std::string::npos);
-  CHECK(r.out.find("ADD CONSTRAINT \"counters_m_check\" CHECK (\"amount\" > 0) NOT VALID") != std::string::npos);
-  // The string literal 'm' is not a column reference.
-  CHECK(r.out.find("coalesce(\"amount\", 1) > -5 AND 'm' <> 'n'") != std::string::npos);
-  CHECK(r.out.find("VALIDATE CONSTRAINT \"counters_m_check\"") != std::string::npos);
+  // The string literals 'm' and 'n' are not column references.
+  CHECK(r.out.find("CHECK (\"n\" + coalesce(\"m\", 1) > -5 AND 'm' <> 'n') NOT VALID") != std::string::npos);
+  CHECK(r.out.find("VALIDATE CONSTRAINT \"both_pos\"") != std::string::npos);
+  CHECK(r.out.find("counters_m_check") == std::string::npos);
+  CHECK(r.out.find("RENAME COLUMN \"m\" TO \"amount\"") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a rename keeps keys, foreign keys, unique, comments, grants, sequences and views") {
+  // Contract renames the old column onto the new name (after dropping the copy), so everything that
+  // hangs on it follows, as with the rename as written; what the migration attaches to the new name
+  // after the rename runs after that step, and its views over the copy are created again.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE NOT NULL CHECK (code <> ''), n serial, note text);\n"
+      "COMMENT ON COLUMN t.code IS 'the code';\n"
+      "GRANT SELECT (code) ON t TO PUBLIC;\n"
+      "CREATE TABLE c (id int PRIMARY KEY, t_id int REFERENCES t (id));\n"
+      "CREATE VIEW tv AS SELECT id, code FROM t;\n"
+      "CREATE UNIQUE INDEX t_code_lower ON t (lower(code));\n"
+      "INSERT INTO t (id, code) VALUES (1, 'a'), (2, 'b');\nINSERT INTO c VALUES (1, 1);\n",
+      "ALTER TABLE t RENAME COLUMN code TO k;\n"
+      "ALTER TABLE t RENAME COLUMN id TO t_id;\n"
+      "ALTER TABLE t RENAME COLUMN n TO seq;\n"
+      "ALTER INDEX t_code_key RENAME TO t_k_key;\n"
+      "CREATE INDEX t_note_k ON t (note, k);\n"
+      "ALTER TABLE t ALTER COLUMN k SET DEFAULT 'dflt';\n"
+      "COMMENT ON COLUMN t.k IS 'renamed code';\n"
+      "CREATE VIEW kv AS SELECT t_id, k FROM t;\n");
+  check_verified(r);
+  CHECK(r.out.find("CREATE INDEX CONCURRENTLY t_note_k ON t (note, k)") != std::string::npos);
+  CHECK(r.out.find("DROP VIEW IF EXISTS \"kv\"") != std::string::npos);
 }
 
 TEST_CASE("plan --verify: a helper function used in USING and dropped later is dropped in contract") {

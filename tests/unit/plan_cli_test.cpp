@@ -34,7 +34,7 @@ TEST_CASE("pgstage plan writes one SQL file per phase and plan.json with the sou
   CHECK(r.out.find("== expand ==") != std::string::npos);
   CHECK(r.out.find("releases running: new (N) only") != std::string::npos);
   for (auto f : {"1-expand.sql", "2-backfill.sql", "3-contract.sql", "plan.json"}) CHECK(fs::exists(out / f));
-  CHECK(slurp(out / "3-contract.sql").find("DROP COLUMN IF EXISTS \"name\"") != std::string::npos);
+  CHECK(slurp(out / "3-contract.sql").find("RENAME COLUMN \"name\" TO \"full_name\"") != std::string::npos);
   pgstage::planner::Plan p;
   std::string err;
   REQUIRE_MESSAGE(pgstage::planner::from_json(slurp(out / "plan.json"), p, err), err);

@@ -25,7 +25,7 @@ std::vector<std::string> kinds(const Plan& p, Phase ph) {
 bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 }  // namespace
 
-TEST_CASE("renaming a column: new column, two-way sync trigger, copy, then drop the old one") {
+TEST_CASE("renaming a column: a copy, two-way sync trigger and backfill; contract renames the old column onto it") {
   auto r = plan_text(std::string(kUsers) + "ALTER TABLE users RENAME COLUMN name TO full_name;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   const Plan& p = r.plan;
@@ -43,9 +43,18 @@ TEST_CASE("renaming a column: new column, two-way sync trigger, copy, then drop 
   CHECK(bf[0]->backfill->set_sql == "\"full_name\" = \"name\"");
   CHECK(bf[0]->backfill->key_columns == std::vector<std::string>{"id"});
   CHECK(bf[0]->backfill->predicate == "\"full_name\" IS NULL AND \"name\" IS NOT NULL");
-  CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"drop-column", "rename-index", "add-constraint-not-valid",
-                                                              "validate-constraint", "set-not-null",
-                                                              "drop-constraint"});
+  // The old column keeps its NOT NULL, index, constraints, comment and grants: it is renamed onto
+  // the copy's name, after the copy (and its index copies) is dropped, in one transaction.
+  CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"rename-column"});
+  std::string co = phase_text(p, Phase::Contract);
+  auto drop = co.find("ALTER TABLE \"users\" DROP COLUMN IF EXISTS \"full_name\"");
+  auto rename = co.find("ALTER TABLE \"users\" RENAME COLUMN \"name\" TO \"full_name\"");
+  CHECK(drop != std::string::npos);
+  CHECK(rename != std::string::npos);
+  CHECK(drop < rename);
+  CHECK(has(co, "DROP TRIGGER IF EXISTS \"pgstage_sync_full_name\""));
+  CHECK(has(co, "attname = 'name'"));  // re-runnable: does nothing once the old name is gone
+  CHECK(p.steps_of(Phase::Contract)[0]->lock.transactional);
   for (auto& s : p.steps) CHECK(s.rule == "renaming-column");
   for (auto* s : p.steps_of(Phase::Expand)) CHECK(s->transactional == (s->kind != "create-index-concurrently"));
 }
@@ -352,10 +361,16 @@ TEST_CASE("a backfill needs a primary key; a rename needs the column's history")
   REQUIRE(!r.ok);
   CHECK(has(r.error, "--history"));
   r = plan_text(
-      "CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY);\n"
-      "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN n TO m;\n");
+      "CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS (id * 2) STORED);\n"
+      "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN g TO h;\n");
   REQUIRE(!r.ok);
-  CHECK(has(r.error, "sequence-backed"));
+  CHECK(has(r.error, "generated column"));
+  // A serial column keeps its sequence (the old column is renamed); the copy is a plain integer.
+  r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, n serial, g int GENERATED ALWAYS AS IDENTITY);\n"
+      "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN n TO m;\nALTER TABLE t RENAME COLUMN g TO h;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(has(phase_text(r.plan, Phase::Expand), "ADD COLUMN IF NOT EXISTS \"m\" integer"));
   r = plan_text(
       "CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE);\n-- pgstage:history-end\n"
       "ALTER TABLE t ALTER COLUMN u TYPE text;\n");
@@ -496,13 +511,84 @@ TEST_CASE("a later constraint on a column the plan swaps away is refused (it wou
   CHECK(has(r.error, "age"));
 }
 
-TEST_CASE("an expression index over a renamed column is refused with a clear message") {
+TEST_CASE("an expression index over a renamed column follows the rename; a type change refuses it clearly") {
   auto r = plan_text(
       "CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_lower ON t (lower(e));\n"
       "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN e TO f;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(!has(phase_text(r.plan, Phase::Expand), "t_lower"));  // not copied: the original is renamed with e
+  r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_lower ON t (lower(e));\n"
+      "-- pgstage:history-end\nALTER TABLE t ALTER COLUMN e TYPE varchar(20);\n");
   REQUIRE(!r.ok);
   CHECK(has(r.error, "migration.sql:1:"));
   CHECK(has(r.error, "expression"));
+}
+
+TEST_CASE("a rename keeps the column's constraints: primary keys and unique columns rename too") {
+  auto r = plan_text(
+      "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE NOT NULL CHECK (code <> ''));\n"
+      "CREATE TABLE c (id int PRIMARY KEY, t_id int REFERENCES t (id));\n"
+      "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN id TO t_id;\nALTER TABLE t RENAME COLUMN code TO k;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  std::string ex = phase_text(r.plan, Phase::Expand);
+  CHECK(has(ex, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_pkey_pgstage\" ON \"t\" (\"t_id\")"));
+  CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"rename-column", "rename-column"});
+}
+
+TEST_CASE("statements after a rename that use the new name run after the rename in contract") {
+  std::string hist = "CREATE TABLE t (id int PRIMARY KEY, a text);\nCREATE TABLE o (id int PRIMARY KEY);\n"
+                     "-- pgstage:history-end\nALTER TABLE t RENAME COLUMN a TO b;\n";
+  SUBCASE("an index on the new name: built CONCURRENTLY after the rename") {
+    auto r = plan_text(hist + "CREATE INDEX t_b ON t (b);\n");
+    REQUIRE_MESSAGE(r.ok, r.error);
+    CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"rename-column", "deferred"});
+    CHECK(has(phase_text(r.plan, Phase::Contract), "CREATE INDEX CONCURRENTLY t_b ON t (b)"));
+    CHECK(!r.plan.steps_of(Phase::Contract)[1]->transactional);
+  }
+  SUBCASE("a default and a comment: on the copy for the new release, and again after the rename") {
+    auto r = plan_text(hist + "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'x';\nCOMMENT ON COLUMN t.b IS 'the b';\n");
+    REQUIRE_MESSAGE(r.ok, r.error);
+    CHECK(has(phase_text(r.plan, Phase::Expand), "SET DEFAULT 'x'"));
+    CHECK(has(phase_text(r.plan, Phase::Expand), "COMMENT ON COLUMN t.b"));
+    CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"rename-column", "deferred", "deferred"});
+  }
+  SUBCASE("a view over the new name: created in expand, dropped and created again around the rename") {
+    auto r = plan_text(hist + "CREATE VIEW v AS SELECT id, b FROM t;\n");
+    REQUIRE_MESSAGE(r.ok, r.error);
+    CHECK(has(phase_text(r.plan, Phase::Expand), "CREATE VIEW v AS SELECT id, b FROM t"));
+    std::string co = phase_text(r.plan, Phase::Contract);
+    auto drop = co.find("DROP VIEW IF EXISTS \"v\"");
+    auto rename = co.find("RENAME COLUMN \"a\" TO \"b\"");
+    auto create = co.find("CREATE VIEW v AS SELECT id, b FROM t");
+    REQUIRE(drop != std::string::npos);
+    REQUIRE(create != std::string::npos);
+    CHECK(drop < rename);
+    CHECK(rename < create);
+    CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"rename-column"});
+  }
+  SUBCASE("a foreign key to the new name from another table: after the rename") {
+    auto r = plan_text(hist + "ALTER TABLE t ADD CONSTRAINT t_b_key UNIQUE (b);\n");
+    REQUIRE_MESSAGE(r.ok, r.error);
+    CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"rename-column", "deferred"});
+  }
+  SUBCASE("changing the new column again, or mixing it with other changes, is refused with a way out") {
+    auto r = plan_text(hist + "ALTER TABLE t ALTER COLUMN b TYPE varchar(10);\n");
+    REQUIRE(!r.ok);
+    CHECK(has(r.error, "migration.sql:2:"));
+    CHECK(has(r.error, "split the migration"));
+    r = plan_text(hist + "ALTER TABLE t ALTER COLUMN b SET NOT NULL, ADD COLUMN z int;\n");
+    REQUIRE(!r.ok);
+    CHECK(has(r.error, "statements of their own"));
+    r = plan_text(hist + "CREATE TABLE w (id int PRIMARY KEY, b text REFERENCES t (b));\n");
+    REQUIRE(!r.ok);
+    CHECK(has(r.error, "foreign key to t.b"));
+  }
+  SUBCASE("a table the rename does not touch, or another column, is not affected") {
+    auto r = plan_text(hist + "CREATE INDEX o_id ON o (id);\nALTER TABLE t ALTER COLUMN id SET DEFAULT 1;\n");
+    REQUIRE_MESSAGE(r.ok, r.error);
+    CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"rename-column"});
+  }
 }
 
 TEST_CASE("column_refs_in: column references in an expression's text, not literals, calls, types or fields") {
