@@ -23,18 +23,21 @@ struct StatementInput {
   std::vector<std::string> rules;    // the rules lint reported on this statement (ignores applied)
 };
 
-// A column rename the plan stages: until contract the new name is a copy kept equal by a trigger;
-// contract drops the copy and renames the old column onto it (so the column keeps its constraints,
-// indexes, default, comment, grants and the views over it). A later statement that attaches
-// something to the new name therefore runs after that step, and a view the migration creates over
-// the copy is dropped before it and created again after it (`before`, `after`).
+// A column the plan replaces in one contract transaction: a staged rename (until contract the new
+// name is a copy kept equal by a trigger; contract drops the copy and renames the old column onto
+// it, so the column keeps its constraints, indexes, default, comment, grants and the views over it)
+// or a staged type change (contract drops the old column and renames the converted one onto its
+// name). Either way, until that step the name `to` is not the column the migration means: a later
+// statement that attaches something to it runs after the step, and a view the migration creates
+// over it is dropped before the step and created again after it (`before`, `after`).
 struct PendingRename {
   QualifiedName table;
-  std::string from, to;
+  std::string from, to;      // for a type change both are the column's name
+  bool retype = false;
   size_t contract_step = 0;  // index in Ctx::contract of the swap step
-  std::string trigger;
-  QualifiedName function;
+  std::string kind, description, core_sql;  // the step without the views
   std::vector<std::string> before, after;
+  std::vector<std::string> views;  // names of the views dropped and created again (a view over one joins them)
 };
 
 struct Ctx {
@@ -92,8 +95,13 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
 // Whether `sql` names the identifier `name` (quoted as written or unquoted and folded), outside
 // string literals and comments.
 bool mentions_identifier(std::string_view sql, const std::string& name);
-// (Re)writes the contract step of a staged rename from its current `before`/`after` lists.
-void render_rename_swap(Ctx& cx, const PendingRename& pr, int stmt);
+// Appends the contract swap step of `pr` (recorded in Ctx::pending_renames), or rewrites it from its
+// current `before`/`after` lists.
+void add_swap_step(Ctx& cx, PendingRename pr, const std::string& rule, int stmt);
+void render_rename_swap(Ctx& cx, const PendingRename& pr);
+// PL/pgSQL lines that give column `to` of `t` the comment and column privileges of `from` (run in
+// the transaction that drops `from`, before it).
+std::string carry_comment_and_grants(const QualifiedName& t, const std::string& from, const std::string& to);
 // `sql` (an expression) with every reference to `column` replaced by `to`, quoted; `found` says
 // whether there was one. String literals, function names, types and qualified fields are left alone.
 std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,

@@ -292,27 +292,31 @@ void keep_deferred_dependencies(Ctx& cx, size_t first_column, size_t first_table
       for (auto& col : tab->columns) keep_column(col);
 }
 
-// How a statement after a staged column rename uses the new name (see PendingRename).
+// How a statement after a staged column rename or type change uses that column (see PendingRename).
 enum class RenameUse { None, Contract, Both };
 
-// Whether a statement that stays in expand uses the new name of a column a staged rename keeps as
-// a copy until contract, and what to do about it: a constraint, index, NOT NULL or other attribute
-// attached to the copy would go with it, so the statement runs in contract after the rename
-// (Contract); a default, comment or grant is set on the copy for the new release and again after
-// the rename (Both); a view over the copy is created in expand as written and dropped and created
-// again around the rename (recorded in the PendingRename). Changes that replace or remove the
-// column again, or a new table referencing it, cannot be staged in one plan: fails.
+// Whether a statement that stays in expand uses a column that a staged rename (its new name is a
+// copy until contract) or type change (its new type arrives in contract) replaces in contract, and
+// what to do about it: a constraint, index, NOT NULL or other attribute attached to it now would be
+// dropped by the swap, so the statement runs in contract after it (Contract); a default, comment or
+// grant on a renamed column is set on the copy for the new release and again after the rename
+// (Both; a type change's default is contract_dependency's); a view over it is created in expand as
+// written and dropped and created again around the swap (recorded in the PendingRename). Changes
+// that replace or remove the column again, or a new table referencing it, cannot be staged in one
+// plan: fails.
 RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& text, int at, std::string& why) {
   if (lo.do_block || cx.pending_renames.empty()) return RenameUse::None;
   RenameUse use = RenameUse::None;
   size_t uses = 0;
-  const char* split = "; split the migration in two after the rename and plan each";
+  const char* split = "; split the migration in two after that statement and plan each";
   for (const Change& c : lo.changes) {
     RenameUse mine = RenameUse::None;
     for (PendingRename& pr : cx.pending_renames) {
       const QualifiedName& t = pr.table;
       const std::string& col = pr.to;
       std::string name = display_name(t) + "." + display_ident(col);
+      std::string done = pr.retype ? "whose type an earlier statement changes (the plan swaps it only in contract)"
+                                   : "which an earlier statement renames (the plan renames it only in contract)";
       auto on = [&](const QualifiedName& x, const std::string& column) { return same(x, t) && column == col; };
       auto any_of = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), col) != v.end(); };
       auto refs = [&](const Constraint& k) { return same(k.ref_table, t) && any_of(k.ref_columns); };
@@ -333,53 +337,53 @@ RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& tex
       } else if (auto* x = c.as<AlterTableOther>(); x && on(x->table, x->column)) {
         u = RenameUse::Contract;
       } else if (auto* x = c.as<SetDefault>(); x && on(x->table, x->column)) {
-        u = RenameUse::Both;
+        if (!pr.retype) u = RenameUse::Both;  // a type change's default waits for contract (contract_dependency)
       } else if (auto* x = c.as<DropDefault>(); x && on(x->table, x->column)) {
-        u = RenameUse::Both;
+        if (!pr.retype) u = RenameUse::Both;
       } else if (auto* o = c.as<OtherStatement>(); o && (o->node == "CommentStmt" || o->node == "GrantStmt") &&
                                                   (o->node == "GrantStmt" || same(o->table, t)) &&
                                                   mentions_identifier(text, col) &&
                                                   mentions_identifier(text, t.name)) {
         u = RenameUse::Both;
-      } else if (auto* v = c.as<CreateView>(); v && mentions_identifier(text, col) && mentions_identifier(text, t.name)) {
+      } else if (auto* v = c.as<CreateView>();
+                 v && ((mentions_identifier(text, col) && mentions_identifier(text, t.name)) ||
+                       std::any_of(pr.views.begin(), pr.views.end(),
+                                   [&](const std::string& w) { return mentions_identifier(text, w); }))) {
         // Created in expand over the copy (the new release may read it); around the rename in
         // contract it is dropped and created again, over the renamed column.
         std::string drop = std::string("DROP ") + (v->materialized ? "MATERIALIZED " : "") + "VIEW IF EXISTS " +
                            quote_name(v->name);
         pr.before.insert(pr.before.begin(), drop);
         pr.after.push_back(text);
-        render_rename_swap(cx, pr, 0);
+        pr.views.push_back(v->name.name);
+        render_rename_swap(cx, pr);
       } else if ((c.is<AlterColumnType>() && on(c.as<AlterColumnType>()->table, c.as<AlterColumnType>()->column)) ||
                  (c.is<DropColumn>() && on(c.as<DropColumn>()->table, c.as<DropColumn>()->column)) ||
                  (c.is<RenameColumn>() && on(c.as<RenameColumn>()->table, c.as<RenameColumn>()->column))) {
-        cx.fail(c.location >= 0 ? c.location : at,
-                "this statement changes column " + name +
-                    " again, which an earlier statement renames (the plan renames it only in contract)" + split);
+        cx.fail(c.location >= 0 ? c.location : at, "this statement changes column " + name + " again, " + done + split);
         return RenameUse::None;
       } else if (auto* ct = c.as<CreateTable>()) {
         bool r = std::any_of(ct->constraints.begin(), ct->constraints.end(), refs);
         for (auto& cd : ct->columns) r = r || std::any_of(cd.constraints.begin(), cd.constraints.end(), refs);
         if (r) {
-          cx.fail(at, "this statement creates a foreign key to " + name +
-                          ", which an earlier statement renames (the plan renames it only in contract)" + split);
+          cx.fail(at, "this statement creates a foreign key to " + name + ", " + done + split);
           return RenameUse::None;
         }
       } else if (auto* ac = c.as<AddColumn>();
                  ac && std::any_of(ac->column.constraints.begin(), ac->column.constraints.end(), refs)) {
-        cx.fail(c.location >= 0 ? c.location : at,
-                "this column references " + name +
-                    ", which an earlier statement renames (the plan renames it only in contract)" + split);
+        cx.fail(c.location >= 0 ? c.location : at, "this column references " + name + ", " + done + split);
         return RenameUse::None;
       }
       if (u != RenameUse::None && why.empty())
-        why = "it uses " + name + ", which is a copy until the rename in contract";
+        why = "it uses " + name + (pr.retype ? ", which has its new type only after the swap in contract"
+                                             : ", which is a copy until the rename in contract");
       if (u == RenameUse::Contract || (u == RenameUse::Both && mine == RenameUse::None)) mine = u;
     }
     if (mine != RenameUse::None) ++uses;
     if (mine == RenameUse::Contract || (mine == RenameUse::Both && use == RenameUse::None)) use = mine;
   }
   if (use != RenameUse::None && uses != lo.changes.size()) {
-    cx.fail(at, "this statement mixes a change to " + why.substr(std::string("it uses ").size()) +
+    cx.fail(at, "this statement mixes a change that uses " + why.substr(std::string("it uses ").size()) +
                     " with other changes; put them in statements of their own and plan again");
     return RenameUse::None;
   }
@@ -481,9 +485,9 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     if (use != RenameUse::None) {
       Step s = make_step(cx, Phase::Contract, "deferred",
                          std::string(use == RenameUse::Both ? "Run the migration's statement again in contract, "
-                                                              "after the rename: "
+                                                              "after the column swap: "
                                                             : "Run the migration's statement in contract, after "
-                                                              "the rename: ") +
+                                                              "the column swap: ") +
                              why_rename,
                          use == RenameUse::Both ? st.text(file) : contract_sql(st.text(file), lo), {}, "", int(i));
       for (auto& t : in.lock.tables) add_table(s.tables, t.table);

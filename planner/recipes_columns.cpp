@@ -225,39 +225,62 @@ bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c) {
       cx, Phase::Backfill, "Copy " + who(t, r.column) + " into " + who(t, r.new_name) + " in batches by key",
       BackfillSpec{t, key, n + " = " + o, n + " IS NULL AND " + o + " IS NOT NULL", cx.opts.batch_size}, rule,
       in.index));
-  PendingRename pr{t, r.column, r.new_name, cx.contract.size(), trg, fn, {}, {}};
-  cx.contract.push_back(Step{});
-  cx.pending_renames.push_back(pr);
-  render_rename_swap(cx, cx.pending_renames.back(), in.index);
+  std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
+                            " AND attname = " + quote_literal(r.column) + " AND NOT attisdropped";
+  PendingRename pr;
+  pr.table = t, pr.from = r.column, pr.to = r.new_name;
+  pr.kind = "rename-column";
+  pr.description = "In one transaction: drop the sync trigger and the copy " + who(t, r.new_name) + ", and rename " +
+                   who(t, r.column) + " to " + display_ident(r.new_name) +
+                   " (catalog-only, brief ACCESS EXCLUSIVE). The column keeps its place, constraints, indexes, "
+                   "default, comment, grants and statistics, and views over it follow";
+  pr.core_sql = do_block("  IF EXISTS (" + attr_exists + ") THEN\n    DROP TRIGGER IF EXISTS " + quote_ident(trg) +
+                         " ON " + quote_name(t) + ";\n    ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " +
+                         n + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + o + " TO " + n +
+                         ";\n  END IF;\n") +
+                ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()";
+  add_swap_step(cx, std::move(pr), rule, in.index);
   cx.deferred_columns.push_back({t, r.column});  // the name is free only after contract
   cx.backfilled_tables.push_back(t);
   return true;
 }
 
-void render_rename_swap(Ctx& cx, const PendingRename& pr, int stmt) {
-  const QualifiedName& t = pr.table;
-  std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
-                            " AND attname = " + quote_literal(pr.from) + " AND NOT attisdropped";
+void add_swap_step(Ctx& cx, PendingRename pr, const std::string& rule, int stmt) {
+  pr.contract_step = cx.contract.size();
+  cx.contract.push_back(make_step(cx, Phase::Contract, pr.kind, pr.description, pr.core_sql, {pr.table}, rule, stmt));
+  cx.pending_renames.push_back(std::move(pr));
+}
+
+void render_rename_swap(Ctx& cx, const PendingRename& pr) {
   std::string sql;
   for (auto& b : pr.before) sql += b + ";\n";
-  sql += do_block("  IF EXISTS (" + attr_exists + ") THEN\n    DROP TRIGGER IF EXISTS " + quote_ident(pr.trigger) +
-                  " ON " + quote_name(t) + ";\n    ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " +
-                  quote_ident(pr.to) + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + quote_ident(pr.from) +
-                  " TO " + quote_ident(pr.to) + ";\n  END IF;\n") +
-         ";\nDROP FUNCTION IF EXISTS " + quote_name(pr.function) + "()";
+  sql += pr.core_sql;
   for (auto& a : pr.after) sql += ";\n" + a;
-  std::string views = pr.before.empty() ? ""
-                                        : "; the migration's views over the new name are dropped before and created "
-                                          "again after it";
   Step& slot = cx.contract[pr.contract_step];
-  int source = slot.sql.empty() ? stmt : slot.source_statement;
-  slot = make_step(cx, Phase::Contract, "rename-column",
-                   "In one transaction: drop the sync trigger and the copy " + who(t, pr.to) + ", and rename " +
-                       who(t, pr.from) + " to " + display_ident(pr.to) +
-                       " (catalog-only, brief ACCESS EXCLUSIVE). The column keeps its place, constraints, indexes, "
-                       "default, comment, grants and statistics, and views over it follow" +
-                       views,
-                   sql, {t}, "renaming-column", source);
+  slot = make_step(cx, Phase::Contract, slot.kind,
+                   pr.description + (pr.before.empty() ? "" : "; the migration's views over " +
+                                                                   display_ident(pr.to) +
+                                                                   " are dropped before and created again after it"),
+                   sql, slot.tables, slot.rule, slot.source_statement);
+}
+
+std::string carry_comment_and_grants(const QualifiedName& t, const std::string& from, const std::string& to) {
+  std::string reg = regclass_literal(t);
+  std::string attr = "SELECT attnum FROM pg_catalog.pg_attribute WHERE attrelid = " + reg +
+                     " AND attname = " + quote_literal(from) + " AND NOT attisdropped";
+  return "    DECLARE pgstage_g record;\n    BEGIN\n"
+         "      IF col_description(" + reg + ", (" + attr + ")) IS NOT NULL THEN\n"
+         "        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', " + reg + ", " + quote_literal(to) +
+         ", col_description(" + reg + ", (" + attr + ")));\n"
+         "      END IF;\n"
+         "      FOR pgstage_g IN SELECT x.privilege_type, x.is_grantable, x.grantee FROM pg_catalog.pg_attribute a\n"
+         "          CROSS JOIN LATERAL aclexplode(a.attacl) x WHERE a.attrelid = " + reg + " AND a.attname = " +
+         quote_literal(from) + " AND NOT a.attisdropped LOOP\n"
+         "        EXECUTE format('GRANT %s (%I) ON %s TO %s%s', pgstage_g.privilege_type, " + quote_literal(to) + ", " +
+         reg + ",\n          CASE WHEN pgstage_g.grantee = 0 THEN 'PUBLIC' ELSE "
+         "quote_ident(pg_get_userbyid(pgstage_g.grantee)) END,\n"
+         "          CASE WHEN pgstage_g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n"
+         "      END LOOP;\n    END;\n";
 }
 
 bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
@@ -304,21 +327,25 @@ bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c) {
   if (oldc.not_null) not_null_via_check(cx, t, tmp, rule, in.index);
   std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
                             " AND attname = " + quote_literal(tmp) + " AND NOT attisdropped";
-  std::string swap = "    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " + quote_name(t) + ";\n    ALTER TABLE " +
-                     quote_name(t) + " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " +
-                     qt + " TO " + qc + ";\n";
+  std::string swap = "    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " + quote_name(t) + ";\n" +
+                     carry_comment_and_grants(t, a.column, tmp) + "    ALTER TABLE " + quote_name(t) +
+                     " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + qt + " TO " +
+                     qc + ";\n";
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
     swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
             ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
   std::vector<Step> validates;
   for (auto& add : carry_checks(cx, t, a.column, a.column, rule, in.index, validates)) swap += "    " + add + ";\n";
-  cx.contract.push_back(make_step(cx, Phase::Contract, "swap-column",
-                                  "In one transaction: drop the trigger and the old " + who(t, a.column) +
-                                      ", and rename " + who(t, tmp) +
-                                      " to take its place (catalog-only, brief ACCESS EXCLUSIVE)",
-                                  do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") +
-                                      ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()",
-                                  {t}, rule, in.index));
+  PendingRename pr;
+  pr.table = t, pr.from = a.column, pr.to = a.column, pr.retype = true;
+  pr.kind = "swap-column";
+  pr.description = "In one transaction: drop the trigger and the old " + who(t, a.column) + ", and rename " +
+                   who(t, tmp) +
+                   " to take its place with the old column's comment and column grants (catalog-only, brief ACCESS "
+                   "EXCLUSIVE)";
+  pr.core_sql = do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") +
+                ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()";
+  add_swap_step(cx, std::move(pr), rule, in.index);
   for (auto& s : validates) cx.contract.push_back(std::move(s));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   cx.backfilled_tables.push_back(t);

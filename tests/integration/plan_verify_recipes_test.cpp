@@ -105,10 +105,27 @@ TEST_CASE("plan --verify: a rename keeps keys, foreign keys, unique, comments, g
       "CREATE INDEX t_note_k ON t (note, k);\n"
       "ALTER TABLE t ALTER COLUMN k SET DEFAULT 'dflt';\n"
       "COMMENT ON COLUMN t.k IS 'renamed code';\n"
-      "CREATE VIEW kv AS SELECT t_id, k FROM t;\n");
+      "CREATE VIEW kv AS SELECT t_id, k FROM t;\n"
+      "CREATE VIEW kv_upper AS SELECT t_id, upper(kv.k) AS k FROM kv;\n");
   check_verified(r);
   CHECK(r.out.find("CREATE INDEX CONCURRENTLY t_note_k ON t (note, k)") != std::string::npos);
   CHECK(r.out.find("DROP VIEW IF EXISTS \"kv\"") != std::string::npos);
+  CHECK(r.out.find("DROP VIEW IF EXISTS \"kv_upper\"") != std::string::npos);  // a view over the view too
+}
+
+TEST_CASE("plan --verify: a type change keeps the column's comment and grants; views created again follow it") {
+  // ALTER TYPE refuses a column a view uses, so migrations drop the view, change the type and create
+  // the view again: the plan creates it in expand over the old column and again around the swap.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE t (id bigint PRIMARY KEY, qty int NOT NULL);\nCOMMENT ON COLUMN t.qty IS 'quantity';\n"
+      "GRANT SELECT (qty), UPDATE (qty) ON t TO PUBLIC;\nCREATE VIEW qtys AS SELECT id, qty FROM t;\n"
+      "INSERT INTO t VALUES (1, 3), (2, 4);\n",
+      "DROP VIEW qtys;\nALTER TABLE t ALTER COLUMN qty TYPE bigint;\n"
+      "CREATE VIEW qtys AS SELECT id, qty FROM t;\nCREATE INDEX t_qty ON t (qty);\n");
+  check_verified(r);
+  CHECK(r.out.find("COMMENT ON COLUMN %s.%I IS %L") != std::string::npos);
+  CHECK(r.out.find("CREATE INDEX CONCURRENTLY t_qty ON t (qty)") != std::string::npos);
 }
 
 TEST_CASE("plan --verify: a helper function used in USING and dropped later is dropped in contract") {
