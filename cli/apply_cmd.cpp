@@ -62,6 +62,7 @@ int run_apply(const ApplyArgs& a, const ContractGateFlags& gate = {}) {
   req.lint.layout = *layout;
   req.lint.exclude = a.exclude;
   req.rules = rules::all();
+  req.stage_warnings = a.stage_warnings;
   req.plan = [](const FileAnalysis& f, const planner::PlanOptions& o) { return planner::make_plan(f, o); };
   req.out = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   if (a.verify) {
@@ -261,6 +262,9 @@ void add_apply_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--verify-load", f->verify_load, "Send GET traffic to URL during the container swap; report errors");
   add_bool_flag(*cmd, "--migrations-only", f->migrations_only,
                 "Run the migrations but do not swap the [services] containers");
+  add_bool_flag(*cmd, "--stage-warnings", f->stage_warnings,
+                "Also stage files whose findings are only warnings (as `pgstage plan` shows them); by default "
+                "such a file runs as written");
   cmd->add_option("--contract-gate-interval", gate->interval,
                   "Before a contract: seconds between two samples of pg_stat_statements; the contract is refused "
                   "while statements using what it removes still run (default 10)")

@@ -8,6 +8,7 @@
 
 #include "analyzer/history.h"
 #include "analyzer/lint.h"
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "db/redact.h"
 #include "planner/planner.h"
@@ -28,10 +29,9 @@ struct CheckQueriesArgs {
   std::string stats_database, stats_role;
   bool temp_cluster = false;
   std::string shadow_url;
-  std::vector<std::string> history;
-  bool no_history = false;
-  int pg_version = 15;
   std::string format = "text";
+  PlanFlags plan_flags;  // the file, --history, --no-history, --pg-version, --timezone, --transaction, --batch-size
+  PlanArgs plan;         // those merged with pgstage.toml's [plan]: the plan is the one `plan` makes
 };
 
 bool load_source(const CheckQueriesArgs& a, const std::string& source, std::vector<queries::Query>& out,
@@ -171,25 +171,26 @@ int run_check_queries(const CheckQueriesArgs& a) {
     if (!note.empty()) notes.push_back(note);
   }
 
-  LintSettings settings;
-  settings.pg_version = a.pg_version;
+  const PlanArgs& pa = a.plan;
+  LintSettings settings = plan_settings(pa);
   LintOptions lo;
   lo.settings = settings;
-  lo.history = a.history;
-  lo.no_history = a.no_history;
+  lo.history = pa.history;
+  lo.no_history = pa.no_history;
   lo.keep_analysis = true;
   lo.plannable = planner::has_recipe;
-  LintResult lint = run_lint({LintInput{a.path, false, {}}}, rules::all(), lo);
+  LintResult lint = run_lint({LintInput{pa.path, false, {}}}, rules::all(), lo);
   if (!lint.errors.empty() || lint.analyses.empty())
-    return usage(lint.errors.empty() ? a.path + ": nothing to check" : lint.errors.front());
+    return usage(lint.errors.empty() ? pa.path + ": nothing to check" : lint.errors.front());
   planner::PlanOptions po;
   po.settings = settings;
+  po.batch_size = pa.batch_size;
   planner::PlanResult plan = planner::make_plan(lint.analyses.front(), po);
   if (!plan.ok) return usage(plan.error);
 
-  req.history = history_before(a.history, a.path, a.no_history, err);
+  req.history = history_before(pa.history, pa.path, pa.no_history, err);
   if (!err.empty()) return usage(err);
-  req.migration_path = a.path;
+  req.migration_path = pa.path;
   req.plan = plan.plan;
   req.shadow_url = a.shadow_url;
   req.lint.settings = settings;
@@ -199,9 +200,9 @@ int run_check_queries(const CheckQueriesArgs& a) {
   for (auto& n : notes) std::cerr << "note: " << n << "\n";
   if (!r.setup_ok) return usage("the check could not run: " + db::redact_secrets(r.error, a.database_url));
   if (a.format == "json")
-    std::cout << render_json(a.path, r, notes).dump(2) << "\n";
+    std::cout << render_json(pa.path, r, notes).dump(2) << "\n";
   else
-    std::cout << render_text(a.path, r);
+    std::cout << render_text(pa.path, r);
   return r.failed == 0 ? kExitOk : kExitFailed;
 }
 
@@ -213,7 +214,7 @@ void add_check_queries_command(CLI::App& app, int& exit_code) {
       "check-queries",
       "PREPARE the running release's queries on a throwaway database before the migration and after each phase of "
       "its plan (exit 1 when a query fails where its release still runs)");
-  cmd->add_option("migration", a->path, "The migration file to check")->required();
+  cmd->add_option("migration", a->plan_flags.path, "The migration file to check")->required();
   cmd->add_option("--queries", a->old_source,
                   "The running (old) release's queries: a .sql file, a directory of .sql files, or "
                   "pg_stat_statements (with --database-url)")
@@ -228,12 +229,24 @@ void add_check_queries_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--temp-cluster", a->temp_cluster, "Check on a temporary Postgres cluster (initdb, removed after)");
   cmd->add_option("--shadow-url", a->shadow_url,
                   "Check on this server instead (scratch databases are created and dropped)");
-  cmd->add_option("--history", a->history, "Replay these files or directories as schema history first")
+  PlanFlags& pf = a->plan_flags;
+  cmd->add_option("--history", pf.history, "Replay these files or directories as schema history first")
       ->allow_extra_args(false);
-  cmd->add_flag("--no-history", a->no_history, "Do not replay earlier migrations of the file's directory");
-  cmd->add_option("--pg-version", a->pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  add_bool_flag(*cmd, "--no-history", pf.no_history, "Do not replay earlier migrations of the file's directory");
+  cmd->add_option("--pg-version", pf.pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
+  cmd->add_option("--timezone", pf.timezone, "The session TimeZone migrations run with (as for plan)");
+  cmd->add_option("--transaction", pf.transaction, "Whether the runner wraps each file in a transaction (as for plan)")
+      ->check(CLI::IsMember({"auto", "per-file", "none"}));
+  cmd->add_option("--batch-size", pf.batch_size, "Rows per backfill batch (as for plan)")->check(CLI::Range(1, 1000000));
   cmd->add_option("-f,--format", a->format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  cmd->callback([a, &exit_code] { exit_code = run_check_queries(*a); });
+  add_config_flags(*cmd, pf.config);
+  cmd->callback([a, &exit_code] {
+    // The plan checked is the one `plan` makes: pgstage.toml's [plan] settings apply.
+    exit_code = configure("check-queries", a->plan_flags.config,
+                          [&](const Config& c, std::string& e) { return resolve_plan(a->plan_flags, c, a->plan, e); })
+                    ? run_check_queries(*a)
+                    : kExitUsage;
+  });
 }
 
 }  // namespace pgstage::cli

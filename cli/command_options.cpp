@@ -166,6 +166,16 @@ bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::str
   return true;
 }
 
+LintSettings plan_settings(const PlanArgs& a) {
+  LintSettings settings;
+  settings.pg_version = a.pg_version;
+  settings.timezone = a.timezone;
+  settings.transaction = a.transaction == "per-file" ? TxMode::PerFile
+                         : a.transaction == "none"   ? TxMode::None
+                                                     : TxMode::Auto;
+  return settings;
+}
+
 bool resolve_apply(const ApplyFlags& f, const Config& cfg, ApplyArgs& out, std::string& err) {
   const ApplyConfig& c = cfg.apply;
   out = ApplyArgs{};
@@ -185,6 +195,7 @@ bool resolve_apply(const ApplyFlags& f, const Config& cfg, ApplyArgs& out, std::
   out.layout = pick(f.layout, c.layout, cfg.project.layout, out.layout);
   out.exclude = pick(f.exclude, c.exclude, cfg.project.exclude, {});
   out.migrations_only = pick(f.migrations_only, c.migrations_only, false);
+  out.stage_warnings = pick(f.stage_warnings, c.stage_warnings, false);
   out.verify = !f.no_verify;
   out.shadow_url = f.shadow_url;
   out.verify_load = !f.verify_load.empty() ? f.verify_load : cfg.verify_load.value_or("");

@@ -95,6 +95,9 @@ struct PlanArgs {
   std::string shadow_url;    // "" = a temporary cluster
 };
 bool resolve_plan(const PlanFlags& flags, const Config& cfg, PlanArgs& out, std::string& err);
+// The analysis settings a plan is made with (pg_version, timezone, transaction mode): `plan` and
+// `check-queries` plan a file alike.
+LintSettings plan_settings(const PlanArgs& a);
 
 struct ApplyFlags {
   std::string dir;
@@ -107,7 +110,7 @@ struct ApplyFlags {
   std::optional<std::string> layout;
   std::optional<std::vector<std::string>> exclude;
   std::string verify_load;
-  std::optional<bool> migrations_only;
+  std::optional<bool> migrations_only, stage_warnings;
   bool no_verify = false;  // --no-verify
   std::string shadow_url;  // --shadow-url
   ConfigFlags config;
@@ -133,6 +136,7 @@ struct ApplyArgs {
   std::vector<std::string> exclude;
   std::string verify_load;  // URL to load during the container swap
   bool migrations_only = false;
+  bool stage_warnings = false;  // also stage files whose findings are only warnings (as `plan` does)
   bool verify = true;       // prove each plan on a throwaway database before anything runs
   std::string shadow_url;   // "" = a temporary cluster
   bool swap = false;        // [services.NAME] exist and this is neither a dry run nor --migrations-only

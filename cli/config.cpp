@@ -328,6 +328,7 @@ Keys apply_keys(ApplyConfig& c) {
       {"layout", layout(c.layout)},
       {"exclude", list(c.exclude)},
       {"migrations_only", flag(c.migrations_only)},
+      {"stage_warnings", flag(c.stage_warnings)},
   };
 }
 

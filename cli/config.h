@@ -76,6 +76,7 @@ struct ApplyConfig {
   std::optional<std::string> layout;
   std::optional<std::vector<std::string>> exclude;
   std::optional<bool> migrations_only;
+  std::optional<bool> stage_warnings;
 };
 
 struct TraceConfig {

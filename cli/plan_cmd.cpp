@@ -1,5 +1,6 @@
 // `pgstage plan FILE`: stage a migration into expand / backfill / contract.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -32,12 +33,7 @@ bool write_file(const fs::path& p, const std::string& text, std::string& err) {
 }
 
 int run_plan_command(const PlanArgs& a) {
-  LintSettings settings;
-  settings.pg_version = a.pg_version;
-  settings.timezone = a.timezone;
-  settings.transaction = a.transaction == "per-file" ? TxMode::PerFile
-                         : a.transaction == "none"   ? TxMode::None
-                                                     : TxMode::Auto;
+  LintSettings settings = plan_settings(a);
   std::string err;
   // One analysis of the file with its history (the directory's earlier migrations and --history):
   // the plan stages what lint found, with the same ignores.
@@ -120,6 +116,14 @@ int run_plan_command(const PlanArgs& a) {
   if (!a.out.empty())
     std::cerr << "pgstage plan: wrote 1-expand.sql, 2-backfill.sql, 3-contract.sql, plan.json to " << a.out << "\n";
   if (verified && a.format != "text") std::cerr << verify::render_report(*verified);
+  // `apply` stages a file only when it has an error finding, unless told to stage warnings too.
+  bool has_error = std::any_of(lint.findings.begin(), lint.findings.end(),
+                               [](const Finding& f) { return f.severity == Severity::Error; });
+  bool staged = std::any_of(plan.steps.begin(), plan.steps.end(), [](const planner::Step& s) { return !s.rule.empty(); });
+  if (!has_error && staged)
+    std::cerr << "note: " << a.path
+              << " has warnings but no error: `pgstage apply` runs it as written unless it stages warnings too "
+                 "(`--stage-warnings` or `[apply] stage_warnings = true`); then it runs this plan\n";
   bool refused = false;
   for (auto& f : unplannable) {
     std::cerr << f.file << ":" << f.start.line << ":" << f.start.column << ": " << severity_name(f.severity) << "["

@@ -366,7 +366,7 @@ std::string render_plan_markdown(const planner::Plan& p, const std::vector<Findi
       if (s->backfill) {
         summary = "SQL: batches of " + std::to_string(s->backfill->batch_size) +
                   " rows, each its own transaction, resumable from the last key";
-        sql = planner::backfill_batch_sql(*s->backfill, false) + ";";
+        sql = planner::backfill_batch_text(*s->backfill) + ";";
       } else {
         sql = s->sql + ";";
       }

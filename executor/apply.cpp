@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
+#include <algorithm>
 #include <set>
 
 #include "analyzer/lower.h"
@@ -282,7 +283,11 @@ class Apply {
       std::vector<const Finding*> unsafe;
       for (auto& f : fa.findings)
         if (f.severity == Severity::Error) unsafe.push_back(&f);
-      if (unsafe.empty() && !req_.plan_every_file) {
+      bool stage = !unsafe.empty() || req_.plan_every_file;
+      if (!stage && req_.stage_warnings)
+        stage = std::any_of(fa.findings.begin(), fa.findings.end(),
+                            [](const Finding& f) { return f.severity == Severity::Warning && f.plannable; });
+      if (!stage) {
         pending_.push_back(PendingRun{&m, as_written_steps(m, fa), false, true});
         continue;
       }
@@ -562,7 +567,7 @@ DbResult read_status(const std::string& url, StatusReport& out) {
       p.table = ss.step.backfill->table.str();
       try {
         pqxx::read_transaction tx(c.raw());
-        p.estimated_rows = tx.exec1(backfill_estimate_sql(*ss.step.backfill))[0].as<double>();
+        p.estimated_rows = tx.exec1(planner::backfill_estimate_sql(*ss.step.backfill))[0].as<double>();
       } catch (...) {
       }
     }

@@ -47,6 +47,9 @@ struct ApplyRequest {
   // Verification: run every file through `plan`, also one lint finds nothing unsafe in (the plan
   // `pgstage plan` prints stages warnings too: an unbounded UPDATE, a foreign key on a new column).
   bool plan_every_file = false;
+  // Stage a file whose findings are only warnings when one of them has a recipe (an unbounded
+  // UPDATE becomes a batched backfill); by default such a file runs as written.
+  bool stage_warnings = false;
   VerifyFn verify;                              // null: plans are not verified (not called on a dry run)
   ContractGateFn contract_gate;                 // null: contracts run once their wait is over
   std::function<void(const std::string&)> out;  // one line at a time, password redacted

@@ -10,6 +10,7 @@
 #include "analyzer/rule_api.h"
 #include "executor/backfill.h"
 #include "executor/fault.h"
+#include "planner/planner.h"
 
 namespace pgstage::executor {
 
@@ -211,7 +212,7 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
   double total = -1;
   try {
     pqxx::nontransaction tx(c_.raw());
-    total = tx.exec1(backfill_estimate_sql(spec))[0].as<double>();
+    total = tx.exec1(planner::backfill_estimate_sql(spec))[0].as<double>();
   } catch (...) {
   }
   if (checkpoint)
@@ -227,7 +228,7 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
         pqxx::work tx(c_.raw());
         tx.exec("SET LOCAL lock_timeout = " + ms(settings_.lock_timeout) +
                 "; SET LOCAL statement_timeout = " + ms(settings_.batch_statement_timeout));
-        auto bound = tx.exec(backfill_bound_sql(spec, last_key, batch));
+        auto bound = tx.exec(bound_sql_for(spec, last_key, batch));
         if (bound.empty()) {
           save_checkpoint(tx, s, last_key, 0, true);
           mark_step_done(tx, s);
@@ -235,7 +236,7 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
         } else {
           std::vector<std::string> key;
           for (pqxx::row::size_type i = 0; i < bound[0].size(); ++i) key.push_back(bound[0][i].as<std::string>());
-          long long n = tx.exec(backfill_update_sql(spec, last_key, key)).affected_rows();
+          long long n = tx.exec(update_sql_for(spec, last_key, key)).affected_rows();
           save_checkpoint(tx, s, key, n, false);
           tx.commit();
           last_key = key;
@@ -311,9 +312,9 @@ DbResult DryRunStepRunner::run_backfill(const ExecStep& s, const BackfillState* 
             ", each in its own transaction with its checkpoint, until no row is left" +
             (checkpoint ? ", resuming after " + std::to_string(checkpoint->rows_done) + " rows" : std::string()) + ")");
   std::vector<std::string> from = checkpoint ? checkpoint->last_key : std::vector<std::string>{};
-  out_.line(backfill_bound_sql(spec, from, batch) + ";  -- the batch's upper key $upper");
+  out_.line(bound_sql_for(spec, from, batch) + ";  -- the batch's upper key $upper");
   std::vector<std::string> upper(spec.key_columns.size(), "$upper");
-  out_.line(backfill_update_sql(spec, from, upper) + ";");
+  out_.line(update_sql_for(spec, from, upper) + ";");
   return DbResult::success();
 }
 

@@ -1,6 +1,6 @@
 // The one JSON shape of a backfill spec, shared by plan.json's `backfill` and the executor's state
 // table (pgstage.steps.spec): {"table": {"schema", "name"}, "key_columns", "set_sql", "predicate",
-// "batch_size"}.
+// "batch_size", "from" (only for an UPDATE ... FROM)}.
 #pragma once
 
 #include <optional>

@@ -74,11 +74,13 @@ LockFacts lock_from(const json& j) {
 }
 
 json backfill_json(const BackfillSpec& b) {
-  return json{{"table", name_json(b.table)},
-              {"key_columns", b.key_columns},
-              {"set_sql", b.set_sql},
-              {"predicate", b.predicate},
-              {"batch_size", b.batch_size}};
+  json j{{"table", name_json(b.table)},
+         {"key_columns", b.key_columns},
+         {"set_sql", b.set_sql},
+         {"predicate", b.predicate},
+         {"batch_size", b.batch_size}};
+  if (!b.from_sql.empty()) j["from"] = b.from_sql;
+  return j;
 }
 
 BackfillSpec backfill_from(const json& j) {
@@ -89,6 +91,7 @@ BackfillSpec backfill_from(const json& j) {
   b.set_sql = j.at("set_sql").get<std::string>();
   b.predicate = j.value("predicate", std::string());
   b.batch_size = j.value("batch_size", 1000);
+  b.from_sql = j.value("from", std::string());
   return b;
 }
 

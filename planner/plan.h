@@ -29,6 +29,7 @@ struct BackfillSpec {
   std::string set_sql;                   // assignments, identifiers quoted: "full_name" = "name"
   std::string predicate;                 // rows that still need the update: "full_name" IS NULL
   int batch_size = 1000;
+  std::string from_sql;                  // UPDATE ... FROM: the other tables joined ("" when none)
 };
 
 struct Step {

@@ -37,9 +37,19 @@ bool from_json(const std::string& text, Plan& out, std::string& err);
 std::string render_text(const Plan& p);
 // The SQL of one phase as a script (backfill steps appear as commented batch templates), for --out.
 std::string phase_sql(const Plan& p, Phase phase);
-// The batch statement of a backfill: `$1`..`$n` are the key columns of the last row of the previous
-// batch (the largest key it returned); the first batch has no key condition. Returns the keys updated.
-std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch);
+// A batched backfill (planner/backfill_sql.cpp), one algorithm for the executor and for what plans
+// show: each batch is one short transaction that finds the last key of the next `batch_size` rows
+// after `after` (empty: from the first row) that still match the predicate (no row: done), then
+// updates the rows in (after, upper]. Key values are SQL expressions: literals (the executor) or
+// $n parameters (shown plans). Keyset ranges by primary key, never OFFSET.
+std::string backfill_bound_sql(const BackfillSpec& b, const std::vector<std::string>& after, int batch_size);
+std::string backfill_update_sql(const BackfillSpec& b, const std::vector<std::string>& after,
+                                const std::vector<std::string>& upper);
+// Estimated row count of the table (pg_class.reltuples), for the progress ETA.
+std::string backfill_estimate_sql(const BackfillSpec& b);
+// The two statements of a batch with $1..$n (the previous batch's last key) and $n+1..$2n (this
+// batch's last key, from the first statement), for plans shown to people.
+std::string backfill_batch_text(const BackfillSpec& b);
 
 // Whether the recipe registry (planner/recipe.h) stages findings of rule `id`.
 bool has_recipe(std::string_view rule_id);

@@ -319,10 +319,11 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
     return std::find_if(words.begin(), words.end(), [&](const Word& w) { return w.depth == 0 && w.upper == kw; });
   };
   auto set = find("SET");
+  const char* form =
+      ": only `UPDATE table SET ... [FROM ...] [WHERE ...]` can become a batched backfill; rewrite the statement "
+      "in that form (no WITH, alias, RETURNING or WHERE CURRENT OF; in FROM, name the updated table by its name)";
   if (words.empty() || words[0].upper != "UPDATE" || set == words.end()) {
-    cx.fail(at(in, c), rule +
-                           ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "
-                           "rewrite the statement in that form (no WITH, FROM, alias or RETURNING)");
+    cx.fail(at(in, c), rule + form);
     return true;
   }
   // Between UPDATE [ONLY] and SET there must be nothing but the table name (no alias).
@@ -330,16 +331,17 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
   for (auto w = words.begin() + 1; w != set; ++w)
     if (w->upper != "ONLY") ++name_words;
   size_t parts = d.table.schema.empty() ? 1 : 2;
-  if (find("FROM") != words.end() || find("RETURNING") != words.end() || name_words > parts ||
-      (find("CURRENT") != words.end())) {
-    cx.fail(at(in, c), rule +
-                           ": only a plain `UPDATE table SET ... [WHERE ...]` can become a batched backfill; "
-                           "rewrite the statement in that form (no WITH, FROM, alias or RETURNING)");
+  if (find("RETURNING") != words.end() || name_words > parts || (find("CURRENT") != words.end())) {
+    cx.fail(at(in, c), rule + form);
     return true;
   }
   auto where = find("WHERE");
-  size_t set_end = where == words.end() ? sql.size() : where->begin;
+  auto from = find("FROM");
+  if (from != words.end() && where != words.end() && where->begin < from->begin) from = words.end();
+  size_t set_end = from != words.end() ? from->begin : (where == words.end() ? sql.size() : where->begin);
   std::string set_sql = sql.substr(set->end, set_end - set->end);
+  std::string from_sql =
+      from == words.end() ? "" : sql.substr(from->end, (where == words.end() ? sql.size() : where->begin) - from->end);
   std::string predicate = where == words.end() ? "" : sql.substr(where->end);
   auto trim = [](std::string s) {
     size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
@@ -351,7 +353,8 @@ bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c) {
       make_backfill(cx, Phase::Backfill,
                     "Run the migration's UPDATE of " + display_name(d.table) +
                         " in short batches by key instead of one long transaction that holds locks on the whole table",
-                    BackfillSpec{d.table, key, trim(set_sql), trim(predicate), cx.opts.batch_size}, rule, in.index));
+                    BackfillSpec{d.table, key, trim(set_sql), trim(predicate), cx.opts.batch_size, trim(from_sql)},
+                    rule, in.index));
   cx.backfilled_tables.push_back(d.table);
   return true;
 }

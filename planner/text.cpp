@@ -20,20 +20,6 @@ std::string key_list(const BackfillSpec& b) {
 }
 }  // namespace
 
-std::string backfill_batch_sql(const BackfillSpec& b, bool first_batch) {
-  std::string keys = key_list(b);
-  bool one = b.key_columns.size() == 1;
-  std::string tuple = one ? keys : "(" + keys + ")";
-  std::string params;
-  for (size_t i = 1; i <= b.key_columns.size(); ++i) params += (i > 1 ? ", $" : "$") + std::to_string(i);
-  std::string cond;
-  if (!first_batch) cond = tuple + " > " + (one ? params : "(" + params + ")");
-  if (!b.predicate.empty()) cond += (cond.empty() ? "" : " AND ") + std::string("(") + b.predicate + ")";
-  return "UPDATE " + quote_name(b.table) + " SET " + b.set_sql + " WHERE " + tuple + " IN (SELECT " + keys + " FROM " +
-         quote_name(b.table) + (cond.empty() ? "" : " WHERE " + cond) + " ORDER BY " + keys + " LIMIT " +
-         std::to_string(b.batch_size) + ") RETURNING " + keys;
-}
-
 std::string render_text(const Plan& p) {
   std::string out = "Plan for " + p.source_path + " (" + p.source_checksum + ")\n";
   for (auto& info : p.phases) {
@@ -49,7 +35,7 @@ std::string render_text(const Plan& p) {
       if (s->backfill) {
         out += "    batches of " + std::to_string(s->backfill->batch_size) + " rows by (" + key_list(*s->backfill) +
                "), each its own transaction, resumable from the last key:\n";
-        out += indent(backfill_batch_sql(*s->backfill, false), "      ") + ";\n";
+        out += indent(backfill_batch_text(*s->backfill), "      ") + ";\n";
       } else {
         out += indent(s->sql, "      ") + ";\n";
       }
@@ -91,8 +77,9 @@ std::string phase_sql(const Plan& p, Phase phase) {
     for (size_t i = 0; (i = d.find('\n', i)) != std::string::npos; i += 4) d.replace(i, 1, "\n-- ");
     out += "-- " + d + "\n";
     if (s->backfill) {
-      out += "-- Batched backfill: repeat with $1 = the last key returned until no row is returned.\n-- " +
-             backfill_batch_sql(*s->backfill, false) + ";\n";
+      out += "-- Batched backfill: each batch in its own transaction; $1 = the previous batch's last key (the first\n"
+             "-- batch has no lower bound); stop when the first statement returns no row.\n" +
+             indent(backfill_batch_text(*s->backfill), "-- ") + ";\n";
     } else {
       out += s->sql + ";\n";
     }

@@ -86,3 +86,38 @@ TEST_CASE("pgstage apply killed mid-backfill resumes after the last committed ba
     CHECK(q1(url, "SELECT status FROM pgstage.migrations WHERE name = '002_plan.sql'") == "expanded");
   }
 }
+
+TEST_CASE("a file with only warnings runs as written, or staged with --stage-warnings (what plan shows)") {
+  auto& pg = PgCluster::shared();
+  REQUIRE(pg.ok());
+  MigrationDir d;
+  d.write("001_users.sql",
+          "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
+          "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 120) g;\n");
+  d.write("002_upper.sql", "UPDATE users SET name = upper(name);\n");  // unbounded-dml: a warning
+
+  // plan stages it and says that apply will not, unless told to.
+  auto plan = run_pgstage({"plan", d.path() + "/002_upper.sql"});
+  INFO(plan.out, plan.err);
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.out.find("== backfill ==  (1 step)") != std::string::npos);
+  CHECK(plan.err.find("`pgstage apply` runs it as written unless it stages warnings too") != std::string::npos);
+
+  std::string url = pg.fresh_database("warnings_as_written");
+  auto r = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "r1"});
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("2 as written") != std::string::npos);
+  CHECK(r.out.find("verified") == std::string::npos);  // nothing staged, nothing to verify
+  CHECK(q1(url, "SELECT count(*) FROM users WHERE name = upper(name)") == "120");
+  CHECK(q1(url, "SELECT count(*) FROM pgstage.backfills") == "0");
+
+  std::string staged = pg.fresh_database("warnings_staged");
+  auto s = run_pgstage({"apply", d.path(), "--database-url", staged, "--release", "r1", "--stage-warnings",
+                        "--batch-size", "50", "--shadow-url", pg.url()});
+  INFO(s.out, s.err);
+  CHECK(s.exit_code == 0);
+  CHECK(s.out.find("verified on") != std::string::npos);  // the plan was made, proven and run
+  CHECK(q1(staged, "SELECT count(*) FROM users WHERE name = upper(name)") == "120");
+  CHECK(q1(staged, "SELECT rows_done || '/' || batches FROM pgstage.backfills") == "120/3");
+}

@@ -275,3 +275,17 @@ TEST_CASE("plan --verify: a plan that stages a warning (an unbounded UPDATE) is 
   check_verified(r);
   CHECK(r.out.find("[backfill-1-backfill]") != std::string::npos);
 }
+
+TEST_CASE("plan --verify: UPDATE ... FROM (a foreign key filled from another table) runs as a batched backfill") {
+  // The batches walk users' key; the bound query joins orgs as the UPDATE does. 2,500 rows: three
+  // batches of 1,000 (the default), so the key ranges join up.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE orgs (id int PRIMARY KEY, slug text UNIQUE);\n"
+      "CREATE TABLE users (id int PRIMARY KEY, org_slug text, org_id int);\n"
+      "INSERT INTO orgs SELECT g, 'org' || g FROM generate_series(1, 40) g;\n"
+      "INSERT INTO users SELECT g, 'org' || (g % 50), NULL FROM generate_series(1, 2500) g;\n",
+      "UPDATE users SET org_id = orgs.id FROM orgs WHERE orgs.slug = users.org_slug AND users.org_id IS NULL;\n");
+  check_verified(r);
+  CHECK(r.out.find("FROM (SELECT DISTINCT \"users\".\"id\" FROM \"users\", orgs WHERE") != std::string::npos);
+}

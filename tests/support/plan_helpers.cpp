@@ -26,28 +26,24 @@ planner::PlanResult plan_text(const std::string& sql, const std::string& name) {
 std::string phase_text(const planner::Plan& p, planner::Phase phase) {
   std::string out;
   for (auto* s : p.steps_of(phase))
-    out += (s->backfill ? planner::backfill_batch_sql(*s->backfill, false) : s->sql) + ";\n";
+    out += (s->backfill ? planner::backfill_batch_text(*s->backfill) : s->sql) + ";\n";
   return out;
 }
 
 namespace {
 std::string run_backfill(pqxx::connection& c, const planner::BackfillSpec& b) {
-  // Walks the key in order; each batch is its own transaction (what the executor does, minus state).
-  std::string first = planner::backfill_batch_sql(b, true);
-  std::string next = planner::backfill_batch_sql(b, false);
-  bool single = b.key_columns.size() == 1;
-  if (!single) return "test runner supports single-column keys only";
-  std::string key = quote_ident(b.key_columns[0]);
-  auto wrap = [&](const std::string& batch) {
-    return "WITH pgstage_batch AS (" + batch + ") SELECT count(*), max(" + key + ")::text FROM pgstage_batch";
-  };
-  std::optional<std::string> last;
+  // What the executor does, minus its state: per batch, in one transaction, the last key of the
+  // next batch, then the UPDATE of that key range.
+  std::vector<std::string> after;
   for (int guard = 0; guard < 1000000; ++guard) {
     pqxx::work tx(c);
-    pqxx::row r = last ? tx.exec_params1(wrap(next), *last) : tx.exec1(wrap(first));
+    pqxx::result bound = tx.exec(planner::backfill_bound_sql(b, after, b.batch_size));
+    if (bound.empty()) return "";
+    std::vector<std::string> upper;
+    for (auto f : bound[0]) upper.push_back(tx.quote(f.c_str()));
+    tx.exec0(planner::backfill_update_sql(b, after, upper));
     tx.commit();
-    if (r[0].as<long>() == 0) return "";
-    last = r[1].as<std::string>();
+    after = upper;
   }
   return "backfill did not finish";
 }

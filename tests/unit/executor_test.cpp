@@ -28,13 +28,13 @@ TEST_CASE("sha256_checksum matches the FIPS 180-2 test vectors") {
 TEST_CASE("backfill batches are keyset ranges by primary key, never OFFSET") {
   planner::BackfillSpec spec{
       {"app", "Orders"}, {"tenant", "id"}, "\"total_cents\" = \"total\" * 100", "\"total_cents\" IS NULL", 500};
-  std::string bound = backfill_bound_sql(spec, {}, 500);
+  std::string bound = bound_sql_for(spec, {}, 500);
   CHECK(
       bound ==
       "SELECT batch.\"tenant\"::text, batch.\"id\"::text FROM (SELECT \"tenant\", \"id\" FROM \"app\".\"Orders\" WHERE "
       "(\"total_cents\" IS NULL) ORDER BY \"tenant\", \"id\" LIMIT 500) AS batch ORDER BY batch.\"tenant\" DESC, "
       "batch.\"id\" DESC LIMIT 1");
-  std::string update = backfill_update_sql(spec, {"7", "it's"}, {"7", "z"});
+  std::string update = update_sql_for(spec, {"7", "it's"}, {"7", "z"});
   CHECK(update ==
         "UPDATE \"app\".\"Orders\" SET \"total_cents\" = \"total\" * 100 WHERE (\"tenant\", \"id\") > ('7', 'it''s') "
         "AND (\"tenant\", \"id\") <= ('7', 'z') AND (\"total_cents\" IS NULL)");

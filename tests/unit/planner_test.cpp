@@ -237,9 +237,12 @@ TEST_CASE("UPDATE becomes a batched backfill by primary key") {
   CHECK(bf[0]->rule == "backfill-in-migration");
   CHECK(bf[1]->backfill->predicate == "");
   CHECK(bf[1]->rule == "unbounded-dml");
-  CHECK(backfill_batch_sql(*bf[0]->backfill, false) ==
-        "UPDATE \"users\" SET email = lower(email) WHERE \"id\" IN (SELECT \"id\" FROM \"users\" WHERE \"id\" > $1 "
-        "AND (email <> lower(email)) ORDER BY \"id\" LIMIT 7) RETURNING \"id\"");
+  // What the plan shows is what the executor runs (one algorithm), with $n for the key values.
+  CHECK(backfill_batch_text(*bf[0]->backfill) ==
+        "SELECT batch.\"id\"::text FROM (SELECT \"id\" FROM \"users\" WHERE (\"id\") > ($1) AND (email <> "
+        "lower(email)) ORDER BY \"id\" LIMIT 7) AS batch ORDER BY batch.\"id\" DESC LIMIT 1;  -- the batch's last "
+        "key: $2\nUPDATE \"users\" SET email = lower(email) WHERE (\"id\") > ($1) AND (\"id\") <= ($2) AND (email <> "
+        "lower(email))");
   auto bad = plan_text(std::string(kUsers) + "UPDATE users u SET email = 'x';\n");
   CHECK(!bad.ok);
   CHECK(has(bad.error, "migration.sql:1:"));
@@ -306,7 +309,8 @@ TEST_CASE("identifiers are quoted everywhere: mixed case, reserved words, quotes
   CHECK(has(all, "NEW.\"From\" := NEW.\"select\""));
   CHECK(has(all, "\"we\"\"ird_pgstage_new\""));
   CHECK(has(all, "'\"My Table\"'::regclass"));
-  CHECK(has(all, "WHERE \"Id\" IN (SELECT \"Id\" FROM \"My Table\""));
+  CHECK(has(all, "(SELECT \"Id\" FROM \"My Table\" WHERE"));
+  CHECK(has(all, "UPDATE \"My Table\" SET \"From\" = \"select\" WHERE (\"Id\") > ($1)"));
   CHECK(!has(all, " My Table "));
 }
 
@@ -378,6 +382,29 @@ TEST_CASE("a backfill needs a primary key; a rename needs the column's history")
   CHECK(has(r.error, "constraint"));
 }
 
+TEST_CASE("UPDATE ... FROM (the usual foreign-key backfill) is batched by the updated table's key") {
+  auto r = plan_text(
+      "CREATE TABLE orgs (id int PRIMARY KEY, slug text);\nCREATE TABLE users (id int PRIMARY KEY, org_slug text, "
+      "org_id int);\n-- pgstage:history-end\n"
+      "UPDATE users SET org_id = orgs.id FROM orgs WHERE orgs.slug = users.org_slug AND users.org_id IS NULL;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  auto bf = r.plan.steps_of(Phase::Backfill);
+  REQUIRE(bf.size() == 1);
+  const BackfillSpec& b = *bf[0]->backfill;
+  CHECK(b.from_sql == "orgs");
+  CHECK(b.set_sql == "org_id = orgs.id");
+  CHECK(b.predicate == "orgs.slug = users.org_slug AND users.org_id IS NULL");
+  // The key is qualified (orgs has an "id" too); the bound query joins the same tables.
+  CHECK(backfill_update_sql(b, {"$1"}, {"$2"}) ==
+        "UPDATE \"users\" SET org_id = orgs.id FROM orgs WHERE (\"users\".\"id\") > ($1) AND (\"users\".\"id\") <= "
+        "($2) AND (orgs.slug = users.org_slug AND users.org_id IS NULL)");
+  CHECK(has(backfill_bound_sql(b, {}, 7), "FROM (SELECT DISTINCT \"users\".\"id\" FROM \"users\", orgs WHERE"));
+  Plan back;
+  std::string err;
+  REQUIRE_MESSAGE(from_json(to_json(r.plan), back, err), err);
+  CHECK(back.steps_of(Phase::Backfill)[0]->backfill->from_sql == "orgs");
+}
+
 TEST_CASE("composite keys: the batch compares the key tuple with one parameter per column") {
   auto r = plan_text(
       "CREATE TABLE t (a int, b int, v text, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
@@ -386,13 +413,12 @@ TEST_CASE("composite keys: the batch compares the key tuple with one parameter p
   auto bf = r.plan.steps_of(Phase::Backfill);
   REQUIRE(bf.size() == 1);
   CHECK(bf[0]->backfill->key_columns == std::vector<std::string>{"a", "b"});
-  CHECK(backfill_batch_sql(*bf[0]->backfill, false) ==
-        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" WHERE (\"a\", \"b\") > ($1, "
-        "$2) ORDER BY \"a\", \"b\" LIMIT 7) RETURNING \"a\", \"b\"");
-  CHECK(
-      backfill_batch_sql(*bf[0]->backfill, true) ==
-      "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") IN (SELECT \"a\", \"b\" FROM \"t\" ORDER BY \"a\", \"b\" LIMIT 7) "
-      "RETURNING \"a\", \"b\"");
+  CHECK(backfill_update_sql(*bf[0]->backfill, {"$1", "$2"}, {"$3", "$4"}) ==
+        "UPDATE \"t\" SET v = 'x' WHERE (\"a\", \"b\") > ($1, $2) AND (\"a\", \"b\") <= ($3, $4)");
+  CHECK(backfill_bound_sql(*bf[0]->backfill, {}, 7) ==
+        "SELECT batch.\"a\"::text, batch.\"b\"::text FROM (SELECT \"a\", \"b\" FROM \"t\" ORDER BY \"a\", \"b\" LIMIT 7) "
+        "AS batch ORDER BY batch.\"a\" DESC, batch.\"b\" DESC LIMIT 1");
+  CHECK(has(backfill_batch_text(*bf[0]->backfill), "the batch's last key: $3..$4"));
 }
 
 TEST_CASE(
@@ -495,7 +521,7 @@ TEST_CASE("an unnamed unique index gets Postgres' _idx name; UPDATE of a schema-
   REQUIRE_MESSAGE(r.ok, r.error);
   CHECK(r.plan.steps[0].sql == "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_v_idx\" ON app.t (v)");
   REQUIRE(r.plan.steps_of(Phase::Backfill).size() == 1);
-  CHECK(backfill_batch_sql(*r.plan.steps_of(Phase::Backfill)[0]->backfill, true).rfind("UPDATE \"app\".\"t\" SET", 0) ==
+  CHECK(backfill_update_sql(*r.plan.steps_of(Phase::Backfill)[0]->backfill, {}, {}).rfind("UPDATE \"app\".\"t\" SET", 0) ==
         0);
   auto alias = plan_text(
       "CREATE SCHEMA app;\nCREATE TABLE app.t (id int PRIMARY KEY, v text);\n-- pgstage:history-end\n"
