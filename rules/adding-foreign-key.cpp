@@ -1,4 +1,5 @@
 #include "rules/core_helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -11,9 +12,20 @@ std::string staged_sql(const QualifiedName& t, const Constraint& k) {
          " NOT VALID;\n  ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";";
 }
 
+// "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `t` and ... on `ref`", naming the strongest
+// lock held on each: an earlier ADD COLUMN of the same statement or transaction holds ACCESS EXCLUSIVE.
 std::string blocks(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
-  LockFacts lf = ctx.lock_of(c);
-  return holding(lf, t) + " and " + holding(lf, ref).substr(std::string("holds ").size());
+  return "holds " + a_lock(strongest_lock_on(ctx, c, t)) + " on " + tick(t) + " and " +
+         a_lock(strongest_lock_on(ctx, c, ref)) + " on " + tick(ref);
+}
+
+// "writes to both tables wait", or "reads and writes of `t` and writes to `ref` wait" when a lock held
+// on one of them blocks reads too.
+std::string waiting(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
+  bool rt = blocks_reads(strongest_lock_on(ctx, c, t)), rr = blocks_reads(strongest_lock_on(ctx, c, ref));
+  if (rt == rr) return std::string(rt ? "reads and writes of" : "writes to") + " both tables wait";
+  auto what = [](bool reads) { return std::string(reads ? "reads and writes of " : "writes to "); };
+  return what(rt) + tick(t) + " and " + what(rr) + tick(ref) + " wait";
 }
 
 // A table created in the change set by CREATE TABLE AS (or filled by INSERT ... SELECT): nobody
@@ -44,7 +56,8 @@ void check(const StatementContext& ctx, Reporter& r) {
     r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
                  tick(a.table) + " (" + column_list_display(k.columns) + ") -> " + tick(k.ref_table) +
                  " without NOT VALID scans all of " + tick(a.table) + " to validate it while it " +
-                 blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait for the whole scan",
+                 blocks(ctx, c, a.table, k.ref_table) + ": " + waiting(ctx, c, a.table, k.ref_table) +
+                 " for the whole scan",
              "Add it NOT VALID (only new rows are checked, instant), then validate it separately; VALIDATE takes "
              "SHARE UPDATE EXCLUSIVE, so reads and writes continue:\n" +
                  staged_sql(a.table, k) + plan_line(),
@@ -65,7 +78,7 @@ void check(const StatementContext& ctx, Reporter& r) {
       if (fk.columns.empty()) fk.columns = {a.column.name};
       r.report("adding column " + tick(a.table, a.column.name) + " with an inline REFERENCES " + tick(k.ref_table) +
                    " and a default validates the foreign key against every row while it " +
-                   blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait",
+                   blocks(ctx, c, a.table, k.ref_table) + ": " + waiting(ctx, c, a.table, k.ref_table),
                "Add the column without REFERENCES, then add the foreign key NOT VALID and validate it separately:\n"
                "  ALTER TABLE " +
                    quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " + a.column.type.str() +

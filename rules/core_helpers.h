@@ -54,6 +54,30 @@ inline std::string lock_on(const StatementContext& ctx, const Change& c, const Q
   return holding(ctx.lock_of(c), t);
 }
 
+// The strongest lock held on `t` once Change `c` has run: its own, the rest of its statement's
+// (Postgres takes the strongest lock of an ALTER TABLE's subcommands for all of them; in a DO block,
+// the Changes before it) and what earlier statements of the transaction took.
+inline LockMode strongest_lock_on(const StatementContext& ctx, const Change& c, const QualifiedName& t) {
+  LockMode m = LockMode::None;
+  auto take = [&](const LockFacts& f) {
+    for (auto& tl : f.tables)
+      if (Catalog::same(tl.table, t)) m = std::max(m, tl.mode);
+  };
+  take(ctx.lock_of(c));
+  if (!ctx.lowered.do_block) {
+    take(ctx.lock);
+  } else {
+    for (const Change& e : ctx.lowered.changes) {
+      if (&e == &c) break;
+      if (!e.is<TransactionControl>() && !e.is<SetVariable>()) take(ctx.lock_of(e));
+    }
+  }
+  if (ctx.tx.in_transaction)
+    for (auto& h : ctx.tx.held_locks)
+      if (Catalog::same(h.table, t)) m = std::max(m, h.mode);
+  return m;
+}
+
 // The planner hint on its own line, for help texts that end with SQL.
 inline std::string plan_line() { return std::string("\n") + (kPlanHint + 1); }
 

@@ -473,3 +473,30 @@ TEST_CASE("missing-lock-timeout: an index's own lock is not a table that traffic
   REQUIRE(plain.size() == 1);
   CHECK(has(plain[0].message, "`users`"));
 }
+
+TEST_CASE("adding-foreign-key: the message names the strongest lock the transaction holds on each table") {
+  const std::string fk = "ALTER TABLE orders ADD CONSTRAINT o_u_fk FOREIGN KEY (user_id) REFERENCES users (id);\n";
+  // Alone: SHARE ROW EXCLUSIVE on both.
+  auto alone = run(kUsers + fk, "adding-foreign-key");
+  REQUIRE(alone.size() == 1);
+  CHECK(has(alone[0].message, "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `orders` and a SHARE ROW "
+                              "EXCLUSIVE lock (blocks writes) on `users`: writes to both tables wait"));
+  // After ADD COLUMN on orders in the same transaction: ACCESS EXCLUSIVE on orders is held.
+  auto tx = run(kUsers + "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\n" + fk + "COMMIT;", "adding-foreign-key");
+  REQUIRE(tx.size() == 1);
+  CHECK(has(tx[0].message, "holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on `orders` and a SHARE ROW "
+                           "EXCLUSIVE lock (blocks writes) on `users`"));
+  CHECK(has(tx[0].message, "reads and writes of `orders` and writes to `users` wait"));
+  CHECK_FALSE(has(tx[0].message, "SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`"));
+  // The same ALTER TABLE: Postgres takes the strongest lock of its subcommands for all of them.
+  auto one = run(kUsers +
+                     "ALTER TABLE orders ADD COLUMN note text, ADD CONSTRAINT o_u_fk FOREIGN KEY (user_id) "
+                     "REFERENCES users (id);",
+                 "adding-foreign-key");
+  REQUIRE(one.size() == 1);
+  CHECK(has(one[0].message, "holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on `orders`"));
+  // After a COMMIT the earlier lock is gone.
+  auto after = run(kUsers + "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\n" + fk, "adding-foreign-key");
+  REQUIRE(after.size() == 1);
+  CHECK(has(after[0].message, "SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`"));
+}
