@@ -28,29 +28,24 @@ std::string waiting(const StatementContext& ctx, const Change& c, const Qualifie
   return what(rt) + tick(t) + " and " + what(rr) + tick(ref) + " wait";
 }
 
-// A table created in the change set by CREATE TABLE AS (or filled by INSERT ... SELECT): nobody
-// reads it yet, but it has rows, so validating a foreign key on it scans them while the referenced
-// table, which the running release uses, is locked against writes.
-bool copied_new_table(const StatementContext& ctx, const QualifiedName& t) {
-  const CatalogTable* tab = ctx.catalog.table(t);
-  return tab && ctx.is_new(t) && tab->rows == CatalogTable::Rows::Copied;
-}
-
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;
     if (k.kind != ConstraintKind::ForeignKey || k.not_valid) return;
     if (!existing(ctx, a.table)) {
-      if (!copied_new_table(ctx, a.table) || !existing(ctx, k.ref_table)) return;
-      r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
-                   "on " + tick(a.table) + " -> " + tick(k.ref_table) + " validates every row " + tick(a.table) +
-                   " was filled with (CREATE TABLE AS / INSERT ... SELECT) while it " +
-                   blocks(ctx, c, a.table, k.ref_table) + ": writes to " + tick(k.ref_table) +
-                   " wait for the whole scan",
-               "Add it NOT VALID (instant), then validate it separately; VALIDATE takes SHARE UPDATE EXCLUSIVE, so "
-               "writes to " +
-                   tick(k.ref_table) + " continue:\n" + staged_sql(a.table, k),
-               where(c));
+      // A new table filled from others: validating scans the copied rows while the referenced table,
+      // when the running release uses it, is locked against writes (an error); otherwise a warning.
+      auto p = populated_new_table(ctx, c, a.table);
+      if (!p) return;
+      r.report(Reporter::Report{
+          "adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
+              tick(a.table) + " -> " + tick(k.ref_table) + " without NOT VALID validates " + p->rows() +
+              p->consequence(),
+          (p->held.empty() ? p->lone_help() + "add" : std::string("Add")) +
+              " it NOT VALID (instant), then validate it separately; VALIDATE takes SHARE UPDATE EXCLUSIVE, so "
+              "writes to " +
+              tick(k.ref_table) + " continue:\n" + staged_sql(a.table, k),
+          where(c), p->severity(Severity::Error), std::nullopt});
       return;
     }
     r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
@@ -96,7 +91,7 @@ extern const Rule rule_adding_foreign_key = {
     .severity = Severity::Error,
     .summary =
         "ADD FOREIGN KEY (or inline REFERENCES on a new column) without NOT VALID on an existing table, or on a "
-        "new table filled from others",
+        "new table filled from others (a warning unless a table in use stays locked during the scan)",
     .why =
         "Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE on both the table and "
         "the referenced table: writes to both wait for the whole scan.",
