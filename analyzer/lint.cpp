@@ -168,11 +168,11 @@ class TxTracker {
         state_.enum_values_added.push_back(e->type);
         state_.enum_labels_added.emplace_back(e->type, e->value);
       }
-      if (auto* d = c.as<Dml>(); d && state_.in_transaction && TxState::contains(state_.ddl_tables, d->table) &&
-                                 (d->kind == DmlKind::Update || d->kind == DmlKind::Merge ||
-                                  (d->kind == DmlKind::Insert && d->from_select)) &&
-                                 !TxState::contains(state_.backfilled_tables, d->table))
-        state_.backfilled_tables.push_back(d->table);
+      if (auto* d = c.as<Dml>(); d && state_.in_transaction && TxState::writes_rows(*d)) {
+        if (TxState::contains(state_.ddl_tables, d->table) && !TxState::contains(state_.backfilled_tables, d->table))
+          state_.backfilled_tables.push_back(d->table);
+        if (!TxState::contains(state_.written_tables, d->table)) state_.written_tables.push_back(d->table);
+      }
       if (is_ddl(c) && state_.in_transaction)
         for (auto& tl : lock_facts(c, LockContext{nullptr, 15}).tables)
           if (!TxState::contains(state_.ddl_tables, tl.table)) state_.ddl_tables.push_back(tl.table);
@@ -228,6 +228,7 @@ class TxTracker {
     state_.enum_labels_added.clear();
     state_.held_locks.clear();
     state_.backfilled_tables.clear();
+    state_.written_tables.clear();
     state_.work_after_access_exclusive = 0;
     if (local_lock_timeout_) {
       state_.lock_timeout_set = false;
