@@ -561,15 +561,22 @@ void read_and_prepare(Job& j) {
 }
 
 // Adds the history paths (files, or directories in migration order) as history jobs.
+// Files of a listed directory that the layout's runner ignores: a warning each, nothing linted.
+void warn_ignored(const std::vector<IgnoredMigration>& ignored, LintResult& out) {
+  for (auto& i : ignored) out.warnings.push_back(i.path + ": " + i.reason);
+}
+
 void add_history(const std::string& path, const LintOptions& opts, std::vector<Job>& jobs, LintResult& out) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     std::vector<MigrationEntry> entries;
+    std::vector<IgnoredMigration> ignored;
     std::string err;
-    if (!list_migrations(path, opts.layout, opts.exclude, entries, err)) {
+    if (!list_migrations(path, opts.layout, opts.exclude, entries, err, &ignored)) {
       out.errors.push_back(err);
       return;
     }
+    warn_ignored(ignored, out);
     if (entries.empty()) {
       out.errors.push_back(no_migrations_message(path, opts.layout, !opts.exclude.empty()));
       return;
@@ -655,11 +662,13 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     std::error_code ec;
     if (fs::is_directory(in.path, ec)) {
       std::vector<MigrationEntry> entries;
+      std::vector<IgnoredMigration> ignored;
       std::string err;
-      if (!list_migrations(in.path, opts.layout, opts.exclude, entries, err)) {
+      if (!list_migrations(in.path, opts.layout, opts.exclude, entries, err, &ignored)) {
         out.errors.push_back(err);
         continue;
       }
+      warn_ignored(ignored, out);
       if (entries.empty()) {
         out.errors.push_back(no_migrations_message(in.path, opts.layout, !opts.exclude.empty()));
         continue;
@@ -680,6 +689,15 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     std::string canon = canonical_path(in.path);
     if (is_queued(canon)) continue;
     Layout layout = in.layout != Layout::Auto ? in.layout : opts.layout;
+    // A file named on the command line that Flyway would never run (its directory is a Flyway one).
+    if (std::string why = flyway_ignored_reason(fs::path(in.path).filename().string()); !why.empty() && !in.history) {
+      Layout dir_layout = layout;
+      if (dir_layout == Layout::Auto) dir_layout = detect_layout(migration_directory(in.path));
+      if (dir_layout == Layout::Flyway) {
+        out.warnings.push_back(in.path + ": " + why);
+        continue;
+      }
+    }
     if (in.history) {
       Job j;
       if (load(in.path, layout, j, out)) {
