@@ -16,9 +16,9 @@ std::string verb_of(const Dml& d) {
                                      : "UPDATE";
 }
 
-// The first DDL on `t` after change `change_index` in this transaction: later in the statement (a
-// DO block is one transaction) or in a later statement before the COMMIT. Its lock mode on `t` and
-// the statement index it is in (-1: none).
+// The first DDL that takes a write-blocking lock on `t` after change `change_index` in this
+// transaction: later in the statement (a DO block is one transaction) or in a later statement before
+// the COMMIT. Its lock mode on `t` and the statement index it is in (-1: none).
 struct LaterDdl {
   int statement = -1;
   LockMode mode = LockMode::None;
@@ -30,7 +30,9 @@ LaterDdl later_ddl(const StatementContext& ctx, size_t change_index, const Quali
     if (!is_ddl(c)) return m;
     for (auto& tl : lock_facts(c, lc).tables)
       if (Catalog::same(tl.table, t)) m = std::max(m, tl.mode);
-    return m;
+    // A lock that lets writes through (SHARE UPDATE EXCLUSIVE: VALIDATE, SET STATISTICS) adds nothing to
+    // the row locks the data change holds anyway.
+    return blocks_writes(m) ? m : LockMode::None;
   };
   const auto& changes = ctx.lowered.changes;
   for (size_t j = change_index + 1; j < changes.size(); ++j)

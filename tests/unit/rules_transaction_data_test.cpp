@@ -381,6 +381,11 @@ TEST_CASE("backfill-in-migration: UPDATE or DELETE before DDL on the table in on
                     "BEGIN;\nALTER TABLE users ALTER active SET NOT NULL;\nCOMMIT;",
             "backfill-in-migration")
             .empty());
+  // DDL whose lock lets writes through (VALIDATE: SHARE UPDATE EXCLUSIVE) adds nothing to the row locks.
+  CHECK(run(kHist + "BEGIN;\nUPDATE orders SET user_id = 1 WHERE user_id = 0;\n"
+                    "ALTER TABLE orders VALIDATE CONSTRAINT o_u;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
   // INSERT ... VALUES takes no row locks on existing rows: silent.
   CHECK(run(kHist + "BEGIN;\nINSERT INTO users (id) VALUES (1);\nALTER TABLE users ADD COLUMN n text;\nCOMMIT;",
             "backfill-in-migration")
