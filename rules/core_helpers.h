@@ -191,13 +191,13 @@ namespace pgstage::rules {
 // foreign key's referenced table), stays held for the whole scan.
 struct PopulatedNewTable {
   QualifiedName table;
-  std::vector<QualifiedName> sources;  // the tables in use its rows were copied from (empty: COPY, a query of no table)
+  std::vector<QualifiedName> sources;  // the tables its rows were copied from (in use, or populated new tables)
   std::vector<TableLock> held;         // read- or write-blocking locks on tables in use, held during the scan
 
   // "every row copied into `n` from `orders`"
   std::string rows() const {
     std::string s = "every row copied into " + tick(table);
-    if (sources.empty()) return s + " (INSERT ... SELECT / COPY)";
+    if (sources.empty()) return s;
     for (size_t i = 0; i < sources.size(); ++i)
       s += (i == 0 ? " from " : i + 1 == sources.size() ? " and " : ", ") + tick(sources[i]);
     return s;
@@ -231,12 +231,12 @@ struct PopulatedNewTable {
 };
 
 namespace detail {
-// Whether `t` has rows that came from tables in use: copied from an existing table, from another
-// populated new table, or by COPY / a query of no table. A copy of new, empty tables has none.
+// Whether `t` has rows that came from tables in use: copied from an existing table or from another
+// populated new table. A copy of new, empty tables has none; rows from COPY ... FROM stdin or a query
+// of no table (INSERT ... SELECT 'a') are written in the migration itself, like a seed table's.
 inline bool copied_rows(const StatementContext& ctx, const QualifiedName& t, int depth = 0) {
   const CatalogTable* tab = ctx.catalog.table(t);
   if (!tab || !ctx.catalog.is_new(t) || tab->rows != CatalogTable::Rows::Copied) return false;
-  if (tab->copied_from.empty()) return true;
   for (auto& src : tab->copied_from)
     if (!ctx.catalog.is_new(src) || (depth < 8 && !Catalog::same(src, t) && copied_rows(ctx, src, depth + 1)))
       return true;
@@ -251,7 +251,8 @@ inline std::optional<PopulatedNewTable> populated_new_table(const StatementConte
   PopulatedNewTable p;
   p.table = t;
   for (auto& src : ctx.catalog.table(t)->copied_from)
-    if (!ctx.catalog.is_new(src) && !TxState::contains(p.sources, src)) p.sources.push_back(src);
+    if ((!ctx.catalog.is_new(src) || detail::copied_rows(ctx, src, 1)) && !TxState::contains(p.sources, src))
+      p.sources.push_back(src);
   auto hold = [&](const TableLock& tl) {
     if (!blocks_writes(tl.mode) || Catalog::same(tl.table, t) || !existing(ctx, tl.table) ||
         ctx.catalog.index(tl.table))
