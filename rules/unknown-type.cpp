@@ -19,7 +19,7 @@ constexpr ForeignType kForeign[] = {
     {"datetime2", "SQL Server", "timestamp", ""},
     {"datetimeoffset", "SQL Server", "timestamptz", ""},
     {"smalldatetime", "SQL Server", "timestamp(0)", ""},
-    {"tinyint", "MySQL and SQL Server", "smallint", ""},
+    {"tinyint", "MySQL and SQL Server", "smallint", "tinyint"},
     {"mediumint", "MySQL", "integer", ""},
     {"double", "MySQL", "double precision", ""},
     {"tinytext", "MySQL", "text", ""},
@@ -51,17 +51,26 @@ const ForeignType* foreign(const TypeName& t) {
 // Whether a type of this name may exist: created by a migration seen (type, enum, domain, in any
 // schema, also earlier in this DO block), used by a column the schema already has (a live database
 // or the history), or provided by an extension the migrations create.
+// Extensions that emulate another database and create its types (Babelfish: SQL Server's).
+bool emulates_other_database(const std::string& extension) {
+  return extension == "babelfishpg_common" || extension == "babelfishpg_tsql";
+}
+
 bool may_exist(const StatementContext& ctx, const ForeignType& f, const Change& at) {
   for (const CatalogObject* o : ctx.catalog.objects()) {
     if ((o->kind == "type" || o->kind == "domain") && o->name.name == f.name) return true;
-    if (o->kind == "extension" && !f.extension.empty() && o->name.name == f.extension) return true;
+    if (o->kind == "extension" && ((!f.extension.empty() && o->name.name == f.extension) ||
+                                   emulates_other_database(o->name.name)))
+      return true;
   }
   for (const Change& c : ctx.lowered.changes) {
     if (&c == &at) break;
     if (auto* e = c.as<CreateEnum>(); e && e->name.name == f.name) return true;
     if (auto* o = c.as<CreateOther>(); o && (o->kind == "type" || o->kind == "domain") && o->name.name == f.name)
       return true;
-    if (auto* o = c.as<CreateOther>(); o && o->kind == "extension" && !f.extension.empty() && o->name.name == f.extension)
+    if (auto* o = c.as<CreateOther>(); o && o->kind == "extension" &&
+                                        ((!f.extension.empty() && o->name.name == f.extension) ||
+                                         emulates_other_database(o->name.name)))
       return true;
   }
   for (const CatalogTable* t : ctx.catalog.tables())
@@ -104,7 +113,8 @@ extern const Rule rule_unknown_type = {
         "Postgres refuses a type name it does not know with `type \"datetime\" does not exist`, so the migration "
         "fails at deploy time. Names from MySQL, SQL Server, Oracle or SQLite are the usual cause. Only names known "
         "to be other databases' types are reported, and not when a migration seen creates a type or domain of that "
-        "name (or the extension that provides it, such as orafce for VARCHAR2), or a column already uses it.",
+        "name (or the extension that provides it, such as orafce for VARCHAR2, or Babelfish), or a column already "
+        "uses it.",
     .lock = "None: the statement fails before it changes anything.",
     .instead =
         "Use the Postgres type: DATETIME -> timestamptz (or timestamp), TINYINT -> smallint, MEDIUMINT -> "

@@ -262,6 +262,8 @@ TEST_CASE("unknown-type: other databases' type names Postgres refuses, unless a 
   REQUIRE(ora.size() == 1);
   CHECK(has(ora[0].message, "orafce"));
   CHECK(run("CREATE EXTENSION orafce;\nCREATE TABLE o (name varchar2(30));", "unknown-type").empty());
+  // Babelfish creates SQL Server's types.
+  CHECK(run("CREATE EXTENSION babelfishpg_common;\nCREATE TABLE o (at datetime, n nvarchar(5));", "unknown-type").empty());
   // Schema-qualified names are someone's own types.
   CHECK(run("CREATE TABLE o (b legacy.blob);", "unknown-type").empty());
 }
