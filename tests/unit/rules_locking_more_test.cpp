@@ -506,7 +506,7 @@ TEST_CASE("adding-foreign-key: the message names the strongest lock the transact
   CHECK(has(after[0].message, "SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`"));
 }
 
-TEST_CASE("populated new table: CHECK, UNIQUE, PRIMARY KEY and CREATE INDEX on a copy scan its rows") {
+TEST_CASE("populated new table: CHECK, UNIQUE, PRIMARY KEY, SET NOT NULL and CREATE INDEX on a copy scan its rows") {
   const std::string copy = "CREATE TABLE bo AS SELECT * FROM orders WHERE total > 100;\n";
   struct Case {
     const char* rule;
@@ -518,6 +518,7 @@ TEST_CASE("populated new table: CHECK, UNIQUE, PRIMARY KEY and CREATE INDEX on a
       {"adding-unique-constraint", "ALTER TABLE bo ADD CONSTRAINT bo_u UNIQUE (user_id);", "builds its index over"},
       {"adding-primary-key", "ALTER TABLE bo ADD PRIMARY KEY (id);", "builds its index over"},
       {"create-index-non-concurrent", "CREATE INDEX bo_user ON bo (user_id);", "reads and sorts"},
+      {"setting-not-null", "ALTER TABLE bo ALTER COLUMN total SET NOT NULL;", "NOT NULL scans every row"},
   };
   for (const Case& k : cases) {
     std::string rule_id = k.rule;
