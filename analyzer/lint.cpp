@@ -168,11 +168,11 @@ class TxTracker {
         state_.enum_values_added.push_back(e->type);
         state_.enum_labels_added.emplace_back(e->type, e->value);
       }
-      if (auto* d = c.as<Dml>(); d && state_.in_transaction && TxState::contains(state_.ddl_tables, d->table) &&
-                                 (d->kind == DmlKind::Update || d->kind == DmlKind::Merge ||
-                                  (d->kind == DmlKind::Insert && d->from_select)) &&
-                                 !TxState::contains(state_.backfilled_tables, d->table))
-        state_.backfilled_tables.push_back(d->table);
+      if (auto* d = c.as<Dml>(); d && state_.in_transaction && TxState::writes_rows(*d)) {
+        if (TxState::contains(state_.ddl_tables, d->table) && !TxState::contains(state_.backfilled_tables, d->table))
+          state_.backfilled_tables.push_back(d->table);
+        if (!TxState::contains(state_.written_tables, d->table)) state_.written_tables.push_back(d->table);
+      }
       if (is_ddl(c) && state_.in_transaction)
         for (auto& tl : lock_facts(c, LockContext{nullptr, 15}).tables)
           if (!TxState::contains(state_.ddl_tables, tl.table)) state_.ddl_tables.push_back(tl.table);
@@ -228,6 +228,7 @@ class TxTracker {
     state_.enum_labels_added.clear();
     state_.held_locks.clear();
     state_.backfilled_tables.clear();
+    state_.written_tables.clear();
     state_.work_after_access_exclusive = 0;
     if (local_lock_timeout_) {
       state_.lock_timeout_set = false;
@@ -560,15 +561,22 @@ void read_and_prepare(Job& j) {
 }
 
 // Adds the history paths (files, or directories in migration order) as history jobs.
+// Files of a listed directory that the layout's runner ignores: a warning each, nothing linted.
+void warn_ignored(const std::vector<IgnoredMigration>& ignored, LintResult& out) {
+  for (auto& i : ignored) out.warnings.push_back(i.path + ": " + i.reason);
+}
+
 void add_history(const std::string& path, const LintOptions& opts, std::vector<Job>& jobs, LintResult& out) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     std::vector<MigrationEntry> entries;
+    std::vector<IgnoredMigration> ignored;
     std::string err;
-    if (!list_migrations(path, opts.layout, opts.exclude, entries, err)) {
+    if (!list_migrations(path, opts.layout, opts.exclude, entries, err, &ignored)) {
       out.errors.push_back(err);
       return;
     }
+    warn_ignored(ignored, out);
     if (entries.empty()) {
       out.errors.push_back(no_migrations_message(path, opts.layout, !opts.exclude.empty()));
       return;
@@ -654,11 +662,13 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     std::error_code ec;
     if (fs::is_directory(in.path, ec)) {
       std::vector<MigrationEntry> entries;
+      std::vector<IgnoredMigration> ignored;
       std::string err;
-      if (!list_migrations(in.path, opts.layout, opts.exclude, entries, err)) {
+      if (!list_migrations(in.path, opts.layout, opts.exclude, entries, err, &ignored)) {
         out.errors.push_back(err);
         continue;
       }
+      warn_ignored(ignored, out);
       if (entries.empty()) {
         out.errors.push_back(no_migrations_message(in.path, opts.layout, !opts.exclude.empty()));
         continue;
@@ -679,6 +689,15 @@ LintResult run_lint(const std::vector<LintInput>& inputs, const std::vector<cons
     std::string canon = canonical_path(in.path);
     if (is_queued(canon)) continue;
     Layout layout = in.layout != Layout::Auto ? in.layout : opts.layout;
+    // A file named on the command line that Flyway would never run (its directory is a Flyway one).
+    if (std::string why = flyway_ignored_reason(fs::path(in.path).filename().string()); !why.empty() && !in.history) {
+      Layout dir_layout = layout;
+      if (dir_layout == Layout::Auto) dir_layout = detect_layout(migration_directory(in.path));
+      if (dir_layout == Layout::Flyway) {
+        out.warnings.push_back(in.path + ": " + why);
+        continue;
+      }
+    }
     if (in.history) {
       Job j;
       if (load(in.path, layout, j, out)) {

@@ -88,6 +88,7 @@ struct LintResult {
     size_t by_severity[3] = {0, 0, 0};                               // indexed by Severity
   } streamed;                                                        // what went to LintOptions::sink
   std::vector<std::string> errors;                                   // unreadable inputs (exit 2), each naming the path
+  std::vector<std::string> warnings;  // inputs skipped because their runner ignores them (Flyway `V1_x.sql`), each naming the path
   std::map<std::string, std::shared_ptr<const SourceFile>> sources;  // files under review, by path
   std::shared_ptr<const Catalog> catalog;                            // the schema after the last file
   std::vector<FileAnalysis> analyses;  // files under review, in order (LintOptions::keep_analysis)

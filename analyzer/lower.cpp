@@ -1111,6 +1111,10 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     push(CreateOther{"extension", QualifiedName{"", str(b, "extname")}});
   } else if (kind == "CompositeTypeStmt") {
     push(CreateOther{"type", range_var(at(b, "typevar"))});
+  } else if (kind == "CreateRangeStmt") {
+    push(CreateOther{"type", name_list(at(b, "typeName"))});
+  } else if (kind == "DefineStmt" && sv(b, "kind") == "OBJECT_TYPE") {
+    push(CreateOther{"type", name_list(at(b, "defnames"))});  // CREATE TYPE t (INPUT = ...), or a shell type
   } else if (kind == "CreateDomainStmt") {
     push(CreateOther{"domain", name_list(at(b, "domainname")), !items(at(b, "constraints")).empty()});
   } else if (kind == "TransactionStmt") {

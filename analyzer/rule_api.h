@@ -40,8 +40,11 @@ struct TxState {
   std::vector<QualifiedName> enum_values_added;                              // ALTER TYPE ... ADD VALUE earlier in it
   std::vector<std::pair<QualifiedName, std::string>> enum_labels_added;      // (type, label) of those ADD VALUEs
   std::vector<TableLock> held_locks;  // strongest lock per relation taken earlier in this transaction
-  // Tables written by UPDATE, MERGE or INSERT ... SELECT earlier in this transaction after DDL on them.
+  // Tables written by UPDATE, DELETE, MERGE or INSERT ... SELECT earlier in this transaction after DDL on them.
   std::vector<QualifiedName> backfilled_tables;
+  // Tables written by UPDATE, DELETE, MERGE or INSERT ... SELECT earlier in this transaction (before or
+  // after DDL on them): DDL later in the transaction waits for and then holds its lock with their row locks.
+  std::vector<QualifiedName> written_tables;
   // Statements (not transaction control or SET) run in this transaction after it took an ACCESS
   // EXCLUSIVE lock on a table that exists before the change set.
   int work_after_access_exclusive = 0;
@@ -51,6 +54,11 @@ struct TxState {
   int unprotected_lock_statements = 0;
 
   static bool contains(const std::vector<QualifiedName>& v, const QualifiedName& t);
+  // A statement that writes (and row-locks) existing rows in bulk: UPDATE, DELETE, MERGE, INSERT ... SELECT.
+  static bool writes_rows(const Dml& d) {
+    return d.kind == DmlKind::Update || d.kind == DmlKind::Delete || d.kind == DmlKind::Merge ||
+           (d.kind == DmlKind::Insert && d.from_select);
+  }
 };
 
 struct LintSettings {

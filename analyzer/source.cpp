@@ -381,8 +381,20 @@ std::string no_migrations_message(const std::string& dir, Layout layout, bool ex
   return msg;
 }
 
+std::string flyway_ignored_reason(const std::string& name) {
+  if (name.size() < 2 || !ends_with(name, ".sql")) return {};
+  char k = name[0];
+  if (k != 'V' && k != 'v' && k != 'R' && k != 'r') return {};
+  if (name.find("__") != std::string::npos) return {};
+  bool versioned = k == 'V' || k == 'v';
+  // `V11_name.sql` (one underscore), `V11.sql`, `R_views.sql`: not Flyway's pattern.
+  return "Flyway ignores " + name + ": a " + (versioned ? "versioned" : "repeatable") + " migration is named " +
+         (versioned ? "V<version>__<description>.sql" : "R__<description>.sql") +
+         " (two underscores), so it never runs as a migration; pgstage skipped it and linted nothing in it";
+}
+
 bool list_migrations(const std::string& dir, Layout layout, const std::vector<std::string>& exclude,
-                     std::vector<MigrationEntry>& out, std::string& err) {
+                     std::vector<MigrationEntry>& out, std::string& err, std::vector<IgnoredMigration>* ignored) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     err = dir + ": not a directory";
@@ -421,6 +433,10 @@ bool list_migrations(const std::string& dir, Layout layout, const std::vector<st
         break;
       case Layout::Flyway:
         if (is_dir || !ends_with(name, ".sql")) break;
+        if (std::string why = flyway_ignored_reason(name); !why.empty()) {
+          if (ignored) ignored->push_back({p.string(), why});
+          break;
+        }
         if (name[0] == 'V' || name[0] == 'v') {
           // Flyway orders by the version before `__`, whose parts `.` or `_` separate (V13__a before
           // V13.1__b, V1_2 = 1.2), compared numerically part by part.

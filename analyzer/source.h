@@ -63,11 +63,23 @@ struct MigrationEntry {
   Layout layout = Layout::Plain;
 };
 
+// A file that looks like a migration but that the layout's runner skips, and why (for a warning).
+struct IgnoredMigration {
+  std::string path;
+  std::string reason;
+};
+
+// Why Flyway ignores a file of this name ("" when it runs it): a versioned or repeatable script needs
+// `__` between its version (or `R`) and its description, so `V11_name.sql` never runs.
+std::string flyway_ignored_reason(const std::string& filename);
+
 // Lists the migration files of a directory in the order a runner applies them. Down/undo files
 // are skipped. Numeric prefixes sort numerically. `exclude` holds glob patterns matched against
-// paths relative to `dir`. Returns false and fills `err` on an unreadable directory.
+// paths relative to `dir`. Returns false and fills `err` on an unreadable directory. Files the
+// layout's runner ignores (Flyway: `V11_name.sql`) are left out, and listed in `ignored` when given.
 bool list_migrations(const std::string& dir, Layout layout, const std::vector<std::string>& exclude,
-                     std::vector<MigrationEntry>& out, std::string& err);
+                     std::vector<MigrationEntry>& out, std::string& err,
+                     std::vector<IgnoredMigration>* ignored = nullptr);
 
 // Detects the layout of a migrations directory from its file names.
 Layout detect_layout(const std::string& dir);

@@ -196,6 +196,7 @@ int run_lint_command(const LintArgs& a, const std::string& queries_source) {
   } else {
     std::cout << render(a.format, result, ro);
   }
+  for (auto& w : result.warnings) std::cerr << "pgstage lint: warning: " << w << "\n";
   for (auto& e : result.errors) std::cerr << "pgstage lint: " << e << "\n";
   int rc = !result.errors.empty() ? kExitUsage : result.fails(opts.fail_on) ? kExitFailed : kExitOk;
   exit_without_teardown(rc);

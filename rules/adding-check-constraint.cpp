@@ -66,8 +66,20 @@ void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;
     if (k.kind == ConstraintKind::Check && k.not_valid) not_valid_on_new_column(ctx, c, a, r);
-    if (k.kind != ConstraintKind::Check || k.not_valid || !existing(ctx, a.table)) return;
+    if (k.kind != ConstraintKind::Check || k.not_valid) return;
     std::string expr = k.check ? k.check->sql : "...";
+    if (!existing(ctx, a.table)) {
+      auto p = populated_new_table(ctx, c, a.table);
+      if (!p) return;
+      r.report(Reporter::Report{
+          "adding CHECK constraint " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
+              "on " + tick(a.table) + " without NOT VALID checks " + p->rows() + p->consequence(),
+          (p->held.empty() ? p->lone_help() + "add" : std::string("Add")) +
+              " it NOT VALID (instant), then validate it separately (SHARE UPDATE EXCLUSIVE):\n" +
+              staged_sql(a.table, name_or(k.name, a.table, {}, "check"), expr),
+          where(c), p->severity(Severity::Error), std::nullopt});
+      return;
+    }
     r.report("adding CHECK constraint " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
                  "on " + tick(a.table) + " without NOT VALID scans the whole table to validate it while it " +
                  lock_on(ctx, c, a.table) + ": all reads and writes wait for the scan",
@@ -104,7 +116,8 @@ extern const Rule rule_adding_check_constraint = {
     .severity = Severity::Error,
     .summary =
         "ADD CHECK without NOT VALID on an existing table, a domain constraint that scans the tables using it, or "
-        "a NOT VALID NOT NULL check on a column the running release does not write",
+        "a NOT VALID NOT NULL check on a column the running release does not write; on a new table filled from "
+        "others, a warning unless a table in use stays locked during the scan",
     .why =
         "Adding a CHECK constraint verifies every existing row while holding ACCESS EXCLUSIVE: no query on the "
         "table runs until the scan ends. ALTER DOMAIN ... ADD CONSTRAINT (or SET NOT NULL) checks every column of "

@@ -1,4 +1,5 @@
 #include "rules/core_helpers.h"
+#include "rules/rule_support.h"
 
 namespace pgstage::rules {
 namespace {
@@ -11,17 +12,20 @@ std::string staged_sql(const QualifiedName& t, const Constraint& k) {
          " NOT VALID;\n  ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";";
 }
 
+// "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `t` and ... on `ref`", naming the strongest
+// lock held on each: an earlier ADD COLUMN of the same statement or transaction holds ACCESS EXCLUSIVE.
 std::string blocks(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
-  LockFacts lf = ctx.lock_of(c);
-  return holding(lf, t) + " and " + holding(lf, ref).substr(std::string("holds ").size());
+  return "holds " + a_lock(strongest_lock_on(ctx, c, t)) + " on " + tick(t) + " and " +
+         a_lock(strongest_lock_on(ctx, c, ref)) + " on " + tick(ref);
 }
 
-// A table created in the change set by CREATE TABLE AS (or filled by INSERT ... SELECT): nobody
-// reads it yet, but it has rows, so validating a foreign key on it scans them while the referenced
-// table, which the running release uses, is locked against writes.
-bool copied_new_table(const StatementContext& ctx, const QualifiedName& t) {
-  const CatalogTable* tab = ctx.catalog.table(t);
-  return tab && ctx.is_new(t) && tab->rows == CatalogTable::Rows::Copied;
+// "writes to both tables wait", or "reads and writes of `t` and writes to `ref` wait" when a lock held
+// on one of them blocks reads too.
+std::string waiting(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
+  bool rt = blocks_reads(strongest_lock_on(ctx, c, t)), rr = blocks_reads(strongest_lock_on(ctx, c, ref));
+  if (rt == rr) return std::string(rt ? "reads and writes of" : "writes to") + " both tables wait";
+  auto what = [](bool reads) { return std::string(reads ? "reads and writes of " : "writes to "); };
+  return what(rt) + tick(t) + " and " + what(rr) + tick(ref) + " wait";
 }
 
 void check(const StatementContext& ctx, Reporter& r) {
@@ -29,22 +33,26 @@ void check(const StatementContext& ctx, Reporter& r) {
     const Constraint& k = a.constraint;
     if (k.kind != ConstraintKind::ForeignKey || k.not_valid) return;
     if (!existing(ctx, a.table)) {
-      if (!copied_new_table(ctx, a.table) || !existing(ctx, k.ref_table)) return;
-      r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
-                   "on " + tick(a.table) + " -> " + tick(k.ref_table) + " validates every row " + tick(a.table) +
-                   " was filled with (CREATE TABLE AS / INSERT ... SELECT) while it " +
-                   blocks(ctx, c, a.table, k.ref_table) + ": writes to " + tick(k.ref_table) +
-                   " wait for the whole scan",
-               "Add it NOT VALID (instant), then validate it separately; VALIDATE takes SHARE UPDATE EXCLUSIVE, so "
-               "writes to " +
-                   tick(k.ref_table) + " continue:\n" + staged_sql(a.table, k),
-               where(c));
+      // A new table filled from others: validating scans the copied rows while the referenced table,
+      // when the running release uses it, is locked against writes (an error); otherwise a warning.
+      auto p = populated_new_table(ctx, c, a.table);
+      if (!p) return;
+      r.report(Reporter::Report{
+          "adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
+              tick(a.table) + " -> " + tick(k.ref_table) + " without NOT VALID validates " + p->rows() +
+              p->consequence(),
+          (p->held.empty() ? p->lone_help() + "add" : std::string("Add")) +
+              " it NOT VALID (instant), then validate it separately; VALIDATE takes SHARE UPDATE EXCLUSIVE, so "
+              "writes to " +
+              tick(k.ref_table) + " continue:\n" + staged_sql(a.table, k),
+          where(c), p->severity(Severity::Error), std::nullopt});
       return;
     }
     r.report("adding foreign key " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") + "on " +
                  tick(a.table) + " (" + column_list_display(k.columns) + ") -> " + tick(k.ref_table) +
                  " without NOT VALID scans all of " + tick(a.table) + " to validate it while it " +
-                 blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait for the whole scan",
+                 blocks(ctx, c, a.table, k.ref_table) + ": " + waiting(ctx, c, a.table, k.ref_table) +
+                 " for the whole scan",
              "Add it NOT VALID (only new rows are checked, instant), then validate it separately; VALIDATE takes "
              "SHARE UPDATE EXCLUSIVE, so reads and writes continue:\n" +
                  staged_sql(a.table, k) + plan_line(),
@@ -65,7 +73,7 @@ void check(const StatementContext& ctx, Reporter& r) {
       if (fk.columns.empty()) fk.columns = {a.column.name};
       r.report("adding column " + tick(a.table, a.column.name) + " with an inline REFERENCES " + tick(k.ref_table) +
                    " and a default validates the foreign key against every row while it " +
-                   blocks(ctx, c, a.table, k.ref_table) + ": writes to both tables wait",
+                   blocks(ctx, c, a.table, k.ref_table) + ": " + waiting(ctx, c, a.table, k.ref_table),
                "Add the column without REFERENCES, then add the foreign key NOT VALID and validate it separately:\n"
                "  ALTER TABLE " +
                    quote_name(a.table) + " ADD COLUMN " + quote_ident(a.column.name) + " " + a.column.type.str() +
@@ -83,7 +91,7 @@ extern const Rule rule_adding_foreign_key = {
     .severity = Severity::Error,
     .summary =
         "ADD FOREIGN KEY (or inline REFERENCES on a new column) without NOT VALID on an existing table, or on a "
-        "new table filled from others",
+        "new table filled from others (a warning unless a table in use stays locked during the scan)",
     .why =
         "Adding a foreign key checks every existing row while holding SHARE ROW EXCLUSIVE on both the table and "
         "the referenced table: writes to both wait for the whole scan.",

@@ -33,8 +33,20 @@ std::vector<std::string> nullable(const StatementContext& ctx, const QualifiedNa
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;
-    if (k.kind != ConstraintKind::PrimaryKey || !existing(ctx, a.table)) return;
+    if (k.kind != ConstraintKind::PrimaryKey) return;
     std::string name = name_or(k.name, a.table, {}, "pkey");
+    if (!existing(ctx, a.table)) {
+      auto p = k.using_index.empty() ? populated_new_table(ctx, c, a.table) : std::nullopt;
+      if (!p) return;
+      r.report(Reporter::Report{
+          "adding PRIMARY KEY on " + tick(a.table) + " (" + column_list_display(k.columns) +
+              ") builds its index over " + p->rows() + " and checks the columns for NULL" + p->consequence(),
+          (p->held.empty() ? p->lone_help() + "prove" : std::string("Prove")) +
+              " the columns NOT NULL, build the unique index concurrently, then attach it:\n" +
+              staged_sql(a.table, name, nullable(ctx, a.table, k.columns), k.columns, true),
+          where(c), p->severity(Severity::Error), std::nullopt});
+      return;
+    }
     if (k.using_index.empty()) {
       r.report("adding PRIMARY KEY on " + tick(a.table) + " (" + column_list_display(k.columns) +
                    ") builds its index and checks the columns for NULL while it " + lock_on(ctx, c, a.table) +
@@ -74,7 +86,9 @@ extern const Rule rule_adding_primary_key = {
     .id = "adding-primary-key",
     .category = Category::Locking,
     .severity = Severity::Error,
-    .summary = "ADD PRIMARY KEY without USING INDEX, or USING INDEX on nullable columns",
+    .summary =
+        "ADD PRIMARY KEY without USING INDEX, or USING INDEX on nullable columns; on a new table filled from "
+        "others, a warning unless a table in use stays locked during the build",
     .why =
         "Adding a primary key builds a unique index and checks the columns for NULL while holding ACCESS "
         "EXCLUSIVE. With USING INDEX the index exists already, but nullable columns are still set NOT NULL "

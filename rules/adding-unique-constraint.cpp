@@ -12,7 +12,20 @@ std::string staged_sql(const QualifiedName& t, const std::string& name, const st
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
     const Constraint& k = a.constraint;
-    if (k.kind != ConstraintKind::Unique || !k.using_index.empty() || !existing(ctx, a.table)) return;
+    if (k.kind != ConstraintKind::Unique || !k.using_index.empty()) return;
+    if (!existing(ctx, a.table)) {
+      auto p = populated_new_table(ctx, c, a.table);
+      if (!p) return;
+      r.report(Reporter::Report{
+          "adding UNIQUE constraint " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
+              "on " + tick(a.table) + " (" + column_list_display(k.columns) + ") builds its index over " +
+              p->rows() + p->consequence(),
+          (p->held.empty() ? p->lone_help() + "build" : std::string("Build")) +
+              " the unique index concurrently (outside a transaction block), then attach it:\n" +
+              staged_sql(a.table, name_or(k.name, a.table, k.columns, "key"), k.columns),
+          where(c), p->severity(Severity::Error), std::nullopt});
+      return;
+    }
     r.report("adding UNIQUE constraint " + (k.name.empty() ? std::string() : "`" + display_ident(k.name) + "` ") +
                  "on " + tick(a.table) + " (" + column_list_display(k.columns) + ") builds its index while it " +
                  lock_on(ctx, c, a.table) + ": all reads and writes wait for the whole build",
@@ -41,7 +54,9 @@ extern const Rule rule_adding_unique_constraint = {
     .id = "adding-unique-constraint",
     .category = Category::Locking,
     .severity = Severity::Error,
-    .summary = "ADD UNIQUE (or ADD COLUMN ... UNIQUE) without USING INDEX on an existing table",
+    .summary =
+        "ADD UNIQUE (or ADD COLUMN ... UNIQUE) without USING INDEX on an existing table, or on a new table filled "
+        "from others (a warning unless a table in use stays locked during the build)",
     .why =
         "Adding a UNIQUE constraint builds its index while holding ACCESS EXCLUSIVE: no query on the table runs "
         "until the build ends.",

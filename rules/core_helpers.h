@@ -54,6 +54,30 @@ inline std::string lock_on(const StatementContext& ctx, const Change& c, const Q
   return holding(ctx.lock_of(c), t);
 }
 
+// The strongest lock held on `t` once Change `c` has run: its own, the rest of its statement's
+// (Postgres takes the strongest lock of an ALTER TABLE's subcommands for all of them; in a DO block,
+// the Changes before it) and what earlier statements of the transaction took.
+inline LockMode strongest_lock_on(const StatementContext& ctx, const Change& c, const QualifiedName& t) {
+  LockMode m = LockMode::None;
+  auto take = [&](const LockFacts& f) {
+    for (auto& tl : f.tables)
+      if (Catalog::same(tl.table, t)) m = std::max(m, tl.mode);
+  };
+  take(ctx.lock_of(c));
+  if (!ctx.lowered.do_block) {
+    take(ctx.lock);
+  } else {
+    for (const Change& e : ctx.lowered.changes) {
+      if (&e == &c) break;
+      if (!e.is<TransactionControl>() && !e.is<SetVariable>()) take(ctx.lock_of(e));
+    }
+  }
+  if (ctx.tx.in_transaction)
+    for (auto& h : ctx.tx.held_locks)
+      if (Catalog::same(h.table, t)) m = std::max(m, h.mode);
+  return m;
+}
+
 // The planner hint on its own line, for help texts that end with SQL.
 inline std::string plan_line() { return std::string("\n") + (kPlanHint + 1); }
 
@@ -152,6 +176,102 @@ inline std::optional<TypeName> known_type(const StatementContext& ctx, const Qua
   if (!ctx.catalog.table(t))
     if (auto cd = column_from_file(ctx, t, c)) return cd->type;
   return std::nullopt;
+}
+
+}  // namespace pgstage::rules
+
+namespace pgstage::rules {
+
+// A populated new table: created in the change set under review, so the running release does not
+// use it and the rules about existing tables leave it alone, yet filled with rows from other tables
+// (CREATE TABLE n AS SELECT ... FROM t, or INSERT INTO n SELECT ... / COPY; the catalog marks it
+// Rows::Copied). A constraint or an index added to it later scans all those rows. Its own lock blocks
+// no query, so what the scan costs depends on what the migration holds meanwhile: a lock that blocks
+// writes (or reads) on a table in use, taken earlier in the transaction or by the same statement (a
+// foreign key's referenced table), stays held for the whole scan.
+struct PopulatedNewTable {
+  QualifiedName table;
+  std::vector<QualifiedName> sources;  // the tables its rows were copied from (in use, or populated new tables)
+  std::vector<TableLock> held;         // read- or write-blocking locks on tables in use, held during the scan
+
+  // "every row copied into `n` from `orders`"
+  std::string rows() const {
+    std::string s = "every row copied into " + tick(table);
+    if (sources.empty()) return s;
+    for (size_t i = 0; i < sources.size(); ++i)
+      s += (i == 0 ? " from " : i + 1 == sources.size() ? " and " : ", ") + tick(sources[i]);
+    return s;
+  }
+  // The rule's own severity when the scan keeps a lock on a table in use; a warning otherwise (the
+  // migration takes longer, no query waits).
+  Severity severity(Severity blocking) const { return held.empty() ? Severity::Warning : blocking; }
+  // ": `n` is new, so ..." for the end of a message about the scan.
+  std::string consequence() const {
+    if (held.empty())
+      return ": " + tick(table) +
+             " is new and the running release does not use it, so its lock blocks no query, but the migration "
+             "runs the whole scan";
+    std::string locks;
+    for (size_t i = 0; i < held.size(); ++i) {
+      std::string p = lock_phrase(held[i].mode);
+      bool vowel = !p.empty() && std::string("AEIOU").find(p[0]) != std::string::npos;
+      locks += (i == 0 ? "" : i + 1 == held.size() ? " and " : ", ") + std::string(vowel ? "an " : "a ") + p +
+               " on " + tick(held[i].table);
+    }
+    return ": " + tick(table) + " is new, so its own lock blocks no query, but the migration holds " + locks +
+           " meanwhile, and traffic on " + (held.size() == 1 ? "that table" : "those tables") +
+           " waits for the whole scan";
+  }
+  // The first line of the help when no lock on a table in use is held.
+  std::string lone_help() const {
+    return tick(table) +
+           " is not in use yet, so this only lengthens the migration by the scan; keep it out of transactions that "
+           "lock tables in use. Or ";
+  }
+};
+
+namespace detail {
+// Whether `t` has rows that came from tables in use: copied from an existing table or from another
+// populated new table. A copy of new, empty tables has none; rows from COPY ... FROM stdin or a query
+// of no table (INSERT ... SELECT 'a') are written in the migration itself, like a seed table's.
+inline bool copied_rows(const StatementContext& ctx, const QualifiedName& t, int depth = 0) {
+  const CatalogTable* tab = ctx.catalog.table(t);
+  if (!tab || !ctx.catalog.is_new(t) || tab->rows != CatalogTable::Rows::Copied) return false;
+  for (auto& src : tab->copied_from)
+    if (!ctx.catalog.is_new(src) || (depth < 8 && !Catalog::same(src, t) && copied_rows(ctx, src, depth + 1)))
+      return true;
+  return false;
+}
+}  // namespace detail
+
+// The populated new table `t`, for Change `c` of the statement (nullopt when `t` is not one).
+inline std::optional<PopulatedNewTable> populated_new_table(const StatementContext& ctx, const Change& c,
+                                                            const QualifiedName& t) {
+  if (!detail::copied_rows(ctx, t)) return std::nullopt;
+  PopulatedNewTable p;
+  p.table = t;
+  for (auto& src : ctx.catalog.table(t)->copied_from)
+    if ((!ctx.catalog.is_new(src) || detail::copied_rows(ctx, src, 1)) && !TxState::contains(p.sources, src))
+      p.sources.push_back(src);
+  auto hold = [&](const TableLock& tl) {
+    if (!blocks_writes(tl.mode) || Catalog::same(tl.table, t) || !existing(ctx, tl.table) ||
+        ctx.catalog.index(tl.table))
+      return;
+    for (auto& h : p.held)
+      if (Catalog::same(h.table, tl.table)) {
+        h.mode = std::max(h.mode, tl.mode);
+        return;
+      }
+    p.held.push_back(tl);
+  };
+  if (ctx.tx.in_transaction)
+    for (auto& h : ctx.tx.held_locks) hold(h);
+  for (const Change& e : ctx.lowered.changes) {  // the statement's locks up to `c` (a DO block is one transaction)
+    if (!e.is<TransactionControl>() && !e.is<SetVariable>())
+      for (auto& tl : ctx.lock_of(e).tables) hold(tl);
+    if (&e == &c) break;
+  }
+  return p;
 }
 
 }  // namespace pgstage::rules

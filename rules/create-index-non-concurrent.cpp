@@ -44,9 +44,25 @@ std::string partitioned_recipe(const StatementContext& ctx, const CreateIndex& a
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<CreateIndex>(ctx, [&](const Change& c, const CreateIndex& a) {
-    if (a.concurrently || !existing(ctx, a.table)) return;
+    if (a.concurrently) return;
     std::string name = name_or(a.name, a.table, a.columns, "idx");
     std::string kind = a.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+    if (!existing(ctx, a.table)) {
+      auto p = populated_new_table(ctx, c, a.table);
+      if (!p) return;
+      std::string sql = concurrent_sql(ctx, c);
+      if (sql.empty())
+        sql = kind + " CONCURRENTLY " + quote_ident(name) + " ON " + quote_name(a.table) + " (" +
+              column_list_sql(a.columns) + ");";
+      r.report(Reporter::Report{
+          kind + " on " + tick(a.table) + " without CONCURRENTLY reads and sorts " + p->rows() + p->consequence(),
+          p->held.empty() ? p->lone_help() + "build it concurrently, outside a transaction block:\n  " + sql
+                          : "Build it in a transaction that holds no lock on tables in use (commit the other "
+                            "statements first), or concurrently outside a transaction block:\n  " +
+                                sql,
+          where(c), p->severity(Severity::Error), std::nullopt});
+      return;
+    }
     const CatalogTable* t = ctx.catalog.table(a.table);
     // ON ONLY is written for a partitioned parent: the parent alone, no rows, no build (step one of
     // the recipe). On a table the history shows is plain, ONLY changes nothing and it builds.
@@ -77,7 +93,9 @@ extern const Rule rule_create_index_non_concurrent = {
     .id = "create-index-non-concurrent",
     .category = Category::Locking,
     .severity = Severity::Error,
-    .summary = "CREATE INDEX without CONCURRENTLY on an existing table",
+    .summary =
+        "CREATE INDEX without CONCURRENTLY on an existing table, or on a new table filled from others (a warning "
+        "unless a table in use stays locked during the build)",
     .why =
         "A plain CREATE INDEX holds a SHARE lock for the whole build. Reads continue, but every write to the "
         "table waits, which on a large table means minutes of failed or stalled requests.",

@@ -13,10 +13,22 @@ bool proven_by_check(const StatementContext& ctx, const QualifiedName& t, const 
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<SetNotNull>(ctx, [&](const Change& c, const SetNotNull& a) {
-    if (!existing(ctx, a.table)) return;
     const CatalogColumn* col = known_column(ctx, a.table, a.column);
     if (col && col->not_null) return;  // already NOT NULL: a no-op
     bool proven = proven_by_check(ctx, a.table, a.column);
+    if (!existing(ctx, a.table)) {
+      // A new table filled from others: no release writes it yet, but Postgres scans the copied rows.
+      auto p = proven && ctx.settings.pg_version >= 12 ? std::nullopt : populated_new_table(ctx, c, a.table);
+      if (!p) return;
+      r.report(Reporter::Report{
+          "setting " + tick(a.table, a.column) + " NOT NULL scans " + p->rows() + p->consequence(),
+          p->held.empty() ? p->lone_help() + "declare the column NOT NULL in the CREATE TABLE, before the rows are "
+                                              "copied in."
+                          : "Set it in a transaction that holds no lock on tables in use (commit the other statements "
+                            "first), or declare the column NOT NULL in the CREATE TABLE, before the rows are copied in.",
+          where(c), p->severity(Severity::Error), std::nullopt});
+      return;
+    }
     // A validated CHECK (col IS NOT NULL) already rejects NULL writes, and from PG 12 Postgres uses it to skip
     // the scan: this is the contract step of the safe recipe.
     if (proven && ctx.settings.pg_version >= 12) return;
@@ -50,7 +62,9 @@ extern const Rule rule_setting_not_null = {
     .id = "setting-not-null",
     .category = Category::Compat,
     .severity = Severity::Error,
-    .summary = "SET NOT NULL on an existing column",
+    .summary =
+        "SET NOT NULL on an existing column; on a new table filled from others, a warning unless a table in use "
+        "stays locked during the scan",
     .why =
         "The release running during the deploy may still write NULL into the column; its writes fail once the "
         "constraint is in place. Postgres also scans the whole table to check existing rows while it holds "

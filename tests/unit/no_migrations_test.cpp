@@ -85,3 +85,25 @@ TEST_CASE("no migrations: lint --history, plan --history and apply refuse an emp
   CHECK(has(a.err, d.path() + "/empty: no migrations found"));
   CHECK_FALSE(has(a.err + a.out, "s3cret-pw"));
 }
+
+TEST_CASE("Flyway: lint skips V11_name.sql with a warning naming it, and lints nothing in it") {
+  TempDir d;
+  d.write("db/V1__init.sql", "CREATE TABLE t (id int);\n");
+  d.write("db/V2_drop.sql", "DROP TABLE t;\n");
+  d.write("db/V3__more.sql", "CREATE TABLE u (id int);\n");
+  auto r = run_pgstage({"lint", "--no-config", d.path() + "/db"});
+  CHECK(r.exit_code == 0);
+  CHECK(has(r.err, "warning: " + d.path() + "/db/V2_drop.sql: Flyway ignores V2_drop.sql"));
+  CHECK_FALSE(has(r.out, "dropping-table"));
+  CHECK(has(r.out, "2 files"));
+  // Named on the command line, in a Flyway directory: the same warning, nothing linted.
+  auto f = run_pgstage({"lint", "--no-config", d.path() + "/db/V2_drop.sql"});
+  CHECK(f.exit_code == 0);
+  CHECK(has(f.err, "Flyway ignores V2_drop.sql"));
+  CHECK_FALSE(has(f.out, "dropping-table"));
+  // JSON stays a document on stdout; the warning goes to stderr.
+  auto j = run_pgstage({"lint", "--no-config", "--format", "json", d.path() + "/db"});
+  CHECK(j.exit_code == 0);
+  CHECK(has(j.err, "Flyway ignores V2_drop.sql"));
+  CHECK_FALSE(has(j.out, "Flyway ignores"));
+}

@@ -337,9 +337,11 @@ TEST_CASE("adding-foreign-key: a new table filled by CREATE TABLE AS has rows to
                         "ALTER TABLE big_orders ADD CONSTRAINT bo_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
                "adding-foreign-key");
   REQUIRE(f.size() == 1);
-  CHECK(has(f[0].message, "validates every row `big_orders` was filled with"));
+  CHECK(has(f[0].message, "validates every row copied into `big_orders` from `orders`"));
+  CHECK(f[0].severity == Severity::Error);  // writes to `users` wait for the scan
+  CHECK(has(f[0].message, "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `users` meanwhile"));
   CHECK(has(f[0].help, "NOT VALID"));
-  // WITH NO DATA, a plain CREATE TABLE, NOT VALID, or a referenced table that is new too: nothing to say.
+  // WITH NO DATA, a plain CREATE TABLE or NOT VALID: nothing to say.
   CHECK(run(kUsers + "CREATE TABLE bo AS SELECT * FROM orders WITH NO DATA;\n"
                      "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES users (id);",
             "adding-foreign-key")
@@ -352,10 +354,13 @@ TEST_CASE("adding-foreign-key: a new table filled by CREATE TABLE AS has rows to
                      "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
             "adding-foreign-key")
             .empty());
-  CHECK(run(kUsers + "CREATE TABLE p (id bigint PRIMARY KEY);\nCREATE TABLE bo AS SELECT * FROM orders;\n"
-                     "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES p (id);",
-            "adding-foreign-key")
-            .empty());
+  // A referenced table that is new too: the scan blocks no query, it only lengthens the migration.
+  auto lone = run(kUsers + "CREATE TABLE p (id bigint PRIMARY KEY);\nCREATE TABLE bo AS SELECT * FROM orders;\n"
+                           "ALTER TABLE bo ADD FOREIGN KEY (user_id) REFERENCES p (id);",
+                  "adding-foreign-key");
+  REQUIRE(lone.size() == 1);
+  CHECK(lone[0].severity == Severity::Warning);
+  CHECK(has(lone[0].message, "the running release does not use it, so its lock blocks no query"));
 }
 
 TEST_CASE("adding-foreign-key: inline REFERENCES on a column added without a default is not validated") {
@@ -472,4 +477,97 @@ TEST_CASE("missing-lock-timeout: an index's own lock is not a table that traffic
   auto plain = run(kUsers + "DROP INDEX users_email_idx;", "missing-lock-timeout");
   REQUIRE(plain.size() == 1);
   CHECK(has(plain[0].message, "`users`"));
+}
+
+TEST_CASE("adding-foreign-key: the message names the strongest lock the transaction holds on each table") {
+  const std::string fk = "ALTER TABLE orders ADD CONSTRAINT o_u_fk FOREIGN KEY (user_id) REFERENCES users (id);\n";
+  // Alone: SHARE ROW EXCLUSIVE on both.
+  auto alone = run(kUsers + fk, "adding-foreign-key");
+  REQUIRE(alone.size() == 1);
+  CHECK(has(alone[0].message, "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `orders` and a SHARE ROW "
+                              "EXCLUSIVE lock (blocks writes) on `users`: writes to both tables wait"));
+  // After ADD COLUMN on orders in the same transaction: ACCESS EXCLUSIVE on orders is held.
+  auto tx = run(kUsers + "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\n" + fk + "COMMIT;", "adding-foreign-key");
+  REQUIRE(tx.size() == 1);
+  CHECK(has(tx[0].message, "holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on `orders` and a SHARE ROW "
+                           "EXCLUSIVE lock (blocks writes) on `users`"));
+  CHECK(has(tx[0].message, "reads and writes of `orders` and writes to `users` wait"));
+  CHECK_FALSE(has(tx[0].message, "SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`"));
+  // The same ALTER TABLE: Postgres takes the strongest lock of its subcommands for all of them.
+  auto one = run(kUsers +
+                     "ALTER TABLE orders ADD COLUMN note text, ADD CONSTRAINT o_u_fk FOREIGN KEY (user_id) "
+                     "REFERENCES users (id);",
+                 "adding-foreign-key");
+  REQUIRE(one.size() == 1);
+  CHECK(has(one[0].message, "holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on `orders`"));
+  // After a COMMIT the earlier lock is gone.
+  auto after = run(kUsers + "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\n" + fk, "adding-foreign-key");
+  REQUIRE(after.size() == 1);
+  CHECK(has(after[0].message, "SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`"));
+}
+
+TEST_CASE("populated new table: CHECK, UNIQUE, PRIMARY KEY, SET NOT NULL and CREATE INDEX on a copy scan its rows") {
+  const std::string copy = "CREATE TABLE bo AS SELECT * FROM orders WHERE total > 100;\n";
+  struct Case {
+    const char* rule;
+    const char* sql;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"adding-check-constraint", "ALTER TABLE bo ADD CONSTRAINT bo_pos CHECK (total > 0);", "checks every row"},
+      {"adding-unique-constraint", "ALTER TABLE bo ADD CONSTRAINT bo_u UNIQUE (user_id);", "builds its index over"},
+      {"adding-primary-key", "ALTER TABLE bo ADD PRIMARY KEY (id);", "builds its index over"},
+      {"create-index-non-concurrent", "CREATE INDEX bo_user ON bo (user_id);", "reads and sorts"},
+      {"setting-not-null", "ALTER TABLE bo ALTER COLUMN total SET NOT NULL;", "NOT NULL scans every row"},
+  };
+  for (const Case& k : cases) {
+    std::string rule_id = k.rule;
+    CAPTURE(rule_id);
+    // Alone (autocommit): nothing in use is locked during the scan, a warning.
+    auto lone = run(kUsers + copy + k.sql, k.rule);
+    REQUIRE(lone.size() == 1);
+    CHECK(lone[0].severity == Severity::Warning);
+    CHECK(has(lone[0].message, k.says));
+    CHECK(has(lone[0].message, "copied into `bo` from `orders`"));
+    CHECK(has(lone[0].message, "the running release does not use it"));
+    // In a transaction that already holds ACCESS EXCLUSIVE on `users`: traffic on it waits, an error.
+    auto held = run(kUsers + "BEGIN;\nALTER TABLE users ADD COLUMN nick text;\n" + copy + k.sql + "\nCOMMIT;", k.rule);
+    REQUIRE(held.size() == 1);
+    CHECK(held[0].severity == Severity::Error);
+    CHECK(has(held[0].message, "holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on `users` meanwhile"));
+    // The copy's ACCESS SHARE on `orders` blocks no traffic: still a warning.
+    auto source_only = run(kUsers + "BEGIN;\n" + copy + k.sql + "\nCOMMIT;", k.rule);
+    REQUIRE(source_only.size() == 1);
+    CHECK(source_only[0].severity == Severity::Warning);
+    // CREATE TABLE then INSERT ... SELECT fills it the same way.
+    auto insert = run(kUsers + "CREATE TABLE bo (id bigint, user_id bigint, total numeric);\n"
+                               "INSERT INTO bo SELECT * FROM orders;\n" + k.sql,
+                      k.rule);
+    REQUIRE(insert.size() == 1);
+    CHECK(has(insert[0].message, "copied into `bo` from `orders`"));
+    // Silent: an empty new table, a copy WITH NO DATA, a seed table, a copy of an empty new table.
+    CHECK(run(kUsers + "CREATE TABLE bo (id bigint, user_id bigint, total numeric);\n" + k.sql, k.rule).empty());
+    CHECK(run(kUsers + "CREATE TABLE bo AS SELECT * FROM orders WITH NO DATA;\n" + k.sql, k.rule).empty());
+    CHECK(run(kUsers + "CREATE TABLE bo (id bigint, user_id bigint, total numeric);\n"
+                       "INSERT INTO bo VALUES (1, 1, 1);\n" + k.sql,
+              k.rule)
+              .empty());
+    CHECK(run(kUsers + "CREATE TABLE e (id bigint, user_id bigint, total numeric);\nCREATE TABLE bo AS SELECT * FROM e;\n" +
+                  k.sql,
+              k.rule)
+              .empty());
+    // Rows written by the migration itself (a query of no table, COPY FROM stdin): like a seed table.
+    CHECK(run(kUsers + "CREATE TABLE bo (id bigint, user_id bigint, total numeric);\n"
+                       "INSERT INTO bo SELECT 1, 1, 1;\n" + k.sql,
+              k.rule)
+              .empty());
+    // A copy of a copy still holds the rows of the table in use.
+    std::string on_bo2 = k.sql;
+    for (std::string from : {"TABLE bo ", "ON bo ("})
+      if (size_t at = on_bo2.find(from); at != std::string::npos)
+        on_bo2.replace(at, from.size(), from.substr(0, from.find("bo") + 2) + "2" + from.substr(from.find("bo") + 2));
+    auto twice = run(kUsers + copy + "CREATE TABLE bo2 AS SELECT * FROM bo;\n" + on_bo2, k.rule);
+    REQUIRE(twice.size() == 1);
+    CHECK_MESSAGE(has(twice[0].message, "copied into `bo2` from `bo`"), twice[0].message);
+  }
 }

@@ -184,12 +184,15 @@ TEST_CASE("backfill-in-migration: one finding per table and transaction, seed ta
   REQUIRE(again.size() == 3);
   CHECK(again[1].start.line == 9);
   CHECK(has(again[2].message, "`orders`"));
-  // An UPDATE before any DDL is not a backfill under the DDL's lock; the one after it is.
+  // An UPDATE before the DDL keeps its row locks while the DDL waits, then both until COMMIT: one
+  // finding for the table, at the first write, counting the one after the DDL.
   auto after = run(kHist + "BEGIN;\nUPDATE users SET active = true WHERE id = 1;\nALTER TABLE users ADD COLUMN l text;\n"
                            "UPDATE users SET l = 'a' WHERE id = 1;\nCOMMIT;",
                    "backfill-in-migration");
   REQUIRE(after.size() == 1);
-  CHECK(after[0].start.line == 4);
+  CHECK(after[0].start.line == 2);
+  CHECK(has(after[0].message, "DDL on it at line 3"));
+  CHECK(has(after[0].message, "with 1 more backfill statement on `users`"));
   // Several UPDATEs in one DO block: one finding.
   CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users ADD COLUMN l text; UPDATE users SET l = 'a' WHERE id = 1; "
                     "UPDATE users SET l = 'b' WHERE id = 2; END $$;",
@@ -293,10 +296,11 @@ TEST_CASE("a DO block is one transaction, even in autocommit") {
   CHECK(run(kHist + "DO $$ BEGIN ALTER TABLE users ADD COLUMN v int; UPDATE users SET v = 1 WHERE v IS NULL; END $$;",
             "backfill-in-migration")
             .size() == 1);
+  // The UPDATE's row locks are held while the ALTER waits for its lock, then until the block ends.
   CHECK(run(kHist + "DO $$ BEGIN UPDATE users SET active = true WHERE id = 1; ALTER TABLE users ADD COLUMN v int; "
                     "END $$;",
             "backfill-in-migration")
-            .empty());
+            .size() == 1);
   CHECK(run("DO $$ BEGIN CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN v int; UPDATE t SET v = 1; END $$;",
             "backfill-in-migration")
             .empty());
@@ -343,4 +347,57 @@ TEST_CASE("EXECUTE format(...) of constants in a DO block is analysed; SQL built
   CHECK(run(kHist + "DO $$ DECLARE t text := 'orders'; BEGIN EXECUTE format('TRUNCATE %I', t); END $$;",
             "truncate-table")
             .empty());
+}
+
+TEST_CASE("backfill-in-migration: UPDATE or DELETE before DDL on the table in one transaction") {
+  // UPDATE then SET NOT NULL: the UPDATE's row locks are held while SET NOT NULL waits for ACCESS EXCLUSIVE.
+  auto upd = run(kHist + "BEGIN;\nUPDATE users SET active = false WHERE active IS NULL;\n"
+                         "ALTER TABLE users ALTER active SET NOT NULL;\nCOMMIT;",
+                 "backfill-in-migration");
+  REQUIRE(upd.size() == 1);
+  CHECK(upd[0].start.line == 2);
+  CHECK(upd[0].severity == Severity::Error);
+  CHECK(has(upd[0].message, "UPDATE on `users` runs in the same transaction as DDL on it at line 3"));
+  CHECK(has(upd[0].message, "waits for its ACCESS EXCLUSIVE lock (blocks reads and writes) on `users`"));
+  CHECK(has(upd[0].message, "until COMMIT"));
+  CHECK(has(upd[0].help, "before the DDL's transaction"));
+  // DELETE then ADD CONSTRAINT; several writes before the DDL: one finding per table and transaction.
+  auto del = run(kHist + "BEGIN;\nDELETE FROM orders WHERE user_id IS NULL;\nDELETE FROM orders WHERE id < 0;\n"
+                         "ALTER TABLE orders ADD CONSTRAINT o_u CHECK (user_id IS NOT NULL) NOT VALID;\nCOMMIT;",
+                 "backfill-in-migration");
+  REQUIRE(del.size() == 1);
+  CHECK(del[0].start.line == 2);
+  CHECK(has(del[0].message, "DELETE on `orders`"));
+  CHECK(has(del[0].message, "with 1 more backfill statement"));
+  CHECK(has(del[0].help, "DELETE FROM \"orders\" WHERE id IN"));
+  // The runner's transaction (per file) counts; autocommit, another table, or a COMMIT between do not.
+  const std::string pair = "UPDATE users SET active = false WHERE active IS NULL;\nALTER TABLE users ALTER active SET NOT NULL;\n";
+  CHECK(run(kHist + pair, "backfill-in-migration", pg(15, TxMode::PerFile)).size() == 1);
+  CHECK(run(kHist + pair, "backfill-in-migration").empty());
+  CHECK(run(kHist + "BEGIN;\nUPDATE users SET active = false WHERE active IS NULL;\nALTER TABLE orders ADD COLUMN n text;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
+  CHECK(run(kHist + "BEGIN;\nUPDATE users SET active = false WHERE active IS NULL;\nCOMMIT;\n"
+                    "BEGIN;\nALTER TABLE users ALTER active SET NOT NULL;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
+  // DDL whose lock lets writes through (VALIDATE: SHARE UPDATE EXCLUSIVE) adds nothing to the row locks.
+  CHECK(run(kHist + "BEGIN;\nUPDATE orders SET user_id = 1 WHERE user_id = 0;\n"
+                    "ALTER TABLE orders VALIDATE CONSTRAINT o_u;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
+  // INSERT ... VALUES takes no row locks on existing rows: silent.
+  CHECK(run(kHist + "BEGIN;\nINSERT INTO users (id) VALUES (1);\nALTER TABLE users ADD COLUMN n text;\nCOMMIT;",
+            "backfill-in-migration")
+            .empty());
+  // A DO block is one transaction: UPDATE then DDL inside it.
+  auto dob = run(kHist + "DO $$ BEGIN UPDATE users SET active = false WHERE active IS NULL; "
+                         "ALTER TABLE users ALTER active SET NOT NULL; END $$;",
+                 "backfill-in-migration");
+  REQUIRE(dob.size() == 1);
+  CHECK(has(dob[0].message, "later in this DO block"));
+  // A DELETE after DDL holds the DDL's lock like an UPDATE does.
+  CHECK(run(kHist + "BEGIN;\nALTER TABLE orders ADD COLUMN n text;\nDELETE FROM orders WHERE id < 0;\nCOMMIT;",
+            "backfill-in-migration")
+            .size() == 1);
 }

@@ -1,6 +1,7 @@
 // Source files: migration ordering per layout, up sections, transaction markers, positions.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -221,4 +222,30 @@ TEST_CASE("golang-migrate and Prisma files are sent as one query") {
     CHECK_FALSE(f.layout_wraps);
   }
   CHECK_FALSE(make_source("m.sql", "SELECT 1;\n", Layout::Plain).sent_as_one_query);
+}
+
+TEST_CASE("Flyway: a script without `__` (V11_name.sql, R_views.sql) is ignored, as Flyway ignores it") {
+  TempDir d;
+  d.write("V1__init.sql", "CREATE TABLE t (id int);\n");
+  d.write("V11_add_index.sql", "CREATE INDEX t_id ON t (id);\n");
+  d.write("V12__later.sql", "SELECT 1;\n");
+  d.write("R_views.sql", "SELECT 1;\n");
+  d.write("afterMigrate.sql", "SELECT 1;\n");  // a callback: not a migration, no warning
+  CHECK(detect_layout(d.path()) == Layout::Flyway);
+  std::vector<MigrationEntry> entries;
+  std::vector<IgnoredMigration> ignored;
+  std::string err;
+  REQUIRE(list_migrations(d.path(), Layout::Auto, {}, entries, err, &ignored));
+  CHECK(names(entries, fs::path(d.path())) == std::vector<std::string>{"V1__init.sql", "V12__later.sql"});
+  REQUIRE(ignored.size() == 2);
+  std::sort(ignored.begin(), ignored.end(), [](auto& a, auto& b) { return a.path < b.path; });
+  CHECK(fs::path(ignored[0].path).filename() == "R_views.sql");
+  CHECK(ignored[0].reason.find("R__<description>.sql") != std::string::npos);
+  CHECK(fs::path(ignored[1].path).filename() == "V11_add_index.sql");
+  CHECK(ignored[1].reason.find("Flyway ignores V11_add_index.sql") != std::string::npos);
+  CHECK(ignored[1].reason.find("V<version>__<description>.sql") != std::string::npos);
+  // Other layouts keep such names (a plain layout runs every .sql file).
+  CHECK(flyway_ignored_reason("V1__init.sql").empty());
+  CHECK(flyway_ignored_reason("001_init.sql").empty());
+  CHECK(!flyway_ignored_reason("V2.sql").empty());
 }
