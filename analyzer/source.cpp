@@ -192,6 +192,18 @@ SourceFile make_source(std::string path, std::string text, Layout layout) {
   }
   for (auto& m : find_marker_lines(f.text, "-- pgstage:no-transaction"))
     if (m.begin < f.up_end) f.no_transaction_marker = true;
+  // Other runners' per-file opt-outs, whatever the layout (a plain directory is run by many runners):
+  // postgres-migrations reads this comment anywhere in the file; sqlx reads `-- no-transaction` as
+  // the file's first line.
+  if (!find_marker_lines(f.text, "-- postgres-migrations disable-transaction").empty())
+    f.no_transaction_marker = true;
+  if (f.text.rfind("-- no-transaction", 0) == 0) {
+    size_t e = f.text.find('\n');
+    std::string_view first(f.text.data(), e == std::string::npos ? f.text.size() : e);
+    while (!first.empty() && (first.back() == '\r' || first.back() == ' ' || first.back() == '\t'))
+      first.remove_suffix(1);
+    if (first == "-- no-transaction") f.no_transaction_marker = true;
+  }
   return f;
 }
 
@@ -243,6 +255,19 @@ bool read_source(const std::string& path, Layout layout, SourceFile& out, std::s
   ::close(fd);
   text.resize(len);
   out = make_source(path, std::move(text), layout);
+  // Flyway runs a script outside a transaction when its V..__x.sql.conf says executeInTransaction=false.
+  if (out.layout == Layout::Flyway) {
+    fs::path conf = path + ".conf";
+    if (fs::is_regular_file(conf, ec)) {
+      std::ifstream in(conf);
+      for (std::string line; std::getline(in, line);) {
+        std::string t;
+        for (char c : line)
+          if (!std::isspace(static_cast<unsigned char>(c))) t += c;
+        if (t == "executeInTransaction=false") out.no_transaction_marker = true;
+      }
+    }
+  }
   // Diesel runs a migration outside a transaction when its metadata.toml says so.
   if (out.layout == Layout::Diesel) {
     fs::path meta = fs::path(path).parent_path() / "metadata.toml";

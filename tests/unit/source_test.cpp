@@ -249,3 +249,27 @@ TEST_CASE("Flyway: a script without `__` (V11_name.sql, R_views.sql) is ignored,
   CHECK(flyway_ignored_reason("001_init.sql").empty());
   CHECK(!flyway_ignored_reason("V2.sql").empty());
 }
+
+TEST_CASE("other runners' per-file opt-outs: postgres-migrations, sqlx, Flyway's .conf") {
+  auto plain = [](const std::string& text) { return make_source("m.sql", text, Layout::Plain); };
+  CHECK(plain("-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n")
+            .no_transaction_marker);
+  CHECK(plain("-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n").no_transaction_marker);
+  CHECK(plain("-- no-transaction \r\nSELECT 1;\n").no_transaction_marker);
+  // sqlx reads only the first line; a comment that merely mentions it is not the directive.
+  CHECK_FALSE(plain("SELECT 1;\n-- no-transaction\n").no_transaction_marker);
+  CHECK_FALSE(plain("-- no-transactional work here\nSELECT 1;\n").no_transaction_marker);
+  CHECK_FALSE(plain("CREATE INDEX i ON t (c);\n").no_transaction_marker);
+
+  TempDir d;
+  std::string off = d.write("V2__idx.sql", "CREATE INDEX CONCURRENTLY i ON t (c);\n");
+  d.write("V2__idx.sql.conf", "# Flyway per-script config\nexecuteInTransaction = false\n");
+  std::string on = d.write("V3__col.sql", "ALTER TABLE t ADD COLUMN c int;\n");
+  d.write("V3__col.sql.conf", "executeInTransaction=true\n");
+  SourceFile f;
+  std::string err;
+  REQUIRE_MESSAGE(read_source(off, Layout::Flyway, f, err), err);
+  CHECK(f.no_transaction_marker);
+  REQUIRE_MESSAGE(read_source(on, Layout::Flyway, f, err), err);
+  CHECK_FALSE(f.no_transaction_marker);
+}
