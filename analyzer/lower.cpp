@@ -456,10 +456,11 @@ void lower_alter_table(const Ctx& cx, J a, LoweredStatement& out) {
       J cd = at(def, "ColumnDef");
       AlterColumnType t{table, name, type_name(at(cd, "typeName")), std::nullopt, {}};
       if (!at(cd, "raw_default").is_null()) t.using_expr = make_expr(cx, at(cd, "raw_default"), false);
-      for (auto&& c : items(at(at(cd, "collClause"), "CollateClause").is_object()
-                                ? at(at(at(cd, "collClause"), "CollateClause"), "collname")
-                                : J()))
-        t.collation = string_node(c);
+      // ColumnDef.collClause is a CollateClause* (not a Node*): the JSON holds its fields directly
+      // (older libpg_query versions wrapped it in {"CollateClause": ...}).
+      J coll = at(cd, "collClause");
+      if (at(coll, "CollateClause").is_object()) coll = at(coll, "CollateClause");
+      for (auto&& c : items(at(coll, "collname"))) t.collation = string_node(c);
       ch.value = std::move(t);
     } else if (sub == "AT_SetNotNull") {
       ch.value = SetNotNull{table, name};

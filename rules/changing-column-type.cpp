@@ -4,6 +4,13 @@
 namespace pgstage::rules {
 namespace {
 
+// Whether an index key's text (a column name or an expression's SQL) names `column`.
+bool mentions_column(const std::string& key, const std::string& column) {
+  for (auto& ref : column_refs_in(key))
+    if (ref.name == column) return true;
+  return false;
+}
+
 void check(const StatementContext& ctx, Reporter& r) {
   each<AlterColumnType>(ctx, [&](const Change& c, const AlterColumnType& a) {
     if (!existing(ctx, a.table)) return;
@@ -21,6 +28,28 @@ void check(const StatementContext& ctx, Reporter& r) {
                          plan_line();
     if (tf.verdict == TypeChangeVerdict::NoRewrite) {
       if (column_is_new(ctx, a.table, a.column)) return;
+      // A new collation keeps the rows but not the indexes over the column: each is rebuilt (sorted
+      // again) under the statement's ACCESS EXCLUSIVE lock.
+      std::vector<std::string> rebuilt;
+      if (!a.collation.empty())
+        for (const CatalogIndex* ix : ctx.catalog.indexes_on(a.table))
+          for (auto& k : ix->columns)
+            if (k == a.column || mentions_column(k, a.column)) {
+              rebuilt.push_back(ix->name);
+              break;
+            }
+      if (!rebuilt.empty()) {
+        std::string names;
+        for (auto& n : rebuilt) names += (names.empty() ? "`" : ", `") + n + "`";
+        r.report(Reporter::Report{
+            "changing the collation of " + target + " to \"" + a.collation +
+                "\" keeps the rows but rebuilds every index over the column (" + names + ") while it " + lock,
+            "Build the index with the new collation first, without blocking writes (`CREATE INDEX CONCURRENTLY ... "
+            "(" + quote_ident(a.column) + " COLLATE " + quote_ident(a.collation) +
+                ")`), or change the collation while the table is small; set a short `lock_timeout` before it.",
+            where(c), Severity::Warning, std::nullopt});
+        return;
+      }
       r.report(Reporter::Report{
           "changing the type of " + target + " to " + to + " needs no table rewrite: " + tf.reason +
               ". It is a catalog change that still " + lock + " briefly",
