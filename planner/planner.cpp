@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "analyzer/lower.h"
+#include "analyzer/table_swaps.h"
 #include "analyzer/rule_api.h"
 #include "analyzer/types.h"
 #include "planner/context.h"
@@ -408,31 +409,18 @@ void assign_ids(Plan& plan) {
   for (auto& s : plan.steps) s.id = std::string(phase_name(s.phase)) + "-" + std::to_string(++n) + "-" + s.kind;
 }
 
-// The statements of atomic table swaps: DROP TABLE t and, later in the same transaction, ALTER
-// TABLE x RENAME TO t (or CREATE TABLE t). Staging either half on its own would break the swap
-// (the rename would meet the table the plan keeps until contract, and contract would drop the
-// replacement), so both run as written.
+// The statements of atomic table swaps (analyzer/table_swaps.h). Staging either half on its own
+// would break the swap (the rename would meet the table the plan keeps until contract, and contract
+// would drop the replacement), so both run as written.
 std::vector<char> swap_statements(const FileAnalysis& fa) {
   std::vector<char> swap(fa.lowered.size(), 0);
   for (size_t i = 0; i < fa.lowered.size(); ++i) {
-    if (!fa.in_transaction[i] || fa.lowered[i].do_block) continue;
-    for (const Change& c : fa.lowered[i].changes) {
-      auto* d = c.as<DropTable>();
-      if (!d) continue;
-      for (size_t j = i + 1; j < fa.lowered.size(); ++j) {
-        bool ends = false, replaces = false;
-        for (const Change& x : fa.lowered[j].changes) {
-          if (x.is<TransactionControl>()) ends = true;
-          for (auto& t : d->tables) {
-            if (auto* r = x.as<RenameTable>(); r && !r->is_view && same(QualifiedName{r->table.schema, r->new_name}, t))
-              replaces = true;
-            if (auto* ct = x.as<CreateTable>(); ct && same(ct->table, t)) replaces = true;
-          }
-        }
-        if (ends) break;
-        if (replaces) swap[i] = swap[j] = 1;
-      }
-    }
+    if (fa.lowered[i].do_block) continue;
+    const auto& changes = fa.lowered[i].changes;
+    for (size_t k = 0; k < changes.size(); ++k)
+      if (auto* d = changes[k].as<DropTable>())
+        for (auto& t : d->tables)
+          if (auto r = swap_replacement(fa.lowered, i, k, fa.in_transaction[i], t)) swap[i] = swap[r->statement] = 1;
   }
   return swap;
 }

@@ -1,51 +1,30 @@
+#include "analyzer/table_swaps.h"
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
 namespace {
 
-// The table that takes `t`'s name later in the same transaction (an atomic swap: DROP TABLE t;
-// ALTER TABLE t_new RENAME TO t;): its columns (empty when not known) and, for a rename, the name
-// it had. nullopt when nothing replaces `t` before COMMIT.
+// The table that takes `t`'s name later in the same transaction (an atomic swap, see
+// analyzer/table_swaps.h): its columns (empty when not known) and, for a rename, the name it had.
+// nullopt when nothing replaces `t` before COMMIT.
 struct Replacement {
   std::vector<std::string> columns;
   std::optional<QualifiedName> renamed_from;
 };
 
 std::optional<Replacement> replacement_of(const StatementContext& ctx, const QualifiedName& t) {
-  auto columns_of = [&](const QualifiedName& n) {
-    std::vector<std::string> cols;
-    if (const CatalogTable* x = ctx.catalog.table(n))
-      for (auto& col : x->columns) cols.push_back(col.name);
-    return cols;
-  };
-  auto scan = [&](const std::vector<Change>& changes, size_t from) -> std::optional<Replacement> {
-    for (size_t i = from; i < changes.size(); ++i) {
-      const Change& c = changes[i];
-      if (auto* rt = c.as<RenameTable>();
-          rt && !rt->is_view && Catalog::same(QualifiedName{rt->table.schema, rt->new_name}, t))
-        return Replacement{columns_of(rt->table), rt->table};
-      if (auto* ct = c.as<CreateTable>(); ct && Catalog::same(ct->table, t)) {
-        std::vector<std::string> cols;
-        for (auto& col : ct->columns) cols.push_back(col.name);
-        return Replacement{cols, std::nullopt};
-      }
-    }
-    return std::nullopt;
-  };
-  // Later in the same statement (a DO block), then later statements of the same transaction.
-  for (size_t i = 0; i < ctx.lowered.changes.size(); ++i)
-    if (auto* d = ctx.lowered.changes[i].as<DropTable>(); d)
-      for (auto& x : d->tables)
-        if (Catalog::same(x, t))
-          if (auto r = scan(ctx.lowered.changes, i + 1)) return r;
-  if (!ctx.tx.in_transaction) return std::nullopt;
-  const auto& lowered = ctx.file_view.lowered();
-  for (size_t s = size_t(ctx.index) + 1; s < lowered.size(); ++s) {
-    for (const Change& c : lowered[s].changes)
-      if (auto* tc = c.as<TransactionControl>();
-          tc && (tc->kind == TxKind::Commit || tc->kind == TxKind::Rollback || tc->kind == TxKind::Prepare))
-        return std::nullopt;
-    if (auto r = scan(lowered[s].changes, 0)) return r;
+  const auto& changes = ctx.lowered.changes;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto* d = changes[i].as<DropTable>();
+    if (!d || std::none_of(d->tables.begin(), d->tables.end(), [&](auto& x) { return Catalog::same(x, t); }))
+      continue;
+    auto r = swap_replacement(ctx.file_view.lowered(), size_t(ctx.index), i, ctx.tx.in_transaction, t);
+    if (!r) continue;
+    Replacement out{r->created_columns, r->renamed_from};
+    if (r->renamed_from)
+      if (const CatalogTable* x = ctx.catalog.table(*r->renamed_from))
+        for (auto& col : x->columns) out.columns.push_back(col.name);
+    return out;
   }
   return std::nullopt;
 }

@@ -1,38 +1,23 @@
+#include "analyzer/table_swaps.h"
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
 namespace {
 
 // Whether `name` was dropped earlier in this transaction (or earlier in this statement): the rename
-// is the second half of an atomic swap (DROP TABLE t; ALTER TABLE t_new RENAME TO t), which
-// dropping-table judges.
-bool completes_swap(const StatementContext& ctx, const Change& rename, const QualifiedName& name) {
-  auto drops = [&](const Change& c) {
-    if (auto* d = c.as<DropTable>())
-      for (auto& x : d->tables)
-        if (Catalog::same(x, name)) return true;
-    return false;
-  };
-  for (const Change& c : ctx.lowered.changes) {
-    if (&c == &rename) break;
-    if (drops(c)) return true;
-  }
-  if (!ctx.tx.in_transaction) return false;
-  const auto& lowered = ctx.file_view.lowered();
-  for (size_t s = size_t(ctx.index); s-- > 0;) {
-    for (const Change& c : lowered[s].changes) {
-      if (c.as<TransactionControl>()) return false;
-      if (drops(c)) return true;
-    }
-  }
-  return false;
+// is the second half of an atomic swap (analyzer/table_swaps.h), which dropping-table judges.
+bool rename_completes_swap(const StatementContext& ctx, const Change& rename, const QualifiedName& name) {
+  const auto& changes = ctx.lowered.changes;
+  size_t k = 0;
+  while (k < changes.size() && &changes[k] != &rename) ++k;
+  return completes_swap(ctx.file_view.lowered(), size_t(ctx.index), k, ctx.tx.in_transaction, name);
 }
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<RenameTable>(ctx, [&](const Change& c, const RenameTable& a) {
     if (!existing(ctx, a.table)) return;
     QualifiedName to{a.table.schema, a.new_name};
-    if (!a.is_view && completes_swap(ctx, c, to)) {
+    if (!a.is_view && rename_completes_swap(ctx, c, to)) {
       r.report(Reporter::Report{
           "renaming table " + tick(a.table) + " to " + tick(to) + " completes a swap (" + tick(to) +
               " was dropped earlier in this transaction): the running release keeps finding " + tick(to) +
