@@ -301,8 +301,8 @@ enum class RenameUse { None, Contract, Both };
 // what to do about it: a constraint, index, NOT NULL or other attribute attached to it now would be
 // dropped by the swap, so the statement runs in contract after it (Contract); a default, comment or
 // grant on a renamed column is set on the copy for the new release and again after the rename
-// (Both; a type change's default is contract_dependency's); a view over it is created in expand as
-// written and dropped and created again around the swap (recorded in the PendingRename). Changes
+// (Both; a type change's default is contract_dependency's); a view or trigger over it is created
+// in expand as written and dropped and created again around the swap (recorded in the PendingRename). Changes
 // that replace or remove the column again, or a new table referencing it, cannot be staged in one
 // plan: fails.
 RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& text, int at, std::string& why) {
@@ -357,6 +357,14 @@ RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& tex
         pr.before.insert(pr.before.begin(), drop);
         pr.after.push_back(text);
         pr.views.push_back(v->name.name);
+        render_rename_swap(cx, pr);
+      } else if (auto* tg = c.as<TriggerChange>(); tg && tg->action == TriggerAction::Create && same(tg->table, t) &&
+                                                  mentions_identifier(text, col)) {
+        // A trigger `UPDATE OF` the column depends on it: like a view, created in expand (on the
+        // copy) and dropped and created again around the swap.
+        pr.before.insert(pr.before.begin(),
+                         "DROP TRIGGER IF EXISTS " + quote_ident(tg->name) + " ON " + quote_name(tg->table));
+        pr.after.push_back(text);
         render_rename_swap(cx, pr);
       } else if ((c.is<AlterColumnType>() && on(c.as<AlterColumnType>()->table, c.as<AlterColumnType>()->column)) ||
                  (c.is<DropColumn>() && on(c.as<DropColumn>()->table, c.as<DropColumn>()->column)) ||

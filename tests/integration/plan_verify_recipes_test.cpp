@@ -106,11 +106,14 @@ TEST_CASE("plan --verify: a rename keeps keys, foreign keys, unique, comments, g
       "ALTER TABLE t ALTER COLUMN k SET DEFAULT 'dflt';\n"
       "COMMENT ON COLUMN t.k IS 'renamed code';\n"
       "CREATE VIEW kv AS SELECT t_id, k FROM t;\n"
-      "CREATE VIEW kv_upper AS SELECT t_id, upper(kv.k) AS k FROM kv;\n");
+      "CREATE VIEW kv_upper AS SELECT t_id, upper(kv.k) AS k FROM kv;\n"
+      "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+      "CREATE TRIGGER t_k_touch BEFORE UPDATE OF k ON t FOR EACH ROW EXECUTE FUNCTION touch();\n");
   check_verified(r);
   CHECK(r.out.find("CREATE INDEX CONCURRENTLY t_note_k ON t (note, k)") != std::string::npos);
   CHECK(r.out.find("DROP VIEW IF EXISTS \"kv\"") != std::string::npos);
   CHECK(r.out.find("DROP VIEW IF EXISTS \"kv_upper\"") != std::string::npos);  // a view over the view too
+  CHECK(r.out.find("DROP TRIGGER IF EXISTS \"t_k_touch\" ON \"t\"") != std::string::npos);
 }
 
 TEST_CASE("plan --verify: a type change keeps the column's comment and grants; views created again follow it") {
