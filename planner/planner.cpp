@@ -66,9 +66,22 @@ void check_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
     return std::any_of(cx.backfilled_tables.begin(), cx.backfilled_tables.end(), [&](auto& d) { return same(d, t); });
   };
   const char* split = "; split the migration in two at this statement and plan each";
-  if (auto* a = c.as<AddColumn>(); a && column_deferred(a->table, a->column.name))
-    cx.fail(at, "this statement re-adds column " + display_name(a->table) + "." + display_ident(a->column.name) +
-                    ", which the plan drops only in contract" + split);
+  if (auto* a = c.as<AddColumn>(); a && column_deferred(a->table, a->column.name)) {
+    bool same_statement = std::any_of(in.lowered->changes.begin(), in.lowered->changes.end(), [&](const Change& x) {
+      auto* d = x.as<DropColumn>();
+      return d && same(d->table, a->table) && d->column == a->column.name;
+    });
+    std::string col = display_name(a->table) + "." + display_ident(a->column.name);
+    if (same_statement)
+      cx.fail(c.location >= 0 ? c.location : at,
+              "this statement drops column " + col + " and adds a new one under the same name (its values are "
+              "replaced): the running release reads the old column and the new release the new one by one name, "
+              "which no plan can serve at once. Give the new column another name (add it now, drop the old one "
+              "later), or, when no running release reads " + col +
+                  ", run the statement as written: put `-- pgstage:ignore dropping-column` above it");
+    else
+      cx.fail(at, "this statement re-adds column " + col + ", which the plan drops only in contract" + split);
+  }
   if (auto* r = c.as<RenameColumn>(); r && column_deferred(r->table, r->new_name))
     cx.fail(at, "this statement reuses the name " + display_ident(r->new_name) +
                     ", which the plan frees only in contract" + split);
@@ -477,13 +490,23 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
 
     std::string why_rename;
     RenameUse use = swap[i] ? RenameUse::None : rename_use(cx, lo, st.text(file), int(st.begin), why_rename);
+    if (use == RenameUse::None && cx.error.empty() && !lo.do_block && lo.changes.size() == 1)
+      if (auto* ix = lo.changes[0].as<CreateIndex>();
+          ix && ix->unique && !ix->only &&
+          std::any_of(cx.backfilled_tables.begin(), cx.backfilled_tables.end(),
+                      [&](auto& t) { return same(t, ix->table); })) {
+        // Built over the rows the plan's backfill fills (it runs after expand): after it, in contract.
+        use = RenameUse::Contract;
+        why_rename = "the unique index covers " + display_name(ix->table) +
+                     ", whose rows the plan's backfill changes after expand; it is built after the backfill, "
+                     "CONCURRENTLY";
+      }
     if (!cx.error.empty()) break;
     if (use != RenameUse::None) {
       Step s = make_step(cx, Phase::Contract, "deferred",
                          std::string(use == RenameUse::Both ? "Run the migration's statement again in contract, "
                                                               "after the column swap: "
-                                                            : "Run the migration's statement in contract, after "
-                                                              "the column swap: ") +
+                                                            : "Run the migration's statement in contract: ") +
                              why_rename,
                          use == RenameUse::Both ? st.text(file) : contract_sql(st.text(file), lo), {}, "", int(i));
       for (auto& t : in.lock.tables) add_table(s.tables, t.table);

@@ -701,3 +701,32 @@ TEST_CASE("dropping a default the running release relies on: DROP DEFAULT moves 
   REQUIRE_MESSAGE(again.ok, again.error);
   CHECK(kinds(again.plan, Phase::Contract).empty());
 }
+
+TEST_CASE("a unique index over rows the plan backfills is built after the backfill, in contract") {
+  auto r = plan_text(
+      "CREATE TABLE d (id text PRIMARY KEY);\nCREATE TABLE doc (id int PRIMARY KEY, d_id text);\n"
+      "-- pgstage:history-end\n"
+      "UPDATE doc SET d_id = d.id FROM d WHERE doc.id::text = d.id;\n"
+      "CREATE UNIQUE INDEX doc_d_id_key ON doc (d_id);\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(kinds(r.plan, Phase::Backfill) == std::vector<std::string>{"backfill"});
+  CHECK(kinds(r.plan, Phase::Contract) == std::vector<std::string>{"deferred"});
+  CHECK(has(phase_text(r.plan, Phase::Contract), "CREATE UNIQUE INDEX CONCURRENTLY doc_d_id_key ON doc (d_id)"));
+  CHECK(!r.plan.steps_of(Phase::Contract)[0]->transactional);
+}
+
+TEST_CASE("dropping and re-adding a column in one statement (Prisma's type change with data loss) says what to do") {
+  auto r = plan_text(
+      "CREATE TABLE s (id int PRIMARY KEY, type text);\n-- pgstage:history-end\n"
+      "ALTER TABLE s DROP COLUMN type, ADD COLUMN type int NOT NULL DEFAULT 0;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "migration.sql:1:"));
+  CHECK(has(r.error, "adds a new one under the same name"));
+  CHECK(has(r.error, "-- pgstage:ignore dropping-column"));
+  // As the message says, the ignore comment runs it as written.
+  auto ok = plan_text(
+      "CREATE TABLE s (id int PRIMARY KEY, type text);\n-- pgstage:history-end\n"
+      "-- pgstage:ignore dropping-column\nALTER TABLE s DROP COLUMN type, ADD COLUMN type int NOT NULL DEFAULT 0;\n");
+  REQUIRE_MESSAGE(ok.ok, ok.error);
+  CHECK(kinds(ok.plan, Phase::Contract).empty());
+}
