@@ -179,7 +179,7 @@ std::string clip(const std::string& s, size_t n = 300) {
 }  // namespace
 
 void compare_dumps(const SchemaDump& a, const SchemaDump& b, std::vector<std::string>& differences,
-                   std::vector<std::string>& notes) {
+                   std::vector<std::string>& notes, const std::vector<std::string>& count_only) {
   std::multimap<std::string, std::string> ma(a.entries.begin(), a.entries.end()),
       mb(b.entries.begin(), b.entries.end());
   std::set<std::string> keys;
@@ -203,6 +203,12 @@ void compare_dumps(const SchemaDump& a, const SchemaDump& b, std::vector<std::st
     }
     if (k.starts_with("rows of ")) {
       auto la = lines_of(va[0]), lb = lines_of(vb[0]);
+      std::string t = k.substr(8);
+      if (la.size() == lb.size() && std::find(count_only.begin(), count_only.end(), t) != count_only.end()) {
+        notes.push_back("rows of " + t + " compared by number only (" + std::to_string(la.size()) +
+                        "): the migration writes them with values that differ on every run (random or time)");
+        continue;
+      }
       std::vector<std::string> only_a, only_b;
       std::set_difference(la.begin(), la.end(), lb.begin(), lb.end(), std::back_inserter(only_a));
       std::set_difference(lb.begin(), lb.end(), la.begin(), la.end(), std::back_inserter(only_b));

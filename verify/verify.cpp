@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <filesystem>
 #include <fstream>
@@ -424,6 +425,38 @@ std::string exec_error(const executor::ApplyResult& r) {
 
 }  // namespace
 
+// Tables the migration's INSERT / UPDATE / MERGE statements write with values that differ on every
+// run (random UUIDs, the clock), as regclass text: the two runs cannot agree on those rows.
+std::vector<std::string> volatile_written_tables(const SourceFile& migration) {
+  static const char* kVolatile[] = {"gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4", "random",
+                                    "now",             "current_timestamp", "current_time",     "localtimestamp",
+                                    "localtime",       "clock_timestamp",   "statement_timestamp",
+                                    "transaction_timestamp", "timeofday"};
+  std::vector<std::string> out;
+  for (auto& st : parse_source(migration).statements) {
+    if (st.error) continue;
+    std::string text(st.text(migration));
+    for (char& ch : text) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    bool vol = std::any_of(std::begin(kVolatile), std::end(kVolatile), [&](const char* f) {
+      for (size_t at = text.find(f); at != std::string::npos; at = text.find(f, at + 1)) {
+        size_t e = at + std::strlen(f);
+        bool left = at == 0 || !(std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_');
+        bool right = e >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_');
+        if (left && right) return true;
+      }
+      return false;
+    });
+    if (!vol) continue;
+    for (auto& c : lower(st, migration).changes)
+      if (auto* d = c.as<Dml>(); d && d->kind != DmlKind::Delete) {
+        QualifiedName t = d->table;
+        if (t.schema == "public") t.schema.clear();
+        out.push_back(display_name(t));
+      }
+  }
+  return out;
+}
+
 // One comparison from `before` (a scratch database holding the schema before the migration).
 VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::string& before, int sample_rows) {
   VerifyReport rep;
@@ -505,7 +538,7 @@ VerifyReport verify_once(const VerifyRequest& req, Shadow& shadow, const std::st
   SchemaDump a, b;
   if (!dump_schema(written_url, a, err) || !dump_schema(staged_url, b, err)) return done(Outcome::Setup, err);
   rep.objects = a.entries.size();
-  compare_dumps(a, b, rep.differences, rep.notes);
+  compare_dumps(a, b, rep.differences, rep.notes, volatile_written_tables(migration));
   return done(rep.differences.empty() ? Outcome::Verified : Outcome::Different);
 }
 
