@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "analyzer/lower.h"
-#include "analyzer/table_swaps.h"
 #include "analyzer/rule_api.h"
+#include "analyzer/table_swaps.h"
 #include "analyzer/types.h"
 #include "planner/context.h"
 #include "planner/fill.h"
@@ -315,9 +315,9 @@ enum class RenameUse { None, Contract, Both };
 // dropped by the swap, so the statement runs in contract after it (Contract); a default, comment or
 // grant on a renamed column is set on the copy for the new release and again after the rename
 // (Both; a type change's default is contract_dependency's); a view or trigger over it is created
-// in expand as written and dropped and created again around the swap (recorded in the PendingRename). Changes
-// that replace or remove the column again, or a new table referencing it, cannot be staged in one
-// plan: fails.
+// in expand as written and dropped and created again around the swap (recorded in the
+// PendingRename). Changes that replace or remove the column again, or a new table referencing it,
+// cannot be staged in one plan: fails.
 RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& text, int at, std::string& why) {
   if (lo.do_block || cx.pending_renames.empty()) return RenameUse::None;
   RenameUse use = RenameUse::None;
