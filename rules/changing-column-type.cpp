@@ -1,3 +1,5 @@
+#include <set>
+
 #include "analyzer/types.h"
 #include "rules/core_helpers.h"
 
@@ -70,15 +72,25 @@ void check(const StatementContext& ctx, Reporter& r) {
       return;
     }
     if (tf.verdict == TypeChangeVerdict::Unknown) {
-      r.report("changing the type of " + target + " to " + to +
-                   ": the verdict is uncertain because the column's current type is not known (no earlier "
-                   "migration or database defines it). Unless the change is binary-coercible (e.g. widening a "
-                   "varchar), Postgres rewrites the whole table and its indexes while it " +
-                   lock + ", and the running release may send values the new type rejects",
-               staged +
-                   " If the change is binary-coercible, lint with the earlier migrations as history "
-                   "(`--history DIR`) so pgstage can tell.",
-               where(c));
+      // The old type is not known. A target that some type reaches without a rewrite (a wider
+      // varchar or numeric, text, a typmod change) is a warning that says what decides it (the
+      // second precision measurement found such errors on varchar widenings whose history was
+      // missing); any other target (bigint, uuid, jsonb, an enum, ...) is a rewrite from anything
+      // but itself: the rule's error.
+      static const std::set<std::string, std::less<>> kMaybeCoercible = {
+          "text", "varchar", "bpchar", "numeric", "varbit", "bit", "inet", "citext",
+          "timestamp", "timestamptz", "time", "timetz", "interval"};
+      bool maybe = a.new_type.schema.empty() && a.new_type.array_dims == 0 && kMaybeCoercible.count(a.new_type.name);
+      r.report(Reporter::Report{
+          "changing the type of " + target + " to " + to +
+              ": the verdict is uncertain because the column's current type is not known (no earlier "
+              "migration or database defines it). Unless the change is binary-coercible (e.g. widening a "
+              "varchar), Postgres rewrites the whole table and its indexes while it " +
+              lock + ", and the running release may send values the new type rejects",
+          staged +
+              " If the change is binary-coercible, lint with the earlier migrations as history "
+              "(`--history DIR`) so pgstage can tell.",
+          where(c), maybe ? std::optional<Severity>(Severity::Warning) : std::nullopt, std::nullopt});
       return;
     }
     r.report("changing the type of " + target + (old_type ? " from " + old_type->str() : std::string()) + " to " + to +
