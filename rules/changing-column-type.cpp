@@ -111,7 +111,9 @@ extern const Rule rule_changing_column_type = {
         "Unless the old type is binary-coercible to the new one (varchar(n) -> varchar(m>n) or text, "
         "numeric(p,s) -> numeric(p2>p,s), cidr -> inet, ...), Postgres rewrites every row and rebuilds every "
         "index while holding ACCESS EXCLUSIVE: reads and writes stop for the whole rewrite. The running release "
-        "may also write values that the new type rejects. A binary-coercible change is reported as a hint.",
+        "may also write values that the new type rejects. A binary-coercible change is reported as a hint. When "
+        "no history gives the old type, a target some type reaches without a rewrite (varchar, text, numeric, a "
+        "typmod change) is a warning; any other target is an error.",
     .lock = "ACCESS EXCLUSIVE on the table (blocks reads and writes) for the whole rewrite.",
     .instead =
         "`ALTER TABLE t ADD COLUMN c_new <new type>;`, a trigger that copies writes into `c_new`, a batched "
