@@ -15,6 +15,8 @@ std::string staged_sql(const QualifiedName& t, const Constraint& k) {
 // "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `t` and ... on `ref`", naming the strongest
 // lock held on each: an earlier ADD COLUMN of the same statement or transaction holds ACCESS EXCLUSIVE.
 std::string blocks(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
+  if (Catalog::same(t, ref))  // a self-reference (parent_id -> id): one table, one lock
+    return "holds " + a_lock(strongest_lock_on(ctx, c, t)) + " on " + tick(t);
   return "holds " + a_lock(strongest_lock_on(ctx, c, t)) + " on " + tick(t) + " and " +
          a_lock(strongest_lock_on(ctx, c, ref)) + " on " + tick(ref);
 }
@@ -23,6 +25,7 @@ std::string blocks(const StatementContext& ctx, const Change& c, const Qualified
 // on one of them blocks reads too.
 std::string waiting(const StatementContext& ctx, const Change& c, const QualifiedName& t, const QualifiedName& ref) {
   bool rt = blocks_reads(strongest_lock_on(ctx, c, t)), rr = blocks_reads(strongest_lock_on(ctx, c, ref));
+  if (Catalog::same(t, ref)) return std::string(rt ? "reads and writes of " : "writes to ") + tick(t) + " wait";
   if (rt == rr) return std::string(rt ? "reads and writes of" : "writes to") + " both tables wait";
   auto what = [](bool reads) { return std::string(reads ? "reads and writes of " : "writes to "); };
   return what(rt) + tick(t) + " and " + what(rr) + tick(ref) + " wait";

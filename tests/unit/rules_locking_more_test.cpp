@@ -504,6 +504,12 @@ TEST_CASE("adding-foreign-key: the message names the strongest lock the transact
   auto after = run(kUsers + "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\n" + fk, "adding-foreign-key");
   REQUIRE(after.size() == 1);
   CHECK(has(after[0].message, "SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`"));
+  // A self-reference is one table: one lock, no "both tables".
+  auto self = run(kUsers + "ALTER TABLE orders ADD CONSTRAINT o_parent_fk FOREIGN KEY (user_id) REFERENCES orders (id);",
+                  "adding-foreign-key");
+  REQUIRE(self.size() == 1);
+  CHECK(has(self[0].message, "holds a SHARE ROW EXCLUSIVE lock (blocks writes) on `orders`: writes to `orders` wait"));
+  CHECK_FALSE(has(self[0].message, "both tables"));
 }
 
 TEST_CASE("populated new table: CHECK, UNIQUE, PRIMARY KEY, SET NOT NULL and CREATE INDEX on a copy scan its rows") {
