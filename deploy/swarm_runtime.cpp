@@ -299,6 +299,21 @@ bool SwarmRuntime::stop(const Instance& inst, Millis timeout, std::string& err) 
           std::to_string(timeout.count() / 1000 + 15) + "s";
     return false;
   }
+  // Swarm's task reaper deletes the stopped tasks of the removed slots shortly after they end. A
+  // service removal that lists those tasks while the reaper deletes them can crash the engine
+  // (swarmkit 20.10: nil pointer in SetServiceTasksRemove), so wait (bounded) until none is listed.
+  auto settled = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < settled) {
+    json filters = {{"service", {svc}}};
+    if (!get_json("/tasks?filters=" + url_encode(filters.dump()), status, body, err)) return false;
+    bool listed = true;
+    try {
+      listed = status != 200 || !json::parse(body).empty();
+    } catch (const std::exception&) {
+    }
+    if (!listed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   return remove(inst, err);
 }
 
