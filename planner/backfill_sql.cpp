@@ -1,6 +1,7 @@
 // The one batched-backfill algorithm: the SQL the executor runs per batch and the text plans show.
 #include "analyzer/rule_api.h"
 #include "planner/planner.h"
+#include "planner/sql.h"
 
 namespace pgstage::planner {
 
@@ -58,9 +59,8 @@ std::string backfill_update_sql(const BackfillSpec& b, const std::vector<std::st
 }
 
 std::string backfill_estimate_sql(const BackfillSpec& b) {
-  std::string name = quote_name(b.table), lit = "'";
-  for (char c : name) lit += c == '\'' ? std::string("''") : std::string(1, c);
-  return "SELECT coalesce((SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass(" + lit + "')), -1)";
+  return "SELECT coalesce((SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass(" +
+         quote_literal(quote_name(b.table)) + ")), -1)";
 }
 
 std::string backfill_batch_text(const BackfillSpec& b) {
