@@ -10,6 +10,7 @@
 #include "analyzer/lint.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/schema_start.h"
 #include "db/redact.h"
 #include "planner/planner.h"
 #include "queries/queries.h"
@@ -55,11 +56,12 @@ std::string query_label(const std::string& release, const queries::Query& q) {
   return release + " query " + q.origin + ": " + queries::one_line(q.sql);
 }
 
-std::string render_text(const std::string& path, const verify::QueryCheckReport& r) {
+std::string render_text(const std::string& path, const verify::QueryCheckReport& r, const std::string& start) {
   std::string out = "check-queries " + path + " (" +
                     (r.staged ? "staged: checked after each phase of its plan" : "not staged: checked as written") +
-                    ") on a " + r.shadow + ": " + std::to_string(r.old_queries.size()) + " old and " +
-                    std::to_string(r.new_queries.size()) + " new queries\n";
+                    ") on a " + r.shadow + (start.empty() ? "" : ", starting from " + start) + ": " +
+                    std::to_string(r.old_queries.size()) + " old and " + std::to_string(r.new_queries.size()) +
+                    " new queries\n";
   for (auto& p : r.points) {
     size_t old_ok = 0, new_ok = 0;
     for (auto& o : p.old_results) old_ok += o.status == verify::QueryStatus::Ok;
@@ -92,7 +94,7 @@ std::string render_text(const std::string& path, const verify::QueryCheckReport&
 }
 
 nlohmann::ordered_json render_json(const std::string& path, const verify::QueryCheckReport& r,
-                                   const std::vector<std::string>& notes) {
+                                   const std::vector<std::string>& notes, const std::string& start) {
   using J = nlohmann::ordered_json;
   J doc;
   doc["version"] = 1;
@@ -100,6 +102,7 @@ nlohmann::ordered_json render_json(const std::string& path, const verify::QueryC
   doc["migration"] = path;
   doc["staged"] = r.staged;
   doc["shadow"] = r.shadow;
+  doc["start"] = start.empty() ? "history" : start;
   J qs = J::array();
   auto add_queries = [&](const std::vector<queries::Query>& v, const std::string& release) {
     for (size_t i = 0; i < v.size(); ++i) {
@@ -173,10 +176,17 @@ int run_check_queries(const CheckQueriesArgs& a) {
 
   const PlanArgs& pa = a.plan;
   LintSettings settings = plan_settings(pa);
+  // The schema before the file: a live database or a snapshot when given, else its history.
+  std::optional<SchemaStart> start;
+  if (!pa.schema_url.empty() || !pa.schema_file.empty()) {
+    start.emplace();
+    if (!load_schema_start(pa.schema_url, pa.schema_file, true, *start, err)) return usage(err);
+  }
   LintOptions lo;
   lo.settings = settings;
   lo.history = pa.history;
-  lo.no_history = pa.no_history;
+  lo.no_history = pa.no_history || start;
+  if (start) lo.base_catalog = &start->catalog;
   lo.keep_analysis = true;
   lo.plannable = planner::has_recipe;
   LintResult lint = run_lint({LintInput{pa.path, false, {}}}, rules::all(), lo);
@@ -188,21 +198,27 @@ int run_check_queries(const CheckQueriesArgs& a) {
   planner::PlanResult plan = planner::make_plan(lint.analyses.front(), po);
   if (!plan.ok) return usage(plan.error);
 
-  req.history = history_before(pa.history, pa.path, pa.no_history, err);
-  if (!err.empty()) return usage(err);
+  if (start) {
+    req.start_sql = start->sql;
+    req.start_source = start->source;
+  } else {
+    req.history = history_before(pa.history, pa.path, pa.no_history, err);
+    if (!err.empty()) return usage(err);
+  }
   req.migration_path = pa.path;
   req.plan = plan.plan;
   req.shadow_url = a.shadow_url;
   req.lint.settings = settings;
+  if (start) req.lint.base_catalog = &start->catalog;
   req.rules = rules::all();
   req.log = [](const std::string& l) { std::cerr << l << "\n"; };
   verify::QueryCheckReport r = verify::check_queries(req);
   for (auto& n : notes) std::cerr << "note: " << n << "\n";
   if (!r.setup_ok) return usage("the check could not run: " + db::redact_secrets(r.error, a.database_url));
   if (a.format == "json")
-    std::cout << render_json(pa.path, r, notes).dump(2) << "\n";
+    std::cout << render_json(pa.path, r, notes, req.start_source).dump(2) << "\n";
   else
-    std::cout << render_text(pa.path, r);
+    std::cout << render_text(pa.path, r, req.start_source);
   return r.failed == 0 ? kExitOk : kExitFailed;
 }
 
@@ -233,6 +249,12 @@ void add_check_queries_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--history", pf.history, "Replay these files or directories as schema history first")
       ->allow_extra_args(false);
   add_bool_flag(*cmd, "--no-history", pf.no_history, "Do not replay earlier migrations of the file's directory");
+  cmd->add_option("--schema", pf.schema_file,
+                  "Start from the schema in this `pgstage snapshot` file (its SQL) instead of replaying the migrations "
+                  "before the file");
+  cmd->add_option("--schema-url", pf.schema_url,
+                  "Start from the schema of this database (read-only, pg_dump --schema-only; may be --database-url's) "
+                  "instead of replaying the migrations before the file");
   cmd->add_option("--pg-version", pf.pg_version, "Target Postgres major version")->check(CLI::Range(9, 18));
   cmd->add_option("--timezone", pf.timezone, "The session TimeZone migrations run with (as for plan)");
   cmd->add_option("--transaction", pf.transaction, "Whether the runner wraps each file in a transaction (as for plan)")

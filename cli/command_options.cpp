@@ -148,7 +148,7 @@ bool resolve_lint(const LintFlags& f, const Config& cfg, LintArgs& out, std::str
   return true;
 }
 
-bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::string&) {
+bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::string& err) {
   const PlanConfig& c = cfg.plan;
   out = PlanArgs{};
   out.path = f.path;
@@ -163,6 +163,17 @@ bool resolve_plan(const PlanFlags& f, const Config& cfg, PlanArgs& out, std::str
   out.transaction = pick(f.transaction, c.transaction, cfg.project.transaction, out.transaction);
   out.verify = f.verify || !f.shadow_url.empty();
   out.shadow_url = f.shadow_url;
+  out.schema_url = f.schema_url;
+  out.schema_file = f.schema_url.empty() ? pick(f.schema_file, c.schema, std::string()) : f.schema_file.value_or("");
+  if (!out.schema_file.empty() && !out.schema_url.empty()) {
+    err = "give one of --schema FILE and --schema-url URL (the schema before the file)";
+    return false;
+  }
+  if ((!out.schema_file.empty() || !out.schema_url.empty()) && !out.history.empty()) {
+    err = std::string(out.schema_url.empty() ? "--schema" : "--schema-url") +
+          " is the schema before the file: it replaces the history, so drop --history (or [plan] history)";
+    return false;
+  }
   return true;
 }
 

@@ -77,6 +77,8 @@ struct PlanFlags {
   size_t max_bytes = 60000;  // --format markdown
   bool verify = false;       // --verify
   std::string shadow_url;    // --shadow-url (implies --verify)
+  std::optional<std::string> schema_file;  // --schema: a snapshot is the schema before the file
+  std::string schema_url;                  // --schema-url: a live database's schema is
   ConfigFlags config;
 };
 
@@ -93,6 +95,9 @@ struct PlanArgs {
   size_t max_bytes = 60000;  // --format markdown
   bool verify = false;       // prove the plan on a throwaway database (--verify or --shadow-url)
   std::string shadow_url;    // "" = a temporary cluster
+  // The schema before the file, instead of the migrations before it replayed: a `pgstage snapshot`
+  // file or a live database (read-only). At most one; either excludes --history.
+  std::string schema_file, schema_url;
 };
 bool resolve_plan(const PlanFlags& flags, const Config& cfg, PlanArgs& out, std::string& err);
 // The analysis settings a plan is made with (pg_version, timezone, transaction mode): `plan` and

@@ -308,6 +308,7 @@ Keys plan_keys(PlanConfig& c) {
       {"format", choice(c.format, {"text", "json", "markdown"})},
       {"history", path_list(c.history)},
       {"no_history", flag(c.no_history)},
+      {"schema", path(c.schema)},
   };
 }
 

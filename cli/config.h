@@ -57,6 +57,7 @@ struct PlanConfig {
   std::optional<std::string> format;                // text | json
   std::optional<std::vector<std::string>> history;  // resolved
   std::optional<bool> no_history;
+  std::optional<std::string> schema;  // resolved: a snapshot as the schema before the file
 };
 
 // Durations are seconds, as the flags take them.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "cli/schema_start.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/git.h"
@@ -21,10 +22,6 @@
 namespace fs = std::filesystem;
 
 namespace pgstage::cli {
-// Defined in cli/snapshot_cmd.cpp: the live database or a snapshot file as a Catalog.
-bool load_schema_source(const std::string& database_url, const std::string& schema_file, Catalog& out,
-                        std::string& err);
-
 namespace {
 
 // The result of a large run is a few hundred thousand objects (findings, statements, the catalog):

@@ -10,6 +10,7 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "cli/schema_start.h"
 #include "executor/sha256.h"
 #include "planner/planner.h"
 #include "rules/registry.h"
@@ -35,12 +36,22 @@ bool write_file(const fs::path& p, const std::string& text, std::string& err) {
 int run_plan_command(const PlanArgs& a) {
   LintSettings settings = plan_settings(a);
   std::string err;
+  // The schema before the file: a live database or a snapshot when given, else its history.
+  std::optional<SchemaStart> start;
+  if (!a.schema_url.empty() || !a.schema_file.empty()) {
+    start.emplace();
+    if (!load_schema_start(a.schema_url, a.schema_file, a.verify, *start, err)) {
+      std::cerr << "pgstage plan: " << err << "\n";
+      return kExitUsage;
+    }
+  }
   // One analysis of the file with its history (the directory's earlier migrations and --history):
   // the plan stages what lint found, with the same ignores.
   LintOptions lo;
   lo.settings = settings;
   lo.history = a.history;
-  lo.no_history = a.no_history;
+  lo.no_history = a.no_history || start;
+  if (start) lo.base_catalog = &start->catalog;
   lo.keep_analysis = true;
   lo.plannable = planner::has_recipe;
   LintResult lint = run_lint({LintInput{a.path, false, {}}}, rules::all(), lo);
@@ -69,7 +80,13 @@ int run_plan_command(const PlanArgs& a) {
   std::optional<verify::VerifyReport> verified;
   if (a.verify) {
     verify::VerifyRequest vr;
-    vr.history = history_before(a.history, a.path, a.no_history, err);
+    if (start) {
+      vr.start_sql = start->sql;
+      vr.start_source = start->source;
+      vr.lint.base_catalog = &start->catalog;
+    } else {
+      vr.history = history_before(a.history, a.path, a.no_history, err);
+    }
     if (!err.empty()) {
       std::cerr << "pgstage plan: " << err << "\n";
       return kExitUsage;
@@ -163,6 +180,12 @@ void add_plan_command(CLI::App& app, int& exit_code) {
                 "from the same schema and sample rows, must end with the same schema and rows (exit 1 if not)");
   cmd->add_option("--shadow-url", f->shadow_url,
                   "--verify on this server (scratch databases are created and dropped) instead of a temporary cluster");
+  cmd->add_option("--schema", f->schema_file,
+                  "Start from the schema in this `pgstage snapshot` file instead of replaying the migrations before "
+                  "the file (--verify builds its throwaway database from the snapshot's SQL)");
+  cmd->add_option("--schema-url", f->schema_url,
+                  "Start from the schema of this database (read-only; --verify copies it with pg_dump --schema-only) "
+                  "instead of replaying the migrations before the file");
   add_config_flags(*cmd, f->config);
   cmd->callback([f, &exit_code] {
     PlanArgs a;

@@ -258,7 +258,7 @@ bool read_live_catalog(const std::string& url, Catalog& out, std::string& err) {
   }
 }
 
-std::string catalog_to_json(const Catalog& c) {
+std::string catalog_to_json(const Catalog& c, const std::string& schema_sql) {
   json tables = json::array();
   for (const CatalogTable* tp : c.tables()) {
     const CatalogTable& t = *tp;
@@ -312,10 +312,12 @@ std::string catalog_to_json(const Catalog& c) {
            {"tables", tables},
            {"indexes", indexes},
            {"objects", objects}};
+  if (!schema_sql.empty()) doc["sql"] = schema_sql;
   return doc.dump(2) + "\n";
 }
 
-bool catalog_from_json(const std::string& text, const std::string& source, Catalog& out, std::string& err) {
+bool catalog_from_json(const std::string& text, const std::string& source, Catalog& out, std::string& err,
+                       std::string* schema_sql) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     err = source + ": not a JSON schema snapshot (write one with `pgstage snapshot --database-url URL`)";
@@ -387,6 +389,7 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
       cat.put_object(
           CatalogObject{jo.value("kind", ""), name_from(jo), jo.value("values", std::vector<std::string>{}), false});
     out = std::move(cat);
+    if (schema_sql) *schema_sql = doc.value("sql", std::string());
     return true;
   } catch (const json::exception& e) {
     err = source + ": malformed schema snapshot: " + e.what();

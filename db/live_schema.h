@@ -15,10 +15,13 @@ namespace pgstage::db {
 bool read_live_catalog(const std::string& url, Catalog& out, std::string& err);
 
 // Snapshot file format: {"version":1, "kind":"pgstage-schema", "tables":[...], "indexes":[...],
-// "objects":[...]}.
+// "objects":[...], "sql": "..."}. "sql" (optional) is the schema as SQL (db/schema_sql.h), from which
+// `plan --verify --schema` and `check-queries --schema` build their throwaway databases.
 inline constexpr int kSnapshotVersion = 1;
-std::string catalog_to_json(const Catalog& c);
+std::string catalog_to_json(const Catalog& c, const std::string& schema_sql = "");
 // Parses a snapshot. Returns false and fills `err` (naming `source`) on bad input or an unknown version.
-bool catalog_from_json(const std::string& text, const std::string& source, Catalog& out, std::string& err);
+// `schema_sql`, when given, receives the snapshot's "sql" ("" when it has none).
+bool catalog_from_json(const std::string& text, const std::string& source, Catalog& out, std::string& err,
+                       std::string* schema_sql = nullptr);
 
 }  // namespace pgstage::db

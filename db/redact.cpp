@@ -100,6 +100,25 @@ std::string url_password(std::string_view url) {
   return std::string(raw);
 }
 
+std::string url_without_password(std::string_view url) {
+  std::string out(url);
+  auto spans = password_spans(url);
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+    size_t b = it->first, e = it->second;
+    if (is_url(url) && b > 0 && out[b - 1] == ':') {
+      --b;  // user:password@ -> user@
+    } else if (is_url(url) && b >= 9 && out.compare(b - 9, 9, "password=") == 0) {
+      b -= 9;  // ?password=x&... -> ?...
+      if (e < out.size() && out[e] == '&') ++e;
+    } else if (!is_url(url)) {
+      b = out.rfind("password", b);  // password = 'x' -> nothing
+    }
+    out.erase(b, e - b);
+  }
+  if (is_url(url) && !out.empty() && (out.back() == '?' || out.back() == '&')) out.pop_back();
+  return out;
+}
+
 std::string redact_secrets(std::string_view text, std::string_view url) {
   std::string out(text);
   replace_all(out, url, redact_url(url));

@@ -18,4 +18,8 @@ std::string redact_secrets(std::string_view text, std::string_view url);
 // The password in `url`, percent-decoded, or "" when it has none.
 std::string url_password(std::string_view url);
 
+// `url` without its password (for a program that takes the password from PGPASSWORD instead of its
+// command line, where other users could read it).
+std::string url_without_password(std::string_view url);
+
 }  // namespace pgstage::db

@@ -1,6 +1,6 @@
 // `pgstage check-queries` (issue #17): the running release's real queries, PREPAREd on a throwaway
 // database at every point of a plan. The schema before the migration comes from its history replayed
-// as written (as plan --verify builds it); the plan runs through the real executor. Points:
+// as written, or from a live database's or a snapshot's schema as SQL (as plan --verify builds it); the plan runs through the real executor. Points:
 //   before         old queries that fail here already are reported as such, never blamed
 //   after expand   old and new queries must work
 //   after backfill old and new queries must work
@@ -24,6 +24,8 @@ namespace pgstage::verify {
 
 struct QueryCheckRequest {
   std::vector<MigrationEntry> history;  // the migrations before the file, in run order
+  std::string start_sql;                // instead of the history: the schema as SQL (db/schema_sql.h)
+  std::string start_source;             // where start_sql comes from, for messages
   std::string migration_path;
   planner::Plan plan;      // the plan (steps all "passthrough": not staged)
   std::string shadow_url;  // "" = temporary cluster

@@ -20,6 +20,7 @@
 #include "analyzer/rule_api.h"
 #include "db/pg.h"
 #include "db/redact.h"
+#include "db/schema_sql.h"
 #include "db/temp_cluster.h"
 #include "executor/apply.h"
 #include "executor/fault.h"
@@ -384,6 +385,32 @@ bool write_scratch_migration(const ScratchDir& scratch, const std::string& path,
   return bool(o);
 }
 
+// What the database before the migration is built from, for the progress log.
+std::string before_schema_text(const std::vector<MigrationEntry>& history, const std::string& start_source) {
+  if (!start_source.empty()) return "building the schema before the migration from " + start_source;
+  return "building the schema before the migration (" + std::to_string(history.size()) + " file(s))";
+}
+
+// The schema before the migration on the empty database `url`: `start_sql` (a live database's or a
+// snapshot's schema) when given, else the history replayed as written.
+bool build_before_schema(const std::string& url, const std::vector<MigrationEntry>& history,
+                         const std::string& start_sql, const std::string& start_source, std::string& err) {
+  if (!start_sql.empty()) {
+    if (db::run_schema_sql(url, start_sql, err)) return true;
+    err = start_source + " does not build on the throwaway database: " + err;
+    return false;
+  }
+  for (auto& h : history) {
+    SourceFile f;
+    if (!read_source(h.path, h.layout, f, err)) return false;
+    if (!run_as_written(url, f, err)) {
+      err = "the history does not run on a fresh database: " + err;
+      return false;
+    }
+  }
+  return true;
+}
+
 // An apply of the scratch directory on `url` as `release` that runs `plan` as given (not planned
 // again) through the real executor; `used` is set when the executor asks for the plan. `plan` and
 // `used` must outlive the request.
@@ -598,14 +625,8 @@ VerifyReport verify_plan(const VerifyRequest& req) {
   };
   if (!shadow.create("before", before_url, err)) return setup_failed(err);
   std::string before = shadow.last_name();
-  if (req.log)
-    req.log("verify: building the schema before the migration (" + std::to_string(req.history.size()) + " file(s))");
-  for (auto& h : req.history) {
-    SourceFile f;
-    if (!read_source(h.path, h.layout, f, err)) return setup_failed(err);
-    if (!run_as_written(before_url, f, err))
-      return setup_failed("the history does not run on a fresh database: " + err);
-  }
+  if (req.log) req.log("verify: " + before_schema_text(req.history, req.start_source));
+  if (!build_before_schema(before_url, req.history, req.start_sql, req.start_source, err)) return setup_failed(err);
   VerifyReport rep = verify_once(req, shadow, before, req.sample_rows);
   if (rep.outcome == Outcome::Unverified && req.sample_rows > 0) {
     // The migration as written cannot run on a table with rows (ADD COLUMN ... NOT NULL with no
@@ -749,13 +770,8 @@ QueryCheckReport check_queries(const QueryCheckRequest& req) {
   std::string before_url;
   if (!shadow.create("before", before_url, err)) return setup_failed(err);
   std::string before = shadow.last_name();
-  log("check-queries: building the schema before the migration (" + std::to_string(req.history.size()) + " file(s))");
-  for (auto& h : req.history) {
-    SourceFile f;
-    if (!read_source(h.path, h.layout, f, err)) return setup_failed(err);
-    if (!run_as_written(before_url, f, err))
-      return setup_failed("the history does not run on a fresh database: " + err);
-  }
+  log("check-queries: " + before_schema_text(req.history, req.start_source));
+  if (!build_before_schema(before_url, req.history, req.start_sql, req.start_source, err)) return setup_failed(err);
 
   // Parameter types: pinned where a query first prepares.
   std::vector<std::vector<std::string>> old_types(req.old_queries.size());

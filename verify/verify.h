@@ -1,5 +1,6 @@
 // `plan --verify` and apply's verification: proves a plan on a throwaway Postgres before it runs.
-// Two databases get the schema before the migration (its history replayed as written) and the same
+// Two databases get the schema before the migration (its history replayed as written, or the SQL of a
+// live database's or a snapshot's schema: `start_sql`) and the same
 // sample rows; one runs the migration as written, the other runs the plan through the real executor
 // (executor::apply_migrations: expand, backfill, mark-deployed, contract). Their normalised schemas
 // and the rows of every user table are compared; any difference refuses the plan.
@@ -17,6 +18,8 @@ namespace pgstage::verify {
 
 struct VerifyRequest {
   std::vector<MigrationEntry> history;          // the migrations before the file, in run order
+  std::string start_sql;     // instead of the history: the schema as SQL (db/schema_sql.h)
+  std::string start_source;  // where start_sql comes from, for messages
   std::string migration_path;                   // the file the plan stages
   planner::Plan plan;                           // the plan to prove (run as given, not planned again)
   std::string shadow_url;                       // a server to create scratch databases on; "" = temporary cluster

@@ -158,6 +158,31 @@ TEST_CASE("plan: [plan], then the top level, then the default; flags win") {
   CHECK_FALSE(a.no_history);
 }
 
+TEST_CASE("plan: the schema before the file is a snapshot, a live database or the history, never two") {
+  PlanFlags f;
+  f.path = "m.sql";
+  PlanArgs a;
+  std::string err;
+  Config c = config("[plan]\nschema = \"schema.json\"\n");
+  REQUIRE(resolve_plan(f, c, a, err));
+  CHECK(a.schema_file == "/proj/schema.json");
+  // --schema-url replaces the file's snapshot.
+  f.schema_url = "postgresql://app:pw@db/prod";
+  REQUIRE(resolve_plan(f, c, a, err));
+  CHECK(a.schema_file.empty());
+  CHECK(a.schema_url == "postgresql://app:pw@db/prod");
+  // Both on the command line: refused.
+  f.schema_file = "s.json";
+  CHECK_FALSE(resolve_plan(f, c, a, err));
+  CHECK(err.find("give one of --schema FILE and --schema-url URL") == 0);
+  // Either with a history: refused, saying which to drop.
+  f.schema_file.reset();
+  f.history = std::vector<std::string>{"h.sql"};
+  CHECK_FALSE(resolve_plan(f, c, a, err));
+  CHECK(err == "--schema-url is the schema before the file: it replaces the history, so drop --history (or [plan] "
+               "history)");
+}
+
 TEST_CASE("apply: [apply] timeouts and retries; flags win; the URL comes from a named variable") {
   EnvVar app_db("PGSTAGE_TEST_APP_DB", "postgres://from-env/app");
   Config c = config(R"(migrations = "db"

@@ -5,6 +5,7 @@
 using pgstage::db::redact_secrets;
 using pgstage::db::redact_url;
 using pgstage::db::url_password;
+using pgstage::db::url_without_password;
 
 TEST_CASE("redact_url hides the password of a URL") {
   CHECK(redact_url("postgresql://app:s3cret@db:5432/prod") == "postgresql://app:***@db:5432/prod");
@@ -31,6 +32,19 @@ TEST_CASE("url_password decodes the password") {
   CHECK(url_password("postgres://app:p%40ss@db/prod") == "p@ss");
   CHECK(url_password("host=db password='a b\\' c'") == "a b' c");
   CHECK(url_password("postgres://app@db/prod").empty());
+}
+
+TEST_CASE("url_without_password drops the password and keeps the rest of the connection string") {
+  CHECK(url_without_password("postgresql://app:s3cret@db:5432/prod") == "postgresql://app@db:5432/prod");
+  CHECK(url_without_password("postgresql://app:a@b@db/prod?sslmode=require") ==
+        "postgresql://app@db/prod?sslmode=require");
+  CHECK(url_without_password("postgresql://app@db/prod?password=hunter2&sslmode=require") ==
+        "postgresql://app@db/prod?sslmode=require");
+  CHECK(url_without_password("postgresql://app@db/prod?sslmode=require&password=hunter2") ==
+        "postgresql://app@db/prod?sslmode=require");
+  CHECK(url_without_password("postgresql://app@db/prod") == "postgresql://app@db/prod");
+  CHECK(url_without_password("host=db user=app password=s3cret dbname=prod") == "host=db user=app  dbname=prod");
+  CHECK(url_without_password("host=db password = 'a b\\' c' dbname=prod") == "host=db  dbname=prod");
 }
 
 TEST_CASE("redact_secrets removes the URL and its password from an error message") {
