@@ -42,6 +42,14 @@ void scenario_all_services_or_none(const std::string& runtime);
 // the release deployed last; every acknowledged write readable.
 // With `replicas` > 1: that many instances per service and per colour of HAProxy servers.
 // runtime "swarm": `db_forward_host` as in FixtureOptions.
+// Every step boundary of a web + worker deploy (deploy/fault.h): web's start_new, wait_healthy,
+// switch, drain_old (before and during), stop_old and record; between the services; the worker's
+// wait_healthy and stop_old; before the release is recorded. Both runtimes run all of them.
+inline const std::vector<std::string> kKillPoints = {
+    "deploy-before-start_new:1", "deploy-before-wait_healthy:1",  "deploy-before-switch:1",
+    "deploy-before-drain_old:1", "deploy-in-drain_old:1",         "deploy-before-stop_old:1",
+    "deploy-before-record:1",    "deploy-between-services:1",     "deploy-before-wait_healthy:2",
+    "deploy-before-stop_old:2",  "deploy-before-release-record:1"};
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker = true,
                                  int replicas = 1, const std::string& db_forward_host = "");
 // replicas = N for web and worker: v1 -> v2 -> v3 under load, zero failed requests, N instances
