@@ -33,6 +33,9 @@ TEST_SUITE("deploy (process runtime)") {
   TEST_CASE("all services or none: a failing worker swaps web back; verify-load failures exit 3") {
     scenario_all_services_or_none("process");
   }
+  TEST_CASE("undoing a first deploy: the service serves nothing again, as before; an unrecorded one goes back") {
+    scenario_undo_first_deploy("process");
+  }
   TEST_CASE("kill -9 at every step boundary under load: no failed request, one release afterwards") {
     scenario_kill_at_every_step("process", kKillPoints);
   }

@@ -426,6 +426,83 @@ void scenario_all_services_or_none(const std::string& runtime) {
   CHECK(f.query1("SELECT name FROM pgstage.releases ORDER BY serving_since DESC NULLS LAST LIMIT 1") == "v2");
 }
 
+void scenario_undo_first_deploy(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .drain_timeout = "10s", .deploy_timeout = "3s"});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);
+  deploy::HaproxyRouter router(f.haproxy.socket());
+  auto ready_slots = [&] {
+    std::vector<deploy::Slot> slots;
+    std::string err;
+    REQUIRE_MESSAGE(router.slots("app", slots, err), err);
+    int ready = 0;
+    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
+    return ready;
+  };
+
+  // 1. Nothing ever served: the first deploy's web turns healthy and takes traffic, its worker
+  // never does. Undone means serving nothing again, as before the deploy (there is no old release,
+  // and no part of an unrecorded release may keep running), but a request the new web took
+  // finishes first.
+  REQUIRE(ready_slots() == 0);
+  auto started = f.start_deploy("broken-worker");
+  auto deadline = Clock::now() + 30s;
+  while (f.get("/release") != "broken-worker\n" && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE(f.get("/release") == "broken-worker\n");
+  auto slow = std::async(std::launch::async, [&] {
+    long status = 0;
+    std::string body = f.get("/slow?ms=4500", &status);
+    return std::make_pair(status, body);
+  });
+  wait_in_flight(f);
+  auto p = started.finish(std::chrono::seconds(60));
+  INFO("first deploy output:\n" << p.out);
+  CHECK(p.exit_code == 1);
+  CHECK(p.out.find(f.worker + ": wait_healthy: not healthy within the deploy timeout") != std::string::npos);
+  CHECK(p.out.find(f.web + " served nothing before this deploy") != std::string::npos);
+  CHECK(p.out.find("undo:retire") != std::string::npos);
+  auto answer = slow.get();
+  CHECK(answer.first == 200);  // drained, not cut
+  CHECK(answer.second == "slept 4500ms in broken-worker\n");
+  CHECK(ready_slots() == 0);
+  CHECK(f.instances(f.web).empty());
+  CHECK(f.instances(f.worker).empty());
+  // Nothing recorded: no release was ever deployed, so pgstage has not even created its table.
+  if (!f.query1("SELECT to_regclass('pgstage.releases')::text").empty())
+    CHECK(f.query1("SELECT count(*) FROM pgstage.releases WHERE deployed_at IS NOT NULL") == "0");
+
+  // 2. A first deploy killed before its record leaves web serving v1, unrecorded. The next release
+  // fails at its worker: web goes back to v1, what served when that deploy began (not retired
+  // because the state holds no release for it). Under load, no failed request.
+  f.env["PGSTAGE_FAULT"] = "deploy-before-record:1";
+  auto killed = f.start_deploy("v1").finish(std::chrono::seconds(60));
+  f.env.erase("PGSTAGE_FAULT");
+  INFO("killed deploy output:\n" << killed.out);
+  REQUIRE(killed.signal == SIGKILL);
+  REQUIRE(f.get("/release") == "v1\n");
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  auto q = f.deploy("broken-worker");
+  INFO("output:\n" << q.out);
+  CHECK(q.exit_code == 1);
+  CHECK(q.out.find(f.web + " swapped back to release v1") != std::string::npos);
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v1");
+  CHECK(f.instances(f.worker).empty());
+  CHECK(ready_slots() == 1);
+
+  // The next good release deploys both services.
+  require_deployed(f, "v2");
+  CHECK(f.get("/release") == "v2\n");
+  CHECK(f.instances(f.worker).size() == 1);
+}
+
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker,
                                  int replicas, const std::string& db_forward_host) {
   DeployFixture f({.runtime = runtime,

@@ -36,6 +36,12 @@ void scenario_contracts_follow_code_and_rollback(const std::string& runtime);
 // back to the old release, exit 1, the release not recorded, no failed request. Then a
 // --verify-load that sees failed requests exits 3 with the release deployed and recorded.
 void scenario_all_services_or_none(const std::string& runtime);
+// Undoing a service's first deploy (all services or none): nothing served web before, its new
+// instance served while the worker was checked, the worker never turns healthy: exit 1, web serves
+// nothing again (as before the deploy), a request it took finishes first, nothing recorded. Then a
+// first deploy killed before its record leaves web serving v1 unrecorded; the next release fails
+// at its worker and web goes back to v1 under load, no failed request.
+void scenario_undo_first_deploy(const std::string& runtime);
 // One fixture, steady load: for each fault point (deploy/fault.h, PGSTAGE_FAULT=POINT) a deploy
 // is killed there with SIGKILL, then the next deploy recovers and swaps. Zero failed requests over
 // the whole run, a ready slot right after every kill, one instance per service afterwards, on
