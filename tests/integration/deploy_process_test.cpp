@@ -36,6 +36,9 @@ TEST_SUITE("deploy (process runtime)") {
   TEST_CASE("undoing a first deploy: the service serves nothing again, as before; an unrecorded one goes back") {
     scenario_undo_first_deploy("process");
   }
+  TEST_CASE("the sample app's pool: 32 concurrent requests holding a connection, at most 4 connections") {
+    scenario_db_pool_bounded("process");
+  }
   TEST_CASE("kill -9 at every step boundary under load: no failed request, one release afterwards") {
     scenario_kill_at_every_step("process", kKillPoints);
   }

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <algorithm>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include <pqxx/pqxx>
 
+#include "deploy/http.h"
 #include "deploy/router.h"
 #include "tests/support/app_load.h"
 #include "tests/support/deploy_fixture.h"
@@ -501,6 +503,67 @@ void scenario_undo_first_deploy(const std::string& runtime) {
   require_deployed(f, "v2");
   CHECK(f.get("/release") == "v2\n");
   CHECK(f.instances(f.worker).size() == 1);
+}
+
+void scenario_db_pool_bounded(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .worker = false});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  // 32 requests at once, each holding a database connection for 300 ms (GET /db-sleep): an app
+  // with one connection per server thread (64 threads) opens about 32; the pool (APP_DB_POOL,
+  // default 4) never more than 4, the others wait for a free one (8 rounds of 300 ms, well within
+  // the 5 s a request waits).
+  constexpr int kRequests = 32;
+  std::atomic<bool> done{false};
+  std::atomic<long> peak{0};
+  std::thread sampler([&] {
+    pqxx::connection c(f.db_url);
+    pqxx::nontransaction tx(c);
+    while (!done) {
+      auto r = tx.exec(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+          "pid <> pg_backend_pid()");
+      long n = r[0][0].as<long>();
+      if (n > peak) peak = n;
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  std::vector<long> status(kRequests, 0);
+  std::vector<std::string> bodies(kRequests);
+  auto t0 = Clock::now();
+  {
+    std::vector<std::jthread> clients;
+    for (int k = 0; k < kRequests; ++k)
+      clients.emplace_back([&, k] {
+        deploy::HttpRequest req;
+        req.url = f.haproxy.url("/db-sleep?ms=300");
+        req.timeout = 30s;
+        deploy::HttpResponse resp;
+        std::string err;
+        if (deploy::http_request(req, resp, err)) {
+          status[k] = resp.status;
+          bodies[k] = resp.body;
+        } else {
+          bodies[k] = err;
+        }
+      });
+  }
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  done = true;
+  sampler.join();
+  int ok = 0;
+  std::string first_failure;
+  for (int k = 0; k < kRequests; ++k) {
+    if (status[k] == 200)
+      ++ok;
+    else if (first_failure.empty())
+      first_failure = "HTTP " + std::to_string(status[k]) + ": " + bodies[k];
+  }
+  INFO(ok << " of " << kRequests << " requests answered 200 in " << took << " ms; first failure: " << first_failure);
+  INFO("peak database connections of the instance: " << peak.load());
+  CHECK(ok == kRequests);
+  CHECK(peak.load() >= 3);  // the load kept the pool busy: the check below is not vacuous
+  CHECK(peak.load() <= 4);
 }
 
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker,

@@ -42,6 +42,10 @@ void scenario_all_services_or_none(const std::string& runtime);
 // first deploy killed before its record leaves web serving v1 unrecorded; the next release fails
 // at its worker and web goes back to v1 under load, no failed request.
 void scenario_undo_first_deploy(const std::string& runtime);
+// The sample app's bounded pool under 32 concurrent requests that each hold a database connection
+// (GET /db-sleep): every request answers 200 and the instance never holds more than 4 connections
+// (one connection per server thread would reach about 32).
+void scenario_db_pool_bounded(const std::string& runtime);
 // One fixture, steady load: for each fault point (deploy/fault.h, PGSTAGE_FAULT=POINT) a deploy
 // is killed there with SIGKILL, then the next deploy recovers and swaps. Zero failed requests over
 // the whole run, a ready slot right after every kill, one instance per service afterwards, on
