@@ -567,7 +567,7 @@ void scenario_db_pool_bounded(const std::string& runtime) {
 }
 
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker,
-                                 int replicas, const std::string& db_forward_host) {
+                                 int replicas, const std::string& db_forward_host, bool recover_each) {
   DeployFixture f({.runtime = runtime,
                    .drain_timeout = "2s",
                    .deploy_timeout = runtime == "swarm" ? "90s" : "20s",
@@ -582,27 +582,17 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
   load.start(4);
   wait_for_traffic(load, 50);
   deploy::HaproxyRouter router(f.haproxy.socket());
-  int n = 0;
-  std::string last = "v1";
-  for (const auto& point : points) {
-    ++n;
-    std::string crashed = "c" + std::to_string(n), next = "r" + std::to_string(n);
-    f.env["PGSTAGE_FAULT"] = point;
-    auto p = f.start_deploy(crashed);
-    auto killed = p.finish(std::chrono::seconds(60));
-    f.env.erase("PGSTAGE_FAULT");
-    INFO("kill point " << point << "; the killed deploy printed:\n" << killed.out);
-    REQUIRE(killed.signal == SIGKILL);
-    // Right after the kill, HAProxy still has a ready server.
+  auto ready_servers = [&] {
     std::vector<deploy::Slot> slots;
     std::string err;
     REQUIRE_MESSAGE(router.slots("app", slots, err), err);
     int ready = 0;
     for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    CHECK(ready >= 1);
-    long before = load.ok_so_far();
-    wait_for_traffic(load, before + 20);
-
+    return ready;
+  };
+  // A deploy of `next` that had to recover from a kill: it succeeds, `next` alone serves, no
+  // leftover instance, one colour ready.
+  auto recover_with = [&](const std::string& next) {
     auto d = f.deploy(next);
     INFO("the next deploy printed:\n" << d.out);
     REQUIRE(d.exit_code == 0);
@@ -621,13 +611,35 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
         std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
                            "pid <> pg_backend_pid()"));
     CHECK(conns <= (worker ? 8 : 4) * replicas);
-    // One colour serves, the other is out.
-    REQUIRE(router.slots("app", slots, err));
-    ready = 0;
-    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    CHECK(ready == replicas);
-    last = next;
-    before = load.ok_so_far();
+    CHECK(ready_servers() == replicas);  // one colour serves, the other is out
+  };
+  int n = 0;
+  for (const auto& point : points) {
+    ++n;
+    std::string crashed = "c" + std::to_string(n), next = "r" + std::to_string(n);
+    f.env["PGSTAGE_FAULT"] = point;
+    // Chained (recover_each = false): this deploy also recovers from the previous kill.
+    auto p = f.start_deploy(crashed);
+    auto killed = p.finish(std::chrono::seconds(60));
+    f.env.erase("PGSTAGE_FAULT");
+    INFO("kill point " << point << "; the killed deploy printed:\n" << killed.out);
+    REQUIRE(killed.signal == SIGKILL);
+    // Right after the kill, HAProxy still has a ready server.
+    CHECK(ready_servers() >= 1);
+    // At most the instances of two releases: whatever an earlier kill left was removed.
+    CHECK(f.instances(f.web).size() <= static_cast<size_t>(2 * replicas));
+    if (worker) CHECK(f.instances(f.worker).size() <= static_cast<size_t>(2 * replicas));
+    long before = load.ok_so_far();
+    wait_for_traffic(load, before + 20);
+    if (recover_each) {
+      recover_with(next);
+      before = load.ok_so_far();
+      wait_for_traffic(load, before + 20);
+    }
+  }
+  if (!recover_each) {
+    recover_with("r");
+    long before = load.ok_so_far();
     wait_for_traffic(load, before + 20);
   }
   LoadReport r = load.stop();

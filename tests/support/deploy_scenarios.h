@@ -46,12 +46,6 @@ void scenario_undo_first_deploy(const std::string& runtime);
 // (GET /db-sleep): every request answers 200 and the instance never holds more than 4 connections
 // (one connection per server thread would reach about 32).
 void scenario_db_pool_bounded(const std::string& runtime);
-// One fixture, steady load: for each fault point (deploy/fault.h, PGSTAGE_FAULT=POINT) a deploy
-// is killed there with SIGKILL, then the next deploy recovers and swaps. Zero failed requests over
-// the whole run, a ready slot right after every kill, one instance per service afterwards, on
-// the release deployed last; every acknowledged write readable.
-// With `replicas` > 1: that many instances per service and per colour of HAProxy servers.
-// runtime "swarm": `db_forward_host` as in FixtureOptions.
 // Every step boundary of a web + worker deploy (deploy/fault.h): web's start_new, wait_healthy,
 // switch, drain_old (before and during), stop_old and record; between the services; the worker's
 // wait_healthy and stop_old; before the release is recorded. Both runtimes run all of them.
@@ -60,8 +54,17 @@ inline const std::vector<std::string> kKillPoints = {
     "deploy-before-drain_old:1", "deploy-in-drain_old:1",         "deploy-before-stop_old:1",
     "deploy-before-record:1",    "deploy-between-services:1",     "deploy-before-wait_healthy:2",
     "deploy-before-stop_old:2",  "deploy-before-release-record:1"};
+// One fixture, steady load: for each fault point (deploy/fault.h, PGSTAGE_FAULT=POINT) a deploy
+// is killed there with SIGKILL. Right after every kill a server is ready and at most two releases'
+// instances exist. recover_each: then a deploy recovers and swaps, and is checked (one instance per
+// service afterwards, on that release, one colour ready). Otherwise (chained, one deploy per point
+// instead of two: for the slower docker runtime) the deploy killed at the next point is the one
+// that recovers, and one final deploy is checked. Zero failed requests over the whole run, every
+// acknowledged write readable.
+// With `replicas` > 1: that many instances per service and per colour of HAProxy servers.
+// runtime "swarm": `db_forward_host` as in FixtureOptions.
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker = true,
-                                 int replicas = 1, const std::string& db_forward_host = "");
+                                 int replicas = 1, const std::string& db_forward_host = "", bool recover_each = true);
 // replicas = N for web and worker: v1 -> v2 -> v3 under load, zero failed requests, N instances
 // of each service on the last release afterwards, exactly N HAProxy servers ready, pointing at them.
 // runtime "swarm": `db_forward_host` is the Docker bridge gateway (see FixtureOptions).
