@@ -95,8 +95,16 @@ class ServiceDeploy {
         "record", [&](std::string& d, std::string& e) { return record(d, e); }, err);
   }
 
-  // Nothing served this service before the deploy: take the new instances out again (undo of a
-  // first deploy). The slots go to maint only after their sessions drained.
+  // The release whose instances served when this deploy began (found by `recover`; "" if nothing
+  // served). Valid once run() got past recover.
+  const std::string& served_before() const { return served_before_; }
+
+  // Nothing served this service before the deploy (its first deploy): the undo takes it back to
+  // serving nothing, as before. There is no old release to return to, and keeping the new one
+  // would leave part of a release that is not recorded running (exit 1 promises none of it runs).
+  // Its requests in flight finish first: the slots drain (bounded by drain_timeout; new requests
+  // get what they got before the deploy, HAProxy's 503) and go to maint only then; workers get
+  // drain_timeout to finish their job, as in stop_old.
   bool retire_new(std::string& err) {
     return step(
         "retire",
@@ -117,10 +125,10 @@ class ServiceDeploy {
                   !router_->set_state(svc_.backend, s, SlotState::Maint, e))
                 return false;
           }
-          if (!stop_all(instances, svc_.stop_timeout, e)) return false;
+          if (!stop_all(instances, svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout, e)) return false;
           state_.services.erase(svc_.name);
-          d = "nothing ran " + svc_.name + " before this deploy: removed its " + std::to_string(instances.size()) +
-              " instance(s)";
+          d = (d.empty() ? "" : d + "; ") + "nothing served " + svc_.name + " before this deploy: stopped its " +
+              std::to_string(instances.size()) + " instance(s) of release " + release_;
           return save_deploy_state(req_.config->state_dir, state_, e);
         },
         err);
@@ -350,6 +358,7 @@ class ServiceDeploy {
     }
     if (!stop_all(leftovers, svc_.proxied ? svc_.stop_timeout : svc_.drain_timeout, err)) return false;
     for (const auto& i : leftovers) notes.push_back("removed leftover " + where(i));
+    if (!olds_.empty()) served_before_ = olds_.back().release;
     detail = !olds_.empty() ? "serving: " + where_all(olds_) : (old_slots_.empty() ? "nothing serving yet" : "");
     for (const auto& n : notes) detail += (detail.empty() ? "" : "; ") + n;
     return true;
@@ -529,6 +538,7 @@ class ServiceDeploy {
   std::string prefix_;
   std::vector<Instance> olds_, news_;
   std::vector<std::string> old_slots_, new_slots_;
+  std::string served_before_;
   Clock::time_point deadline_;
 };
 
@@ -556,24 +566,32 @@ ReleaseSpec config_spec(const ServiceConfig& svc, const std::string& release) {
 }
 
 // A later service failed: swap the services already swapped back to the release each ran before
-// (same health gate and drain), newest first. Returns what it did, for the error message.
+// (same health gate and drain), newest first: the release recorded for it, else the one that served
+// when this deploy began (a first deploy killed before its record left it serving, unrecorded).
+// A service nothing served before is retired (retire_new). Returns what it did, for the error
+// message.
 std::string undo_swapped(const DeployRequest& req, const std::vector<const ServiceConfig*>& swapped,
-                         const DeployState& before, Runtime& runtime, Router* router, DeployState& state) {
+                         const DeployState& before, const std::map<std::string, std::string>& served_before,
+                         Runtime& runtime, Router* router, DeployState& state) {
   std::string out;
   for (auto it = swapped.rbegin(); it != swapped.rend(); ++it) {
     const ServiceConfig& svc = **it;
     std::string e;
     auto prev = before.services.find(svc.name);
-    if (prev == before.services.end() || prev->second.release.empty()) {
+    std::string rel = prev != before.services.end() ? prev->second.release : "";
+    if (auto s = served_before.find(svc.name); rel.empty() && s != served_before.end()) rel = s->second;
+    if (rel.empty()) {
       ServiceDeploy sd(req, svc, req.release, config_spec(svc, req.release), runtime, router, state, "undo:");
-      out += sd.retire_new(e) ? "; " + svc.name + " had no earlier release: its new instance was removed"
-                              : "; could not remove the new instance of " + svc.name + ": " + e;
+      out += sd.retire_new(e)
+                 ? "; " + svc.name + " served nothing before this deploy: its new instances were " +
+                       "stopped after their requests in flight (or jobs) finished; it serves nothing " + "again"
+                 : "; could not remove the new instance of " + svc.name + ": " + e;
       continue;
     }
-    const std::string& rel = prev->second.release;
-    auto spec = prev->second.specs.find(rel);
-    ServiceDeploy sd(req, svc, rel, spec != prev->second.specs.end() ? spec->second : config_spec(svc, rel), runtime,
-                     router, state, "undo:");
+    const ReleaseSpec* spec = nullptr;
+    if (prev != before.services.end())
+      if (auto f = prev->second.specs.find(rel); f != prev->second.specs.end()) spec = &f->second;
+    ServiceDeploy sd(req, svc, rel, spec ? *spec : config_spec(svc, rel), runtime, router, state, "undo:");
     out += sd.run(e) ? "; " + svc.name + " swapped back to release " + rel
                      : "; could not swap " + svc.name + " back to release " + rel + " (" + e + ")";
   }
@@ -617,8 +635,9 @@ bool deploy(const DeployRequest& req, Runtime& runtime, Router* router, std::str
   }
   const DeployState before = state;
   std::vector<const ServiceConfig*> swapped;
+  std::map<std::string, std::string> served_before;  // service -> release serving when this deploy began
   auto fail = [&](std::string why) {
-    why += undo_swapped(req, swapped, before, runtime, router, state);
+    why += undo_swapped(req, swapped, before, served_before, runtime, router, state);
     state.journal.reset();
     std::string e;
     save_deploy_state(req.config->state_dir, state, e);
@@ -630,6 +649,7 @@ bool deploy(const DeployRequest& req, Runtime& runtime, Router* router, std::str
     ServiceDeploy sd(req, svc, req.release, specs[svc.name], runtime, router, state);
     std::string e;
     if (!sd.run(e)) return fail(e);
+    if (!sd.served_before().empty()) served_before[svc.name] = sd.served_before();
     swapped.push_back(&svc);
   }
   fault_point("deploy-before-release-record");

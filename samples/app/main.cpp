@@ -8,6 +8,8 @@
 //                far below max_connections; a request waits up to 5s for a free one
 //   APP_STOP_DELAY_MS  after SIGTERM, take this long before exiting (a long job being finished)
 //   APP_STOP_LOG  append "<release> <pid> <epoch ms>" to this file when SIGTERM arrives
+// Web routes: /healthz, /release, /slow?ms=N (no database), /db-sleep?ms=N (holds a pooled
+// connection N ms), POST /users, GET /users/ID.
 // GET /healthz is 200 only when it gets a connection and Postgres answers a query (else 503). SIGTERM: stop accepting,
 // finish in-flight requests (and the current job), exit 0.
 #include <signal.h>
@@ -138,6 +140,21 @@ void routes(httplib::Server& svr, bool worker) {
     int ms = req.has_param("ms") ? std::atoi(req.get_param_value("ms").c_str()) : 1000;
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     res.set_content("slept " + std::to_string(ms) + "ms in " + g_release + "\n", "text/plain");
+  });
+  // Holds a pooled database connection for `ms` (pg_sleep): the connection pool under load.
+  svr.Get("/db-sleep", [](const httplib::Request& req, httplib::Response& res) {
+    int ms = req.has_param("ms") ? std::atoi(req.get_param_value("ms").c_str()) : 200;
+    try {
+      with_db([&](pqxx::connection& c) {
+        pqxx::nontransaction tx(c);
+        tx.exec_params("SELECT pg_sleep($1)", ms / 1000.0);
+        return 0;
+      });
+      res.set_content("held a database connection " + std::to_string(ms) + "ms in " + g_release + "\n", "text/plain");
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(std::string(e.what()) + "\n", "text/plain");
+    }
   });
   svr.Post("/users", [](const httplib::Request& req, httplib::Response& res) {
     try {

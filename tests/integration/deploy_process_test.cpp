@@ -33,12 +33,14 @@ TEST_SUITE("deploy (process runtime)") {
   TEST_CASE("all services or none: a failing worker swaps web back; verify-load failures exit 3") {
     scenario_all_services_or_none("process");
   }
+  TEST_CASE("undoing a first deploy: the service serves nothing again, as before; an unrecorded one goes back") {
+    scenario_undo_first_deploy("process");
+  }
+  TEST_CASE("the sample app's pool: 32 concurrent requests holding a connection, at most 4 connections") {
+    scenario_db_pool_bounded("process");
+  }
   TEST_CASE("kill -9 at every step boundary under load: no failed request, one release afterwards") {
-    scenario_kill_at_every_step("process",
-                                {"deploy-before-start_new:1", "deploy-before-wait_healthy:1", "deploy-before-switch:1",
-                                 "deploy-before-drain_old:1", "deploy-in-drain_old:1", "deploy-before-stop_old:1",
-                                 "deploy-before-record:1", "deploy-between-services:1", "deploy-before-wait_healthy:2",
-                                 "deploy-before-stop_old:2", "deploy-before-release-record:1"});
+    scenario_kill_at_every_step("process", kKillPoints);
   }
 }
 

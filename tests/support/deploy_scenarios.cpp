@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <algorithm>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include <pqxx/pqxx>
 
+#include "deploy/http.h"
 #include "deploy/router.h"
 #include "tests/support/app_load.h"
 #include "tests/support/deploy_fixture.h"
@@ -426,8 +428,146 @@ void scenario_all_services_or_none(const std::string& runtime) {
   CHECK(f.query1("SELECT name FROM pgstage.releases ORDER BY serving_since DESC NULLS LAST LIMIT 1") == "v2");
 }
 
+void scenario_undo_first_deploy(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .drain_timeout = "10s", .deploy_timeout = "3s"});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);
+  deploy::HaproxyRouter router(f.haproxy.socket());
+  auto ready_slots = [&] {
+    std::vector<deploy::Slot> slots;
+    std::string err;
+    REQUIRE_MESSAGE(router.slots("app", slots, err), err);
+    int ready = 0;
+    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
+    return ready;
+  };
+
+  // 1. Nothing ever served: the first deploy's web turns healthy and takes traffic, its worker
+  // never does. Undone means serving nothing again, as before the deploy (there is no old release,
+  // and no part of an unrecorded release may keep running), but a request the new web took
+  // finishes first.
+  REQUIRE(ready_slots() == 0);
+  auto started = f.start_deploy("broken-worker");
+  auto deadline = Clock::now() + 30s;
+  while (f.get("/release") != "broken-worker\n" && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE(f.get("/release") == "broken-worker\n");
+  auto slow = std::async(std::launch::async, [&] {
+    long status = 0;
+    std::string body = f.get("/slow?ms=4500", &status);
+    return std::make_pair(status, body);
+  });
+  wait_in_flight(f);
+  auto p = started.finish(std::chrono::seconds(60));
+  INFO("first deploy output:\n" << p.out);
+  CHECK(p.exit_code == 1);
+  CHECK(p.out.find(f.worker + ": wait_healthy: not healthy within the deploy timeout") != std::string::npos);
+  CHECK(p.out.find(f.web + " served nothing before this deploy") != std::string::npos);
+  CHECK(p.out.find("undo:retire") != std::string::npos);
+  auto answer = slow.get();
+  CHECK(answer.first == 200);  // drained, not cut
+  CHECK(answer.second == "slept 4500ms in broken-worker\n");
+  CHECK(ready_slots() == 0);
+  CHECK(f.instances(f.web).empty());
+  CHECK(f.instances(f.worker).empty());
+  // Nothing recorded: no release was ever deployed, so pgstage has not even created its table.
+  if (!f.query1("SELECT to_regclass('pgstage.releases')::text").empty())
+    CHECK(f.query1("SELECT count(*) FROM pgstage.releases WHERE deployed_at IS NOT NULL") == "0");
+
+  // 2. A first deploy killed before its record leaves web serving v1, unrecorded. The next release
+  // fails at its worker: web goes back to v1, what served when that deploy began (not retired
+  // because the state holds no release for it). Under load, no failed request.
+  f.env["PGSTAGE_FAULT"] = "deploy-before-record:1";
+  auto killed = f.start_deploy("v1").finish(std::chrono::seconds(60));
+  f.env.erase("PGSTAGE_FAULT");
+  INFO("killed deploy output:\n" << killed.out);
+  REQUIRE(killed.signal == SIGKILL);
+  REQUIRE(f.get("/release") == "v1\n");
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+  auto q = f.deploy("broken-worker");
+  INFO("output:\n" << q.out);
+  CHECK(q.exit_code == 1);
+  CHECK(q.out.find(f.web + " swapped back to release v1") != std::string::npos);
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 20);
+  check_clean_load(load.stop());
+  CHECK(f.get("/release") == "v1\n");
+  auto webs = f.instances(f.web);
+  REQUIRE(webs.size() == 1);
+  CHECK(webs[0].release == "v1");
+  CHECK(f.instances(f.worker).empty());
+  CHECK(ready_slots() == 1);
+
+  // The next good release deploys both services.
+  require_deployed(f, "v2");
+  CHECK(f.get("/release") == "v2\n");
+  CHECK(f.instances(f.worker).size() == 1);
+}
+
+void scenario_db_pool_bounded(const std::string& runtime) {
+  DeployFixture f({.runtime = runtime, .worker = false});
+  REQUIRE_FIXTURE(f);
+  require_deployed(f, "v1");
+  // 32 requests at once, each holding a database connection for 300 ms (GET /db-sleep): an app
+  // with one connection per server thread (64 threads) opens about 32; the pool (APP_DB_POOL,
+  // default 4) never more than 4, the others wait for a free one (8 rounds of 300 ms, well within
+  // the 5 s a request waits).
+  constexpr int kRequests = 32;
+  std::atomic<bool> done{false};
+  std::atomic<long> peak{0};
+  std::thread sampler([&] {
+    pqxx::connection c(f.db_url);
+    pqxx::nontransaction tx(c);
+    while (!done) {
+      auto r = tx.exec(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+          "pid <> pg_backend_pid()");
+      long n = r[0][0].as<long>();
+      if (n > peak) peak = n;
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  std::vector<long> status(kRequests, 0);
+  std::vector<std::string> bodies(kRequests);
+  auto t0 = Clock::now();
+  {
+    std::vector<std::jthread> clients;
+    for (int k = 0; k < kRequests; ++k)
+      clients.emplace_back([&, k] {
+        deploy::HttpRequest req;
+        req.url = f.haproxy.url("/db-sleep?ms=300");
+        req.timeout = 30s;
+        deploy::HttpResponse resp;
+        std::string err;
+        if (deploy::http_request(req, resp, err)) {
+          status[k] = resp.status;
+          bodies[k] = resp.body;
+        } else {
+          bodies[k] = err;
+        }
+      });
+  }
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  done = true;
+  sampler.join();
+  int ok = 0;
+  std::string first_failure;
+  for (int k = 0; k < kRequests; ++k) {
+    if (status[k] == 200)
+      ++ok;
+    else if (first_failure.empty())
+      first_failure = "HTTP " + std::to_string(status[k]) + ": " + bodies[k];
+  }
+  INFO(ok << " of " << kRequests << " requests answered 200 in " << took << " ms; first failure: " << first_failure);
+  INFO("peak database connections of the instance: " << peak.load());
+  CHECK(ok == kRequests);
+  CHECK(peak.load() >= 3);  // the load kept the pool busy: the check below is not vacuous
+  CHECK(peak.load() <= 4);
+}
+
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker,
-                                 int replicas, const std::string& db_forward_host) {
+                                 int replicas, const std::string& db_forward_host, bool recover_each) {
   DeployFixture f({.runtime = runtime,
                    .drain_timeout = "2s",
                    .deploy_timeout = runtime == "swarm" ? "90s" : "20s",
@@ -442,27 +582,17 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
   load.start(4);
   wait_for_traffic(load, 50);
   deploy::HaproxyRouter router(f.haproxy.socket());
-  int n = 0;
-  std::string last = "v1";
-  for (const auto& point : points) {
-    ++n;
-    std::string crashed = "c" + std::to_string(n), next = "r" + std::to_string(n);
-    f.env["PGSTAGE_FAULT"] = point;
-    auto p = f.start_deploy(crashed);
-    auto killed = p.finish(std::chrono::seconds(60));
-    f.env.erase("PGSTAGE_FAULT");
-    INFO("kill point " << point << "; the killed deploy printed:\n" << killed.out);
-    REQUIRE(killed.signal == SIGKILL);
-    // Right after the kill, HAProxy still has a ready server.
+  auto ready_servers = [&] {
     std::vector<deploy::Slot> slots;
     std::string err;
     REQUIRE_MESSAGE(router.slots("app", slots, err), err);
     int ready = 0;
     for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    CHECK(ready >= 1);
-    long before = load.ok_so_far();
-    wait_for_traffic(load, before + 20);
-
+    return ready;
+  };
+  // A deploy of `next` that had to recover from a kill: it succeeds, `next` alone serves, no
+  // leftover instance, one colour ready.
+  auto recover_with = [&](const std::string& next) {
     auto d = f.deploy(next);
     INFO("the next deploy printed:\n" << d.out);
     REQUIRE(d.exit_code == 0);
@@ -481,13 +611,35 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
         std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
                            "pid <> pg_backend_pid()"));
     CHECK(conns <= (worker ? 8 : 4) * replicas);
-    // One colour serves, the other is out.
-    REQUIRE(router.slots("app", slots, err));
-    ready = 0;
-    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    CHECK(ready == replicas);
-    last = next;
-    before = load.ok_so_far();
+    CHECK(ready_servers() == replicas);  // one colour serves, the other is out
+  };
+  int n = 0;
+  for (const auto& point : points) {
+    ++n;
+    std::string crashed = "c" + std::to_string(n), next = "r" + std::to_string(n);
+    f.env["PGSTAGE_FAULT"] = point;
+    // Chained (recover_each = false): this deploy also recovers from the previous kill.
+    auto p = f.start_deploy(crashed);
+    auto killed = p.finish(std::chrono::seconds(60));
+    f.env.erase("PGSTAGE_FAULT");
+    INFO("kill point " << point << "; the killed deploy printed:\n" << killed.out);
+    REQUIRE(killed.signal == SIGKILL);
+    // Right after the kill, HAProxy still has a ready server.
+    CHECK(ready_servers() >= 1);
+    // At most the instances of two releases: whatever an earlier kill left was removed.
+    CHECK(f.instances(f.web).size() <= static_cast<size_t>(2 * replicas));
+    if (worker) CHECK(f.instances(f.worker).size() <= static_cast<size_t>(2 * replicas));
+    long before = load.ok_so_far();
+    wait_for_traffic(load, before + 20);
+    if (recover_each) {
+      recover_with(next);
+      before = load.ok_so_far();
+      wait_for_traffic(load, before + 20);
+    }
+  }
+  if (!recover_each) {
+    recover_with("r");
+    long before = load.ok_so_far();
     wait_for_traffic(load, before + 20);
   }
   LoadReport r = load.stop();

@@ -36,14 +36,35 @@ void scenario_contracts_follow_code_and_rollback(const std::string& runtime);
 // back to the old release, exit 1, the release not recorded, no failed request. Then a
 // --verify-load that sees failed requests exits 3 with the release deployed and recorded.
 void scenario_all_services_or_none(const std::string& runtime);
+// Undoing a service's first deploy (all services or none): nothing served web before, its new
+// instance served while the worker was checked, the worker never turns healthy: exit 1, web serves
+// nothing again (as before the deploy), a request it took finishes first, nothing recorded. Then a
+// first deploy killed before its record leaves web serving v1 unrecorded; the next release fails
+// at its worker and web goes back to v1 under load, no failed request.
+void scenario_undo_first_deploy(const std::string& runtime);
+// The sample app's bounded pool under 32 concurrent requests that each hold a database connection
+// (GET /db-sleep): every request answers 200 and the instance never holds more than 4 connections
+// (one connection per server thread would reach about 32).
+void scenario_db_pool_bounded(const std::string& runtime);
+// Every step boundary of a web + worker deploy (deploy/fault.h): web's start_new, wait_healthy,
+// switch, drain_old (before and during), stop_old and record; between the services; the worker's
+// wait_healthy and stop_old; before the release is recorded. Both runtimes run all of them.
+inline const std::vector<std::string> kKillPoints = {
+    "deploy-before-start_new:1", "deploy-before-wait_healthy:1",  "deploy-before-switch:1",
+    "deploy-before-drain_old:1", "deploy-in-drain_old:1",         "deploy-before-stop_old:1",
+    "deploy-before-record:1",    "deploy-between-services:1",     "deploy-before-wait_healthy:2",
+    "deploy-before-stop_old:2",  "deploy-before-release-record:1"};
 // One fixture, steady load: for each fault point (deploy/fault.h, PGSTAGE_FAULT=POINT) a deploy
-// is killed there with SIGKILL, then the next deploy recovers and swaps. Zero failed requests over
-// the whole run, a ready slot right after every kill, one instance per service afterwards, on
-// the release deployed last; every acknowledged write readable.
+// is killed there with SIGKILL. Right after every kill a server is ready and at most two releases'
+// instances exist. recover_each: then a deploy recovers and swaps, and is checked (one instance per
+// service afterwards, on that release, one colour ready). Otherwise (chained, one deploy per point
+// instead of two: for the slower docker runtime) the deploy killed at the next point is the one
+// that recovers, and one final deploy is checked. Zero failed requests over the whole run, every
+// acknowledged write readable.
 // With `replicas` > 1: that many instances per service and per colour of HAProxy servers.
 // runtime "swarm": `db_forward_host` as in FixtureOptions.
 void scenario_kill_at_every_step(const std::string& runtime, const std::vector<std::string>& points, bool worker = true,
-                                 int replicas = 1, const std::string& db_forward_host = "");
+                                 int replicas = 1, const std::string& db_forward_host = "", bool recover_each = true);
 // replicas = N for web and worker: v1 -> v2 -> v3 under load, zero failed requests, N instances
 // of each service on the last release afterwards, exactly N HAProxy servers ready, pointing at them.
 // runtime "swarm": `db_forward_host` is the Docker bridge gateway (see FixtureOptions).
