@@ -584,7 +584,7 @@ std::string undo_swapped(const DeployRequest& req, const std::vector<const Servi
       ServiceDeploy sd(req, svc, req.release, config_spec(svc, req.release), runtime, router, state, "undo:");
       out += sd.retire_new(e)
                  ? "; " + svc.name + " served nothing before this deploy: its new instances were " +
-                       "stopped after their requests in flight (or jobs) finished; it serves nothing " + "again"
+                       "stopped after their requests in flight (or jobs) finished; it serves nothing again"
                  : "; could not remove the new instance of " + svc.name + ": " + e;
       continue;
     }

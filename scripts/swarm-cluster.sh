@@ -14,8 +14,9 @@
 #
 # Needs root, docker, containerd, iproute2, nsenter/unshare. Node 2's API: unix:///run/pgstage-node2/docker.sock.
 # Task containers reach the host at 10.213.0.1 from either node. Node 2 has no route to a registry:
-# Swarm tries to pull each image there first (about 15 s of DNS timeouts here), then runs the
-# copy it loaded. Not here yet: the registry of swarm.md (docker-registry from apt).
+# its dockerd runs with DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1, so a task uses the copy loaded there
+# instead of first trying to pull it (about 15 s of DNS timeouts per task start without it). Not
+# here yet: the registry of swarm.md (docker-registry from apt).
 set -euo pipefail
 
 NS=pgstage-node2
@@ -56,7 +57,7 @@ up() {
     # Its own key (engine ID) and hostname: the host's /etc/docker/key.json would make both
     # daemons the same engine.
     echo "{\"deprecated-key-path\": \"$LIB/key.json\"}" >"$LIB/daemon.json"
-    nsenter --net=/run/netns/$NS unshare --uts sh -c "hostname $NS; exec setsid dockerd \
+    nsenter --net=/run/netns/$NS unshare --uts sh -c "hostname $NS; export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1; exec setsid dockerd \
       --config-file $LIB/daemon.json -H unix://$SOCK --data-root $LIB/docker --exec-root $RUN/exec \
       --pidfile $RUN/docker.pid --containerd $RUN/containerd.sock --bip 172.31.0.1/24" >"$RUN/dockerd.log" 2>&1 &
     for _ in $(seq 1 60); do $D2 info >/dev/null 2>&1 && break; sleep 0.5; done
