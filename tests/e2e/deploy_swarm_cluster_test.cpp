@@ -41,7 +41,9 @@ struct TwoNodeSwarm {
 }  // namespace
 
 TEST_SUITE("deploy (swarm runtime, two nodes)") {
-  TEST_CASE("two-node swarm, 3 replicas over both nodes: v1 -> v2 -> v3 under load, zero failed requests") {
+  // One cluster for the three scenarios (building and removing it takes about 15 s).
+  TEST_CASE("two-node swarm, 3 replicas over both nodes: v1 -> v2 (a staged rename) -> v3 (its contract) with "
+            "pgstage apply under load, then kill -9 mid-swap and recovery; zero failed requests") {
     auto image = pgstage::proc::run({.argv = {"docker", "image", "inspect", kE2eImage}, .merge_stderr = true});
     REQUIRE_MESSAGE(image.exit_code == 0, "image " << kE2eImage << " is missing: build it with "
                                                    << "samples/app/build-image.sh build/samples/pgstage-sample-app "
@@ -52,6 +54,13 @@ TEST_SUITE("deploy (swarm runtime, two nodes)") {
     REQUIRE_MESSAGE(swarm.up.exit_code == 0, "scripts/swarm-cluster.sh up failed:\n" << swarm.up.out);
     REQUIRE_MESSAGE(swarm.up.out.find("pgstage-node2") != std::string::npos, swarm.up.out);
     // Task containers on either node reach the host's Postgres through the host's veth address.
+    // Run one after another in this cluster (a SUBCASE would build it again for each).
+    MESSAGE("v1 -> v2 -> v3, web and worker, 3 replicas each");
     scenario_replicas_under_load("swarm", 3, "10.213.0.1");
+    MESSAGE("pgstage apply: v1 creates the schema, v2 runs the rename's expand and backfill, v3 its contract");
+    scenario_apply_flow_under_load("swarm", 3, "10.213.0.1");
+    MESSAGE("kill -9 before switch, in drain_old, before stop_old; each next deploy recovers");
+    scenario_kill_at_every_step("swarm", {"deploy-before-switch:1", "deploy-in-drain_old:1", "deploy-before-stop_old:1"},
+                                /*worker=*/false, /*replicas=*/3, "10.213.0.1", /*recover_each=*/false);
   }
 }

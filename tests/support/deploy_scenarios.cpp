@@ -121,8 +121,12 @@ void scenario_rename_under_load(const std::string& runtime) {
   CHECK(f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") == "0");
 }
 
-void scenario_apply_flow_under_load(const std::string& runtime) {
-  DeployFixture f({.runtime = runtime, .create_schema = false});
+void scenario_apply_flow_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host) {
+  DeployFixture f({.runtime = runtime,
+                   .deploy_timeout = runtime == "swarm" ? "90s" : "10s",
+                   .create_schema = false,
+                   .replicas = replicas,
+                   .db_forward_host = db_forward_host});
   REQUIRE_FIXTURE(f);
   // The migrations directory grows release by release, as a repository's does.
   std::string src = std::string(PGSTAGE_SOURCE_DIR) + "/samples/app/migrations/";
@@ -176,8 +180,8 @@ void scenario_apply_flow_under_load(const std::string& runtime) {
   CHECK(r.acked.size() > 100);
   CHECK(missing == 0);
   auto webs = f.instances(f.web);
-  REQUIRE(webs.size() == 1);
-  CHECK(webs[0].release == "v3");
+  REQUIRE(webs.size() == static_cast<size_t>(replicas));
+  for (const auto& w : webs) CHECK(w.release == "v3");
 }
 
 void scenario_unhealthy_release(const std::string& runtime) {

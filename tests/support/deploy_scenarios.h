@@ -13,7 +13,9 @@ void scenario_rename_under_load(const std::string& runtime);
 // The whole flow with `pgstage apply` and the sample migrations (samples/app/migrations):
 // apply v1 (creates the schema), apply v2 (the rename's expand + backfill, swap, mark deployed),
 // apply v3 (the contract, swap), under load: zero errors, every acknowledged write readable.
-void scenario_apply_flow_under_load(const std::string& runtime);
+// `replicas` instances per service; `db_forward_host` as in FixtureOptions (swarm).
+void scenario_apply_flow_under_load(const std::string& runtime, int replicas = 1,
+                                    const std::string& db_forward_host = "");
 // A release whose /healthz never turns healthy: exit 1 with its last log lines, the old release
 // keeps serving without a single error, no stray instance.
 void scenario_unhealthy_release(const std::string& runtime);
