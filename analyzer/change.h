@@ -309,6 +309,10 @@ struct CreateOther {
   QualifiedName name;
   bool constrained = false;
   bool internal = false;
+  // function/procedure with a SQL-standard body (BEGIN ATOMIC ... END, RETURN expr): Postgres
+  // binds it to the columns it names when it is created, like a view (a string body is resolved
+  // when it runs).
+  bool sql_body = false;
 };
 enum class TxKind {
   Begin,

@@ -1100,7 +1100,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
   } else if (kind == "CreateFunctionStmt") {
     std::string returns = type_name(at(b, "returnType")).name;
     push(CreateOther{flag(b, "is_procedure") ? "procedure" : "function", name_list(at(b, "funcname")), false,
-                     returns == "trigger" || returns == "event_trigger"});
+                     returns == "trigger" || returns == "event_trigger", !at(b, "sql_body").is_null()});
   } else if (kind == "CreateSeqStmt") {
     bool owned = false;
     for (auto&& o : items(at(b, "options")))

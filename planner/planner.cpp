@@ -307,6 +307,19 @@ void keep_deferred_dependencies(Ctx& cx, size_t first_column, size_t first_table
 }
 
 // How a statement after a staged column rename or type change uses that column (see PendingRename).
+// Drops the functions (or procedures) named like `fn` whose SQL-standard bodies depend on table `t`
+// (pg_depend), whatever their argument types; others of that name are left alone.
+std::string drop_dependent_routines_sql(const CreateOther& fn, const QualifiedName& t) {
+  std::string schema_filter =
+      fn.name.schema.empty() ? "" : " AND p.pronamespace = " + quote_literal(quote_ident(fn.name.schema)) + "::regnamespace";
+  std::string what = fn.kind == "procedure" ? "PROCEDURE" : "FUNCTION";
+  return do_block("DECLARE r record;\nBEGIN\n  FOR r IN SELECT DISTINCT d.objid::regprocedure AS f FROM pg_depend d JOIN "
+                  "pg_proc p ON p.oid = d.objid\n    WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = "
+                  "'pg_class'::regclass AND d.refobjid = " +
+                  quote_literal(quote_name(t)) + "::regclass AND p.proname = " + quote_literal(fn.name.name) +
+                  schema_filter + " LOOP\n    EXECUTE 'DROP " + what + " ' || r.f;\n  END LOOP;\nEND;\n");
+}
+
 enum class RenameUse { None, Contract, Both };
 
 // Whether a statement that stays in expand uses a column that a staged rename (its new name is a
@@ -377,6 +390,14 @@ RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& tex
         // copy) and dropped and created again around the swap.
         pr.before.insert(pr.before.begin(),
                          "DROP TRIGGER IF EXISTS " + quote_ident(tg->name) + " ON " + quote_name(tg->table));
+        pr.after.push_back(text);
+        render_rename_swap(cx, pr);
+      } else if (auto* fn = c.as<CreateOther>(); fn && fn->sql_body && mentions_identifier(text, col) &&
+                                                  mentions_identifier(text, t.name)) {
+        // A function with a SQL-standard body depends on the columns it names, like a view: created
+        // in expand over the copy; around the swap in contract the functions of that name that
+        // depend on the table (whatever their argument types) are dropped and it is created again.
+        pr.before.insert(pr.before.begin(), drop_dependent_routines_sql(*fn, t));
         pr.after.push_back(text);
         render_rename_swap(cx, pr);
       } else if ((c.is<AlterColumnType>() && on(c.as<AlterColumnType>()->table, c.as<AlterColumnType>()->column)) ||

@@ -258,7 +258,7 @@ void render_rename_swap(Ctx& cx, const PendingRename& pr) {
   for (auto& a : pr.after) sql += ";\n" + a;
   Step& slot = cx.contract[pr.contract_step];
   slot = make_step(cx, Phase::Contract, slot.kind,
-                   pr.description + (pr.before.empty() ? "" : "; the migration's views and triggers over " +
+                   pr.description + (pr.before.empty() ? "" : "; the migration's views, triggers and SQL-body functions over " +
                                                                    display_ident(pr.to) +
                                                                    " are dropped before and created again after it"),
                    sql, slot.tables, slot.rule, slot.source_statement);
