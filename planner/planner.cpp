@@ -622,6 +622,23 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     for (auto& c : lo.changes) catalog.apply(c, true);
   }
   if (cx.error.empty()) flush(cx, pass);
+  // A finding whose rule has a recipe that staged nothing of its statement (a DELETE that
+  // backfill-in-migration reports, a constraint on a table the migration creates and fills, DDL in a
+  // DO block) runs as written: say so, as for a finding without a recipe.
+  if (cx.error.empty())
+    for (const Finding& f : fa.findings) {
+      if (f.severity == Severity::Hint || f.statement_index < 0 || !find_recipe(f.rule)) continue;
+      auto of = [&](const Step& s) { return s.source_statement == f.statement_index && s.rule == f.rule; };
+      bool staged = false;
+      for (auto* v : {&cx.expand, &cx.backfill, &cx.contract}) staged = staged || std::any_of(v->begin(), v->end(), of);
+      bool listed = std::any_of(cx.unplannable.begin(), cx.unplannable.end(), [&](const Finding& u) {
+        return u.statement_index == f.statement_index && u.rule == f.rule;
+      });
+      if (staged || listed) continue;
+      Finding u = f;
+      u.message = "this statement is not one the " + f.rule + " recipe stages: " + f.message;
+      cx.unplannable.push_back(std::move(u));
+    }
   result.unplannable = std::move(cx.unplannable);
   if (!cx.error.empty()) {
     result.error = cx.error;
