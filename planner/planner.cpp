@@ -1,5 +1,6 @@
-// The planner driver: walks the statements, lets a recipe stage each unsafe Change, passes the rest
-// through into expand in their original order, and checks that deferring nothing changes the result.
+// The planner driver: walks the statements, offers each Change to the recipes of the findings lint
+// reported on its statement (planner/recipe.h), passes the rest through into expand in their
+// original order, and keeps the order the migration meant around what the recipes staged or deferred.
 #include "planner/planner.h"
 
 #include <algorithm>
@@ -175,7 +176,6 @@ std::optional<std::string> render_change(const Change& c) {
   return std::nullopt;
 }
 
-
 // Checks that apply to staged changes too: a column an earlier statement replaces cannot change
 // again, and an INSERT ... SELECT (a recipe may give it a step of its own) cannot read a table before
 // the plan's backfill of it.
@@ -192,7 +192,6 @@ struct Passthrough {
   int first = -1;
   std::string rule;
 };
-
 
 void flush(Ctx& cx, Passthrough& p) {
   if (p.sql.empty()) return;
@@ -456,6 +455,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
 
   Passthrough pass;
   std::vector<char> swap = swap_statements(fa);
+  std::vector<char> written(statements.size(), 0);  // the statement runs as written, in expand
   for (size_t i = 0; i < statements.size() && cx.error.empty(); ++i) {
     const Statement& st = statements[i];
     if (st.error) {
@@ -475,7 +475,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     in.fills = find_fills(file, fa.comments, prev_end, st.begin, st.end, next_begin, fill_err);
     in.filled = filled_columns(lo);
     for (const Finding& f : fa.findings)
-      if (f.statement_index == int(i)) in.rules.push_back(f.rule);
+      if (fa.statement_of(f) == int(i)) in.rules.push_back(f.rule);
     if (!fill_err.empty()) {
       cx.fail(int(st.begin), fill_err);
       break;
@@ -532,7 +532,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     if (!cx.error.empty()) break;
     if (swap[i])  // a swap lint found unsafe cannot be staged either: say why instead of running it
       for (const Finding& f : fa.findings)
-        if (f.statement_index == int(i) && f.rule == "dropping-table" && f.severity == Severity::Error) {
+        if (fa.statement_of(f) == int(i) && f.rule == "dropping-table" && f.severity == Severity::Error) {
           cx.fail(int(f.begin), "this DROP TABLE is half of a table swap that pgstage cannot stage: " + f.message);
           break;
         }
@@ -601,6 +601,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
       continue;
     }
 
+    written[i] = 1;
     // As written. A statement that cannot run in a transaction block (CONCURRENTLY, a DO block that
     // runs dynamic SQL) is a step of its own, and so is an INSERT ... SELECT into an existing table
     // (its own short transaction: its row locks are not held with the DDL of a passthrough group),
@@ -622,19 +623,18 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     for (auto& c : lo.changes) catalog.apply(c, true);
   }
   if (cx.error.empty()) flush(cx, pass);
-  // A finding whose rule has a recipe that staged nothing of its statement (a DELETE that
+  // A finding whose rule has a recipe but whose statement runs as written (a DELETE that
   // backfill-in-migration reports, a constraint on a table the migration creates and fills, DDL in a
-  // DO block) runs as written: say so, as for a finding without a recipe.
+  // DO block): say so, as for a finding without a recipe.
   if (cx.error.empty())
     for (const Finding& f : fa.findings) {
-      if (f.severity == Severity::Hint || f.statement_index < 0 || !find_recipe(f.rule)) continue;
-      auto of = [&](const Step& s) { return s.source_statement == f.statement_index && s.rule == f.rule; };
-      bool staged = false;
-      for (auto* v : {&cx.expand, &cx.backfill, &cx.contract}) staged = staged || std::any_of(v->begin(), v->end(), of);
-      bool listed = std::any_of(cx.unplannable.begin(), cx.unplannable.end(), [&](const Finding& u) {
-        return u.statement_index == f.statement_index && u.rule == f.rule;
-      });
-      if (staged || listed) continue;
+      int at = fa.statement_of(f);
+      if (f.severity == Severity::Hint || at < 0 || size_t(at) >= written.size() || !written[size_t(at)] ||
+          !find_recipe(f.rule))
+        continue;
+      bool listed = std::any_of(cx.unplannable.begin(), cx.unplannable.end(),
+                                [&](const Finding& u) { return u.statement_index == at && u.rule == f.rule; });
+      if (listed) continue;
       Finding u = f;
       u.message = "this statement is not one the " + f.rule + " recipe stages: " + f.message;
       cx.unplannable.push_back(std::move(u));

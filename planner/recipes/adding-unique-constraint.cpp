@@ -27,9 +27,9 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   cx.expand.push_back(
       make_step(cx, Phase::Expand, "add-constraint-using-index",
                 "Turn the index into the UNIQUE constraint " + display_ident(name) + " (catalog-only, brief lock)",
-                do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    ALTER TABLE " +
-                         quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " +
-                         quote_ident(name) + (k.deferrable ? " DEFERRABLE" : "") + ";\n  END IF;\n"),
+                do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    ALTER TABLE " + quote_name(t) +
+                         " ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(name) +
+                         (k.deferrable ? " DEFERRABLE" : "") + ";\n  END IF;\n"),
                 {t}, rule, in.index));
   return true;
 }

@@ -68,9 +68,8 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
                             " AND attname = " + quote_literal(tmp) + " AND NOT attisdropped";
   std::string swap = "    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " + quote_name(t) + ";\n" +
-                     carry_comment_and_grants(t, a.column, tmp) + "    ALTER TABLE " + quote_name(t) +
-                     " DROP COLUMN " + qc + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + qt + " TO " +
-                     qc + ";\n";
+                     carry_comment_and_grants(t, a.column, tmp) + "    ALTER TABLE " + quote_name(t) + " DROP COLUMN " +
+                     qc + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + qt + " TO " + qc + ";\n";
   if (oldc.default_expr && !oldc.default_expr->is_null_constant)
     swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
             ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
@@ -91,7 +90,7 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   cx.backfilled_tables.push_back(t);
   cx.deferred_columns.push_back({t, a.column});  // the old column goes in contract
   cx.replaced_columns.push_back({t, a.column});
-  if (a.using_expr) keep_functions(cx, a.using_expr->unknown_functions);  // the trigger calls them
+  if (a.using_expr) keep_functions(cx, a.using_expr->unknown_functions);       // the trigger calls them
   cx.kept_types.push_back(QualifiedName{a.new_type.schema, a.new_type.name});  // and names the new type
   return true;
 }

@@ -1,4 +1,5 @@
-// create-index-non-concurrent: the CREATE INDEX built CONCURRENTLY (and re-runnably) in its own step, outside a transaction.
+// create-index-non-concurrent: the CREATE INDEX built CONCURRENTLY (and re-runnably) in its own step, outside a
+// transaction.
 #include <algorithm>
 #include <cctype>
 

@@ -15,12 +15,12 @@ namespace {
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const DropDefault& d = *c.as<DropDefault>();
   if (!existing(cx, d.table)) return false;
-  cx.contract.push_back(make_step(cx, Phase::Contract, "drop-default",
-                                  "Drop the default of " + display_name(d.table) + "." + display_ident(d.column) +
-                                      " once no release leaves the column out of its INSERTs",
-                                  "ALTER TABLE " + quote_name(d.table) + " ALTER COLUMN " + quote_ident(d.column) +
-                                      " DROP DEFAULT",
-                                  {d.table}, "dropping-default", in.index));
+  cx.contract.push_back(
+      make_step(cx, Phase::Contract, "drop-default",
+                "Drop the default of " + display_name(d.table) + "." + display_ident(d.column) +
+                    " once no release leaves the column out of its INSERTs",
+                "ALTER TABLE " + quote_name(d.table) + " ALTER COLUMN " + quote_ident(d.column) + " DROP DEFAULT",
+                {d.table}, "dropping-default", in.index));
   return true;
 }
 

@@ -77,11 +77,11 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
                    who(t, r.column) + " to " + display_ident(r.new_name) +
                    " (catalog-only, brief ACCESS EXCLUSIVE). The column keeps its place, constraints, indexes, "
                    "default, comment, grants and statistics, and views over it follow";
-  pr.core_sql = do_block("  IF EXISTS (" + attr_exists + ") THEN\n    DROP TRIGGER IF EXISTS " + quote_ident(trg) +
-                         " ON " + quote_name(t) + ";\n    ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " +
-                         n + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + o + " TO " + n +
-                         ";\n  END IF;\n") +
-                ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()";
+  pr.core_sql =
+      do_block("  IF EXISTS (" + attr_exists + ") THEN\n    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " +
+               quote_name(t) + ";\n    ALTER TABLE " + quote_name(t) + " DROP COLUMN IF EXISTS " + n +
+               ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + o + " TO " + n + ";\n  END IF;\n") +
+      ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()";
   add_swap_step(cx, std::move(pr), rule, in.index);
   cx.deferred_columns.push_back({t, r.column});  // the name is free only after contract
   cx.backfilled_tables.push_back(t);

@@ -31,8 +31,8 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
     if (key.empty()) return true;
     BackfillSpec spec{t, key, qc + " = (" + *fill + ")", qc + " IS NULL", cx.opts.batch_size};
     cx.backfill.push_back(make_backfill(cx, Phase::Backfill,
-                                        "Fill NULLs in " + who(t, s.column) + " with " + *fill + ", in batches",
-                                        spec, rule, in.index));
+                                        "Fill NULLs in " + who(t, s.column) + " with " + *fill + ", in batches", spec,
+                                        rule, in.index));
     catch_up.push_back(spec);
   }
   // An UPDATE of the migration that fills the column's NULLs (staged as a backfill or run as written)
@@ -51,11 +51,11 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   for (auto& b : cx.updates_as_written)
     if (fills_nulls(b)) catch_up.push_back(b);
   for (size_t k = 0; k < catch_up.size(); ++k)
-    cx.contract.push_back(make_backfill(cx, Phase::Contract,
-                                        "Catch up: fill the NULLs the old release wrote into " + who(t, s.column) +
-                                            (k < staged ? " after the first backfill"
-                                                        : " after the migration's UPDATE (run as written in expand)"),
-                                        catch_up[k], rule, in.index));
+    cx.contract.push_back(make_backfill(
+        cx, Phase::Contract,
+        "Catch up: fill the NULLs the old release wrote into " + who(t, s.column) +
+            (k < staged ? " after the first backfill" : " after the migration's UPDATE (run as written in expand)"),
+        catch_up[k], rule, in.index));
   not_null_via_check(cx, t, s.column, rule, in.index);
   return true;
 }

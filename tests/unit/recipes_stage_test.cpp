@@ -74,8 +74,8 @@ TEST_CASE("a change lint does not report runs as written") {
     CHECK(r.plan.steps[0].rule.empty());
   }
   SUBCASE("the same column with a default is validated (adding-foreign-key): staged") {
-    auto r = test::plan_text(history +
-                             "ALTER TABLE users ADD COLUMN owner_id bigint DEFAULT 1 REFERENCES accounts (id);\n");
+    auto r =
+        test::plan_text(history + "ALTER TABLE users ADD COLUMN owner_id bigint DEFAULT 1 REFERENCES accounts (id);\n");
     REQUIRE(r.ok);
     CHECK(staged_by(r.plan, "adding-foreign-key"));
   }
@@ -104,4 +104,33 @@ TEST_CASE("a statement with two findings: each Change goes to its own rule's rec
   REQUIRE(r.ok);
   CHECK(staged_by(r.plan, "adding-required-column"));
   CHECK(staged_by(r.plan, "adding-column-volatile-default"));
+}
+
+TEST_CASE("a finding whose recipe stages nothing of its statement is listed as running as written") {
+  auto r = test::plan_text(
+      "CREATE TABLE prices (id bigint PRIMARY KEY, amount int);\n-- pgstage:history-end\n"
+      "BEGIN;\nALTER TABLE prices ADD COLUMN note text;\nDELETE FROM prices WHERE amount < 0;\nCOMMIT;\n");
+  INFO(r.error);
+  REQUIRE(r.ok);
+  bool listed = std::any_of(r.unplannable.begin(), r.unplannable.end(), [](const Finding& f) {
+    return f.rule == "backfill-in-migration" &&
+           f.message.find("is not one the backfill-in-migration recipe stages") != std::string::npos;
+  });
+  CHECK(listed);
+  CHECK_FALSE(staged_by(r.plan, "backfill-in-migration"));
+}
+
+TEST_CASE("an UPDATE lint does not report, of a table the plan backfills, is batched after that backfill") {
+  // Not a recipe but the plan's order: as written it would run in expand, before the backfill.
+  auto r = test::plan_text(
+      "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- pgstage:history-end\n"
+      "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\n"
+      "UPDATE users SET email = lower(email) WHERE email IS NOT NULL;\n");
+  INFO(r.error);
+  REQUIRE(r.ok);
+  auto bf = r.plan.steps_of(planner::Phase::Backfill);
+  REQUIRE(bf.size() == 2);
+  CHECK(bf[0]->rule == "adding-column-volatile-default");
+  CHECK(bf[1]->rule.empty());
+  CHECK(bf[1]->backfill->predicate == "email IS NOT NULL");
 }
