@@ -28,8 +28,16 @@ struct FileAnalysis {
   // Per statement: the rules whose findings on it an ignore comment suppressed.
   std::vector<std::vector<std::string>> suppressed;
   std::vector<Finding> findings;                  // what lint reports for the file (ignores applied)
+  // Finding::statement_index counts the statements of every file the lint run reviewed; this file's
+  // first statement is number `first_statement` there.
+  size_t first_statement = 0;
   std::shared_ptr<const Catalog> catalog_before;  // schema before the file's first statement
   std::shared_ptr<const Catalog> catalog_after;   // and after its last
+
+  // The index in `statements` of the statement a finding is on, -1 for a file-level finding.
+  int statement_of(const Finding& f) const {
+    return f.statement_index < 0 ? -1 : f.statement_index - int(first_statement);
+  }
 
   bool is_suppressed(size_t statement, std::string_view rule) const {
     if (statement >= suppressed.size()) return false;

@@ -337,6 +337,7 @@ class Linter {
       fa = &out_.analyses.emplace_back();
       fa->catalog_before = std::make_shared<Catalog>(catalog_);
       fa->suppressed.resize(p.parsed.statements.size());
+      fa->first_statement = out_.statement_count();
     }
     // Records a suppressed finding in the analysis (the planner stages nothing for it).
     auto suppressed = [&](const Rule& r, int stmt) {

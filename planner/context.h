@@ -58,12 +58,16 @@ struct Ctx {
   std::vector<std::string> kept_functions;  // user functions a staged trigger or backfill, or a kept column, calls
   std::vector<QualifiedName> kept_types;    // types a kept column or a staged conversion uses (by name)
   std::vector<PendingRename> pending_renames;
+  // UPDATEs of the migration that run as written in expand (no finding asked to stage them), as
+  // backfills: a later SET NOT NULL catches up with them in contract.
+  std::vector<BackfillSpec> updates_as_written;
 
   std::string where(int offset) const;  // "path:line:column"
   LockContext lock_ctx() const { return opts.settings.lock_context(&catalog); }
   void fail(int offset, const std::string& msg);
   // The primary key of `t`, or fails with a message naming the statement and returns empty.
   std::vector<std::string> key_of(const QualifiedName& t, int offset, const std::string& why);
+  std::vector<std::string> primary_key(const QualifiedName& t) const;  // empty: none known (fails nothing)
   const CatalogColumn* column_of(const QualifiedName& t, const std::string& c, int offset, const std::string& why);
 };
 
@@ -117,20 +121,42 @@ std::vector<std::string> carry_checks(Ctx& cx, const QualifiedName& t, const std
 bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
                         int offset);
 
-// Recipes. Each returns true when it planned the Change (or failed with cx.error set).
-bool plan_add_column(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_drop_default(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_rename_column(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_alter_type(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_set_not_null(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_drop_column(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_rename_table(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_drop_table(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_add_constraint(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_create_index(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_drop_index(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_reindex(Ctx& cx, const StatementInput& in, const Change& c);
-bool plan_dml(Ctx& cx, const StatementInput& in, const Change& c);
+// Building blocks that several rules' recipes (planner/recipes/) share. Each takes the rule whose
+// finding it is asked to stage and returns false when the Change is not that rule's (it classifies
+// the Change as lint does: one ADD COLUMN is a required column, a volatile default or a column with
+// inline constraints), true when it staged the Change or refused it with cx.error set.
+// ADD COLUMN: required (fill trigger + backfill + NOT NULL via CHECK), volatile default (SET DEFAULT
+// + backfill), inline FOREIGN KEY / CHECK split off NOT VALID; inline PRIMARY KEY / UNIQUE refused.
+bool stage_add_column(Ctx& cx, const StatementInput& in, const Change& c, std::string_view rule);
+// ADD CONSTRAINT FOREIGN KEY / CHECK: added NOT VALID in expand, validated in contract.
+bool stage_not_valid_constraint(Ctx& cx, const StatementInput& in, const Change& c, std::string_view rule);
+// UPDATE: the migration's UPDATE (the statement's one Change) as a batched backfill by primary key,
+// its steps attributed to `rule` (backfill-in-migration, unbounded-dml); refuses an UPDATE it cannot
+// batch, saying why.
+bool stage_update_backfill(Ctx& cx, const StatementInput& in, const Change& c, const std::string& rule);
+// The statement, one UPDATE `d`, as a BackfillSpec; nullopt with `problem` "form" (not `UPDATE t SET
+// ... [FROM ...] [WHERE ...]`) or "key" (no primary key known). Fails nothing.
+std::optional<BackfillSpec> update_backfill_spec(const Ctx& cx, const StatementInput& in, const Dml& d,
+                                                 std::string& problem);
+void add_update_backfill(Ctx& cx, const StatementInput& in, BackfillSpec spec, const std::string& rule);
+// The statement as written in a step of its own: outside a transaction block (`transactional` false)
+// or in its own short transaction apart from the DDL.
+void own_step(Ctx& cx, const StatementInput& in, bool transactional, const std::string& rule);
+
+// Small helpers of the recipes (sync.cpp).
+int at(const StatementInput& in, const Change& c);                     // the Change's offset (or the statement's)
+std::string who(const QualifiedName& t, const std::string& column);   // "t.column" for messages
+std::string text_of(const Ctx& cx, const StatementInput& in);         // the statement as written
+// Fails unless the statement is this one Change (not in a DO block): the recipe rewrites its text.
+bool single(Ctx& cx, const StatementInput& in, const Change& c, const std::string& rule);
+std::string constraint_exists(const QualifiedName& t, const std::string& name);  // SELECT 1 FROM pg_constraint ...
+std::string column_list(const std::vector<std::string>& cols);                  // "a", "b"
+// A contract step that validates constraint `name` of `t` (when it exists and is not yet validated).
+void validate_step(Ctx& cx, const QualifiedName& t, const std::string& name, const std::string& rule, int stmt,
+                   const std::string& why);
+// The statement with its CONCURRENTLY made re-runnable (IF [NOT] EXISTS) when the name allows.
+std::string rerunnable(const std::string& sql, const LoweredStatement& lo);
+void add_table(std::vector<QualifiedName>& v, const QualifiedName& t);  // once each
 
 bool existing(const Ctx& cx, const QualifiedName& t);  // not created in this migration
 // The fill value for `column` of the statement (fill_for); fails the plan when the comments are ambiguous.

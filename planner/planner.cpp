@@ -1,5 +1,6 @@
-// The planner driver: walks the statements, lets a recipe stage each unsafe Change, passes the rest
-// through into expand in their original order, and checks that deferring nothing changes the result.
+// The planner driver: walks the statements, offers each Change to the recipes of the findings lint
+// reported on its statement (planner/recipe.h), passes the rest through into expand in their
+// original order, and keeps the order the migration meant around what the recipes staged or deferred.
 #include "planner/planner.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "analyzer/types.h"
 #include "planner/context.h"
 #include "planner/fill.h"
+#include "planner/recipe.h"
 #include "planner/sql.h"
 
 namespace pgstage::planner {
@@ -32,22 +34,33 @@ bool is_session_setting(const SetVariable& s) {
   return s.name == "lock_timeout" || s.name == "statement_timeout" || s.name == "idle_in_transaction_session_timeout";
 }
 
-// Recipes in the order they are tried; each decides whether the Change is unsafe.
-bool plan_change(Ctx& cx, const StatementInput& in, const Change& c) {
-  if (c.is<AddColumn>()) return plan_add_column(cx, in, c);
-  if (c.is<RenameColumn>()) return plan_rename_column(cx, in, c);
-  if (c.is<AlterColumnType>()) return plan_alter_type(cx, in, c);
-  if (c.is<SetNotNull>()) return plan_set_not_null(cx, in, c);
-  if (c.is<DropColumn>()) return plan_drop_column(cx, in, c);
-  if (c.is<RenameTable>()) return plan_rename_table(cx, in, c);
-  if (c.is<DropTable>()) return plan_drop_table(cx, in, c);
-  if (c.is<DropDefault>()) return plan_drop_default(cx, in, c);
-  if (c.is<AddConstraint>()) return plan_add_constraint(cx, in, c);
-  if (c.is<CreateIndex>()) return plan_create_index(cx, in, c);
-  if (c.is<DropIndex>()) return plan_drop_index(cx, in, c);
-  if (c.is<Reindex>()) return plan_reindex(cx, in, c);
-  if (c.is<Dml>()) return plan_dml(cx, in, c);
+// Offers `c` to the recipes of the findings lint reported on its statement (registry order, so the
+// outcome does not depend on the order of the findings); a Change no finding's recipe takes runs as
+// written. `whole` says the recipe staged the whole statement (Recipe::whole_statement).
+bool plan_change(Ctx& cx, const StatementInput& in, const Change& c, bool& whole) {
+  for (const Recipe* r : recipes()) {
+    if (std::find(in.rules.begin(), in.rules.end(), r->rule) == in.rules.end() || !r->takes(c)) continue;
+    if (r->stage(cx, in, c)) {
+      whole = r->whole_statement;
+      return true;
+    }
+  }
+  // Not a recipe but the order of the plan: an UPDATE of a table whose rows the plan backfills runs
+  // after that backfill, batched as well (as written it would run in expand, before it).
+  if (auto* d = c.as<Dml>(); d && d->kind == DmlKind::Update && in.lowered->changes.size() == 1 && !c.from_do_block &&
+                             std::any_of(cx.backfilled_tables.begin(), cx.backfilled_tables.end(),
+                                         [&](const QualifiedName& t) { return Catalog::same(t, d->table); })) {
+    std::string problem;
+    if (auto spec = update_backfill_spec(cx, in, *d, problem)) {
+      add_update_backfill(cx, in, std::move(*spec), "");
+      return true;
+    }
+  }
   return false;
+}
+bool plan_change(Ctx& cx, const StatementInput& in, const Change& c) {
+  bool whole = false;
+  return plan_change(cx, in, c, whole);
 }
 
 bool same(const QualifiedName& a, const QualifiedName& b) { return Catalog::same(a, b); }
@@ -163,24 +176,13 @@ std::optional<std::string> render_change(const Change& c) {
   return std::nullopt;
 }
 
-// A CONCURRENTLY statement cannot be atomic; make it re-runnable when the name allows.
-std::string rerunnable(const std::string& sql, const LoweredStatement& lo) {
-  if (lo.changes.size() != 1) return sql;
-  auto words = top_words(sql);
-  auto conc = std::find_if(words.begin(), words.end(), [](const Word& w) { return w.upper == "CONCURRENTLY"; });
-  if (conc == words.end()) return sql;
-  std::string out = sql;
-  if (auto* ci = lo.changes[0].as<CreateIndex>(); ci && ci->concurrently && !ci->if_not_exists && !ci->name.empty())
-    out.insert(conc->end, " IF NOT EXISTS");
-  if (auto* di = lo.changes[0].as<DropIndex>(); di && di->concurrently && !di->if_exists)
-    out.insert(conc->end, " IF EXISTS");
-  return out;
-}
-
-// Checks that apply to staged changes too: a column an earlier statement replaces cannot change again.
+// Checks that apply to staged changes too: a column an earlier statement replaces cannot change
+// again, and an INSERT ... SELECT (a recipe may give it a step of its own) cannot read a table before
+// the plan's backfill of it.
 void check_column_dependencies(Ctx& cx, const StatementInput& in, const Change& c) {
+  auto* d = c.as<Dml>();
   if (c.is<RenameColumn>() || c.is<AlterColumnType>() || c.is<SetNotNull>() || c.is<DropColumn>() ||
-      c.is<CreateIndex>() || c.is<AddConstraint>())
+      c.is<CreateIndex>() || c.is<AddConstraint>() || (d && d->kind == DmlKind::Insert && d->from_select))
     check_dependencies(cx, in, c);
 }
 
@@ -190,10 +192,6 @@ struct Passthrough {
   int first = -1;
   std::string rule;
 };
-
-void add_table(std::vector<QualifiedName>& v, const QualifiedName& t) {
-  if (!t.empty() && std::none_of(v.begin(), v.end(), [&](auto& x) { return same(x, t); })) v.push_back(t);
-}
 
 void flush(Ctx& cx, Passthrough& p) {
   if (p.sql.empty()) return;
@@ -478,6 +476,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
 
   Passthrough pass;
   std::vector<char> swap = swap_statements(fa);
+  std::vector<char> written(statements.size(), 0);  // the statement runs as written, in expand
   for (size_t i = 0; i < statements.size() && cx.error.empty(); ++i) {
     const Statement& st = statements[i];
     if (st.error) {
@@ -497,7 +496,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     in.fills = find_fills(file, fa.comments, prev_end, st.begin, st.end, next_begin, fill_err);
     in.filled = filled_columns(lo);
     for (const Finding& f : fa.findings)
-      if (f.statement_index == int(i)) in.rules.push_back(f.rule);
+      if (fa.statement_of(f) == int(i)) in.rules.push_back(f.rule);
     if (!fill_err.empty()) {
       cx.fail(int(st.begin), fill_err);
       break;
@@ -554,7 +553,7 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
     if (!cx.error.empty()) break;
     if (swap[i])  // a swap lint found unsafe cannot be staged either: say why instead of running it
       for (const Finding& f : fa.findings)
-        if (f.statement_index == int(i) && f.rule == "dropping-table" && f.severity == Severity::Error) {
+        if (fa.statement_of(f) == int(i) && f.rule == "dropping-table" && f.severity == Severity::Error) {
           cx.fail(int(f.begin), "this DROP TABLE is half of a table swap that pgstage cannot stage: " + f.message);
           break;
         }
@@ -565,23 +564,16 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
         planned.push_back(false);
         continue;
       }
-      planned.push_back(plan_change(cx, in, c));
+      bool whole = false;
+      planned.push_back(plan_change(cx, in, c, whole));
       if (!cx.error.empty()) break;
+      if (whole) {  // the recipe's step runs the whole statement
+        planned.assign(lo.changes.size(), true);
+        break;
+      }
     }
     if (!cx.error.empty()) break;
     bool any = std::find(planned.begin(), planned.end(), true) != planned.end();
-    if (any) {
-      // The author suppressed the finding (`-- pgstage:ignore <rule>`): the statement runs as written.
-      bool skip = false;
-      for (auto* v : {&cx.expand, &cx.backfill, &cx.contract})
-        for (size_t k = v == &cx.expand ? before : (v == &cx.backfill ? saved.backfill : saved.contract); k < v->size();
-             ++k)
-          skip = skip || fa.is_suppressed(i, (*v)[k].rule);
-      if (skip) {
-        undo();
-        any = false;
-      }
-    }
     if (any) {
       if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
         // Mixed: plan again change by change, the safe ones as statements of their own, in order.
@@ -624,34 +616,50 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
       for (auto& c : lo.changes) check_dependencies(cx, in, c);
       if (!cx.error.empty()) break;
     }
-    if (any) keep_deferred_dependencies(cx, saved.deferred_columns, saved.deferred_tables);
-    for (auto& c : lo.changes) catalog.apply(c, true);
-    if (any) continue;
-
-    bool transactional = in.lock.transactional && !lo.do_block_dynamic;
-    std::string rule;
-    if (!in.lock.transactional && in.in_transaction) rule = "concurrently-in-transaction";
-    for (auto& c : lo.changes)
-      if (auto* d = c.as<Dml>(); d && d->from_select && d->kind == DmlKind::Insert && !catalog.is_new(d->table))
-        rule = "backfill-in-migration";
-    if (!transactional || !rule.empty()) {
-      flush(cx, pass);
-      Step s = make_step(cx, Phase::Expand, transactional ? "dml" : "non-transactional",
-                         transactional ? "Run the migration's statement in its own short transaction, apart from "
-                                         "the DDL, so its row locks and the DDL locks are not held together"
-                                       : "Run the migration's statement on its own, outside a transaction block "
-                                         "(Postgres refuses CONCURRENTLY inside one)",
-                         transactional ? st.text(file) : rerunnable(st.text(file), lo), {}, rule, int(i));
-      s.transactional = transactional;
-      for (auto& t : in.lock.tables) add_table(s.tables, t.table);
-      cx.expand.push_back(std::move(s));
+    if (any) {
+      keep_deferred_dependencies(cx, saved.deferred_columns, saved.deferred_tables);
+      for (auto& c : lo.changes) catalog.apply(c, true);
       continue;
     }
-    if (pass.first < 0) pass.first = int(i);
-    pass.sql.push_back(st.text(file));
-    for (auto& t : in.lock.tables) add_table(pass.tables, t.table);
+
+    written[i] = 1;
+    // As written. A statement that cannot run in a transaction block (CONCURRENTLY, a DO block that
+    // runs dynamic SQL) is a step of its own, and so is an INSERT ... SELECT into an existing table
+    // (its own short transaction: its row locks are not held with the DDL of a passthrough group),
+    // whether or not a finding is about them. Their lock facts are taken against the schema they run on.
+    const Dml* dml = lo.changes.size() == 1 && !lo.do_block ? lo.changes[0].as<Dml>() : nullptr;
+    bool alone = !in.lock.transactional || lo.do_block_dynamic;
+    if (alone || (dml && dml->kind == DmlKind::Insert && dml->from_select && existing(cx, dml->table))) {
+      flush(cx, pass);
+      own_step(cx, in, /*transactional=*/!alone, "");
+    } else {
+      if (dml && dml->kind == DmlKind::Update && existing(cx, dml->table)) {
+        std::string problem;
+        if (auto spec = update_backfill_spec(cx, in, *dml, problem)) cx.updates_as_written.push_back(std::move(*spec));
+      }
+      if (pass.first < 0) pass.first = int(i);
+      pass.sql.push_back(st.text(file));
+      for (auto& t : in.lock.tables) add_table(pass.tables, t.table);
+    }
+    for (auto& c : lo.changes) catalog.apply(c, true);
   }
   if (cx.error.empty()) flush(cx, pass);
+  // A finding whose rule has a recipe but whose statement runs as written (a DELETE that
+  // backfill-in-migration reports, a constraint on a table the migration creates and fills, DDL in a
+  // DO block): say so, as for a finding without a recipe.
+  if (cx.error.empty())
+    for (const Finding& f : fa.findings) {
+      int at = fa.statement_of(f);
+      if (f.severity == Severity::Hint || at < 0 || size_t(at) >= written.size() || !written[size_t(at)] ||
+          !find_recipe(f.rule))
+        continue;
+      bool listed = std::any_of(cx.unplannable.begin(), cx.unplannable.end(),
+                                [&](const Finding& u) { return u.statement_index == at && u.rule == f.rule; });
+      if (listed) continue;
+      Finding u = f;
+      u.message = "this statement is not one the " + f.rule + " recipe stages: " + f.message;
+      cx.unplannable.push_back(std::move(u));
+    }
   result.unplannable = std::move(cx.unplannable);
   if (!cx.error.empty()) {
     result.error = cx.error;

@@ -33,10 +33,15 @@ void Ctx::fail(int offset, const std::string& msg) {
   if (error.empty()) error = where(offset) + ": " + msg;
 }
 
-std::vector<std::string> Ctx::key_of(const QualifiedName& t, int offset, const std::string& why) {
+std::vector<std::string> Ctx::primary_key(const QualifiedName& t) const {
   if (const CatalogTable* tab = catalog.table(t))
     for (auto& k : tab->constraints)
       if (k.kind == ConstraintKind::PrimaryKey && !k.columns.empty()) return k.columns;
+  return {};
+}
+
+std::vector<std::string> Ctx::key_of(const QualifiedName& t, int offset, const std::string& why) {
+  if (auto key = primary_key(t); !key.empty()) return key;
   fail(offset, why + ": the batched backfill walks " + display_name(t) +
                    " by its primary key, and none is known. Give the table a primary key, or pass the migrations "
                    "that create it with --history");
@@ -336,6 +341,100 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
     return true;
   }
   return false;
+}
+
+int at(const StatementInput& in, const Change& c) { return c.location >= 0 ? c.location : int(in.statement->begin); }
+
+std::string who(const QualifiedName& t, const std::string& c) { return display_name(t) + "." + display_ident(c); }
+
+std::string text_of(const Ctx& cx, const StatementInput& in) { return in.statement->text(cx.file); }
+
+bool single(Ctx& cx, const StatementInput& in, const Change& c, const std::string& rule) {
+  if (in.lowered->changes.size() == 1 && !c.from_do_block) return true;
+  cx.fail(at(in, c), rule +
+                         ": the statement does more than this one change (or runs in a DO block); put it in its "
+                         "own statement so it can be staged, then plan again");
+  return false;
+}
+
+std::string constraint_exists(const QualifiedName& t, const std::string& name) {
+  return "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
+         " AND conname = " + quote_literal(name);
+}
+
+std::string column_list(const std::vector<std::string>& cols) {
+  std::string s;
+  for (auto& c : cols) s += (s.empty() ? "" : ", ") + quote_ident(c);
+  return s;
+}
+
+void validate_step(Ctx& cx, const QualifiedName& t, const std::string& name, const std::string& rule, int stmt,
+                   const std::string& why) {
+  cx.contract.push_back(make_step(
+      cx, Phase::Contract, "validate-constraint",
+      "VALIDATE CONSTRAINT " + display_ident(name) + ": " + why +
+          " under SHARE UPDATE EXCLUSIVE; reads and writes continue",
+      do_block("  IF EXISTS (" + constraint_exists(t, name) + " AND NOT convalidated) THEN\n    ALTER TABLE " +
+               quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";\n  END IF;\n"),
+      {t}, rule, stmt));
+}
+
+// A CONCURRENTLY statement cannot be atomic; make it re-runnable when the name allows.
+std::string rerunnable(const std::string& sql, const LoweredStatement& lo) {
+  if (lo.changes.size() != 1) return sql;
+  auto words = top_words(sql);
+  auto conc = std::find_if(words.begin(), words.end(), [](const Word& w) { return w.upper == "CONCURRENTLY"; });
+  if (conc == words.end()) return sql;
+  std::string out = sql;
+  if (auto* ci = lo.changes[0].as<CreateIndex>(); ci && ci->concurrently && !ci->if_not_exists && !ci->name.empty())
+    out.insert(conc->end, " IF NOT EXISTS");
+  if (auto* di = lo.changes[0].as<DropIndex>(); di && di->concurrently && !di->if_exists)
+    out.insert(conc->end, " IF EXISTS");
+  return out;
+}
+
+void add_table(std::vector<QualifiedName>& v, const QualifiedName& t) {
+  if (!t.empty() && std::none_of(v.begin(), v.end(), [&](auto& x) { return Catalog::same(x, t); })) v.push_back(t);
+}
+
+void add_swap_step(Ctx& cx, PendingRename pr, const std::string& rule, int stmt) {
+  pr.contract_step = cx.contract.size();
+  cx.contract.push_back(make_step(cx, Phase::Contract, pr.kind, pr.description, pr.core_sql, {pr.table}, rule, stmt));
+  cx.pending_renames.push_back(std::move(pr));
+}
+
+void render_rename_swap(Ctx& cx, const PendingRename& pr) {
+  std::string sql;
+  for (auto& b : pr.before) sql += b + ";\n";
+  sql += pr.core_sql;
+  for (auto& a : pr.after) sql += ";\n" + a;
+  Step& slot = cx.contract[pr.contract_step];
+  slot = make_step(cx, Phase::Contract, slot.kind,
+                   pr.description + (pr.before.empty() ? ""
+                                                       : "; the migration's views, triggers and SQL-body functions "
+                                                         "over " +
+                                                             display_ident(pr.to) +
+                                                             " are dropped before and created again after it"),
+                   sql, slot.tables, slot.rule, slot.source_statement);
+}
+
+std::string carry_comment_and_grants(const QualifiedName& t, const std::string& from, const std::string& to) {
+  std::string reg = regclass_literal(t);
+  std::string attr = "SELECT attnum FROM pg_catalog.pg_attribute WHERE attrelid = " + reg +
+                     " AND attname = " + quote_literal(from) + " AND NOT attisdropped";
+  return "    DECLARE pgstage_g record;\n    BEGIN\n"
+         "      IF col_description(" + reg + ", (" + attr + ")) IS NOT NULL THEN\n"
+         "        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', " + reg + ", " + quote_literal(to) +
+         ", col_description(" + reg + ", (" + attr + ")));\n"
+         "      END IF;\n"
+         "      FOR pgstage_g IN SELECT x.privilege_type, x.is_grantable, x.grantee FROM pg_catalog.pg_attribute a\n"
+         "          CROSS JOIN LATERAL aclexplode(a.attacl) x WHERE a.attrelid = " + reg + " AND a.attname = " +
+         quote_literal(from) + " AND NOT a.attisdropped LOOP\n"
+         "        EXECUTE format('GRANT %s (%I) ON %s TO %s%s', pgstage_g.privilege_type, " + quote_literal(to) + ", " +
+         reg + ",\n          CASE WHEN pgstage_g.grantee = 0 THEN 'PUBLIC' ELSE "
+         "quote_ident(pg_get_userbyid(pgstage_g.grantee)) END,\n"
+         "          CASE WHEN pgstage_g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n"
+         "      END LOOP;\n    END;\n";
 }
 
 }  // namespace pgstage::planner::detail

@@ -1,7 +1,27 @@
+// adding-foreign-key: the foreign key added NOT VALID (new writes checked), validated later under
+// SHARE UPDATE EXCLUSIVE; on ADD COLUMN, the column added bare and its inline REFERENCES split off the
+// same way (the shared building blocks, planner/constraints.cpp and planner/add_column.cpp).
+#include "planner/context.h"
 #include "planner/recipe.h"
 
 namespace pgstage::planner {
 
-extern const Recipe recipe_adding_foreign_key{"adding-foreign-key", "NOT VALID -> VALIDATE CONSTRAINT"};
+namespace detail {
+namespace {
+
+bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
+  if (c.is<AddColumn>()) return stage_add_column(cx, in, c, "adding-foreign-key");
+  return stage_not_valid_constraint(cx, in, c, "adding-foreign-key");
+}
+
+}  // namespace
+}  // namespace detail
+
+extern const Recipe recipe_adding_foreign_key{
+    .rule = "adding-foreign-key",
+    .summary = "NOT VALID -> VALIDATE CONSTRAINT",
+    .takes = takes<AddConstraint, AddColumn>,
+    .stage = detail::stage,
+};
 
 }  // namespace pgstage::planner

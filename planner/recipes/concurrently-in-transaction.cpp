@@ -1,7 +1,28 @@
+// concurrently-in-transaction: the CONCURRENTLY statement as written, in a step of its own outside a
+// transaction block (the executor runs such a step on its own connection, in autocommit).
+#include "planner/context.h"
 #include "planner/recipe.h"
 
 namespace pgstage::planner {
 
-extern const Recipe recipe_concurrently_in_transaction{"concurrently-in-transaction", "own non-transactional step"};
+namespace detail {
+namespace {
+
+bool stage(Ctx& cx, const StatementInput& in, const Change&) {
+  if (in.lock.transactional) return false;  // not the CONCURRENTLY statement the finding is about
+  own_step(cx, in, /*transactional=*/false, "concurrently-in-transaction");
+  return true;
+}
+
+}  // namespace
+}  // namespace detail
+
+extern const Recipe recipe_concurrently_in_transaction{
+    .rule = "concurrently-in-transaction",
+    .summary = "own non-transactional step",
+    .takes = takes<CreateIndex, DropIndex, Reindex, DetachPartition>,
+    .stage = detail::stage,
+    .whole_statement = true,
+};
 
 }  // namespace pgstage::planner

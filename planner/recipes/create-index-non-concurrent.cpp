@@ -1,8 +1,72 @@
+// create-index-non-concurrent: the CREATE INDEX built CONCURRENTLY (and re-runnably) in its own step, outside a
+// transaction.
+#include <algorithm>
+#include <cctype>
+
+#include "analyzer/rule_api.h"
+#include "planner/context.h"
 #include "planner/recipe.h"
+#include "planner/sql.h"
 
 namespace pgstage::planner {
 
-extern const Recipe recipe_create_index_non_concurrent{"create-index-non-concurrent",
-                                                       "CREATE INDEX CONCURRENTLY in its own non-transactional step"};
+namespace detail {
+namespace {
+
+std::string index_column_name(const std::string& col) {
+  bool plain = !col.empty();
+  for (char ch : col)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) plain = false;
+  if (plain) return col;
+  size_t p = col.find('(');
+  std::string fn = p == std::string::npos ? "" : col.substr(0, p);
+  bool ident = !fn.empty();
+  for (char ch : fn)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ident = false;
+  return ident ? fn : "expr";
+}
+
+bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
+  const CreateIndex& ci = *c.as<CreateIndex>();
+  if (ci.concurrently || !existing(cx, ci.table)) return false;
+  const std::string rule = "create-index-non-concurrent";
+  if (!single(cx, in, c, rule)) return true;
+  std::string sql = text_of(cx, in);
+  auto words = top_words(sql);
+  auto idx = std::find_if(words.begin(), words.end(), [](const Word& w) { return w.upper == "INDEX"; });
+  if (idx == words.end()) {
+    cx.fail(at(in, c), rule + ": cannot find INDEX in the statement");
+    return true;
+  }
+  std::string insert = " CONCURRENTLY";
+  std::string name = ci.name;
+  if (!ci.if_not_exists) {
+    if (name.empty()) {
+      std::vector<std::string> cols;
+      for (auto& col : ci.columns) cols.push_back(index_column_name(col));
+      name = pg_default_name(ci.table.name, cols, "idx");  // ChooseIndexName: "key" is for constraints only
+      insert += " IF NOT EXISTS " + quote_ident(name);
+    } else {
+      insert += " IF NOT EXISTS";
+    }
+  }
+  sql.insert(idx->end, insert);
+  cx.expand.push_back(make_step(cx, Phase::Expand, "create-index-concurrently",
+                                "Build index " + display_ident(name) + " on " + display_name(ci.table) +
+                                    " CONCURRENTLY (SHARE UPDATE EXCLUSIVE: writes continue), outside a transaction",
+                                sql, {ci.table}, rule, in.index));
+  cx.expand.back().transactional = false;
+  return true;
+}
+
+}  // namespace
+}  // namespace detail
+
+extern const Recipe recipe_create_index_non_concurrent{
+    .rule = "create-index-non-concurrent",
+    .summary = "CREATE INDEX CONCURRENTLY in its own non-transactional step",
+    .takes = takes<CreateIndex>,
+    .stage = detail::stage,
+};
 
 }  // namespace pgstage::planner

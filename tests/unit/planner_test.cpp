@@ -226,9 +226,12 @@ TEST_CASE("unique and primary keys are built CONCURRENTLY and attached USING IND
 }
 
 TEST_CASE("UPDATE becomes a batched backfill by primary key") {
+  // Lint reports both: backfill-in-migration (DDL on the table in the same transaction) and
+  // unbounded-dml (no WHERE).
   auto r = plan_text(std::string(kUsers) +
+                     "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\n"
                      "UPDATE users SET email = lower(email) WHERE email <> lower(email);\n"
-                     "UPDATE users SET age = age + 1;\n");
+                     "UPDATE users SET age = age + 1;\nCOMMIT;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   auto bf = r.plan.steps_of(Phase::Backfill);
   REQUIRE(bf.size() == 2);
@@ -384,9 +387,10 @@ TEST_CASE("a backfill needs a primary key; a rename needs the column's history")
 
 TEST_CASE("UPDATE ... FROM (the usual foreign-key backfill) is batched by the updated table's key") {
   auto r = plan_text(
-      "CREATE TABLE orgs (id int PRIMARY KEY, slug text);\nCREATE TABLE users (id int PRIMARY KEY, org_slug text, "
-      "org_id int);\n-- pgstage:history-end\n"
-      "UPDATE users SET org_id = orgs.id FROM orgs WHERE orgs.slug = users.org_slug AND users.org_id IS NULL;\n");
+      "CREATE TABLE orgs (id int PRIMARY KEY, slug text);\nCREATE TABLE users (id int PRIMARY KEY, org_slug text);\n"
+      "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN org_id int;\n"
+      "UPDATE users SET org_id = orgs.id FROM orgs WHERE orgs.slug = users.org_slug AND users.org_id IS NULL;\n"
+      "COMMIT;\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   auto bf = r.plan.steps_of(Phase::Backfill);
   REQUIRE(bf.size() == 1);
@@ -704,9 +708,9 @@ TEST_CASE("dropping a default the running release relies on: DROP DEFAULT moves 
 
 TEST_CASE("a unique index over rows the plan backfills is built after the backfill, in contract") {
   auto r = plan_text(
-      "CREATE TABLE d (id text PRIMARY KEY);\nCREATE TABLE doc (id int PRIMARY KEY, d_id text);\n"
-      "-- pgstage:history-end\n"
-      "UPDATE doc SET d_id = d.id FROM d WHERE doc.id::text = d.id;\n"
+      "CREATE TABLE d (id text PRIMARY KEY);\nCREATE TABLE doc (id int PRIMARY KEY);\n"
+      "-- pgstage:history-end\nBEGIN;\nALTER TABLE doc ADD COLUMN d_id text;\n"
+      "UPDATE doc SET d_id = d.id FROM d WHERE doc.id::text = d.id;\nCOMMIT;\n"
       "CREATE UNIQUE INDEX doc_d_id_key ON doc (d_id);\n");
   REQUIRE_MESSAGE(r.ok, r.error);
   CHECK(kinds(r.plan, Phase::Backfill) == std::vector<std::string>{"backfill"});
