@@ -5,14 +5,15 @@
 #
 # With no arguments (CI) it also runs the unit and integration suites under AddressSanitizer and
 # UndefinedBehaviorSanitizer and a 60 s libFuzzer run, both from one clang tree (build-fuzz: every
-# library is built with -fsanitize=address,undefined,fuzzer-no-link, so the same objects serve the
-# sanitizer suites and the fuzzer). To keep CI short on a 2-core machine: every tree compiles through
-# ccache (scripts/deps.sh) with line tables only instead of full debug info (enough for sanitizer
-# stack traces and backtraces with file:line), the clang tree links with lld, each stage builds only
-# the targets it runs, and the clang tree is built at a low CPU priority (nice 10) while the tests of
-# the GCC tree run (they mostly wait on Postgres, HAProxy and containers); the 60 s fuzz run, niced
-# too, overlaps the sanitizer suites. Stage timings are printed at the end and written to
-# build/ci-timings.txt.
+# library is built with -fsanitize=address,undefined, and the code the fuzzer explores also with
+# fuzzer-no-link, so the same objects serve the sanitizer suites and the fuzzer). To keep CI short on
+# a 2-core machine: every tree compiles through ccache (scripts/deps.sh) with line tables only
+# instead of full debug info (enough for sanitizer stack traces and backtraces with file:line), the
+# clang tree links with lld, each stage builds only the targets it runs, the integration suite runs
+# as two processes at once (ctest -j2; tests/CMakeLists.txt), and the sanitizer side is one niced
+# background chain (build the clang tree while the GCC tree's tests run, then its suites alongside
+# the end-to-end suite, which mostly waits on containers, then the fuzz run). Stage timings are
+# printed at the end and written to build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -50,13 +51,15 @@ background() {
   BG_NAME=$1 BG_LOG=$2 BG_START=$(date +%s)
   shift 2
   echo "== $BG_NAME, log: $BG_LOG"
-  nice -n 10 "$@" >"$BG_LOG" 2>&1 &
+  # A subshell that lowers its own priority, so COMMAND may be a function of this script.
+  ( renice -n 10 "$BASHPID" >/dev/null; "$@" ) >"$BG_LOG" 2>&1 &
   BG_PID=$!
 }
-background_build() {
-  local dir=$1
-  shift
-  background "build $dir (in the background)" "$dir/ci-build.log" ninja -C "$dir" "$@"
+# Stops a background job with everything it started (ninja, ctest, the tests).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
 }
 wait_background() {
   local rc=0
@@ -72,7 +75,7 @@ wait_background() {
 
 report_timings() {
   local rc=$?
-  [ -n "$BG_PID" ] && kill "$BG_PID" 2>/dev/null
+  [ -n "$BG_PID" ] && kill_tree "$BG_PID"
   stop_services
   if [ ${#TIMINGS[@]} -gt 0 ]; then
     TIMINGS+=("$(printf '%-52s %5ds' total $(($(date +%s) - T0)))")
@@ -97,15 +100,39 @@ if [ $# -gt 0 ]; then
 fi
 
 # One clang tree for the sanitizer suites and the fuzzer: PGSTAGE_FUZZ builds every library with
-# ASan + UBSan + libFuzzer's coverage instrumentation (CMakeLists.txt); only pgstage_lint_fuzz links
-# libFuzzer's main. Warnings are errors here too (clang's sanitizers do not cause the flow-warning
-# false positives GCC's do).
+# ASan + UBSan, and the code the fuzz target explores also with libFuzzer's coverage instrumentation
+# (CMakeLists.txt); only pgstage_lint_fuzz links libFuzzer's main. Warnings are errors here too
+# (clang's sanitizers do not cause the flow-warning false positives GCC's do).
 stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" -DPGSTAGE_FUZZ=ON >/dev/null
 stage "unit" ctest --test-dir build --output-on-failure -L unit
-background_build build-fuzz "${SANITIZE_TARGETS[@]}"
-stage "integration + e2e" ctest --test-dir build --output-on-failure -L 'integration|e2e'
+
+# The sanitizer side runs as one background chain: build the clang tree; once the GCC integration
+# suite is done (its two processes already fill both cores), run the ASan/UBSan unit and integration
+# suites while the end-to-end suite runs in the foreground (that one mostly waits on containers and
+# HAProxy); then the 60 s fuzz run. Niced, so the foreground's load tests keep the CPU they ask for.
+GCC_INTEGRATION_DONE=build-fuzz/.gcc-integration-done
+rm -f "$GCC_INTEGRATION_DONE" build-fuzz/ci-chain-timings.txt
+sanitizer_chain() {
+  local t
+  t=$(date +%s)
+  ninja -C build-fuzz "${SANITIZE_TARGETS[@]}" >build-fuzz/ci-build.log 2>&1 ||
+    { tail -n 60 build-fuzz/ci-build.log; echo "test.sh: the build of build-fuzz failed; log: build-fuzz/ci-build.log"; return 1; }
+  printf '%-52s %5ds\n' "  build build-fuzz" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
+  t=$(date +%s)
+  while [ ! -e "$GCC_INTEGRATION_DONE" ]; do sleep 1; done
+  printf '%-52s %5ds\n' "  wait for the GCC integration suite" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
+  t=$(date +%s)
+  ctest --test-dir build-fuzz --output-on-failure -j2 -L 'unit|integration' || return 1
+  printf '%-52s %5ds\n' "  ASan/UBSan unit + integration (-j2)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
+  t=$(date +%s)
+  ctest --test-dir build-fuzz --output-on-failure -L fuzz || return 1
+  printf '%-52s %5ds\n' "  fuzz (60 s)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
+}
+background "sanitizer chain: build build-fuzz, ASan/UBSan unit + integration, fuzz" build-fuzz/ci-chain.log \
+  sanitizer_chain
+stage "integration (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L integration
+touch "$GCC_INTEGRATION_DONE"
+stage "e2e + image" ctest --test-dir build --output-on-failure -L e2e
 wait_background
-background "fuzz (60 s, in the background)" build-fuzz/ci-fuzz.log ctest --test-dir build-fuzz --output-on-failure -L fuzz
-stage "ASan/UBSan unit + integration" ctest --test-dir build-fuzz --output-on-failure -L 'unit|integration'
-wait_background
-cat build-fuzz/ci-fuzz.log
+cat build-fuzz/ci-chain.log
+[ -f build-fuzz/ci-chain-timings.txt ] && while IFS= read -r line; do TIMINGS+=("$line"); done <build-fuzz/ci-chain-timings.txt
