@@ -11,8 +11,9 @@
 # instead of full debug info (enough for sanitizer stack traces and backtraces with file:line), the
 # clang tree links with lld, each stage builds only the targets it runs, the integration suite runs
 # as two processes at once (ctest -j2; tests/CMakeLists.txt), and the sanitizer side is one niced
-# background chain (build the clang tree while the GCC tree's tests run, then its suites alongside
-# the end-to-end suite, which mostly waits on containers, then the fuzz run). Stage timings are
+# background chain started before the GCC build (build the clang tree on the cycles the GCC side
+# leaves, then its suites alongside the end-to-end suite, which mostly waits on containers, then the
+# fuzz run). Stage timings are
 # printed at the end and written to build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,27 +92,19 @@ report_timings() {
 trap report_timings EXIT
 
 stage "configure build" cmake -S . -B build "${CONFIGURE[@]}" "${GCC_FLAGS[@]}" >/dev/null
-stage "build build (test targets)" ninja -C build "${TEST_TARGETS[@]}"
-stage "start services" start_services
 
-if [ $# -gt 0 ]; then
-  stage "ctest $*" ctest --test-dir build --output-on-failure "$@"
-  exit 0
-fi
-
+# The sanitizer side (no arguments, i.e. CI) runs as one background chain, started before the GCC
+# tree is built so that the clang tree, the longest job, gets every cycle the GCC build and the
+# GCC tree's tests leave: build the clang tree; once the GCC integration suite is done (its two
+# processes fill both cores), run the ASan/UBSan unit and integration suites while the end-to-end
+# suite runs in the foreground (that one mostly waits on containers and HAProxy); then the 60 s fuzz
+# run. Niced, so the foreground's build and load tests keep the CPU they ask for.
+#
 # One clang tree for the sanitizer suites and the fuzzer: PGSTAGE_FUZZ builds every library with
 # ASan + UBSan, and the code the fuzz target explores also with libFuzzer's coverage instrumentation
 # (CMakeLists.txt); only pgstage_lint_fuzz links libFuzzer's main. Warnings are errors here too
 # (clang's sanitizers do not cause the flow-warning false positives GCC's do).
-stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" -DPGSTAGE_FUZZ=ON >/dev/null
-stage "unit" ctest --test-dir build --output-on-failure -L unit
-
-# The sanitizer side runs as one background chain: build the clang tree; once the GCC integration
-# suite is done (its two processes already fill both cores), run the ASan/UBSan unit and integration
-# suites while the end-to-end suite runs in the foreground (that one mostly waits on containers and
-# HAProxy); then the 60 s fuzz run. Niced, so the foreground's load tests keep the CPU they ask for.
 GCC_INTEGRATION_DONE=build-fuzz/.gcc-integration-done
-rm -f "$GCC_INTEGRATION_DONE" build-fuzz/ci-chain-timings.txt
 sanitizer_chain() {
   local t
   t=$(date +%s)
@@ -128,8 +121,22 @@ sanitizer_chain() {
   ctest --test-dir build-fuzz --output-on-failure -L fuzz || return 1
   printf '%-52s %5ds\n' "  fuzz (60 s)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
 }
-background "sanitizer chain: build build-fuzz, ASan/UBSan unit + integration, fuzz" build-fuzz/ci-chain.log \
-  sanitizer_chain
+if [ $# -eq 0 ]; then
+  stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" -DPGSTAGE_FUZZ=ON >/dev/null
+  rm -f "$GCC_INTEGRATION_DONE" build-fuzz/ci-chain-timings.txt
+  background "sanitizer chain: build build-fuzz, ASan/UBSan unit + integration, fuzz" build-fuzz/ci-chain.log \
+    sanitizer_chain
+fi
+
+stage "build build (test targets)" ninja -C build "${TEST_TARGETS[@]}"
+stage "start services" start_services
+
+if [ $# -gt 0 ]; then
+  stage "ctest $*" ctest --test-dir build --output-on-failure "$@"
+  exit 0
+fi
+
+stage "unit" ctest --test-dir build --output-on-failure -L unit
 stage "integration (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L integration
 touch "$GCC_INTEGRATION_DONE"
 stage "e2e + image" ctest --test-dir build --output-on-failure -L e2e
