@@ -4,34 +4,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/check_queries_report.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace pgstage;
 using json = nlohmann::json;
+using test::point_names;
+using test::status_at;
+using test::error_at;
 
 namespace {
-
-// The status of query `id` at point `point` of a check-queries JSON report ("" when absent).
-std::string status_at(const json& doc, const std::string& point, const std::string& id) {
-  for (auto& p : doc["points"])
-    if (p["name"] == point)
-      for (auto& r : p["results"])
-        if (r["query"] == id) return r["status"].get<std::string>();
-  return "";
-}
-std::string error_at(const json& doc, const std::string& point, const std::string& id) {
-  for (auto& p : doc["points"])
-    if (p["name"] == point)
-      for (auto& r : p["results"])
-        if (r["query"] == id) return r.value("error", "");
-  return "";
-}
-std::vector<std::string> point_names(const json& doc) {
-  std::vector<std::string> out;
-  for (auto& p : doc["points"]) out.push_back(p["name"]);
-  return out;
-}
 
 struct Fixture {
   test::TempDir dir;

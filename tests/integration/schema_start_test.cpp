@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "tests/integration/check_queries_report.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace pgstage;
 using json = nlohmann::json;
+using test::status_at;
 
 namespace {
 
@@ -54,14 +56,6 @@ struct Production {
   }
   proc::Result run(const std::vector<std::string>& args) { return test::run_pgstage(args, dir.path()); }
 };
-
-std::string status_at(const json& doc, const std::string& point, const std::string& id) {
-  for (auto& p : doc["points"])
-    if (p["name"] == point)
-      for (auto& r : p["results"])
-        if (r["query"] == id) return r["status"].get<std::string>();
-  return "";
-}
 
 }  // namespace
 

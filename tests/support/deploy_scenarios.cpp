@@ -29,6 +29,19 @@ using Clock = std::chrono::steady_clock;
 
 #define REQUIRE_FIXTURE(f) REQUIRE_MESSAGE((f).ok(), (f).error())
 
+// The servers of backend `app` that are ready, as host:port.
+std::vector<std::string> ready_servers(DeployFixture& f) {
+  deploy::HaproxyRouter router(f.haproxy.socket());
+  std::vector<deploy::Slot> slots;
+  std::string err;
+  REQUIRE_MESSAGE(router.slots("app", slots, err), err);
+  std::vector<std::string> out;
+  for (const auto& s : slots)
+    if (s.state == deploy::SlotState::Ready) out.push_back(s.addr + ":" + std::to_string(s.port));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void require_deployed(DeployFixture& f, const std::string& release, const std::vector<std::string>& extra = {}) {
   auto p = f.deploy(release, extra);
   INFO("pgstage deploy --release " << release << " output:\n" << p.out);
@@ -436,21 +449,12 @@ void scenario_undo_first_deploy(const std::string& runtime) {
   DeployFixture f({.runtime = runtime, .drain_timeout = "10s", .deploy_timeout = "3s"});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);
-  deploy::HaproxyRouter router(f.haproxy.socket());
-  auto ready_slots = [&] {
-    std::vector<deploy::Slot> slots;
-    std::string err;
-    REQUIRE_MESSAGE(router.slots("app", slots, err), err);
-    int ready = 0;
-    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    return ready;
-  };
 
   // 1. Nothing ever served: the first deploy's web turns healthy and takes traffic, its worker
   // never does. Undone means serving nothing again, as before the deploy (there is no old release,
   // and no part of an unrecorded release may keep running), but a request the new web took
   // finishes first.
-  REQUIRE(ready_slots() == 0);
+  REQUIRE(ready_servers(f).empty());
   auto started = f.start_deploy("broken-worker");
   auto deadline = Clock::now() + 30s;
   while (f.get("/release") != "broken-worker\n" && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
@@ -470,7 +474,7 @@ void scenario_undo_first_deploy(const std::string& runtime) {
   auto answer = slow.get();
   CHECK(answer.first == 200);  // drained, not cut
   CHECK(answer.second == "slept 4500ms in broken-worker\n");
-  CHECK(ready_slots() == 0);
+  CHECK(ready_servers(f).empty());
   CHECK(f.instances(f.web).empty());
   CHECK(f.instances(f.worker).empty());
   // Nothing recorded: no release was ever deployed, so pgstage has not even created its table.
@@ -501,7 +505,7 @@ void scenario_undo_first_deploy(const std::string& runtime) {
   REQUIRE(webs.size() == 1);
   CHECK(webs[0].release == "v1");
   CHECK(f.instances(f.worker).empty());
-  CHECK(ready_slots() == 1);
+  CHECK(ready_servers(f).size() == 1);
 
   // The next good release deploys both services.
   require_deployed(f, "v2");
@@ -585,15 +589,6 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
   AppLoad load(f.haproxy.url(""));
   load.start(4);
   wait_for_traffic(load, 50);
-  deploy::HaproxyRouter router(f.haproxy.socket());
-  auto ready_servers = [&] {
-    std::vector<deploy::Slot> slots;
-    std::string err;
-    REQUIRE_MESSAGE(router.slots("app", slots, err), err);
-    int ready = 0;
-    for (const auto& s : slots) ready += s.state == deploy::SlotState::Ready;
-    return ready;
-  };
   // A deploy of `next` that had to recover from a kill: it succeeds, `next` alone serves, no
   // leftover instance, one colour ready.
   auto recover_with = [&](const std::string& next) {
@@ -615,7 +610,7 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
         std::stol(f.query1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
                            "pid <> pg_backend_pid()"));
     CHECK(conns <= (worker ? 8 : 4) * replicas);
-    CHECK(ready_servers() == replicas);  // one colour serves, the other is out
+    CHECK(ready_servers(f).size() == static_cast<size_t>(replicas));  // one colour serves, the other is out
   };
   int n = 0;
   for (const auto& point : points) {
@@ -629,7 +624,7 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
     INFO("kill point " << point << "; the killed deploy printed:\n" << killed.out);
     REQUIRE(killed.signal == SIGKILL);
     // Right after the kill, HAProxy still has a ready server.
-    CHECK(ready_servers() >= 1);
+    CHECK(!ready_servers(f).empty());
     // At most the instances of two releases: whatever an earlier kill left was removed.
     CHECK(f.instances(f.web).size() <= static_cast<size_t>(2 * replicas));
     if (worker) CHECK(f.instances(f.worker).size() <= static_cast<size_t>(2 * replicas));
@@ -660,19 +655,6 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
 }
 
 namespace {
-
-// The servers of backend `app` that are ready, as host:port.
-std::vector<std::string> ready_servers(DeployFixture& f) {
-  deploy::HaproxyRouter router(f.haproxy.socket());
-  std::vector<deploy::Slot> slots;
-  std::string err;
-  REQUIRE_MESSAGE(router.slots("app", slots, err), err);
-  std::vector<std::string> out;
-  for (const auto& s : slots)
-    if (s.state == deploy::SlotState::Ready) out.push_back(s.addr + ":" + std::to_string(s.port));
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::vector<std::string> addresses(const std::vector<deploy::Instance>& v) {
   std::vector<std::string> out;
