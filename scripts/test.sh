@@ -12,9 +12,8 @@
 # clang tree links with lld, each stage builds only the targets it runs, the integration suite runs
 # as two processes at once (ctest -j2; tests/CMakeLists.txt), and the sanitizer side is one niced
 # background chain started before the GCC build (build the clang tree on the cycles the GCC side
-# leaves, then its suites alongside the end-to-end suite, which mostly waits on containers, then the
-# fuzz run). Stage timings are
-# printed at the end and written to build/ci-timings.txt.
+# leaves, then its suites once the GCC tree's suites are done, then the fuzz run). Stage timings
+# are printed at the end and written to build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -95,16 +94,16 @@ stage "configure build" cmake -S . -B build "${CONFIGURE[@]}" "${GCC_FLAGS[@]}" 
 
 # The sanitizer side (no arguments, i.e. CI) runs as one background chain, started before the GCC
 # tree is built so that the clang tree, the longest job, gets every cycle the GCC build and the
-# GCC tree's tests leave: build the clang tree; once the GCC integration suite is done (its two
-# processes fill both cores), run the ASan/UBSan unit and integration suites while the end-to-end
-# suite runs in the foreground (that one mostly waits on containers and HAProxy); then the 60 s fuzz
-# run. Niced, so the foreground's build and load tests keep the CPU they ask for.
+# GCC tree's tests leave: build the clang tree; once the GCC tree's suites are done, run the
+# ASan/UBSan unit and integration suites (two processes at once); then the 60 s fuzz run. Not
+# alongside the e2e suite: niced under its load, a sanitized deploy test missed its 3 s health
+# deadline once. Niced, so the foreground's build and load tests keep the CPU they ask for.
 #
 # One clang tree for the sanitizer suites and the fuzzer: PGSTAGE_FUZZ builds every library with
 # ASan + UBSan, and the code the fuzz target explores also with libFuzzer's coverage instrumentation
 # (CMakeLists.txt); only pgstage_lint_fuzz links libFuzzer's main. Warnings are errors here too
 # (clang's sanitizers do not cause the flow-warning false positives GCC's do).
-GCC_INTEGRATION_DONE=build-fuzz/.gcc-integration-done
+GCC_TESTS_DONE=build-fuzz/.gcc-tests-done
 sanitizer_chain() {
   local t
   t=$(date +%s)
@@ -112,8 +111,8 @@ sanitizer_chain() {
     { tail -n 60 build-fuzz/ci-build.log; echo "test.sh: the build of build-fuzz failed; log: build-fuzz/ci-build.log"; return 1; }
   printf '%-52s %5ds\n' "  build build-fuzz" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
   t=$(date +%s)
-  while [ ! -e "$GCC_INTEGRATION_DONE" ]; do sleep 1; done
-  printf '%-52s %5ds\n' "  wait for the GCC integration suite" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
+  while [ ! -e "$GCC_TESTS_DONE" ]; do sleep 1; done
+  printf '%-52s %5ds\n' "  wait for the GCC tree's suites" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
   t=$(date +%s)
   ctest --test-dir build-fuzz --output-on-failure -j2 -L 'unit|integration' || return 1
   printf '%-52s %5ds\n' "  ASan/UBSan unit + integration (-j2)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
@@ -123,7 +122,7 @@ sanitizer_chain() {
 }
 if [ $# -eq 0 ]; then
   stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" -DPGSTAGE_FUZZ=ON >/dev/null
-  rm -f "$GCC_INTEGRATION_DONE" build-fuzz/ci-chain-timings.txt
+  rm -f "$GCC_TESTS_DONE" build-fuzz/ci-chain-timings.txt
   background "sanitizer chain: build build-fuzz, ASan/UBSan unit + integration, fuzz" build-fuzz/ci-chain.log \
     sanitizer_chain
 fi
@@ -138,8 +137,8 @@ fi
 
 stage "unit" ctest --test-dir build --output-on-failure -L unit
 stage "integration (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L integration
-touch "$GCC_INTEGRATION_DONE"
 stage "e2e + image" ctest --test-dir build --output-on-failure -L e2e
+touch "$GCC_TESTS_DONE"
 wait_background
 cat build-fuzz/ci-chain.log
 [ -f build-fuzz/ci-chain-timings.txt ] && while IFS= read -r line; do TIMINGS+=("$line"); done <build-fuzz/ci-chain-timings.txt
