@@ -2,7 +2,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_check_constraint {
 
 std::string staged_sql(const QualifiedName& t, const std::string& name, const std::string& expr) {
   return "  ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) + " CHECK (" + expr +
@@ -108,7 +108,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_check_constraint
 
 extern const Rule rule_adding_check_constraint = {
     .id = "adding-check-constraint",
@@ -133,7 +133,7 @@ extern const Rule rule_adding_check_constraint = {
     .good =
         "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
         "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;",
-    .check = check,
+    .check = adding_check_constraint::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_column_volatile_default {
 
 std::string functions_list(const std::vector<std::string>& fns) {
   std::string out;
@@ -40,7 +40,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_column_volatile_default
 
 extern const Rule rule_adding_column_volatile_default = {
     .id = "adding-column-volatile-default",
@@ -64,7 +64,7 @@ extern const Rule rule_adding_column_volatile_default = {
         "ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();\n"
         "ALTER TABLE users ADD COLUMN token uuid;\n"
         "ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();",
-    .check = check,
+    .check = adding_column_volatile_default::check,
 };
 
 }  // namespace pgstage::rules

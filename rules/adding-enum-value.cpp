@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_enum_value {
 
 // Whether the statement's text uses 'label' as a string literal.
 bool mentions(const StatementContext& ctx, const std::string& label, size_t from = 0) {
@@ -76,7 +76,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   }
 }
 
-}  // namespace
+}  // namespace adding_enum_value
 
 extern const Rule rule_adding_enum_value = {
     .id = "adding-enum-value",
@@ -101,7 +101,7 @@ extern const Rule rule_adding_enum_value = {
         "CREATE TYPE status AS ENUM ('active', 'inactive');\nCREATE TABLE users (id bigint, s status);\n"
         "-- pgstage:history-end\nALTER TYPE status ADD VALUE 'archived';\n"
         "UPDATE users SET s = 'archived' WHERE s = 'inactive';",
-    .check = check,
+    .check = adding_enum_value::check,
 };
 
 }  // namespace pgstage::rules

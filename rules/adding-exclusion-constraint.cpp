@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_exclusion_constraint {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<AddConstraint>(ctx, [&](const Change& c, const AddConstraint& a) {
@@ -17,7 +17,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_exclusion_constraint
 
 extern const Rule rule_adding_exclusion_constraint = {
     .id = "adding-exclusion-constraint",
@@ -38,7 +38,7 @@ extern const Rule rule_adding_exclusion_constraint = {
     .good =
         "CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange,\n"
         "  CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));",
-    .check = check,
+    .check = adding_exclusion_constraint::check,
 };
 
 }  // namespace pgstage::rules

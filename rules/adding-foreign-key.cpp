@@ -2,7 +2,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_foreign_key {
 
 std::string staged_sql(const QualifiedName& t, const Constraint& k) {
   std::string name = name_or(k.name, t, k.columns, "fkey");
@@ -86,7 +86,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_foreign_key
 
 extern const Rule rule_adding_foreign_key = {
     .id = "adding-foreign-key",
@@ -110,7 +110,7 @@ extern const Rule rule_adding_foreign_key = {
         "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
         "-- pgstage:history-end\n"
         "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
-    .check = check,
+    .check = adding_foreign_key::check,
 };
 
 }  // namespace pgstage::rules

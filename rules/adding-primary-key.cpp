@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_primary_key {
 
 std::string staged_sql(const QualifiedName& t, const std::string& name, const std::vector<std::string>& cols,
                        const std::vector<std::string>& index_cols, bool build_index) {
@@ -80,7 +80,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_primary_key
 
 extern const Rule rule_adding_primary_key = {
     .id = "adding-primary-key",
@@ -105,7 +105,7 @@ extern const Rule rule_adding_primary_key = {
         "CREATE TABLE events (id bigint NOT NULL, payload text);\n"
         "CREATE UNIQUE INDEX CONCURRENTLY events_pkey ON events (id);\n-- pgstage:history-end\n"
         "ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;",
-    .check = check,
+    .check = adding_primary_key::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_required_column {
 
 // Whether the table was truncated earlier in the same transaction: it holds no rows then, so the
 // ALTER itself cannot fail on them (the TRUNCATE's lock keeps other sessions from adding any).
@@ -39,7 +39,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_required_column
 
 extern const Rule rule_adding_required_column = {
     .id = "adding-required-column",
@@ -59,7 +59,7 @@ extern const Rule rule_adding_required_column = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
         "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';",
-    .check = check,
+    .check = adding_required_column::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_rewriting_column {
 
 std::string what_rewrites(const StatementContext& ctx, const ColumnDef& col) {
   if (col.type.is_serial) return col.type.str() + " (its nextval() default is volatile and fills every row)";
@@ -31,7 +31,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_rewriting_column
 
 extern const Rule rule_adding_rewriting_column = {
     .id = "adding-rewriting-column",
@@ -47,7 +47,7 @@ extern const Rule rule_adding_rewriting_column = {
         "trigger, backfill existing rows in batches, then add NOT NULL through a validated CHECK.",
     .bad = "CREATE TABLE events (payload text);\n-- pgstage:history-end\nALTER TABLE events ADD COLUMN id bigserial;",
     .good = "CREATE TABLE events (payload text);\n-- pgstage:history-end\nALTER TABLE events ADD COLUMN id bigint;",
-    .check = check,
+    .check = adding_rewriting_column::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace adding_unique_constraint {
 
 std::string staged_sql(const QualifiedName& t, const std::string& name, const std::vector<std::string>& cols) {
   return "  CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(name) + " ON " + quote_name(t) + " (" +
@@ -48,7 +48,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace adding_unique_constraint
 
 extern const Rule rule_adding_unique_constraint = {
     .id = "adding-unique-constraint",
@@ -71,7 +71,7 @@ extern const Rule rule_adding_unique_constraint = {
         "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
         "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n-- pgstage:history-end\n"
         "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
-    .check = check,
+    .check = adding_unique_constraint::check,
 };
 
 }  // namespace pgstage::rules

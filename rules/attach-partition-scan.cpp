@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace attach_partition_scan {
 
 bool has_validated_check(const CatalogTable* t) {
   if (!t) return false;
@@ -32,7 +32,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace attach_partition_scan
 
 extern const Rule rule_attach_partition_scan = {
     .id = "attach-partition-scan",
@@ -60,7 +60,7 @@ extern const Rule rule_attach_partition_scan = {
         "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2025-01-01');\n"
         "-- pgstage:history-end\n"
         "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
-    .check = check,
+    .check = attach_partition_scan::check,
 };
 
 }  // namespace pgstage::rules

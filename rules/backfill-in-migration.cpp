@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace backfill_in_migration {
 
 bool is_ddl(const Change& c) {
   return !(c.is<Dml>() || c.is<TransactionControl>() || c.is<SetVariable>() || c.is<OtherStatement>());
@@ -160,7 +160,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   }
 }
 
-}  // namespace
+}  // namespace backfill_in_migration
 
 extern const Rule rule_backfill_in_migration = {
     .id = "backfill-in-migration",
@@ -186,7 +186,7 @@ extern const Rule rule_backfill_in_migration = {
         "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nBEGIN;\n"
         "ALTER TABLE users ADD COLUMN active bool;\nCOMMIT;\n"
         "UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000;",
-    .check = check,
+    .check = backfill_in_migration::check,
 };
 
 }  // namespace pgstage::rules

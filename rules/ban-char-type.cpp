@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace ban_char_type {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each_written_column(ctx, [&](const WrittenColumn& w) {
@@ -12,7 +12,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace ban_char_type
 
 extern const Rule rule_ban_char_type = {
     .id = "ban-char-type",
@@ -26,7 +26,7 @@ extern const Rule rule_ban_char_type = {
     .instead = "`code text` or `code text CHECK (char_length(code) = 2)`.",
     .bad = "CREATE TABLE countries (code char(2) PRIMARY KEY);",
     .good = "CREATE TABLE countries (code text PRIMARY KEY CHECK (char_length(code) = 2));",
-    .check = check,
+    .check = ban_char_type::check,
 };
 
 }  // namespace pgstage::rules

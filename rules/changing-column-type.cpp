@@ -4,7 +4,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace changing_column_type {
 
 // Whether an index key's text (a column name or an expression's SQL) names `column`.
 bool mentions_column(const std::string& key, const std::string& column) {
@@ -100,7 +100,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace changing_column_type
 
 extern const Rule rule_changing_column_type = {
     .id = "changing-column-type",
@@ -124,7 +124,7 @@ extern const Rule rule_changing_column_type = {
     .good =
         "CREATE TABLE orders (id bigint PRIMARY KEY, total integer);\n-- pgstage:history-end\n"
         "ALTER TABLE orders ADD COLUMN total_big bigint;",
-    .check = check,
+    .check = changing_column_type::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace concurrently_in_transaction {
 
 std::string fix(const StatementContext& ctx) {
   if (ctx.tx.explicit_block)
@@ -76,7 +76,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   }
 }
 
-}  // namespace
+}  // namespace concurrently_in_transaction
 
 extern const Rule rule_concurrently_in_transaction = {
     .id = "concurrently-in-transaction",
@@ -99,7 +99,7 @@ extern const Rule rule_concurrently_in_transaction = {
     .good =
         "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
         "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
-    .check = check,
+    .check = concurrently_in_transaction::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace create_index_non_concurrent {
 
 // The statement as written with CONCURRENTLY added after INDEX (keeps opclasses, INCLUDE, WHERE, ...).
 std::string concurrent_sql(const StatementContext& ctx, const Change& c) {
@@ -87,7 +87,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace create_index_non_concurrent
 
 extern const Rule rule_create_index_non_concurrent = {
     .id = "create-index-non-concurrent",
@@ -109,7 +109,7 @@ extern const Rule rule_create_index_non_concurrent = {
     .good =
         "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
         "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
-    .check = check,
+    .check = create_index_non_concurrent::check,
 };
 
 }  // namespace pgstage::rules

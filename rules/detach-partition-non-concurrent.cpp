@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace detach_partition_non_concurrent {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DetachPartition>(ctx, [&](const Change& c, const DetachPartition& d) {
@@ -26,7 +26,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace detach_partition_non_concurrent
 
 extern const Rule rule_detach_partition_non_concurrent = {
     .id = "detach-partition-non-concurrent",
@@ -50,7 +50,7 @@ extern const Rule rule_detach_partition_non_concurrent = {
         "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
         "CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');\n"
         "-- pgstage:history-end\nALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;",
-    .check = check,
+    .check = detach_partition_non_concurrent::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace drop_index_non_concurrent {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropIndex>(ctx, [&](const Change& c, const DropIndex& a) {
@@ -22,7 +22,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace drop_index_non_concurrent
 
 extern const Rule rule_drop_index_non_concurrent = {
     .id = "drop-index-non-concurrent",
@@ -41,7 +41,7 @@ extern const Rule rule_drop_index_non_concurrent = {
         "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n"
         "CREATE INDEX orders_total_idx ON orders (total);\n-- pgstage:history-end\n"
         "DROP INDEX CONCURRENTLY orders_total_idx;",
-    .check = check,
+    .check = drop_index_non_concurrent::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dropping_column {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropColumn>(ctx, [&](const Change& c, const DropColumn& a) {
@@ -19,7 +19,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace dropping_column
 
 extern const Rule rule_dropping_column = {
     .id = "dropping-column",
@@ -39,7 +39,7 @@ extern const Rule rule_dropping_column = {
     .good =
         "CREATE TABLE orders (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
         "ALTER TABLE orders ADD COLUMN draft text;\nALTER TABLE orders DROP COLUMN draft;",
-    .check = check,
+    .check = dropping_column::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dropping_database {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropDatabase>(ctx, [&](const Change& c, const DropDatabase& d) {
@@ -14,7 +14,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace dropping_database
 
 extern const Rule rule_dropping_database = {
     .id = "dropping-database",
@@ -30,7 +30,7 @@ extern const Rule rule_dropping_database = {
     .instead = "Take a backup and drop it manually; keep migrations to schema changes within one database.",
     .bad = "DROP DATABASE legacy_reports;",
     .good = "DROP TABLE IF EXISTS legacy_reports_tmp;",
-    .check = check,
+    .check = dropping_database::check,
 };
 
 }  // namespace pgstage::rules

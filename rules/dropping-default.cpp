@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dropping_default {
 
 bool sets_default(const Change& c, const QualifiedName& t, const std::string& column) {
   auto* d = c.as<SetDefault>();
@@ -90,7 +90,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace dropping_default
 
 extern const Rule rule_dropping_default = {
     .id = "dropping-default",
@@ -110,7 +110,7 @@ extern const Rule rule_dropping_default = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY, role text NOT NULL);\n-- pgstage:history-end\n"
         "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'member';",
-    .check = check,
+    .check = dropping_default::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dropping_not_null {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<DropNotNull>(ctx, [&](const Change& c, const DropNotNull& a) {
@@ -25,7 +25,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace dropping_not_null
 
 extern const Rule rule_dropping_not_null = {
     .id = "dropping-not-null",
@@ -46,7 +46,7 @@ extern const Rule rule_dropping_not_null = {
         "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
         "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';\n"
         "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
-    .check = check,
+    .check = dropping_not_null::check,
 };
 
 }  // namespace pgstage::rules

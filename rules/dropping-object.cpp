@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dropping_object {
 
 bool watched(const std::string& kind) {
   return kind == "view" || kind == "materialized view" || kind == "function" || kind == "procedure" ||
@@ -72,7 +72,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace dropping_object
 
 extern const Rule rule_dropping_object = {
     .id = "dropping-object",
@@ -86,7 +86,7 @@ extern const Rule rule_dropping_object = {
     .instead = "Deprecate first: release N stops using the object; release N+1 drops it.",
     .bad = "CREATE VIEW active_users AS SELECT 1 AS id;\n-- pgstage:history-end\nDROP VIEW active_users;",
     .good = "CREATE VIEW scratch_view AS SELECT 1 AS id;\nDROP VIEW scratch_view;",
-    .check = check,
+    .check = dropping_object::check,
 };
 
 }  // namespace pgstage::rules

@@ -2,7 +2,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dropping_table {
 
 // The table that takes `t`'s name later in the same transaction (an atomic swap, see
 // analyzer/table_swaps.h): its columns (empty when not known) and, for a rename, the name it had.
@@ -127,7 +127,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace dropping_table
 
 extern const Rule rule_dropping_table = {
     .id = "dropping-table",
@@ -143,7 +143,7 @@ extern const Rule rule_dropping_table = {
     .instead = "Deprecate first: release N stops using the table; release N+1 runs `DROP TABLE t;`.",
     .bad = "CREATE TABLE sessions (id bigint PRIMARY KEY);\n-- pgstage:history-end\nDROP TABLE sessions;",
     .good = "CREATE TABLE scratch (id bigint PRIMARY KEY);\nDROP TABLE scratch;",
-    .check = check,
+    .check = dropping_table::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace dynamic_sql {
 
 void check(const StatementContext& ctx, Reporter& r) {
   if (!ctx.lowered.do_block || !ctx.lowered.do_block_dynamic) return;
@@ -15,7 +15,7 @@ void check(const StatementContext& ctx, Reporter& r) {
       "run it with `pgstage trace --temp-cluster` to see what it locks.");
 }
 
-}  // namespace
+}  // namespace dynamic_sql
 
 extern const Rule rule_dynamic_sql = {
     .id = "dynamic-sql",
@@ -38,7 +38,7 @@ extern const Rule rule_dynamic_sql = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
         "DO $$ BEGIN EXECUTE format('COMMENT ON TABLE %I IS %L', 'users', 'people'); END $$;",
-    .check = check,
+    .check = dynamic_sql::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace foreign_key_without_index {
 
 // An index whose leading columns are exactly the foreign key's columns (in any order). A partial
 // index does not count: the referenced table's DELETEs look rows up by the key alone, and a WHERE
@@ -65,7 +65,7 @@ void check_end(const FileEndContext& ctx, Reporter& r) {
   }
 }
 
-}  // namespace
+}  // namespace foreign_key_without_index
 
 extern const Rule rule_foreign_key_without_index = {
     .id = "foreign-key-without-index",
@@ -88,7 +88,7 @@ extern const Rule rule_foreign_key_without_index = {
         "CREATE TABLE users (id bigint PRIMARY KEY);\n"
         "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
         "CREATE INDEX orders_user_id_idx ON orders (user_id);",
-    .check_file_end = check_end,
+    .check_file_end = foreign_key_without_index::check_end,
 };
 
 }  // namespace pgstage::rules

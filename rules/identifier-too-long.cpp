@@ -3,7 +3,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace identifier_too_long {
 
 constexpr size_t kMaxIdentifier = 63;  // NAMEDATALEN - 1
 
@@ -118,7 +118,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   }
 }
 
-}  // namespace
+}  // namespace identifier_too_long
 
 extern const Rule rule_identifier_too_long = {
     .id = "identifier-too-long",
@@ -137,7 +137,7 @@ extern const Rule rule_identifier_too_long = {
         "CREATE INDEX index_on_customer_orders_by_customer_id_and_created_at_and_status_and_total "
         "ON orders (customer_id, created_at, status, total);",
     .good = "CREATE INDEX orders_customer_created_status_idx ON orders (customer_id, created_at, status, total);",
-    .check = check,
+    .check = identifier_too_long::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace lock_table {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<LockTable>(ctx, [&](const Change& c, const LockTable& l) {
@@ -23,7 +23,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace lock_table
 
 extern const Rule rule_lock_table = {
     .id = "lock-table",
@@ -44,7 +44,7 @@ extern const Rule rule_lock_table = {
     .good =
         "CREATE TABLE accounts (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
         "BEGIN;\nCREATE TABLE audit (id bigint);\nLOCK TABLE audit;\nCOMMIT;",
-    .check = check,
+    .check = lock_table::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace missing_lock_timeout {
 
 void check(const StatementContext& ctx, Reporter& r) {
   if (ctx.settings.runner == Runner::Pgstage) return;  // pgstage apply sets lock_timeout and retries
@@ -30,7 +30,7 @@ void check(const StatementContext& ctx, Reporter& r) {
            "which sets it and retries.");
 }
 
-}  // namespace
+}  // namespace missing_lock_timeout
 
 extern const Rule rule_missing_lock_timeout = {
     .id = "missing-lock-timeout",
@@ -53,7 +53,7 @@ extern const Rule rule_missing_lock_timeout = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\nSET lock_timeout = '2s';\n"
         "ALTER TABLE users ADD COLUMN nickname text;",
-    .check = check,
+    .check = missing_lock_timeout::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace prefer_jsonb {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each_written_column(ctx, [&](const WrittenColumn& w) {
@@ -13,7 +13,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace prefer_jsonb
 
 extern const Rule rule_prefer_jsonb = {
     .id = "prefer-jsonb",
@@ -28,7 +28,7 @@ extern const Rule rule_prefer_jsonb = {
     .instead = "`payload jsonb`.",
     .bad = "CREATE TABLE events (id bigint PRIMARY KEY, payload json);",
     .good = "CREATE TABLE events (id bigint PRIMARY KEY, payload jsonb);",
-    .check = check,
+    .check = prefer_jsonb::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace prefer_text {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each_written_column(ctx, [&](const WrittenColumn& w) {
@@ -17,7 +17,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace prefer_text
 
 extern const Rule rule_prefer_text = {
     .id = "prefer-text",
@@ -33,7 +33,7 @@ extern const Rule rule_prefer_text = {
     .instead = "`name text` or `name text CHECK (char_length(name) <= 200)`.",
     .bad = "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100));",
     .good = "CREATE TABLE users (id bigint PRIMARY KEY, name text CHECK (char_length(name) <= 100));",
-    .check = check,
+    .check = prefer_text::check,
 };
 
 }  // namespace pgstage::rules

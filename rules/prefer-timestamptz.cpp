@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace prefer_timestamptz {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each_written_column(ctx, [&](const WrittenColumn& w) {
@@ -15,7 +15,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace prefer_timestamptz
 
 extern const Rule rule_prefer_timestamptz = {
     .id = "prefer-timestamptz",
@@ -30,7 +30,7 @@ extern const Rule rule_prefer_timestamptz = {
     .instead = "`created_at timestamptz NOT NULL DEFAULT now()`.",
     .bad = "CREATE TABLE events (id bigint PRIMARY KEY, at timestamp);",
     .good = "CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz);",
-    .check = check,
+    .check = prefer_timestamptz::check,
 };
 
 }  // namespace pgstage::rules

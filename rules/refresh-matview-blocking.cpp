@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace refresh_matview_blocking {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<RefreshMatView>(ctx, [&](const Change& c, const RefreshMatView& m) {
@@ -16,7 +16,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace refresh_matview_blocking
 
 extern const Rule rule_refresh_matview_blocking = {
     .id = "refresh-matview-blocking",
@@ -39,7 +39,7 @@ extern const Rule rule_refresh_matview_blocking = {
         "CREATE MATERIALIZED VIEW order_totals AS SELECT 1 AS id, sum(total) AS total FROM orders;\n"
         "CREATE UNIQUE INDEX order_totals_id ON order_totals (id);\n"
         "-- pgstage:history-end\nREFRESH MATERIALIZED VIEW CONCURRENTLY order_totals;",
-    .check = check,
+    .check = refresh_matview_blocking::check,
 };
 
 }  // namespace pgstage::rules

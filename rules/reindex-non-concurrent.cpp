@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace reindex_non_concurrent {
 
 const char* kind_sql(const std::string& kind) {
   if (kind == "index") return "INDEX";
@@ -50,7 +50,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace reindex_non_concurrent
 
 extern const Rule rule_reindex_non_concurrent = {
     .id = "reindex-non-concurrent",
@@ -71,7 +71,7 @@ extern const Rule rule_reindex_non_concurrent = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n"
         "-- pgstage:history-end\nREINDEX INDEX CONCURRENTLY users_email_idx;",
-    .check = check,
+    .check = reindex_non_concurrent::check,
 };
 
 }  // namespace pgstage::rules

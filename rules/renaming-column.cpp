@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace renaming_column {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<RenameColumn>(ctx, [&](const Change& c, const RenameColumn& a) {
@@ -18,7 +18,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace renaming_column
 
 extern const Rule rule_renaming_column = {
     .id = "renaming-column",
@@ -40,7 +40,7 @@ extern const Rule rule_renaming_column = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n-- pgstage:history-end\n"
         "ALTER TABLE users ADD COLUMN full_name text;",
-    .check = check,
+    .check = renaming_column::check,
 };
 
 }  // namespace pgstage::rules

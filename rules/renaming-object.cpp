@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace renaming_object {
 
 // Renames that break code which names the object; constraint and index names are not used by queries.
 bool watched(const std::string& kind) {
@@ -121,7 +121,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace renaming_object
 
 extern const Rule rule_renaming_object = {
     .id = "renaming-object",
@@ -141,7 +141,7 @@ extern const Rule rule_renaming_object = {
     .good =
         "CREATE TYPE status AS ENUM ('active', 'gone');\n-- pgstage:history-end\n"
         "ALTER TYPE status ADD VALUE 'deleted';",
-    .check = check,
+    .check = renaming_object::check,
 };
 
 }  // namespace pgstage::rules

@@ -2,7 +2,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace renaming_table {
 
 // Whether `name` was dropped earlier in this transaction (or earlier in this statement): the rename
 // is the second half of an atomic swap (analyzer/table_swaps.h), which dropping-table judges.
@@ -38,7 +38,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace renaming_table
 
 extern const Rule rule_renaming_table = {
     .id = "renaming-table",
@@ -56,7 +56,7 @@ extern const Rule rule_renaming_table = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY);\n-- pgstage:history-end\n"
         "CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE accounts RENAME TO members;",
-    .check = check,
+    .check = renaming_table::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/core_helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace setting_not_null {
 
 bool proven_by_check(const StatementContext& ctx, const QualifiedName& t, const std::string& column) {
   const CatalogTable* tab = ctx.catalog.table(t);
@@ -69,7 +69,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace setting_not_null
 
 extern const Rule rule_setting_not_null = {
     .id = "setting-not-null",
@@ -96,7 +96,7 @@ extern const Rule rule_setting_not_null = {
         "ALTER TABLE orders VALIDATE CONSTRAINT orders_note_not_null;\n"
         "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n"
         "ALTER TABLE orders DROP CONSTRAINT orders_note_not_null;",
-    .check = check,
+    .check = setting_not_null::check,
 };
 
 }  // namespace pgstage::rules

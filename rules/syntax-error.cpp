@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace syntax_error {
 
 void check(const StatementContext& ctx, Reporter& r) {
   if (!ctx.statement.error) return;
@@ -23,7 +23,7 @@ void check(const StatementContext& ctx, Reporter& r) {
                             int(ctx.statement.error->offset), std::nullopt, std::nullopt});
 }
 
-}  // namespace
+}  // namespace syntax_error
 
 extern const Rule rule_syntax_error = {
     .id = "syntax-error",
@@ -40,7 +40,7 @@ extern const Rule rule_syntax_error = {
         "is still known as new to the statements after it.",
     .bad = "ALTER TABLE users ADD COLUMN;",
     .good = "ALTER TABLE users ADD COLUMN nickname text;",
-    .check = check,
+    .check = syntax_error::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace table_rewrite {
 
 // The AT_* subcommands that rewrite (or copy) the table's data files.
 const char* rewrite_clause(const std::string& sub) {
@@ -36,7 +36,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace table_rewrite
 
 extern const Rule rule_table_rewrite = {
     .id = "table-rewrite",
@@ -52,7 +52,7 @@ extern const Rule rule_table_rewrite = {
         "swap names; or use pg_repack; or plan a maintenance window.",
     .bad = "CREATE TABLE events (id bigint PRIMARY KEY);\n-- pgstage:history-end\nALTER TABLE events SET LOGGED;",
     .good = "CREATE UNLOGGED TABLE events (id bigint PRIMARY KEY);\nALTER TABLE events SET LOGGED;",
-    .check = check,
+    .check = table_rewrite::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace transaction_nesting {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<TransactionControl>(ctx, [&](const Change& c, const TransactionControl& t) {
@@ -57,7 +57,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace transaction_nesting
 
 extern const Rule rule_transaction_nesting = {
     .id = "transaction-nesting",
@@ -77,7 +77,7 @@ extern const Rule rule_transaction_nesting = {
         "mark files that manage their own transactions with `-- pgstage:no-transaction`.",
     .bad = "BEGIN;\nCREATE TABLE a (id bigint);\nBEGIN;\nCREATE TABLE b (id bigint);\nCOMMIT;",
     .good = "BEGIN;\nCREATE TABLE a (id bigint);\nSAVEPOINT s;\nCREATE TABLE b (id bigint);\nCOMMIT;",
-    .check = check,
+    .check = transaction_nesting::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace trigger_ddl {
 
 const char* verb(TriggerAction a) {
   switch (a) {
@@ -34,7 +34,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace trigger_ddl
 
 extern const Rule rule_trigger_ddl = {
     .id = "trigger-ddl",
@@ -57,7 +57,7 @@ extern const Rule rule_trigger_ddl = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
         "CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION audit();",
-    .check = check,
+    .check = trigger_ddl::check,
 };
 
 }  // namespace pgstage::rules

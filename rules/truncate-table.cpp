@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace truncate_table {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<Truncate>(ctx, [&](const Change& c, const Truncate& t) {
@@ -24,7 +24,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace truncate_table
 
 extern const Rule rule_truncate_table = {
     .id = "truncate-table",
@@ -41,7 +41,7 @@ extern const Rule rule_truncate_table = {
         "created in the same migration.",
     .bad = "CREATE TABLE sessions (id bigint PRIMARY KEY);\n-- pgstage:history-end\nTRUNCATE sessions;",
     .good = "CREATE TABLE import_staging (id bigint);\nTRUNCATE import_staging;",
-    .check = check,
+    .check = truncate_table::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace unbounded_dml {
 
 void check(const StatementContext& ctx, Reporter& r) {
   each<Dml>(ctx, [&](const Change& c, const Dml& d) {
@@ -23,7 +23,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace unbounded_dml
 
 extern const Rule rule_unbounded_dml = {
     .id = "unbounded-dml",
@@ -44,7 +44,7 @@ extern const Rule rule_unbounded_dml = {
     .good =
         "CREATE TABLE users (id bigint PRIMARY KEY, active bool);\n-- pgstage:history-end\n"
         "UPDATE users SET active = true WHERE id BETWEEN 1 AND 10000;",
-    .check = check,
+    .check = unbounded_dml::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/helpers.h"
 
 namespace pgstage::rules {
-namespace {
+namespace uncommitted_transaction {
 
 void check_end(const FileEndContext& ctx, Reporter& r) {
   if (ctx.tx.explicit_depth == 0) return;
@@ -12,7 +12,7 @@ void check_end(const FileEndContext& ctx, Reporter& r) {
       "Add `COMMIT;` at the end of the transaction.", ctx.tx.open_begin_offset);
 }
 
-}  // namespace
+}  // namespace uncommitted_transaction
 
 extern const Rule rule_uncommitted_transaction = {
     .id = "uncommitted-transaction",
@@ -27,7 +27,7 @@ extern const Rule rule_uncommitted_transaction = {
     .instead = "End every `BEGIN;` with `COMMIT;` in the same file.",
     .bad = "BEGIN;\nCREATE TABLE a (id bigint);",
     .good = "BEGIN;\nCREATE TABLE a (id bigint);\nCOMMIT;",
-    .check_file_end = check_end,
+    .check_file_end = uncommitted_transaction::check_end,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace unknown_type {
 
 // Type names of other databases that Postgres does not have. A list, not "any name Postgres does not
 // know": an extension or an earlier migration may create any type, and only these names are known
@@ -100,7 +100,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace unknown_type
 
 extern const Rule rule_unknown_type = {
     .id = "unknown-type",
@@ -122,7 +122,7 @@ extern const Rule rule_unknown_type = {
         "UNIQUEIDENTIFIER -> uuid, NUMBER -> numeric, DOUBLE -> double precision.",
     .bad = "CREATE TABLE events (id bigint PRIMARY KEY, created_at DATETIME, flags TINYINT);",
     .good = "CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz, flags smallint);",
-    .check = check,
+    .check = unknown_type::check,
 };
 
 }  // namespace pgstage::rules

@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace vacuum_full {
 
 const char* kHelp =
     "Use plain VACUUM (reads and writes continue) and let autovacuum reclaim space, or compact the table online "
@@ -26,7 +26,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   });
 }
 
-}  // namespace
+}  // namespace vacuum_full
 
 extern const Rule rule_vacuum_full = {
     .id = "vacuum-full",
@@ -42,7 +42,7 @@ extern const Rule rule_vacuum_full = {
         "(`pg_repack --table t`); keep VACUUM FULL for maintenance windows.",
     .bad = "CREATE TABLE events (id bigint PRIMARY KEY);\n-- pgstage:history-end\nVACUUM FULL events;",
     .good = "CREATE TABLE events (id bigint PRIMARY KEY);\n-- pgstage:history-end\nVACUUM (ANALYZE) events;",
-    .check = check,
+    .check = vacuum_full::check,
 };
 
 }  // namespace pgstage::rules

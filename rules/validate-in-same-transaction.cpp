@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace validate_in_same_transaction {
 
 bool added_not_valid_in_tx(const StatementContext& ctx, const ValidateConstraint& v) {
   const CatalogTable* t = ctx.catalog.table(v.table);
@@ -61,7 +61,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   }
 }
 
-}  // namespace
+}  // namespace validate_in_same_transaction
 
 extern const Rule rule_validate_in_same_transaction = {
     .id = "validate-in-same-transaction",
@@ -88,7 +88,7 @@ extern const Rule rule_validate_in_same_transaction = {
         "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n-- pgstage:history-end\n"
         "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;\n"
         "ALTER TABLE orders VALIDATE CONSTRAINT total_positive;",
-    .check = check,
+    .check = validate_in_same_transaction::check,
 };
 
 }  // namespace pgstage::rules

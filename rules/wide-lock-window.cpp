@@ -1,7 +1,7 @@
 #include "rules/rule_support.h"
 
 namespace pgstage::rules {
-namespace {
+namespace wide_lock_window {
 
 bool is_work(const StatementContext& ctx) {
   for (auto& c : ctx.lowered.changes)
@@ -124,7 +124,7 @@ void check(const StatementContext& ctx, Reporter& r) {
   r.report(message, help);
 }
 
-}  // namespace
+}  // namespace wide_lock_window
 
 extern const Rule rule_wide_lock_window = {
     .id = "wide-lock-window",
@@ -150,7 +150,7 @@ extern const Rule rule_wide_lock_window = {
         "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n"
         "-- pgstage:history-end\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nBEGIN;\n"
         "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
-    .check = check,
+    .check = wide_lock_window::check,
 };
 
 }  // namespace pgstage::rules

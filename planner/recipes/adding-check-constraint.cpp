@@ -7,21 +7,21 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace adding_check_constraint {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   if (c.is<AddColumn>()) return stage_add_column(cx, in, c, "adding-check-constraint");
   return stage_not_valid_constraint(cx, in, c, "adding-check-constraint");
 }
 
-}  // namespace
+}  // namespace adding_check_constraint
 }  // namespace detail
 
 extern const Recipe recipe_adding_check_constraint{
     .rule = "adding-check-constraint",
     .summary = "NOT VALID -> VALIDATE CONSTRAINT",
     .takes = takes<AddConstraint, AddColumn>,
-    .stage = detail::stage,
+    .stage = detail::adding_check_constraint::stage,
 };
 
 }  // namespace pgstage::planner

@@ -7,20 +7,20 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace adding_column_volatile_default {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return stage_add_column(cx, in, c, "adding-column-volatile-default");
 }
 
-}  // namespace
+}  // namespace adding_column_volatile_default
 }  // namespace detail
 
 extern const Recipe recipe_adding_column_volatile_default{
     .rule = "adding-column-volatile-default",
     .summary = "add without default -> SET DEFAULT -> batched backfill",
     .takes = takes<AddColumn>,
-    .stage = detail::stage,
+    .stage = detail::adding_column_volatile_default::stage,
 };
 
 }  // namespace pgstage::planner

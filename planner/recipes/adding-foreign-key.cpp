@@ -7,21 +7,21 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace adding_foreign_key {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   if (c.is<AddColumn>()) return stage_add_column(cx, in, c, "adding-foreign-key");
   return stage_not_valid_constraint(cx, in, c, "adding-foreign-key");
 }
 
-}  // namespace
+}  // namespace adding_foreign_key
 }  // namespace detail
 
 extern const Recipe recipe_adding_foreign_key{
     .rule = "adding-foreign-key",
     .summary = "NOT VALID -> VALIDATE CONSTRAINT",
     .takes = takes<AddConstraint, AddColumn>,
-    .stage = detail::stage,
+    .stage = detail::adding_foreign_key::stage,
 };
 
 }  // namespace pgstage::planner

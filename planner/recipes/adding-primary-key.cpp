@@ -8,7 +8,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace adding_primary_key {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   // A column added with an inline PRIMARY KEY is refused by the ADD COLUMN building block, with how to split it.
@@ -49,14 +49,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace adding_primary_key
 }  // namespace detail
 
 extern const Recipe recipe_adding_primary_key{
     .rule = "adding-primary-key",
     .summary = "not-null via CHECK -> unique index CONCURRENTLY -> USING INDEX",
     .takes = takes<AddConstraint, AddColumn>,
-    .stage = detail::stage,
+    .stage = detail::adding_primary_key::stage,
 };
 
 }  // namespace pgstage::planner

@@ -7,20 +7,20 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace adding_required_column {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return stage_add_column(cx, in, c, "adding-required-column");
 }
 
-}  // namespace
+}  // namespace adding_required_column
 }  // namespace detail
 
 extern const Recipe recipe_adding_required_column{
     .rule = "adding-required-column",
     .summary = "add nullable -> backfill -> not-null via CHECK",
     .takes = takes<AddColumn>,
-    .stage = detail::stage,
+    .stage = detail::adding_required_column::stage,
 };
 
 }  // namespace pgstage::planner

@@ -7,7 +7,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace adding_unique_constraint {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   // A column added with an inline UNIQUE is refused by the ADD COLUMN building block, with how to split it.
@@ -34,14 +34,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace adding_unique_constraint
 }  // namespace detail
 
 extern const Recipe recipe_adding_unique_constraint{
     .rule = "adding-unique-constraint",
     .summary = "unique index CONCURRENTLY -> ADD CONSTRAINT ... USING INDEX",
     .takes = takes<AddConstraint, AddColumn>,
-    .stage = detail::stage,
+    .stage = detail::adding_unique_constraint::stage,
 };
 
 }  // namespace pgstage::planner

@@ -7,7 +7,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace backfill_in_migration {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const Dml& d = *c.as<Dml>();
@@ -19,14 +19,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return stage_update_backfill(cx, in, c, "backfill-in-migration");
 }
 
-}  // namespace
+}  // namespace backfill_in_migration
 }  // namespace detail
 
 extern const Recipe recipe_backfill_in_migration{
     .rule = "backfill-in-migration",
     .summary = "batched backfill step",
     .takes = takes<Dml>,
-    .stage = detail::stage,
+    .stage = detail::backfill_in_migration::stage,
     .whole_statement = true,
 };
 

@@ -10,7 +10,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace changing_column_type {
 
 // Identity, generated and sequence-owned columns cannot be copied: the copy would lose what makes
 // them special (and dropping the old column drops its sequence).
@@ -95,14 +95,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace changing_column_type
 }  // namespace detail
 
 extern const Recipe recipe_changing_column_type{
     .rule = "changing-column-type",
     .summary = "new column + sync triggers + backfill -> swap",
     .takes = takes<AlterColumnType>,
-    .stage = detail::stage,
+    .stage = detail::changing_column_type::stage,
 };
 
 }  // namespace pgstage::planner

@@ -6,7 +6,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace concurrently_in_transaction {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change&) {
   if (in.lock.transactional) return false;  // not the CONCURRENTLY statement the finding is about
@@ -14,14 +14,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change&) {
   return true;
 }
 
-}  // namespace
+}  // namespace concurrently_in_transaction
 }  // namespace detail
 
 extern const Recipe recipe_concurrently_in_transaction{
     .rule = "concurrently-in-transaction",
     .summary = "own non-transactional step",
     .takes = takes<CreateIndex, DropIndex, Reindex, DetachPartition>,
-    .stage = detail::stage,
+    .stage = detail::concurrently_in_transaction::stage,
     .whole_statement = true,
 };
 

@@ -11,7 +11,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace create_index_non_concurrent {
 
 std::string index_column_name(const std::string& col) {
   bool plain = !col.empty();
@@ -59,14 +59,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace create_index_non_concurrent
 }  // namespace detail
 
 extern const Recipe recipe_create_index_non_concurrent{
     .rule = "create-index-non-concurrent",
     .summary = "CREATE INDEX CONCURRENTLY in its own non-transactional step",
     .takes = takes<CreateIndex>,
-    .stage = detail::stage,
+    .stage = detail::create_index_non_concurrent::stage,
 };
 
 }  // namespace pgstage::planner

@@ -9,7 +9,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace drop_index_non_concurrent {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const DropIndex& d = *c.as<DropIndex>();
@@ -41,14 +41,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace drop_index_non_concurrent
 }  // namespace detail
 
 extern const Recipe recipe_drop_index_non_concurrent{
     .rule = "drop-index-non-concurrent",
     .summary = "DROP INDEX CONCURRENTLY",
     .takes = takes<DropIndex>,
-    .stage = detail::stage,
+    .stage = detail::drop_index_non_concurrent::stage,
 };
 
 }  // namespace pgstage::planner

@@ -7,7 +7,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace dropping_column {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const DropColumn& d = *c.as<DropColumn>();
@@ -32,14 +32,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace dropping_column
 }  // namespace detail
 
 extern const Recipe recipe_dropping_column{
     .rule = "dropping-column",
     .summary = "deprecate (code stops using it) -> drop in the next release",
     .takes = takes<DropColumn>,
-    .stage = detail::stage,
+    .stage = detail::dropping_column::stage,
 };
 
 }  // namespace pgstage::planner

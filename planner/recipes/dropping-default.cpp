@@ -7,7 +7,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace dropping_default {
 
 // DROP DEFAULT that the running release relies on (its INSERTs leave the column out): contract, once
 // only the new release runs. A drop lint is silent on (the default set again before COMMIT, a new
@@ -24,14 +24,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace dropping_default
 }  // namespace detail
 
 extern const Recipe recipe_dropping_default{
     .rule = "dropping-default",
     .summary = "DROP DEFAULT moved to contract, when no release relies on the default",
     .takes = takes<DropDefault>,
-    .stage = detail::stage,
+    .stage = detail::dropping_default::stage,
 };
 
 }  // namespace pgstage::planner

@@ -9,7 +9,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace dropping_table {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const DropTable& d = *c.as<DropTable>();
@@ -24,14 +24,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace dropping_table
 }  // namespace detail
 
 extern const Recipe recipe_dropping_table{
     .rule = "dropping-table",
     .summary = "deprecate -> drop in the next release",
     .takes = takes<DropTable>,
-    .stage = detail::stage,
+    .stage = detail::dropping_table::stage,
 };
 
 }  // namespace pgstage::planner

@@ -9,7 +9,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace reindex_non_concurrent {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const Reindex& r = *c.as<Reindex>();
@@ -25,14 +25,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace reindex_non_concurrent
 }  // namespace detail
 
 extern const Recipe recipe_reindex_non_concurrent{
     .rule = "reindex-non-concurrent",
     .summary = "REINDEX ... CONCURRENTLY",
     .takes = takes<Reindex>,
-    .stage = detail::stage,
+    .stage = detail::reindex_non_concurrent::stage,
 };
 
 }  // namespace pgstage::planner

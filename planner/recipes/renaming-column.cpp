@@ -10,7 +10,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace renaming_column {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const RenameColumn& r = *c.as<RenameColumn>();
@@ -88,14 +88,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace renaming_column
 }  // namespace detail
 
 extern const Recipe recipe_renaming_column{
     .rule = "renaming-column",
     .summary = "copy under the new name + sync trigger + backfill -> drop the copy, rename the old column onto it",
     .takes = takes<RenameColumn>,
-    .stage = detail::stage,
+    .stage = detail::renaming_column::stage,
 };
 
 }  // namespace pgstage::planner

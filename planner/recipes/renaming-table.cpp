@@ -7,7 +7,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace renaming_table {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const RenameTable& r = *c.as<RenameTable>();
@@ -35,14 +35,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace renaming_table
 }  // namespace detail
 
 extern const Recipe recipe_renaming_table{
     .rule = "renaming-table",
     .summary = "rename + compatibility view -> drop view",
     .takes = takes<RenameTable>,
-    .stage = detail::stage,
+    .stage = detail::renaming_table::stage,
 };
 
 }  // namespace pgstage::planner

@@ -9,7 +9,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace setting_not_null {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const SetNotNull& s = *c.as<SetNotNull>();
@@ -60,14 +60,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return true;
 }
 
-}  // namespace
+}  // namespace setting_not_null
 }  // namespace detail
 
 extern const Recipe recipe_setting_not_null{
     .rule = "setting-not-null",
     .summary = "CHECK NOT VALID -> VALIDATE -> SET NOT NULL -> drop check",
     .takes = takes<SetNotNull>,
-    .stage = detail::stage,
+    .stage = detail::setting_not_null::stage,
 };
 
 }  // namespace pgstage::planner

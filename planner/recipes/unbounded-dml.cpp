@@ -8,7 +8,7 @@
 namespace pgstage::planner {
 
 namespace detail {
-namespace {
+namespace unbounded_dml {
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const Dml& d = *c.as<Dml>();
@@ -32,14 +32,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   return stage_update_backfill(cx, in, c, "unbounded-dml");
 }
 
-}  // namespace
+}  // namespace unbounded_dml
 }  // namespace detail
 
 extern const Recipe recipe_unbounded_dml{
     .rule = "unbounded-dml",
     .summary = "batched backfill step",
     .takes = takes<Dml>,
-    .stage = detail::stage,
+    .stage = detail::unbounded_dml::stage,
 };
 
 }  // namespace pgstage::planner
