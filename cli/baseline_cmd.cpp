@@ -74,7 +74,7 @@ std::string default_text(const CatalogColumn& c) {
   return c.default_expr ? "default " + c.default_expr->sql : "no default";
 }
 
-std::string join(const std::vector<std::string>& v) {
+std::string parenthesized_list(const std::vector<std::string>& v) {
   std::string out;
   for (auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return "(" + out + ")";
@@ -99,15 +99,15 @@ const char* constraint_kind(ConstraintKind k) {
 
 std::string constraint_text(const CatalogConstraint& k) {
   std::string s = constraint_kind(k.kind);
-  if (k.kind != ConstraintKind::Check) s += " " + join(k.columns);  // a CHECK's expression names its columns
-  if (!k.ref_table.empty()) s += " REFERENCES " + k.ref_table.str() + " " + join(k.ref_columns);
+  if (k.kind != ConstraintKind::Check) s += " " + parenthesized_list(k.columns);  // a CHECK's expression names its columns
+  if (!k.ref_table.empty()) s += " REFERENCES " + k.ref_table.str() + " " + parenthesized_list(k.ref_columns);
   if (!k.check_sql.empty()) s += " " + k.check_sql;
   if (!k.validated) s += " NOT VALID";
   return s;
 }
 
 std::string index_text(const CatalogIndex& i) {
-  return std::string(i.unique ? "UNIQUE " : "") + "on " + i.table.str() + " " + join(i.columns) +
+  return std::string(i.unique ? "UNIQUE " : "") + "on " + i.table.str() + " " + parenthesized_list(i.columns) +
          (i.valid ? "" : " INVALID");
 }
 
@@ -200,8 +200,8 @@ std::vector<std::string> schema_differences(const Catalog& db, const Catalog& fi
     else if (!d)
       out.push_back(f->kind + " " + f->name.str() + ": created by the migrations, missing from the database");
     else if (d->values != f->values)
-      out.push_back(d->kind + " " + d->name.str() + ": values " + join(d->values) + " in the database, " +
-                    join(f->values) + " in the migrations");
+      out.push_back(d->kind + " " + d->name.str() + ": values " + parenthesized_list(d->values) + " in the database, " +
+                    parenthesized_list(f->values) + " in the migrations");
   }
   return out;
 }

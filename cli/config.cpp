@@ -24,7 +24,7 @@ std::string where(const std::string& file, const toml::source_region& src) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items) {
+std::string comma_list(const std::vector<std::string>& items) {
   std::string s;
   for (auto& i : items) s += (s.empty() ? "" : ", ") + i;
   return s;
@@ -466,7 +466,7 @@ bool read_table(Reader& r, const toml::table& t, const std::string& section, con
         for (auto& s : kSections) known.push_back("[" + s + "]");
       return r.fail_key(k, "unknown key `" + name + "` " +
                                (section.empty() ? "at the top level" : "in [" + section + "]") +
-                               " (known: " + join(known) + ")");
+                               " (known: " + comma_list(known) + ")");
     }
     if (!it->second(r, v, prefix + name)) return false;
   }

@@ -77,6 +77,9 @@ std::string render_plan_markdown(const planner::Plan& p, const std::vector<Findi
 // Percent-encodes a path for a URI reference (keeps unreserved characters and '/').
 std::string uri_path(const std::string& path);
 
+// "1 finding", "3 findings": a count and the word, plural when the count is not 1.
+std::string plural(size_t n, const char* word);
+
 // The JSON of lock facts (shared by formats that embed them).
 nlohmann::ordered_json lock_json(const LockFacts& l);
 

@@ -34,7 +34,6 @@ std::string escape_property(const std::string& s) {
   return out;
 }
 
-std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 const char* command(Severity s) {
   return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "notice";

@@ -185,6 +185,11 @@ void write_document(const LintResult& r, const ReportOptions& o, JsonWriter& w, 
   w.end_object();
 }
 
+}  // namespace
+
+// The report's arrays in spills (a named namespace: JsonStream::Arrays holds them).
+namespace json_spill {
+
 // Bytes written now and copied to the output at the end: an unlinked temporary file in $TMPDIR
 // (so a large report is not held in memory), or memory when no temporary file can be made.
 class Spill final : public std::streambuf {
@@ -279,11 +284,11 @@ struct SpilledArray {
   }
 };
 
-}  // namespace
+}  // namespace json_spill
 
 struct JsonStream::Arrays {
   explicit Arrays(int indent) : statements(indent), findings(indent) {}
-  SpilledArray statements, findings;
+  json_spill::SpilledArray statements, findings;
 };
 
 JsonStream::JsonStream(int indent) : arrays_(std::make_unique<Arrays>(indent)) {}

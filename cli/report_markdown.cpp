@@ -16,7 +16,6 @@ namespace pgstage::cli {
 
 namespace {
 
-std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 // Inline prose: Markdown punctuation is backslash-escaped, HTML's `<`, `>`, `&` become entities
 // (they work both in Markdown and inside HTML blocks), line breaks become spaces.

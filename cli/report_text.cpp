@@ -15,9 +15,9 @@ struct Palette {
   }
 };
 
-std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 }  // namespace
+
+std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 std::string render_text(const LintResult& r, const ReportOptions& o) {
   std::ostringstream out;

@@ -1,7 +1,5 @@
 #include "deploy/docker_runtime.h"
 
-#include <random>
-
 #include <nlohmann/json.hpp>
 
 #include "deploy/http.h"
@@ -20,18 +18,10 @@ std::string api_message(const std::string& body) {
   return body.substr(0, 200);
 }
 
-std::string safe_name(const std::string& s) {
+std::string container_name_part(const std::string& s) {
   std::string out;
   for (char c : s) out += (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
   return out;
-}
-
-std::string random_suffix() {
-  static std::mt19937 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 6; ++i) s += hex[rng() % 16];
-  return s;
 }
 
 // Docker multiplexes stdout/stderr of a container without a TTY: 8-byte frame headers.
@@ -106,7 +96,7 @@ bool DockerRuntime::start(const InstanceSpec& spec, Instance& out, std::string& 
     body["HostConfig"] = {{"PortBindings", {{key, {{{"HostIp", host_}, {"HostPort", std::to_string(port)}}}}}}};
   }
   body["Env"] = env;
-  std::string name = "pgstage-" + safe_name(spec.service) + "-" + safe_name(spec.release) + "-" + random_suffix();
+  std::string name = "pgstage-" + container_name_part(spec.service) + "-" + container_name_part(spec.release) + "-" + random_suffix();
   long status = 0;
   std::string resp;
   if (!call("POST", "/containers/create?name=" + url_encode(name), body.dump(), kRuntimeRequestTimeout, status, resp,

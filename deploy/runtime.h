@@ -57,6 +57,9 @@ class Runtime {
   virtual bool list(const std::string& service, std::vector<Instance>& out, std::string& err) = 0;
 };
 
+// Six random hex digits: what makes each container or service name pgstage creates unique.
+std::string random_suffix();
+
 // The runtime named by the config (docker, swarm or process).
 std::unique_ptr<Runtime> make_runtime(const DeployConfig& cfg);
 

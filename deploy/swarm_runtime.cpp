@@ -1,7 +1,6 @@
 #include "deploy/swarm_runtime.h"
 
 #include <chrono>
-#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -15,18 +14,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-std::string safe_name(const std::string& s) {
+// Swarm service names are DNS labels: letters, digits and dashes.
+std::string service_name_part(const std::string& s) {
   std::string out;
   for (char c : s) out += (isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '-';
   return out.substr(0, 40);
-}
-
-std::string random_suffix() {
-  static std::mt19937 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 6; ++i) s += hex[rng() % 16];
-  return s;
 }
 
 // A service's labels (Spec.Labels).
@@ -152,7 +144,7 @@ bool SwarmRuntime::start_many(const InstanceSpec& spec, int n, Millis timeout, s
     container["StopGracePeriod"] = static_cast<long long>(spec.stop_grace.count()) * 1000000LL;
   json task = {{"ContainerSpec", container}, {"RestartPolicy", {{"Condition", "on-failure"}, {"Delay", 1000000000LL}}}};
   if (!spec.placement.empty()) task["Placement"] = {{"Constraints", spec.placement}};
-  json body = {{"Name", "pgstage-" + safe_name(spec.service) + "-" + safe_name(spec.release) + "-" + random_suffix()},
+  json body = {{"Name", "pgstage-" + service_name_part(spec.service) + "-" + service_name_part(spec.release) + "-" + random_suffix()},
                {"Labels", labels},
                {"TaskTemplate", task},
                {"Mode", {{"Replicated", {{"Replicas", n}}}}}};
