@@ -4,6 +4,8 @@
 
 #include "tests/support/deploy_scenarios.h"
 
+namespace e2e_deploy_docker_test {
+
 using namespace pgstage::test;
 
 TEST_SUITE("deploy (docker runtime)") {
@@ -45,3 +47,5 @@ TEST_SUITE("deploy (docker runtime, replicas = 3)") {
                                 /*worker=*/false, /*replicas=*/3);
   }
 }
+
+}  // namespace e2e_deploy_docker_test

@@ -9,6 +9,8 @@
 #include "tests/support/deploy_scenarios.h"
 #include "tests/support/swarm_node.h"
 
+namespace e2e_deploy_swarm_cluster_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -64,3 +66,5 @@ TEST_SUITE("deploy (swarm runtime, two nodes)") {
                                 /*worker=*/false, /*replicas=*/3, "10.213.0.1", /*recover_each=*/false);
   }
 }
+
+}  // namespace e2e_deploy_swarm_cluster_test

@@ -9,6 +9,8 @@
 #include "tests/support/deploy_scenarios.h"
 #include "tests/support/swarm_node.h"
 
+namespace e2e_deploy_swarm_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -42,3 +44,5 @@ TEST_SUITE("deploy (swarm runtime)") {
                                 /*worker=*/false, /*replicas=*/3, swarm.bridge_gateway());
   }
 }
+
+}  // namespace e2e_deploy_swarm_test

@@ -2,6 +2,8 @@
 // status and password redaction.
 #include "tests/integration/apply_support.h"
 
+namespace integration_apply_clean_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -129,3 +131,5 @@ TEST_CASE("two applies never run at once: the second waits for the lock or gives
   CHECK(patient.out.find("nothing to apply") != std::string::npos);
   CHECK(q1(url, "SELECT count(*) FROM slow") == "1");  // ran once
 }
+
+}  // namespace integration_apply_clean_test

@@ -3,6 +3,8 @@
 // with no backfill batch applied twice.
 #include "tests/integration/apply_support.h"
 
+namespace integration_apply_crash_test {
+
 using namespace pgstage;
 using namespace pgstage::test;
 
@@ -117,3 +119,5 @@ TEST_CASE("the pgstage binary killed between steps of a migration resumes where 
           "done,done,done");
   }
 }
+
+}  // namespace integration_apply_crash_test

@@ -2,6 +2,8 @@
 // left by failed concurrent builds.
 #include "tests/integration/apply_support.h"
 
+namespace integration_apply_locks_test {
+
 using namespace pgstage;
 using namespace pgstage::test;
 
@@ -157,3 +159,5 @@ TEST_CASE("a concurrent build that times out waiting for a writer is dropped bef
   CHECK(count_lines(log, "dropping INVALID index \"t_n_idx\"") == 1);
   CHECK(q1(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_n_idx'::regclass") == "t");
 }
+
+}  // namespace integration_apply_locks_test

@@ -2,6 +2,8 @@
 // its plan, and kill -9 in the middle of its backfill.
 #include "tests/integration/apply_support.h"
 
+namespace integration_apply_planned_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -121,3 +123,5 @@ TEST_CASE("a file with only warnings runs as written, or staged with --stage-war
   CHECK(q1(staged, "SELECT count(*) FROM users WHERE name = upper(name)") == "120");
   CHECK(q1(staged, "SELECT rows_done || '/' || batches FROM pgstage.backfills") == "120/3");
 }
+
+}  // namespace integration_apply_planned_test

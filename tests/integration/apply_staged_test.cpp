@@ -1,6 +1,8 @@
 // An unsafe migration split across two releases; refusal of unsafe findings without a recipe.
 #include "tests/integration/apply_support.h"
 
+namespace integration_apply_staged_test {
+
 using namespace pgstage;
 using namespace pgstage::test;
 
@@ -87,3 +89,5 @@ TEST_CASE("an unsafe finding without a recipe refuses the run before anything ru
   CHECK(r3.ran.size() == 2);
   CHECK(q1(url, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'y'") == "t");
 }
+
+}  // namespace integration_apply_staged_test

@@ -5,6 +5,8 @@
 #include "executor/sha256.h"
 #include "tests/integration/apply_support.h"
 
+namespace integration_baseline_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -272,3 +274,5 @@ TEST_CASE("baseline killed half-way through recording leaves the database as it 
   CHECK(b.exit_code == 0);
   CHECK(state_rows(url) == "001_users.sql=applied@baseline,002_posts.sql=applied@baseline");
 }
+
+}  // namespace integration_baseline_test

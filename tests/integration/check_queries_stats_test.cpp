@@ -12,6 +12,8 @@
 #include "queries/queries.h"
 #include "tests/support/cli_run.h"
 
+namespace integration_check_queries_stats_test {
+
 using namespace pgstage;
 using json = nlohmann::json;
 
@@ -265,3 +267,5 @@ TEST_CASE("the contract gate: --force-contract runs the contract with a warning 
                 "attisdropped")
             .empty());
 }
+
+}  // namespace integration_check_queries_stats_test

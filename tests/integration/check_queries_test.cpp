@@ -8,6 +8,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
+namespace integration_check_queries_test {
+
 using namespace pgstage;
 using json = nlohmann::json;
 using test::point_names;
@@ -173,3 +175,5 @@ TEST_CASE("check-queries: usage and input errors exit 2 with file:line:col") {
   CHECK(r.err.find("could not run") != std::string::npos);
   CHECK(r.err.find("s3cret") == std::string::npos);
 }
+
+}  // namespace integration_check_queries_test

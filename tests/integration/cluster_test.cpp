@@ -4,6 +4,8 @@
 
 #include "tests/support/pg_cluster.h"
 
+namespace integration_cluster_test {
+
 TEST_CASE("the test cluster serves a fresh database") {
   auto& pg = pgstage::test::PgCluster::shared();
   REQUIRE(pg.ok());
@@ -13,3 +15,5 @@ TEST_CASE("the test cluster serves a fresh database") {
   CHECK(tx.exec1("SELECT current_setting('server_version_num')::int / 10000")[0].as<int>() == 15);
   CHECK(tx.exec1("SELECT current_setting('fsync')")[0].as<std::string>() == "off");
 }
+
+}  // namespace integration_cluster_test

@@ -9,6 +9,8 @@
 #include "tests/support/deploy_fixture.h"
 #include "tests/support/deploy_scenarios.h"
 
+namespace integration_deploy_process_test {
+
 using namespace pgstage::test;
 
 TEST_SUITE("deploy (process runtime)") {
@@ -88,3 +90,5 @@ TEST_SUITE("deploy (process runtime, replicas = 3, stop)") {
     CHECK(spread < 1000);  // one after another: at least 1500 ms apart
   }
 }
+
+}  // namespace integration_deploy_process_test

@@ -11,6 +11,8 @@
 #include "trace/trace.h"
 #include "tests/support/pg_cluster.h"
 
+namespace integration_lockfacts_test {
+
 using namespace pgstage;
 
 namespace {
@@ -262,3 +264,5 @@ TEST_CASE("a failing statement is reported and rolled back") {
   pqxx::work tx(c);
   CHECK(tx.exec1("SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0")[0].as<int>() == 1);
 }
+
+}  // namespace integration_lockfacts_test

@@ -3,6 +3,8 @@
 
 #include "tests/integration/plan_harness.h"
 
+namespace integration_plan_columns_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -228,3 +230,5 @@ TEST_CASE(
       "SELECT id, full_name, token, country FROM users ORDER BY id DESC LIMIT 5");
   check_scenario(run_scenario(s));
 }
+
+}  // namespace integration_plan_columns_test

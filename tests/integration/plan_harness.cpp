@@ -81,7 +81,7 @@ std::vector<std::string> schema_snapshot(const std::string& url) {
 }
 
 namespace {
-void exec(const std::string& url, const std::string& sql) {
+void run_sql(const std::string& url, const std::string& sql) {
   if (sql.empty()) return;
   pqxx::connection c(url);
   pqxx::nontransaction tx(c);
@@ -122,19 +122,19 @@ ScenarioResult run_scenario(const Scenario& s) {
   r.plan = planned.plan;
 
   std::string original = pg.fresh_database("orig");
-  exec(original, s.before);
+  run_sql(original, s.before);
   // One statement at a time, as a migration runner without a wrapping transaction would.
   std::string ref = s.reference_migration.empty() ? s.migration : s.reference_migration;
   for (size_t b = 0, e; b < ref.size(); b = e + 2) {
     e = ref.find(";\n", b);
     if (e == std::string::npos) e = ref.size();
-    exec(original, ref.substr(b, e - b));
+    run_sql(original, ref.substr(b, e - b));
   }
   r.original_schema = schema_snapshot(original);
 
   std::string url = pg.fresh_database("plan");
-  exec(url, s.before);
-  exec(url, s.data);
+  run_sql(url, s.before);
+  run_sql(url, s.data);
   r.initial_rows = count(url, s.initial_count_sql.empty() ? s.count_sql : s.initial_count_sql);
 
   Traffic old_release(url, s.old_release), new_release(url, s.new_release);
@@ -178,12 +178,12 @@ int old_release_errors_as_written(const Scenario& s) {
   auto& pg = PgCluster::shared();
   if (!pg.ok()) return -1;
   std::string url = pg.fresh_database("written");
-  exec(url, s.before);
-  exec(url, s.data);
+  run_sql(url, s.before);
+  run_sql(url, s.data);
   Traffic old_release(url, s.old_release);
   old_release.start();
   if (!old_release.wait_requests(10)) return -1;
-  exec(url, s.migration);
+  run_sql(url, s.migration);
   if (!old_release.wait_requests(20)) return -1;
   old_release.stop();
   return old_release.errors();

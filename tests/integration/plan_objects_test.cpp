@@ -3,6 +3,8 @@
 
 #include "tests/integration/plan_harness.h"
 
+namespace integration_plan_objects_test {
+
 using namespace pgstage::test;
 
 namespace {
@@ -125,3 +127,5 @@ TEST_CASE("plan create/drop index and reindex: CONCURRENTLY; concurrently-in-tra
   s.new_release = writer("new");
   check_scenario(run_scenario(s));
 }
+
+}  // namespace integration_plan_objects_test

@@ -5,6 +5,8 @@
 
 #include "tests/integration/apply_support.h"
 
+namespace integration_plan_verify_recipes_test {
+
 using namespace pgstage;
 using namespace pgstage::test;
 
@@ -337,3 +339,5 @@ TEST_CASE("plan --verify: a SQL-standard-body function over a renamed column is 
   CHECK(r.out.find("p.proname = 'user_name'") != std::string::npos);
   CHECK(r.out.find("p.proname = 'user_len'") != std::string::npos);
 }
+
+}  // namespace integration_plan_verify_recipes_test

@@ -13,6 +13,8 @@
 #include "tests/support/plan_helpers.h"
 #include "verify/verify.h"
 
+namespace integration_plan_verify_test {
+
 using namespace pgstage;
 using namespace pgstage::test;
 
@@ -167,3 +169,5 @@ TEST_CASE("apply verifies each plan by default and refuses one that does not ver
   CHECK(ok.out.find("verified on postgresql://postgres@127.0.0.1") != std::string::npos);
   CHECK(ok.out.find("1 expanded") != std::string::npos);
 }
+
+}  // namespace integration_plan_verify_test

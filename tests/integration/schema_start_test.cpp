@@ -9,6 +9,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
+namespace integration_schema_start_test {
+
 using namespace pgstage;
 using json = nlohmann::json;
 using test::status_at;
@@ -149,3 +151,5 @@ TEST_CASE("--schema-url with a database that cannot be read: exit 2, the error n
   CHECK(r.err.find("postgresql://app:***@127.0.0.1:1/nowhere") != std::string::npos);
   CHECK((r.out + r.err).find("sekret-pw-9") == std::string::npos);
 }
+
+}  // namespace integration_schema_start_test

@@ -12,6 +12,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/pg_cluster.h"
 
+namespace integration_trace_cli_test {
+
 using namespace pgstage;
 using json = nlohmann::json;
 
@@ -222,3 +224,5 @@ TEST_CASE("the password in a database URL never appears in output or errors") {
   CHECK(ok.out.find(secret) == std::string::npos);
   CHECK(ok.err.find(secret) == std::string::npos);
 }
+
+}  // namespace integration_trace_cli_test

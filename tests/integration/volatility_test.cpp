@@ -15,6 +15,8 @@
 #include "analyzer/volatility.h"
 #include "tests/support/pg_cluster.h"
 
+namespace integration_volatility_test {
+
 namespace {
 
 char letter(pgstage::Volatility v) {
@@ -128,3 +130,5 @@ TEST_CASE("the volatility comparison names disagreements and one-sided functions
   CHECK(self.only_server.empty());
   CHECK(self.only_table.empty());
 }
+
+}  // namespace integration_volatility_test

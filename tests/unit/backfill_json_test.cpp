@@ -6,6 +6,8 @@
 #include "planner/backfill_json.h"
 #include "planner/planner.h"
 
+namespace unit_backfill_json_test {
+
 using namespace pgstage;
 
 TEST_CASE("the plan's backfill JSON is the executor's state JSON, and round-trips") {
@@ -47,3 +49,5 @@ TEST_CASE("a state row in the older shape still resumes; a non-backfill spec is 
   CHECK_FALSE(executor::backfill_from_json("{}"));
   CHECK_FALSE(executor::backfill_from_json("not json"));
 }
+
+}  // namespace unit_backfill_json_test

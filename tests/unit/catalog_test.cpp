@@ -6,6 +6,8 @@
 #include "rules/registry.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_catalog_test {
+
 using namespace pgstage;
 
 namespace {
@@ -116,3 +118,5 @@ TEST_CASE("a renamed table: foreign keys to it, its partitions and its indexes f
   CHECK(c.indexes_on(QualifiedName{"", "accounts"}).empty());  // the new `accounts` has none of the old indexes
   CHECK(c.indexes_on(QualifiedName{"", "customers"}).size() >= 1);
 }
+
+}  // namespace unit_catalog_test

@@ -6,6 +6,8 @@
 
 #include "cli/command_options.h"
 
+namespace unit_command_options_test {
+
 using namespace pgstage;
 using namespace pgstage::cli;
 
@@ -384,3 +386,5 @@ TEST_CASE("boolean flags: --flag sets true, --flag=false undoes a true in the fi
     CHECK(value == expected);
   }
 }
+
+}  // namespace unit_command_options_test

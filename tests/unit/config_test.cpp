@@ -12,6 +12,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_config_test {
+
 using namespace pgstage;
 using namespace pgstage::cli;
 using test::run_pgstage;
@@ -535,3 +537,5 @@ TEST_CASE("large_tables matches plain and schema-qualified names") {
   REQUIRE(f.size() == 1);
   CHECK(f[0].severity == Severity::Warning);
 }
+
+}  // namespace unit_config_test

@@ -4,6 +4,8 @@
 #include "deploy/deploy_config.h"
 #include "deploy/log_tail.h"
 
+namespace unit_deploy_config_test {
+
 using namespace pgstage::deploy;
 
 namespace {
@@ -129,3 +131,5 @@ TEST_CASE("deploy config: runtime swarm") {
       parse("[deploy]\nruntime = \"swarm\"\n[services.web]\nimage = \"x\"\nport = 1\nplacement = \"a\"\n", cfg, err));
   CHECK(err.find("`services.web.placement` must be an array of strings") != std::string::npos);
 }
+
+}  // namespace unit_deploy_config_test

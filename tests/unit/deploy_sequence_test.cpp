@@ -10,6 +10,8 @@
 
 #include "deploy/deploy.h"
 
+namespace unit_deploy_sequence_test {
+
 using namespace pgstage::deploy;
 
 namespace {
@@ -345,3 +347,5 @@ TEST_CASE("replicas = 3: recover after a kill during drain_old keeps the ready c
   for (const auto& i : rt.live) CHECK(i.release == "v2");
   std::filesystem::remove_all(cfg.state_dir);
 }
+
+}  // namespace unit_deploy_sequence_test

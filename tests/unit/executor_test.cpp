@@ -5,6 +5,8 @@
 #include "executor/runner.h"
 #include "executor/sha256.h"
 
+namespace unit_executor_test {
+
 using namespace pgstage;
 using namespace pgstage::executor;
 
@@ -71,3 +73,5 @@ TEST_CASE("the dry-run runner prints each step's SQL and its timeouts, and write
   CHECK(runner.run_backfill(b, nullptr).ok);
   CHECK(lines.back().rfind("UPDATE \"t\" SET \"c\" = 'x'", 0) == 0);
 }
+
+}  // namespace unit_executor_test

@@ -5,6 +5,8 @@
 #include "analyzer/history.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_history_test {
+
 using namespace pgstage;
 
 TEST_CASE("the migration directory of a file; Diesel and Prisma keep each migration in a folder") {
@@ -37,3 +39,5 @@ TEST_CASE("migrations before a file, in order, for flat and per-folder layouts")
   std::string stray = d.write("elsewhere.txt", "x");
   CHECK_FALSE(migrations_before(stray, canonical_path(stray), Layout::Auto, {}).found);
 }
+
+}  // namespace unit_history_test

@@ -4,6 +4,8 @@
 
 #include "tests/support/lint_helpers.h"
 
+namespace unit_ignore_comments_test {
+
 using namespace pgstage;
 using test::findings_of;
 using test::lint_text;
@@ -221,3 +223,5 @@ TEST_CASE("a configured severity applies to unused-ignore") {
   REQUIRE(u.size() == 1);
   CHECK(u[0].severity == Severity::Error);
 }
+
+}  // namespace unit_ignore_comments_test

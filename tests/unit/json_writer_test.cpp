@@ -9,6 +9,8 @@
 
 #include "cli/json_writer.h"
 
+namespace unit_json_writer_test {
+
 using pgstage::cli::JsonWriter;
 using json = nlohmann::ordered_json;
 
@@ -125,3 +127,5 @@ TEST_CASE("JsonWriter: qualified names, and a captured value written again at th
     CHECK(doc[1]["lock"]["tables"] == json::array({"app.us\"ers", "t"}));
   }
 }
+
+}  // namespace unit_json_writer_test

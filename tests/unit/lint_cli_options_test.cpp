@@ -4,6 +4,8 @@
 
 #include "tests/support/cli_run.h"
 
+namespace unit_lint_cli_options_test {
+
 using namespace pgstage;
 
 TEST_CASE("lint --enable RULE FILE: the option takes one value, the file is linted") {
@@ -28,3 +30,5 @@ TEST_CASE("lint --enable RULE FILE: the option takes one value, the file is lint
   CHECK(bad.err.find("no-such-rule") != std::string::npos);
   CHECK(bad.err.find("001_init.sql") == std::string::npos);
 }
+
+}  // namespace unit_lint_cli_options_test

@@ -17,6 +17,8 @@
 
 #include "tests/support/lint_helpers.h"
 
+namespace unit_lint_fixtures_test {
+
 using namespace pgstage;
 namespace fs = std::filesystem;
 
@@ -173,3 +175,5 @@ TEST_CASE("the fixture harness fails on unexpected findings, unmet and misplaced
       "s.sql", history + "SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN a;\n-- expect: dropping-column:hint\n");
   CHECK(severity.size() == 2);
 }
+
+}  // namespace unit_lint_fixtures_test

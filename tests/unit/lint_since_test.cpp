@@ -6,6 +6,8 @@
 
 #include "tests/support/cli_run.h"
 
+namespace unit_lint_since_test {
+
 using nlohmann::json;
 using pgstage::test::run_pgstage;
 using pgstage::test::run_program;
@@ -105,3 +107,5 @@ TEST_CASE("--since outside a git repository is a usage error") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("git") != std::string::npos);
 }
+
+}  // namespace unit_lint_since_test

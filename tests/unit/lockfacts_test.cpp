@@ -5,6 +5,8 @@
 #include "analyzer/lockfacts.h"
 #include "analyzer/lower.h"
 
+namespace unit_lockfacts_test {
+
 using namespace pgstage;
 
 namespace {
@@ -163,3 +165,5 @@ TEST_CASE("which statements may run inside a transaction block") {
     CHECK(fx.of(c.sql).transactional == c.transactional);
   }
 }
+
+}  // namespace unit_lockfacts_test

@@ -4,6 +4,8 @@
 #include "analyzer/lower.h"
 #include "analyzer/parse.h"
 
+namespace unit_lower_test {
+
 using namespace pgstage;
 
 namespace {
@@ -177,3 +179,5 @@ TEST_CASE("a statement that does not parse lowers to nothing, the next one still
   REQUIRE(l.stmts[1].changes.size() == 1);
   CHECK(l.stmts[1].changes[0].is<DropColumn>());
 }
+
+}  // namespace unit_lower_test

@@ -8,6 +8,8 @@
 #include "analyzer/no_migrations.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_no_migrations_test {
+
 using namespace pgstage;
 using pgstage::test::run_pgstage;
 using pgstage::test::TempDir;
@@ -107,3 +109,5 @@ TEST_CASE("Flyway: lint skips V11_name.sql with a warning naming it, and lints n
   CHECK(has(j.err, "Flyway ignores V2_drop.sql"));
   CHECK_FALSE(has(j.out, "Flyway ignores"));
 }
+
+}  // namespace unit_no_migrations_test

@@ -10,6 +10,8 @@
 #include "planner/planner.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_plan_cli_test {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -76,3 +78,5 @@ TEST_CASE("pgstage plan --history supplies the schema; without it a rename canno
   CHECK(with.out.find("ADD COLUMN IF NOT EXISTS \"b\" text") != std::string::npos);
   fs::remove_all(dir);
 }
+
+}  // namespace unit_plan_cli_test

@@ -7,6 +7,8 @@
 #include "tests/support/lint_helpers.h"
 #include "tests/support/plan_helpers.h"
 
+namespace unit_plan_ignore_test {
+
 using namespace pgstage;
 
 namespace {
@@ -80,3 +82,5 @@ TEST_CASE("an ignore for one statement leaves the next one staged") {
   CHECK(staged_statements == std::set<int>{1});
   CHECK(runs_as_written(plan.plan));
 }
+
+}  // namespace unit_plan_ignore_test

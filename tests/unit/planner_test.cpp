@@ -6,6 +6,8 @@
 #include "planner/sql.h"
 #include "tests/support/plan_helpers.h"
 
+namespace unit_planner_test {
+
 using namespace pgstage;
 using namespace pgstage::planner;
 using pgstage::test::phase_text;
@@ -734,3 +736,5 @@ TEST_CASE("dropping and re-adding a column in one statement (Prisma's type chang
   REQUIRE_MESSAGE(ok.ok, ok.error);
   CHECK(kinds(ok.plan, Phase::Contract).empty());
 }
+
+}  // namespace unit_planner_test

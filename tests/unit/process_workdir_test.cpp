@@ -10,6 +10,8 @@
 #include "deploy/process_runtime.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_process_workdir_test {
+
 using namespace pgstage::deploy;
 
 TEST_CASE("process runtime: the command runs in the service's workdir") {
@@ -38,3 +40,5 @@ TEST_CASE("process runtime: the command runs in the service's workdir") {
   CHECK_FALSE(rt.start(spec, inst, err));
   CHECK(err == "workdir " + d.path() + "/missing of service w is not a directory");
 }
+
+}  // namespace unit_process_workdir_test

@@ -4,6 +4,8 @@
 #include "queries/queries.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_queries_test {
+
 using namespace pgstage;
 
 TEST_CASE("query files: statements split with the parser, $n parameters, file:line of each") {
@@ -69,3 +71,5 @@ TEST_CASE("preparable statements and one-line forms") {
   CHECK(queries::one_line(std::string(200, 'x'), 10) == "xxxxxxxxxx...");
   CHECK(queries::one_line("SELECT 'ééééé'", 10) == "SELECT 'é...");
 }
+
+}  // namespace unit_queries_test

@@ -8,6 +8,8 @@
 #include "queries/contract_gate.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_query_refs_test {
+
 using namespace pgstage;
 
 namespace {
@@ -154,3 +156,5 @@ TEST_CASE("the contract gate: statements whose calls grew, or that first ran bet
   CHECK(running[1] == "queryid 4: SELECT * FROM users WHERE id = $1 (calls 0 -> 1, first seen in the interval)");
   CHECK(queries::grown_statements(first, first, removed, c).empty());
 }
+
+}  // namespace unit_query_refs_test

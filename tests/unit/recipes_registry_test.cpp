@@ -12,6 +12,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/plan_helpers.h"
 
+namespace unit_recipes_registry_test {
+
 using namespace pgstage;
 
 TEST_CASE("recipes are sorted, one per rule id, one file each") {
@@ -64,3 +66,5 @@ TEST_CASE("findings in the JSON report are plannable exactly when a recipe exist
   CHECK(seen.count("renaming-column") == 1);
   CHECK(seen.count("wide-lock-window") == 1);
 }
+
+}  // namespace unit_recipes_registry_test

@@ -12,6 +12,8 @@
 #include "rules/registry.h"
 #include "tests/support/plan_helpers.h"
 
+namespace unit_recipes_stage_test {
+
 using namespace pgstage;
 
 namespace {
@@ -134,3 +136,5 @@ TEST_CASE("an UPDATE lint does not report, of a table the plan backfills, is bat
   CHECK(bf[1]->rule.empty());
   CHECK(bf[1]->backfill->predicate == "email IS NOT NULL");
 }
+
+}  // namespace unit_recipes_stage_test

@@ -2,6 +2,8 @@
 
 #include "db/redact.h"
 
+namespace unit_redact_test {
+
 using pgstage::db::redact_secrets;
 using pgstage::db::redact_url;
 using pgstage::db::url_password;
@@ -55,3 +57,5 @@ TEST_CASE("redact_secrets removes the URL and its password from an error message
   CHECK(out.find("p%40ss") == std::string::npos);
   CHECK(out.find("postgresql://app:***@db/prod") != std::string::npos);
 }
+
+}  // namespace unit_redact_test

@@ -11,6 +11,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_report_formats_test {
+
 using namespace pgstage;
 using nlohmann::json;
 
@@ -178,3 +180,5 @@ TEST_CASE("lint --format sarif|github|gitlab from the command line") {
   REQUIRE(json::parse(gl.out).size() == 1);
   CHECK(json::parse(gl.out)[0]["location"]["path"] == "m/002.sql");
 }
+
+}  // namespace unit_report_formats_test

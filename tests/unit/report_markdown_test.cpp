@@ -14,6 +14,8 @@
 #include "tests/support/lint_helpers.h"
 #include "tests/support/plan_helpers.h"
 
+namespace unit_report_markdown_test {
+
 using namespace pgstage;
 using pgstage::test::findings_of;
 using pgstage::test::lint_text;
@@ -296,3 +298,5 @@ TEST_CASE("markdown from the command line: lint and plan") {
   CHECK(t.out.find("### :warning:") < t.out.find("### Phase 1: expand"));
   check_structure(t.out);
 }
+
+}  // namespace unit_report_markdown_test

@@ -14,6 +14,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_report_test {
+
 using namespace pgstage;
 namespace fs = std::filesystem;
 
@@ -234,3 +236,5 @@ TEST_CASE("streamed JSON report: byte for byte the kept report (pretty and compa
     CHECK(out.str() == expected);
   }
 }
+
+}  // namespace unit_report_test

@@ -20,6 +20,8 @@
 #include "tests/support/cli_run.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_robustness_test {
+
 namespace fs = std::filesystem;
 using namespace pgstage;
 
@@ -188,3 +190,5 @@ TEST_CASE("robustness: a symlink loop given as the path is a clear error") {
   CHECK(r.err.find("a.sql") != std::string::npos);
   CHECK(r.err.find("symbolic links") != std::string::npos);
 }
+
+}  // namespace unit_robustness_test

@@ -4,6 +4,8 @@
 #include "rules/registry.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_rules_docs_test {
+
 using namespace pgstage;
 
 TEST_CASE("the markdown rule reference has a table row and a section for every rule") {
@@ -18,3 +20,5 @@ TEST_CASE("the markdown rule reference has a table row and a section for every r
   }
   CHECK(r.out.find("pgstage:ignore") != std::string::npos);
 }
+
+}  // namespace unit_rules_docs_test

@@ -6,6 +6,8 @@
 #include "analyzer/types.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_rules_locking_more_test {
+
 using namespace pgstage;
 
 namespace {
@@ -577,3 +579,5 @@ TEST_CASE("populated new table: CHECK, UNIQUE, PRIMARY KEY, SET NOT NULL and CRE
     CHECK_MESSAGE(has(twice[0].message, "copied into `bo2` from `bo`"), twice[0].message);
   }
 }
+
+}  // namespace unit_rules_locking_more_test

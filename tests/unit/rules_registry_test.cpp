@@ -6,6 +6,8 @@
 #include "rules/registry.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_rules_registry_test {
+
 using namespace pgstage;
 
 TEST_CASE("registry is sorted, ids unique, one file per rule") {
@@ -48,3 +50,5 @@ TEST_CASE("each rule's bad example fires it and its good example does not") {
     }
   }
 }
+
+}  // namespace unit_rules_registry_test

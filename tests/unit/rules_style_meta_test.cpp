@@ -5,6 +5,8 @@
 #include "rules/registry.h"
 #include "tests/support/lint_helpers.h"
 
+namespace unit_rules_style_meta_test {
+
 using namespace pgstage;
 
 namespace {
@@ -267,3 +269,5 @@ TEST_CASE("unknown-type: other databases' type names Postgres refuses, unless a 
   // Schema-qualified names are someone's own types.
   CHECK(run("CREATE TABLE o (b legacy.blob);", "unknown-type").empty());
 }
+
+}  // namespace unit_rules_style_meta_test

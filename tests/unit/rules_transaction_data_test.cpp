@@ -5,6 +5,8 @@
 
 #include "tests/support/lint_helpers.h"
 
+namespace unit_rules_transaction_data_test {
+
 using namespace pgstage;
 
 namespace {
@@ -401,3 +403,5 @@ TEST_CASE("backfill-in-migration: UPDATE or DELETE before DDL on the table in on
             "backfill-in-migration")
             .size() == 1);
 }
+
+}  // namespace unit_rules_transaction_data_test

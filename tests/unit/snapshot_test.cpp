@@ -2,6 +2,8 @@
 
 #include "db/live_schema.h"
 
+namespace unit_snapshot_test {
+
 using namespace pgstage;
 
 TEST_CASE("a schema snapshot round-trips through JSON") {
@@ -61,3 +63,5 @@ TEST_CASE("a bad snapshot is refused with a message naming the file") {
       db::catalog_from_json(R"({"kind":"pgstage-schema","version":1,"tables":[{"columns":[{}]}]})", "s.json", c, err));
   CHECK(err.find("s.json: malformed") == 0);
 }
+
+}  // namespace unit_snapshot_test

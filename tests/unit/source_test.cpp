@@ -10,6 +10,8 @@
 #include "analyzer/source.h"
 #include "tests/support/cli_run.h"
 
+namespace unit_source_test {
+
 using namespace pgstage;
 namespace fs = std::filesystem;
 
@@ -273,3 +275,5 @@ TEST_CASE("other runners' per-file opt-outs: postgres-migrations, sqlx, Flyway's
   REQUIRE_MESSAGE(read_source(on, Layout::Flyway, f, err), err);
   CHECK_FALSE(f.no_transaction_marker);
 }
+
+}  // namespace unit_source_test

@@ -6,6 +6,8 @@
 #include "analyzer/parse.h"
 #include "analyzer/table_swaps.h"
 
+namespace unit_table_swaps_test {
+
 using namespace pgstage;
 
 namespace {
@@ -55,3 +57,5 @@ TEST_CASE("inside one DO block the swap pairs changes of the same statement") {
   CHECK(r->statement == 0);
   CHECK(completes_swap(l, 0, 1, false, kT));
 }
+
+}  // namespace unit_table_swaps_test
