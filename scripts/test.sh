@@ -7,22 +7,20 @@
 # UndefinedBehaviorSanitizer and a 60 s libFuzzer run, both from one clang tree (build-fuzz: every
 # library is built with -fsanitize=address,undefined, and the code the fuzzer explores also with
 # fuzzer-no-link, so the same objects serve the sanitizer suites and the fuzzer). To keep CI short on
-# a 2-core machine: every tree compiles through ccache (scripts/deps.sh) with line tables only
-# instead of full debug info (enough for sanitizer stack traces and backtraces with file:line), the
-# clang tree links with lld, each stage builds only the targets it runs, the integration suite runs
-# as two processes at once (ctest -j2; tests/CMakeLists.txt), and the sanitizer side is one niced
-# background chain started before the GCC build (build the clang tree on the cycles the GCC side
-# leaves, then its suites once the GCC tree's suites are done, then the fuzz run). Stage timings
-# are printed at the end and written to build/ci-timings.txt.
+# a 2-core machine: the GCC tree builds while the test packages install; a new tree is a unity
+# build; every tree compiles through ccache (scripts/deps.sh) with line tables only instead of full
+# debug info (enough for sanitizer stack traces and backtraces with file:line); the clang tree links
+# with lld; each stage builds only the targets it runs; the integration and e2e suites each run as
+# two processes at once (ctest -j2; tests/CMakeLists.txt); and everything off the GCC tree's path
+# runs in niced background jobs: the image test's Debian base (debootstrap), and the sanitizer chain
+# (build the clang tree on the cycles the GCC side leaves, run its suites beside the GCC tree's, then
+# the fuzz run). Stage timings are printed at the end and written to build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-install_deps test
-setup_ccache
-[ ${#CCACHE_LAUNCHER[@]} -gt 0 ] && ccache -z >/dev/null  # the summary shows this run's hits
 
 # Warnings are errors in CI (the option defaults to OFF for users building from source).
-CONFIGURE=(-G Ninja -DPGSTAGE_WERROR=ON "${CCACHE_LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+CONFIGURE=(-G Ninja -DPGSTAGE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 # RelWithDebInfo with line tables only (CMake's default is -O2 -g): -g made most of the compile and
 # link time and a 157 MB binary; users' own builds keep CMake's defaults.
 GCC_FLAGS=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
@@ -34,7 +32,7 @@ SANITIZE_TARGETS=(pgstage pgstage_unit_tests pgstage_integration_tests pgstage_l
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1
 
 T0=$(date +%s)
-TIMINGS=()
+TIMINGS=() CCACHE_LAUNCHER=() GCC_BUILD_PID=""
 # stage NAME COMMAND...: runs COMMAND in the foreground and records how long it took.
 stage() {
   local name=$1 start=$(date +%s)
@@ -44,16 +42,16 @@ stage() {
   TIMINGS+=("$(printf '%-52s %5ds' "$name" $(($(date +%s) - start)))")
 }
 
-# A job run in the background while foreground tests run (a tree's build, the fuzz run): niced so
-# that the tests keep the CPU they ask for.
-BG_PID="" BG_NAME="" BG_LOG="" BG_START=0
+# Jobs run in the background while the foreground builds and tests (the clang tree's chain, the
+# image test's Debian base): niced so that the foreground keeps the CPU it asks for.
+BG_PIDS=() BG_NAMES=() BG_LOGS=() BG_STARTS=()
 background() {
-  BG_NAME=$1 BG_LOG=$2 BG_START=$(date +%s)
+  BG_NAMES+=("$1") BG_LOGS+=("$2") BG_STARTS+=("$(date +%s)")
+  echo "== $1 (in the background), log: $2"
   shift 2
-  echo "== $BG_NAME, log: $BG_LOG"
   # A subshell that lowers its own priority, so COMMAND may be a function of this script.
-  ( renice -n 10 "$BASHPID" >/dev/null; "$@" ) >"$BG_LOG" 2>&1 &
-  BG_PID=$!
+  ( renice -n 10 "$BASHPID" >/dev/null; "$@" ) >"${BG_LOGS[-1]}" 2>&1 &
+  BG_PIDS+=($!)
 }
 # Stops a background job with everything it started (ninja, ctest, the tests).
 kill_tree() {
@@ -61,21 +59,26 @@ kill_tree() {
   for child in $(pgrep -P "$1"); do kill_tree "$child"; done
   kill "$1" 2>/dev/null || true
 }
+# wait_background NAME: waits for the background job NAME; its failure fails the run.
 wait_background() {
-  local rc=0
-  wait "$BG_PID" || rc=$?
-  BG_PID=""
-  TIMINGS+=("$(printf '%-52s %5ds' "$BG_NAME (until done)" $(($(date +%s) - BG_START)))")
-  if [ $rc -ne 0 ]; then
-    tail -n 60 "$BG_LOG" >&2
-    echo "test.sh: $BG_NAME failed (exit $rc); full log: $BG_LOG" >&2
-    exit $rc
-  fi
+  local i rc=0
+  for i in "${!BG_NAMES[@]}"; do
+    [ "${BG_NAMES[$i]}" = "$1" ] && [ -n "${BG_PIDS[$i]}" ] || continue
+    wait "${BG_PIDS[$i]}" || rc=$?
+    BG_PIDS[$i]=""
+    TIMINGS+=("$(printf '%-52s %5ds' "${BG_NAMES[$i]} (until done)" $(($(date +%s) - BG_STARTS[$i])))")
+    if [ $rc -ne 0 ]; then
+      tail -n 60 "${BG_LOGS[$i]}" >&2
+      echo "test.sh: ${BG_NAMES[$i]} failed (exit $rc); full log: ${BG_LOGS[$i]}" >&2
+      exit $rc
+    fi
+  done
 }
 
 report_timings() {
   local rc=$?
-  [ -n "$BG_PID" ] && kill_tree "$BG_PID"
+  local pid
+  for pid in "${BG_PIDS[@]}" $GCC_BUILD_PID; do [ -n "$pid" ] && kill_tree "$pid"; done
   stop_services
   if [ ${#TIMINGS[@]} -gt 0 ]; then
     TIMINGS+=("$(printf '%-52s %5ds' total $(($(date +%s) - T0)))")
@@ -90,20 +93,40 @@ report_timings() {
 . scripts/services.sh
 trap report_timings EXIT
 
-stage "configure build" cmake -S . -B build "${CONFIGURE[@]}" "${GCC_FLAGS[@]}" >/dev/null
+# The packages that build pgstage first; the GCC tree builds while the test packages (clang, docker.io,
+# HAProxy, ...: most of the download on a fresh machine) install.
+stage "install build packages" install_deps build
+setup_ccache
+[ ${#CCACHE_LAUNCHER[@]} -gt 0 ] && ccache -z >/dev/null  # the summary shows this run's hits
+CONFIGURE+=("${CCACHE_LAUNCHER[@]}")
+
+# Unity builds (several .cpp files compiled as one; CMAKE_UNITY_BUILD): each file's share of the big
+# headers (CLI11, nlohmann/json, libpqxx, doctest) is parsed once per batch instead of once per file,
+# which makes a build from scratch far cheaper. A tree configured before keeps its setting, so a
+# developer's incremental `build` stays per file; a new tree (CI's) and the clang tree are unity.
+UNITY=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16)
+GCC_UNITY=()
+[ -f build/CMakeCache.txt ] || GCC_UNITY=("${UNITY[@]}")
+stage "configure build" cmake -S . -B build "${CONFIGURE[@]}" "${GCC_FLAGS[@]}" "${GCC_UNITY[@]}" >/dev/null
+echo "== build build (test targets), while the test packages install"
+GCC_BUILD_START=$(date +%s)
+ninja -C build "${TEST_TARGETS[@]}" &
+GCC_BUILD_PID=$!
+stage "install test packages (beside the build)" install_deps test
+# dockerd before the background jobs: the image test's Debian base is made while the trees build.
+stage "start services" start_services
 
 # The sanitizer side (no arguments, i.e. CI) runs as one background chain, started before the GCC
 # tree is built so that the clang tree, the longest job, gets every cycle the GCC build and the
-# GCC tree's tests leave: build the clang tree; once the GCC tree's suites are done, run the
-# ASan/UBSan unit and integration suites (two processes at once); then the 60 s fuzz run. Not
-# alongside the e2e suite: niced under its load, a sanitized deploy test missed its 3 s health
-# deadline once. Niced, so the foreground's build and load tests keep the CPU they ask for.
+# GCC tree's tests leave: build the clang tree, run the ASan/UBSan unit and integration suites
+# (two processes at once) beside whatever GCC suite runs then, then the 60 s fuzz run. Niced, so
+# the foreground's build and load tests keep the CPU they ask for; the deploy tests stretch their
+# deadlines in sanitized builds (tests/support/deploy_fixture.cpp).
 #
 # One clang tree for the sanitizer suites and the fuzzer: PGSTAGE_FUZZ builds every library with
 # ASan + UBSan, and the code the fuzz target explores also with libFuzzer's coverage instrumentation
 # (CMakeLists.txt); only pgstage_lint_fuzz links libFuzzer's main. Warnings are errors here too
 # (clang's sanitizers do not cause the flow-warning false positives GCC's do).
-GCC_TESTS_DONE=build-fuzz/.gcc-tests-done
 sanitizer_chain() {
   local t
   t=$(date +%s)
@@ -111,24 +134,28 @@ sanitizer_chain() {
     { tail -n 60 build-fuzz/ci-build.log; echo "test.sh: the build of build-fuzz failed; log: build-fuzz/ci-build.log"; return 1; }
   printf '%-52s %5ds\n' "  build build-fuzz" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
   t=$(date +%s)
-  while [ ! -e "$GCC_TESTS_DONE" ]; do sleep 1; done
-  printf '%-52s %5ds\n' "  wait for the GCC tree's suites" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
-  t=$(date +%s)
   ctest --test-dir build-fuzz --output-on-failure -j2 -L 'unit|integration' || return 1
   printf '%-52s %5ds\n' "  ASan/UBSan unit + integration (-j2)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
   t=$(date +%s)
   ctest --test-dir build-fuzz --output-on-failure -L fuzz || return 1
   printf '%-52s %5ds\n' "  fuzz (60 s)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
 }
+CHAIN="sanitizer chain: build build-fuzz, ASan/UBSan unit + integration, fuzz"
+BASE_IMAGE="the image test's Debian base (scripts/base-image.sh)"
 if [ $# -eq 0 ]; then
-  stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" -DPGSTAGE_FUZZ=ON >/dev/null
-  rm -f "$GCC_TESTS_DONE" build-fuzz/ci-chain-timings.txt
-  background "sanitizer chain: build build-fuzz, ASan/UBSan unit + integration, fuzz" build-fuzz/ci-chain.log \
-    sanitizer_chain
+  stage "configure build-fuzz" cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" "${UNITY[@]}" -DPGSTAGE_FUZZ=ON >/dev/null
+  rm -f build-fuzz/ci-chain-timings.txt
+  background "$CHAIN" build-fuzz/ci-chain.log sanitizer_chain
+  # debootstrap from the Debian mirror: minutes of network and dpkg on a fresh machine, off the
+  # critical path here (the image test would otherwise make it in the e2e stage).
+  background "$BASE_IMAGE" build/base-image.log scripts/base-image.sh
 fi
 
-stage "build build (test targets)" ninja -C build "${TEST_TARGETS[@]}"
-stage "start services" start_services
+rc=0
+wait "$GCC_BUILD_PID" || rc=$?
+GCC_BUILD_PID=""
+TIMINGS+=("$(printf '%-52s %5ds' "build build (test targets)" $(($(date +%s) - GCC_BUILD_START)))")
+[ $rc -eq 0 ] || { echo "test.sh: the build of build failed (exit $rc)" >&2; exit $rc; }
 
 if [ $# -gt 0 ]; then
   stage "ctest $*" ctest --test-dir build --output-on-failure "$@"
@@ -137,8 +164,8 @@ fi
 
 stage "unit" ctest --test-dir build --output-on-failure -L unit
 stage "integration (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L integration
-stage "e2e + image" ctest --test-dir build --output-on-failure -L e2e
-touch "$GCC_TESTS_DONE"
-wait_background
+wait_background "$BASE_IMAGE"
+stage "e2e + image (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L e2e
+wait_background "$CHAIN"
 cat build-fuzz/ci-chain.log
 [ -f build-fuzz/ci-chain-timings.txt ] && while IFS= read -r line; do TIMINGS+=("$line"); done <build-fuzz/ci-chain-timings.txt

@@ -36,6 +36,20 @@ ALTER TABLE users DROP COLUMN name;
 
 namespace {
 std::atomic<int> g_counter{0};
+
+// A deadline the deploy must meet ("3s", "500ms"), stretched in sanitized builds: the sample app and
+// pgstage run several times slower under ASan/UBSan, and scripts/test.sh runs those suites niced
+// beside other suites. A test of a deploy that must fail takes longer there; none passes sooner.
+std::string deadline(const std::string& d) {
+#ifdef PGSTAGE_SANITIZERS
+  constexpr long kSlowdown = 4;
+  size_t digits = 0;
+  long n = std::stol(d, &digits);
+  return std::to_string(n * kSlowdown) + d.substr(digits);
+#else
+  return d;
+#endif
+}
 }
 
 DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
@@ -94,10 +108,12 @@ DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
     << "\n"
        "env = { APP_RELEASE = \"{release}\" }\n"
        "health_interval = \"100ms\"\n"
-       "health_timeout = \"1s\"\n"
+       "health_timeout = \""
+    << deadline("1s")
+    << "\"\n"
        "healthy_threshold = 2\n"
        "deploy_timeout = \""
-    << opt.deploy_timeout
+    << deadline(opt.deploy_timeout)
     << "\"\n"
        "drain_timeout = \""
     << opt.drain_timeout
@@ -117,7 +133,7 @@ DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
       << " }\n"
          "health_interval = \"100ms\"\n"
          "deploy_timeout = \""
-      << opt.deploy_timeout
+      << deadline(opt.deploy_timeout)
       << "\"\n"
          "drain_timeout = \"5s\"\n"
          "replicas = "
