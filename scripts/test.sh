@@ -11,10 +11,11 @@
 # build; every tree compiles through ccache (scripts/deps.sh) with line tables only instead of full
 # debug info (enough for sanitizer stack traces and backtraces with file:line); the clang tree links
 # with lld; each stage builds only the targets it runs; the integration and e2e suites each run as
-# two processes at once (ctest -j2; tests/CMakeLists.txt); and everything off the GCC tree's path
-# runs in niced background jobs: the image test's Debian base (debootstrap), and the sanitizer chain
-# (build the clang tree on the cycles the GCC side leaves, run its suites beside the GCC tree's, then
-# the fuzz run). Stage timings are printed at the end and written to build/ci-timings.txt.
+# two processes at once (tests/CMakeLists.txt), e2e beside the image test; and everything off the
+# GCC tree's path runs in niced background jobs: the image test's Debian base (debootstrap), and the
+# sanitizer chain (build the clang tree on the cycles the GCC side leaves, run its suites beside the
+# GCC tree's, then the fuzz run). Stage timings are printed at the end and written to
+# build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -50,7 +51,9 @@ background() {
   echo "== $1 (in the background), log: $2"
   shift 2
   # A subshell that lowers its own priority, so COMMAND may be a function of this script.
-  ( renice -n 10 "$BASHPID" >/dev/null; "$@" ) >"${BG_LOGS[-1]}" 2>&1 &
+  # It writes the time it ended, for the timings (it may end long before it is waited for).
+  ( renice -n 10 "$BASHPID" >/dev/null; rc=0; "$@" || rc=$?; date +%s >"${BG_LOGS[-1]}.end"; exit $rc ) \
+    >"${BG_LOGS[-1]}" 2>&1 &
   BG_PIDS+=($!)
 }
 # Stops a background job with everything it started (ninja, ctest, the tests).
@@ -66,7 +69,9 @@ wait_background() {
     [ "${BG_NAMES[$i]}" = "$1" ] && [ -n "${BG_PIDS[$i]}" ] || continue
     wait "${BG_PIDS[$i]}" || rc=$?
     BG_PIDS[$i]=""
-    TIMINGS+=("$(printf '%-52s %5ds' "${BG_NAMES[$i]} (until done)" $(($(date +%s) - BG_STARTS[$i])))")
+    local end
+    end=$(cat "${BG_LOGS[$i]}.end" 2>/dev/null || date +%s)
+    TIMINGS+=("$(printf '%-52s %5ds' "${BG_NAMES[$i]}" $((end - BG_STARTS[$i])))")
     if [ $rc -ne 0 ]; then
       tail -n 60 "${BG_LOGS[$i]}" >&2
       echo "test.sh: ${BG_NAMES[$i]} failed (exit $rc); full log: ${BG_LOGS[$i]}" >&2
@@ -165,7 +170,7 @@ fi
 stage "unit" ctest --test-dir build --output-on-failure -L unit
 stage "integration (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L integration
 wait_background "$BASE_IMAGE"
-stage "e2e + image (2 processes, ctest -j2)" ctest --test-dir build --output-on-failure -j2 -L e2e
+stage "e2e + image (3 processes: swarm, containers, image; ctest -j3)" ctest --test-dir build --output-on-failure -j3 -L e2e
 wait_background "$CHAIN"
 cat build-fuzz/ci-chain.log
 [ -f build-fuzz/ci-chain-timings.txt ] && while IFS= read -r line; do TIMINGS+=("$line"); done <build-fuzz/ci-chain-timings.txt

@@ -42,7 +42,7 @@ std::atomic<int> g_counter{0};
 // beside other suites. A test of a deploy that must fail takes longer there; none passes sooner.
 std::string deadline(const std::string& d) {
 #ifdef PGSTAGE_SANITIZERS
-  constexpr long kSlowdown = 4;
+  constexpr long kSlowdown = 3;
   size_t digits = 0;
   long n = std::stol(d, &digits);
   return std::to_string(n * kSlowdown) + d.substr(digits);
