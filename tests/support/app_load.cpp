@@ -65,6 +65,7 @@ void AppLoad::client(int id) {
     return true;
   };
   while (!stop_) {
+    std::this_thread::sleep_for(kPacing);  // also after a failed request
     std::string name = "user-" + std::to_string(id) + "-" + std::to_string(n++);
     std::string resp;
     if (!request("POST", "/users", name, resp)) continue;
