@@ -44,6 +44,7 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
   if (cc.columns.empty() && !column.empty()) cc.columns = {column};
   cc.ref_table = c.ref_table;
   cc.ref_columns = c.ref_columns;
+  cc.options = c.kind == ConstraintKind::ForeignKey ? c.fk_options : c.deferral;
   cc.validated = !c.not_valid;
   cc.created_in_review = in_review;
   if (c.check) {
@@ -64,17 +65,17 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
       case ConstraintKind::Check:
         cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check";
         break;
-      case ConstraintKind::ForeignKey:
-        cc.name = table_name + "_" + cols + "_fkey";
+      case ConstraintKind::ForeignKey:  // named after all its columns, as a UNIQUE is
+        cc.name = pg_default_name(table_name, cc.columns, "fkey");
         break;
       case ConstraintKind::Unique:
-        cc.name = table_name + "_" + cols + "_key";
+        cc.name = pg_default_name(table_name, cc.columns, "key");
         break;
       case ConstraintKind::PrimaryKey:
-        cc.name = table_name + "_pkey";
+        cc.name = pg_default_name(table_name, "", "pkey");
         break;
       case ConstraintKind::Exclusion:
-        cc.name = table_name + "_excl";
+        cc.name = pg_default_name(table_name, cc.columns, "excl");
         break;
       case ConstraintKind::NotNull:
         cc.name = table_name + "_" + cols + "_not_null";
