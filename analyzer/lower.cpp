@@ -342,6 +342,7 @@ Constraint constraint_of(const Ctx& cx, J cnode) {
     }
   } else {
     k.columns = string_list(at(c, "keys"));
+    k.include = string_list(at(c, "including"));
     if (k.deferrable) k.deferral = flag(c, "initdeferred") ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
   }
   if (k.kind == ConstraintKind::Check && !at(c, "raw_expr").is_null()) {

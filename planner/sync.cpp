@@ -411,7 +411,19 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
       const CatalogIndex* ix = cx.catalog.index(QualifiedName{t.schema, k.name});
       bool plain = ix && ix->where_sql.empty() &&
                    std::all_of(ix->columns.begin(), ix->columns.end(), [&](auto& c) { return tab->column(c); });
-      if (plain) continue;
+      // Another column of the key that an earlier statement renames or retypes: both swaps would build
+      // a copy of the one index under the same name.
+      auto other = std::find_if(cx.pending_renames.begin(), cx.pending_renames.end(), [&](const PendingRename& pr) {
+        return Catalog::same(pr.table, t) && pr.to != column && has(k.columns, pr.to);
+      });
+      if (plain && other == cx.pending_renames.end()) continue;
+      if (plain) {
+        cx.fail(offset, rule + ": constraint " + display_ident(k.name) + " covers both " + who(t, column) +
+                            " and " + who(t, other->to) +
+                            ", which an earlier statement of this migration changes (the plan swaps it only in "
+                            "contract); split the migration in two after that statement and plan each");
+        return true;
+      }
       why = ", whose index is not known (or not a plain column list), so the recipe cannot build it on the new "
             "column; pass the migrations that create it with --history, or stage the constraint by hand";
     } else if (k.kind == ConstraintKind::Exclusion) {

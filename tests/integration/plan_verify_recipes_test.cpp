@@ -460,3 +460,16 @@ TEST_CASE("plan --verify: foreign keys to a retyped key dropped before or after 
                     "ALTER TABLE posts DROP CONSTRAINT fk_rails_5b5ddfd518;\n");
   check_verified(r);
 }
+
+TEST_CASE("plan --verify: a UNIQUE ... INCLUDE and a deferrable UNIQUE keep their index options") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE seats (id bigint PRIMARY KEY, row_no int NOT NULL, label text,\n"
+      "  CONSTRAINT seats_row UNIQUE (row_no) INCLUDE (label),\n"
+      "  CONSTRAINT seats_label UNIQUE (label, row_no) DEFERRABLE INITIALLY DEFERRED);\n"
+      "INSERT INTO seats VALUES (1, 1, 'a'), (2, 2, 'b');\n",
+      "ALTER TABLE seats ALTER COLUMN row_no TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("(\"row_no_pgstage_new\") INCLUDE (\"label\")") != std::string::npos);
+  CHECK(r.out.find("UNIQUE USING INDEX \"seats_label_pgstage\" DEFERRABLE INITIALLY DEFERRED") != std::string::npos);
+}

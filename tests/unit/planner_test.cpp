@@ -177,6 +177,15 @@ TEST_CASE("changing the type of a column in an EXCLUDE constraint is still refus
   CHECK(has(r.error, "is part of constraint rooms_n_excl, an EXCLUDE constraint"));
 }
 
+TEST_CASE("retyping two columns of one key in one migration is refused with a request to split it") {
+  auto r = plan_text(
+      "CREATE TABLE m (a int, b int, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
+      "ALTER TABLE m ALTER COLUMN a TYPE bigint;\nALTER TABLE m ALTER COLUMN b TYPE bigint;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "constraint m_pkey covers both m.b and m.a"));
+  CHECK(has(r.error, "split the migration"));
+}
+
 TEST_CASE("a binary-coercible type change passes through") {
   auto r = plan_text(
       "CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n-- pgstage:history-end\n"
