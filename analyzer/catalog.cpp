@@ -44,6 +44,7 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
   if (cc.columns.empty() && !column.empty()) cc.columns = {column};
   cc.ref_table = c.ref_table;
   cc.ref_columns = c.ref_columns;
+  cc.options = c.kind == ConstraintKind::ForeignKey ? c.fk_options : c.deferral;
   cc.validated = !c.not_valid;
   cc.created_in_review = in_review;
   if (c.check) {
@@ -64,17 +65,17 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
       case ConstraintKind::Check:
         cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check";
         break;
-      case ConstraintKind::ForeignKey:
-        cc.name = table_name + "_" + cols + "_fkey";
+      case ConstraintKind::ForeignKey:  // named after all its columns, as a UNIQUE is
+        cc.name = pg_default_name(table_name, cc.columns, "fkey");
         break;
       case ConstraintKind::Unique:
-        cc.name = table_name + "_" + cols + "_key";
+        cc.name = pg_default_name(table_name, cc.columns, "key");
         break;
       case ConstraintKind::PrimaryKey:
-        cc.name = table_name + "_pkey";
+        cc.name = pg_default_name(table_name, "", "pkey");
         break;
       case ConstraintKind::Exclusion:
-        cc.name = table_name + "_excl";
+        cc.name = pg_default_name(table_name, cc.columns, "excl");
         break;
       case ConstraintKind::NotNull:
         cc.name = table_name + "_" + cols + "_not_null";
@@ -82,6 +83,13 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
     }
   }
   return cc;
+}
+
+// The index that backs PRIMARY KEY / UNIQUE constraint `k` (catalog form `cc`).
+CatalogIndex key_index(const Constraint& k, const CatalogConstraint& cc, const QualifiedName& table, bool in_review) {
+  CatalogIndex i{cc.name, table, cc.columns, true, true, in_review};
+  i.include = k.include;
+  return i;
 }
 
 template <class F>
@@ -243,23 +251,26 @@ void Catalog::apply(const Change& change, bool in_review) {
           if (c.as_select && c.with_data) t.rows = CatalogTable::Rows::Copied;
           t.copied_from = c.copied_from;
           t.columns.reserve(c.columns.size());
+          std::vector<CatalogIndex> key_indexes;  // unique and primary keys are backed by indexes
+          auto add = [&](const Constraint& k, CatalogConstraint cc) {
+            if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique)
+              key_indexes.push_back(key_index(k, cc, c.table, in_review));
+            t.constraints.push_back(std::move(cc));
+          };
           for (auto& col : c.columns) {
             CatalogColumn cc{col.name,         col.type,     col.not_null || col.primary_key,
                              col.default_expr, col.identity, col.generated_stored,
                              in_review};
             t.columns.push_back(std::move(cc));
-            for (auto& k : col.constraints) t.constraints.push_back(to_catalog(k, in_review, c.table.name, col.name));
+            for (auto& k : col.constraints) add(k, to_catalog(k, in_review, c.table.name, col.name));
           }
           for (auto& k : c.constraints) {
-            t.constraints.push_back(to_catalog(k, in_review, c.table.name, {}, &t.columns));
+            add(k, to_catalog(k, in_review, c.table.name, {}, &t.columns));
             if (k.kind == ConstraintKind::PrimaryKey)
               for (auto& colname : k.columns)
                 if (auto* col = t.column(colname)) col->not_null = true;
           }
-          // Unique and primary keys are backed by indexes.
-          for (auto& k : t.constraints)
-            if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique)
-              put_index(CatalogIndex{k.name, c.table, k.columns, true, true, in_review});
+          for (auto& i : key_indexes) put_index(std::move(i));
           put_table(std::move(t));
         } else if constexpr (std::is_same_v<T, AddColumn>) {
           auto* t = table(c.table);
@@ -270,7 +281,7 @@ void Catalog::apply(const Change& change, bool in_review) {
           for (auto& k : c.column.constraints) {
             auto cc = to_catalog(k, in_review, c.table.name, c.column.name);
             if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique)
-              put_index(CatalogIndex{cc.name, c.table, cc.columns, true, true, in_review});
+              put_index(key_index(k, cc, c.table, in_review));
             t->constraints.push_back(std::move(cc));
           }
         } else if constexpr (std::is_same_v<T, DropColumn>) {
@@ -346,7 +357,7 @@ void Catalog::apply(const Change& change, bool in_review) {
               put_index(std::move(i));
             }
           } else if (c.constraint.kind == ConstraintKind::PrimaryKey || c.constraint.kind == ConstraintKind::Unique) {
-            put_index(CatalogIndex{cc.name, c.table, cc.columns, true, true, in_review});
+            put_index(key_index(c.constraint, cc, c.table, in_review));
           }
           if (c.constraint.kind == ConstraintKind::PrimaryKey)
             for (auto& n : cc.columns)

@@ -34,6 +34,9 @@ struct CatalogConstraint {
   QualifiedName ref_table;
   std::vector<std::string> ref_columns;
   std::string check_sql;
+  // FK: MATCH / ON UPDATE / ON DELETE / DEFERRABLE clauses as SQL (" ON DELETE CASCADE"); PRIMARY KEY /
+  // UNIQUE: " DEFERRABLE [INITIALLY DEFERRED]"; "" for the defaults.
+  std::string options;
   bool validated = true;
   bool created_in_review = false;
   // For CHECK (col IS NOT NULL): the column it proves non-null.

@@ -94,6 +94,8 @@ struct Constraint {
   std::string using_index;               // ADD CONSTRAINT ... USING INDEX name
   bool deferrable = false;
   std::string fk_options;  // FK: its MATCH / ON UPDATE / ON DELETE / DEFERRABLE clauses as SQL (" ON DELETE CASCADE")
+  std::string deferral;    // PRIMARY KEY / UNIQUE: " DEFERRABLE" or " DEFERRABLE INITIALLY DEFERRED", else ""
+  std::vector<std::string> include;  // PRIMARY KEY / UNIQUE: INCLUDE (columns) of its index
   int location = -1;       // byte offset in the file
 };
 

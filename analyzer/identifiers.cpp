@@ -17,6 +17,45 @@ std::string display_name(const QualifiedName& n) {
   return n.schema.empty() ? display_ident(n.name) : display_ident(n.schema) + "." + display_ident(n.name);
 }
 
+std::string cut_identifier(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  size_t k = n;
+  while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+  return s.substr(0, k);
+}
+
+std::string pg_default_name(const std::string& name1, const std::string& name2, const std::string& label) {
+  size_t overhead = label.empty() ? 0 : label.size() + 1;
+  if (!name2.empty()) overhead += 1;
+  std::string a = name1, b = name2;
+  size_t avail = kMaxIdentBytes - overhead;
+  while (a.size() + b.size() > avail) {
+    if (a.size() > b.size())
+      a = cut_identifier(a, a.size() - 1);
+    else
+      b = cut_identifier(b, b.size() - 1);
+  }
+  std::string out = a;
+  if (!b.empty()) out += "_" + b;
+  if (!label.empty()) out += "_" + label;
+  return out;
+}
+
+std::string pg_default_name(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& label) {
+  // ChooseIndexColumnNames: column names joined by "_", cut to NAMEDATALEN-1 as it goes.
+  std::string cols;
+  for (auto& c : columns) {
+    if (!cols.empty()) cols += "_";
+    cols += c;
+    if (cols.size() > kMaxIdentBytes) {
+      cols = cut_identifier(cols, kMaxIdentBytes);
+      break;
+    }
+  }
+  return pg_default_name(table, cols, label);
+}
+
 std::string quote_ident(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {

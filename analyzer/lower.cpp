@@ -330,8 +330,20 @@ Constraint constraint_of(const Ctx& cx, J cnode) {
       if (!cols.empty()) k.fk_options += ")";
     }
     if (k.deferrable) k.fk_options += flag(c, "initdeferred") ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
+  } else if (k.kind == ConstraintKind::Exclusion) {
+    // EXCLUDE (elem WITH op, ...): each element a list of an IndexElem and an operator name.
+    for (auto&& e : items(at(c, "exclusions"))) {
+      bool first = true;
+      for (auto&& part : items(e)) {
+        if (first)
+          if (std::string name = str(at(part, "IndexElem"), "name"); !name.empty()) k.columns.push_back(name);
+        first = false;
+      }
+    }
   } else {
     k.columns = string_list(at(c, "keys"));
+    k.include = string_list(at(c, "including"));
+    if (k.deferrable) k.deferral = flag(c, "initdeferred") ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
   }
   if (k.kind == ConstraintKind::Check && !at(c, "raw_expr").is_null()) {
     // CHECK ( expr ): slice from the expression start to its closing parenthesis.
@@ -375,10 +387,9 @@ ColumnDef column_def(const Ctx& cx, J cdnode) {
       // constraint they qualify (a table constraint carries them as flags).
       Constraint& k = col.constraints.back();
       k.deferrable = true;
-      if (k.kind == ConstraintKind::ForeignKey) {
-        if (k.fk_options.find(" DEFERRABLE") == std::string::npos) k.fk_options += " DEFERRABLE";
-        if (t == "CONSTR_ATTR_DEFERRED") k.fk_options += " INITIALLY DEFERRED";
-      }
+      std::string& options = k.kind == ConstraintKind::ForeignKey ? k.fk_options : k.deferral;
+      if (options.find(" DEFERRABLE") == std::string::npos) options += " DEFERRABLE";
+      if (t == "CONSTR_ATTR_DEFERRED") options += " INITIALLY DEFERRED";
     } else if (t == "CONSTR_PRIMARY" || t == "CONSTR_UNIQUE" || t == "CONSTR_FOREIGN" || t == "CONSTR_CHECK" ||
                t == "CONSTR_EXCLUSION") {
       Constraint k = constraint_of(cx, c);

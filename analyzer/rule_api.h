@@ -168,6 +168,17 @@ struct ColumnRef {
 };
 std::vector<ColumnRef> column_refs_in(std::string_view sql);
 std::string quote_name(const QualifiedName& n);    // "schema"."table"
+
+inline constexpr size_t kMaxIdentBytes = 63;  // NAMEDATALEN - 1
+// `s` cut to at most `n` bytes without splitting a UTF-8 sequence.
+std::string cut_identifier(const std::string& s, size_t n);
+// Postgres' own default names (makeObjectName in src/backend/commands/indexcmds.c): name1_name2_label
+// truncated to 63 bytes by shortening the longer of name1/name2 first; with columns, their names
+// joined by "_" (ChooseIndexColumnNames), as for a UNIQUE's _key or a foreign key's _fkey. The
+// catalog names unnamed constraints with it; the planner names what it stages as Postgres would.
+std::string pg_default_name(const std::string& name1, const std::string& name2, const std::string& label);
+std::string pg_default_name(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& label);
 std::string lock_phrase(LockMode m);               // "ACCESS EXCLUSIVE lock (blocks reads and writes)"
 
 }  // namespace pgstage

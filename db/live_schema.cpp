@@ -138,7 +138,15 @@ void read_into(pqxx::work& tx, Catalog& out) {
           "rn.nspname, r.relname, "
           "ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, o) "
           "      JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o)::text, "
-          "CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END "
+          "CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END, "
+          // FK actions and deferral as the SQL that re-creates them (CatalogConstraint::options).
+          "CASE WHEN k.contype = 'f' AND k.confmatchtype = 'f' THEN ' MATCH FULL' ELSE '' END "
+          "|| CASE k.confupdtype WHEN 'r' THEN ' ON UPDATE RESTRICT' WHEN 'c' THEN ' ON UPDATE CASCADE' "
+          "   WHEN 'n' THEN ' ON UPDATE SET NULL' WHEN 'd' THEN ' ON UPDATE SET DEFAULT' ELSE '' END "
+          "|| CASE k.confdeltype WHEN 'r' THEN ' ON DELETE RESTRICT' WHEN 'c' THEN ' ON DELETE CASCADE' "
+          "   WHEN 'n' THEN ' ON DELETE SET NULL' WHEN 'd' THEN ' ON DELETE SET DEFAULT' ELSE '' END "
+          "|| CASE WHEN k.condeferrable THEN ' DEFERRABLE' ELSE '' END "
+          "|| CASE WHEN k.condeferred THEN ' INITIALLY DEFERRED' ELSE '' END "
           "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
           "LEFT JOIN pg_class r ON r.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace "
           "WHERE k.contype IN ('c','f','u','p','x') AND ") +
@@ -153,6 +161,9 @@ void read_into(pqxx::work& tx, Catalog& out) {
     k.columns = split_array(r[4].as<std::string>());
     if (!r[6].is_null()) k.ref_table = QualifiedName{schema_of(r[5].as<std::string>()), r[6].as<std::string>()};
     k.ref_columns = split_array(r[7].as<std::string>());
+    if (k.kind == ConstraintKind::ForeignKey || k.kind == ConstraintKind::PrimaryKey ||
+        k.kind == ConstraintKind::Unique)
+      k.options = r[9].as<std::string>();
     if (!r[8].is_null()) {
       k.check_sql = r[8].as<std::string>();
       // pg_get_expr prints `(col IS NOT NULL)`.
@@ -282,6 +293,7 @@ std::string catalog_to_json(const Catalog& c, const std::string& schema_sql) {
       }
       if (!k.check_sql.empty()) jk["check"] = k.check_sql;
       if (!k.not_null_column.empty()) jk["not_null_column"] = k.not_null_column;
+      if (!k.options.empty()) jk["options"] = k.options;
       cons.push_back(std::move(jk));
     }
     json jt{
@@ -366,6 +378,7 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
         k.ref_columns = jk.value("ref_columns", std::vector<std::string>{});
         k.check_sql = jk.value("check", "");
         k.not_null_column = jk.value("not_null_column", "");
+        k.options = jk.value("options", "");
         t.constraints.push_back(std::move(k));
       }
       if (jt.contains("rows")) t.row_estimate = jt["rows"].get<double>();

@@ -38,6 +38,9 @@ struct PendingRename {
   std::string kind, description, core_sql;  // the step without the views
   std::vector<std::string> before, after;
   std::vector<std::string> views;  // names of the views dropped and created again (a view over one joins them)
+  // Constraints (table, name) the swap drops and re-adds on the new column (carry_constraints): a later
+  // statement that drops one runs after it.
+  std::vector<std::pair<QualifiedName, std::string>> carried_constraints;
 };
 
 struct Ctx {
@@ -93,9 +96,14 @@ std::string row_expr(const std::string& expr);
 // Copies every index on `t` that covers `from` to the same columns with `from` replaced by `to`
 // (CONCURRENTLY in expand); contract renames them to the original names once `from` is gone.
 // With `skip_expressions`, indexes over an expression of `from` are not copied (instead of failing).
+// With `key_index_builds`, the index of a PRIMARY KEY or UNIQUE constraint is built by a step put
+// there (phase backfill: the caller runs it after its backfill) and not renamed: carry_constraints
+// makes it the constraint's index.
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
                   const std::string& rule, int stmt, int offset, std::vector<Step>& renames,
-                  bool skip_expressions = false);
+                  bool skip_expressions = false, std::vector<Step>* key_index_builds = nullptr);
+// The name copy_indexes gives the copy of index `index`.
+std::string copied_index_name(const std::string& index);
 // Whether `sql` names the identifier `name` (quoted as written or unquoted and folded), outside
 // string literals and comments.
 bool mentions_identifier(std::string_view sql, const std::string& name);
@@ -110,14 +118,25 @@ std::string carry_comment_and_grants(const QualifiedName& t, const std::string& 
 // whether there was one. String literals, function names, types and qualified fields are left alone.
 std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,
                                   bool& found);
-// The CHECK constraints of `t` that use `column` (dropped with it in contract), re-added on the
-// column that takes its place under the name `to`: returns the ADD CONSTRAINT ... NOT VALID
-// statements to run in the transaction that drops the old column, and a VALIDATE step for each
-// one that was validated (to push after that step).
-std::vector<std::string> carry_checks(Ctx& cx, const QualifiedName& t, const std::string& column,
-                                      const std::string& to, const std::string& rule, int stmt,
-                                      std::vector<Step>& validates);
-// Fails when `column` is part of a constraint the recipe cannot carry over.
+// The constraints over `column` of `t` that dropping it in contract drops, and the foreign keys to
+// it that would stop the drop, carried over to the column that takes its place under the name `to`
+// (in the transaction that drops the old column):
+// - CHECKs and this table's foreign keys using the column: re-added NOT VALID after the rename;
+// - a PRIMARY KEY / UNIQUE over it: re-added `USING INDEX` the copy copy_indexes built (with
+//   `key_index_builds`), which takes the constraint's name;
+// - foreign keys of any table to it: dropped before the old column, re-added NOT VALID after.
+// `validates` has a VALIDATE step for each re-added one that was validated (to push after the swap).
+struct CarriedConstraints {
+  std::vector<std::string> before;  // statements before the old column is dropped
+  std::vector<std::string> after;   // statements after the new column took its name
+  std::vector<Step> validates;
+  std::vector<QualifiedName> tables;  // other tables the statements change
+  std::vector<std::pair<QualifiedName, std::string>> constraints;  // (table, name) of each one re-added
+};
+CarriedConstraints carry_constraints(Ctx& cx, const QualifiedName& t, const std::string& column,
+                                     const std::string& to, const std::string& rule, int stmt);
+// Fails when `column` is part of a constraint the recipe cannot carry over (an EXCLUDE, a CHECK
+// (column IS NOT NULL), a key whose index the catalog does not know).
 bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
                         int offset);
 

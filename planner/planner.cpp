@@ -355,6 +355,10 @@ RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& tex
                                    (k->constraint.check && mentions_identifier(k->constraint.check->sql, col)))) ||
             refs(k->constraint))
           u = RenameUse::Contract;
+      } else if (auto* d = c.as<DropConstraint>();
+                 d && std::any_of(pr.carried_constraints.begin(), pr.carried_constraints.end(),
+                                  [&](auto& k) { return same(k.first, d->table) && k.second == d->name; })) {
+        u = RenameUse::Contract;  // the swap drops and re-adds it on the new column: dropped after that
       } else if (auto* x = c.as<SetNotNull>(); x && on(x->table, x->column)) {
         u = RenameUse::Contract;
       } else if (auto* x = c.as<DropNotNull>(); x && on(x->table, x->column)) {

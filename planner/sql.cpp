@@ -28,52 +28,13 @@ uint32_t fnv1a(std::string_view s) {
   return h;
 }
 
-// Cuts `s` to at most `n` bytes without splitting a UTF-8 sequence.
-std::string cut(const std::string& s, size_t n) {
-  if (s.size() <= n) return s;
-  size_t k = n;
-  while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-  return s.substr(0, k);
-}
 }  // namespace
 
 std::string bounded_name(const std::string& base) {
   if (base.size() <= kMaxIdentBytes) return base;
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08x", fnv1a(base));
-  return cut(base, kMaxIdentBytes - 9) + "_" + hex;
-}
-
-std::string pg_default_name(const std::string& name1, const std::string& name2, const std::string& label) {
-  size_t overhead = label.empty() ? 0 : label.size() + 1;
-  if (!name2.empty()) overhead += 1;
-  std::string a = name1, b = name2;
-  size_t avail = kMaxIdentBytes - overhead;
-  while (a.size() + b.size() > avail) {
-    if (a.size() > b.size())
-      a = cut(a, a.size() - 1);
-    else
-      b = cut(b, b.size() - 1);
-  }
-  std::string out = a;
-  if (!b.empty()) out += "_" + b;
-  if (!label.empty()) out += "_" + label;
-  return out;
-}
-
-std::string pg_default_name(const std::string& table, const std::vector<std::string>& columns,
-                            const std::string& label) {
-  // ChooseIndexColumnNames: column names joined by "_", cut to NAMEDATALEN-1 as it goes.
-  std::string cols;
-  for (auto& c : columns) {
-    if (!cols.empty()) cols += "_";
-    cols += c;
-    if (cols.size() > kMaxIdentBytes) {
-      cols = cut(cols, kMaxIdentBytes);
-      break;
-    }
-  }
-  return pg_default_name(table, cols, label);
+  return cut_identifier(base, kMaxIdentBytes - 9) + "_" + hex;
 }
 
 QualifiedName sibling(const QualifiedName& t, const std::string& name) { return QualifiedName{t.schema, name}; }

@@ -6,10 +6,9 @@
 #include <vector>
 
 #include "analyzer/change.h"
+#include "analyzer/rule_api.h"  // kMaxIdentBytes, pg_default_name
 
 namespace pgstage::planner {
-
-inline constexpr size_t kMaxIdentBytes = 63;  // NAMEDATALEN - 1
 
 std::string quote_literal(std::string_view s);         // 'it''s'
 std::string regclass_literal(const QualifiedName& t);  // '"s"."t"'::regclass
@@ -17,13 +16,6 @@ std::string regclass_literal(const QualifiedName& t);  // '"s"."t"'::regclass
 // A deterministic name of at most 63 bytes: `base` when it fits, else a prefix of it + "_" +
 // 8 hex digits of a hash of the whole `base`.
 std::string bounded_name(const std::string& base);
-
-// Postgres' own default names (makeObjectName in src/backend/commands/indexcmds.c): name1_name2_label
-// truncated to 63 bytes by shortening the longer of name1/name2 first. Used so that a staged
-// constraint or index ends with the name the original statement would have given it.
-std::string pg_default_name(const std::string& name1, const std::string& name2, const std::string& label);
-std::string pg_default_name(const std::string& table, const std::vector<std::string>& columns,
-                            const std::string& label);
 
 // The schema of `t` as a prefix for objects created beside it ("s". or empty).
 QualifiedName sibling(const QualifiedName& t, const std::string& name);

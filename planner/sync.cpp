@@ -237,8 +237,20 @@ bool mentions_identifier(std::string_view sql, const std::string& name) {
   return found;
 }
 
+std::string copied_index_name(const std::string& index) { return bounded_name(index + "_pgstage"); }
+
+namespace {
+// The PRIMARY KEY or UNIQUE constraint of `t` that index `ix` backs (same name), or nullptr.
+const CatalogConstraint* key_constraint_of(const Ctx& cx, const QualifiedName& t, const CatalogIndex& ix) {
+  const CatalogTable* tab = cx.catalog.table(t);
+  const CatalogConstraint* k = tab ? tab->constraint(ix.name) : nullptr;
+  return k && (k->kind == ConstraintKind::PrimaryKey || k->kind == ConstraintKind::Unique) ? k : nullptr;
+}
+}  // namespace
+
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames, bool skip_expressions) {
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames, bool skip_expressions,
+                  std::vector<Step>* key_index_builds) {
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
     std::string upper_from;
     for (char ch : from) upper_from += char(std::toupper(static_cast<unsigned char>(ch)));
@@ -268,16 +280,28 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
     }
     std::string include;
     for (auto& c : ix->include) include += (include.empty() ? "" : ", ") + quote_ident(c == from ? to : c);
-    std::string tmp = bounded_name(ix->name + "_pgstage");
+    std::string tmp = copied_index_name(ix->name);
     std::string method = ix->method.empty() || ix->method == "btree" ? "" : " USING " + quote_ident(ix->method);
+    std::string sql = std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
+                      quote_ident(tmp) + " ON " + quote_name(t) + method + " (" + list + ")" +
+                      (include.empty() ? "" : " INCLUDE (" + include + ")") +
+                      (ix->where_sql.empty() ? "" : " WHERE " + rename_column_in_sql(ix->where_sql, from, to));
+    if (const CatalogConstraint* k = key_index_builds ? key_constraint_of(cx, t, *ix) : nullptr) {
+      // The index of a PRIMARY KEY / UNIQUE constraint: built once the backfill has filled the new
+      // column; the swap makes it the constraint's (ADD CONSTRAINT ... USING INDEX renames it).
+      key_index_builds->push_back(make_step(
+          cx, Phase::Backfill, "create-index-concurrently",
+          "Build the unique index of " + std::string(k->kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY " : "UNIQUE ") +
+              display_ident(k->name) +
+              " on the new column, after the backfill filled it, without blocking writes (contract makes it the "
+              "constraint's index)",
+          sql, {t}, rule, stmt));
+      continue;
+    }
     cx.expand.push_back(
         make_step(cx, Phase::Expand, "create-index-concurrently",
                   "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
-                  std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
-                      quote_ident(tmp) + " ON " + quote_name(t) + method + " (" + list + ")" +
-                      (include.empty() ? "" : " INCLUDE (" + include + ")") +
-                      (ix->where_sql.empty() ? "" : " WHERE " + rename_column_in_sql(ix->where_sql, from, to)),
-                  {t}, rule, stmt));
+                  sql, {t}, rule, stmt));
     renames.push_back(
         make_step(cx, Phase::Contract, "rename-index",
                   "Give the copied index the original name " + display_ident(ix->name) +
@@ -302,27 +326,74 @@ std::string rename_column_in_expr(const std::string& sql, const std::string& col
   return out + sql.substr(at);
 }
 
-std::vector<std::string> carry_checks(Ctx& cx, const QualifiedName& t, const std::string& column,
-                                      const std::string& to, const std::string& rule, int stmt,
-                                      std::vector<Step>& validates) {
-  std::vector<std::string> adds;
+namespace {
+std::string validate_if_needed_sql(const QualifiedName& t, const std::string& name) {
+  return do_block("  IF EXISTS (" + constraint_exists(t, name) + " AND NOT convalidated) THEN\n    ALTER TABLE " +
+                  quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";\n  END IF;\n");
+}
+
+std::string foreign_key_sql(const QualifiedName& t, const CatalogConstraint& k) {
+  return "ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) + " FOREIGN KEY (" +
+         column_list(k.columns) + ") REFERENCES " + quote_name(k.ref_table) +
+         (k.ref_columns.empty() ? "" : " (" + column_list(k.ref_columns) + ")") + k.options + " NOT VALID";
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+}  // namespace
+
+CarriedConstraints carry_constraints(Ctx& cx, const QualifiedName& t, const std::string& column,
+                                     const std::string& to, const std::string& rule, int stmt) {
+  CarriedConstraints out;
   const CatalogTable* tab = cx.catalog.table(t);
-  if (!tab) return adds;
-  for (auto& k : tab->constraints) {
-    if (k.kind != ConstraintKind::Check || !k.not_null_column.empty()) continue;
-    bool found = false;
-    std::string sql = rename_column_in_expr(k.check_sql, column, to, found);
-    if (!found) continue;
-    adds.push_back("ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) + " CHECK (" + sql +
-                   ") NOT VALID");
+  if (!tab) return out;
+  auto validate_later = [&](const QualifiedName& on, const CatalogConstraint& k, const std::string& what) {
     if (k.validated)
-      validates.push_back(make_step(
-          cx, Phase::Contract, "validate-constraint",
-          "VALIDATE CONSTRAINT " + display_ident(k.name) +
-              " (carried over to the new column): scans under SHARE UPDATE EXCLUSIVE; reads and writes continue",
-          "ALTER TABLE " + quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(k.name), {t}, rule, stmt));
+      out.validates.push_back(make_step(cx, Phase::Contract, "validate-constraint",
+                                        "VALIDATE CONSTRAINT " + display_ident(k.name) + " (" + what +
+                                            "): scans under SHARE UPDATE EXCLUSIVE; reads and writes continue",
+                                        validate_if_needed_sql(on, k.name), {on}, rule, stmt));
+  };
+  std::vector<std::string> carried;  // names of t's constraints already re-added
+  for (auto& k : tab->constraints) {
+    if (k.kind == ConstraintKind::Check && k.not_null_column.empty()) {
+      bool found = false;
+      std::string sql = rename_column_in_expr(k.check_sql, column, to, found);
+      if (!found) continue;
+      out.after.push_back("ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) + " CHECK (" +
+                          sql + ") NOT VALID");
+      validate_later(t, k, "carried over to the new column");
+    } else if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) {
+      if (!has(k.columns, column)) continue;
+      // The copy of its index (copy_indexes) covers the new column; this renames it to the constraint's
+      // name, as the constraint's index is called after ALTER COLUMN TYPE.
+      out.after.push_back("ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) +
+                          (k.kind == ConstraintKind::PrimaryKey ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
+                          quote_ident(copied_index_name(k.name)) + k.options);
+    } else if (k.kind == ConstraintKind::ForeignKey) {
+      if (!has(k.columns, column)) continue;
+      out.after.push_back(foreign_key_sql(t, k));  // dropped with the old column
+      validate_later(t, k, "carried over to the new column");
+    } else {
+      continue;
+    }
+    carried.push_back(k.name);
+    out.constraints.emplace_back(t, k.name);
   }
-  return adds;
+  // Foreign keys to the column (other tables', or this one's): they depend on the key's index, so
+  // the old column cannot be dropped under them. Dropped first, re-added NOT VALID on the new key.
+  std::vector<std::string> pk = cx.primary_key(t);
+  for (const CatalogTable* r : cx.catalog.tables_referencing(t))
+    for (auto& k : r->constraints) {
+      if (k.kind != ConstraintKind::ForeignKey || !Catalog::same(k.ref_table, t)) continue;
+      if (!has(k.ref_columns.empty() ? pk : k.ref_columns, column)) continue;
+      if (Catalog::same(r->name, t) && has(carried, k.name)) continue;
+      out.before.push_back("ALTER TABLE " + quote_name(r->name) + " DROP CONSTRAINT " + quote_ident(k.name));
+      out.after.push_back(foreign_key_sql(r->name, k));
+      validate_later(r->name, k, "a foreign key to " + who(t, column) + ", re-created on the new column");
+      out.tables.push_back(r->name);
+      out.constraints.emplace_back(r->name, k.name);
+    }
+  return out;
 }
 
 bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& column, const std::string& rule,
@@ -330,14 +401,40 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
   const CatalogTable* tab = cx.catalog.table(t);
   if (!tab) return false;
   for (auto& k : tab->constraints) {
-    if (k.kind == ConstraintKind::NotNull) continue;
-    if (k.kind == ConstraintKind::Check && k.not_null_column.empty()) continue;  // carry_checks re-adds it
+    if (k.kind == ConstraintKind::NotNull || k.kind == ConstraintKind::ForeignKey) continue;  // carry_constraints
+    if (k.kind == ConstraintKind::Check && k.not_null_column.empty()) continue;
     if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end() && k.not_null_column != column)
       continue;
+    std::string why;
+    if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) {
+      // Carried over through a copy of its index, which must be known and plain.
+      const CatalogIndex* ix = cx.catalog.index(QualifiedName{t.schema, k.name});
+      bool plain = ix && ix->where_sql.empty() &&
+                   std::all_of(ix->columns.begin(), ix->columns.end(), [&](auto& c) { return tab->column(c); });
+      // Another column of the key that an earlier statement renames or retypes: both swaps would build
+      // a copy of the one index under the same name.
+      auto other = std::find_if(cx.pending_renames.begin(), cx.pending_renames.end(), [&](const PendingRename& pr) {
+        return Catalog::same(pr.table, t) && pr.to != column && has(k.columns, pr.to);
+      });
+      if (plain && other == cx.pending_renames.end()) continue;
+      if (plain) {
+        cx.fail(offset, rule + ": constraint " + display_ident(k.name) + " covers both " + who(t, column) +
+                            " and " + who(t, other->to) +
+                            ", which an earlier statement of this migration changes (the plan swaps it only in "
+                            "contract); split the migration in two after that statement and plan each");
+        return true;
+      }
+      why = ", whose index is not known (or not a plain column list), so the recipe cannot build it on the new "
+            "column; pass the migrations that create it with --history, or stage the constraint by hand";
+    } else if (k.kind == ConstraintKind::Exclusion) {
+      why = ", an EXCLUDE constraint, which the recipe does not carry over to the new column; drop it in this "
+            "migration and re-add it on the new column in the next";
+    } else {
+      why = ", which this recipe does not carry over to the new column; stage the constraint by hand "
+            "(drop it in this migration and re-add it NOT VALID on the new column in the next)";
+    }
     cx.fail(offset, rule + ": column " + display_name(t) + "." + display_ident(column) + " is part of constraint " +
-                        display_ident(k.name) +
-                        ", which this recipe does not carry over to the new column; stage the constraint by hand "
-                        "(drop it in this migration and re-add it NOT VALID on the new column in the next)");
+                        display_ident(k.name) + why);
     return true;
   }
   return false;
@@ -370,13 +467,10 @@ std::string column_list(const std::vector<std::string>& cols) {
 
 void validate_step(Ctx& cx, const QualifiedName& t, const std::string& name, const std::string& rule, int stmt,
                    const std::string& why) {
-  cx.contract.push_back(make_step(
-      cx, Phase::Contract, "validate-constraint",
-      "VALIDATE CONSTRAINT " + display_ident(name) + ": " + why +
-          " under SHARE UPDATE EXCLUSIVE; reads and writes continue",
-      do_block("  IF EXISTS (" + constraint_exists(t, name) + " AND NOT convalidated) THEN\n    ALTER TABLE " +
-               quote_name(t) + " VALIDATE CONSTRAINT " + quote_ident(name) + ";\n  END IF;\n"),
-      {t}, rule, stmt));
+  cx.contract.push_back(make_step(cx, Phase::Contract, "validate-constraint",
+                                  "VALIDATE CONSTRAINT " + display_ident(name) + ": " + why +
+                                      " under SHARE UPDATE EXCLUSIVE; reads and writes continue",
+                                  validate_if_needed_sql(t, name), {t}, rule, stmt));
 }
 
 // A CONCURRENTLY statement cannot be atomic; make it re-runnable when the name allows.

@@ -12,15 +12,38 @@ namespace pgstage::planner {
 namespace detail {
 namespace changing_column_type {
 
-// Identity, generated and sequence-owned columns cannot be copied: the copy would lose what makes
-// them special (and dropping the old column drops its sequence).
+// Identity and generated columns cannot be copied: the copy would lose what makes them special.
+// A sequence-backed column (serial, DEFAULT nextval) can: the swap hands its sequence over.
 bool refuse_special(Ctx& cx, const QualifiedName& t, const CatalogColumn& c, const std::string& rule, int offset) {
-  bool seq = c.default_expr && c.default_expr->sql.find("nextval") != std::string::npos;
-  if (!c.identity && !c.generated && !c.type.is_serial && !seq) return false;
+  if (!c.identity && !c.generated) return false;
   cx.fail(offset, rule + ": column " + who(t, c.name) +
-                      " is an identity, generated or sequence-backed column, which the recipe cannot copy to a new "
-                      "column; stage this change by hand");
+                      " is an identity or generated column, which the recipe cannot copy to a new column; stage "
+                      "this change by hand");
   return true;
+}
+
+// PL/pgSQL of the swap that drops `column` and renames `tmp` onto it. The sequence the old column
+// owns (serial) would go with it: it is detached first and owned by the new column after, which
+// also takes the old column's default.
+std::string drop_and_rename(const QualifiedName& t, const CatalogColumn& old, const std::string& tmp) {
+  std::string qt = quote_name(t), reg = regclass_literal(t), col = quote_literal(old.name);
+  std::string sql = "    ALTER TABLE " + qt + " DROP COLUMN " + quote_ident(old.name) + ";\n    ALTER TABLE " + qt +
+                    " RENAME COLUMN " + quote_ident(tmp) + " TO " + quote_ident(old.name) + ";\n";
+  bool default_known = old.default_expr && !old.default_expr->is_null_constant;
+  if (default_known)  // coerced to the new type, as ALTER TYPE does with the old default
+    sql += "    ALTER TABLE " + qt + " ALTER COLUMN " + quote_ident(old.name) + " SET DEFAULT " +
+           old.default_expr->sql + ";\n";
+  bool seq = old.type.is_serial || (default_known && old.default_expr->sql.find("nextval") != std::string::npos);
+  if (!seq) return sql;
+  return "    DECLARE pgstage_seq text := pg_get_serial_sequence(" + reg + "::text, " + col +
+         ");\n    BEGIN\n      IF pgstage_seq IS NOT NULL THEN\n        EXECUTE format('ALTER SEQUENCE %s OWNED BY "
+         "NONE', pgstage_seq);\n      END IF;\n" +
+         sql + "      IF pgstage_seq IS NOT NULL THEN\n        EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', "
+         "pgstage_seq, " + reg + ", " + col + ");\n" +
+         (default_known ? ""
+                        : "        EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', " +
+                              reg + ", " + col + ", pgstage_seq);\n") +
+         "      END IF;\n    END;\n";
 }
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
@@ -57,35 +80,39 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
                                     "never fires itself again",
                                 create_trigger_sql(t, trg, fn, "  NEW." + qt + " := " + row_expr(conv) + ";\n"), {t},
                                 rule, in.index));
-  std::vector<Step> renames;
-  copy_indexes(cx, t, a.column, tmp, rule, in.index, at(in, c), renames);
+  std::vector<Step> renames, key_indexes;
+  copy_indexes(cx, t, a.column, tmp, rule, in.index, at(in, c), renames, false, &key_indexes);
   if (!cx.error.empty()) return true;
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Convert " + who(t, a.column) + " into " + who(t, tmp) + " in batches by key",
       BackfillSpec{t, key, qt + " = " + conv, qt + " IS NULL AND " + qc + " IS NOT NULL", cx.opts.batch_size}, rule,
       in.index));
-  if (oldc.not_null) not_null_via_check(cx, t, tmp, rule, in.index);
+  for (auto& s : key_indexes) cx.backfill.push_back(std::move(s));
+  if (oldc.not_null) not_null_via_check(cx, t, tmp, rule, in.index);  // a PRIMARY KEY's too
   std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
                             " AND attname = " + quote_literal(tmp) + " AND NOT attisdropped";
+  CarriedConstraints carried = carry_constraints(cx, t, a.column, a.column, rule, in.index);
   std::string swap = "    DROP TRIGGER IF EXISTS " + quote_ident(trg) + " ON " + quote_name(t) + ";\n" +
-                     carry_comment_and_grants(t, a.column, tmp) + "    ALTER TABLE " + quote_name(t) + " DROP COLUMN " +
-                     qc + ";\n    ALTER TABLE " + quote_name(t) + " RENAME COLUMN " + qt + " TO " + qc + ";\n";
-  if (oldc.default_expr && !oldc.default_expr->is_null_constant)
-    swap += "    ALTER TABLE " + quote_name(t) + " ALTER COLUMN " + qc + " SET DEFAULT " + oldc.default_expr->sql +
-            ";\n";  // coerced to the new type, as ALTER TYPE does with the old default
-  std::vector<Step> validates;
-  for (auto& add : carry_checks(cx, t, a.column, a.column, rule, in.index, validates)) swap += "    " + add + ";\n";
+                     carry_comment_and_grants(t, a.column, tmp);
+  for (auto& s : carried.before) swap += "    " + s + ";\n";
+  swap += drop_and_rename(t, oldc, tmp);
+  for (auto& s : carried.after) swap += "    " + s + ";\n";
   PendingRename pr;
   pr.table = t, pr.from = a.column, pr.to = a.column, pr.retype = true;
   pr.kind = "swap-column";
+  pr.carried_constraints = carried.constraints;
   pr.description = "In one transaction: drop the trigger and the old " + who(t, a.column) + ", and rename " +
                    who(t, tmp) +
-                   " to take its place with the old column's comment and column grants (catalog-only, brief ACCESS "
-                   "EXCLUSIVE)";
+                   " to take its place with the old column's comment and column grants" +
+                   (carried.after.empty() ? ""
+                                          : ", keys (USING the index built after the backfill), foreign keys and "
+                                            "CHECKs (NOT VALID, validated next)") +
+                   " (catalog-only, brief ACCESS EXCLUSIVE)";
   pr.core_sql = do_block("  IF EXISTS (" + attr_exists + ") THEN\n" + swap + "  END IF;\n") +
                 ";\nDROP FUNCTION IF EXISTS " + quote_name(fn) + "()";
   add_swap_step(cx, std::move(pr), rule, in.index);
-  for (auto& s : validates) cx.contract.push_back(std::move(s));
+  for (auto& r : carried.tables) add_table(cx.contract.back().tables, r);
+  for (auto& s : carried.validates) cx.contract.push_back(std::move(s));
   for (auto& s : renames) cx.contract.push_back(std::move(s));
   cx.backfilled_tables.push_back(t);
   cx.deferred_columns.push_back({t, a.column});  // the old column goes in contract

@@ -340,4 +340,140 @@ TEST_CASE("plan --verify: a SQL-standard-body function over a renamed column is 
   CHECK(r.out.find("p.proname = 'user_len'") != std::string::npos);
 }
 
+// Retyping a column of a key (issue #14). The new column gets the key's unique index after the
+// backfill; the swap drops the foreign keys to the old column, drops it (with its key), makes the
+// new index the key's (ADD CONSTRAINT ... USING INDEX, which gives it the key's name) and re-adds
+// the foreign keys NOT VALID, validated in the next steps.
+
+TEST_CASE("plan --verify: the int -> bigint id of a serial PRIMARY KEY that another table references (Rails)") {
+  // Rails' legacy `id serial` and `t.references :user, foreign_key: true`; the migration Rails writes
+  // for `change_column :users, :id, :bigint`. The sequence stays (and keeps its owner column).
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE users (id serial PRIMARY KEY, email varchar NOT NULL);\n"
+      "CREATE TABLE posts (id serial PRIMARY KEY, user_id integer NOT NULL, title varchar);\n"
+      "CREATE INDEX index_posts_on_user_id ON posts (user_id);\n"
+      "ALTER TABLE posts ADD CONSTRAINT fk_rails_5b5ddfd518 FOREIGN KEY (user_id) REFERENCES users (id) "
+      "ON DELETE CASCADE;\n"
+      "INSERT INTO users (email) VALUES ('a@x'), ('b@x');\nINSERT INTO posts (user_id, title) VALUES (1, 'p'), (2, 'q');\n",
+      "ALTER TABLE \"users\" ALTER COLUMN \"id\" TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"users_pkey_pgstage\" ON \"users\" "
+                   "(\"id_pgstage_new\")") != std::string::npos);
+  CHECK(r.out.find("ALTER TABLE \"posts\" DROP CONSTRAINT \"fk_rails_5b5ddfd518\"") != std::string::npos);
+  CHECK(r.out.find("ADD CONSTRAINT \"users_pkey\" PRIMARY KEY USING INDEX \"users_pkey_pgstage\"") !=
+        std::string::npos);
+  CHECK(r.out.find("FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE NOT VALID") !=
+        std::string::npos);
+  CHECK(r.out.find("VALIDATE CONSTRAINT \"fk_rails_5b5ddfd518\"") != std::string::npos);
+  CHECK(r.out.find("OWNED BY NONE") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a PRIMARY KEY id and the foreign key column to it, both to bigint (Django)") {
+  // Django's AutoField -> BigAutoField migration with explicit ids: the key and, in the same file, the
+  // column that references it (deferrable, as Django creates its foreign keys).
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE \"shop_customer\" (\"id\" integer NOT NULL PRIMARY KEY, \"name\" varchar(100) NOT NULL);\n"
+      "CREATE TABLE \"shop_order\" (\"id\" integer NOT NULL PRIMARY KEY, \"customer_id\" integer NOT NULL);\n"
+      "ALTER TABLE \"shop_order\" ADD CONSTRAINT \"shop_order_customer_id_fk_shop_customer_id\" FOREIGN KEY "
+      "(\"customer_id\") REFERENCES \"shop_customer\" (\"id\") DEFERRABLE INITIALLY DEFERRED;\n"
+      "CREATE INDEX \"shop_order_customer_id_idx\" ON \"shop_order\" (\"customer_id\");\n"
+      "INSERT INTO shop_customer VALUES (1, 'a'), (2, 'b');\nINSERT INTO shop_order VALUES (10, 1), (11, 2), (12, 1);\n",
+      "ALTER TABLE \"shop_customer\" ALTER COLUMN \"id\" TYPE bigint USING \"id\"::bigint;\n"
+      "ALTER TABLE \"shop_order\" ALTER COLUMN \"customer_id\" TYPE bigint USING \"customer_id\"::bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("REFERENCES \"shop_customer\" (\"id\") DEFERRABLE INITIALLY DEFERRED NOT VALID") !=
+        std::string::npos);
+  CHECK(r.out.find("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"shop_order_customer_id_idx_pgstage\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("plan --verify: UNIQUE columns: one converted with USING, one that another table's key references") {
+  // varchar -> int is not binary-coercible: a real conversion. The int -> bigint code is what the
+  // other table's foreign key references (its column stays int: Postgres accepts the pair).
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE countries (id bigint PRIMARY KEY, sku varchar(20) NOT NULL UNIQUE, code int UNIQUE);\n"
+      "CREATE TABLE cities (id bigint PRIMARY KEY, country_code int REFERENCES countries (code));\n"
+      "INSERT INTO countries VALUES (1, '100', 33), (2, '200', NULL);\nINSERT INTO cities VALUES (1, 33), (2, NULL);\n",
+      "ALTER TABLE countries ALTER COLUMN sku TYPE int USING sku::int;\n"
+      "ALTER TABLE countries ALTER COLUMN code TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("ADD CONSTRAINT \"countries_sku_key\" UNIQUE USING INDEX \"countries_sku_key_pgstage\"") !=
+        std::string::npos);
+  CHECK(r.out.find("ADD CONSTRAINT \"countries_code_key\" UNIQUE USING INDEX \"countries_code_key_pgstage\"") !=
+        std::string::npos);
+  CHECK(r.out.find("ALTER TABLE \"cities\" DROP CONSTRAINT \"cities_country_code_fkey\"") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a composite UNIQUE and a composite PRIMARY KEY keep their column order") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE memberships (org_id int NOT NULL, user_id int NOT NULL, email text,\n"
+      "  PRIMARY KEY (user_id, org_id), CONSTRAINT memberships_org_email UNIQUE (org_id, email));\n"
+      "CREATE TABLE grants (id bigint PRIMARY KEY, org_id int, user_id int,\n"
+      "  FOREIGN KEY (user_id, org_id) REFERENCES memberships);\n"
+      "INSERT INTO memberships VALUES (1, 1, 'a'), (1, 2, 'b'), (2, 1, 'a');\nINSERT INTO grants VALUES (1, 1, 2);\n",
+      "ALTER TABLE memberships ALTER COLUMN org_id TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("(\"user_id\", \"org_id_pgstage_new\")") != std::string::npos);
+  CHECK(r.out.find("(\"org_id_pgstage_new\", \"email\")") != std::string::npos);
+  CHECK(r.out.find("ALTER TABLE \"grants\" DROP CONSTRAINT \"grants_user_id_org_id_fkey\"") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a foreign key column retyped (and a self-referencing key)") {
+  // The foreign key on the retyped column is dropped with the old column and re-added NOT VALID on
+  // the new one, then validated; a tree's parent_id references its own table's key.
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+      "CREATE TABLE nodes (id int PRIMARY KEY, parent_id int REFERENCES nodes (id) ON DELETE SET NULL,\n"
+      "  team_id int NOT NULL REFERENCES teams);\n"
+      "INSERT INTO teams VALUES (7), (8);\nINSERT INTO nodes VALUES (1, NULL, 7), (2, 1, 8), (3, 2, 7);\n",
+      "ALTER TABLE nodes ALTER COLUMN team_id TYPE bigint;\n"
+      "ALTER TABLE nodes ALTER COLUMN id TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("ADD CONSTRAINT \"nodes_team_id_fkey\" FOREIGN KEY (\"team_id\") REFERENCES \"teams\" NOT VALID") !=
+        std::string::npos);
+  CHECK(r.out.find("ADD CONSTRAINT \"nodes_parent_id_fkey\" FOREIGN KEY (\"parent_id\") REFERENCES \"nodes\" "
+                   "(\"id\") ON DELETE SET NULL NOT VALID") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: foreign keys to a retyped key dropped before or after the type change") {
+  // The dance Rails developers write (remove_foreign_key, change_column twice, add_foreign_key): the
+  // re-added key uses both retyped columns, so it runs after both swaps. A foreign key the migration
+  // drops after the type change is dropped after the swap that re-created it.
+  REQUIRE(PgCluster::shared().ok());
+  const char* before =
+      "CREATE TABLE users (id serial PRIMARY KEY, email varchar NOT NULL);\n"
+      "CREATE TABLE posts (id serial PRIMARY KEY, user_id integer NOT NULL);\n"
+      "ALTER TABLE posts ADD CONSTRAINT fk_rails_5b5ddfd518 FOREIGN KEY (user_id) REFERENCES users (id);\n"
+      "INSERT INTO users (email) VALUES ('a@x'), ('b@x');\nINSERT INTO posts (user_id) VALUES (1), (2);\n";
+  auto r = plan_verified(before,
+                         "ALTER TABLE \"posts\" DROP CONSTRAINT \"fk_rails_5b5ddfd518\";\n"
+                         "ALTER TABLE \"users\" ALTER COLUMN \"id\" TYPE bigint;\n"
+                         "ALTER TABLE \"posts\" ALTER COLUMN \"user_id\" TYPE bigint;\n"
+                         "ALTER TABLE \"posts\" ADD CONSTRAINT \"fk_rails_5b5ddfd518\" FOREIGN KEY (\"user_id\") "
+                         "REFERENCES \"users\" (\"id\");\n");
+  check_verified(r);
+  r = plan_verified(before,
+                    "ALTER TABLE users ALTER COLUMN id TYPE bigint;\n"
+                    "ALTER TABLE posts DROP CONSTRAINT fk_rails_5b5ddfd518;\n");
+  check_verified(r);
+}
+
+TEST_CASE("plan --verify: a UNIQUE ... INCLUDE and a deferrable UNIQUE keep their index options") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE seats (id bigint PRIMARY KEY, row_no int NOT NULL, label text,\n"
+      "  CONSTRAINT seats_row UNIQUE (row_no) INCLUDE (label),\n"
+      "  CONSTRAINT seats_label UNIQUE (label, row_no) DEFERRABLE INITIALLY DEFERRED);\n"
+      "INSERT INTO seats VALUES (1, 1, 'a'), (2, 2, 'b');\n",
+      "ALTER TABLE seats ALTER COLUMN row_no TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("(\"row_no_pgstage_new\") INCLUDE (\"label\")") != std::string::npos);
+  CHECK(r.out.find("UNIQUE USING INDEX \"seats_label_pgstage\" DEFERRABLE INITIALLY DEFERRED") != std::string::npos);
+}
+
 }  // namespace integration_plan_verify_recipes_test

@@ -136,6 +136,58 @@ TEST_CASE("changing a column type: converted shadow column, one-way trigger, swa
   CHECK(has(ct, "ALTER COLUMN \"age\" SET DEFAULT 0;"));
 }
 
+TEST_CASE("changing the type of a key column: its index after the backfill, the key and the foreign keys in the swap") {
+  auto r = plan_text(
+      "CREATE TABLE users (id int PRIMARY KEY, email text);\n"
+      "CREATE TABLE posts (id bigint PRIMARY KEY, user_id int REFERENCES users ON DELETE CASCADE);\n"
+      "-- pgstage:history-end\n"
+      "ALTER TABLE users ALTER COLUMN id TYPE bigint;\n");
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const Plan& p = r.plan;
+  CHECK(kinds(p, Phase::Expand) == std::vector<std::string>{"add-column", "create-trigger"});
+  CHECK(kinds(p, Phase::Backfill) == std::vector<std::string>{"backfill", "create-index-concurrently"});
+  CHECK(p.steps_of(Phase::Backfill)[1]->sql ==
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"users_pkey_pgstage\" ON \"users\" (\"id_pgstage_new\")");
+  CHECK(!p.steps_of(Phase::Backfill)[1]->transactional);
+  CHECK(kinds(p, Phase::Contract) == std::vector<std::string>{"add-constraint-not-valid", "validate-constraint",
+                                                              "set-not-null", "drop-constraint", "swap-column",
+                                                              "validate-constraint"});
+  std::string swap = p.steps_of(Phase::Contract)[4]->sql;
+  size_t drop_fk = swap.find("ALTER TABLE \"posts\" DROP CONSTRAINT \"posts_user_id_fkey\";");
+  size_t drop_col = swap.find("ALTER TABLE \"users\" DROP COLUMN \"id\";");
+  size_t pk = swap.find("ALTER TABLE \"users\" ADD CONSTRAINT \"users_pkey\" PRIMARY KEY USING INDEX \"users_pkey_pgstage\";");
+  size_t fk = swap.find("ALTER TABLE \"posts\" ADD CONSTRAINT \"posts_user_id_fkey\" FOREIGN KEY (\"user_id\") "
+                        "REFERENCES \"users\" ON DELETE CASCADE NOT VALID;");
+  REQUIRE(drop_fk != std::string::npos);
+  REQUIRE(drop_col != std::string::npos);
+  REQUIRE(pk != std::string::npos);
+  REQUIRE(fk != std::string::npos);
+  CHECK(drop_fk < drop_col);
+  CHECK(drop_col < pk);
+  CHECK(pk < fk);
+  CHECK(has(p.steps_of(Phase::Contract)[5]->sql, "ALTER TABLE \"posts\" VALIDATE CONSTRAINT \"posts_user_id_fkey\""));
+  CHECK(std::find(p.steps_of(Phase::Contract)[4]->tables.begin(), p.steps_of(Phase::Contract)[4]->tables.end(),
+                  QualifiedName{"", "posts"}) != p.steps_of(Phase::Contract)[4]->tables.end());
+}
+
+TEST_CASE("changing the type of a column in an EXCLUDE constraint is still refused") {
+  auto r = plan_text(
+      "CREATE TABLE rooms (id bigint PRIMARY KEY, n int, CONSTRAINT rooms_n_excl EXCLUDE USING btree (n WITH =));\n"
+      "-- pgstage:history-end\n"
+      "ALTER TABLE rooms ALTER COLUMN n TYPE bigint;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "is part of constraint rooms_n_excl, an EXCLUDE constraint"));
+}
+
+TEST_CASE("retyping two columns of one key in one migration is refused with a request to split it") {
+  auto r = plan_text(
+      "CREATE TABLE m (a int, b int, PRIMARY KEY (a, b));\n-- pgstage:history-end\n"
+      "ALTER TABLE m ALTER COLUMN a TYPE bigint;\nALTER TABLE m ALTER COLUMN b TYPE bigint;\n");
+  REQUIRE(!r.ok);
+  CHECK(has(r.error, "constraint m_pkey covers both m.b and m.a"));
+  CHECK(has(r.error, "split the migration"));
+}
+
 TEST_CASE("a binary-coercible type change passes through") {
   auto r = plan_text(
       "CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n-- pgstage:history-end\n"
@@ -383,8 +435,8 @@ TEST_CASE("a backfill needs a primary key; a rename needs the column's history")
   r = plan_text(
       "CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE);\n-- pgstage:history-end\n"
       "ALTER TABLE t ALTER COLUMN u TYPE text;\n");
-  REQUIRE(!r.ok);
-  CHECK(has(r.error, "constraint"));
+  REQUIRE_MESSAGE(r.ok, r.error);  // a UNIQUE column is staged now: the key moves to the new column
+  CHECK(has(phase_text(r.plan, Phase::Contract), "ADD CONSTRAINT \"t_u_key\" UNIQUE USING INDEX \"t_u_key_pgstage\""));
 }
 
 TEST_CASE("UPDATE ... FROM (the usual foreign-key backfill) is batched by the updated table's key") {
