@@ -348,6 +348,7 @@ struct Dml {
 struct OtherStatement {
   std::string node;
   QualifiedName table;
+  std::string object;  // the object it creates, when it is named within `table` (CREATE POLICY's name)
 };
 
 using ChangeValue = std::variant<CreateTable, AddColumn, DropColumn, RenameColumn, RenameTable, AlterColumnType,

@@ -1197,6 +1197,8 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       }
     }
     push(OtherStatement{std::string(kind), t});
+  } else if (kind == "CreatePolicyStmt") {
+    push(OtherStatement{std::string(kind), range_var(at(b, "table")), str(b, "policy_name")});
   } else if (kind == "CreateStatsStmt") {
     QualifiedName t;
     for (auto&& r : items(at(b, "relations"))) t = range_var(r);

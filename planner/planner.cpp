@@ -386,6 +386,14 @@ RenameUse rename_use(Ctx& cx, const LoweredStatement& lo, const std::string& tex
         pr.after.push_back(text);
         pr.views.push_back(v->name.name);
         render_rename_swap(cx, pr);
+      } else if (auto* o = c.as<OtherStatement>();
+                 o && o->node == "CreatePolicyStmt" && same(o->table, t) && mentions_identifier(text, col)) {
+        // A policy's expressions depend on the columns they name, like a view: created in expand
+        // (on the copy) and dropped and created again around the swap.
+        pr.before.insert(pr.before.begin(),
+                         "DROP POLICY IF EXISTS " + quote_ident(o->object) + " ON " + quote_name(o->table));
+        pr.after.push_back(text);
+        render_rename_swap(cx, pr);
       } else if (auto* tg = c.as<TriggerChange>(); tg && tg->action == TriggerAction::Create && same(tg->table, t) &&
                                                   mentions_identifier(text, col)) {
         // A trigger `UPDATE OF` the column depends on it: like a view, created in expand (on the

@@ -25,11 +25,16 @@ const char* kUsers =
     "CREATE INDEX users_name_idx ON users (name);\n";
 const char* kRename = "ALTER TABLE users RENAME COLUMN name TO full_name;\n";
 // A row-level security policy the migration creates over the renamed column: Postgres binds it to
-// the column (the copy, in expand), and the plan does not take it apart around the contract's
-// rename (SQL-standard function bodies and views it does), so the contract cannot drop the copy.
+// the column (the copy, in expand); the plan drops it and creates it again around the contract's
+// swap, as it does views and SQL-standard function bodies.
 const char* kPolicy =
     "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
     "CREATE POLICY own_row ON users USING (full_name = current_user);\n";
+// A rule over the renamed column is bound to it the same way, and the plan does not take it apart
+// around the swap, so the contract cannot drop the copy: what verification is for.
+const char* kRule =
+    "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
+    "CREATE RULE no_blank_names AS ON UPDATE TO users WHERE new.full_name = '' DO INSTEAD NOTHING;\n";
 
 // Verifies `plan` for dir/002.sql with dir/001.sql as history, on the shared test cluster.
 verify::VerifyReport verify_on_cluster(const MigrationDir& d, const planner::Plan& plan) {
@@ -67,10 +72,10 @@ TEST_CASE("plan --verify proves the sample plans (as written vs through the exec
   CHECK(q1(pg.url(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgstage\\_verify\\_%'") == "0");
 }
 
-TEST_CASE("plan --verify on the default temporary cluster: a policy over the renamed column refuses the plan") {
+TEST_CASE("plan --verify on the default temporary cluster: a rule over the renamed column refuses the plan") {
   MigrationDir d;
   d.write("001.sql", kUsers);
-  d.write("002.sql", kPolicy);
+  d.write("002.sql", kRule);
   auto r = run_pgstage({"plan", d.path() + "/002.sql", "--verify", "--format", "json"});
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);
@@ -78,8 +83,22 @@ TEST_CASE("plan --verify on the default temporary cluster: a policy over the ren
   CHECK(j["verification"]["outcome"] == "plan-failed");
   CHECK(j["verification"]["shadow"] == "temporary cluster");
   CHECK(j["verification"]["error"].get<std::string>().find(
-            "policy own_row on table users depends on column full_name") != std::string::npos);
+            "rule no_blank_names on table users depends on column full_name") != std::string::npos);
   CHECK(r.err.find("NOT verified") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a policy the migration creates over the renamed column is created again around the swap") {
+  auto& pg = PgCluster::shared();
+  REQUIRE(pg.ok());
+  MigrationDir d;
+  d.write("001.sql", kUsers);
+  d.write("002.sql", kPolicy);
+  auto r = run_pgstage({"plan", d.path() + "/002.sql", "--shadow-url", pg.url(), "--format", "json"});
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["verification"]["outcome"] == "verified");
+  CHECK(r.out.find("DROP POLICY IF EXISTS \\\"own_row\\\" ON \\\"users\\\"") != std::string::npos);
 }
 
 TEST_CASE("verify catches deliberately wrong plans and names the difference in the user's terms") {
@@ -148,20 +167,20 @@ TEST_CASE("apply verifies each plan by default and refuses one that does not ver
   d.write("001_users.sql", kUsers);
   std::string url = pg.fresh_database("verifyapply");
   REQUIRE(run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v1"}).exit_code == 0);
-  d.write("002_policy.sql", kPolicy);
+  d.write("002_rule.sql", kRule);
   auto r = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2"});
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);
-  CHECK(r.out.find("verify 002_policy.sql") != std::string::npos);
-  CHECK(r.err.find("002_policy.sql: the plan is not verified, nothing was run") != std::string::npos);
-  CHECK(r.err.find("policy own_row on table users depends on column full_name") != std::string::npos);
+  CHECK(r.out.find("verify 002_rule.sql") != std::string::npos);
+  CHECK(r.err.find("002_rule.sql: the plan is not verified, nothing was run") != std::string::npos);
+  CHECK(r.err.find("rule no_blank_names on table users depends on column full_name") != std::string::npos);
   // Nothing ran: no new column, no record of the migration.
   CHECK(q1(url, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'full_name'") ==
         "0");
-  CHECK(q1(url, "SELECT count(*) FROM pgstage.migrations WHERE name = '002_policy.sql'") == "0");
+  CHECK(q1(url, "SELECT count(*) FROM pgstage.migrations WHERE name = '002_rule.sql'") == "0");
 
   // A plan that verifies runs (on --shadow-url this time).
-  std::filesystem::remove(d.path() + "/002_policy.sql");
+  std::filesystem::remove(d.path() + "/002_rule.sql");
   d.write("002_rename.sql", kRename);
   auto ok = run_pgstage({"apply", d.path(), "--database-url", url, "--release", "v2", "--shadow-url", pg.url()});
   INFO(ok.out, ok.err);
