@@ -53,6 +53,8 @@ std::string deadline(const std::string& d) {
 }
 
 DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
+  if (opt.deploy_timeout.empty())
+    opt.deploy_timeout = opt.runtime == "swarm" ? "90s" : opt.runtime == "docker" ? "60s" : "10s";
   auto& pg = PgCluster::shared();
   if (!pg.ok()) {
     error_ = "test Postgres cluster: " + pg.error();

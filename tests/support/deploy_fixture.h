@@ -20,7 +20,9 @@ namespace pgstage::test {
 struct FixtureOptions {
   std::string runtime = "process";
   std::string drain_timeout = "2s";
-  std::string deploy_timeout = "10s";
+  // Empty: the runtime's deadline for deploys that must succeed, which only a failure waits out:
+  // process 10s, docker 60s (three container starts took 11 s on a loaded CI machine), swarm 90s.
+  std::string deploy_timeout;
   bool worker = true;
   bool create_schema = true;  // false: the test's migrations create it (pgstage apply)
   int replicas = 1;           // per service; HAProxy gets server templates of this size

@@ -26,9 +26,9 @@ namespace {
 
 // The deploy deadline of scenarios in which some release must fail (it never turns healthy): the
 // failing deploy takes this long, so it is short; the good releases of the same scenario must still
-// make it on a loaded machine (a container start alone took 3 s on CI's two cores, with the sanitizer
-// and swarm suites running beside), so it is not 3 s.
-constexpr const char* kFailingDeployTimeout = "8s";
+// make it on a loaded machine (on CI's two cores, with the sanitizer and swarm suites beside, one
+// container start took 3 s and three took 11 s), so it is not 3 s.
+const char* failing_deploy_timeout(const std::string& runtime) { return runtime == "process" ? "8s" : "15s"; }
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -142,7 +142,7 @@ void scenario_rename_under_load(const std::string& runtime) {
 
 void scenario_apply_flow_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host) {
   DeployFixture f({.runtime = runtime,
-                   .deploy_timeout = runtime == "swarm" ? "90s" : "10s",
+                   .deploy_timeout = "",  // the runtime's default (deploy_fixture.h)
                    .create_schema = false,
                    .replicas = replicas,
                    .db_forward_host = db_forward_host});
@@ -204,7 +204,7 @@ void scenario_apply_flow_under_load(const std::string& runtime, int replicas, co
 }
 
 void scenario_unhealthy_release(const std::string& runtime) {
-  DeployFixture f({.runtime = runtime, .deploy_timeout = kFailingDeployTimeout});
+  DeployFixture f({.runtime = runtime, .deploy_timeout = failing_deploy_timeout(runtime)});
   REQUIRE_FIXTURE(f);
   require_deployed(f, "v1");
   AppLoad load(f.haproxy.url(""));
@@ -327,7 +327,8 @@ void scenario_crash_recovery(const std::string& runtime) {
 }
 
 void scenario_contracts_follow_code_and_rollback(const std::string& runtime) {
-  DeployFixture f({.runtime = runtime, .deploy_timeout = kFailingDeployTimeout, .worker = false, .create_schema = false});
+  DeployFixture f(
+      {.runtime = runtime, .deploy_timeout = failing_deploy_timeout(runtime), .worker = false, .create_schema = false});
   REQUIRE_FIXTURE(f);
   std::string src = std::string(PGSTAGE_SOURCE_DIR) + "/samples/app/migrations/";
   std::string dir = f.dir + "/migrations";
@@ -414,7 +415,7 @@ void scenario_contracts_follow_code_and_rollback(const std::string& runtime) {
 }
 
 void scenario_all_services_or_none(const std::string& runtime) {
-  DeployFixture f({.runtime = runtime, .deploy_timeout = kFailingDeployTimeout});
+  DeployFixture f({.runtime = runtime, .deploy_timeout = failing_deploy_timeout(runtime)});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);
   require_deployed(f, "v1");
@@ -453,7 +454,7 @@ void scenario_all_services_or_none(const std::string& runtime) {
 }
 
 void scenario_undo_first_deploy(const std::string& runtime) {
-  DeployFixture f({.runtime = runtime, .drain_timeout = "10s", .deploy_timeout = kFailingDeployTimeout});
+  DeployFixture f({.runtime = runtime, .drain_timeout = "10s", .deploy_timeout = failing_deploy_timeout(runtime)});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);
 
@@ -585,7 +586,7 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
                                  int replicas, const std::string& db_forward_host, bool recover_each) {
   DeployFixture f({.runtime = runtime,
                    .drain_timeout = "2s",
-                   .deploy_timeout = runtime == "swarm" ? "90s" : "20s",
+                   .deploy_timeout = runtime == "process" ? "20s" : "",
                    .worker = worker,
                    .replicas = replicas,
                    .db_forward_host = db_forward_host});
@@ -674,7 +675,7 @@ std::vector<std::string> addresses(const std::vector<deploy::Instance>& v) {
 
 void scenario_replicas_under_load(const std::string& runtime, int replicas, const std::string& db_forward_host) {
   DeployFixture f({.runtime = runtime,
-                   .deploy_timeout = runtime == "swarm" ? "90s" : "10s",
+                   .deploy_timeout = "",  // the runtime's default (deploy_fixture.h)
                    .replicas = replicas,
                    .db_forward_host = db_forward_host});
   REQUIRE_FIXTURE(f);
@@ -726,7 +727,8 @@ void scenario_replicas_under_load(const std::string& runtime, int replicas, cons
 }
 
 void scenario_replica_never_healthy_process() {
-  DeployFixture f({.runtime = "process", .deploy_timeout = kFailingDeployTimeout, .worker = false, .replicas = 3});
+  DeployFixture f(
+      {.runtime = "process", .deploy_timeout = failing_deploy_timeout("process"), .worker = false, .replicas = 3});
   REQUIRE_FIXTURE(f);
   f.sql(kExpandRenameSql);
   require_deployed(f, "v1");
