@@ -89,6 +89,7 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
 CatalogIndex key_index(const Constraint& k, const CatalogConstraint& cc, const QualifiedName& table, bool in_review) {
   CatalogIndex i{cc.name, table, cc.columns, true, true, in_review};
   i.include = k.include;
+  i.storage = k.storage;
   return i;
 }
 
@@ -380,7 +381,7 @@ void Catalog::apply(const Change& change, bool in_review) {
           }
           if (index(QualifiedName{c.table.schema, name})) return;
           put_index(CatalogIndex{name, c.table, c.columns, c.unique, true, in_review || is_new(c.table), c.method,
-                                 c.key_options, c.include, c.where_sql});
+                                 c.key_options, c.include, c.where_sql, c.storage});
         } else if constexpr (std::is_same_v<T, DropIndex>) {
           for (auto& n : c.names) indexes_.erase(key(n));
         } else if constexpr (std::is_same_v<T, DropTable>) {

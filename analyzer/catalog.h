@@ -56,6 +56,7 @@ struct CatalogIndex {
   std::vector<std::string> key_options;
   std::vector<std::string> include;
   std::string where_sql;
+  IndexStorage storage;  // NULLS NOT DISTINCT, WITH (...), TABLESPACE
 };
 
 struct CatalogTable {

@@ -83,6 +83,16 @@ struct TypeName {
 
 enum class ConstraintKind { Check, ForeignKey, Unique, PrimaryKey, Exclusion, NotNull };
 
+// How an index is built beyond its keys, kept so that a copy is the same index: NULLS NOT DISTINCT
+// (Postgres 15), the storage parameters of WITH (...) as SQL ("fillfactor = '70'", "" when none) and
+// the tablespace ("" = the database's default).
+struct IndexStorage {
+  bool nulls_not_distinct = false;
+  std::string with;
+  std::string tablespace;
+  bool operator==(const IndexStorage&) const = default;
+};
+
 struct Constraint {
   ConstraintKind kind = ConstraintKind::Check;
   std::string name;                      // empty when unnamed
@@ -96,6 +106,7 @@ struct Constraint {
   std::string fk_options;  // FK: its MATCH / ON UPDATE / ON DELETE / DEFERRABLE clauses as SQL (" ON DELETE CASCADE")
   std::string deferral;    // PRIMARY KEY / UNIQUE: " DEFERRABLE" or " DEFERRABLE INITIALLY DEFERRED", else ""
   std::vector<std::string> include;  // PRIMARY KEY / UNIQUE: INCLUDE (columns) of its index
+  IndexStorage storage;              // PRIMARY KEY / UNIQUE: NULLS NOT DISTINCT, WITH, USING INDEX TABLESPACE
   int location = -1;       // byte offset in the file
 };
 
@@ -201,6 +212,7 @@ struct CreateIndex {
   std::vector<std::string> key_options;
   std::vector<std::string> include;
   std::string where_sql;
+  IndexStorage storage;
 };
 struct DropIndex {
   std::vector<QualifiedName> names;

@@ -41,6 +41,34 @@ bool option_enabled(J arg) {
   return !(v == "false" || v == "off" || v == "0" || v == "no");
 }
 
+// WITH (name = value, ...) of an index or a PRIMARY KEY / UNIQUE constraint as SQL, every value a
+// quoted literal (Postgres reads storage parameters from text either way): "fillfactor = '70'".
+// `deduplicate_items = off` arrives as a TypeName, numbers as Integer / Float, a bare name as no arg.
+std::string storage_parameters(J options) {
+  std::string out;
+  for (auto&& o : items(options)) {
+    J de = at(o, "DefElem");
+    std::string name = quote_ident(str(de, "defname"));
+    if (std::string ns = str(de, "defnamespace"); !ns.empty()) name = quote_ident(ns) + "." + name;
+    J arg = at(de, "arg");
+    std::string value = "true";
+    if (at(arg, "Integer").is_object())
+      value = std::to_string(num(at(arg, "Integer"), "ival"));
+    else if (at(arg, "Float").is_object())
+      value = str(at(arg, "Float"), "fval");
+    else if (at(arg, "Boolean").is_object())
+      value = flag(at(arg, "Boolean"), "boolval") ? "true" : "false";
+    else if (J tn = at(arg, "TypeName"); tn.is_object()) {
+      for (auto&& n : items(at(tn, "names"))) value = string_node(n);
+    } else if (!arg.is_null())
+      value = string_node(arg);
+    std::string literal = "'";
+    for (char ch : value) literal += ch == '\'' ? std::string("''") : std::string(1, ch);
+    out += (out.empty() ? "" : ", ") + name + " = " + literal + "'";
+  }
+  return out;
+}
+
 struct Ctx {
   const SourceFile& file;
   int base;         // add to libpg_query locations for file offsets
@@ -343,6 +371,7 @@ Constraint constraint_of(const Ctx& cx, J cnode) {
   } else {
     k.columns = string_list(at(c, "keys"));
     k.include = string_list(at(c, "including"));
+    k.storage = IndexStorage{flag(c, "nulls_not_distinct"), storage_parameters(at(c, "options")), str(c, "indexspace")};
     if (k.deferrable) k.deferral = flag(c, "initdeferred") ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
   }
   if (k.kind == ConstraintKind::Check && !at(c, "raw_expr").is_null()) {
@@ -1029,6 +1058,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
     }
     for (auto&& p : items(at(b, "indexIncludingParams"))) ci.include.push_back(str(at(p, "IndexElem"), "name"));
     if (ci.partial) ci.where_sql = make_expr(cx, at(b, "whereClause"), false).sql;
+    ci.storage = IndexStorage{flag(b, "nulls_not_distinct"), storage_parameters(at(b, "options")), str(b, "tableSpace")};
     push(std::move(ci));
   } else if (kind == "DropStmt") {
     std::string rt = str(b, "removeType");

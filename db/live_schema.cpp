@@ -204,7 +204,13 @@ void read_into(pqxx::work& tx, Catalog& out) {
           "array_to_json(ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) "
           "      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n "
           "      WHERE u.o > i.indnkeyatts ORDER BY u.o))::text, "
-          "coalesce(pg_get_expr(i.indpred, i.indrelid), '') "
+          "coalesce(pg_get_expr(i.indpred, i.indrelid), ''), "
+          // How it is stored: NULLS NOT DISTINCT (a Postgres 15 column, read through to_jsonb so that
+          // older servers answer false), WITH (...) as "name = 'value'", the tablespace.
+          "coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), "
+          "coalesce(array_to_string(ARRAY(SELECT quote_ident(split_part(o, '=', 1)) || ' = ' || "
+          "      quote_literal(substr(o, strpos(o, '=') + 1)) FROM unnest(ic.reloptions) o), ', '), ''), "
+          "coalesce((SELECT spcname FROM pg_tablespace WHERE oid = ic.reltablespace), '') "
           "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
           "JOIN pg_namespace n ON n.oid = ic.relnamespace "
           "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace WHERE ") +
@@ -220,6 +226,7 @@ void read_into(pqxx::work& tx, Catalog& out) {
     i.key_options = json::parse(r[8].as<std::string>()).get<std::vector<std::string>>();
     i.include = json::parse(r[9].as<std::string>()).get<std::vector<std::string>>();
     i.where_sql = r[10].as<std::string>();
+    i.storage = IndexStorage{r[11].as<bool>(), r[12].as<std::string>(), r[13].as<std::string>()};
     out.put_index(std::move(i));
   }
   auto enums = tx.exec(
@@ -313,7 +320,10 @@ std::string catalog_to_json(const Catalog& c, const std::string& schema_sql) {
                            {"method", i.method},
                            {"key_options", i.key_options},
                            {"include", i.include},
-                           {"where", i.where_sql}});
+                           {"where", i.where_sql},
+                           {"nulls_not_distinct", i.storage.nulls_not_distinct},
+                           {"with", i.storage.with},
+                           {"tablespace", i.storage.tablespace}});
   }
   json objects = json::array();
   for (const CatalogObject* o : c.objects())
@@ -396,6 +406,8 @@ bool catalog_from_json(const std::string& text, const std::string& source, Catal
       i.key_options = ji.value("key_options", std::vector<std::string>{});
       i.include = ji.value("include", std::vector<std::string>{});
       i.where_sql = ji.value("where", std::string());
+      i.storage = IndexStorage{ji.value("nulls_not_distinct", false), ji.value("with", std::string()),
+                               ji.value("tablespace", std::string())};
       cat.put_index(std::move(i));
     }
     for (auto& jo : doc.value("objects", json::array()))

@@ -96,12 +96,13 @@ std::string row_expr(const std::string& expr);
 // Copies every index on `t` that covers `from` to the same columns with `from` replaced by `to`
 // (CONCURRENTLY in expand); contract renames them to the original names once `from` is gone.
 // With `skip_expressions`, indexes over an expression of `from` are not copied (instead of failing).
-// With `key_index_builds`, the index of a PRIMARY KEY or UNIQUE constraint is built by a step put
-// there (phase backfill: the caller runs it after its backfill) and not renamed: carry_constraints
-// makes it the constraint's index.
+// Copies that cannot be built over the still empty new column go to `after_backfill` (phase
+// backfill: the caller runs them after its backfill): a UNIQUE ... NULLS NOT DISTINCT index, and with
+// `carry_keys` the index of a PRIMARY KEY or UNIQUE constraint, which is not renamed either:
+// carry_constraints makes it the constraint's index.
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
                   const std::string& rule, int stmt, int offset, std::vector<Step>& renames,
-                  bool skip_expressions = false, std::vector<Step>* key_index_builds = nullptr);
+                  std::vector<Step>& after_backfill, bool skip_expressions, bool carry_keys);
 // The name copy_indexes gives the copy of index `index`.
 std::string copied_index_name(const std::string& index);
 // Whether `sql` names the identifier `name` (quoted as written or unquoted and folded), outside

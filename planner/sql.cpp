@@ -7,6 +7,17 @@
 
 namespace pgstage::planner {
 
+std::string index_storage_sql(const IndexStorage& s) {
+  return (s.nulls_not_distinct ? " NULLS NOT DISTINCT" : "") + (s.with.empty() ? "" : " WITH (" + s.with + ")") +
+         (s.tablespace.empty() ? "" : " TABLESPACE " + quote_ident(s.tablespace));
+}
+
+std::string key_index_tail(const Constraint& k) {
+  std::string include;
+  for (auto& c : k.include) include += (include.empty() ? "" : ", ") + quote_ident(c);
+  return (include.empty() ? "" : " INCLUDE (" + include + ")") + index_storage_sql(k.storage);
+}
+
 std::string quote_literal(std::string_view s) {
   std::string out = "'";
   for (char c : s) {

@@ -20,6 +20,14 @@ std::string bounded_name(const std::string& base);
 // The schema of `t` as a prefix for objects created beside it ("s". or empty).
 QualifiedName sibling(const QualifiedName& t, const std::string& name);
 
+// What follows an index's key list and INCLUDE clause so that a copy is stored as the original:
+// " NULLS NOT DISTINCT WITH (\"fillfactor\" = '70') TABLESPACE \"fast\"" ("" for the defaults), in
+// CREATE INDEX's order.
+std::string index_storage_sql(const IndexStorage& s);
+// The same after the key list of the index a PRIMARY KEY / UNIQUE constraint `k` asks for: its
+// INCLUDE columns, then index_storage_sql.
+std::string key_index_tail(const Constraint& k);
+
 // Wraps PL/pgSQL statements in DO $tag$ BEGIN ... END $tag$ with a tag that does not occur in the body.
 std::string do_block(const std::string& body);
 

@@ -249,8 +249,8 @@ const CatalogConstraint* key_constraint_of(const Ctx& cx, const QualifiedName& t
 }  // namespace
 
 void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, const std::string& to,
-                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames, bool skip_expressions,
-                  std::vector<Step>* key_index_builds) {
+                  const std::string& rule, int stmt, int offset, std::vector<Step>& renames,
+                  std::vector<Step>& after_backfill, bool skip_expressions, bool carry_keys) {
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
     std::string upper_from;
     for (char ch : from) upper_from += char(std::toupper(static_cast<unsigned char>(ch)));
@@ -284,12 +284,12 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
     std::string method = ix->method.empty() || ix->method == "btree" ? "" : " USING " + quote_ident(ix->method);
     std::string sql = std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
                       quote_ident(tmp) + " ON " + quote_name(t) + method + " (" + list + ")" +
-                      (include.empty() ? "" : " INCLUDE (" + include + ")") +
+                      (include.empty() ? "" : " INCLUDE (" + include + ")") + index_storage_sql(ix->storage) +
                       (ix->where_sql.empty() ? "" : " WHERE " + rename_column_in_sql(ix->where_sql, from, to));
-    if (const CatalogConstraint* k = key_index_builds ? key_constraint_of(cx, t, *ix) : nullptr) {
+    if (const CatalogConstraint* k = carry_keys ? key_constraint_of(cx, t, *ix) : nullptr) {
       // The index of a PRIMARY KEY / UNIQUE constraint: built once the backfill has filled the new
       // column; the swap makes it the constraint's (ADD CONSTRAINT ... USING INDEX renames it).
-      key_index_builds->push_back(make_step(
+      after_backfill.push_back(make_step(
           cx, Phase::Backfill, "create-index-concurrently",
           "Build the unique index of " + std::string(k->kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY " : "UNIQUE ") +
               display_ident(k->name) +
@@ -298,10 +298,19 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
           sql, {t}, rule, stmt));
       continue;
     }
-    cx.expand.push_back(
-        make_step(cx, Phase::Expand, "create-index-concurrently",
-                  "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
-                  sql, {t}, rule, stmt));
+    if (ix->unique && ix->storage.nulls_not_distinct)
+      // NULLs count as equal: over the new column, still NULL in every row before the backfill, the
+      // build would fail on the second row. Built once the backfill has filled it.
+      after_backfill.push_back(make_step(
+          cx, Phase::Backfill, "create-index-concurrently",
+          "Build a copy of unique index " + display_ident(ix->name) +
+              " (NULLS NOT DISTINCT) on the new column after the backfill filled it, without blocking writes",
+          sql, {t}, rule, stmt));
+    else
+      cx.expand.push_back(
+          make_step(cx, Phase::Expand, "create-index-concurrently",
+                    "Build a copy of index " + display_ident(ix->name) + " on the new column without blocking writes",
+                    sql, {t}, rule, stmt));
     renames.push_back(
         make_step(cx, Phase::Contract, "rename-index",
                   "Give the copied index the original name " + display_ident(ix->name) +

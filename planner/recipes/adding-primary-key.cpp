@@ -36,7 +36,7 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
     cx.expand.push_back(make_step(cx, Phase::Expand, "create-index-concurrently",
                                   "Build the unique index for the primary key without blocking writes",
                                   "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(index) + " ON " +
-                                      quote_name(t) + " (" + column_list(cols) + ")",
+                                      quote_name(t) + " (" + column_list(cols) + ")" + key_index_tail(k),
                                   {t}, rule, in.index));
   for (auto& col : nullable) not_null_via_check(cx, t, col, rule, in.index);
   cx.contract.push_back(make_step(
@@ -44,7 +44,7 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
       "Turn the index into the primary key " + display_ident(name) + " (the columns are already NOT NULL: no scan)",
       do_block("  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + regclass_literal(t) +
                " AND contype = 'p') THEN\n    ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(name) +
-               " PRIMARY KEY USING INDEX " + quote_ident(index) + ";\n  END IF;\n"),
+               " PRIMARY KEY USING INDEX " + quote_ident(index) + k.deferral + ";\n  END IF;\n"),
       {t}, rule, in.index));
   return true;
 }

@@ -22,14 +22,14 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   cx.expand.push_back(make_step(cx, Phase::Expand, "create-index-concurrently",
                                 "Build the unique index " + display_ident(name) + " without blocking writes",
                                 "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) + " ON " +
-                                    quote_name(t) + " (" + column_list(k.columns) + ")",
+                                    quote_name(t) + " (" + column_list(k.columns) + ")" + key_index_tail(k),
                                 {t}, rule, in.index));
   cx.expand.push_back(
       make_step(cx, Phase::Expand, "add-constraint-using-index",
                 "Turn the index into the UNIQUE constraint " + display_ident(name) + " (catalog-only, brief lock)",
                 do_block("  IF NOT EXISTS (" + constraint_exists(t, name) + ") THEN\n    ALTER TABLE " + quote_name(t) +
                          " ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(name) +
-                         (k.deferrable ? " DEFERRABLE" : "") + ";\n  END IF;\n"),
+                         k.deferral + ";\n  END IF;\n"),
                 {t}, rule, in.index));
   return true;
 }

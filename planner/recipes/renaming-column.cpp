@@ -61,13 +61,15 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
       create_trigger_sql(t, trg, fn, body), {t}, rule, in.index));
   // Copies of the column's indexes serve the new release's lookups (and ON CONFLICT) until
   // contract; they go with the copy there, and the originals follow the rename.
-  std::vector<Step> unused;
-  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, at(in, c), unused, /*skip_expressions=*/true);
+  std::vector<Step> unused, after_backfill;
+  copy_indexes(cx, t, r.column, r.new_name, rule, in.index, at(in, c), unused, after_backfill,
+               /*skip_expressions=*/true, /*carry_keys=*/false);
   if (!cx.error.empty()) return true;
   cx.backfill.push_back(make_backfill(
       cx, Phase::Backfill, "Copy " + who(t, r.column) + " into " + who(t, r.new_name) + " in batches by key",
       BackfillSpec{t, key, n + " = " + o, n + " IS NULL AND " + o + " IS NOT NULL", cx.opts.batch_size}, rule,
       in.index));
+  for (auto& s : after_backfill) cx.backfill.push_back(std::move(s));
   std::string attr_exists = "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + regclass_literal(t) +
                             " AND attname = " + quote_literal(r.column) + " AND NOT attisdropped";
   PendingRename pr;

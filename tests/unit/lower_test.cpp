@@ -130,6 +130,20 @@ TEST_CASE("indexes") {
   CHECK(ci.partial);
   CHECK(ci.method == "gin");
   CHECK(ci.columns == std::vector<std::string>{"a", "lower(b)"});
+  CHECK(ci.storage == IndexStorage{});
+  // How it is stored, so that a copy is the same index: NULLS NOT DISTINCT, WITH (...), TABLESPACE.
+  auto stored = only<CreateIndex>(
+      "CREATE UNIQUE INDEX i ON t (a) NULLS NOT DISTINCT WITH (fillfactor = 70, deduplicate_items = off) "
+      "TABLESPACE \"Fast\"");
+  CHECK(stored.storage.nulls_not_distinct);
+  CHECK(stored.storage.with == "\"fillfactor\" = '70', \"deduplicate_items\" = 'off'");
+  CHECK(stored.storage.tablespace == "Fast");
+  auto key = only<AddConstraint>(
+      "ALTER TABLE t ADD CONSTRAINT k UNIQUE NULLS NOT DISTINCT (a) INCLUDE (b) WITH (fillfactor = 80) "
+      "USING INDEX TABLESPACE ts DEFERRABLE INITIALLY DEFERRED");
+  CHECK(key.constraint.storage == IndexStorage{true, "\"fillfactor\" = '80'", "ts"});
+  CHECK(key.constraint.include == std::vector<std::string>{"b"});
+  CHECK(key.constraint.deferral == " DEFERRABLE INITIALLY DEFERRED");
   auto di = only<DropIndex>("DROP INDEX CONCURRENTLY IF EXISTS app.i");
   CHECK(di.concurrently);
   CHECK(di.names == std::vector<QualifiedName>{{"app", "i"}});
