@@ -210,6 +210,8 @@ bool DockerRuntime::list(const std::string& service, std::vector<Instance>& out,
       if (!c.contains("Labels") || !c["Labels"].is_object() ||
           c["Labels"].value(std::string(kLabelManaged), "") != "true")
         continue;
+      // A Swarm task's container carries its service's labels too: it is the swarm runtime's.
+      if (c["Labels"].contains("com.docker.swarm.task.id")) continue;
       Instance i = from_labels(c, host_);
       // Filter again: never act on a container without our labels, whatever the engine returned.
       if (i.id.empty() || i.service.empty() || (!service.empty() && i.service != service)) continue;

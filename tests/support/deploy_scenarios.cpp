@@ -16,6 +16,8 @@
 
 #include <pqxx/pqxx>
 
+#include "deploy/deploy_defaults.h"
+#include "deploy/docker_runtime.h"
 #include "deploy/http.h"
 #include "deploy/router.h"
 #include "tests/support/app_load.h"
@@ -709,6 +711,15 @@ void scenario_replicas_under_load(const std::string& runtime, int replicas, cons
   auto workers = f.instances(f.worker);
   REQUIRE(workers.size() == static_cast<size_t>(replicas));
   for (const auto& w : workers) CHECK(w.release == "v3");
+  if (runtime == "swarm") {
+    // A Swarm task's container carries the service's labels; the docker runtime on the same engine
+    // must not list it as one of its own (it would stop what Swarm restarts).
+    pgstage::deploy::DockerRuntime docker(std::string(pgstage::deploy::kDefaultDockerSocket), "bridge", "127.0.0.1");
+    std::vector<pgstage::deploy::Instance> seen;
+    std::string err;
+    REQUIRE_MESSAGE(docker.list("", seen, err), err);
+    for (const auto& i : seen) CHECK_MESSAGE((i.service != f.web && i.service != f.worker), i.service << " " << i.id);
+  }
   // Every acknowledged write is there.
   pqxx::connection c(f.db_url);
   pqxx::nontransaction tx(c);
