@@ -41,9 +41,20 @@ SingleNodeSwarm::SingleNodeSwarm() {
     }
     started_ = true;
   }
-  auto gw = docker({"network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"});
-  gateway_ = trim(gw.out);
-  if (gw.exit_code != 0 || gateway_.empty()) error_ = "cannot read the gateway of docker's bridge network: " + gw.out;
+  // The tasks reach the host's forwarders through the bridge's gateway. Once seen empty (exit status
+  // unknown) right after the two-node cluster had left, with the container suite beside it: read it
+  // again for a while, and say what docker answered when it never comes.
+  proc::Result gw;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    gw = docker({"network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"});
+    gateway_ = trim(gw.out);
+    if (gw.exit_code == 0 && !gateway_.empty()) return;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  auto networks = docker({"network", "ls"});
+  error_ = "cannot read the gateway of docker's bridge network: docker network inspect bridge: exit " +
+           std::to_string(gw.exit_code) + (gw.timed_out ? " (timed out)" : "") + ", output: '" + trim(gw.out) +
+           "'; docker network ls: " + trim(networks.out) + "; swarm: " + swarm_state();
 }
 
 SingleNodeSwarm::~SingleNodeSwarm() {
