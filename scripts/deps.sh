@@ -1,15 +1,23 @@
 # Sourced by setup.sh and test.sh: installs the Debian packages pgstage needs, once.
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libpg-query-dev libpqxx-dev libcli11-dev nlohmann-json3-dev
   libsimdjson-dev libmimalloc-dev doctest-dev libtomlplusplus-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev ccache)
-TEST_PACKAGES=(postgresql-15 haproxy wrk clang libclang-rt-14-dev lld docker.io debootstrap groff-base)
-# lld: links the clang (sanitizer + fuzz) tree. debootstrap: the image test's Debian 12 base (scripts/base-image.sh); groff: the man page check.
+# The clang (sanitizer + fuzz) tree's compiler, its sanitizer and libFuzzer runtimes, and lld to link it.
+SANITIZER_PACKAGES=(clang libclang-rt-14-dev lld)
+TEST_PACKAGES=(postgresql-15 haproxy wrk docker.io debootstrap groff-base)
+# debootstrap: the image test's Debian 12 base (scripts/base-image.sh); groff: the man page check.
 # scripts/package.sh: dpkg-shlibdeps computes the .deb's Depends; CPack finds executables with file.
 PACKAGE_PACKAGES=(dpkg-dev file)
 
+# install_deps [build|compilers|test|package]: build = what builds pgstage with GCC; compilers =
+# that and clang (the sanitizer tree); test = everything the whole suite needs; package = build and
+# what scripts/package.sh needs.
 install_deps() {
   local pkgs=("${BUILD_PACKAGES[@]}")
-  [ "${1:-build}" = test ] && pkgs+=("${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}")
-  [ "${1:-build}" = package ] && pkgs+=("${PACKAGE_PACKAGES[@]}")
+  case "${1:-build}" in
+    compilers) pkgs+=("${SANITIZER_PACKAGES[@]}") ;;
+    test) pkgs+=("${SANITIZER_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}") ;;
+    package) pkgs+=("${PACKAGE_PACKAGES[@]}") ;;
+  esac
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,5 @@
 // End-to-end tests: real dockerd (started by scripts/services.sh), HAProxy and Postgres (started
 // by the tests). If a service is missing every test fails with the reason: nothing is skipped.
-#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include <cstdlib>

@@ -1,6 +1,5 @@
 // Integration tests run against a private Postgres cluster. If it cannot start, every test fails
 // with the reason: integration tests never skip silently.
-#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include <iostream>
