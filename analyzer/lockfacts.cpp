@@ -377,6 +377,11 @@ LockFacts lock_facts(const Change& change, const LockContext& ctx) {
             for (auto& n : c.names) f.add(n, LockMode::AccessExclusive);
         } else if constexpr (std::is_same_v<T, OtherStatement>) {
           if (c.node == "CommentStmt" || c.node == "CreateStatsStmt") f.add(c.table, LockMode::ShareUpdateExclusive);
+          // CREATE / ALTER / DROP POLICY open the table with AccessExclusiveLock (commands/policy.c):
+          // catalog-only, but it queues behind every query on the table, and they behind it.
+          if ((c.node == "CreatePolicyStmt" || c.node == "AlterPolicyStmt" || c.node == "DropPolicyStmt") &&
+              !c.table.empty())
+            f.add(c.table, LockMode::AccessExclusive);
         }
       },
       change.value);

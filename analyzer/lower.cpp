@@ -1078,6 +1078,15 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
         QualifiedName t{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
         push(TriggerChange{t, parts.back(), TriggerAction::Drop});
       }
+    } else if (rt == "OBJECT_POLICY") {
+      // DROP POLICY p ON [schema.]table: the object is [schema,] table, policy.
+      for (auto&& o : items(at(b, "objects"))) {
+        std::vector<std::string> parts;
+        for (auto&& it : items(o)) parts.push_back(string_node(it));
+        if (parts.size() < 2) continue;
+        QualifiedName t{parts.size() >= 3 ? parts[parts.size() - 3] : "", parts[parts.size() - 2]};
+        push(OtherStatement{"DropPolicyStmt", t, parts.back()});
+      }
     } else
       push(DropObject{object_kind(rt), names, if_exists, cascade});
   } else if (kind == "ReindexStmt") {
@@ -1227,7 +1236,7 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       }
     }
     push(OtherStatement{std::string(kind), t});
-  } else if (kind == "CreatePolicyStmt") {
+  } else if (kind == "CreatePolicyStmt" || kind == "AlterPolicyStmt") {
     push(OtherStatement{std::string(kind), range_var(at(b, "table")), str(b, "policy_name")});
   } else if (kind == "CreateStatsStmt") {
     QualifiedName t;

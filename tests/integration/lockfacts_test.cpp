@@ -42,6 +42,7 @@ CREATE TABLE inh_child (x int, y int) INHERITS (base);
 CREATE TABLE refs (id int, p int REFERENCES parent (id));
 CREATE UNLOGGED TABLE ul (id int);
 CREATE SCHEMA other;
+CREATE POLICY t_own ON t USING (d >= 0);
 )SQL";
 
 std::string tablespace_sql() {
@@ -126,6 +127,9 @@ const char* kTransactional[] = {
     "CREATE STATISTICS t_stats ON a, b FROM t",
     "COMMENT ON TABLE t IS 'orders'",
     "COMMENT ON COLUMN t.a IS 'amount'",
+    "CREATE POLICY t_read ON t FOR SELECT USING (true)",
+    "ALTER POLICY t_own ON t USING (d > 1)",
+    "DROP POLICY t_own ON t",
     "CLUSTER t USING t_pkey",
     "ANALYZE t",
     "REFRESH MATERIALIZED VIEW mv",
