@@ -8,14 +8,14 @@
 # run, from one clang tree (build-fuzz: every library built with -fsanitize=address,undefined, the
 # code the fuzzer explores also with fuzzer-no-link, so the same objects serve the sanitizer suites
 # and the fuzzer); the e2e, image and install suites from the GCC tree (build), built with the
-# release flags. To keep CI short on a 2-core machine, where the CPU is the bound: both trees build
-# at once while the test packages install, the GCC tree only what its suites run; a new tree is a
-# unity build; test sources are not optimized (tests/CMakeLists.txt); every tree compiles through
-# ccache (scripts/deps.sh) with line tables only instead of full debug info (enough for sanitizer
-# stack traces and backtraces with file:line); the clang tree links with lld; the integration and
-# e2e suites each run as two processes at once (tests/CMakeLists.txt), e2e beside the image test;
-# the image test's Debian base (debootstrap) is made in a niced background job, and the clang tree
-# finishes its build niced while the e2e suite runs. Stage timings are printed at the end and
+# release flags. To keep CI short on a 2-core machine, where the CPU is the bound: the trees build
+# one after the other with both cores (two compilers sharing a core cost more CPU than one after
+# the other), while the test packages install and the image test's Debian base is made, the GCC
+# tree only what its suites run; then every suite runs at once. A new tree is a unity build; test
+# sources are not optimized (tests/CMakeLists.txt); every tree compiles through ccache
+# (scripts/deps.sh) with line tables only instead of full debug info (enough for sanitizer stack
+# traces and backtraces with file:line); the clang tree links with lld; the integration and e2e
+# suites each run as two processes (tests/CMakeLists.txt). Stage timings are printed at the end and
 # written to build/ci-timings.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,19 +65,6 @@ background() {
   ( [ "$level" -eq 0 ] || renice -n "$level" "$BASHPID" >/dev/null; rc=0; "$@" || rc=$?
     date +%s >"${BG_LOGS[-1]}.end"; exit $rc ) >"${BG_LOGS[-1]}" 2>&1 &
   BG_PIDS+=($!)
-}
-# background_pid NAME: the pid of background job NAME ("" when it was waited for).
-background_pid() {
-  local i
-  for i in "${!BG_NAMES[@]}"; do [ "${BG_NAMES[$i]}" = "$1" ] && echo "${BG_PIDS[$i]}"; done
-}
-# renice_tree LEVEL PID: sets the priority of PID and of everything it started so far (ninja and the
-# compilers; what they start later inherits it).
-renice_tree() {
-  local child
-  [ -n "$2" ] || return 0
-  renice -n "$1" "$2" >/dev/null 2>&1 || true
-  for child in $(pgrep -P "$2"); do renice_tree "$1" "$child"; done
 }
 # Stops a background job with everything it started (ninja, ctest, the tests).
 kill_tree() {
@@ -136,15 +123,18 @@ if [ $# -gt 0 ]; then
 fi
 
 # The whole suite (CI). Each suite runs once, on the build that checks it most:
-#   build (GCC, the release flags: what ships)      e2e, image and install: the deploys under load,
-#                                                   the container image, `cmake --install`
 #   build-fuzz (clang, ASan + UBSan, libFuzzer)     unit and integration under the sanitizers, the
 #                                                   60 s fuzz run
+#   build (GCC, the release flags: what ships)      e2e, image and install: the deploys under load,
+#                                                   the container image, `cmake --install`
 # The GCC tree builds only what its suites run (the binary, the sample app, the e2e tests), so the
 # unit and integration tests are compiled once, not twice, and the integration suite (Postgres work
-# that costs as much CPU in either tree) runs once. On two cores the CPU is the bound: the two trees
-# build at once from the start, then the e2e suite runs while the clang tree finishes (its build
-# niced then, so the load tests keep the CPU they ask for), then the sanitizer suites.
+# that costs as much CPU in either tree) runs once. On two cores the CPU is the bound, and two
+# compilers time-slicing one core each cost more CPU than one after the other (measured: the clang
+# tree took 685 CPU-s built beside the GCC tree, 421 alone): so the trees build one after the other,
+# each with both cores, while the test packages install and the image test's Debian base is made;
+# then every suite runs at once: the sanitizer suites with the fuzz run (ctest -j3), the e2e pair
+# (ctest -j2) and the image test once its base is there.
 stage "install build packages and clang" install_deps compilers
 setup_ccache
 [ ${#CCACHE_LAUNCHER[@]} -gt 0 ] && ccache -z >/dev/null  # the summary shows this run's hits
@@ -155,39 +145,58 @@ stage "configure build, build-fuzz" eval \
   'cmake -S . -B build "${CONFIGURE[@]}" "${GCC_FLAGS[@]}" "${GCC_UNITY[@]}" >/dev/null &&
    cmake -S . -B build-fuzz "${CONFIGURE[@]}" "${CLANG_FLAGS[@]}" "${UNITY[@]}" -DPGSTAGE_FUZZ=ON >/dev/null'
 
-# The clang tree's chain: build, then the unit and integration suites under ASan and UBSan and the
-# fuzz run, all at once (ctest -j3; the deploy tests stretch their deadlines in sanitized builds,
-# tests/support/deploy_fixture.cpp).
+# Markers between the background jobs: each tree's build writes its own when it ends (built or not).
+CLANG_BUILT=build-fuzz/ci-build.done GCC_BUILT=build/ci-build.done BASE_MADE=build/base-image.log.end
+rm -f "$CLANG_BUILT" "$GCC_BUILT" "$BASE_MADE" build-fuzz/ci-chain-timings.txt
+await() { while [ ! -f "$1" ]; do sleep 1; done; }
+# The clang tree's chain: build it; once the GCC tree is built too, the unit and integration suites
+# under ASan and UBSan and the fuzz run, all at once (the deploy tests stretch their deadlines in
+# sanitized builds, tests/support/deploy_fixture.cpp).
 sanitizer_chain() {
-  local t
+  local t rc=0
   t=$(date +%s)
-  ninja -C build-fuzz "${SANITIZE_TARGETS[@]}" >build-fuzz/ci-build.log 2>&1 ||
+  ninja -C build-fuzz "${SANITIZE_TARGETS[@]}" >build-fuzz/ci-build.log 2>&1 || rc=$?
+  touch "$CLANG_BUILT"
+  [ $rc -eq 0 ] ||
     { tail -n 60 build-fuzz/ci-build.log; echo "test.sh: the build of build-fuzz failed; log: build-fuzz/ci-build.log"; return 1; }
   printf '%-52s %5ds\n' "  build build-fuzz" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
+  await "$GCC_BUILT"
   t=$(date +%s)
   ctest --test-dir build-fuzz --output-on-failure -j3 -L 'unit|integration|fuzz' || return 1
   printf '%-52s %5ds\n' "  ASan/UBSan unit + integration, fuzz (ctest -j3)" $(($(date +%s) - t)) >>build-fuzz/ci-chain-timings.txt
 }
-CHAIN="sanitizer chain: build build-fuzz, then ASan/UBSan unit + integration and fuzz"
-GCC_BUILD="build build (pgstage, sample app, e2e tests)"
+gcc_build() {
+  local rc=0
+  await "$CLANG_BUILT"
+  ninja -C build "${GCC_TARGETS[@]}" || rc=$?
+  touch "$GCC_BUILT"
+  return $rc
+}
+image_test() {
+  await "$BASE_MADE"
+  ctest --test-dir build --output-on-failure -R '^image$'
+}
+CHAIN="sanitizer chain: build build-fuzz, then (once build is built) ASan/UBSan unit + integration and fuzz"
+GCC_BUILD="build build (pgstage, sample app, e2e tests), once build-fuzz is built"
 BASE_IMAGE="the image test's Debian base (scripts/base-image.sh)"
-rm -f build-fuzz/ci-chain-timings.txt
+IMAGE_TEST="image test (ctest -R image), once its base is made"
 background "$CHAIN" build-fuzz/ci-chain.log 0 sanitizer_chain
-background "$GCC_BUILD" build/ci-build.log 0 ninja -C build "${GCC_TARGETS[@]}"
+background "$GCC_BUILD" build/ci-build.log 0 gcc_build
 # The rest of the packages (docker.io, HAProxy, Postgres, ...: most of the download on a fresh
-# machine) while both trees build.
+# machine) while the trees build.
 stage "install test packages (beside the builds)" install_deps test
 stage "start services" start_services
-# debootstrap from the Debian mirror: minutes of network and dpkg on a fresh machine, off the
-# critical path here (the image test would otherwise make it in the e2e stage).
-background "$BASE_IMAGE" build/base-image.log 10 scripts/base-image.sh
+# debootstrap from the Debian mirror: minutes of network and dpkg on a fresh machine, beside the builds.
+background "$BASE_IMAGE" build/base-image.log 5 scripts/base-image.sh
 
 wait_background "$GCC_BUILD"
-# From here the load tests run: the clang tree's build (and what it starts) gets the cycles they leave.
-renice_tree 10 "$(background_pid "$CHAIN")"
 stage "install (cmake --install of build)" ctest --test-dir build --output-on-failure -R '^install$'
+background "$IMAGE_TEST" build/image-test.log 0 image_test
+stage "e2e (2 processes: swarm, containers; ctest -j2), beside the sanitizer suites" \
+  ctest --test-dir build --output-on-failure -j2 -L e2e -E '^image$'
 wait_background "$BASE_IMAGE"
-stage "e2e + image (3 processes: swarm, containers, image; ctest -j3)" ctest --test-dir build --output-on-failure -j3 -L e2e
+wait_background "$IMAGE_TEST"
+cat build/image-test.log
 wait_background "$CHAIN"
 cat build-fuzz/ci-chain.log
 [ -f build-fuzz/ci-chain-timings.txt ] && while IFS= read -r line; do TIMINGS+=("$line"); done <build-fuzz/ci-chain-timings.txt
