@@ -11,6 +11,7 @@
 #include "executor/backfill.h"
 #include "executor/fault.h"
 #include "planner/planner.h"
+#include "planner/sql.h"
 
 namespace pgstage::executor {
 
@@ -203,6 +204,35 @@ DbResult PgStepRunner::run_step(const ExecStep& s, bool resumed) {
   return last;
 }
 
+bool PgStepRunner::skip_user_triggers(const ExecStep& s, const planner::BackfillSpec& spec) {
+  // The table's own enabled triggers (not pgstage's sync triggers, not constraint triggers).
+  std::string names;
+  bool allowed = false;
+  try {
+    pqxx::nontransaction tx(c_.raw());
+    names = tx.exec1("SELECT coalesce(string_agg(quote_ident(tgname), ', ' ORDER BY tgname), '') FROM "
+                     "pg_catalog.pg_trigger WHERE tgrelid = " +
+                     planner::regclass_literal(spec.table) +
+                     " AND NOT tgisinternal AND tgenabled <> 'D' AND tgname NOT LIKE 'pgstage\\_%'")[0]
+                .as<std::string>();
+    if (names.empty()) return false;
+    allowed = tx.exec1("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")[0].as<bool>();
+    if (!allowed && tx.exec1("SELECT current_setting('server_version_num')::int")[0].as<int>() >= 150000)
+      allowed = tx.exec1("SELECT has_parameter_privilege('session_replication_role', 'SET')")[0].as<bool>();
+  } catch (const std::exception&) {
+    return false;  // the batches will say what is wrong with the table
+  }
+  if (allowed)
+    out_.line("  " + step_label(s) + ": the triggers of " + quote_name(spec.table) + " (" + names +
+              ") do not fire on the batches (session_replication_role = replica): the change as written fires none");
+  else
+    out_.line("  " + step_label(s) + ": note: the triggers of " + quote_name(spec.table) + " (" + names +
+              ") fire for every backfilled row, which the change as written does not do; to skip them, let this "
+              "role set session_replication_role (a superuser, or on Postgres 15+: GRANT SET ON PARAMETER "
+              "session_replication_role TO <role>)");
+  return allowed;
+}
+
 DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* checkpoint) {
   const planner::BackfillSpec& spec = *s.backfill;
   int batch = settings_.batch_size > 0 ? settings_.batch_size : (spec.batch_size > 0 ? spec.batch_size : 1000);
@@ -219,6 +249,7 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
     out_.line("  " + step_label(s) + ": resuming after " + std::to_string(rows) + " rows (" +
               std::to_string(checkpoint->batches) + " batches already committed)");
   std::string label = quote_name(spec.table);
+  bool quiet_triggers = !spec.fire_user_triggers && skip_user_triggers(s, spec);
   auto started = std::chrono::steady_clock::now();
   bool done = checkpoint && checkpoint->done;
   while (!done) {
@@ -228,6 +259,7 @@ DbResult PgStepRunner::run_backfill(const ExecStep& s, const BackfillState* chec
         pqxx::work tx(c_.raw());
         tx.exec("SET LOCAL lock_timeout = " + ms(settings_.lock_timeout) +
                 "; SET LOCAL statement_timeout = " + ms(settings_.batch_statement_timeout));
+        if (quiet_triggers) tx.exec("SET LOCAL session_replication_role = replica");
         auto bound = tx.exec(bound_sql_for(spec, last_key, batch));
         if (bound.empty()) {
           save_checkpoint(tx, s, last_key, 0, true);

@@ -41,6 +41,9 @@ class PgStepRunner : public StepRunner {
 
  private:
   DbResult try_step(const ExecStep& s);
+  // Whether the batches of recipe backfill `spec` run with session_replication_role = replica, so
+  // the table's own triggers do not fire (the role may set it and the table has some); says which.
+  bool skip_user_triggers(const ExecStep& s, const planner::BackfillSpec& spec);
   DbResult drop_invalid_index(const std::string& index, bool& exists_valid);
   void backoff(const ExecStep& s, int attempt, const DbResult& r);
   Connection& c_;

@@ -42,7 +42,9 @@ std::optional<BackfillSpec> update_backfill_spec(const Ctx& cx, const StatementI
   std::vector<std::string> key = cx.primary_key(d.table);
   if (key.empty()) return std::nullopt;
   problem.clear();
-  return BackfillSpec{d.table, key, trim(set_sql), trim(predicate), cx.opts.batch_size, trim(from_sql)};
+  // The migration's own UPDATE: as written it fires the table's triggers, so its batches do too.
+  return BackfillSpec{d.table, key, trim(set_sql), trim(predicate), cx.opts.batch_size, trim(from_sql),
+                      /*fire_user_triggers=*/true};
 }
 
 void add_update_backfill(Ctx& cx, const StatementInput& in, BackfillSpec spec, const std::string& rule) {

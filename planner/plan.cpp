@@ -80,6 +80,7 @@ json backfill_json(const BackfillSpec& b) {
          {"predicate", b.predicate},
          {"batch_size", b.batch_size}};
   if (!b.from_sql.empty()) j["from"] = b.from_sql;
+  j["fire_user_triggers"] = b.fire_user_triggers;
   return j;
 }
 
@@ -92,6 +93,7 @@ BackfillSpec backfill_from(const json& j) {
   b.predicate = j.value("predicate", std::string());
   b.batch_size = j.value("batch_size", 1000);
   b.from_sql = j.value("from", std::string());
+  b.fire_user_triggers = j.value("fire_user_triggers", true);  // specs stored before the field: as they ran
   return b;
 }
 

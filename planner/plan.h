@@ -30,6 +30,11 @@ struct BackfillSpec {
   std::string predicate;                 // rows that still need the update: "full_name" IS NULL
   int batch_size = 1000;
   std::string from_sql;                  // UPDATE ... FROM: the other tables joined ("" when none)
+  // Whether the table's own triggers fire on the batches: yes for an UPDATE the migration writes
+  // (as written, it fires them); no for a recipe's copy into its new column (ALTER TABLE as written
+  // fires none: an updated_at or audit trigger must not touch every row). The executor skips them
+  // with session_replication_role = replica when the role may set it, and says so when it may not.
+  bool fire_user_triggers = false;
 };
 
 struct Step {

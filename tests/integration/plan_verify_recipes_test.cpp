@@ -539,4 +539,32 @@ TEST_CASE("plan: retyping a generated column is refused, saying why and what to 
   CHECK((r.out + r.err).find("maintenance window") != std::string::npos);
 }
 
+TEST_CASE("plan --verify: the table's own triggers do not fire on a recipe's backfill (as ALTER TABLE fires none)") {
+  REQUIRE(PgCluster::shared().ok());
+  // A trigger that counts updates (the shape of an updated_at or audit trigger): the staged rename
+  // and type change must leave the count as the migration as written does.
+  auto r = plan_verified(
+      "CREATE TABLE notes (id bigint PRIMARY KEY, body text, words int, edits int NOT NULL DEFAULT 0);\n"
+      "CREATE FUNCTION count_edit() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+      "BEGIN NEW.edits := OLD.edits + 1; RETURN NEW; END $$;\n"
+      "CREATE TRIGGER notes_edits BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION count_edit();\n"
+      "INSERT INTO notes (id, body, words) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3);\n",
+      "ALTER TABLE notes RENAME COLUMN body TO text_body;\n"
+      "ALTER TABLE notes ALTER COLUMN words TYPE bigint;\n");
+  check_verified(r);
+}
+
+TEST_CASE("plan --verify: an UPDATE the migration writes still fires the table's triggers in its batches") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE notes (id bigint PRIMARY KEY, body text, edits int NOT NULL DEFAULT 0);\n"
+      "CREATE FUNCTION count_edit() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+      "BEGIN NEW.edits := OLD.edits + 1; RETURN NEW; END $$;\n"
+      "CREATE TRIGGER notes_edits BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION count_edit();\n"
+      "INSERT INTO notes (id, body) VALUES (1, 'a'), (2, NULL), (3, NULL);\n",
+      "UPDATE notes SET body = coalesce(body, 'empty');\n");
+  check_verified(r);  // as written every row's edits goes to 1: the batches must do the same
+  CHECK(r.out.find("[backfill-1-backfill]") != std::string::npos);
+}
+
 }  // namespace integration_plan_verify_recipes_test

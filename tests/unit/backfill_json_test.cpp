@@ -37,6 +37,12 @@ TEST_CASE("the plan's backfill JSON is the executor's state JSON, and round-trip
   CHECK(back->set_sql == b.set_sql);
   CHECK(back->predicate == b.predicate);
   CHECK(back->batch_size == 250);
+  CHECK_FALSE(back->fire_user_triggers);  // a recipe's copy: the table's triggers stay quiet
+  planner::BackfillSpec dml = b;
+  dml.fire_user_triggers = true;  // the migration's own UPDATE fires them, as written
+  auto dml_back = executor::backfill_from_json(executor::backfill_to_json(dml));
+  REQUIRE(dml_back);
+  CHECK(dml_back->fire_user_triggers);
 }
 
 TEST_CASE("a state row in the older shape still resumes; a non-backfill spec is none") {
@@ -46,6 +52,7 @@ TEST_CASE("a state row in the older shape still resumes; a non-backfill spec is 
   CHECK(old->table.schema == "app");
   CHECK(old->table.name == "users");
   CHECK(old->batch_size == 9);
+  CHECK(old->fire_user_triggers);  // stored before the field existed: it ran with the triggers firing
   CHECK_FALSE(executor::backfill_from_json("{}"));
   CHECK_FALSE(executor::backfill_from_json("not json"));
 }
