@@ -147,7 +147,8 @@ stage "configure build, build-fuzz" eval \
 
 # Markers between the background jobs: each tree's build writes its own when it ends (built or not).
 CLANG_BUILT=build-fuzz/ci-build.done GCC_BUILT=build/ci-build.done BASE_MADE=build/base-image.log.end
-rm -f "$CLANG_BUILT" "$GCC_BUILT" "$BASE_MADE" build-fuzz/ci-chain-timings.txt
+rm -f "$CLANG_BUILT" "$GCC_BUILT" "$BASE_MADE" build-fuzz/ci-chain-timings.txt build-fuzz/ci-chain.log.end \
+  build/ci-build.log.end build/image-test.log.end
 await() { while [ ! -f "$1" ]; do sleep 1; done; }
 # The clang tree's chain: build it; once the GCC tree is built too, the unit and integration suites
 # under ASan and UBSan and the fuzz run, all at once (the deploy tests stretch their deadlines in
@@ -190,6 +191,8 @@ stage "start services" start_services
 background "$BASE_IMAGE" build/base-image.log 5 scripts/base-image.sh
 
 wait_background "$GCC_BUILD"
+# The chain can only have ended by now if the clang tree failed to build: stop here with its log.
+[ -f build-fuzz/ci-chain.log.end ] && wait_background "$CHAIN"
 stage "install (cmake --install of build)" ctest --test-dir build --output-on-failure -R '^install$'
 background "$IMAGE_TEST" build/image-test.log 0 image_test
 stage "e2e (2 processes: swarm, containers; ctest -j2), beside the sanitizer suites" \
