@@ -1008,6 +1008,8 @@ LoweredStatement lower_node(const Ctx& cx, J node, size_t stmt_begin, int depth)
       push(RenameTable{rel, newname, false});
     else if (rt == "OBJECT_TABCONSTRAINT")
       push(RenameObject{"constraint", rel, str(b, "subname"), newname, rel});
+    else if (rt == "OBJECT_POLICY")  // ALTER POLICY p ON t RENAME TO q: the table is locked (commands/policy.c)
+      push(RenameObject{"policy", rel, str(b, "subname"), newname, rel});
     else if (rt == "OBJECT_INDEX")
       push(RenameObject{"index", rel, rel.name, newname, {}});
     else if (rt == "OBJECT_VIEW" || rt == "OBJECT_MATVIEW" || rt == "OBJECT_SEQUENCE")

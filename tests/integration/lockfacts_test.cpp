@@ -129,6 +129,7 @@ const char* kTransactional[] = {
     "COMMENT ON COLUMN t.a IS 'amount'",
     "CREATE POLICY t_read ON t FOR SELECT USING (true)",
     "ALTER POLICY t_own ON t USING (d > 1)",
+    "ALTER POLICY t_own ON t RENAME TO t_own2",
     "DROP POLICY t_own ON t",
     "CLUSTER t USING t_pkey",
     "ANALYZE t",

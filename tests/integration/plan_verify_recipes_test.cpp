@@ -2,6 +2,10 @@
 // on the shared test cluster): type names quoted, type renames followed. Migrations in the shapes
 // ORMs write them (Prisma quotes every name and converts through text).
 #include <doctest/doctest.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "tests/integration/apply_support.h"
 
@@ -565,6 +569,28 @@ TEST_CASE("plan --verify: an UPDATE the migration writes still fires the table's
       "UPDATE notes SET body = coalesce(body, 'empty');\n");
   check_verified(r);  // as written every row's edits goes to 1: the batches must do the same
   CHECK(r.out.find("[backfill-1-backfill]") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a copied index keeps its tablespace") {
+  REQUIRE(PgCluster::shared().ok());
+  // A tablespace of the shared cluster (it needs an empty directory owned by the server's user).
+  std::string ts = "ts_verify_" + std::to_string(getpid());
+  std::string dir = "/tmp/pgstage-" + ts;
+  std::filesystem::create_directories(dir);
+  if (geteuid() == 0)
+    if (passwd* pw = getpwnam("postgres")) REQUIRE(chown(dir.c_str(), pw->pw_uid, pw->pw_gid) == 0);
+  {
+    pqxx::connection c(PgCluster::shared().url());
+    pqxx::nontransaction tx(c);
+    tx.exec("CREATE TABLESPACE " + tx.quote_name(ts) + " LOCATION " + tx.quote(dir));
+  }
+  auto r = plan_verified(
+      "CREATE TABLE parcels (id bigint PRIMARY KEY, code int);\n"
+      "CREATE UNIQUE INDEX parcels_code ON parcels (code) WITH (fillfactor = 90) TABLESPACE " + ts + ";\n"
+      "INSERT INTO parcels VALUES (1, 1), (2, 2);\n",
+      "ALTER TABLE parcels RENAME COLUMN code TO label;\n");
+  check_verified(r);  // the executor built the copy there: the server took the clause
+  CHECK(r.out.find("(\"label\") WITH (\"fillfactor\" = '90') TABLESPACE \"" + ts + "\"") != std::string::npos);
 }
 
 }  // namespace integration_plan_verify_recipes_test

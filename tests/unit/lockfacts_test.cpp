@@ -57,6 +57,7 @@ TEST_CASE("lock modes per statement kind") {
       {"CREATE POLICY own ON users USING (id > 0)", "users", LockMode::AccessExclusive, false, false},
       {"ALTER POLICY own ON public.users USING (id > 1)", "users", LockMode::AccessExclusive, false, false},
       {"DROP POLICY IF EXISTS own ON public.users", "users", LockMode::AccessExclusive, false, false},
+      {"ALTER POLICY own ON users RENAME TO mine", "users", LockMode::AccessExclusive, false, false},
       {"ALTER TABLE users ALTER COLUMN email TYPE varchar(100)", "users", LockMode::AccessExclusive, false, false},
       {"ALTER TABLE users ALTER COLUMN email TYPE int USING email::int", "users", LockMode::AccessExclusive, true,
        false},
