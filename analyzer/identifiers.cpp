@@ -65,6 +65,15 @@ std::string quote_ident(std::string_view name) {
   return out + "\"";
 }
 
+std::string quote_literal(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 std::vector<ColumnRef> column_refs_in(std::string_view sql) {
   std::vector<ColumnRef> out;
   auto ident_char = [](char c) {

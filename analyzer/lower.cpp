@@ -62,9 +62,7 @@ std::string storage_parameters(J options) {
       for (auto&& n : items(at(tn, "names"))) value = string_node(n);
     } else if (!arg.is_null())
       value = string_node(arg);
-    std::string literal = "'";
-    for (char ch : value) literal += ch == '\'' ? std::string("''") : std::string(1, ch);
-    out += (out.empty() ? "" : ", ") + name + " = " + literal + "'";
+    out += (out.empty() ? "" : ", ") + name + " = " + quote_literal(value);
   }
   return out;
 }
@@ -612,9 +610,7 @@ std::optional<std::string> pg_format(const std::string& fmt, const std::vector<s
           plain = false;
       out += plain ? a : quote_ident(a);
     } else if (fmt[i] == 'L') {
-      std::string q = "'";
-      for (char ch : a) q += ch == '\'' ? std::string("''") : std::string(1, ch);
-      out += q + "'";
+      out += quote_literal(a);
     } else {
       return std::nullopt;
     }

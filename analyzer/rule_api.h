@@ -158,6 +158,7 @@ struct Rule {
 std::string display_ident(std::string_view name);  // users -> users; User -> "User" (quoted only when needed)
 std::string display_name(const QualifiedName& n);  // schema.table, quoted as needed, for messages
 std::string quote_ident(std::string_view name);    // always quoted, for generated SQL: "users"
+std::string quote_literal(std::string_view s);      // a string literal for generated SQL: 'it''s'
 // The column references in an expression's source text, with their byte ranges, named as Postgres
 // folds them (unquoted lower-cased, quoted as written). String literals, function names, types after
 // `::` and qualified fields (`x.col`) are not references. A scanner, not a parser: for rewriting a

@@ -1,22 +1,14 @@
 #include "executor/backfill.h"
 
+#include "analyzer/rule_api.h"
 #include "planner/planner.h"
 
 namespace pgstage::executor {
 
-std::string sql_literal(const std::string& v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 namespace {
 std::vector<std::string> literals(const std::vector<std::string>& values) {
   std::vector<std::string> out;
-  for (auto& v : values) out.push_back(sql_literal(v));
+  for (auto& v : values) out.push_back(quote_literal(v));  // standard_conforming_strings: quotes doubled
   return out;
 }
 }  // namespace

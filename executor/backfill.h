@@ -17,7 +17,4 @@ std::string bound_sql_for(const planner::BackfillSpec& spec, const std::vector<s
 std::string update_sql_for(const planner::BackfillSpec& spec, const std::vector<std::string>& last_key,
                            const std::vector<std::string>& upper_key);
 
-// A SQL string literal ('...', quotes doubled; standard_conforming_strings is on since Postgres 9.1).
-std::string sql_literal(const std::string& v);
-
 }  // namespace pgstage::executor

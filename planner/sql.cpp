@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "analyzer/rule_api.h"
+#include "planner/context.h"
 
 namespace pgstage::planner {
 
@@ -13,18 +14,7 @@ std::string index_storage_sql(const IndexStorage& s) {
 }
 
 std::string key_index_tail(const Constraint& k) {
-  std::string include;
-  for (auto& c : k.include) include += (include.empty() ? "" : ", ") + quote_ident(c);
-  return (include.empty() ? "" : " INCLUDE (" + include + ")") + index_storage_sql(k.storage);
-}
-
-std::string quote_literal(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
+  return (k.include.empty() ? "" : " INCLUDE (" + column_list(k.include) + ")") + index_storage_sql(k.storage);
 }
 
 std::string regclass_literal(const QualifiedName& t) { return quote_literal(quote_name(t)) + "::regclass"; }

@@ -10,7 +10,6 @@
 
 namespace pgstage::planner {
 
-std::string quote_literal(std::string_view s);         // 'it''s'
 std::string regclass_literal(const QualifiedName& t);  // '"s"."t"'::regclass
 
 // A deterministic name of at most 63 bytes: `base` when it fits, else a prefix of it + "_" +

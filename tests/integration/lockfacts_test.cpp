@@ -1,10 +1,8 @@
 // The lock table (analyzer/lockfacts.cpp) checked against Postgres itself: every statement kind
 // runs on the test cluster and pg_locks / pg_class.relfilenode must agree with the prediction.
 #include <doctest/doctest.h>
-#include <pwd.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <pqxx/pqxx>
 
 #include "db/live_schema.h"
@@ -45,17 +43,8 @@ CREATE SCHEMA other;
 CREATE POLICY t_own ON t USING (d >= 0);
 )SQL";
 
-std::string tablespace_sql() {
-  // A tablespace needs an empty directory owned by the server's user.
-  static std::string dir;
-  if (dir.empty()) {
-    dir = "/tmp/pgstage-ts-" + std::to_string(getpid());
-    std::filesystem::create_directories(dir);
-    if (geteuid() == 0)
-      if (passwd* pw = getpwnam("postgres")) REQUIRE(chown(dir.c_str(), pw->pw_uid, pw->pw_gid) == 0);
-  }
-  return "CREATE TABLESPACE ts_" + std::to_string(getpid()) + " LOCATION '" + dir + "'";
-}
+// A tablespace of this process: ALTER TABLE ... SET TABLESPACE needs one.
+std::string tablespace_name() { return "ts_" + std::to_string(getpid()); }
 
 // Statements that run inside the rolled-back transaction on one prepared database.
 const char* kTransactional[] = {
@@ -195,13 +184,13 @@ TEST_CASE("lock facts agree with pg_locks and relfilenode for statements run in 
     pqxx::connection c(url);
     pqxx::nontransaction tx(c);
     tx.exec(kSetup);
-    tx.exec(tablespace_sql());
+    tx.exec(pg.tablespace_sql(tablespace_name()));
   }
   Catalog live;
   std::string err;
   REQUIRE_MESSAGE(db::read_live_catalog(url, live, err), err);
   std::vector<std::string> cases(std::begin(kTransactional), std::end(kTransactional));
-  cases.push_back("ALTER TABLE t SET TABLESPACE ts_" + std::to_string(getpid()));
+  cases.push_back("ALTER TABLE t SET TABLESPACE " + tablespace_name());
   int with_locks = 0, rewrites = 0;
   for (auto& sql : cases) {
     trace::TraceOptions o;

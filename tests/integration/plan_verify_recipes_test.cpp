@@ -2,10 +2,7 @@
 // on the shared test cluster): type names quoted, type renames followed. Migrations in the shapes
 // ORMs write them (Prisma quotes every name and converts through text).
 #include <doctest/doctest.h>
-#include <pwd.h>
 #include <unistd.h>
-
-#include <filesystem>
 
 #include "tests/integration/apply_support.h"
 
@@ -573,16 +570,11 @@ TEST_CASE("plan --verify: an UPDATE the migration writes still fires the table's
 
 TEST_CASE("plan --verify: a copied index keeps its tablespace") {
   REQUIRE(PgCluster::shared().ok());
-  // A tablespace of the shared cluster (it needs an empty directory owned by the server's user).
   std::string ts = "ts_verify_" + std::to_string(getpid());
-  std::string dir = "/tmp/pgstage-" + ts;
-  std::filesystem::create_directories(dir);
-  if (geteuid() == 0)
-    if (passwd* pw = getpwnam("postgres")) REQUIRE(chown(dir.c_str(), pw->pw_uid, pw->pw_gid) == 0);
   {
     pqxx::connection c(PgCluster::shared().url());
     pqxx::nontransaction tx(c);
-    tx.exec("CREATE TABLESPACE " + tx.quote_name(ts) + " LOCATION " + tx.quote(dir));
+    tx.exec(PgCluster::shared().tablespace_sql(ts));
   }
   auto r = plan_verified(
       "CREATE TABLE parcels (id bigint PRIMARY KEY, code int);\n"

@@ -26,6 +26,11 @@ class PgCluster {
 
   void stop() { cluster_.stop(); }
 
+  // The SQL that creates tablespace `name` (unique per test process: the directory is named after
+  // it and the pid) in an empty directory made here and owned by the server's user, as a tablespace
+  // needs. Run it outside a transaction block.
+  std::string tablespace_sql(const std::string& name);
+
  private:
   PgCluster() { cluster_.start(error_); }
   db::TempCluster cluster_;
