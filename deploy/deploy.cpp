@@ -389,15 +389,36 @@ class ServiceDeploy {
     std::vector<int> streak(n, 0);
     std::vector<bool> passed(n, false), exited(n, false);
     std::vector<std::string> why(n, "no probe answered yet");
+    std::vector<std::string> replaced;  // "old by new", for the step's detail
     auto started = Clock::now();
     auto count = [](const std::vector<bool>& v) { return static_cast<int>(std::count(v.begin(), v.end(), true)); };
     const bool by_time = svc_.health_path.empty() || (!svc_.proxied && n > 0 && news_[0].port == 0);
     const int threshold = by_time ? 1 : svc_.healthy_threshold;
     while (Clock::now() < deadline_) {
       for (size_t k = 0; k < n; ++k) {
-        if (passed[k] || exited[k]) continue;
+        // On a runtime that reschedules, an instance that passed is looked at again each round:
+        // Swarm may have replaced it since (its node went down).
+        if (exited[k] || (passed[k] && !rt_.reschedules())) continue;
         InstanceState st;
         if (!rt_.state(news_[k], st, err)) return fail_new(k, err, err);
+        if (passed[k] && st == InstanceState::Running) continue;
+        passed[k] = false;
+        if (st != InstanceState::Running && rt_.reschedules() && !news_[k].group.empty()) {
+          // Swarm no longer runs it (its node went down, or it failed): it starts another task in
+          // its place, which takes the same health gate within the same deploy timeout.
+          Instance next;
+          if (!replacement_for(k, next, err)) return fail_new(k, err, err);
+          if (next.id.empty()) {
+            why[k] = where(news_[k]) + " stopped running (its node went down, or it failed); no replacement running yet";
+            streak[k] = 0;
+            continue;
+          }
+          replaced.push_back(where(news_[k]) + " by " + where(next));
+          news_[k] = next;
+          streak[k] = 0;
+          why[k] = "no probe answered yet";
+          continue;
+        }
         if (st != InstanceState::Running) {
           exited[k] = true;
           if (static_cast<int>(n) - count(exited) < min_healthy())
@@ -448,6 +469,22 @@ class ServiceDeploy {
                        : std::to_string(healthy) + " of " + std::to_string(n) + " with " + std::to_string(threshold)) +
                " consecutive 2xx on " + svc_.health_path;
     if (!drop.empty()) detail += "; removed the unhealthy " + where_all(drop);
+    if (!replaced.empty()) detail += "; followed Swarm's replacement of " + join(replaced, ", ");
+    return true;
+  }
+
+  // The instance the runtime started in place of news_[k] (same group, running, with a port when
+  // proxied, not one of news_): `out.id` empty when there is none yet.
+  bool replacement_for(size_t k, Instance& out, std::string& err) {
+    out = Instance{};
+    std::vector<Instance> running;
+    if (!rt_.running_in_group(news_[k].group, running, err)) return false;
+    for (const auto& i : running) {
+      if (svc_.proxied && i.port <= 0) continue;
+      if (std::any_of(news_.begin(), news_.end(), [&](const Instance& o) { return o.id == i.id; })) continue;
+      out = i;
+      return true;
+    }
     return true;
   }
 

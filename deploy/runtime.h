@@ -55,6 +55,12 @@ class Runtime {
   virtual std::string logs(const Instance& inst, int lines) = 0;
   // Instances pgstage created for `service` (all services if empty), oldest first.
   virtual bool list(const std::string& service, std::vector<Instance>& out, std::string& err) = 0;
+  // A runtime that keeps a group's instance count itself (Swarm: a service's replicas) starts
+  // another instance when one stops being run: its node went down, or it failed and was
+  // restarted. Such a runtime answers true, and `running_in_group` gives the instances of `group`
+  // that run now (with their ports), so a deploy follows the replacements instead of failing.
+  virtual bool reschedules() const { return false; }
+  virtual bool running_in_group(const std::string& group, std::vector<Instance>& out, std::string& err);
 };
 
 // Six random hex digits: what makes each container or service name pgstage creates unique.

@@ -273,18 +273,14 @@ bool SwarmRuntime::stop(const Instance& inst, Millis timeout, std::string& err) 
     err = std::string("inspecting Swarm service: unexpected response: ") + e.what();
     return false;
   }
+  // A task on a node the manager has marked down is not waited for: no agent there can stop it.
+  // Its node's agent stops it when the node returns (the service is gone by then).
   auto deadline = Clock::now() + timeout + std::chrono::seconds(15);
-  bool running = true;
-  while (running && Clock::now() < deadline) {
-    json filters = {{"service", {svc}}};
-    if (!get_json("/tasks?filters=" + url_encode(filters.dump()), status, body, err)) return false;
-    running = false;
-    try {
-      if (status == 200)
-        for (const auto& t : json::parse(body)) running = running || on_the_way(t.at("Status").value("State", ""));
-    } catch (const std::exception&) {
-    }
-    if (running) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  bool running = true, listed = true;
+  while (Clock::now() < deadline) {
+    if (!tasks_left(svc, running, listed, err)) return false;
+    if (!running) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   if (running) {
     err = "the tasks of Swarm service " + svc.substr(0, 12) + " did not stop within " +
@@ -295,18 +291,65 @@ bool SwarmRuntime::stop(const Instance& inst, Millis timeout, std::string& err) 
   // service removal that lists those tasks while the reaper deletes them can crash the engine
   // (swarmkit 20.10: nil pointer in SetServiceTasksRemove), so wait (bounded) until none is listed.
   auto settled = Clock::now() + std::chrono::seconds(10);
-  while (Clock::now() < settled) {
-    json filters = {{"service", {svc}}};
-    if (!get_json("/tasks?filters=" + url_encode(filters.dump()), status, body, err)) return false;
-    bool listed = true;
-    try {
-      listed = status != 200 || !json::parse(body).empty();
-    } catch (const std::exception&) {
-    }
-    if (!listed) break;
+  while (listed && Clock::now() < settled) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (!tasks_left(svc, running, listed, err)) return false;
   }
   return remove(inst, err);
+}
+
+bool SwarmRuntime::unreachable_nodes(std::set<std::string>& out, std::string& err) {
+  out.clear();
+  long status = 0;
+  std::string body;
+  if (!get_json("/nodes", status, body, err)) return false;
+  if (status != 200) {
+    err = "listing Swarm nodes failed (HTTP " + std::to_string(status) + "): " + docker_api_message(body);
+    return false;
+  }
+  try {
+    for (const auto& n : json::parse(body)) {
+      std::string st = n.at("Status").value("State", "");
+      if (st == "down" || st == "disconnected") out.insert(n.value("ID", ""));
+    }
+  } catch (const std::exception& e) {
+    err = std::string("listing Swarm nodes: unexpected response: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+bool SwarmRuntime::tasks_left(const std::string& service_id, bool& running, bool& listed, std::string& err) {
+  running = listed = false;
+  std::set<std::string> unreachable;
+  if (!unreachable_nodes(unreachable, err)) return false;
+  json filters = {{"service", {service_id}}};
+  long status = 0;
+  std::string body;
+  if (!get_json("/tasks?filters=" + url_encode(filters.dump()), status, body, err)) return false;
+  if (status != 200) return true;  // the service is gone (or the engine cannot tell): nothing to wait for
+  try {
+    for (const auto& t : json::parse(body)) {
+      if (unreachable.count(t.value("NodeID", ""))) continue;
+      listed = true;
+      running = running || on_the_way(t.at("Status").value("State", ""));
+    }
+  } catch (const std::exception& e) {
+    err = std::string("listing Swarm tasks: unexpected response: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+bool SwarmRuntime::running_in_group(const std::string& group, std::vector<Instance>& out, std::string& err) {
+  out.clear();
+  std::vector<Instance> tasks;
+  std::vector<bool> running;
+  std::string last_error;
+  if (!tasks_of(group, tasks, last_error, err, &running)) return false;
+  for (size_t k = 0; k < tasks.size(); ++k)
+    if (running[k]) out.push_back(tasks[k]);
+  return true;
 }
 
 std::string SwarmRuntime::logs(const Instance& inst, int lines) { return logs_at("/tasks/" + inst.id + "/logs", lines); }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 
 #include "deploy/docker_runtime.h"
 
@@ -29,6 +30,10 @@ class SwarmRuntime : public DockerRuntime {
   bool remove(const Instance& inst, std::string& err) override;
   std::string logs(const Instance& inst, int lines) override;
   bool list(const std::string& service, std::vector<Instance>& out, std::string& err) override;
+  // When a node goes down (no heartbeat for about 15 s) Swarm gives its tasks' slots new tasks
+  // on the nodes left.
+  bool reschedules() const override { return true; }
+  bool running_in_group(const std::string& group, std::vector<Instance>& out, std::string& err) override;
 
  private:
   bool get_json(const std::string& path, long& status, std::string& body, std::string& err);
@@ -36,6 +41,12 @@ class SwarmRuntime : public DockerRuntime {
   bool tasks_of(const std::string& service_id, std::vector<Instance>& out, std::string& last_error, std::string& err,
                 std::vector<bool>* running = nullptr);
   bool node_addr(const std::string& node_id, std::string& out, std::string& err);
+  // The nodes the manager has marked down (no heartbeat) or disconnected: their tasks cannot be
+  // stopped until they return.
+  bool unreachable_nodes(std::set<std::string>& out, std::string& err);
+  // Whether any task of `service_id` may still run (desired or observed) on a reachable node;
+  // `listed`: whether the engine lists any task of it at all, on a reachable node.
+  bool tasks_left(const std::string& service_id, bool& running, bool& listed, std::string& err);
   std::map<std::string, std::string> node_addrs_;
 };
 

@@ -3,7 +3,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libpg-query-dev libpqxx-dev lib
   libsimdjson-dev libmimalloc-dev doctest-dev libtomlplusplus-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev ccache)
 # The clang (sanitizer + fuzz) tree's compiler, its sanitizer and libFuzzer runtimes, and lld to link it.
 SANITIZER_PACKAGES=(clang libclang-rt-14-dev lld)
-TEST_PACKAGES=(postgresql-15 haproxy wrk docker.io debootstrap groff-base)
+TEST_PACKAGES=(postgresql-15 haproxy wrk docker.io docker-registry debootstrap groff-base)
 # debootstrap: the image test's Debian 12 base (scripts/base-image.sh); groff: the man page check.
 # scripts/package.sh: dpkg-shlibdeps computes the .deb's Depends; CPack finds executables with file.
 PACKAGE_PACKAGES=(dpkg-dev file)

@@ -52,6 +52,17 @@ std::string deadline(const std::string& d) {
 }
 }
 
+namespace {
+std::string& image_name() {
+  static std::string name = kE2eImage;
+  return name;
+}
+}  // namespace
+
+const std::string& deployed_image() { return image_name(); }
+DeployImageAs::DeployImageAs(std::string name) : before_(image_name()) { image_name() = std::move(name); }
+DeployImageAs::~DeployImageAs() { image_name() = before_; }
+
 DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
   if (opt.deploy_timeout.empty())
     opt.deploy_timeout = opt.runtime == "swarm" ? "90s" : opt.runtime == "docker" ? "60s" : "10s";
@@ -91,7 +102,7 @@ DeployFixture::DeployFixture(FixtureOptions opt) : haproxy(opt.replicas) {
   web = "web-" + tag;
   worker = "worker-" + tag;
   std::string app = PGSTAGE_SAMPLE_APP;
-  std::string run = opt.runtime == "docker" || opt.runtime == "swarm" ? std::string("image = \"") + kE2eImage + "\""
+  std::string run = opt.runtime == "docker" || opt.runtime == "swarm" ? "image = \"" + deployed_image() + "\""
                                                                       : "command = \"exec " + app + "\"";
   config_path = dir + "/pgstage.toml";
   std::ofstream f(config_path);

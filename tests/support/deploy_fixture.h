@@ -38,6 +38,20 @@ struct FixtureOptions {
 // The docker image the e2e tests deploy (built by samples/app/build-image.sh).
 inline constexpr const char* kE2eImage = "pgstage-sample-app:e2e";
 
+// The name docker and swarm fixtures deploy kE2eImage by: kE2eImage itself, or while a
+// DeployImageAs lives, its name (the two-node swarm: the registry's name, which every node pulls).
+const std::string& deployed_image();
+class DeployImageAs {
+ public:
+  explicit DeployImageAs(std::string name);
+  ~DeployImageAs();
+  DeployImageAs(const DeployImageAs&) = delete;
+  DeployImageAs& operator=(const DeployImageAs&) = delete;
+
+ private:
+  std::string before_;
+};
+
 class DeployFixture {
  public:
   explicit DeployFixture(FixtureOptions opt = {});

@@ -72,6 +72,20 @@ void check_clean_load(const LoadReport& r) {
   CHECK(r.conn_errors == 0);
 }
 
+// Every write the load saw acknowledged is in users.full_name (more than `at_least` of them).
+void check_acked_writes(DeployFixture& f, const LoadReport& r, size_t at_least = 100) {
+  pqxx::connection c(f.db_url);
+  pqxx::nontransaction tx(c);
+  long missing = 0;
+  for (const auto& [id, name] : r.acked) {
+    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
+    if (row.empty() || row[0][0].is_null() || row[0][0].as<std::string>() != name) ++missing;
+  }
+  INFO(r.acked.size() << " acknowledged writes");
+  if (at_least > 0) CHECK(r.acked.size() > at_least);
+  CHECK(missing == 0);
+}
+
 // Waits (bounded) until HAProxy counts a session on a live server, i.e. a request is in flight.
 void wait_in_flight(DeployFixture& f) {
   deploy::HaproxyRouter router(f.haproxy.socket());
@@ -118,16 +132,7 @@ void scenario_rename_under_load(const std::string& runtime) {
   CHECK(f.get("/release") == "v3\n");
 
   // Every acknowledged write is there under its new column name.
-  pqxx::connection c(f.db_url);
-  pqxx::nontransaction tx(c);
-  long missing = 0;
-  for (const auto& [id, name] : r.acked) {
-    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
-    if (row.empty() || row[0][0].as<std::string>() != name) ++missing;
-  }
-  INFO(r.acked.size() << " acknowledged writes");
-  CHECK(r.acked.size() > 100);
-  CHECK(missing == 0);
+  check_acked_writes(f, r);
 
   // One instance per service remains, on the last release; the worker drained the jobs.
   auto webs = f.instances(f.web);
@@ -190,16 +195,7 @@ void scenario_apply_flow_under_load(const std::string& runtime, int replicas, co
       f.query1("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'") ==
       "0");
 
-  pqxx::connection c(f.db_url);
-  pqxx::nontransaction tx(c);
-  long missing = 0;
-  for (const auto& [id, name] : r.acked) {
-    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
-    if (row.empty() || row[0][0].as<std::string>() != name) ++missing;
-  }
-  INFO(r.acked.size() << " acknowledged writes");
-  CHECK(r.acked.size() > 100);
-  CHECK(missing == 0);
+  check_acked_writes(f, r);
   auto webs = f.instances(f.web);
   REQUIRE(webs.size() == static_cast<size_t>(replicas));
   for (const auto& w : webs) CHECK(w.release == "v3");
@@ -653,15 +649,7 @@ void scenario_kill_at_every_step(const std::string& runtime, const std::vector<s
   }
   LoadReport r = load.stop();
   check_clean_load(r);
-  pqxx::connection c(f.db_url);
-  pqxx::nontransaction tx(c);
-  long missing = 0;
-  for (const auto& [id, name] : r.acked) {
-    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
-    if (row.empty() || row[0][0].is_null() || row[0][0].as<std::string>() != name) ++missing;
-  }
-  INFO(r.acked.size() << " acknowledged writes");
-  CHECK(missing == 0);
+  check_acked_writes(f, r, 0);
 }
 
 namespace {
@@ -721,16 +709,7 @@ void scenario_replicas_under_load(const std::string& runtime, int replicas, cons
     for (const auto& i : seen) CHECK_MESSAGE((i.service != f.web && i.service != f.worker), i.service << " " << i.id);
   }
   // Every acknowledged write is there.
-  pqxx::connection c(f.db_url);
-  pqxx::nontransaction tx(c);
-  long missing = 0;
-  for (const auto& [id, name] : r.acked) {
-    auto row = tx.exec_params("SELECT full_name FROM users WHERE id = $1", id);
-    if (row.empty() || row[0][0].is_null() || row[0][0].as<std::string>() != name) ++missing;
-  }
-  INFO(r.acked.size() << " acknowledged writes");
-  CHECK(r.acked.size() > 100);
-  CHECK(missing == 0);
+  check_acked_writes(f, r);
   auto deadline = Clock::now() + 20s;
   while (f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") != "0" && Clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
@@ -825,6 +804,97 @@ void scenario_swarm_unhealthy_release(const std::string& db_forward_host) {
   for (const auto& w : webs) CHECK(w.release == "v1");
   CHECK(addresses(webs) == v1);
   CHECK(ready_servers(f) == v1);
+}
+
+}  // namespace pgstage::test
+
+namespace pgstage::test {
+
+void scenario_swarm_node_lost(const std::string& db_forward_host, const SwarmNodeFaults& node) {
+  // 120 s: the manager marks a node down after about 15 s without a heartbeat, then Swarm starts
+  // the replacements; all of it happens within one deploy.
+  DeployFixture f({.runtime = "swarm", .deploy_timeout = "120s", .replicas = 3, .db_forward_host = db_forward_host});
+  REQUIRE_FIXTURE(f);
+  f.sql(kExpandRenameSql);
+  require_deployed(f, "v1");
+  auto on_node = [&](const std::vector<deploy::Instance>& v) {
+    return std::count_if(v.begin(), v.end(), [&](const deploy::Instance& i) { return i.host == node.addr; });
+  };
+  // Swarm spreads a service's tasks over the nodes: some of v1 serves from the node that is lost.
+  REQUIRE(on_node(f.instances(f.web)) > 0);
+  f.sql("INSERT INTO jobs (payload) SELECT 'job ' || g FROM generate_series(1, 200) g");
+
+  AppLoad load(f.haproxy.url(""));
+  load.start(4);
+  wait_for_traffic(load, 50);
+
+  // Deploys `release` paused at `point`: there the node's dockerd is killed; the deploy goes on
+  // right away, or once the manager has marked the node down.
+  const std::string pause = f.dir + "/paused";
+  auto deploy_losing_node = [&](const std::string& release, const std::string& point, bool wait_marked_down) {
+    f.env["PGSTAGE_FAULT"] = point;
+    f.env["PGSTAGE_FAULT_PAUSE"] = pause;
+    Started d = f.start_deploy(release);
+    f.env.erase("PGSTAGE_FAULT");
+    f.env.erase("PGSTAGE_FAULT_PAUSE");
+    auto deadline = Clock::now() + 120s;
+    while (!std::filesystem::exists(pause) && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    if (!std::filesystem::exists(pause)) {
+      auto p = d.finish(10s);
+      FAIL("the deploy of " << release << " never reached " << point << ":\n" << p.out);
+    }
+    node.crash();
+    if (wait_marked_down) {
+      deadline = Clock::now() + 60s;
+      while (!node.marked_down() && Clock::now() < deadline) std::this_thread::sleep_for(200ms);
+      CHECK_MESSAGE(node.marked_down(), "the manager never marked the node down after its dockerd was killed");
+      // Swarm reschedules the node's tasks within a second of marking it down.
+      std::this_thread::sleep_for(3s);
+    }
+    std::filesystem::remove(pause);
+    auto p = d.finish(300s);
+    INFO("pgstage deploy --release " << release << " (node lost at " << point << ") output:\n" << p.out);
+    REQUIRE(p.exit_code == 0);
+    for (const auto& svc : {f.web, f.worker}) {
+      auto v = f.instances(svc);
+      CHECK(v.size() == 3);
+      for (const auto& i : v) CHECK_MESSAGE(i.release == release, svc << " " << i.id << " " << i.release);
+      CHECK(on_node(v) == 0);  // only what Swarm runs on the nodes left
+    }
+    CHECK(ready_servers(f) == addresses(f.instances(f.web)));
+    return p.out;
+  };
+
+  MESSAGE("node lost while v2's tasks are health-checked");
+  std::string out = deploy_losing_node("v2", "deploy-before-wait_healthy:1", /*wait_marked_down=*/true);
+  // Some of v2's tasks were on the lost node: the gate followed the tasks Swarm started instead.
+  auto followed = out.find("followed Swarm's replacement of");
+  CHECK(followed != std::string::npos);
+  if (followed != std::string::npos) MESSAGE(out.substr(followed, out.find('\n', followed) - followed));
+  node.restart();
+  long before = load.ok_so_far();
+  wait_for_traffic(load, before + 50);
+
+  MESSAGE("node lost as v3's deploy begins (its new tasks are assigned to the dead node)");
+  deploy_losing_node("v3", "deploy-before-start_new:1", /*wait_marked_down=*/false);
+  node.restart();
+  before = load.ok_so_far();
+  wait_for_traffic(load, before + 50);
+
+  MESSAGE("the node is back: v4 spreads over both nodes again");
+  require_deployed(f, "v4");
+  CHECK(on_node(f.instances(f.web)) > 0);
+  CHECK(ready_servers(f) == addresses(f.instances(f.web)));
+  before = load.ok_so_far();
+  wait_for_traffic(load, before + 50);
+
+  LoadReport r = load.stop();
+  check_clean_load(r);
+  check_acked_writes(f, r);
+  auto deadline = Clock::now() + 20s;
+  while (f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") != "0" && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(f.query1("SELECT count(*) FROM jobs WHERE done_at IS NULL") == "0");
 }
 
 }  // namespace pgstage::test

@@ -2,6 +2,7 @@
 // runtime (tests/e2e). Each uses doctest assertions and its own DeployFixture.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -79,5 +80,22 @@ void scenario_replica_never_healthy_process();
 // replicas = 3 on a swarm: a release that never turns healthy is refused (exit 1), every new
 // Swarm service is removed, the three old tasks keep serving with no failed request.
 void scenario_swarm_unhealthy_release(const std::string& db_forward_host);
+
+// A node of a multi-node swarm and how to fail it.
+struct SwarmNodeFaults {
+  std::string addr;                  // the node's address (where its tasks are reached)
+  std::function<void()> crash;       // kill -9 its dockerd (its containers keep running)
+  std::function<void()> restart;     // start its dockerd again (it rejoins the swarm)
+  std::function<bool()> marked_down; // whether the manager has marked it down
+};
+// replicas = 3 for web and worker over two nodes, under load, with the second node's dockerd
+// killed during two deploys: once while the new tasks are health-checked (the deploy resumes only
+// once the manager has marked the node down and Swarm has rescheduled its tasks), once right
+// after the deploy began (its new tasks were just assigned to the dead node). Each deploy
+// succeeds on three healthy tasks Swarm runs, following the replacements, and stops the old
+// release without waiting for the tasks it cannot stop on the dead node. The node comes back
+// between the deploys and after them; a last deploy spreads over both nodes again. Zero failed
+// requests, every acknowledged write readable.
+void scenario_swarm_node_lost(const std::string& db_forward_host, const SwarmNodeFaults& node);
 
 }  // namespace pgstage::test
