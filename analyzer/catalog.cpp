@@ -254,6 +254,9 @@ void Catalog::apply(const Change& change, bool in_review) {
           t.columns.reserve(c.columns.size());
           std::vector<CatalogIndex> key_indexes;  // unique and primary keys are backed by indexes
           auto add = [&](const Constraint& k, CatalogConstraint cc) {
+            // CREATE TABLE marks its CHECKs and foreign keys valid whatever they say: the table is
+            // empty (parse_utilcmd.c overrides a user-supplied NOT VALID).
+            cc.validated = true;
             if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique)
               key_indexes.push_back(key_index(k, cc, c.table, in_review));
             t.constraints.push_back(std::move(cc));

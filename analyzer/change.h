@@ -388,5 +388,7 @@ struct Change {
 
 // The name of the Change kind, e.g. "AddColumn" (used in reports and tests).
 std::string change_kind_name(const Change& c);
+// The SQL words a user wrote for the change ("SET NOT NULL", "ADD CONSTRAINT"), for messages.
+std::string change_sql_words(const Change& c);
 
 }  // namespace pgstage

@@ -1273,6 +1273,31 @@ std::string change_kind_name(const Change& c) {
   return kNames[c.value.index()];
 }
 
+std::string change_sql_words(const Change& c) {
+  static const char* kWords[] = {"CREATE TABLE",         "ADD COLUMN",
+                                 "DROP COLUMN",          "RENAME COLUMN",
+                                 "RENAME TO",            "ALTER COLUMN ... TYPE",
+                                 "SET NOT NULL",         "DROP NOT NULL",
+                                 "SET DEFAULT",          "DROP DEFAULT",
+                                 "ADD CONSTRAINT",       "VALIDATE CONSTRAINT",
+                                 "DROP CONSTRAINT",      "CREATE INDEX",
+                                 "DROP INDEX",           "REINDEX",
+                                 "DROP TABLE",           "DROP",
+                                 "RENAME",               "TRUNCATE",
+                                 "DROP DATABASE",        "VACUUM",
+                                 "CLUSTER",              "REFRESH MATERIALIZED VIEW",
+                                 "LOCK TABLE",           "a trigger change",
+                                 "ATTACH PARTITION",     "DETACH PARTITION",
+                                 "ALTER TABLE",          "CREATE TYPE ... AS ENUM",
+                                 "ALTER TYPE ... ADD VALUE", "CREATE VIEW",
+                                 "CREATE",               "ALTER DOMAIN",
+                                 "a transaction statement",
+                                 "SET",                  "a data change (INSERT, UPDATE, DELETE)",
+                                 "statement"};
+  static_assert(std::size(kWords) == std::variant_size_v<ChangeValue>);
+  return kWords[c.value.index()];
+}
+
 namespace {
 
 // The words of an unparsed statement's head: identifiers lower-cased unless quoted, "." kept as a

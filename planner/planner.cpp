@@ -590,16 +590,31 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
       if (std::find(planned.begin(), planned.end(), false) != planned.end()) {
         // Mixed: plan again change by change, the safe ones as statements of their own, in order.
         undo();
+        // SET NOT NULL on a column this statement's staged type change replaces: it must hold on the
+        // new column, so it follows the swap in contract (through a validated CHECK, no long scan).
+        auto retyped_here = [&](const SetNotNull& nn) {
+          for (size_t j = 0; j < lo.changes.size(); ++j)
+            if (auto* a = lo.changes[j].as<AlterColumnType>();
+                a && planned[j] && same(a->table, nn.table) && a->column == nn.column)
+              return true;
+          return false;
+        };
+        std::vector<const SetNotNull*> after_swap;
         for (size_t k = 0; k < lo.changes.size() && cx.error.empty(); ++k) {
           if (planned[k]) {
             plan_change(cx, in, lo.changes[k]);
             continue;
           }
+          if (auto* nn = lo.changes[k].as<SetNotNull>(); nn && retyped_here(*nn)) {
+            after_swap.push_back(nn);
+            continue;
+          }
           auto sql = render_change(lo.changes[k]);
           if (!sql) {
             cx.fail(lo.changes[k].location >= 0 ? lo.changes[k].location : int(st.begin),
-                    "this statement mixes a change that must be staged with a " + change_kind_name(lo.changes[k]) +
-                        " that cannot be split off automatically; put the staged change in its own statement and "
+                    "this statement mixes a change that must be staged with a part (" +
+                        change_sql_words(lo.changes[k]) +
+                        ") that cannot be split off automatically; put the staged change in its own statement and "
                         "plan again");
             break;
           }
@@ -609,6 +624,8 @@ PlanResult make_plan(const FileAnalysis& fa, const PlanOptions& opts) {
                                         int(i)));
           for (auto& t : cx.expand.back().lock.tables) add_table(cx.expand.back().tables, t.table);
         }
+        for (const SetNotNull* nn : after_swap)
+          if (cx.error.empty()) not_null_via_check(cx, nn->table, nn->column, "setting-not-null", int(i));
         if (!cx.error.empty()) break;
       }
       // The statement's expand steps run after the statements before it: flush those first.

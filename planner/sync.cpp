@@ -364,7 +364,7 @@ CarriedConstraints carry_constraints(Ctx& cx, const QualifiedName& t, const std:
   };
   std::vector<std::string> carried;  // names of t's constraints already re-added
   for (auto& k : tab->constraints) {
-    if (k.kind == ConstraintKind::Check && k.not_null_column.empty()) {
+    if (k.kind == ConstraintKind::Check) {  // CHECK (c IS NOT NULL) as well: it names the column
       bool found = false;
       std::string sql = rename_column_in_expr(k.check_sql, column, to, found);
       if (!found) continue;
@@ -411,9 +411,8 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
   if (!tab) return false;
   for (auto& k : tab->constraints) {
     if (k.kind == ConstraintKind::NotNull || k.kind == ConstraintKind::ForeignKey) continue;  // carry_constraints
-    if (k.kind == ConstraintKind::Check && k.not_null_column.empty()) continue;
-    if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end() && k.not_null_column != column)
-      continue;
+    if (k.kind == ConstraintKind::Check) continue;  // carry_constraints rewrites it over the new column
+    if (std::find(k.columns.begin(), k.columns.end(), column) == k.columns.end()) continue;
     std::string why;
     if (k.kind == ConstraintKind::PrimaryKey || k.kind == ConstraintKind::Unique) {
       // Carried over through a copy of its index, which must be known and plain.

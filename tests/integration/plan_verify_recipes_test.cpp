@@ -585,4 +585,45 @@ TEST_CASE("plan --verify: a copied index keeps its tablespace") {
   CHECK(r.out.find("(\"label\") WITH (\"fillfactor\" = '90') TABLESPACE \"" + ts + "\"") != std::string::npos);
 }
 
+TEST_CASE("plan --verify: a CHECK (c IS NOT NULL) follows a type change to the new column, with SET NOT NULL in either order") {
+  REQUIRE(PgCluster::shared().ok());
+  // Written in CREATE TABLE with NOT VALID (Postgres makes it valid anyway) and added later.
+  const std::string before =
+      "CREATE TABLE stock (id bigint PRIMARY KEY, qty int, CONSTRAINT qty_nn CHECK (qty IS NOT NULL) NOT VALID,\n"
+      "  reserved int);\n"
+      "ALTER TABLE stock ADD CONSTRAINT reserved_nn CHECK (reserved IS NOT NULL);\n"
+      "INSERT INTO stock VALUES (1, 5, 1), (2, 7, 0);\n";
+  auto r = plan_verified(before, "ALTER TABLE stock ALTER COLUMN qty TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("ADD CONSTRAINT \"qty_nn\" CHECK (\"qty\" IS NOT NULL) NOT VALID") != std::string::npos);
+  // SET NOT NULL with the type change: it must hold on the new column, so it follows the swap.
+  r = plan_verified(before,
+                    "ALTER TABLE stock ALTER COLUMN qty TYPE bigint, ALTER COLUMN qty SET NOT NULL;\n"
+                    "ALTER TABLE stock ALTER COLUMN reserved SET NOT NULL, ALTER COLUMN reserved TYPE bigint;\n");
+  check_verified(r);
+  CHECK(r.out.find("cannot be split off") == std::string::npos);
+}
+
+TEST_CASE("plan --verify: an added PRIMARY KEY's index keeps INCLUDE and WITH") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE seats (code int NOT NULL, holder text);\n"
+      "INSERT INTO seats VALUES (1, 'a'), (2, 'b');\n",
+      "ALTER TABLE seats ADD CONSTRAINT seats_pkey PRIMARY KEY (code) INCLUDE (holder) WITH (fillfactor = 70);\n");
+  check_verified(r);
+  CHECK(r.out.find("(\"code\") INCLUDE (\"holder\") WITH (\"fillfactor\" = '70')") != std::string::npos);
+  CHECK(r.out.find("PRIMARY KEY USING INDEX \"seats_pkey\"") != std::string::npos);
+}
+
+TEST_CASE("plan --verify: a row-level security policy over a renamed column follows the rename") {
+  REQUIRE(PgCluster::shared().ok());
+  auto r = plan_verified(
+      "CREATE TABLE docs (id bigint PRIMARY KEY, owner_name text NOT NULL, body text);\n"
+      "ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\n"
+      "CREATE POLICY docs_owner ON docs USING (owner_name = current_user);\n"
+      "INSERT INTO docs VALUES (1, 'a', 'x'), (2, 'b', 'y');\n",
+      "ALTER TABLE docs RENAME COLUMN owner_name TO owner;\n");
+  check_verified(r);
+}
+
 }  // namespace integration_plan_verify_recipes_test

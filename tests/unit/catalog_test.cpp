@@ -52,6 +52,25 @@ TEST_CASE("replay tracks columns, types, nullability, defaults, constraints and 
   CHECK(c.index(QualifiedName{"", "users_email_idx"}) == nullptr);
 }
 
+TEST_CASE("CREATE TABLE's CHECKs and foreign keys are valid even when they say NOT VALID (as Postgres makes them)") {
+  Catalog c;
+  replay(c,
+         "CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+         "CREATE TABLE m (id bigint PRIMARY KEY, qty int, team bigint,\n"
+         "  CONSTRAINT qty_nn CHECK (qty IS NOT NULL) NOT VALID,\n"
+         "  CONSTRAINT m_team FOREIGN KEY (team) REFERENCES teams NOT VALID);\n"
+         "ALTER TABLE m ADD CONSTRAINT qty_pos CHECK (qty > 0) NOT VALID;\n",
+         false);
+  const CatalogTable* t = c.table(QualifiedName{"", "m"});
+  REQUIRE(t);
+  REQUIRE(t->constraint("qty_nn"));
+  CHECK(t->constraint("qty_nn")->validated);
+  REQUIRE(t->constraint("m_team"));
+  CHECK(t->constraint("m_team")->validated);
+  REQUIRE(t->constraint("qty_pos"));
+  CHECK_FALSE(t->constraint("qty_pos")->validated);  // ALTER TABLE ... NOT VALID stays so
+}
+
 TEST_CASE("objects created in review are new; mark_all_existing ends the change set") {
   Catalog c;
   replay(c, "CREATE TABLE old_t (id int);", false);
