@@ -1,8 +1,10 @@
 #include "analyzer/catalog.h"
-#include "analyzer/rule_api.h"
 
 #include <algorithm>
 #include <functional>
+#include <set>
+
+#include "analyzer/rule_api.h"
 
 namespace pgstage {
 
@@ -55,12 +57,15 @@ CatalogConstraint to_catalog(const Constraint& c, bool in_review, const std::str
   if (cc.name.empty()) {
     // Postgres' default names: <table>_<col>_check / _fkey / _key / _pkey.
     std::string cols = cc.columns.empty() ? std::string() : cc.columns.front();
-    if (cols.empty() && c.kind == ConstraintKind::Check && columns)
+    if (c.kind == ConstraintKind::Check) {
+      // After the one column its expression references; none when it references several (or none).
+      std::set<std::string> refs;
       for (auto& ref : column_refs_in(cc.check_sql))
-        if (std::any_of(columns->begin(), columns->end(), [&](auto& col) { return col.name == ref.name; })) {
-          cols = ref.name;
-          break;
-        }
+        if (!columns ||
+            std::any_of(columns->begin(), columns->end(), [&](auto& col) { return col.name == ref.name; }))
+          refs.insert(ref.name);
+      if (!refs.empty() || columns) cols = refs.size() == 1 ? *refs.begin() : "";
+    }
     switch (c.kind) {
       case ConstraintKind::Check:
         cc.name = table_name + (cols.empty() ? "" : "_" + cols) + "_check";
@@ -299,15 +304,31 @@ void Catalog::apply(const Change& change, bool in_review) {
             if (std::find(it->second.columns.begin(), it->second.columns.end(), c.column) != it->second.columns.end())
               indexes_.erase(it);
         } else if constexpr (std::is_same_v<T, RenameColumn>) {
+          // Everything that names the column by number follows it: the table's constraints (and
+          // their CHECK text), its indexes (keys, INCLUDE, predicate), foreign keys to it.
+          auto follow = [&](std::vector<std::string>& names) {
+            for (auto& n : names)
+              if (n == c.column) n = c.new_name;
+          };
           if (auto* t = table(c.table)) {
             if (auto* col = t->column(c.column)) col->name = c.new_name;
-            for (auto& k : t->constraints)
-              for (auto& n : k.columns)
-                if (n == c.column) n = c.new_name;
+            for (auto& k : t->constraints) {
+              follow(k.columns);
+              if (!k.check_sql.empty()) {
+                k.check_sql = rename_column_refs(k.check_sql, c.column, c.new_name);
+                k.not_null_column = not_null_column_of_check(k.check_sql);
+              }
+            }
           }
-          for (auto it : indexes_of(key(c.table)))
-            for (auto& n : it->second.columns)
-              if (n == c.column) n = c.new_name;
+          for (auto& [_, r] : tables_)
+            for (auto& k : r.constraints)
+              if (k.kind == ConstraintKind::ForeignKey && same(k.ref_table, c.table)) follow(k.ref_columns);
+          for (auto it : indexes_of(key(c.table))) {
+            follow(it->second.columns);
+            follow(it->second.include);
+            if (!it->second.where_sql.empty())
+              it->second.where_sql = rename_column_refs(it->second.where_sql, c.column, c.new_name);
+          }
         } else if constexpr (std::is_same_v<T, RenameTable>) {
           auto it = tables_.find(key(c.table));
           if (it == tables_.end()) return;

@@ -117,6 +117,21 @@ std::vector<ColumnRef> column_refs_in(std::string_view sql) {
   return out;
 }
 
+std::string rename_column_refs(std::string_view sql, const std::string& from, const std::string& to, bool* found) {
+  std::string out;
+  size_t at = 0;
+  if (found) *found = false;
+  for (auto& ref : column_refs_in(sql)) {
+    if (ref.name != from) continue;
+    out.append(sql, at, ref.begin - at);
+    out += quote_ident(to);
+    at = ref.end;
+    if (found) *found = true;
+  }
+  out.append(sql, at);
+  return out;
+}
+
 std::string quote_name(const QualifiedName& n) {
   return n.schema.empty() ? quote_ident(n.name) : quote_ident(n.schema) + "." + quote_ident(n.name);
 }

@@ -168,6 +168,10 @@ struct ColumnRef {
   size_t begin = 0, end = 0;
 };
 std::vector<ColumnRef> column_refs_in(std::string_view sql);
+// `sql` with every reference to column `from` replaced by `to` (quoted); `found` (optional) says
+// whether there was one.
+std::string rename_column_refs(std::string_view sql, const std::string& from, const std::string& to,
+                               bool* found = nullptr);
 std::string quote_name(const QualifiedName& n);    // "schema"."table"
 
 inline constexpr size_t kMaxIdentBytes = 63;  // NAMEDATALEN - 1

@@ -34,6 +34,7 @@ struct PendingRename {
   QualifiedName table;
   std::string from, to;      // for a type change both are the column's name
   bool retype = false;
+  std::string converted;     // a type change: the column holding the converted values until the swap
   size_t contract_step = 0;  // index in Ctx::contract of the swap step
   std::string kind, description, core_sql;  // the step without the views
   std::vector<std::string> before, after;
@@ -105,6 +106,24 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
                   std::vector<Step>& after_backfill, bool skip_expressions, bool carry_keys);
 // The name copy_indexes gives the copy of index `index`.
 std::string copied_index_name(const std::string& index);
+// What Postgres names an index after for one of its keys: the column, a function's name for an
+// expression calling one, else "expr".
+std::string index_key_name(const std::string& key);
+// `[USING method] (keys) [INCLUDE (...)] [WITH ...] [TABLESPACE ...] [WHERE ...]` of index `ix`; a key
+// that is not a column of `tab` (an expression) is parenthesised; with `tab` null every key is a column.
+std::string index_body_sql(const CatalogIndex& ix, const CatalogTable* tab);
+// Steps that build index `ix` (named ix.name) on partitioned table `t` without blocking writes, as
+// Postgres refuses CONCURRENTLY there: the index on the parent alone (ON ONLY: catalog-only, left
+// invalid), then for each partition (recursively) its index built CONCURRENTLY and attached; the
+// parent's index turns valid with the last. Fails (cx.fail at `offset`) when no partition is known.
+std::vector<Step> partitioned_index_steps(Ctx& cx, const QualifiedName& t, const CatalogIndex& ix,
+                                          const CatalogTable* tab, const std::string& rule, int stmt, int offset);
+// The name of the copy of index `index` (over `columns`, its keys and INCLUDE) that the recipe
+// replacing `column` of `t` builds: copied_index_name, numbered when other columns of the index are
+// retyped by earlier type changes of this migration (each builds its own copy; the last one's is
+// the index after contract).
+std::string copy_name_for(const Ctx& cx, const QualifiedName& t, const std::string& index,
+                          const std::vector<std::string>& columns, const std::string& column);
 // Whether `sql` names the identifier `name` (quoted as written or unquoted and folded), outside
 // string literals and comments.
 bool mentions_identifier(std::string_view sql, const std::string& name);

@@ -239,6 +239,127 @@ bool mentions_identifier(std::string_view sql, const std::string& name) {
 
 std::string copied_index_name(const std::string& index) { return bounded_name(index + "_pgstage"); }
 
+std::string index_body_sql(const CatalogIndex& ix, const CatalogTable* tab) {
+  std::string list;
+  for (size_t k = 0; k < ix.columns.size(); ++k) {
+    const std::string& c = ix.columns[k];
+    list += (list.empty() ? "" : ", ") + (!tab || tab->column(c) ? quote_ident(c) : "(" + c + ")");
+    if (k < ix.key_options.size()) list += ix.key_options[k];
+  }
+  std::string include;
+  for (auto& c : ix.include) include += (include.empty() ? "" : ", ") + quote_ident(c);
+  std::string method = ix.method.empty() || ix.method == "btree" ? "" : " USING " + quote_ident(ix.method);
+  return method + " (" + list + ")" + (include.empty() ? "" : " INCLUDE (" + include + ")") +
+         index_storage_sql(ix.storage) + (ix.where_sql.empty() ? "" : " WHERE " + ix.where_sql);
+}
+
+std::string index_key_name(const std::string& key) {
+  auto word = [](const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    });
+  };
+  if (word(key)) return key;
+  size_t p = key.find('(');
+  std::string fn = p == std::string::npos ? "" : key.substr(0, p);
+  return word(fn) ? fn : "expr";
+}
+
+namespace {
+// Postgres' name for the index of partition `p` that it creates for a parent index over `columns`.
+std::string partition_index_name(const QualifiedName& p, const std::vector<std::string>& columns) {
+  std::vector<std::string> names;
+  for (const std::string& c : columns) names.push_back(index_key_name(c));
+  return pg_default_name(p.name, names, "idx");
+}
+
+void add_partition_index_steps(Ctx& cx, const QualifiedName& parent, const std::string& parent_index,
+                               const CatalogIndex& ix, const CatalogTable* tab, const std::string& rule, int stmt,
+                               int depth, std::vector<Step>& out) {
+  std::string body = index_body_sql(ix, tab);
+  std::string kind = ix.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+  for (const CatalogTable* p : cx.catalog.tables()) {
+    if (p->partition_of.empty() || !Catalog::same(p->partition_of, parent)) continue;
+    std::string name = partition_index_name(p->name, ix.columns);
+    if (p->kind == "partitioned" && depth < 8) {
+      out.push_back(make_step(cx, Phase::Expand, "create-index",
+                              "Create index " + display_ident(name) + " on sub-partitioned " + display_name(p->name) +
+                                  " alone (ON ONLY: catalog-only, left invalid until its partitions' are attached)",
+                              kind + " IF NOT EXISTS " + quote_ident(name) + " ON ONLY " + quote_name(p->name) + body,
+                              {p->name}, rule, stmt));
+      add_partition_index_steps(cx, p->name, name, ix, tab, rule, stmt, depth + 1, out);
+    } else {
+      out.push_back(make_step(cx, Phase::Expand, "create-index-concurrently",
+                              "Build index " + display_ident(name) + " on partition " + display_name(p->name) +
+                                  " CONCURRENTLY (SHARE UPDATE EXCLUSIVE: writes continue), outside a transaction",
+                              kind + " CONCURRENTLY IF NOT EXISTS " + quote_ident(name) + " ON " + quote_name(p->name) +
+                                  body,
+                              {p->name}, rule, stmt));
+      out.back().transactional = false;
+    }
+    out.push_back(make_step(cx, Phase::Expand, "attach-index",
+                            "Attach " + display_ident(name) + " to " + display_ident(parent_index) +
+                                " (catalog-only; attaching one already attached does nothing)",
+                            "ALTER INDEX " + quote_name(sibling(parent, parent_index)) + " ATTACH PARTITION " +
+                                quote_name(sibling(p->name, name)),
+                            {parent, p->name}, rule, stmt));
+  }
+}
+}  // namespace
+
+std::vector<Step> partitioned_index_steps(Ctx& cx, const QualifiedName& t, const CatalogIndex& ix,
+                                          const CatalogTable* tab, const std::string& rule, int stmt, int offset) {
+  std::vector<Step> out;
+  bool known = false;
+  for (const CatalogTable* p : cx.catalog.tables())
+    known = known || (!p->partition_of.empty() && Catalog::same(p->partition_of, t));
+  if (!known) {
+    cx.fail(offset, rule + ": " + display_name(t) +
+                        " is partitioned, and Postgres refuses CREATE INDEX CONCURRENTLY there: the index is built "
+                        "on each partition, but no partition of it is known; pass the migrations that create them "
+                        "(--history) or --database-url");
+    return out;
+  }
+  out.push_back(make_step(cx, Phase::Expand, "create-index",
+                          "Create index " + display_ident(ix.name) + " on partitioned " + display_name(t) +
+                              " alone (ON ONLY: catalog-only, no rows read; left invalid until every partition's "
+                              "index is attached)",
+                          std::string(ix.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX") + " IF NOT EXISTS " +
+                              quote_ident(ix.name) + " ON ONLY " + quote_name(t) + index_body_sql(ix, tab),
+                          {t}, rule, stmt));
+  add_partition_index_steps(cx, t, ix.name, ix, tab, rule, stmt, 0, out);
+  return out;
+}
+
+namespace {
+// The staged rename or type change of column `c` of `t` by an earlier statement of this migration
+// (still pending: its swap runs in contract), or nullptr.
+const PendingRename* pending_change(const Ctx& cx, const QualifiedName& t, const std::string& c) {
+  for (const PendingRename& pr : cx.pending_renames)
+    if (Catalog::same(pr.table, t) && pr.to == c) return &pr;
+  return nullptr;
+}
+
+// The column an index copy that must outlive every pending swap names for `c`: `to` for the column
+// being replaced (`from`); for another column with a pending type change, its converted column
+// (that swap renames it onto `c`); with a pending rename, the original column (that swap renames
+// it, and drops the copy named `c`); else `c`.
+std::string column_in_copy(const Ctx& cx, const QualifiedName& t, const std::string& c, const std::string& from,
+                           const std::string& to) {
+  if (c == from) return to;
+  if (const PendingRename* pr = pending_change(cx, t, c)) return pr->retype ? pr->converted : pr->from;
+  return c;
+}
+}  // namespace
+
+std::string copy_name_for(const Ctx& cx, const QualifiedName& t, const std::string& index,
+                          const std::vector<std::string>& columns, const std::string& column) {
+  int earlier = 0;  // each of their recipes built a copy of this index too
+  for (const std::string& c : columns)
+    if (c != column && pending_change(cx, t, c)) ++earlier;
+  return earlier == 0 ? copied_index_name(index) : bounded_name(index + "_pgstage" + std::to_string(earlier + 1));
+}
+
 namespace {
 // The PRIMARY KEY or UNIQUE constraint of `t` that index `ix` backs (same name), or nullptr.
 const CatalogConstraint* key_constraint_of(const Ctx& cx, const QualifiedName& t, const CatalogIndex& ix) {
@@ -254,11 +375,17 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
   for (const CatalogIndex* ix : cx.catalog.indexes_on(t)) {
     std::string upper_from;
     for (char ch : from) upper_from += char(std::toupper(static_cast<unsigned char>(ch)));
-    bool involves = std::any_of(ix->columns.begin(), ix->columns.end(), [&](const std::string& c) {
-      if (c == from) return true;
-      auto words = top_words(c);
-      return std::any_of(words.begin(), words.end(), [&](const Word& w) { return w.upper == upper_from; });
-    });
+    // In a key (or a key's expression), the INCLUDE list or the predicate: dropping the column
+    // drops the index either way.
+    bool involves = std::any_of(ix->columns.begin(), ix->columns.end(),
+                                [&](const std::string& c) {
+                                  if (c == from) return true;
+                                  auto words = top_words(c);
+                                  return std::any_of(words.begin(), words.end(),
+                                                     [&](const Word& w) { return w.upper == upper_from; });
+                                }) ||
+                    std::find(ix->include.begin(), ix->include.end(), from) != ix->include.end() ||
+                    mentions_identifier(ix->where_sql, from);
     if (!involves) continue;
     // A unique or primary-key index is copied as a unique index (lookups and ON CONFLICT).
     const CatalogTable* tab = cx.catalog.table(t);
@@ -272,21 +399,45 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
       return;
     }
     // The whole definition: method, per-key COLLATE / operator class / order, INCLUDE, predicate.
-    std::string list;
-    for (size_t k = 0; k < ix->columns.size(); ++k) {
-      const std::string& c = ix->columns[k];
-      list += (list.empty() ? "" : ", ") + quote_ident(c == from ? to : c);
-      if (k < ix->key_options.size()) list += ix->key_options[k];
-    }
-    std::string include;
-    for (auto& c : ix->include) include += (include.empty() ? "" : ", ") + quote_ident(c == from ? to : c);
-    std::string tmp = copied_index_name(ix->name);
-    std::string method = ix->method.empty() || ix->method == "btree" ? "" : " USING " + quote_ident(ix->method);
+    // A copy that becomes the index after contract (carry_keys: a type change) must outlive the
+    // swaps of the index's other columns that earlier statements rename or retype: it names the
+    // columns those swaps keep (column_in_copy). A rename's copies only serve until its contract.
+    std::vector<std::string> all = ix->columns;
+    all.insert(all.end(), ix->include.begin(), ix->include.end());
+    auto name_of = [&](const std::string& c) {
+      return carry_keys ? column_in_copy(cx, t, c, from, to) : (c == from ? to : c);
+    };
+    CatalogIndex copy = *ix;
+    for (auto& c : copy.columns) c = name_of(c);
+    for (auto& c : copy.include) c = name_of(c);
+    copy.where_sql = rename_column_in_sql(ix->where_sql, from, to);
+    if (carry_keys)
+      for (const std::string& c : all)
+        if (c != from && name_of(c) != c) copy.where_sql = rename_column_in_sql(copy.where_sql, c, name_of(c));
+    copy.name = copy_name_for(cx, t, ix->name, all, from);
+    const std::string& tmp = copy.name;
     std::string sql = std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
-                      quote_ident(tmp) + " ON " + quote_name(t) + method + " (" + list + ")" +
-                      (include.empty() ? "" : " INCLUDE (" + include + ")") + index_storage_sql(ix->storage) +
-                      (ix->where_sql.empty() ? "" : " WHERE " + rename_column_in_sql(ix->where_sql, from, to));
-    if (const CatalogConstraint* k = carry_keys ? key_constraint_of(cx, t, *ix) : nullptr) {
+                      quote_ident(tmp) + " ON " + quote_name(t) + index_body_sql(copy, nullptr);
+    if (tab && tab->kind == "partitioned") {
+      // No CONCURRENTLY on a partitioned table: ON ONLY on it, then each partition's index.
+      if (const CatalogConstraint* k = carry_keys ? key_constraint_of(cx, t, *ix) : nullptr) {
+        cx.fail(offset, rule + ": " + display_name(t) + " is partitioned and " + who(t, from) + " is in its " +
+                            (k->kind == ConstraintKind::PrimaryKey ? "PRIMARY KEY " : "UNIQUE constraint ") +
+                            display_ident(k->name) +
+                            ": Postgres cannot make a new index a partitioned table's constraint (no ADD CONSTRAINT "
+                            "... USING INDEX there), so the key cannot move to the new column without rebuilding "
+                            "it under lock; run this change in a maintenance window (-- pgstage:ignore "
+                            "changing-column-type, with a reason)");
+        return;
+      }
+      auto steps = partitioned_index_steps(cx, t, copy, nullptr, rule, stmt, offset);
+      if (!cx.error.empty()) return;
+      const bool later = ix->unique && ix->storage.nulls_not_distinct;  // as below
+      for (auto& st : steps) {
+        if (later) st.phase = Phase::Backfill;
+        (later ? after_backfill : cx.expand).push_back(std::move(st));
+      }
+    } else if (const CatalogConstraint* k = carry_keys ? key_constraint_of(cx, t, *ix) : nullptr) {
       // The index of a PRIMARY KEY / UNIQUE constraint: built once the backfill has filled the new
       // column; the swap makes it the constraint's (ADD CONSTRAINT ... USING INDEX renames it).
       after_backfill.push_back(make_step(
@@ -297,8 +448,7 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
               "constraint's index)",
           sql, {t}, rule, stmt));
       continue;
-    }
-    if (ix->unique && ix->storage.nulls_not_distinct)
+    } else if (ix->unique && ix->storage.nulls_not_distinct)
       // NULLs count as equal: over the new column, still NULL in every row before the backfill, the
       // build would fail on the second row. Built once the backfill has filled it.
       after_backfill.push_back(make_step(
@@ -322,17 +472,7 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
 
 std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,
                                   bool& found) {
-  std::string out;
-  size_t at = 0;
-  found = false;
-  for (auto& ref : column_refs_in(sql)) {
-    if (ref.name != column) continue;
-    out.append(sql, at, ref.begin - at);
-    out += quote_ident(to);
-    at = ref.end;
-    found = true;
-  }
-  return out + sql.substr(at);
+  return rename_column_refs(sql, column, to, &found);
 }
 
 namespace {
@@ -348,6 +488,15 @@ std::string foreign_key_sql(const QualifiedName& t, const CatalogConstraint& k) 
 }
 
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// The copy of key `name`'s index that copy_indexes builds for `column`.
+std::string key_copy_name(const Ctx& cx, const QualifiedName& t, const std::string& name, const std::string& column) {
+  const CatalogIndex* ix = cx.catalog.index(QualifiedName{t.schema, name});
+  if (!ix) return copied_index_name(name);
+  std::vector<std::string> all = ix->columns;
+  all.insert(all.end(), ix->include.begin(), ix->include.end());
+  return copy_name_for(cx, t, name, all, column);
+}
 }  // namespace
 
 CarriedConstraints carry_constraints(Ctx& cx, const QualifiedName& t, const std::string& column,
@@ -377,7 +526,7 @@ CarriedConstraints carry_constraints(Ctx& cx, const QualifiedName& t, const std:
       // name, as the constraint's index is called after ALTER COLUMN TYPE.
       out.after.push_back("ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) +
                           (k.kind == ConstraintKind::PrimaryKey ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
-                          quote_ident(copied_index_name(k.name)) + k.options);
+                          quote_ident(key_copy_name(cx, t, k.name, column)) + k.options);
     } else if (k.kind == ConstraintKind::ForeignKey) {
       if (!has(k.columns, column)) continue;
       out.after.push_back(foreign_key_sql(t, k));  // dropped with the old column
@@ -419,19 +568,7 @@ bool refuse_constraints(Ctx& cx, const QualifiedName& t, const std::string& colu
       const CatalogIndex* ix = cx.catalog.index(QualifiedName{t.schema, k.name});
       bool plain = ix && ix->where_sql.empty() &&
                    std::all_of(ix->columns.begin(), ix->columns.end(), [&](auto& c) { return tab->column(c); });
-      // Another column of the key that an earlier statement renames or retypes: both swaps would build
-      // a copy of the one index under the same name.
-      auto other = std::find_if(cx.pending_renames.begin(), cx.pending_renames.end(), [&](const PendingRename& pr) {
-        return Catalog::same(pr.table, t) && pr.to != column && has(k.columns, pr.to);
-      });
-      if (plain && other == cx.pending_renames.end()) continue;
-      if (plain) {
-        cx.fail(offset, rule + ": constraint " + display_ident(k.name) + " covers both " + who(t, column) +
-                            " and " + who(t, other->to) +
-                            ", which an earlier statement of this migration changes (the plan swaps it only in "
-                            "contract); split the migration in two after that statement and plan each");
-        return true;
-      }
+      if (plain) continue;  // copy_indexes builds its copy (over the columns pending swaps keep), carried
       why = ", whose index is not known (or not a plain column list), so the recipe cannot build it on the new "
             "column; pass the migrations that create it with --history, or stage the constraint by hand";
     } else if (k.kind == ConstraintKind::Exclusion) {

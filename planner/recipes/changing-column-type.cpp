@@ -140,7 +140,7 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   swap += drop_and_rename(t, oldc, tmp);
   for (auto& s : carried.after) swap += "    " + s + ";\n";
   PendingRename pr;
-  pr.table = t, pr.from = a.column, pr.to = a.column, pr.retype = true;
+  pr.table = t, pr.from = a.column, pr.to = a.column, pr.retype = true, pr.converted = tmp;
   pr.kind = "swap-column";
   pr.carried_constraints = carried.constraints;
   pr.description = "In one transaction: drop the trigger and the old " + who(t, a.column) + ", and rename " +

@@ -1,7 +1,6 @@
 // create-index-non-concurrent: the CREATE INDEX built CONCURRENTLY (and re-runnably) in its own step, outside a
 // transaction.
 #include <algorithm>
-#include <cctype>
 
 #include "analyzer/rule_api.h"
 #include "planner/context.h"
@@ -12,19 +11,6 @@ namespace pgstage::planner {
 
 namespace detail {
 namespace create_index_non_concurrent {
-
-std::string index_column_name(const std::string& col) {
-  bool plain = !col.empty();
-  for (char ch : col)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) plain = false;
-  if (plain) return col;
-  size_t p = col.find('(');
-  std::string fn = p == std::string::npos ? "" : col.substr(0, p);
-  bool ident = !fn.empty();
-  for (char ch : fn)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ident = false;
-  return ident ? fn : "expr";
-}
 
 bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
   const CreateIndex& ci = *c.as<CreateIndex>();
@@ -38,12 +24,26 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
     cx.fail(at(in, c), rule + ": cannot find INDEX in the statement");
     return true;
   }
+  if (const CatalogTable* tab = cx.catalog.table(ci.table); tab && tab->kind == "partitioned" && !ci.only) {
+    // Postgres refuses CONCURRENTLY on a partitioned table: ON ONLY on it, then each partition's.
+    std::string name = ci.name;
+    if (name.empty()) {
+      std::vector<std::string> cols;
+      for (auto& col : ci.columns) cols.push_back(index_key_name(col));
+      name = pg_default_name(ci.table.name, cols, "idx");
+    }
+    CatalogIndex ix{name,          ci.table,   ci.columns, ci.unique,  true, false, ci.method, ci.key_options,
+                    ci.include, ci.where_sql, ci.storage};
+    for (auto& s : partitioned_index_steps(cx, ci.table, ix, tab, rule, in.index, at(in, c)))
+      cx.expand.push_back(std::move(s));
+    return true;
+  }
   std::string insert = " CONCURRENTLY";
   std::string name = ci.name;
   if (!ci.if_not_exists) {
     if (name.empty()) {
       std::vector<std::string> cols;
-      for (auto& col : ci.columns) cols.push_back(index_column_name(col));
+      for (auto& col : ci.columns) cols.push_back(index_key_name(col));
       name = pg_default_name(ci.table.name, cols, "idx");  // ChooseIndexName: "key" is for constraints only
       insert += " IF NOT EXISTS " + quote_ident(name);
     } else {

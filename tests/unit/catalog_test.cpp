@@ -71,6 +71,30 @@ TEST_CASE("CREATE TABLE's CHECKs and foreign keys are valid even when they say N
   CHECK_FALSE(t->constraint("qty_pos")->validated);  // ALTER TABLE ... NOT VALID stays so
 }
 
+TEST_CASE("a renamed column is followed by CHECK text, index INCLUDE and predicate, and foreign keys to it") {
+  Catalog c;
+  replay(c,
+         "CREATE TABLE p (a int, b int, CHECK (a > 0 AND b > 0), CHECK (b < 10), UNIQUE (a, b));\n"
+         "CREATE TABLE r (x int, y int, FOREIGN KEY (x, y) REFERENCES p (a, b));\n"
+         "CREATE INDEX p_b ON p (b) INCLUDE (a) WHERE a IS NOT NULL;\n"
+         "ALTER TABLE p RENAME COLUMN a TO aa;\n",
+         false);
+  const CatalogTable* p = c.table(QualifiedName{"", "p"});
+  REQUIRE(p);
+  // Postgres names an unnamed CHECK after the one column it references, or after none.
+  REQUIRE(p->constraint("p_check"));
+  CHECK(p->constraint("p_check")->check_sql == "\"aa\" > 0 AND b > 0");
+  CHECK(p->constraint("p_b_check"));
+  const CatalogIndex* ix = c.index(QualifiedName{"", "p_b"});
+  REQUIRE(ix);
+  CHECK(ix->include == std::vector<std::string>{"aa"});
+  CHECK(ix->where_sql == "\"aa\" IS NOT NULL");
+  const CatalogTable* r = c.table(QualifiedName{"", "r"});
+  REQUIRE(r);
+  REQUIRE(r->constraints.size() == 1);
+  CHECK(r->constraints[0].ref_columns == std::vector<std::string>{"aa", "b"});
+}
+
 TEST_CASE("objects created in review are new; mark_all_existing ends the change set") {
   Catalog c;
   replay(c, "CREATE TABLE old_t (id int);", false);
