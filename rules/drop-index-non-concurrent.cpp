@@ -12,6 +12,17 @@ void check(const StatementContext& ctx, Reporter& r) {
       if (absent_if_exists(ctx, a.if_exists, idx != nullptr)) continue;
       std::string on = idx ? " " + holding(ctx.lock_of(c), idx->table)
                            : " holds an ACCESS EXCLUSIVE lock (blocks reads and writes) on its table";
+      if (const CatalogTable* t = idx ? ctx.catalog.table(idx->table) : nullptr; t && t->kind == "partitioned") {
+        // Postgres cannot drop a partitioned index concurrently (nor an attached partition's index alone).
+        r.report("DROP INDEX " + tick(n) + " on partitioned table " + tick(idx->table) + on +
+                     " and on each partition, whose indexes go with it: every query on them waits, including "
+                     "behind any long transaction already using one",
+                 "Postgres cannot drop a partitioned index CONCURRENTLY. The drop reads no rows: run it with a short "
+                 "lock_timeout, retried until it gets the locks (what `pgstage apply` does), at a quiet time." +
+                     plan_line(),
+                 where(c));
+        continue;
+      }
       r.report("DROP INDEX " + tick(n) + " without CONCURRENTLY" + on +
                    ": every query on the table waits, including behind any long transaction already using it",
                "Drop it concurrently, one index per statement, outside a transaction block:\n  DROP INDEX "

@@ -30,6 +30,18 @@ bool stage(Ctx& cx, const StatementInput& in, const Change& c) {
     const CatalogIndex* ix = cx.catalog.index(n);
     std::vector<QualifiedName> tables;
     if (ix) tables.push_back(ix->table);
+    if (const CatalogTable* t = ix ? cx.catalog.table(ix->table) : nullptr; t && t->kind == "partitioned") {
+      // Postgres refuses CONCURRENTLY for a partitioned index: as written, catalog-only, in a step
+      // the executor runs with its lock timeout and retries.
+      cx.expand.push_back(make_step(cx, Phase::Expand, "drop-index",
+                                    "Drop partitioned index " + display_name(n) +
+                                        " (Postgres cannot drop it CONCURRENTLY): no rows are read, but it takes "
+                                        "ACCESS EXCLUSIVE on " + display_name(ix->table) +
+                                        " and each partition for that moment, taken under the lock timeout and "
+                                        "retried",
+                                    "DROP INDEX IF EXISTS " + quote_name(n), tables, rule, in.index));
+      continue;
+    }
     Step s = make_step(cx, Phase::Expand, "drop-index-concurrently",
                        "Drop index " + display_name(n) +
                            " CONCURRENTLY (reads and writes continue), outside a "

@@ -691,6 +691,10 @@ TEST_CASE("plan --verify: indexes on a partitioned table: ON ONLY, each partitio
         std::string::npos);
   CHECK(r.out.find("ALTER INDEX \"ev_2021_tag_idx\" ATTACH PARTITION \"ev_2021_b_tag_idx\"") != std::string::npos);
   CHECK(r.out.find("CONCURRENTLY IF NOT EXISTS \"ev_tag\"") == std::string::npos);  // never on the parent
+  // A partitioned index is dropped as written (no CONCURRENTLY for it), under the lock timeout.
+  r = plan_verified(before, "DROP INDEX ev_n;\n");
+  check_verified(r);
+  CHECK(r.out.find("DROP INDEX IF EXISTS \"ev_n\"") != std::string::npos);
   // A type change and a rename of an indexed column copy the index the same way.
   check_verified(plan_verified(before, "ALTER TABLE ev ALTER COLUMN n TYPE bigint;\n"));
   check_verified(plan_verified(before, "ALTER TABLE ev RENAME COLUMN n TO m;\n"));

@@ -95,6 +95,22 @@ TEST_CASE("validate-in-same-transaction: same transaction, runner wrapping, held
             .empty());
 }
 
+TEST_CASE("drop-index-non-concurrent: a partitioned index cannot be dropped concurrently; the help says so") {
+  const std::string h =
+      "CREATE TABLE ev (id bigint, at date) PARTITION BY RANGE (at);\n"
+      "CREATE TABLE ev_2020 PARTITION OF ev FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');\n"
+      "CREATE INDEX ev_at ON ev (at);\nCREATE INDEX ev_2020_id ON ev_2020 (id);\n-- pgstage:history-end\n";
+  auto f = run(h + "DROP INDEX ev_at;", "drop-index-non-concurrent");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].message, "on partitioned table"));
+  CHECK(has(f[0].help, "cannot drop a partitioned index CONCURRENTLY"));
+  CHECK(!has(f[0].help, "DROP INDEX CONCURRENTLY"));
+  // A partition's own index (not attached to a parent's) can be.
+  f = run(h + "DROP INDEX ev_2020_id;", "drop-index-non-concurrent");
+  REQUIRE(f.size() == 1);
+  CHECK(has(f[0].help, "DROP INDEX CONCURRENTLY \"ev_2020_id\""));
+}
+
 TEST_CASE("detach-partition-non-concurrent: the PG 14 gate") {
   const std::string h =
       "CREATE TABLE ev (id bigint, at date) PARTITION BY RANGE (at);\n"
