@@ -198,6 +198,13 @@ std::vector<const CatalogIndex*> Catalog::indexes_on(const QualifiedName& t) con
   }
   return out;
 }
+std::vector<const CatalogTable*> Catalog::partitions_of(const QualifiedName& table) const {
+  std::vector<const CatalogTable*> out;
+  for (const CatalogTable* t : tables())
+    if (!t->partition_of.empty() && same(t->partition_of, table)) out.push_back(t);
+  return out;
+}
+
 std::vector<const CatalogTable*> Catalog::tables_referencing(const QualifiedName& table) const {
   std::vector<std::pair<const std::string*, const CatalogTable*>> found;
   for (auto& [k, t] : tables_)

@@ -121,6 +121,8 @@ class Catalog {
   std::vector<const CatalogObject*> objects() const { return sorted(objects_); }
   // Tables with a foreign key to `table`, ordered by key.
   std::vector<const CatalogTable*> tables_referencing(const QualifiedName& table) const;
+  // The tables known to be partitions of `table` (direct ones), sorted by name.
+  std::vector<const CatalogTable*> partitions_of(const QualifiedName& table) const;
 
   // Normalized lookup key: schema "public" is implied when absent.
   static std::string key(const QualifiedName& n);

@@ -134,10 +134,6 @@ void render_rename_swap(Ctx& cx, const PendingRename& pr);
 // PL/pgSQL lines that give column `to` of `t` the comment and column privileges of `from` (run in
 // the transaction that drops `from`, before it).
 std::string carry_comment_and_grants(const QualifiedName& t, const std::string& from, const std::string& to);
-// `sql` (an expression) with every reference to `column` replaced by `to`, quoted; `found` says
-// whether there was one. String literals, function names, types and qualified fields are left alone.
-std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,
-                                  bool& found);
 // The constraints over `column` of `t` that dropping it in contract drops, and the foreign keys to
 // it that would stop the drop, carried over to the column that takes its place under the name `to`
 // (in the transaction that drops the old column):

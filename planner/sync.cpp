@@ -278,8 +278,7 @@ void add_partition_index_steps(Ctx& cx, const QualifiedName& parent, const std::
                                int depth, std::vector<Step>& out) {
   std::string body = index_body_sql(ix, tab);
   std::string kind = ix.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
-  for (const CatalogTable* p : cx.catalog.tables()) {
-    if (p->partition_of.empty() || !Catalog::same(p->partition_of, parent)) continue;
+  for (const CatalogTable* p : cx.catalog.partitions_of(parent)) {
     std::string name = partition_index_name(p->name, ix.columns);
     if (p->kind == "partitioned" && depth < 8) {
       out.push_back(make_step(cx, Phase::Expand, "create-index",
@@ -310,10 +309,7 @@ void add_partition_index_steps(Ctx& cx, const QualifiedName& parent, const std::
 std::vector<Step> partitioned_index_steps(Ctx& cx, const QualifiedName& t, const CatalogIndex& ix,
                                           const CatalogTable* tab, const std::string& rule, int stmt, int offset) {
   std::vector<Step> out;
-  bool known = false;
-  for (const CatalogTable* p : cx.catalog.tables())
-    known = known || (!p->partition_of.empty() && Catalog::same(p->partition_of, t));
-  if (!known) {
+  if (cx.catalog.partitions_of(t).empty()) {
     cx.fail(offset, rule + ": " + display_name(t) +
                         " is partitioned, and Postgres refuses CREATE INDEX CONCURRENTLY there: the index is built "
                         "on each partition, but no partition of it is known; pass the migrations that create them "
@@ -470,11 +466,6 @@ void copy_indexes(Ctx& cx, const QualifiedName& t, const std::string& from, cons
   }
 }
 
-std::string rename_column_in_expr(const std::string& sql, const std::string& column, const std::string& to,
-                                  bool& found) {
-  return rename_column_refs(sql, column, to, &found);
-}
-
 namespace {
 std::string validate_if_needed_sql(const QualifiedName& t, const std::string& name) {
   return do_block("  IF EXISTS (" + constraint_exists(t, name) + " AND NOT convalidated) THEN\n    ALTER TABLE " +
@@ -515,7 +506,7 @@ CarriedConstraints carry_constraints(Ctx& cx, const QualifiedName& t, const std:
   for (auto& k : tab->constraints) {
     if (k.kind == ConstraintKind::Check) {  // CHECK (c IS NOT NULL) as well: it names the column
       bool found = false;
-      std::string sql = rename_column_in_expr(k.check_sql, column, to, found);
+      std::string sql = rename_column_refs(k.check_sql, column, to, &found);
       if (!found) continue;
       out.after.push_back("ALTER TABLE " + quote_name(t) + " ADD CONSTRAINT " + quote_ident(k.name) + " CHECK (" +
                           sql + ") NOT VALID");

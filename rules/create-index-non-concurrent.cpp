@@ -28,8 +28,7 @@ std::string partitioned_recipe(const StatementContext& ctx, const CreateIndex& a
       "(instant, left invalid), build each partition's index concurrently, then attach it:\n  " +
       kind + " " + quote_ident(name) + " ON ONLY " + quote_name(a.table) + method + cols;
   std::vector<QualifiedName> parts;
-  for (const CatalogTable* t : ctx.catalog.tables())
-    if (!t->partition_of.empty() && Catalog::same(t->partition_of, a.table)) parts.push_back(t->name);
+  for (const CatalogTable* t : ctx.catalog.partitions_of(a.table)) parts.push_back(t->name);
   if (parts.empty()) parts.push_back(QualifiedName{a.table.schema, a.table.name + "_p1"});
   for (auto& p : parts) {
     std::string pidx = name_or({}, p, a.columns, "idx");

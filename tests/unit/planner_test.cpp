@@ -716,10 +716,10 @@ TEST_CASE("column_refs_in: column references in an expression's text, not litera
   CHECK(refs[0].end == 12);
   CHECK(refs[1].begin == 19);
   bool found = false;
-  CHECK(planner::detail::rename_column_in_expr("coalesce(\"m\", 1) + m > 'm'", "m", "Amount", found) ==
+  CHECK(rename_column_refs("coalesce(\"m\", 1) + m > 'm'", "m", "Amount", &found) ==
         "coalesce(\"Amount\", 1) + \"Amount\" > 'm'");
   CHECK(found);
-  planner::detail::rename_column_in_expr("x > 0", "m", "n", found);
+  rename_column_refs("x > 0", "m", "n", &found);
   CHECK_FALSE(found);
 }
 
